@@ -1,0 +1,87 @@
+// The one error catalogue. Every error plugndial reports has a stable code, an HTTP
+// status for the admin API and a message that says what happened and what to do.
+// Messages never carry secrets: callers pass key names and row numbers, not values
+// of secret settings.
+
+export const ERRORS = {
+  PND_INVALID_MAC: { status: 400, title: 'not a MAC address' },
+  PND_INVALID_SETTING: { status: 400, title: 'invalid setting' },
+  PND_UNKNOWN_SETTING: { status: 400, title: 'unknown setting' },
+  PND_INVALID_ARGUMENT: { status: 400, title: 'invalid argument' },
+  PND_INVALID_CSV: { status: 400, title: 'invalid CSV' },
+  PND_UNKNOWN_VENDOR: { status: 400, title: 'unknown vendor' },
+  PND_DEVICE_EXISTS: { status: 409, title: 'device exists' },
+  PND_DEVICE_NOT_FOUND: { status: 404, title: 'device not found' },
+  PND_PROFILE_EXISTS: { status: 409, title: 'profile exists' },
+  PND_PROFILE_NOT_FOUND: { status: 404, title: 'profile not found' },
+  PND_PROFILE_IN_USE: { status: 409, title: 'profile in use' },
+  PND_PROFILE_CYCLE: { status: 400, title: 'profile inheritance cycle' },
+  PND_FILE_NOT_FOUND: { status: 404, title: 'file not found' },
+  PND_INVALID_PATH: { status: 400, title: 'invalid path' },
+  PND_UNAUTHORIZED: { status: 401, title: 'unauthorized' },
+  PND_NOT_FOUND: { status: 404, title: 'not found' },
+  PND_DATA_DIR_LOCKED: { status: 409, title: 'data directory in use' },
+  PND_DATA_DIR: { status: 500, title: 'data directory unusable' },
+  PND_DATABASE: { status: 503, title: 'database error' },
+  PND_CONFIG: { status: 400, title: 'invalid server configuration' },
+  PND_DOOR_UNAVAILABLE: { status: 400, title: 'door not available' },
+  PND_LISTEN: { status: 500, title: 'cannot listen' },
+  PND_SERVER_UNREACHABLE: { status: 503, title: 'server unreachable' },
+  PND_RENDER: { status: 500, title: 'render failed' },
+  PND_SIMULATE_STEP: { status: 502, title: 'phone step failed' },
+  PND_TFTP_ILLEGAL_OPERATION: { status: 400, title: 'TFTP illegal operation' },
+  PND_TFTP_MALFORMED: { status: 400, title: 'malformed TFTP packet' },
+  PND_TFTP_TRANSFER: { status: 502, title: 'TFTP transfer failed' },
+  PND_INTERNAL: { status: 500, title: 'internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class PlugndialError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'PlugndialError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return this.details
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
+  }
+}
+
+export function pndError(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): PlugndialError {
+  return new PlugndialError(code, message, details);
+}
+
+export function isPlugndialError(value: unknown): value is PlugndialError {
+  return value instanceof PlugndialError;
+}
+
+/** Wraps anything thrown into a catalogued error without echoing unknown text that may hold secrets. */
+export function asPlugndialError(value: unknown): PlugndialError {
+  if (value instanceof PlugndialError) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new PlugndialError('PND_INTERNAL', `internal error: ${message.slice(0, 200)}`);
+}
+
+/** A parse result for pure parsers: they return typed errors instead of throwing. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: PlugndialError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = <T = never>(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): Result<T> => ({ ok: false, error: new PlugndialError(code, message, details) });

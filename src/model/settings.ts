@@ -1,0 +1,298 @@
+import { fail, ok, type Result } from '../errors.ts';
+
+/**
+ * Canonical settings: vendor-neutral dotted keys validated by one schema.
+ * `accounts.N.*` and `keys.N.*` are 1-based. `native.<driver>.<vendor key>` is passed
+ * through verbatim to that driver.
+ */
+export type SettingValue = string | number | boolean | string[];
+export type Settings = Record<string, SettingValue>;
+
+type Kind =
+  | { type: 'string'; max?: number }
+  | { type: 'secret' }
+  | { type: 'host' }
+  | { type: 'url' }
+  | { type: 'int'; min: number; max: number }
+  | { type: 'bool' }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'list'; item: 'host' | 'string' }
+  | { type: 'timezone' }
+  | { type: 'language' };
+
+export interface SettingSpec {
+  /** The key pattern, with `N` for a 1-based index. */
+  pattern: string;
+  kind: Kind;
+  description: string;
+  default?: SettingValue;
+}
+
+const port = { type: 'int', min: 1, max: 65535 } as const;
+const seconds = { type: 'int', min: 0, max: 31_536_000 } as const;
+
+export const DATE_FORMATS = [
+  'WWW MMM DD',
+  'DD-MMM-YY',
+  'YYYY-MM-DD',
+  'DD/MM/YYYY',
+  'MM/DD/YY',
+  'DD MMM YYYY',
+  'WWW DD MMM',
+] as const;
+
+export const KEY_TYPES = [
+  'none',
+  'line',
+  'speed_dial',
+  'blf',
+  'dnd',
+  'pickup',
+  'group_pickup',
+  'call_park',
+  'intercom',
+  'dtmf',
+  'paging',
+  'private_hold',
+] as const;
+
+export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
+  { pattern: 'accounts.N.enabled', kind: { type: 'bool' }, description: 'register this account' },
+  { pattern: 'accounts.N.label', kind: { type: 'string', max: 64 }, description: 'label on the phone screen' },
+  { pattern: 'accounts.N.display_name', kind: { type: 'string', max: 64 }, description: 'caller name sent in From' },
+  { pattern: 'accounts.N.user', kind: { type: 'string', max: 128 }, description: 'SIP user (extension)' },
+  { pattern: 'accounts.N.auth_user', kind: { type: 'string', max: 128 }, description: 'authentication name; defaults to the user' },
+  { pattern: 'accounts.N.password', kind: { type: 'secret' }, description: 'SIP authentication password' },
+  { pattern: 'accounts.N.registrar', kind: { type: 'host' }, description: 'SIP server host name or address' },
+  { pattern: 'accounts.N.registrar_port', kind: port, description: 'SIP server port', default: 5060 },
+  { pattern: 'accounts.N.transport', kind: { type: 'enum', values: ['udp', 'tcp', 'tls'] }, description: 'SIP transport' },
+  { pattern: 'accounts.N.outbound_proxy', kind: { type: 'host' }, description: 'outbound proxy host' },
+  { pattern: 'accounts.N.outbound_proxy_port', kind: port, description: 'outbound proxy port' },
+  { pattern: 'time.timezone', kind: { type: 'timezone' }, description: 'IANA time zone, e.g. Europe/Berlin' },
+  { pattern: 'time.ntp_servers', kind: { type: 'list', item: 'host' }, description: 'NTP servers, comma separated' },
+  { pattern: 'time.time_format', kind: { type: 'enum', values: ['12h', '24h'] }, description: 'clock format' },
+  { pattern: 'time.date_format', kind: { type: 'enum', values: DATE_FORMATS }, description: 'date format' },
+  { pattern: 'locale.language', kind: { type: 'language' }, description: 'BCP 47 language tag, e.g. en, de, zh-CN' },
+  { pattern: 'phonebook.url', kind: { type: 'url' }, description: 'remote phonebook URL' },
+  { pattern: 'firmware.version', kind: { type: 'string', max: 64 }, description: 'target firmware version' },
+  { pattern: 'firmware.url', kind: { type: 'url' }, description: 'firmware image URL given to the phone' },
+  { pattern: 'provisioning.url', kind: { type: 'url' }, description: 'provisioning server URL the phone keeps; defaults to the door it used' },
+  { pattern: 'provisioning.resync_interval', kind: seconds, description: 'periodic resync, seconds (0 = off)', default: 3600 },
+  { pattern: 'provisioning.resync_on_reset', kind: { type: 'bool' }, description: 'resync after power on', default: true },
+  { pattern: 'provisioning.random_delay', kind: seconds, description: 'random delay before a resync, seconds', default: 40 },
+  { pattern: 'provisioning.retry_delay', kind: seconds, description: 'delay after a failed resync, seconds', default: 3600 },
+  { pattern: 'provisioning.forced_resync_delay', kind: seconds, description: 'forced resync delay, seconds', default: 14400 },
+  { pattern: 'provisioning.resync_from_sip', kind: { type: 'bool' }, description: 'accept check-sync NOTIFY', default: true },
+  { pattern: 'provisioning.pnp', kind: { type: 'bool' }, description: 'SIP plug-and-play discovery on the phone', default: true },
+  { pattern: 'provisioning.dhcp_option_66', kind: { type: 'bool' }, description: 'phone uses DHCP option 66', default: true },
+  { pattern: 'provisioning.username', kind: { type: 'string', max: 128 }, description: 'user the phone presents to the provisioning server' },
+  { pattern: 'provisioning.password', kind: { type: 'secret' }, description: 'password the phone presents to the provisioning server' },
+  { pattern: 'provisioning.auth_method', kind: { type: 'enum', values: ['basic', 'digest'] }, description: 'HTTP authentication the phone uses' },
+  { pattern: 'provisioning.overwrite_mode', kind: { type: 'bool' }, description: 'keys missing from the files fall back to factory values' },
+  { pattern: 'keys.N.type', kind: { type: 'enum', values: KEY_TYPES }, description: 'line key function' },
+  { pattern: 'keys.N.value', kind: { type: 'string', max: 256 }, description: 'number or code the key uses' },
+  { pattern: 'keys.N.label', kind: { type: 'string', max: 64 }, description: 'label next to the key' },
+  { pattern: 'keys.N.account', kind: { type: 'int', min: 1, max: 64 }, description: 'account (line) the key uses' },
+  { pattern: 'keys.N.pickup_value', kind: { type: 'string', max: 64 }, description: 'pickup code for BLF keys' },
+  { pattern: 'security.web_http', kind: { type: 'bool' }, description: 'phone web UI over HTTP' },
+  { pattern: 'security.web_https', kind: { type: 'bool' }, description: 'phone web UI over HTTPS' },
+];
+
+const NATIVE = /^native\.([a-z][a-z0-9_-]*)\.(\S{1,200})$/;
+const INDEX_MAX = 64;
+
+interface Compiled {
+  spec: SettingSpec;
+  regex: RegExp;
+}
+
+const COMPILED: Compiled[] = SETTINGS_SCHEMA.map((spec) => ({
+  spec,
+  regex: new RegExp(
+    '^' + spec.pattern.replace(/\./g, '\\.').replace(/(^|\\\.)N(?=\\\.|$)/g, '$1([1-9][0-9]?)') + '$',
+  ),
+}));
+
+/** The spec for a concrete key, or undefined for an unknown key (native keys have no spec). */
+export function specFor(key: string): SettingSpec | undefined {
+  for (const { spec, regex } of COMPILED) {
+    const match = regex.exec(key);
+    if (match && match.slice(1).every((n) => Number(n) <= INDEX_MAX)) return spec;
+  }
+  return undefined;
+}
+
+export function isNativeKey(key: string): boolean {
+  return NATIVE.test(key);
+}
+
+export function nativeKey(key: string): { driver: string; vendorKey: string } | undefined {
+  const match = NATIVE.exec(key);
+  return match ? { driver: match[1]!, vendorKey: match[2]! } : undefined;
+}
+
+export function isSecretKey(key: string): boolean {
+  if (specFor(key)?.kind.type === 'secret') return true;
+  // Native keys carrying credentials are secret too: a vendor's password field is still a password.
+  return isNativeKey(key) && /(pass|pswd|pwd|secret|aes_key|key\.com|key\.mac|token)/i.test(key);
+}
+
+function allowedKeysHint(): string {
+  const namespaces = [...new Set(SETTINGS_SCHEMA.map((s) => s.pattern.split('.')[0]))];
+  return `known namespaces: ${namespaces.join(', ')}, native.<driver>.<vendor key>; see "plugndial settings" for every key`;
+}
+
+const HOST = /^(?=.{1,253}$)(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$/i;
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return name.includes('/') || name === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+function describeKind(kind: Kind): string {
+  switch (kind.type) {
+    case 'bool':
+      return 'true or false';
+    case 'int':
+      return `a whole number from ${kind.min} to ${kind.max}`;
+    case 'enum':
+      return `one of: ${kind.values.join(', ')}`;
+    case 'host':
+      return 'a host name or IP address';
+    case 'url':
+      return 'an absolute URL (http, https, tftp or ftp)';
+    case 'list':
+      return 'a comma-separated list of host names';
+    case 'timezone':
+      return 'an IANA time zone name such as Europe/Berlin or America/New_York';
+    case 'language':
+      return 'a language tag such as en, de or zh-CN';
+    case 'secret':
+    case 'string':
+      return 'text on one line';
+  }
+}
+
+/** Validates a value given as text (CLI, CSV) or as JSON (API) and returns its typed form. */
+export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
+  if (isNativeKey(key)) {
+    if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
+      return fail('PND_INVALID_SETTING', `${key}: a native value must be text`, { key });
+    }
+    const text = String(raw);
+    if (/[\r\n]/.test(text)) return fail('PND_INVALID_SETTING', `${key}: a value cannot span lines`, { key });
+    return ok(text);
+  }
+  const spec = specFor(key);
+  if (!spec) {
+    return fail('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"; ${allowedKeysHint()}`, { key });
+  }
+  const bad = (): Result<SettingValue> =>
+    fail(
+      'PND_INVALID_SETTING',
+      `${key}: ${spec.kind.type === 'secret' ? 'invalid value' : `"${String(raw).slice(0, 60)}" is not valid`}; expected ${describeKind(spec.kind)}`,
+      { key },
+    );
+  const kind = spec.kind;
+  if (kind.type === 'list') {
+    const items = Array.isArray(raw)
+      ? raw.map(String)
+      : typeof raw === 'string'
+        ? raw.split(',').map((s) => s.trim()).filter(Boolean)
+        : undefined;
+    if (!items || items.length === 0 || items.length > 8) return bad();
+    if (kind.item === 'host' && !items.every((h) => HOST.test(h))) return bad();
+    return ok(items);
+  }
+  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return bad();
+  const text = String(raw).trim();
+  if (/[\r\n\0]/.test(text)) return bad();
+  switch (kind.type) {
+    case 'bool':
+      if (/^(true|1|yes|on|enabled?)$/i.test(text)) return ok(true);
+      if (/^(false|0|no|off|disabled?)$/i.test(text)) return ok(false);
+      return bad();
+    case 'int': {
+      if (!/^-?\d+$/.test(text)) return bad();
+      const n = Number(text);
+      return n >= kind.min && n <= kind.max ? ok(n) : bad();
+    }
+    case 'enum':
+      return kind.values.includes(text) ? ok(text) : bad();
+    case 'host':
+      return HOST.test(text) ? ok(text) : bad();
+    case 'url':
+      try {
+        const url = new URL(text);
+        return /^(https?|tftp|ftps?):$/.test(url.protocol) ? ok(text) : bad();
+      } catch {
+        return bad();
+      }
+    case 'timezone':
+      return isTimeZone(text) ? ok(text) : bad();
+    case 'language':
+      return /^[a-z]{2,3}(-[A-Za-z]{2,4})?$/.test(text) ? ok(text) : bad();
+    case 'string':
+      return text.length <= (kind.max ?? 1024) ? ok(text) : bad();
+    case 'secret':
+      return String(raw).length <= 256 ? ok(String(raw)) : bad();
+  }
+}
+
+/** Parses `key=value` as given on a command line. */
+export function parseAssignment(text: string): Result<{ key: string; value: SettingValue }> {
+  const eq = text.indexOf('=');
+  if (eq <= 0) {
+    return fail('PND_INVALID_SETTING', `"${text.split('=')[0]?.slice(0, 60)}": expected key=value`);
+  }
+  const key = text.slice(0, eq).trim();
+  const parsed = parseSetting(key, text.slice(eq + 1));
+  return parsed.ok ? { ok: true, value: { key, value: parsed.value } } : parsed;
+}
+
+/** Validates a whole settings object; the first bad key fails it. */
+export function validateSettings(input: Record<string, unknown>): Result<Settings> {
+  const out: Settings = {};
+  for (const [key, raw] of Object.entries(input)) {
+    const parsed = parseSetting(key, raw);
+    if (!parsed.ok) return parsed;
+    out[key] = parsed.value;
+  }
+  return ok(out);
+}
+
+/** Built-in defaults for keys that have one and no index. */
+export function schemaDefaults(): Settings {
+  const out: Settings = {};
+  for (const spec of SETTINGS_SCHEMA) {
+    if (spec.default !== undefined && !spec.pattern.includes('.N.')) out[spec.pattern] = spec.default;
+  }
+  return out;
+}
+
+/** Replaces secret values by a fixed mask, for lists, logs and events. */
+export function redactSettings(settings: Settings): Settings {
+  const out: Settings = {};
+  for (const [key, value] of Object.entries(settings)) out[key] = isSecretKey(key) ? '********' : value;
+  return out;
+}
+
+export function settingToText(value: SettingValue): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** The 1-based indexes present for a repeated group, e.g. accountIndexes(s, 'accounts') → [1, 2]. */
+export function groupIndexes(settings: Settings, group: 'accounts' | 'keys'): number[] {
+  const found = new Set<number>();
+  const prefix = `${group}.`;
+  for (const key of Object.keys(settings)) {
+    if (!key.startsWith(prefix)) continue;
+    const n = Number(key.slice(prefix.length).split('.')[0]);
+    if (Number.isInteger(n) && n > 0) found.add(n);
+  }
+  return [...found].sort((a, b) => a - b);
+}

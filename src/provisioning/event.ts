@@ -1,0 +1,28 @@
+import type { Transport } from '../drivers/driver.ts';
+
+/** One record per device-facing request, whatever its outcome. */
+export interface ProvisioningEvent {
+  id?: number;
+  at: string;
+  mac?: string;
+  driver?: string;
+  /** The requested path, as the phone asked for it (normalised). */
+  file: string;
+  transport: Transport;
+  address: string;
+  status: number;
+  bytes: number;
+  durationMs: number;
+  userAgent?: string;
+  /** TFTP: datagrams sent again after a timeout. */
+  retransmissions?: number;
+  /** Why the request was refused or failed, as a short code (never a secret). */
+  reason?: string;
+}
+
+export interface EventQuery {
+  mac?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+}

@@ -1,0 +1,82 @@
+import type { Readable } from 'node:stream';
+
+import type { Device, LastContact, Profile } from '../model/device.ts';
+import type { Mac } from '../model/mac.ts';
+import type { EventQuery, ProvisioningEvent } from '../provisioning/event.ts';
+
+/** A file kept in the store's overlay: firmware, phonebooks, certificates, anything served as is. */
+export interface StoredFile {
+  path: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  updatedAt: string;
+}
+
+export interface StoredFileHandle extends StoredFile {
+  /** Streams the bytes chunk by chunk; never holds the whole file. `start`/`end` inclusive, optional. */
+  stream(range?: { start: number; end: number }): Readable;
+}
+
+export interface ContactUpdate {
+  mac: Mac;
+  lastContact: LastContact;
+  reported?: Device['reported'];
+}
+
+/** A change to configuration that invalidates cached renders. */
+export interface StoreChange {
+  entity: 'device' | 'profile' | 'file';
+  key: string;
+  generation: number;
+}
+
+export interface DeviceFilter {
+  vendor?: string;
+  profile?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * The one source of truth. Every mutating call is one transaction: it either happens
+ * whole or not at all. Backends: embedded (PGlite in a data directory) and PostgreSQL.
+ */
+export interface Store {
+  readonly backend: 'embedded' | 'postgres';
+
+  getDevice(mac: Mac): Promise<Device | undefined>;
+  listDevices(filter?: DeviceFilter): Promise<Device[]>;
+  countDevices(): Promise<number>;
+  /** Inserts all or none; PND_DEVICE_EXISTS names the first MAC already present. */
+  insertDevices(devices: readonly Device[]): Promise<void>;
+  /** Reads, changes and writes one device in one transaction; PND_DEVICE_NOT_FOUND if absent. */
+  updateDevice(mac: Mac, change: (device: Device) => Device): Promise<Device>;
+  removeDevice(mac: Mac): Promise<boolean>;
+  /** Batched last-contact bookkeeping; does not count as a configuration change. */
+  recordContacts(updates: readonly ContactUpdate[]): Promise<void>;
+
+  getProfile(name: string): Promise<Profile | undefined>;
+  listProfiles(): Promise<Profile[]>;
+  insertProfile(profile: Profile): Promise<void>;
+  updateProfile(name: string, change: (profile: Profile) => Profile): Promise<Profile>;
+  /** Refuses with PND_PROFILE_IN_USE while a device lists the profile. */
+  removeProfile(name: string): Promise<boolean>;
+
+  /** Stores a file from a stream in chunks, replacing an older one atomically. */
+  putFile(path: string, source: Readable, contentType: string): Promise<StoredFile>;
+  openFile(path: string): Promise<StoredFileHandle | undefined>;
+  listFiles(): Promise<StoredFile[]>;
+  removeFile(path: string): Promise<boolean>;
+
+  appendEvents(events: readonly ProvisioningEvent[]): Promise<void>;
+  queryEvents(query: EventQuery): Promise<ProvisioningEvent[]>;
+  /** Deletes events older than `before` and beyond the newest `keep`; returns how many. */
+  pruneEvents(before: Date, keep: number): Promise<number>;
+
+  /** The configuration generation this node knows; grows with every change on any node. */
+  generation(): number;
+  onChange(listener: (change: StoreChange) => void): () => void;
+
+  close(): Promise<void>;
+}
