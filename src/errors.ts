@@ -9,6 +9,8 @@ export const ERRORS = {
   PND_UNKNOWN_SETTING: { status: 400, title: 'unknown setting' },
   PND_INVALID_ARGUMENT: { status: 400, title: 'invalid argument' },
   PND_INVALID_CSV: { status: 400, title: 'invalid CSV' },
+  PND_INVALID_CFG: { status: 400, title: 'invalid key=value configuration file' },
+  PND_INVALID_BOOT: { status: 400, title: 'invalid boot file' },
   PND_UNKNOWN_VENDOR: { status: 400, title: 'unknown vendor' },
   PND_DEVICE_EXISTS: { status: 409, title: 'device exists' },
   PND_DEVICE_NOT_FOUND: { status: 404, title: 'device not found' },
