@@ -34,6 +34,12 @@ export const ERRORS = {
   PND_TFTP_ILLEGAL_OPERATION: { status: 400, title: 'TFTP illegal operation' },
   PND_TFTP_MALFORMED: { status: 400, title: 'malformed TFTP packet' },
   PND_TFTP_TRANSFER: { status: 502, title: 'TFTP transfer failed' },
+  PND_TFTP_FILE_NOT_FOUND: { status: 404, title: 'TFTP file not found' },
+  PND_TFTP_ACCESS_VIOLATION: { status: 403, title: 'TFTP access violation' },
+  PND_TFTP_OPTION_REFUSED: { status: 400, title: 'TFTP option refused' },
+  PND_TFTP_TIMEOUT: { status: 504, title: 'TFTP transfer timed out' },
+  PND_TFTP_BUSY: { status: 503, title: 'TFTP server busy' },
+  PND_TFTP_TOO_LARGE: { status: 413, title: 'TFTP file too large' },
   PND_INTERNAL: { status: 500, title: 'internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
