@@ -1,0 +1,119 @@
+import pg from 'pg';
+
+import type { StoreChange } from './store.ts';
+import { databaseError } from './sql.ts';
+
+/** The PostgreSQL channel on which every node announces its configuration changes. */
+export const CHANGE_CHANNEL = 'plugndial_changes';
+
+// NOTIFY payloads must stay under 8000 bytes; a larger batch is announced as "everything".
+const MAX_PAYLOAD = 7900;
+
+/** What a node says on the channel after committing a change. */
+export interface ChangeNotice {
+  node: string;
+  generation: number;
+  entity: StoreChange['entity'];
+  keys: string[];
+}
+
+export function encodeNotice(notice: ChangeNotice): string {
+  const payload = JSON.stringify(notice);
+  return payload.length <= MAX_PAYLOAD ? payload : JSON.stringify({ ...notice, keys: ['*'] });
+}
+
+/** Parses a payload defensively: anyone with access to the database can NOTIFY. */
+export function decodeNotice(payload: string): ChangeNotice | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { node, generation, entity, keys } = value as Record<string, unknown>;
+  if (typeof node !== 'string' || typeof generation !== 'number' || !Number.isSafeInteger(generation)) return undefined;
+  if (entity !== 'device' && entity !== 'profile' && entity !== 'file') return undefined;
+  if (!Array.isArray(keys) || !keys.every((key): key is string => typeof key === 'string')) return undefined;
+  return { node, generation, entity, keys };
+}
+
+export interface ChangeFeed {
+  close(): Promise<void>;
+}
+
+export interface ChangeFeedHandlers {
+  notice(notice: ChangeNotice): void;
+  /** Called after a lost connection is back; notices sent meanwhile were missed. */
+  reconnected(): void;
+}
+
+/**
+ * Holds one dedicated connection LISTENing on the change channel, reconnecting with backoff
+ * when it drops. The first connection must succeed; later failures only delay the feed.
+ */
+export async function listenForChanges(
+  url: string,
+  handlers: ChangeFeedHandlers,
+  options: { retryMs?: number; maxRetryMs?: number } = {},
+): Promise<ChangeFeed> {
+  const retryMs = options.retryMs ?? 500;
+  const maxRetryMs = options.maxRetryMs ?? 30_000;
+  let closed = false;
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = retryMs;
+
+  const connect = async (): Promise<pg.Client> => {
+    const next = new pg.Client({ connectionString: url, keepAlive: true });
+    next.on('error', () => undefined);
+    next.on('notification', (message) => {
+      if (message.channel !== CHANGE_CHANNEL || message.payload === undefined) return;
+      const notice = decodeNotice(message.payload);
+      if (notice) handlers.notice(notice);
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${CHANGE_CHANNEL}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw databaseError(error, 'LISTEN');
+    }
+    next.once('end', () => {
+      if (!closed) scheduleReconnect();
+    });
+    return next;
+  };
+
+  const scheduleReconnect = (): void => {
+    client = undefined;
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect().then(
+        (next) => {
+          if (closed) {
+            void next.end().catch(() => undefined);
+            return;
+          }
+          client = next;
+          delay = retryMs;
+          handlers.reconnected();
+        },
+        () => {
+          delay = Math.min(delay * 2, maxRetryMs);
+          if (!closed) scheduleReconnect();
+        },
+      );
+    }, delay);
+    timer.unref();
+  };
+
+  client = await connect();
+  return {
+    async close(): Promise<void> {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await client?.end().catch(() => undefined);
+    },
+  };
+}

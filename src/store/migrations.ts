@@ -1,0 +1,126 @@
+import { PlugndialError } from '../errors.ts';
+import type { SqlClient } from './sql.ts';
+
+/** One schema step. Statements run one by one: the embedded backend takes one statement per query. */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: readonly string[];
+}
+
+/** Ordered and append-only: a released migration is never edited, a new one is added. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    statements: [
+      `CREATE TABLE meta (
+        id int PRIMARY KEY CHECK (id = 1),
+        generation bigint NOT NULL
+      )`,
+      `INSERT INTO meta (id, generation) VALUES (1, 0)`,
+      `CREATE TABLE devices (
+        mac text PRIMARY KEY CHECK (mac ~ '^[0-9a-f]{12}$'),
+        vendor text NOT NULL,
+        model text,
+        profiles jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(profiles) = 'array'),
+        settings jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(settings) = 'object'),
+        reported jsonb,
+        last_contact jsonb,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX devices_vendor ON devices (vendor)`,
+      `CREATE INDEX devices_profiles ON devices USING gin (profiles)`,
+      `CREATE TABLE profiles (
+        name text PRIMARY KEY,
+        description text,
+        settings jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(settings) = 'object'),
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      )`,
+      // A version is one upload's chunks; files points at the version it serves, so an
+      // upload swaps in by moving that pointer and an unfinished one is never seen.
+      `CREATE TABLE file_versions (
+        id bigserial PRIMARY KEY,
+        path text NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE files (
+        path text PRIMARY KEY,
+        version bigint NOT NULL UNIQUE REFERENCES file_versions (id),
+        size bigint NOT NULL,
+        sha256 text NOT NULL,
+        content_type text NOT NULL,
+        chunk_size int NOT NULL,
+        updated_at timestamptz NOT NULL
+      )`,
+      `CREATE TABLE file_chunks (
+        version bigint NOT NULL REFERENCES file_versions (id) ON DELETE CASCADE,
+        seq int NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (version, seq)
+      )`,
+      // Firmware images are already compressed; trying again costs CPU for nothing.
+      `ALTER TABLE file_chunks ALTER COLUMN data SET STORAGE EXTERNAL`,
+      `CREATE TABLE events (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL,
+        mac text,
+        driver text,
+        file text NOT NULL,
+        transport text NOT NULL,
+        address text NOT NULL,
+        status int NOT NULL,
+        bytes bigint NOT NULL,
+        duration_ms double precision NOT NULL,
+        user_agent text,
+        retransmissions int,
+        reason text
+      )`,
+      `CREATE INDEX events_mac_at ON events (mac, at)`,
+      `CREATE INDEX events_at ON events (at)`,
+    ],
+  },
+];
+
+// Any constant shared by every plugndial node; it keys the advisory lock on migrations.
+const MIGRATION_LOCK = 0x706e6421;
+
+/**
+ * Brings the schema up to date in one transaction. On PostgreSQL an advisory lock makes
+ * nodes that start together apply each migration once, one after the other.
+ */
+export async function migrate(
+  client: SqlClient,
+  backend: 'embedded' | 'postgres',
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number> {
+  return client.transaction(async (tx) => {
+    if (backend === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version int PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => row.version));
+    const latest = Math.max(0, ...migrations.map((migration) => migration.version));
+    const newest = Math.max(0, ...applied);
+    if (newest > latest) {
+      throw new PlugndialError(
+        'PND_DATABASE',
+        `the database schema is at version ${newest} but this plugndial knows only up to ${latest}; upgrade plugndial on this node`,
+      );
+    }
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2::text)', [
+        migration.version,
+        migration.name,
+      ]);
+    }
+    return latest;
+  });
+}
