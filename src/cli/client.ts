@@ -1,0 +1,106 @@
+import type { Readable } from 'node:stream';
+
+import Fastify, { type FastifyInstance } from 'fastify';
+
+import { adminApi } from '../api/admin-api.ts';
+import { adminToken, ensureDataDir, readToken, runningServer } from '../config/data-dir.ts';
+import { PlugndialError, pndError, type ErrorCode, ERRORS } from '../errors.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+
+/** Management commands speak the admin API, to the running server or to an in-process one. */
+export interface ApiClient {
+  readonly mode: 'server' | 'local';
+  request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  dataDir: string;
+  databaseUrl?: string;
+}
+
+export async function connect(options: ConnectOptions): Promise<ApiClient> {
+  const server = runningServer(options.dataDir);
+  const token = readToken(options.dataDir);
+  if (server && token) return remoteClient(server.api, token);
+  return localClient(options);
+}
+
+function remoteClient(base: string, token: string): ApiClient {
+  return {
+    mode: 'server',
+    async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+      let response: Response;
+      const isStream = body !== undefined && typeof (body as Readable).pipe === 'function';
+      try {
+        response = await fetch(`${base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
+          },
+          ...(body !== undefined
+            ? isStream
+              ? { body: body as unknown as ReadableStream, duplex: 'half' }
+              : { body: contentType ? String(body) : JSON.stringify(body) }
+            : {}),
+        } as RequestInit);
+      } catch (error) {
+        throw pndError('PND_SERVER_UNREACHABLE', `the server at ${base} does not answer (${(error as Error).message}); is it still running?`);
+      }
+      return decode<T>(response.status, await response.text());
+    },
+    async close(): Promise<void> {},
+  };
+}
+
+async function localClient(options: ConnectOptions): Promise<ApiClient> {
+  ensureDataDir(options.dataDir);
+  const runtime: Runtime = await openRuntime(options);
+  const token = adminToken(options.dataDir).token;
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
+  await app.register(adminApi, {
+    prefix: '/api/v1',
+    store: runtime.store,
+    pipeline: runtime.pipeline,
+    recorder: runtime.recorder,
+    token,
+    now: runtime.now,
+  });
+  await app.ready();
+  return {
+    mode: 'local',
+    async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+      const isStream = body !== undefined && typeof (body as Readable).pipe === 'function';
+      const response = await app.inject({
+        method: method as 'GET',
+        url: `/api/v1${path}`,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
+        },
+        ...(body !== undefined
+          ? { payload: isStream || contentType ? (body as string) : JSON.stringify(body) }
+          : {}),
+      });
+      return decode<T>(response.statusCode, response.body);
+    },
+    async close(): Promise<void> {
+      await app.close();
+      await runtime.close();
+    },
+  };
+}
+
+function decode<T>(status: number, text: string): T {
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (status >= 200 && status < 300) return body as T;
+  const error = body as { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
+  const code = (error?.code && error.code in ERRORS ? error.code : 'PND_INTERNAL') as ErrorCode;
+  throw new PlugndialError(code, error?.message ?? `the server answered ${status}`, error?.details);
+}

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+
+import { pndError } from '../errors.ts';
+import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
+import { connect } from './client.ts';
+import type { CommandIO } from './io.ts';
+
+const USAGE = `plugndial device add <mac> --vendor V [--model M] [--profile P]… [--set key=value]…
+plugndial device list [--vendor V] [--profile P] [--json]
+plugndial device show <mac> [--json] [--secrets]
+plugndial device set <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]… [--unset key]…
+plugndial device rm <mac>
+plugndial device import <file.csv>`;
+
+interface DeviceJson {
+  mac: string;
+  vendor: string;
+  model: string | null;
+  profiles: string[];
+  settings: Record<string, unknown>;
+  reported: Record<string, string>;
+  lastContact: { at: string; address: string; file: string; userAgent?: string } | null;
+}
+
+export async function deviceCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    vendor: { type: 'string' },
+    model: { type: 'string' },
+    profile: { type: 'string', multiple: true },
+    set: { type: 'string', multiple: true },
+    unset: { type: 'string', multiple: true },
+    secrets: { type: 'boolean' },
+  });
+  const [action] = positionals;
+  if (values['help'] || !action) {
+    io.out(`${USAGE}\n`);
+    return action ? 0 : 2;
+  }
+  const client = await connect(dataDirOf(values));
+  try {
+    switch (action) {
+      case 'add': {
+        const mac = need(positionals, 1, 'MAC', USAGE);
+        if (!values['vendor']) throw pndError('PND_INVALID_ARGUMENT', 'device add needs --vendor (e.g. --vendor flyingvoice)');
+        const result = await client.request<{ devices: DeviceJson[] }>('POST', '/devices', {
+          mac,
+          vendor: values['vendor'],
+          profiles: strings(values['profile']),
+          settings: assignments(values['set']),
+          ...(values['model'] ? { model: values['model'] } : {}),
+        });
+        io.out(`added ${result.devices[0]?.mac}\n`);
+        return 0;
+      }
+      case 'list': {
+        const q = new URLSearchParams();
+        if (values['vendor']) q.set('vendor', String(values['vendor']));
+        const profile = strings(values['profile'])[0];
+        if (profile) q.set('profile', profile);
+        const devices = await client.request<DeviceJson[]>('GET', `/devices${q.size ? `?${q}` : ''}`);
+        if (values['json']) io.out(`${JSON.stringify(devices, null, 2)}\n`);
+        else
+          io.out(
+            table(
+              ['MAC', 'VENDOR', 'MODEL', 'PROFILES', 'LAST CONTACT'],
+              devices.map((d) => [d.mac, d.vendor, d.model ?? d.reported['model'] ?? '', d.profiles.join(','), d.lastContact ? `${d.lastContact.at} ${d.lastContact.address} ${d.lastContact.file}` : 'never']),
+            ),
+          );
+        return 0;
+      }
+      case 'show': {
+        const mac = need(positionals, 1, 'MAC', USAGE);
+        const device = await client.request<DeviceJson>('GET', `/devices/${encodeURIComponent(mac)}${values['secrets'] ? '?secrets=true' : ''}`);
+        if (values['json']) io.out(`${JSON.stringify(device, null, 2)}\n`);
+        else io.out(showText(device));
+        return 0;
+      }
+      case 'set': {
+        const mac = need(positionals, 1, 'MAC', USAGE);
+        const patch: Record<string, unknown> = { set: assignments(values['set']), unset: strings(values['unset']) };
+        if (values['vendor']) patch['vendor'] = values['vendor'];
+        if (values['model']) patch['model'] = values['model'];
+        if (values['profile']) patch['profiles'] = strings(values['profile']);
+        const device = await client.request<DeviceJson>('PATCH', `/devices/${encodeURIComponent(mac)}`, patch);
+        io.out(`updated ${device.mac}\n`);
+        return 0;
+      }
+      case 'rm': {
+        const mac = need(positionals, 1, 'MAC', USAGE);
+        const result = await client.request<{ removed: string }>('DELETE', `/devices/${encodeURIComponent(mac)}`);
+        io.out(`removed ${result.removed}\n`);
+        return 0;
+      }
+      case 'import': {
+        const file = need(positionals, 1, 'CSV file', USAGE);
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (error) {
+          throw pndError('PND_INVALID_ARGUMENT', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+        }
+        const result = await client.request<{ added: number }>('POST', '/devices/import', text, 'text/csv');
+        io.out(`imported ${result.added} devices\n`);
+        return 0;
+      }
+      default:
+        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"; usage:\n${USAGE}`);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+function showText(device: DeviceJson): string {
+  const lines = [
+    `mac        ${device.mac}`,
+    `vendor     ${device.vendor}`,
+    `model      ${device.model ?? ''}`,
+    `profiles   ${device.profiles.join(', ')}`,
+    `reported   ${Object.entries(device.reported).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `last seen  ${device.lastContact ? `${device.lastContact.at} from ${device.lastContact.address} fetching ${device.lastContact.file}` : 'never'}`,
+    'settings',
+    ...Object.entries(device.settings).map(([k, v]) => `  ${k}=${Array.isArray(v) ? v.join(',') : String(v)}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,83 @@
+import { pndError } from '../errors.ts';
+import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
+import { connect } from './client.ts';
+import type { CommandIO } from './io.ts';
+
+const USAGE = `plugndial profile add <name> [--description D] [--set key=value]…
+plugndial profile set <name> [--description D] [--set key=value]… [--unset key]…
+plugndial profile show <name> [--json] [--secrets]
+plugndial profile list [--json]
+plugndial profile rm <name>`;
+
+interface ProfileJson {
+  name: string;
+  description: string | null;
+  settings: Record<string, unknown>;
+}
+
+export async function profileCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    description: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    unset: { type: 'string', multiple: true },
+    secrets: { type: 'boolean' },
+  });
+  const [action] = positionals;
+  if (values['help'] || !action) {
+    io.out(`${USAGE}\n`);
+    return action ? 0 : 2;
+  }
+  const client = await connect(dataDirOf(values));
+  const path = (name: string): string => `/profiles/${encodeURIComponent(name)}`;
+  try {
+    switch (action) {
+      case 'add': {
+        const name = need(positionals, 1, 'profile name', USAGE);
+        await client.request('POST', '/profiles', {
+          name,
+          settings: assignments(values['set']),
+          ...(values['description'] ? { description: values['description'] } : {}),
+        });
+        io.out(`added profile ${name}\n`);
+        return 0;
+      }
+      case 'set': {
+        const name = need(positionals, 1, 'profile name', USAGE);
+        await client.request('PATCH', path(name), {
+          set: assignments(values['set']),
+          unset: strings(values['unset']),
+          ...(values['description'] !== undefined ? { description: values['description'] } : {}),
+        });
+        io.out(`updated profile ${name}\n`);
+        return 0;
+      }
+      case 'show': {
+        const name = need(positionals, 1, 'profile name', USAGE);
+        const profile = await client.request<ProfileJson>('GET', `${path(name)}${values['secrets'] ? '?secrets=true' : ''}`);
+        if (values['json']) io.out(`${JSON.stringify(profile, null, 2)}\n`);
+        else
+          io.out(
+            [`name         ${profile.name}`, `description  ${profile.description ?? ''}`, 'settings',
+              ...Object.entries(profile.settings).map(([k, v]) => `  ${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)].join('\n') + '\n',
+          );
+        return 0;
+      }
+      case 'list': {
+        const profiles = await client.request<ProfileJson[]>('GET', '/profiles');
+        if (values['json']) io.out(`${JSON.stringify(profiles, null, 2)}\n`);
+        else io.out(table(['NAME', 'SETTINGS', 'DESCRIPTION'], profiles.map((p) => [p.name, String(Object.keys(p.settings).length), p.description ?? ''])));
+        return 0;
+      }
+      case 'rm': {
+        const name = need(positionals, 1, 'profile name', USAGE);
+        await client.request('DELETE', path(name));
+        io.out(`removed profile ${name}\n`);
+        return 0;
+      }
+      default:
+        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"; usage:\n${USAGE}`);
+    }
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,51 @@
+import { loadServerConfig } from '../config/server-config.ts';
+import { consoleLogger } from '../log.ts';
+import { startServer } from '../server.ts';
+import { parse } from './args.ts';
+import type { CommandIO } from './io.ts';
+
+const USAGE = `plugndial serve [--data-dir DIR | --database postgres://…] [--public-url URL]
+                [--http [host:]port|off] [--tftp [host:]port|off]
+                [--https off] [--ftp off] [--sip off] [--acs off] [--config file.json]
+Defaults: --data-dir ./data, --http 80, --tftp 69. Every flag can also be given as
+PLUGNDIAL_<FLAG> in the environment (e.g. PLUGNDIAL_HTTP=8080).`;
+
+export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
+  const door = { type: 'string' } as const;
+  const { values } = parse(args, {
+    'public-url': { type: 'string' },
+    config: { type: 'string' },
+    http: door,
+    https: door,
+    tftp: door,
+    ftp: door,
+    sip: door,
+    acs: door,
+    'event-retention-days': { type: 'string' },
+    'event-max': { type: 'string' },
+  });
+  if (values['help']) {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  const flags = Object.fromEntries(Object.entries(values).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  const config = loadServerConfig({ flags, env: process.env });
+  const log = consoleLogger();
+  const server = await startServer(config, log);
+  const prune = setInterval(() => {
+    const before = new Date(Date.now() - config.events.retentionDays * 86_400_000);
+    server.runtime.store.pruneEvents(before, config.events.maxEvents).catch(() => {});
+  }, 600_000);
+  prune.unref();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log('info', 'stopping', { signal });
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  clearInterval(prune);
+  await server.close();
+  return 0;
+}

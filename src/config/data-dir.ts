@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { pndError } from '../errors.ts';
+
+/** Files plugndial keeps beside the embedded database in its data directory. */
+export const TOKEN_FILE = 'admin-token';
+export const SERVER_FILE = 'server.json';
+
+export interface RunningServer {
+  pid: number;
+  /** Base URL of the admin API, e.g. http://127.0.0.1:8080/api/v1 */
+  api: string;
+  startedAt: string;
+}
+
+export function ensureDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw pndError('PND_DATA_DIR', `cannot create data directory ${dataDir}: ${(error as Error).message}`);
+  }
+}
+
+/** The admin API token, created (owner-readable only) on first start. */
+export function adminToken(dataDir: string): { token: string; path: string; created: boolean } {
+  const path = join(dataDir, TOKEN_FILE);
+  if (existsSync(path)) return { token: readFileSync(path, 'utf8').trim(), path, created: false };
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return { token, path, created: true };
+}
+
+export function readToken(dataDir: string): string | undefined {
+  try {
+    return readFileSync(join(dataDir, TOKEN_FILE), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeRunningServer(dataDir: string, server: RunningServer): void {
+  writeFileSync(join(dataDir, SERVER_FILE), JSON.stringify(server), { mode: 0o600 });
+}
+
+export function clearRunningServer(dataDir: string): void {
+  rmSync(join(dataDir, SERVER_FILE), { force: true });
+}
+
+/** The server holding this data directory, if its process is still alive. */
+export function runningServer(dataDir: string): RunningServer | undefined {
+  let server: RunningServer;
+  try {
+    server = JSON.parse(readFileSync(join(dataDir, SERVER_FILE), 'utf8')) as RunningServer;
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(server.pid) || typeof server.api !== 'string') return undefined;
+  try {
+    process.kill(server.pid, 0);
+    return server;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? server : undefined;
+  }
+}

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { pndError } from '../errors.ts';
+import { parseListen, type ListenAddress } from './listen.ts';
+
+export type DoorName = 'http' | 'https' | 'tftp' | 'ftp' | 'sip' | 'acs';
+
+export interface DoorSpec {
+  name: DoorName;
+  defaultPort: number;
+  /** Doors whose transport is not built yet accept only `off`. */
+  available: boolean;
+}
+
+export const DOORS: readonly DoorSpec[] = [
+  { name: 'http', defaultPort: 80, available: true },
+  { name: 'https', defaultPort: 443, available: false },
+  { name: 'tftp', defaultPort: 69, available: true },
+  { name: 'ftp', defaultPort: 21, available: false },
+  { name: 'sip', defaultPort: 5060, available: false },
+  { name: 'acs', defaultPort: 7547, available: false },
+];
+
+export interface ServerConfig {
+  dataDir: string;
+  databaseUrl?: string;
+  /** The URL phones are told to use, when it differs from the address they reached us on. */
+  publicUrl?: string;
+  doors: Partial<Record<DoorName, ListenAddress>>;
+  events: { retentionDays: number; maxEvents: number };
+}
+
+export const DEFAULT_DATA_DIR = 'data';
+
+/** Flags, environment (`PLUGNDIAL_*`) and an optional JSON file, in that order of precedence. */
+export interface ConfigSources {
+  flags: Record<string, string | undefined>;
+  env: NodeJS.ProcessEnv;
+}
+
+export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
+  const file = flags['config'] ?? env['PLUGNDIAL_CONFIG'];
+  const fromFile = file ? readConfigFile(file) : {};
+  const pick = (name: string): string | undefined =>
+    flags[name] ?? env[`PLUGNDIAL_${name.toUpperCase().replace(/-/g, '_')}`] ?? fromFile[name];
+
+  const doors: ServerConfig['doors'] = {};
+  for (const door of DOORS) {
+    const text = pick(door.name) ?? (door.available ? String(door.defaultPort) : 'off');
+    const parsed = parseListen(text, '0.0.0.0');
+    if (!parsed.ok) throw pndError('PND_CONFIG', `--${door.name}: ${parsed.error.message}`);
+    if (parsed.value && !door.available) {
+      throw pndError(
+        'PND_DOOR_UNAVAILABLE',
+        `--${door.name}: this door is not available in this version; only "off" is accepted`,
+      );
+    }
+    if (parsed.value) doors[door.name] = parsed.value;
+  }
+
+  const publicUrl = pick('public-url');
+  if (publicUrl !== undefined) {
+    try {
+      const url = new URL(publicUrl);
+      if (!/^(https?|tftp|ftp):$/.test(url.protocol)) throw new Error('scheme');
+    } catch {
+      throw pndError('PND_CONFIG', `--public-url: "${publicUrl.slice(0, 80)}" is not an http(s), tftp or ftp URL`);
+    }
+  }
+  const databaseUrl = pick('database');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw pndError('PND_CONFIG', '--database: expected a postgres:// URL');
+  }
+  return {
+    dataDir: resolve(pick('data-dir') ?? DEFAULT_DATA_DIR),
+    doors,
+    events: {
+      retentionDays: positive(pick('event-retention-days') ?? '30', 'event-retention-days'),
+      maxEvents: positive(pick('event-max') ?? '1000000', 'event-max'),
+    },
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, '') } : {}),
+  };
+}
+
+function positive(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw pndError('PND_CONFIG', `--${name}: expected a positive whole number`);
+  return n;
+}
+
+function readConfigFile(path: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw pndError('PND_CONFIG', `cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw pndError('PND_CONFIG', `config file ${path}: expected a JSON object of option names to values`);
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+}

@@ -1,0 +1,325 @@
+import { cfgValue, isCfgKey } from '../../formats/cfg.ts';
+import {
+  DATE_FORMATS,
+  groupIndexes,
+  nativeKey,
+  settingToText,
+  type KEY_TYPES,
+  type SettingValue,
+  type Settings,
+} from '../../model/settings.ts';
+import type { NativeEntry } from '../driver.ts';
+import type { Dialect } from './dialect.ts';
+import { formatHoursOffset, utcOffsetMinutes } from './time-zone.ts';
+
+/** Canonical settings in one dialect: the native lines, and what the dialect cannot say. */
+export interface Mapping {
+  entries: NativeEntry[];
+  ignored: string[];
+}
+
+/** Turns a canonical value into a native one; undefined when the dialect cannot express it. */
+type Convert = (value: SettingValue, now: Date) => string | undefined;
+
+interface Rule {
+  /** Canonical key; `N` stands for the group index. */
+  from: string;
+  /** Native key; `N` is the same index. */
+  to: string;
+  convert?: Convert;
+  /** When `from` is absent, the canonical key whose value stands in for it. */
+  otherwise?: { from: string; convert?: Convert };
+}
+
+interface Section {
+  group?: 'accounts' | 'keys';
+  rules: readonly Rule[];
+}
+
+/** Expressed in the boot files rather than in a cfg, so never reported as ignored. */
+export const BOOT_KEYS: readonly string[] = ['provisioning.overwrite_mode'];
+
+// Seed 001's line key type codes; Yealink uses the same numbers.
+const KEY_TYPE_CODES: Record<(typeof KEY_TYPES)[number], string> = {
+  none: '0',
+  dnd: '5',
+  pickup: '9',
+  call_park: '10',
+  dtmf: '11',
+  speed_dial: '13',
+  intercom: '14',
+  line: '15',
+  blf: '16',
+  private_hold: '20',
+  group_pickup: '23',
+  paging: '24',
+};
+
+const LANGUAGES = new Map<string, string>([
+  ['en', 'English'],
+  ['zh', 'Chinese_S'],
+  ['zh-cn', 'Chinese_S'],
+  ['zh-sg', 'Chinese_S'],
+  ['zh-hans', 'Chinese_S'],
+  ['zh-tw', 'Chinese_T'],
+  ['zh-hk', 'Chinese_T'],
+  ['zh-mo', 'Chinese_T'],
+  ['zh-hant', 'Chinese_T'],
+  ['de', 'German'],
+  ['fr', 'French'],
+  ['es', 'Spanish'],
+  ['it', 'Italian'],
+  ['pt', 'Portuguese'],
+  ['ru', 'Russian'],
+  ['pl', 'Polish'],
+  ['tr', 'Turkish'],
+]);
+
+const TRANSPORTS = new Map([
+  ['udp', '0'],
+  ['tcp', '1'],
+  ['tls', '2'],
+]);
+
+// Yealink accepts at most 30 days between periodic checks.
+const MAX_REPEAT_MINUTES = 43_200;
+
+const enabledByUser: Rule['otherwise'] = { from: 'accounts.N.user', convert: (): string => '1' };
+
+const TIME: readonly Rule[] = [
+  // The offset in force at render time: the periodic resync carries a DST change to the phone.
+  { from: 'time.timezone', to: 'local_time.time_zone', convert: zoneOffset },
+  { from: 'time.ntp_servers', to: 'local_time.ntp_server1', convert: listItem(0) },
+  { from: 'time.ntp_servers', to: 'local_time.ntp_server2', convert: listItem(1) },
+  { from: 'time.time_format', to: 'local_time.time_format', convert: timeFormat },
+  { from: 'time.date_format', to: 'local_time.date_format', convert: dateFormat },
+];
+
+const LINE_KEYS: readonly Rule[] = [
+  { from: 'keys.N.type', to: 'linekey.N.type', convert: keyType },
+  { from: 'keys.N.account', to: 'linekey.N.line' },
+  { from: 'keys.N.value', to: 'linekey.N.value' },
+  { from: 'keys.N.label', to: 'linekey.N.label' },
+];
+
+/** Seed 001's keys exactly; the web-only provisioning fields have no documented key. */
+const FLYINGVOICE: readonly Section[] = [
+  {
+    group: 'accounts',
+    rules: [
+      { from: 'accounts.N.enabled', to: 'account.N.enable', convert: flag, otherwise: enabledByUser },
+      { from: 'accounts.N.label', to: 'account.N.label' },
+      { from: 'accounts.N.display_name', to: 'account.N.display_name' },
+      { from: 'accounts.N.auth_user', to: 'account.N.auth_name', otherwise: { from: 'accounts.N.user' } },
+      { from: 'accounts.N.password', to: 'account.N.password' },
+      { from: 'accounts.N.user', to: 'account.N.user_name' },
+      { from: 'accounts.N.registrar', to: 'account.N.sip_server_host' },
+      { from: 'accounts.N.registrar_port', to: 'account.N.sip_server_port' },
+      { from: 'accounts.N.outbound_proxy', to: 'account.N.outbound_host' },
+      { from: 'accounts.N.outbound_proxy_port', to: 'account.N.outbound_port' },
+    ],
+  },
+  { rules: TIME },
+  {
+    group: 'keys',
+    rules: [...LINE_KEYS, { from: 'keys.N.pickup_value', to: 'linekey.N.pickup_value' }],
+  },
+  {
+    rules: [
+      { from: 'provisioning.url', to: 'auto_provision.server.url' },
+      { from: 'provisioning.username', to: 'auto_provision.server.username' },
+      { from: 'provisioning.password', to: 'auto_provision.server.password' },
+      { from: 'phonebook.url', to: 'local_contact.data.url' },
+      { from: 'security.web_http', to: 'wui.http_enable', convert: flag },
+      { from: 'security.web_https', to: 'wui.https_enable', convert: flag },
+      { from: 'locale.language', to: 'lang.gui', convert: language },
+    ],
+  },
+];
+
+const YEALINK: readonly Section[] = [
+  {
+    group: 'accounts',
+    rules: [
+      { from: 'accounts.N.enabled', to: 'account.N.enable', convert: flag, otherwise: enabledByUser },
+      { from: 'accounts.N.label', to: 'account.N.label' },
+      { from: 'accounts.N.display_name', to: 'account.N.display_name' },
+      { from: 'accounts.N.auth_user', to: 'account.N.auth_name', otherwise: { from: 'accounts.N.user' } },
+      { from: 'accounts.N.user', to: 'account.N.user_name' },
+      { from: 'accounts.N.password', to: 'account.N.password' },
+      { from: 'accounts.N.registrar', to: 'account.N.sip_server.1.address' },
+      { from: 'accounts.N.registrar_port', to: 'account.N.sip_server.1.port' },
+      { from: 'accounts.N.transport', to: 'account.N.sip_server.1.transport_type', convert: transport },
+      { from: 'accounts.N.outbound_proxy', to: 'account.N.outbound_proxy_enable', convert: (): string => '1' },
+      { from: 'accounts.N.outbound_proxy', to: 'account.N.outbound_proxy.1.address' },
+      { from: 'accounts.N.outbound_proxy_port', to: 'account.N.outbound_proxy.1.port' },
+    ],
+  },
+  { rules: TIME },
+  { group: 'keys', rules: LINE_KEYS },
+  {
+    rules: [
+      { from: 'provisioning.url', to: 'static.auto_provision.server.url' },
+      { from: 'provisioning.username', to: 'static.auto_provision.server.username' },
+      { from: 'provisioning.password', to: 'static.auto_provision.server.password' },
+      { from: 'provisioning.resync_on_reset', to: 'static.auto_provision.power_on', convert: flag },
+      { from: 'provisioning.resync_interval', to: 'static.auto_provision.repeat.enable', convert: repeatEnable },
+      { from: 'provisioning.resync_interval', to: 'static.auto_provision.repeat.minutes', convert: repeatMinutes },
+      { from: 'provisioning.pnp', to: 'static.auto_provision.pnp_enable', convert: flag },
+      { from: 'firmware.url', to: 'static.firmware.url' },
+      { from: 'phonebook.url', to: 'remote_phonebook.data.1.url' },
+      { from: 'security.web_http', to: 'static.wui.http_enable', convert: flag },
+      { from: 'security.web_https', to: 'static.wui.https_enable', convert: flag },
+      { from: 'locale.language', to: 'lang.gui', convert: language },
+    ],
+  },
+];
+
+const TABLES: Record<Dialect, readonly Section[]> = { flyingvoice: FLYINGVOICE, yealink: YEALINK };
+
+/** `native.<driver>.<key>` prefixes each dialect passes through, weakest first. */
+const NATIVE_DRIVERS: Record<Dialect, readonly string[]> = {
+  flyingvoice: ['yealink', 'flyingvoice'],
+  yealink: ['yealink'],
+};
+
+/**
+ * Maps canonical settings to one dialect's native lines, in table order, then applies
+ * native pass-through keys, which replace a mapped line of the same key in place.
+ */
+export function mapSettings(settings: Settings, dialect: Dialect, now: Date): Mapping {
+  const entries: NativeEntry[] = [];
+  const used = new Set<string>(BOOT_KEYS);
+  for (const section of TABLES[dialect]) {
+    const indexes = section.group ? groupIndexes(settings, section.group) : [0];
+    for (const n of indexes) {
+      for (const rule of section.rules) {
+        const entry = applyRule(rule, n, settings, now);
+        if (!entry) continue;
+        entries.push(entry);
+        if (entry.from) used.add(entry.from);
+      }
+    }
+  }
+  for (const driver of NATIVE_DRIVERS[dialect]) applyNative(settings, driver, entries, used);
+  const ignored = Object.keys(settings)
+    .filter((key) => !used.has(key))
+    .sort();
+  return { entries, ignored };
+}
+
+/** True when the settings ask for `overwrite_mode = 1` in the boot files. */
+export function overwriteMode(settings: Settings): boolean {
+  return flag(settings['provisioning.overwrite_mode'] ?? false) === '1';
+}
+
+function applyRule(rule: Rule, n: number, settings: Settings, now: Date): NativeEntry | undefined {
+  const at = (pattern: string): string => pattern.replace(/(^|\.)N(?=\.|$)/g, `$1${n}`);
+  const to = at(rule.to);
+  const from = at(rule.from);
+  const value = settings[from];
+  if (value !== undefined) {
+    const native = (rule.convert ?? text)(value, now);
+    return native === undefined ? undefined : { key: to, value: cfgValue(native), from };
+  }
+  if (!rule.otherwise) return undefined;
+  const standIn = at(rule.otherwise.from);
+  const standInValue = settings[standIn];
+  if (standInValue === undefined) return undefined;
+  const native = (rule.otherwise.convert ?? text)(standInValue, now);
+  return native === undefined ? undefined : { key: to, value: cfgValue(native), from: standIn };
+}
+
+function applyNative(
+  settings: Settings,
+  driver: string,
+  entries: NativeEntry[],
+  used: Set<string>,
+): void {
+  const keys = Object.keys(settings)
+    .filter((key) => nativeKey(key)?.driver === driver)
+    .sort();
+  for (const key of keys) {
+    const vendorKey = nativeKey(key)!.vendorKey;
+    // A key the format cannot carry stays unused and is reported as ignored.
+    if (!isCfgKey(vendorKey)) continue;
+    const entry: NativeEntry = { key: vendorKey, value: cfgValue(text(settings[key]!)), from: key };
+    const existing = entries.findIndex((e) => e.key === vendorKey);
+    if (existing >= 0) entries[existing] = entry;
+    else entries.push(entry);
+    used.add(key);
+  }
+}
+
+function text(value: SettingValue): string {
+  return settingToText(value);
+}
+
+function flag(value: SettingValue): string | undefined {
+  if (value === true || value === 1 || value === '1' || value === 'true') return '1';
+  if (value === false || value === 0 || value === '0' || value === 'false') return '0';
+  return undefined;
+}
+
+function zoneOffset(value: SettingValue, now: Date): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const minutes = utcOffsetMinutes(value, now);
+  return minutes === undefined ? undefined : formatHoursOffset(minutes);
+}
+
+function listItem(index: number): Convert {
+  return (value) => {
+    const items = Array.isArray(value)
+      ? value
+      : String(value)
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
+    return items[index];
+  };
+}
+
+function timeFormat(value: SettingValue): string | undefined {
+  return value === '12h' ? '0' : value === '24h' ? '1' : undefined;
+}
+
+function dateFormat(value: SettingValue): string | undefined {
+  const index = DATE_FORMATS.findIndex((format) => format === value);
+  return index < 0 ? undefined : String(index);
+}
+
+function keyType(value: SettingValue): string | undefined {
+  return typeof value === 'string' && Object.hasOwn(KEY_TYPE_CODES, value)
+    ? KEY_TYPE_CODES[value as keyof typeof KEY_TYPE_CODES]
+    : undefined;
+}
+
+function transport(value: SettingValue): string | undefined {
+  return TRANSPORTS.get(String(value).toLowerCase());
+}
+
+function language(value: SettingValue): string | undefined {
+  const tag = String(value).toLowerCase();
+  const exact = LANGUAGES.get(tag);
+  if (exact !== undefined) return exact;
+  const primary = tag.split('-')[0]!;
+  // A Chinese tag we do not know could be either script: better ignored than wrong.
+  return primary === 'zh' ? undefined : LANGUAGES.get(primary);
+}
+
+function seconds(value: SettingValue): number | undefined {
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+function repeatEnable(value: SettingValue): string | undefined {
+  const s = seconds(value);
+  return s === undefined ? undefined : s > 0 ? '1' : '0';
+}
+
+function repeatMinutes(value: SettingValue): string | undefined {
+  const s = seconds(value);
+  return s === undefined || s === 0
+    ? undefined
+    : String(Math.min(MAX_REPEAT_MINUTES, Math.ceil(s / 60)));
+}

@@ -1,0 +1,43 @@
+import { findMac, formatMac } from '../../model/mac.ts';
+import type { PhoneIdentity, UserAgentFacts } from '../driver.ts';
+import { dialectFor } from './dialect.ts';
+
+// `Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37`: model, dotted firmware, then the MAC.
+const YEALINK = /^yealink[\s/]+(.+?)\s+(\d+(?:\.\d+){2,4})(?:\s+(.*))?$/i;
+// `Flyingvoice FIP14G V0.5.15 0021f2000001`, and agents that start with the model.
+const FLYINGVOICE = /^flying\s?voice[\s/_-]+([^\s/]+)(?:[\s/]+(v?\d+(?:\.\d+)+))?(?:\s+(.*))?$/i;
+const FIP = /^(fip\d[0-9a-z()_-]*)(?:[\s/]+(v?\d+(?:\.\d+)+))?(?:\s+(.*))?$/i;
+
+const DEFAULTS = {
+  yealink: { model: 'SIP-T46G', firmware: '28.72.0.1' },
+  flyingvoice: { model: 'FIP14G', firmware: 'V0.5.15' },
+} as const;
+
+/** The vendor, model, firmware and MAC a Yealink or Flyingvoice agent carries. */
+export function parseUserAgent(userAgent: string): UserAgentFacts | undefined {
+  const agent = userAgent.trim().slice(0, 512);
+  const yealink = YEALINK.exec(agent);
+  if (yealink) return facts('yealink', yealink);
+  const flyingvoice = FLYINGVOICE.exec(agent) ?? FIP.exec(agent);
+  if (flyingvoice) return facts('flyingvoice', flyingvoice);
+  return undefined;
+}
+
+/** The agent a real phone of this identity sends; Yealink writes its MAC with colons. */
+export function formatUserAgent(identity: PhoneIdentity): string {
+  const vendor = dialectFor(identity.vendor);
+  const model = identity.model ?? DEFAULTS[vendor].model;
+  const firmware = identity.firmware ?? DEFAULTS[vendor].firmware;
+  return vendor === 'yealink'
+    ? `Yealink ${model} ${firmware} ${formatMac(identity.mac, 'colon')}`
+    : `Flyingvoice ${model} ${firmware} ${identity.mac}`;
+}
+
+function facts(vendor: string, match: RegExpExecArray): UserAgentFacts {
+  const out: UserAgentFacts = { vendor };
+  if (match[1]) out.model = match[1];
+  if (match[2]) out.firmware = match[2];
+  const mac = match[3] ? findMac(match[3]) : undefined;
+  if (mac) out.mac = mac;
+  return out;
+}

@@ -1,0 +1,46 @@
+import { fail, ok, type Result } from '../errors.ts';
+
+/**
+ * RFC 4180 CSV: comma separated, `"` quoting with `""` escapes, CRLF or LF rows.
+ * Returns rows of cells; the caller interprets the header.
+ */
+export function parseCsv(text: string, maxRows = 100_000): Result<string[][]> {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let line = 1;
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (body[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else quoted = false;
+      } else {
+        if (ch === '\n') line++;
+        cell += ch;
+      }
+      continue;
+    }
+    if (ch === '"' && cell === '') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && body[i + 1] === '\n') i++;
+      row.push(cell);
+      cell = '';
+      if (!(row.length === 1 && row[0] === '')) rows.push(row);
+      row = [];
+      line++;
+      if (rows.length > maxRows) return fail('PND_INVALID_CSV', `more than ${maxRows} rows`);
+    } else cell += ch;
+  }
+  if (quoted) return fail('PND_INVALID_CSV', `line ${line}: a quoted cell is not closed`);
+  row.push(cell);
+  if (!(row.length === 1 && row[0] === '')) rows.push(row);
+  return ok(rows);
+}

@@ -1,0 +1,171 @@
+import { drivers, knownVendors } from '../drivers/registry.ts';
+import { fail, ok, pndError, type Result } from '../errors.ts';
+import type { Device } from '../model/device.ts';
+import { parseMac } from '../model/mac.ts';
+import { nativeKey, parseSetting, specFor, type Settings } from '../model/settings.ts';
+import { parseCsv } from '../formats/csv.ts';
+import type { Store } from '../store/store.ts';
+
+/** A device as an operator describes it (CLI, CSV row or API body). */
+export interface DeviceInput {
+  mac: string;
+  vendor: string;
+  model?: string;
+  profiles?: string[];
+  settings?: Record<string, unknown>;
+}
+
+export interface DevicePatch {
+  vendor?: string;
+  model?: string | null;
+  profiles?: string[];
+  set?: Record<string, unknown>;
+  unset?: string[];
+}
+
+export function checkVendor(vendor: string): Result<string> {
+  const vendors = knownVendors();
+  return vendors.includes(vendor)
+    ? ok(vendor)
+    : fail('PND_UNKNOWN_VENDOR', `unknown vendor "${vendor.slice(0, 40)}"; known: ${vendors.join(', ')}`);
+}
+
+/** Validates settings given as text or JSON; native keys must name a known vendor or driver. */
+export function checkSettings(input: Record<string, unknown>, where = ''): Result<Settings> {
+  const out: Settings = {};
+  for (const [key, raw] of Object.entries(input)) {
+    const native = nativeKey(key);
+    if (native && !knownVendors().includes(native.driver) && !isDriverName(native.driver)) {
+      return fail('PND_INVALID_SETTING', `${where}${key}: native keys name a vendor (${knownVendors().join(', ')})`, { key });
+    }
+    const parsed = parseSetting(key, raw);
+    if (!parsed.ok) {
+      return fail(parsed.error.code, `${where}${parsed.error.message}`, parsed.error.details);
+    }
+    out[key] = parsed.value;
+  }
+  return ok(out);
+}
+
+function isDriverName(name: string): boolean {
+  return drivers.some((d) => d.name === name);
+}
+
+async function checkProfiles(store: Store, names: readonly string[], where = ''): Promise<void> {
+  const known = new Set((await store.listProfiles()).map((p) => p.name));
+  const missing = names.find((n) => !known.has(n));
+  if (missing !== undefined) {
+    throw pndError('PND_PROFILE_NOT_FOUND', `${where}profile "${missing.slice(0, 64)}" does not exist; create it with "plugndial profile add ${missing.slice(0, 64)}"`);
+  }
+}
+
+export function buildDevice(input: DeviceInput, now: Date, where = ''): Result<Device> {
+  const mac = parseMac(String(input.mac ?? ''));
+  if (!mac.ok) return fail('PND_INVALID_MAC', `${where}${mac.error.message}`);
+  const vendor = checkVendor(String(input.vendor ?? ''));
+  if (!vendor.ok) return fail(vendor.error.code, `${where}${vendor.error.message}`);
+  const settings = checkSettings(input.settings ?? {}, where);
+  if (!settings.ok) return settings;
+  const stamp = now.toISOString();
+  return ok({
+    mac: mac.value,
+    vendor: vendor.value,
+    profiles: dedupe(input.profiles ?? []),
+    settings: settings.value,
+    createdAt: stamp,
+    updatedAt: stamp,
+    ...(input.model ? { model: String(input.model) } : {}),
+  });
+}
+
+/** Adds devices all or nothing: one bad row and nothing of the command is stored. */
+export async function addDevices(store: Store, inputs: readonly DeviceInput[], now: Date): Promise<Device[]> {
+  const devices: Device[] = [];
+  const seen = new Set<string>();
+  for (const [i, input] of inputs.entries()) {
+    const where = inputs.length > 1 ? `device ${i + 1}: ` : '';
+    const built = buildDevice(input, now, where);
+    if (!built.ok) throw built.error;
+    if (seen.has(built.value.mac)) throw pndError('PND_DEVICE_EXISTS', `${where}MAC ${built.value.mac} is listed twice`);
+    seen.add(built.value.mac);
+    devices.push(built.value);
+  }
+  await checkProfiles(store, devices.flatMap((d) => d.profiles));
+  await store.insertDevices(devices);
+  return devices;
+}
+
+export async function patchDevice(store: Store, macText: string, patch: DevicePatch, now: Date): Promise<Device> {
+  const mac = parseMac(macText);
+  if (!mac.ok) throw mac.error;
+  if (patch.vendor !== undefined) {
+    const vendor = checkVendor(patch.vendor);
+    if (!vendor.ok) throw vendor.error;
+  }
+  const set = checkSettings(patch.set ?? {});
+  if (!set.ok) throw set.error;
+  for (const key of patch.unset ?? []) {
+    if (!specFor(key) && !nativeKey(key)) throw pndError('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"`, { key });
+  }
+  if (patch.profiles) await checkProfiles(store, patch.profiles);
+  return store.updateDevice(mac.value, (device) => {
+    const settings = { ...device.settings, ...set.value };
+    for (const key of patch.unset ?? []) delete settings[key];
+    const next: Device = { ...device, settings, updatedAt: now.toISOString() };
+    if (patch.vendor !== undefined) next.vendor = patch.vendor;
+    if (patch.model === null) delete next.model;
+    else if (patch.model !== undefined) next.model = patch.model;
+    if (patch.profiles) next.profiles = dedupe(patch.profiles);
+    return next;
+  });
+}
+
+/**
+ * Reads a device CSV: header `mac,vendor,model,profiles` plus any canonical key as a column.
+ * Profiles inside a cell are separated by `;` or `|`. Empty cells are left unset.
+ */
+export function devicesFromCsv(text: string): Result<DeviceInput[]> {
+  const parsed = parseCsv(text);
+  if (!parsed.ok) return parsed;
+  const [header, ...rows] = parsed.value;
+  if (!header) return fail('PND_INVALID_CSV', 'the file is empty; expected a header row starting with mac,vendor');
+  const columns = header.map((h) => h.trim());
+  for (const required of ['mac', 'vendor']) {
+    if (!columns.includes(required)) return fail('PND_INVALID_CSV', `the header has no "${required}" column`);
+  }
+  for (const column of columns) {
+    if (['mac', 'vendor', 'model', 'profiles'].includes(column)) continue;
+    if (!specFor(column) && !nativeKey(column)) {
+      return fail('PND_INVALID_CSV', `column "${column.slice(0, 60)}" is not a canonical setting; allowed: mac, vendor, model, profiles and setting keys`);
+    }
+  }
+  const inputs: DeviceInput[] = [];
+  for (const [i, row] of rows.entries()) {
+    const line = i + 2;
+    if (row.length !== columns.length) {
+      return fail('PND_INVALID_CSV', `row ${line}: ${row.length} cells, the header has ${columns.length}`);
+    }
+    const cell = (name: string): string => (row[columns.indexOf(name)] ?? '').trim();
+    const settings: Record<string, string> = {};
+    columns.forEach((column, c) => {
+      if (!['mac', 'vendor', 'model', 'profiles'].includes(column) && row[c]!.trim() !== '') {
+        settings[column] = row[c]!.trim();
+      }
+    });
+    const input: DeviceInput = {
+      mac: cell('mac'),
+      vendor: cell('vendor'),
+      profiles: cell('profiles').split(/[;|]/).map((p) => p.trim()).filter(Boolean),
+      settings,
+      ...(cell('model') ? { model: cell('model') } : {}),
+    };
+    const built = buildDevice(input, new Date(0), `row ${line}: `);
+    if (!built.ok) return built;
+    inputs.push(input);
+  }
+  return ok(inputs);
+}
+
+function dedupe(names: readonly string[]): string[] {
+  return [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+}

@@ -1,0 +1,313 @@
+import type { Driver, Explanation, Recognition, RenderContext } from '../drivers/driver.ts';
+import type { Device } from '../model/device.ts';
+import { findMac, type Mac } from '../model/mac.ts';
+import { effectiveSettings } from '../model/merge.ts';
+import type { Store } from '../store/store.ts';
+import { ConfigurationView } from './catalogue.ts';
+import type { ProvisioningEvent } from './event.ts';
+import { normalisePath } from './path.ts';
+import type { EventRecorder } from './recorder.ts';
+import { RenderCache, type CachedArtifact } from './render-cache.ts';
+import type { Answer, ProvisioningRequest, Provisioner, TransferOutcome } from './request.ts';
+
+export interface PipelineOptions {
+  store: Store;
+  drivers: readonly Driver[];
+  recorder: EventRecorder;
+  /** Injected so tests are deterministic. */
+  now?: () => Date;
+}
+
+/** A request after recognise and identify: who is asking for what. */
+interface Identified {
+  segments: string[];
+  driver?: Driver;
+  recognition?: Recognition;
+  device?: Device;
+  mac?: Mac;
+  vendor?: string;
+  reported?: Device['reported'];
+}
+
+const NOT_FOUND_TYPE = 'text/plain; charset=utf-8';
+
+/**
+ * The one provisioning pipeline behind every door:
+ * recognise → identify → authorise → resolve → render → record.
+ */
+export class ProvisioningPipeline implements Provisioner {
+  readonly #store: Store;
+  readonly #drivers: readonly Driver[];
+  readonly #recorder: EventRecorder;
+  readonly #now: () => Date;
+  readonly #view: ConfigurationView;
+  readonly #cache = new RenderCache();
+
+  constructor(options: PipelineOptions) {
+    this.#store = options.store;
+    this.#drivers = options.drivers;
+    this.#recorder = options.recorder;
+    this.#now = options.now ?? ((): Date => new Date());
+    this.#view = new ConfigurationView(options.store);
+  }
+
+  async answer(request: ProvisioningRequest): Promise<Answer> {
+    const started = performance.now();
+    const at = this.#now();
+    let identified: Identified = { segments: [] };
+    let answer: Omit<Answer, 'done'>;
+    let reason: string | undefined;
+    try {
+      const segments = normalisePath(request.rawPath, {
+        percentEncoded: request.transport === 'http' || request.transport === 'https',
+        backslashIsSeparator: request.transport === 'tftp' || request.transport === 'ftp',
+      });
+      if (!segments) {
+        reason = 'bad-path';
+        answer = notFound();
+      } else {
+        identified = await this.#identify(segments, request);
+        const served = await this.#serve(identified, request);
+        answer = served.answer;
+        reason = served.reason;
+      }
+    } catch {
+      // A store outage must not tell a phone anything different from "not here".
+      reason = 'internal-error';
+      answer = notFound();
+    }
+    let recorded = false;
+    const done = (outcome: TransferOutcome): void => {
+      if (recorded) return;
+      recorded = true;
+      this.#record(request, identified, at, started, outcome, reason);
+    };
+    return { ...answer, done };
+  }
+
+  /** Renders one of a device's files as its phone would receive it (`plugndial render`). */
+  async preview(
+    mac: Mac,
+    fileName: string,
+    origin: string,
+  ): Promise<{ artifact?: CachedArtifact; explanation?: Explanation; driver?: string }> {
+    const device = await this.#store.getDevice(mac);
+    if (!device) return {};
+    const driver = this.#driverFor(device.vendor);
+    const recognition = driver?.recognise({
+      segments: [fileName],
+      query: '',
+      transport: 'http',
+    });
+    if (!driver || !recognition) return {};
+    const context = await this.#context(driver, recognition, device, device.vendor, origin);
+    return {
+      driver: driver.name,
+      artifact: this.#renderCached(driver, recognition, context, `${origin}/${fileName}`) ?? undefined,
+      explanation: driver.explain(recognition, context),
+    };
+  }
+
+  /** The file names a device has, as its driver names them. */
+  async deviceFiles(mac: Mac): Promise<string[]> {
+    const device = await this.#store.getDevice(mac);
+    if (!device) return [];
+    return this.#driverFor(device.vendor)?.files(mac) ?? [];
+  }
+
+  #driverFor(vendor: string): Driver | undefined {
+    return this.#drivers.find((d) => d.vendors.includes(vendor));
+  }
+
+  async #identify(segments: string[], request: ProvisioningRequest): Promise<Identified> {
+    const fileRequest = {
+      segments,
+      query: request.query ?? '',
+      transport: request.transport,
+      ...(request.userAgent ? { userAgent: request.userAgent } : {}),
+    };
+    const candidates: { driver: Driver; recognition: Recognition }[] = [];
+    for (const driver of this.#drivers) {
+      const recognition = driver.recognise(fileRequest);
+      if (recognition) candidates.push({ driver, recognition });
+    }
+    const agent = request.userAgent ? this.#parseAgent(request.userAgent) : undefined;
+    const mac =
+      candidates.find((c) => c.recognition.mac)?.recognition.mac ??
+      agent?.mac ??
+      (request.userAgent ? findMac(request.userAgent) : undefined);
+    const device = mac ? await this.#view.device(mac) : undefined;
+    if (candidates.length === 0) {
+      return { segments, mac, device, ...(agent ? { reported: agent.reported } : {}) };
+    }
+    // The device's own vendor decides between drivers that claim the same name
+    // (`<mac>.cfg` is Yealink's and Fanvil's); otherwise the most specific claim wins.
+    const byVendor = device && candidates.find((c) => c.driver.vendors.includes(device.vendor));
+    const best =
+      byVendor ?? [...candidates].sort((a, b) => b.recognition.score - a.recognition.score)[0]!;
+    const vendor =
+      device && best.driver.vendors.includes(device.vendor)
+        ? device.vendor
+        : agent && best.driver.vendors.includes(agent.vendor)
+          ? agent.vendor
+          : best.driver.defaultVendor;
+    return {
+      segments,
+      driver: best.driver,
+      recognition: best.recognition,
+      mac,
+      device,
+      vendor,
+      reported: { ...agent?.reported, ...best.recognition.reported },
+    };
+  }
+
+  #parseAgent(
+    userAgent: string,
+  ): { vendor: string; mac?: Mac; reported: Device['reported'] } | undefined {
+    for (const driver of this.#drivers) {
+      const facts = driver.parseUserAgent(userAgent);
+      if (facts) {
+        const reported: NonNullable<Device['reported']> = {};
+        if (facts.model) reported.model = facts.model;
+        if (facts.firmware) reported.firmware = facts.firmware;
+        return { vendor: facts.vendor, reported, ...(facts.mac ? { mac: facts.mac } : {}) };
+      }
+    }
+    return undefined;
+  }
+
+  async #serve(
+    identified: Identified,
+    request: ProvisioningRequest,
+  ): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {
+    const { driver, recognition, device, vendor } = identified;
+    if (!driver || !recognition || !vendor) return this.#overlay(identified.segments);
+    if (recognition.needsDevice && !device) return { answer: notFound(), reason: 'unknown-device' };
+    const prefix = recognition.prefix.map((s) => encodeSegment(s, request.transport)).join('/');
+    const baseUrl = `${request.origin}/${prefix ? `${prefix}/` : ''}`;
+    const context = await this.#context(
+      driver,
+      recognition,
+      recognition.needsDevice ? device : undefined,
+      vendor,
+      baseUrl,
+    );
+    const key = `${baseUrl}${identified.segments.join('/')}`;
+    const artifact = this.#renderCached(driver, recognition, context, key);
+    if (!artifact) return { answer: notFound(), reason: 'no-such-file' };
+    return {
+      answer: {
+        status: 200,
+        contentType: artifact.contentType,
+        size: artifact.body.length,
+        etag: artifact.etag,
+        body: artifact.body,
+      },
+    };
+  }
+
+  async #context(
+    driver: Driver,
+    recognition: Recognition,
+    device: Device | undefined,
+    vendor: string,
+    baseUrl: string,
+  ): Promise<RenderContext> {
+    const profiles = await this.#view.profiles();
+    // Common files are shared by every phone: they carry the defaults, never one device's values.
+    const settings = effectiveSettings(recognition.needsDevice ? device : undefined, profiles).settings;
+    return {
+      vendor,
+      settings,
+      baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
+      now: this.#now(),
+      ...(device ? { device } : {}),
+    };
+  }
+
+  #renderCached(
+    driver: Driver,
+    recognition: Recognition,
+    context: RenderContext,
+    location: string,
+  ): CachedArtifact | null {
+    const generation = this.#view.generation;
+    const key = `${driver.name}|${context.vendor}|${context.device?.mac ?? ''}|${location}`;
+    const cached = this.#cache.get(generation, key);
+    if (cached !== undefined) return cached;
+    return this.#cache.set(generation, key, driver.render(recognition, context));
+  }
+
+  async #overlay(segments: string[]): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {
+    // An overlay file may be asked for under any prefix: try the full path, then shorter tails.
+    for (let i = 0; i < segments.length; i++) {
+      const file = await this.#store.openFile(segments.slice(i).join('/'));
+      if (file) {
+        return {
+          answer: {
+            status: 200,
+            contentType: file.contentType,
+            size: file.size,
+            etag: `"${file.sha256.slice(0, 27)}"`,
+            open: (range) => file.stream(range),
+          },
+        };
+      }
+    }
+    return { answer: notFound(), reason: 'no-such-file' };
+  }
+
+  #record(
+    request: ProvisioningRequest,
+    identified: Identified,
+    at: Date,
+    started: number,
+    outcome: TransferOutcome,
+    reason: string | undefined,
+  ): void {
+    const file = identified.segments.length > 0 ? identified.segments.join('/') : request.rawPath.slice(0, 256);
+    const event: ProvisioningEvent = {
+      at: at.toISOString(),
+      file,
+      transport: request.transport,
+      address: request.remoteAddress,
+      status: outcome.status,
+      bytes: outcome.bytes,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      ...(identified.mac ? { mac: identified.mac } : {}),
+      ...(identified.driver ? { driver: identified.driver.name } : {}),
+      ...(request.userAgent ? { userAgent: request.userAgent.slice(0, 256) } : {}),
+      ...(outcome.retransmissions ? { retransmissions: outcome.retransmissions } : {}),
+      ...((outcome.reason ?? reason) ? { reason: outcome.reason ?? reason } : {}),
+    };
+    const device = identified.device;
+    this.#recorder.record(
+      event,
+      device
+        ? {
+            mac: device.mac,
+            lastContact: {
+              at: event.at,
+              address: event.address,
+              file: event.file,
+              transport: event.transport,
+              status: event.status,
+              ...(event.userAgent ? { userAgent: event.userAgent } : {}),
+            },
+            ...(identified.reported && Object.keys(identified.reported).length > 0
+              ? { reported: identified.reported }
+              : {}),
+          }
+        : undefined,
+    );
+  }
+}
+
+function notFound(): Omit<Answer, 'done'> {
+  return { status: 404, contentType: NOT_FOUND_TYPE, size: 0 };
+}
+
+function encodeSegment(segment: string, transport: string): string {
+  return transport === 'http' || transport === 'https' ? encodeURIComponent(segment) : segment;
+}

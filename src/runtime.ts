@@ -1,0 +1,41 @@
+import { drivers } from './drivers/registry.ts';
+import { ProvisioningPipeline } from './provisioning/pipeline.ts';
+import { EventRecorder } from './provisioning/recorder.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/store.ts';
+import type { Logger } from './log.ts';
+
+/** The store and the pipeline on top of it: what a server and a local management command share. */
+export interface Runtime {
+  store: Store;
+  recorder: EventRecorder;
+  pipeline: ProvisioningPipeline;
+  now: () => Date;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  now?: () => Date;
+  log?: Logger;
+}
+
+export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const now = options.now ?? ((): Date => new Date());
+  const store = await openStore(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir });
+  const recorder = new EventRecorder(store, {
+    onError: (error) => options.log?.('warn', 'events not stored yet; will retry', { error: (error as Error).message }),
+  });
+  const pipeline = new ProvisioningPipeline({ store, drivers, recorder, now });
+  return {
+    store,
+    recorder,
+    pipeline,
+    now,
+    async close(): Promise<void> {
+      await recorder.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { AddressInfo } from 'node:net';
+
+import { adminApi } from './api/admin-api.ts';
+import { formatListen, type ListenAddress } from './config/listen.ts';
+import {
+  adminToken,
+  clearRunningServer,
+  ensureDataDir,
+  writeRunningServer,
+} from './config/data-dir.ts';
+import type { DoorName, ServerConfig } from './config/server-config.ts';
+import { pndError } from './errors.ts';
+import type { Logger } from './log.ts';
+import { openRuntime, type Runtime } from './runtime.ts';
+import { buildHttpDoor } from './transports/http/door.ts';
+import { startTftpDoor } from './transports/tftp/server.ts';
+
+export interface RunningDoors {
+  runtime: Runtime;
+  /** Where each door listens, with the port actually bound (port 0 picks one). */
+  addresses: Partial<Record<DoorName, ListenAddress>>;
+  close(): Promise<void>;
+}
+
+/** Starts every configured door on one runtime; the order of shutdown is the reverse. */
+export async function startServer(config: ServerConfig, log: Logger, now?: () => Date): Promise<RunningDoors> {
+  ensureDataDir(config.dataDir);
+  const runtime = await openRuntime({
+    dataDir: config.dataDir,
+    log,
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    ...(now ? { now } : {}),
+  });
+  const closers: (() => Promise<void>)[] = [() => runtime.close()];
+  const addresses: RunningDoors['addresses'] = {};
+  let ready = false;
+  const close = async (): Promise<void> => {
+    clearRunningServer(config.dataDir);
+    for (const closer of closers.reverse()) await closer().catch(() => {});
+  };
+  try {
+    const token = adminToken(config.dataDir);
+    if (token.created) log('info', 'admin API token created', { file: token.path });
+
+    const http = config.doors.http;
+    if (http) {
+      const app = await buildHttpDoor({
+        provisioner: runtime.pipeline,
+        healthy: () => ready,
+        extend: async (instance) => {
+          await instance.register(adminApi, {
+            prefix: '/api/v1',
+            store: runtime.store,
+            pipeline: runtime.pipeline,
+            recorder: runtime.recorder,
+            token: token.token,
+            now: runtime.now,
+          });
+        },
+      });
+      await listen(() => app.listen({ host: http.host, port: http.port }), 'http', http);
+      closers.push(() => app.close());
+      const bound = app.server.address() as AddressInfo;
+      addresses.http = { host: http.host, port: bound.port };
+      const apiHost = http.host === '0.0.0.0' || http.host === '::' ? '127.0.0.1' : http.host;
+      writeRunningServer(config.dataDir, {
+        pid: process.pid,
+        api: `http://${formatListen({ host: apiHost, port: bound.port })}/api/v1`,
+        startedAt: new Date().toISOString(),
+      });
+    }
+
+    const tftp = config.doors.tftp;
+    if (tftp) {
+      const door = await listen(() => startTftpDoor({ provisioner: runtime.pipeline, host: tftp.host, port: tftp.port }), 'tftp', tftp);
+      closers.push(() => door.close());
+      addresses.tftp = { host: tftp.host, port: door.address.port };
+    }
+    ready = true;
+    for (const [name, address] of Object.entries(addresses)) {
+      log('info', `${name} door listening`, { address: formatListen(address) });
+    }
+    log('info', 'plugndial ready', {
+      store: config.databaseUrl ? 'postgres' : 'embedded',
+      dataDir: config.dataDir,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    });
+    return { runtime, addresses, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function listen<T>(start: () => Promise<T>, door: string, address: ListenAddress): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint =
+      code === 'EACCES'
+        ? `; ports below 1024 need privileges: run as root or pass --${door} 8${String(address.port).padStart(3, '0').slice(-3)}`
+        : code === 'EADDRINUSE'
+          ? `; something else listens there: pass --${door} <other port> or --${door} off`
+          : '';
+    throw pndError('PND_LISTEN', `cannot listen for ${door} on ${formatListen(address)}: ${code ?? (error as Error).message}${hint}`);
+  }
+}
