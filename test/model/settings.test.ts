@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { effectiveSettings } from '../../src/model/merge.ts';
+import type { Profile } from '../../src/model/device.ts';
+import {
+  groupIndexes,
+  isSecretKey,
+  parseAssignment,
+  parseSetting,
+  redactSettings,
+  specFor,
+} from '../../src/model/settings.ts';
+
+test('typed values are parsed from text', () => {
+  assert.deepEqual(parseSetting('accounts.1.registrar_port', '5062'), { ok: true, value: 5062 });
+  assert.deepEqual(parseSetting('accounts.2.enabled', 'yes'), { ok: true, value: true });
+  assert.deepEqual(parseSetting('time.ntp_servers', 'a.pool.ntp.org, b.pool.ntp.org'), {
+    ok: true,
+    value: ['a.pool.ntp.org', 'b.pool.ntp.org'],
+  });
+  assert.deepEqual(parseSetting('time.timezone', 'Europe/Berlin'), { ok: true, value: 'Europe/Berlin' });
+  assert.deepEqual(parseSetting('native.yealink.features.pound_key.mode', '1'), { ok: true, value: '1' });
+});
+
+test('invalid values are refused with the key and what is allowed', () => {
+  const cases: [string, string, RegExp][] = [
+    ['accounts.1.registrar_port', '70000', /from 1 to 65535/],
+    ['accounts.1.transport', 'sctp', /one of: udp, tcp, tls/],
+    ['time.timezone', 'Mars/Olympus', /IANA time zone/],
+    ['accounts.1.registrar', 'bad host!', /host name/],
+    ['phonebook.url', 'gopher://x', /absolute URL/],
+    ['accounts.1.label', 'two\nlines', /not valid/],
+  ];
+  for (const [key, value, expected] of cases) {
+    const parsed = parseSetting(key, value);
+    assert.equal(parsed.ok, false, key);
+    if (!parsed.ok) {
+      assert.equal(parsed.error.code, 'PND_INVALID_SETTING');
+      assert.match(parsed.error.message, new RegExp(key.replace(/\./g, '\\.')));
+      assert.match(parsed.error.message, expected);
+    }
+  }
+});
+
+test('unknown keys are refused and the message says where to look', () => {
+  for (const key of ['accounts.1.colour', 'accounts.0.user', 'accounts.65.user', 'nonsense', 'native.yealink.']) {
+    const parsed = parseSetting(key, 'x');
+    assert.equal(parsed.ok, false, key);
+    if (!parsed.ok) assert.equal(parsed.error.code, 'PND_UNKNOWN_SETTING');
+  }
+  assert.ok(specFor('accounts.12.user'));
+  assert.equal(specFor('accounts.1x.user'), undefined);
+});
+
+test('a secret value never appears in its own error message', () => {
+  const parsed = parseSetting('accounts.1.password', 'x'.repeat(300));
+  assert.equal(parsed.ok, false);
+  if (!parsed.ok) assert.doesNotMatch(parsed.error.message, /xxxx/);
+});
+
+test('key=value assignments', () => {
+  assert.deepEqual(parseAssignment('accounts.1.user=1001'), { ok: true, value: { key: 'accounts.1.user', value: '1001' } });
+  assert.equal(parseAssignment('accounts.1.user').ok, false);
+  assert.deepEqual(parseAssignment('accounts.1.password=a=b'), { ok: true, value: { key: 'accounts.1.password', value: 'a=b' } });
+});
+
+test('secrets are recognised and redacted', () => {
+  assert.ok(isSecretKey('accounts.3.password'));
+  assert.ok(isSecretKey('provisioning.password'));
+  assert.ok(isSecretKey('native.yealink.static.auto_provision.aes_key.com'));
+  assert.ok(!isSecretKey('accounts.3.user'));
+  assert.deepEqual(redactSettings({ 'accounts.1.password': 's3cret', 'accounts.1.user': '1001' }), {
+    'accounts.1.password': '********',
+    'accounts.1.user': '1001',
+  });
+});
+
+test('effective settings: schema defaults ◀ default profile ◀ device profiles in order ◀ device', () => {
+  const profile = (name: string, settings: Profile['settings']): Profile => ({ name, settings, createdAt: '', updatedAt: '' });
+  const profiles = new Map([
+    ['default', profile('default', { 'time.timezone': 'UTC', 'provisioning.resync_interval': 600 })],
+    ['office', profile('office', { 'time.timezone': 'Europe/Berlin', 'accounts.1.registrar': 'pbx.office' })],
+    ['floor2', profile('floor2', { 'accounts.1.registrar': 'pbx.floor2' })],
+  ]);
+  const { settings, origin } = effectiveSettings(
+    { profiles: ['office', 'floor2'], settings: { 'accounts.1.user': '1001' } },
+    profiles,
+  );
+  assert.equal(settings['time.timezone'], 'Europe/Berlin');
+  assert.equal(origin['time.timezone'], 'profile:office');
+  assert.equal(settings['accounts.1.registrar'], 'pbx.floor2');
+  assert.equal(settings['provisioning.resync_interval'], 600);
+  assert.equal(origin['provisioning.resync_interval'], 'profile:default');
+  assert.equal(settings['provisioning.resync_on_reset'], true);
+  assert.equal(origin['provisioning.resync_on_reset'], 'schema');
+  assert.equal(origin['accounts.1.user'], 'device');
+  assert.deepEqual(groupIndexes({ 'accounts.2.user': 'a', 'accounts.1.user': 'b', 'keys.3.type': 'blf' }, 'accounts'), [1, 2]);
+});
