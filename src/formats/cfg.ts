@@ -39,7 +39,7 @@ export interface BootFile {
 
 /** A key the format can carry: one token, no `=`, not a comment. */
 export function isCfgKey(key: string): boolean {
-  return key.length <= MAX_KEY_CHARS && /^[^\s=#][^\s=]*$/.test(key) && !/[\0-\x1f\x7f]/.test(key);
+  return key.length <= MAX_KEY_CHARS && /^[^\s=#][^\s=]*$/.test(key) && !hasControl(key);
 }
 
 /** A value on one line: CR and LF would start a new line, i.e. inject a key. */
@@ -113,7 +113,9 @@ export function parseBoot(text: string): Result<BootFile> {
     if (include) {
       const name = (include[1] ?? include[2] ?? '').trim();
       if (name === '') {
-        return fail('PND_INVALID_BOOT', `line ${i + 1}: include:config names no file`, { line: i + 1 });
+        return fail('PND_INVALID_BOOT', `line ${i + 1}: include:config names no file`, {
+          line: i + 1,
+        });
       }
       includes.push(name);
       continue;
@@ -122,7 +124,9 @@ export function parseBoot(text: string): Result<BootFile> {
     if (overwrite) {
       const flag = overwrite[1];
       if (flag !== '0' && flag !== '1' && flag !== '') {
-        return fail('PND_INVALID_BOOT', `line ${i + 1}: overwrite_mode must be 0 or 1`, { line: i + 1 });
+        return fail('PND_INVALID_BOOT', `line ${i + 1}: overwrite_mode must be 0 or 1`, {
+          line: i + 1,
+        });
       }
       overwriteMode = flag === '1';
       continue;
@@ -144,6 +148,14 @@ function header(options: CfgRenderOptions): string[] {
     for (const part of comment.split(/\r\n|\r|\n/)) lines.push(part === '' ? '#' : `# ${part}`);
   }
   return lines;
+}
+
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 function splitLines(text: string): string[] {

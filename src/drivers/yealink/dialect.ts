@@ -10,5 +10,9 @@ export const VENDORS: readonly Dialect[] = ['flyingvoice', 'yealink'];
 export const DEFAULT_VENDOR: Dialect = 'flyingvoice';
 
 export function dialectFor(vendor: string): Dialect {
-  return vendor === 'yealink' ? 'yealink' : vendor === 'flyingvoice' ? 'flyingvoice' : DEFAULT_VENDOR;
+  return vendor === 'yealink'
+    ? 'yealink'
+    : vendor === 'flyingvoice'
+      ? 'flyingvoice'
+      : DEFAULT_VENDOR;
 }

@@ -2,12 +2,7 @@ import type { Mac } from '../../model/mac.ts';
 
 /** The files of a Yealink-style phone, as recognise names them in `Recognition.file`. */
 export type YealinkFile =
-  | 'mac-bare'
-  | 'mac-boot'
-  | 'mac-cfg'
-  | 'common-boot'
-  | 'common-cfg'
-  | 'model-cfg';
+  'mac-bare' | 'mac-boot' | 'mac-cfg' | 'common-boot' | 'common-cfg' | 'model-cfg';
 
 export const COMMON_BOOT = 'y000000000000.boot';
 export const COMMON_CFG = 'y000000000000.cfg';

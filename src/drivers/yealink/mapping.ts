@@ -107,10 +107,19 @@ const FLYINGVOICE: readonly Section[] = [
   {
     group: 'accounts',
     rules: [
-      { from: 'accounts.N.enabled', to: 'account.N.enable', convert: flag, otherwise: enabledByUser },
+      {
+        from: 'accounts.N.enabled',
+        to: 'account.N.enable',
+        convert: flag,
+        otherwise: enabledByUser,
+      },
       { from: 'accounts.N.label', to: 'account.N.label' },
       { from: 'accounts.N.display_name', to: 'account.N.display_name' },
-      { from: 'accounts.N.auth_user', to: 'account.N.auth_name', otherwise: { from: 'accounts.N.user' } },
+      {
+        from: 'accounts.N.auth_user',
+        to: 'account.N.auth_name',
+        otherwise: { from: 'accounts.N.user' },
+      },
       { from: 'accounts.N.password', to: 'account.N.password' },
       { from: 'accounts.N.user', to: 'account.N.user_name' },
       { from: 'accounts.N.registrar', to: 'account.N.sip_server_host' },
@@ -141,16 +150,33 @@ const YEALINK: readonly Section[] = [
   {
     group: 'accounts',
     rules: [
-      { from: 'accounts.N.enabled', to: 'account.N.enable', convert: flag, otherwise: enabledByUser },
+      {
+        from: 'accounts.N.enabled',
+        to: 'account.N.enable',
+        convert: flag,
+        otherwise: enabledByUser,
+      },
       { from: 'accounts.N.label', to: 'account.N.label' },
       { from: 'accounts.N.display_name', to: 'account.N.display_name' },
-      { from: 'accounts.N.auth_user', to: 'account.N.auth_name', otherwise: { from: 'accounts.N.user' } },
+      {
+        from: 'accounts.N.auth_user',
+        to: 'account.N.auth_name',
+        otherwise: { from: 'accounts.N.user' },
+      },
       { from: 'accounts.N.user', to: 'account.N.user_name' },
       { from: 'accounts.N.password', to: 'account.N.password' },
       { from: 'accounts.N.registrar', to: 'account.N.sip_server.1.address' },
       { from: 'accounts.N.registrar_port', to: 'account.N.sip_server.1.port' },
-      { from: 'accounts.N.transport', to: 'account.N.sip_server.1.transport_type', convert: transport },
-      { from: 'accounts.N.outbound_proxy', to: 'account.N.outbound_proxy_enable', convert: (): string => '1' },
+      {
+        from: 'accounts.N.transport',
+        to: 'account.N.sip_server.1.transport_type',
+        convert: transport,
+      },
+      {
+        from: 'accounts.N.outbound_proxy',
+        to: 'account.N.outbound_proxy_enable',
+        convert: (): string => '1',
+      },
       { from: 'accounts.N.outbound_proxy', to: 'account.N.outbound_proxy.1.address' },
       { from: 'accounts.N.outbound_proxy_port', to: 'account.N.outbound_proxy.1.port' },
     ],
@@ -163,8 +189,16 @@ const YEALINK: readonly Section[] = [
       { from: 'provisioning.username', to: 'static.auto_provision.server.username' },
       { from: 'provisioning.password', to: 'static.auto_provision.server.password' },
       { from: 'provisioning.resync_on_reset', to: 'static.auto_provision.power_on', convert: flag },
-      { from: 'provisioning.resync_interval', to: 'static.auto_provision.repeat.enable', convert: repeatEnable },
-      { from: 'provisioning.resync_interval', to: 'static.auto_provision.repeat.minutes', convert: repeatMinutes },
+      {
+        from: 'provisioning.resync_interval',
+        to: 'static.auto_provision.repeat.enable',
+        convert: repeatEnable,
+      },
+      {
+        from: 'provisioning.resync_interval',
+        to: 'static.auto_provision.repeat.minutes',
+        convert: repeatMinutes,
+      },
       { from: 'provisioning.pnp', to: 'static.auto_provision.pnp_enable', convert: flag },
       { from: 'firmware.url', to: 'static.firmware.url' },
       { from: 'phonebook.url', to: 'remote_phonebook.data.1.url' },

@@ -1,0 +1,15 @@
+import type { Driver } from './driver.ts';
+import { yealinkDriver } from './yealink/index.ts';
+
+/** Every driver plugndial has; the pipeline asks each of them to recognise a request. */
+export const drivers: readonly Driver[] = [yealinkDriver];
+
+/** The driver that speaks for a vendor as devices name it (`flyingvoice`, `yealink`, …). */
+export function driverForVendor(vendor: string): Driver | undefined {
+  return drivers.find((driver) => driver.vendors.includes(vendor));
+}
+
+/** Vendor names a device may carry, sorted. */
+export function knownVendors(): string[] {
+  return [...new Set(drivers.flatMap((driver) => driver.vendors))].sort();
+}

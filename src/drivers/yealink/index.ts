@@ -1,0 +1,20 @@
+import type { Driver } from '../driver.ts';
+import { DEFAULT_VENDOR, VENDORS } from './dialect.ts';
+import { deviceFiles } from './files.ts';
+import { yealinkPhone } from './phone.ts';
+import { recognise } from './recognise.ts';
+import { explainFile, renderFile } from './render.ts';
+import { parseUserAgent } from './user-agent.ts';
+
+/** Yealink-style boot/cfg provisioning: Flyingvoice (seed 001) and Yealink itself. */
+export const yealinkDriver: Driver = {
+  name: 'yealink',
+  vendors: VENDORS,
+  defaultVendor: DEFAULT_VENDOR,
+  recognise,
+  parseUserAgent,
+  render: renderFile,
+  explain: explainFile,
+  files: deviceFiles,
+  phone: yealinkPhone,
+};
