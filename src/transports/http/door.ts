@@ -24,7 +24,7 @@ const NOT_FOUND_BODY = 'Not Found\n';
 export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     bodyLimit: 10 * 1024 * 1024,
     // Phones reconnect for every file; keep idle sockets short so a storm cannot pin them.
     keepAliveTimeout: 5_000,
