@@ -1,0 +1,2 @@
+include:config <time.cfg>
+include:config "xxx.cfg"
