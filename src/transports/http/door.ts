@@ -30,6 +30,12 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
     keepAliveTimeout: 5_000,
     requestTimeout: 60_000,
     return503OnClosing: true,
+    // A path that does not even decode is still a phone's request: the pipeline answers it
+    // (404, one event) like any other path it will not serve.
+    frameworkErrors: (error, request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') void phone(request, reply);
+      else void reply.code(400).type('text/plain; charset=utf-8').send('Bad Request\n');
+    },
     ...(options.https ? { https: options.https } : {}),
   });
   const scheme = options.scheme ?? 'http';
@@ -41,7 +47,7 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
 
   if (options.extend) await options.extend(app);
 
-  const phone = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  async function phone(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const raw = request.raw.url ?? '/';
     const q = raw.indexOf('?');
     const userAgent = request.headers['user-agent'];
@@ -54,7 +60,7 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
       ...(userAgent ? { userAgent } : {}),
     });
     await send(request, reply, answer);
-  };
+  }
   app.route({ method: ['GET', 'HEAD'], url: '/*', handler: phone, exposeHeadRoute: false });
   app.route({ method: ['GET', 'HEAD'], url: '/', handler: phone, exposeHeadRoute: false });
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).type('text/plain').send(NOT_FOUND_BODY));
