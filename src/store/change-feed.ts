@@ -32,9 +32,15 @@ export function decodeNotice(payload: string): ChangeNotice | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const { node, generation, entity, keys } = value as Record<string, unknown>;
-  if (typeof node !== 'string' || typeof generation !== 'number' || !Number.isSafeInteger(generation)) return undefined;
+  if (
+    typeof node !== 'string' ||
+    typeof generation !== 'number' ||
+    !Number.isSafeInteger(generation)
+  )
+    return undefined;
   if (entity !== 'device' && entity !== 'profile' && entity !== 'file') return undefined;
-  if (!Array.isArray(keys) || !keys.every((key): key is string => typeof key === 'string')) return undefined;
+  if (!Array.isArray(keys) || !keys.every((key): key is string => typeof key === 'string'))
+    return undefined;
   return { node, generation, entity, keys };
 }
 

@@ -1,4 +1,12 @@
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { PlugndialError } from '../errors.ts';
@@ -26,7 +34,10 @@ export function lockDataDir(dataDir: string): DataDirLock {
     if (holder) throw lockedError(dir, holder.pid);
     takeOverStale(file);
   }
-  throw new PlugndialError('PND_DATA_DIR_LOCKED', `could not take ${file}: other processes keep taking it; try again`);
+  throw new PlugndialError(
+    'PND_DATA_DIR_LOCKED',
+    `could not take ${file}: other processes keep taking it; try again`,
+  );
 }
 
 /** Who holds the data directory, if a live process does; stale locks count as free. */
@@ -52,7 +63,10 @@ function tryCreate(file: string): boolean {
     fd = openSync(file, 'wx', 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new PlugndialError('PND_DATA_DIR', `cannot create ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the data directory's permissions`);
+    throw new PlugndialError(
+      'PND_DATA_DIR',
+      `cannot create ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the data directory's permissions`,
+    );
   }
   try {
     writeSync(fd, `${process.pid}\n`);
@@ -74,7 +88,8 @@ function takeOverStale(file: string): void {
     return; // already gone: someone else took it over, the next attempt tells who
   }
   const pid = readPid(aside);
-  const stale = pid === undefined || pid === process.pid || (pid === 0 ? !isFresh(aside) : !isAlive(pid));
+  const stale =
+    pid === undefined || pid === process.pid || (pid === 0 ? !isFresh(aside) : !isAlive(pid));
   if (stale) {
     unlinkSync(aside);
     return;

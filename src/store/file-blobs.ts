@@ -22,7 +22,11 @@ export interface FileVersion {
  * time. If the stream or the database fails, the partial version is deleted and the error
  * rethrown; the file being replaced is untouched either way.
  */
-export async function writeFileVersion(client: SqlClient, path: string, source: Readable): Promise<FileVersion> {
+export async function writeFileVersion(
+  client: SqlClient,
+  path: string,
+  source: Readable,
+): Promise<FileVersion> {
   const [row] = await client.query<{ id: number }>(
     'INSERT INTO file_versions (path) VALUES ($1::text) RETURNING id::float8 AS id',
     [path],
@@ -35,11 +39,10 @@ export async function writeFileVersion(client: SqlClient, path: string, source: 
   let chunk = Buffer.allocUnsafe(CHUNK_SIZE);
   let filled = 0;
   const flush = async (): Promise<void> => {
-    await client.query('INSERT INTO file_chunks (version, seq, data) VALUES ($1::bigint, $2::int, $3::bytea)', [
-      version,
-      seq,
-      chunk.subarray(0, filled),
-    ]);
+    await client.query(
+      'INSERT INTO file_chunks (version, seq, data) VALUES ($1::bigint, $2::int, $3::bytea)',
+      [version, seq, chunk.subarray(0, filled)],
+    );
     seq += 1;
     chunk = Buffer.allocUnsafe(CHUNK_SIZE);
     filled = 0;
@@ -67,7 +70,9 @@ export async function writeFileVersion(client: SqlClient, path: string, source: 
 
 /** Deletes a version and its chunks; best effort, as it only ever cleans up after a failure. */
 export async function discardFileVersion(client: SqlClient, version: number): Promise<void> {
-  await client.query('DELETE FROM file_versions WHERE id = $1::bigint', [version]).catch(() => undefined);
+  await client
+    .query('DELETE FROM file_versions WHERE id = $1::bigint', [version])
+    .catch(() => undefined);
 }
 
 /**
@@ -102,7 +107,10 @@ async function* chunksOf(
       [file.version, seq, upTo],
     );
     if (rows.length !== upTo - seq + 1) {
-      throw new PlugndialError('PND_FILE_NOT_FOUND', 'the file was replaced or removed while it was being read; fetch it again');
+      throw new PlugndialError(
+        'PND_FILE_NOT_FOUND',
+        'the file was replaced or removed while it was being read; fetch it again',
+      );
     }
     for (const row of rows) {
       const data = Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength);

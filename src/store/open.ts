@@ -28,7 +28,10 @@ async function openEmbeddedStore(dataDir: string): Promise<Store> {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new PlugndialError('PND_DATA_DIR', `cannot create data directory ${dataDir} (${code}); check the path and its permissions`);
+    throw new PlugndialError(
+      'PND_DATA_DIR',
+      `cannot create data directory ${dataDir} (${code}); check the path and its permissions`,
+    );
   }
   const lock = lockDataDir(dataDir);
   try {

@@ -6,7 +6,13 @@ import type { Device, LastContact, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { Settings } from '../model/settings.ts';
 import type { EventQuery, ProvisioningEvent } from '../provisioning/event.ts';
-import { CHANGE_CHANNEL, encodeNotice, listenForChanges, type ChangeFeed, type ChangeNotice } from './change-feed.ts';
+import {
+  CHANGE_CHANNEL,
+  encodeNotice,
+  listenForChanges,
+  type ChangeFeed,
+  type ChangeNotice,
+} from './change-feed.ts';
 import { discardFileVersion, readFileVersion, writeFileVersion } from './file-blobs.ts';
 import { migrate } from './migrations.ts';
 import { sqlStateOf, type SqlClient } from './sql.ts';
@@ -168,7 +174,10 @@ export class SqlStore implements Store {
   // ---- devices
 
   async getDevice(mac: Mac): Promise<Device | undefined> {
-    const [row] = await this.#client.query<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1::text`, [mac]);
+    const [row] = await this.#client.query<DeviceRow>(
+      `SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1::text`,
+      [mac],
+    );
     return row ? toDevice(row) : undefined;
   }
 
@@ -205,9 +214,13 @@ export class SqlStore implements Store {
     const seen = new Set<string>();
     for (const device of devices) {
       if (seen.has(device.mac)) {
-        throw new PlugndialError('PND_DEVICE_EXISTS', `device ${device.mac} is listed twice; no device was added`, {
-          mac: device.mac,
-        });
+        throw new PlugndialError(
+          'PND_DEVICE_EXISTS',
+          `device ${device.mac} is listed twice; no device was added`,
+          {
+            mac: device.mac,
+          },
+        );
       }
       seen.add(device.mac);
     }
@@ -238,16 +251,29 @@ export class SqlStore implements Store {
 
   async updateDevice(mac: Mac, change: (device: Device) => Device): Promise<Device> {
     return this.#configChange('device', async (tx) => {
-      const [row] = await tx.query<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1::text FOR UPDATE`, [
-        mac,
-      ]);
-      if (!row) throw new PlugndialError('PND_DEVICE_NOT_FOUND', `no device ${mac}; add it before changing it`, { mac });
+      const [row] = await tx.query<DeviceRow>(
+        `SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1::text FOR UPDATE`,
+        [mac],
+      );
+      if (!row)
+        throw new PlugndialError(
+          'PND_DEVICE_NOT_FOUND',
+          `no device ${mac}; add it before changing it`,
+          { mac },
+        );
       const current = toDevice(row);
       const next = change(structuredClone(current));
       if (next.mac !== mac) {
-        throw new PlugndialError('PND_INVALID_ARGUMENT', `a device's MAC cannot change (${mac}); remove it and add the new one`);
+        throw new PlugndialError(
+          'PND_INVALID_ARGUMENT',
+          `a device's MAC cannot change (${mac}); remove it and add the new one`,
+        );
       }
-      const record = deviceRecord({ ...next, createdAt: current.createdAt, updatedAt: this.#now().toISOString() });
+      const record = deviceRecord({
+        ...next,
+        createdAt: current.createdAt,
+        updatedAt: this.#now().toISOString(),
+      });
       const [updated] = await tx.query<DeviceRow>(
         `UPDATE devices SET vendor = d->>'vendor', model = d->>'model', profiles = d->'profiles', settings = d->'settings',
            reported = NULLIF(d->'reported', 'null'::jsonb), last_contact = NULLIF(d->'lastContact', 'null'::jsonb),
@@ -271,10 +297,15 @@ export class SqlStore implements Store {
   async recordContacts(updates: readonly ContactUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     // The last word per MAC wins; what each one reported accumulates.
-    const byMac = new Map<string, { mac: string; lastContact: LastContact; reported: Device['reported'] | null }>();
+    const byMac = new Map<
+      string,
+      { mac: string; lastContact: LastContact; reported: Device['reported'] | null }
+    >();
     for (const update of updates) {
       const earlier = byMac.get(update.mac);
-      const reported = update.reported ? { ...earlier?.reported, ...update.reported } : (earlier?.reported ?? null);
+      const reported = update.reported
+        ? { ...earlier?.reported, ...update.reported }
+        : (earlier?.reported ?? null);
       byMac.set(update.mac, { mac: update.mac, lastContact: update.lastContact, reported });
     }
     const batch = JSON.stringify([...byMac.values()].sort((a, b) => (a.mac < b.mac ? -1 : 1)));
@@ -298,14 +329,17 @@ export class SqlStore implements Store {
   // ---- profiles
 
   async getProfile(name: string): Promise<Profile | undefined> {
-    const [row] = await this.#client.query<ProfileRow>(`SELECT ${PROFILE_COLUMNS} FROM profiles WHERE name = $1::text`, [
-      name,
-    ]);
+    const [row] = await this.#client.query<ProfileRow>(
+      `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE name = $1::text`,
+      [name],
+    );
     return row ? toProfile(row) : undefined;
   }
 
   async listProfiles(): Promise<Profile[]> {
-    return (await this.#client.query<ProfileRow>(`SELECT ${PROFILE_COLUMNS} FROM profiles ORDER BY name`)).map(toProfile);
+    return (
+      await this.#client.query<ProfileRow>(`SELECT ${PROFILE_COLUMNS} FROM profiles ORDER BY name`)
+    ).map(toProfile);
   }
 
   async insertProfile(profile: Profile): Promise<void> {
@@ -318,9 +352,13 @@ export class SqlStore implements Store {
         [JSON.stringify(profileRecord(profile))],
       );
       if (rows.length === 0) {
-        throw new PlugndialError('PND_PROFILE_EXISTS', `profile "${profile.name}" already exists; change it instead`, {
-          profile: profile.name,
-        });
+        throw new PlugndialError(
+          'PND_PROFILE_EXISTS',
+          `profile "${profile.name}" already exists; change it instead`,
+          {
+            profile: profile.name,
+          },
+        );
       }
       return { result: undefined, keys: [profile.name] };
     });
@@ -336,9 +374,16 @@ export class SqlStore implements Store {
       const current = toProfile(row);
       const next = change(structuredClone(current));
       if (next.name !== name) {
-        throw new PlugndialError('PND_INVALID_ARGUMENT', `a profile's name cannot change ("${name}"); add a new profile instead`);
+        throw new PlugndialError(
+          'PND_INVALID_ARGUMENT',
+          `a profile's name cannot change ("${name}"); add a new profile instead`,
+        );
       }
-      const record = profileRecord({ ...next, createdAt: current.createdAt, updatedAt: this.#now().toISOString() });
+      const record = profileRecord({
+        ...next,
+        createdAt: current.createdAt,
+        updatedAt: this.#now().toISOString(),
+      });
       const [updated] = await tx.query<ProfileRow>(
         `UPDATE profiles SET description = p->>'description', settings = p->'settings',
            updated_at = (p->>'updatedAt')::timestamptz
@@ -353,7 +398,9 @@ export class SqlStore implements Store {
 
   async removeProfile(name: string): Promise<boolean> {
     return this.#configChange('profile', async (tx) => {
-      const [row] = await tx.query('SELECT name FROM profiles WHERE name = $1::text FOR UPDATE', [name]);
+      const [row] = await tx.query('SELECT name FROM profiles WHERE name = $1::text FOR UPDATE', [
+        name,
+      ]);
       if (!row) return { result: false, keys: [] };
       const [usage] = await tx.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM devices WHERE profiles @> jsonb_build_array($1::text)',
@@ -388,10 +435,20 @@ export class SqlStore implements Store {
            ON CONFLICT (path) DO UPDATE SET version = EXCLUDED.version, size = EXCLUDED.size, sha256 = EXCLUDED.sha256,
              content_type = EXCLUDED.content_type, chunk_size = EXCLUDED.chunk_size, updated_at = EXCLUDED.updated_at
            RETURNING ${FILE_COLUMNS}`,
-          [path, written.version, written.size, written.sha256, contentType, written.chunkSize, this.#now().toISOString()],
+          [
+            path,
+            written.version,
+            written.size,
+            written.sha256,
+            contentType,
+            written.chunkSize,
+            this.#now().toISOString(),
+          ],
         );
-        if (previous) await tx.query('DELETE FROM file_versions WHERE id = $1::bigint', [previous.version]);
-        if (!row) throw new PlugndialError('PND_DATABASE', `database error: file ${path} was not stored`);
+        if (previous)
+          await tx.query('DELETE FROM file_versions WHERE id = $1::bigint', [previous.version]);
+        if (!row)
+          throw new PlugndialError('PND_DATABASE', `database error: file ${path} was not stored`);
         return { result: toStoredFile(row), keys: [path] };
       });
     } catch (error) {
@@ -401,7 +458,10 @@ export class SqlStore implements Store {
   }
 
   async openFile(path: string): Promise<StoredFileHandle | undefined> {
-    const [row] = await this.#client.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE path = $1::text`, [path]);
+    const [row] = await this.#client.query<FileRow>(
+      `SELECT ${FILE_COLUMNS} FROM files WHERE path = $1::text`,
+      [path],
+    );
     if (!row) return undefined;
     const client = this.#client;
     const file = { version: row.version, size: row.size, chunkSize: row.chunk_size };
@@ -412,7 +472,9 @@ export class SqlStore implements Store {
   }
 
   async listFiles(): Promise<StoredFile[]> {
-    return (await this.#client.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM files ORDER BY path`)).map(toStoredFile);
+    return (
+      await this.#client.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM files ORDER BY path`)
+    ).map(toStoredFile);
   }
 
   async removeFile(path: string): Promise<boolean> {
@@ -487,7 +549,10 @@ export class SqlStore implements Store {
    * touched something, the generation grows by one, other nodes are told (PostgreSQL),
    * and after commit this node's listeners hear of each key.
    */
-  async #configChange<T>(entity: StoreChange['entity'], fn: (tx: SqlClient) => Promise<Outcome<T>>): Promise<T> {
+  async #configChange<T>(
+    entity: StoreChange['entity'],
+    fn: (tx: SqlClient) => Promise<Outcome<T>>,
+  ): Promise<T> {
     const committed = await this.#client.transaction(async (tx) => {
       await tx.query('SELECT generation FROM meta WHERE id = 1 FOR UPDATE');
       const outcome = await fn(tx);
@@ -498,19 +563,26 @@ export class SqlStore implements Store {
       const generation = row?.generation ?? 0;
       if (this.backend === 'postgres') {
         const notice: ChangeNotice = { node: this.#node, generation, entity, keys: outcome.keys };
-        await tx.query('SELECT pg_notify($1::text, $2::text)', [CHANGE_CHANNEL, encodeNotice(notice)]);
+        await tx.query('SELECT pg_notify($1::text, $2::text)', [
+          CHANGE_CHANNEL,
+          encodeNotice(notice),
+        ]);
       }
       return { ...outcome, generation };
     });
     if (committed.generation !== undefined) {
-      this.#advance(committed.keys.map((key) => ({ entity, key, generation: committed.generation as number })));
+      this.#advance(
+        committed.keys.map((key) => ({ entity, key, generation: committed.generation as number })),
+      );
     }
     return committed.result;
   }
 
   #heard(notice: ChangeNotice): void {
     if (notice.node === this.#node || this.#closed) return;
-    this.#advance(notice.keys.map((key) => ({ entity: notice.entity, key, generation: notice.generation })));
+    this.#advance(
+      notice.keys.map((key) => ({ entity: notice.entity, key, generation: notice.generation })),
+    );
   }
 
   /** After a lost LISTEN connection: changes may have been missed, so announce "everything" if any were. */
@@ -556,18 +628,29 @@ export class SqlStore implements Store {
 
 function count(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new PlugndialError('PND_INVALID_ARGUMENT', `${name} must be a whole number of 0 or more, not ${value}`);
+    throw new PlugndialError(
+      'PND_INVALID_ARGUMENT',
+      `${name} must be a whole number of 0 or more, not ${value}`,
+    );
   }
   return value;
 }
 
 function deviceExists(mac: string | undefined, total: number): PlugndialError {
   const what = mac ? `device ${mac} already exists` : 'a device in the batch already exists';
-  return new PlugndialError('PND_DEVICE_EXISTS', `${what}; none of the ${total} devices were added`, mac ? { mac } : undefined);
+  return new PlugndialError(
+    'PND_DEVICE_EXISTS',
+    `${what}; none of the ${total} devices were added`,
+    mac ? { mac } : undefined,
+  );
 }
 
 function profileNotFound(name: string): PlugndialError {
-  return new PlugndialError('PND_PROFILE_NOT_FOUND', `no profile "${name}"; add it before changing it`, { profile: name });
+  return new PlugndialError(
+    'PND_PROFILE_NOT_FOUND',
+    `no profile "${name}"; add it before changing it`,
+    { profile: name },
+  );
 }
 
 function deviceRecord(device: Device): Record<string, unknown> {
@@ -621,7 +704,13 @@ function toProfile(row: ProfileRow): Profile {
 }
 
 function toStoredFile(row: FileRow): StoredFile {
-  return { path: row.path, size: row.size, sha256: row.sha256, contentType: row.content_type, updatedAt: row.updated_at };
+  return {
+    path: row.path,
+    size: row.size,
+    sha256: row.sha256,
+    contentType: row.content_type,
+    updatedAt: row.updated_at,
+  };
 }
 
 function eventRecord(event: ProvisioningEvent): Record<string, unknown> {

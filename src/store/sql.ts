@@ -120,7 +120,10 @@ async function postgresTransaction<T>(
     });
     // COMMIT of a transaction that already failed answers ROLLBACK instead of an error.
     if (commit.command === 'ROLLBACK') {
-      throw new PlugndialError('PND_DATABASE', 'database error: the transaction was aborted and rolled back');
+      throw new PlugndialError(
+        'PND_DATABASE',
+        'database error: the transaction was aborted and rolled back',
+      );
     }
     return result;
   } catch (error) {
@@ -136,15 +139,35 @@ async function postgresTransaction<T>(
 // Classes whose server messages name only objects and constraints, never values:
 // connection, integrity, transaction state, auth, catalog, rollback, syntax/access,
 // resources, limits, object state, operator intervention, system.
-const SAFE_SQLSTATE_CLASSES = new Set(['08', '23', '25', '28', '3D', '40', '42', '53', '54', '55', '57', '58']);
+const SAFE_SQLSTATE_CLASSES = new Set([
+  '08',
+  '23',
+  '25',
+  '28',
+  '3D',
+  '40',
+  '42',
+  '53',
+  '54',
+  '55',
+  '57',
+  '58',
+]);
 
 /**
  * A database failure as PND_DATABASE. The message keeps the SQLSTATE, the statement kind and
  * the table, and drops server text that may quote a parameter value (a secret, perhaps).
  */
-export function databaseError(error: unknown, text: string, params: readonly unknown[] = []): PlugndialError {
+export function databaseError(
+  error: unknown,
+  text: string,
+  params: readonly unknown[] = [],
+): PlugndialError {
   if (error instanceof PlugndialError) return error;
-  const fields = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const fields = (typeof error === 'object' && error !== null ? error : {}) as Record<
+    string,
+    unknown
+  >;
   const message = typeof fields.message === 'string' ? fields.message : String(error);
   const statement = text.trim().split(/\s+/, 1)[0]?.toUpperCase() ?? '';
   const table = typeof fields.table === 'string' ? fields.table : undefined;
@@ -160,7 +183,11 @@ export function databaseError(error: unknown, text: string, params: readonly unk
     const details: Record<string, unknown> = { sqlState };
     if (table) details.table = table;
     if (typeof fields.constraint === 'string') details.constraint = fields.constraint;
-    return new PlugndialError('PND_DATABASE', `database error during ${where}: ${reason} [${sqlState}]`, details);
+    return new PlugndialError(
+      'PND_DATABASE',
+      `database error during ${where}: ${reason} [${sqlState}]`,
+      details,
+    );
   }
   const code = typeof fields.code === 'string' ? fields.code : undefined;
   const reason = scrub(message, params).slice(0, 200);

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import pg from 'pg';
+
+import type { Mac } from '../../src/model/mac.ts';
+import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store, StoreChange } from '../../src/store/store.ts';
+import { missingPostgresBinary, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { defineStoreSuite, device, profile } from './store-suite.ts';
+
+const missing = await missingPostgresBinary();
+
+if (missing && process.env.CI) {
+  test('PostgreSQL is available for the store tests', () => {
+    assert.fail(
+      `PostgreSQL binary "${missing}" is not on PATH; CI must provide PostgreSQL 15 (initdb, pg_ctl, postgres)`,
+    );
+  });
+} else if (missing) {
+  test(
+    `PostgreSQL store tests`,
+    { skip: `PostgreSQL binary "${missing}" is not on PATH` },
+    () => undefined,
+  );
+} else {
+  definePostgresTests();
+}
+
+async function sql<T>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Resolves with the first change a store hears, or rejects after `ms`. */
+function nextChange(
+  store: Store,
+  ms: number,
+  match: (change: StoreChange) => boolean,
+): Promise<StoreChange> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`no change heard within ${ms} ms`));
+    }, ms);
+    const stop = store.onChange((change) => {
+      if (!match(change)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(change);
+    });
+  });
+}
+
+function definePostgresTests(): void {
+  let server: TestPostgres;
+  let databases = 0;
+
+  before(async () => {
+    server = await startPostgres();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  /** A fresh database on the shared server, so each suite starts empty. */
+  async function freshDatabaseUrl(): Promise<string> {
+    databases += 1;
+    const name = `plugndial_${databases}`;
+    await sql(server.url, `CREATE DATABASE ${name}`);
+    return server.url.replace(/\/postgres$/, `/${name}`);
+  }
+
+  defineStoreSuite('PostgreSQL', async () => openStore({ databaseUrl: await freshDatabaseUrl() }));
+
+  describe('several nodes on one PostgreSQL database', () => {
+    test('nodes starting together migrate once and agree on the generation', async () => {
+      const url = await freshDatabaseUrl();
+      const stores = await Promise.all([1, 2, 3].map(() => openStore({ databaseUrl: url })));
+      try {
+        assert.deepEqual(
+          stores.map((store) => store.backend),
+          ['postgres', 'postgres', 'postgres'],
+        );
+        assert.deepEqual(
+          stores.map((store) => store.generation()),
+          [0, 0, 0],
+        );
+        const applied = await sql<{ version: number }>(
+          url,
+          'SELECT version FROM schema_migrations',
+        );
+        assert.deepEqual(
+          applied.map((row) => row.version),
+          MIGRATIONS.map((migration) => migration.version),
+        );
+      } finally {
+        await Promise.all(stores.map((store) => store.close()));
+      }
+    });
+
+    test("a change made on one node raises the other's generation and fires its listeners", async () => {
+      const url = await freshDatabaseUrl();
+      const a = await openStore({ databaseUrl: url });
+      const b = await openStore({ databaseUrl: url });
+      try {
+        const startB = b.generation();
+        const heardDevice = nextChange(b, 5_000, (change) => change.entity === 'device');
+        await a.insertDevices([device('0015652222a1')]);
+        const change = await heardDevice;
+        assert.deepEqual(change, {
+          entity: 'device',
+          key: '0015652222a1',
+          generation: a.generation(),
+        });
+        assert.ok(b.generation() > startB);
+        assert.equal(b.generation(), a.generation());
+
+        const heardProfile = nextChange(a, 5_000, (c) => c.entity === 'profile');
+        await b.insertProfile(profile('branch'));
+        assert.deepEqual(await heardProfile, {
+          entity: 'profile',
+          key: 'branch',
+          generation: b.generation(),
+        });
+        assert.equal(a.generation(), b.generation());
+
+        const contacts = b.generation();
+        await a.recordContacts([
+          {
+            mac: '0015652222a1' as Mac,
+            lastContact: {
+              at: '2026-01-01T00:00:00.000Z',
+              address: '::1',
+              file: 'x',
+              transport: 'http',
+              status: 200,
+            },
+          },
+        ]);
+        assert.equal((await b.getDevice('0015652222a1' as Mac))?.lastContact?.file, 'x');
+        assert.equal(a.generation(), contacts);
+        assert.equal(b.generation(), contacts);
+
+        // A node hears its own changes once, not a second time through the channel.
+        const own: StoreChange[] = [];
+        const stop = a.onChange((c) => own.push(c));
+        const heardRemove = nextChange(b, 5_000, (c) => c.key === '0015652222a1');
+        await a.removeDevice('0015652222a1' as Mac);
+        await heardRemove;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        stop();
+        assert.equal(own.length, 1);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    test('an update on one node waits for a concurrent one on the other; neither is lost', async () => {
+      const url = await freshDatabaseUrl();
+      const a = await openStore({ databaseUrl: url });
+      const b = await openStore({ databaseUrl: url });
+      try {
+        await a.insertDevices([device('0015652222b1', { profiles: [] })]);
+        const start = a.generation();
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? a : b).updateDevice('0015652222b1' as Mac, (d) => ({
+              ...d,
+              profiles: [...d.profiles, `p${i}`],
+            })),
+          ),
+        );
+        const final = await b.getDevice('0015652222b1' as Mac);
+        assert.deepEqual(
+          [...(final?.profiles ?? [])].sort(),
+          Array.from({ length: 10 }, (_, i) => `p${i}`).sort(),
+        );
+        const [meta] = await sql<{ generation: string }>(url, 'SELECT generation FROM meta');
+        assert.equal(Number(meta?.generation), start + 10);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,460 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+
+import { isPlugndialError } from '../../src/errors.ts';
+import type { Device, Profile } from '../../src/model/device.ts';
+import type { Mac } from '../../src/model/mac.ts';
+import type { ProvisioningEvent } from '../../src/provisioning/event.ts';
+import type { Store, StoreChange } from '../../src/store/store.ts';
+
+export function device(mac: string, overrides: Partial<Device> = {}): Device {
+  return {
+    mac: mac as Mac,
+    vendor: 'yealink',
+    model: 'T54W',
+    profiles: [],
+    settings: { 'accounts.1.user': mac.slice(-4), 'accounts.1.password': 'pw-secret' },
+    createdAt: '2026-01-02T03:04:05.678Z',
+    updatedAt: '2026-01-02T03:04:05.678Z',
+    ...overrides,
+  };
+}
+
+export function profile(name: string, overrides: Partial<Profile> = {}): Profile {
+  return {
+    name,
+    settings: { 'time.zone': 'Europe/Berlin' },
+    createdAt: '2026-01-02T03:04:05.678Z',
+    updatedAt: '2026-01-02T03:04:05.678Z',
+    ...overrides,
+  };
+}
+
+export function event(at: string, overrides: Partial<ProvisioningEvent> = {}): ProvisioningEvent {
+  return {
+    at,
+    file: 'y000000000000.cfg',
+    transport: 'http',
+    address: '192.0.2.10',
+    status: 200,
+    bytes: 512,
+    durationMs: 3,
+    ...overrides,
+  };
+}
+
+/** A byte at each offset that differs between neighbouring chunks, so misplaced chunks show. */
+export function byteAt(offset: number): number {
+  return (offset * 31 + (offset >>> 8) * 7 + (offset >>> 18) * 13) & 0xff;
+}
+
+export function patternStream(size: number, piece = 65_536, failAt?: number): Readable {
+  async function* pieces(): AsyncGenerator<Buffer> {
+    for (let offset = 0; offset < size; offset += piece) {
+      if (failAt !== undefined && offset >= failAt) throw new Error('upload interrupted');
+      const length = Math.min(piece, size - offset);
+      const bytes = Buffer.allocUnsafe(length);
+      for (let i = 0; i < length; i += 1) bytes[i] = byteAt(offset + i);
+      yield bytes;
+    }
+  }
+  return Readable.from(pieces(), { objectMode: false });
+}
+
+export function patternSha256(size: number): string {
+  const hash = createHash('sha256');
+  const block = Buffer.allocUnsafe(65_536);
+  for (let offset = 0; offset < size; offset += block.length) {
+    const length = Math.min(block.length, size - offset);
+    for (let i = 0; i < length; i += 1) block[i] = byteAt(offset + i);
+    hash.update(block.subarray(0, length));
+  }
+  return hash.digest('hex');
+}
+
+async function sha256Of(stream: Readable): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+function withCode(code: string, text?: RegExp): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(isPlugndialError(error), `expected a PlugndialError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    if (text) assert.match(error.message, text);
+    return true;
+  };
+}
+
+/**
+ * The behaviour every backend owes the Store interface. `open` gives a store on a fresh
+ * database; the suite shares it between tests, so each test uses its own keys.
+ */
+export function defineStoreSuite(name: string, open: () => Promise<Store>): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    before(async () => {
+      store = await open();
+    });
+    after(async () => {
+      await store?.close();
+    });
+
+    test('devices: insert, get, list with filters, count, remove; profiles keep their order', async () => {
+      const before = await store.countDevices();
+      await store.insertDevices([
+        device('0015650000a2', { profiles: ['site-b', 'default', 'floor-3'] }),
+        device('0015650000a1', { vendor: 'fanvil', model: undefined, profiles: ['default'] }),
+      ]);
+      const got = await store.getDevice('0015650000a2' as Mac);
+      assert.deepEqual(got, device('0015650000a2', { profiles: ['site-b', 'default', 'floor-3'] }));
+      const fanvil = await store.getDevice('0015650000a1' as Mac);
+      assert.equal(fanvil?.vendor, 'fanvil');
+      assert.equal('model' in (fanvil ?? {}), false);
+      assert.equal(await store.countDevices(), before + 2);
+
+      const byVendor = await store.listDevices({ vendor: 'fanvil' });
+      assert.deepEqual(
+        byVendor.map((d) => d.mac),
+        ['0015650000a1'],
+      );
+      const byProfile = await store.listDevices({ profile: 'floor-3' });
+      assert.deepEqual(
+        byProfile.map((d) => d.mac),
+        ['0015650000a2'],
+      );
+      const page = await store.listDevices({ profile: 'default', limit: 1, offset: 1 });
+      assert.deepEqual(
+        page.map((d) => d.mac),
+        ['0015650000a2'],
+      );
+
+      const reordered = await store.updateDevice('0015650000a2' as Mac, (d) => ({
+        ...d,
+        profiles: ['floor-3', 'site-b'],
+        settings: { ...d.settings, 'accounts.1.user': '2001' },
+      }));
+      assert.deepEqual(reordered.profiles, ['floor-3', 'site-b']);
+      const reread = await store.getDevice('0015650000a2' as Mac);
+      assert.deepEqual(reread?.profiles, ['floor-3', 'site-b']);
+      assert.equal(reread?.settings['accounts.1.user'], '2001');
+      assert.equal(reread?.createdAt, '2026-01-02T03:04:05.678Z');
+      assert.ok(Date.parse(reread?.updatedAt ?? '') > Date.parse('2026-01-02T03:04:05.678Z'));
+
+      assert.equal(await store.removeDevice('0015650000a1' as Mac), true);
+      assert.equal(await store.removeDevice('0015650000a1' as Mac), false);
+      assert.equal(await store.getDevice('0015650000a1' as Mac), undefined);
+      await assert.rejects(
+        store.updateDevice('0015650000a1' as Mac, (d) => d),
+        withCode('PND_DEVICE_NOT_FOUND', /0015650000a1/),
+      );
+    });
+
+    test('insertDevices is all-or-nothing and names the first MAC already present', async () => {
+      await store.insertDevices([device('0015650000b2'), device('0015650000b4')]);
+      const batch = ['0015650000b1', '0015650000b4', '0015650000b2', '0015650000b3'].map((mac) =>
+        device(mac),
+      );
+      await assert.rejects(
+        store.insertDevices(batch),
+        withCode('PND_DEVICE_EXISTS', /0015650000b4/),
+      );
+      assert.equal(await store.getDevice('0015650000b1' as Mac), undefined);
+      assert.equal(await store.getDevice('0015650000b3' as Mac), undefined);
+
+      const twice = [device('0015650000b5'), device('0015650000b6'), device('0015650000b5')];
+      await assert.rejects(
+        store.insertDevices(twice),
+        withCode('PND_DEVICE_EXISTS', /0015650000b5/),
+      );
+      assert.equal(await store.getDevice('0015650000b6' as Mac), undefined);
+    });
+
+    test('a failing change callback leaves the device as it was', async () => {
+      await store.insertDevices([device('0015650000c1', { profiles: ['default'] })]);
+      const original = await store.getDevice('0015650000c1' as Mac);
+      const generation = store.generation();
+      await assert.rejects(
+        store.updateDevice('0015650000c1' as Mac, (d) => {
+          d.profiles.push('vip');
+          d.settings['accounts.1.user'] = 'changed';
+          throw new Error('operator typo');
+        }),
+        /operator typo/,
+      );
+      assert.deepEqual(await store.getDevice('0015650000c1' as Mac), original);
+      assert.equal(store.generation(), generation);
+      await assert.rejects(
+        store.updateDevice('0015650000c1' as Mac, (d) => ({ ...d, mac: '0015650000c9' as Mac })),
+        withCode('PND_INVALID_ARGUMENT'),
+      );
+      assert.deepEqual(await store.getDevice('0015650000c1' as Mac), original);
+    });
+
+    test('profiles: insert, duplicate refused, update, removal refused while in use', async () => {
+      await store.insertProfile(profile('office', { description: 'office phones' }));
+      await assert.rejects(
+        store.insertProfile(profile('office')),
+        withCode('PND_PROFILE_EXISTS', /office/),
+      );
+      assert.deepEqual(
+        await store.getProfile('office'),
+        profile('office', { description: 'office phones' }),
+      );
+
+      const updated = await store.updateProfile('office', (p) => ({
+        ...p,
+        settings: { 'time.zone': 'Europe/Paris' },
+      }));
+      assert.equal(updated.settings['time.zone'], 'Europe/Paris');
+      assert.equal((await store.getProfile('office'))?.settings['time.zone'], 'Europe/Paris');
+      await assert.rejects(
+        store.updateProfile('nowhere', (p) => p),
+        withCode('PND_PROFILE_NOT_FOUND', /nowhere/),
+      );
+      assert.ok((await store.listProfiles()).some((p) => p.name === 'office'));
+
+      await store.insertDevices([
+        device('0015650000d1', { profiles: ['default', 'office'] }),
+        device('0015650000d2', { profiles: ['office'] }),
+      ]);
+      await assert.rejects(
+        store.removeProfile('office'),
+        withCode('PND_PROFILE_IN_USE', /2 devices/),
+      );
+      assert.ok(await store.getProfile('office'));
+
+      await store.removeDevice('0015650000d1' as Mac);
+      await store.updateDevice('0015650000d2' as Mac, (d) => ({ ...d, profiles: [] }));
+      assert.equal(await store.removeProfile('office'), true);
+      assert.equal(await store.removeProfile('office'), false);
+      assert.equal(await store.getProfile('office'), undefined);
+    });
+
+    test('the generation grows with configuration changes, not with contacts', async () => {
+      const heard: StoreChange[] = [];
+      const stop = store.onChange((change) => heard.push(change));
+      try {
+        const start = store.generation();
+        await store.insertDevices([device('0015650000e1')]);
+        const afterInsert = store.generation();
+        assert.ok(afterInsert > start);
+        assert.deepEqual(heard, [
+          { entity: 'device', key: '0015650000e1', generation: afterInsert },
+        ]);
+
+        await store.recordContacts([
+          {
+            mac: '0015650000e1' as Mac,
+            lastContact: {
+              at: '2026-02-01T10:00:00.000Z',
+              address: '192.0.2.7',
+              file: 'boot',
+              transport: 'tftp',
+              status: 200,
+            },
+            reported: { firmware: '96.86.0.100' },
+          },
+          {
+            mac: '0015650000e1' as Mac,
+            lastContact: {
+              at: '2026-02-01T10:00:01.000Z',
+              address: '192.0.2.7',
+              file: 'cfg',
+              transport: 'http',
+              status: 200,
+            },
+            reported: { model: 'T54W' },
+          },
+          {
+            mac: '0015650000ee' as Mac,
+            lastContact: {
+              at: '2026-02-01T10:00:00.000Z',
+              address: '192.0.2.8',
+              file: 'boot',
+              transport: 'http',
+              status: 404,
+            },
+          },
+        ]);
+        assert.equal(store.generation(), afterInsert);
+        assert.equal(heard.length, 1);
+        const seen = await store.getDevice('0015650000e1' as Mac);
+        assert.equal(seen?.lastContact?.file, 'cfg');
+        assert.deepEqual(seen?.reported, { firmware: '96.86.0.100', model: 'T54W' });
+        assert.equal(await store.getDevice('0015650000ee' as Mac), undefined);
+
+        await store.insertProfile(profile('gen-check'));
+        await store.removeProfile('gen-check');
+        await store.removeDevice('0015650000e1' as Mac);
+        assert.equal(store.generation(), afterInsert + 3);
+        assert.deepEqual(
+          heard.map((change) => change.entity),
+          ['device', 'profile', 'profile', 'device'],
+        );
+        assert.equal(await store.removeDevice('0015650000e1' as Mac), false);
+        assert.equal(store.generation(), afterInsert + 3, 'removing nothing changes nothing');
+      } finally {
+        stop();
+      }
+    });
+
+    test('a 16 MiB file round-trips byte for byte, and byte ranges read right', async () => {
+      const size = 16 * 1024 * 1024;
+      const generation = store.generation();
+      const stored = await store.putFile(
+        'firmware/t54w.rom',
+        patternStream(size),
+        'application/octet-stream',
+      );
+      const expected = patternSha256(size);
+      assert.equal(stored.size, size);
+      assert.equal(stored.sha256, expected);
+      assert.ok(store.generation() > generation);
+
+      const handle = await store.openFile('firmware/t54w.rom');
+      assert.ok(handle);
+      assert.equal(handle.contentType, 'application/octet-stream');
+      assert.deepEqual(await sha256Of(handle.stream()), { sha256: expected, size });
+
+      const ranges = [
+        { start: 0, end: 9 },
+        { start: 262_140, end: 262_150 },
+        { start: 1_000_000, end: 2_600_000 },
+        { start: size - 5, end: size - 1 },
+        { start: 12_345, end: 12_345 },
+      ];
+      for (const range of ranges) {
+        const bytes = await collect(handle.stream(range));
+        assert.equal(
+          bytes.length,
+          range.end - range.start + 1,
+          `length of ${range.start}-${range.end}`,
+        );
+        for (let i = 0; i < bytes.length; i += 997) assert.equal(bytes[i], byteAt(range.start + i));
+        assert.equal(bytes[bytes.length - 1], byteAt(range.end));
+      }
+      assert.deepEqual(
+        (await store.listFiles()).find((f) => f.path === 'firmware/t54w.rom'),
+        {
+          path: 'firmware/t54w.rom',
+          size,
+          sha256: expected,
+          contentType: 'application/octet-stream',
+          updatedAt: stored.updatedAt,
+        },
+      );
+    });
+
+    test('an upload that fails half way leaves the previous version intact', async () => {
+      const first = await store.putFile('phonebook/site.xml', patternStream(700_000), 'text/xml');
+      const generation = store.generation();
+      await assert.rejects(
+        store.putFile(
+          'phonebook/site.xml',
+          patternStream(2_000_000, 100_000, 900_000),
+          'text/plain',
+        ),
+        /upload interrupted/,
+      );
+      assert.equal(store.generation(), generation);
+      const handle = await store.openFile('phonebook/site.xml');
+      assert.equal(handle?.sha256, first.sha256);
+      assert.equal(handle?.contentType, 'text/xml');
+      assert.deepEqual(await sha256Of(handle!.stream()), {
+        sha256: patternSha256(700_000),
+        size: 700_000,
+      });
+
+      const second = await store.putFile(
+        'phonebook/site.xml',
+        Readable.from([Buffer.from('<x/>')]),
+        'text/xml',
+      );
+      assert.equal(second.size, 4);
+      assert.equal(
+        (await collect((await store.openFile('phonebook/site.xml'))!.stream())).toString(),
+        '<x/>',
+      );
+      assert.equal(await store.removeFile('phonebook/site.xml'), true);
+      assert.equal(await store.removeFile('phonebook/site.xml'), false);
+      assert.equal(await store.openFile('phonebook/site.xml'), undefined);
+
+      const empty = await store.putFile('empty.txt', Readable.from([]), 'text/plain');
+      assert.equal(empty.size, 0);
+      assert.equal((await collect((await store.openFile('empty.txt'))!.stream())).length, 0);
+    });
+
+    test('events: append, query newest first by MAC and time, prune', async () => {
+      const mac = '0015650000f1';
+      await store.appendEvents([
+        event('2026-03-01T10:00:00.000Z', { mac, reason: undefined }),
+        event('2026-03-01T10:00:01.000Z', {
+          mac,
+          driver: 'yealink',
+          userAgent: 'Yealink SIP-T54W',
+          durationMs: 2.5,
+        }),
+        event('2026-03-01T10:00:02.000Z', {
+          mac: '0015650000f2',
+          transport: 'tftp',
+          retransmissions: 2,
+        }),
+        event('2026-03-01T10:00:03.000Z', { status: 404, reason: 'unknown-mac' }),
+        event('2026-03-01T10:00:04.000Z', { mac, status: 401, reason: 'credentials' }),
+      ]);
+      const mine = await store.queryEvents({ mac });
+      assert.deepEqual(
+        mine.map((e) => e.at),
+        ['2026-03-01T10:00:04.000Z', '2026-03-01T10:00:01.000Z', '2026-03-01T10:00:00.000Z'],
+      );
+      assert.ok(mine.every((e) => typeof e.id === 'number'));
+      const { id: _id, ...second } = mine[1]!;
+      assert.deepEqual(
+        second,
+        event('2026-03-01T10:00:01.000Z', {
+          mac,
+          driver: 'yealink',
+          userAgent: 'Yealink SIP-T54W',
+          durationMs: 2.5,
+        }),
+      );
+
+      const window = await store.queryEvents({
+        since: '2026-03-01T10:00:01.000Z',
+        until: '2026-03-01T10:00:03.000Z',
+      });
+      assert.deepEqual(
+        window.map((e) => e.at),
+        ['2026-03-01T10:00:02.000Z', '2026-03-01T10:00:01.000Z'],
+      );
+      assert.equal(window[0]?.retransmissions, 2);
+      assert.equal((await store.queryEvents({ limit: 2 })).length, 2);
+      await assert.rejects(store.queryEvents({ limit: -1 }), withCode('PND_INVALID_ARGUMENT'));
+
+      const all = await store.queryEvents({ limit: 10_000 });
+      assert.equal(all.length, 5);
+      const byAge = await store.pruneEvents(new Date('2026-03-01T10:00:01.000Z'), 1_000);
+      assert.equal(byAge, 1);
+      const byCount = await store.pruneEvents(new Date('2000-01-01T00:00:00.000Z'), 2);
+      assert.equal(byCount, 2);
+      assert.deepEqual(
+        (await store.queryEvents({})).map((e) => e.at),
+        ['2026-03-01T10:00:04.000Z', '2026-03-01T10:00:03.000Z'],
+      );
+    });
+  });
+}
