@@ -40,7 +40,11 @@ test('renderCfg never lets a value or a key start a new line', () => {
 });
 
 test('isCfgKey accepts dotted vendor keys and refuses what the format cannot carry', () => {
-  for (const key of ['account.1.sip_server.1.address', 'static.auto_provision.aes_key.com', 'lang.gui']) {
+  for (const key of [
+    'account.1.sip_server.1.address',
+    'static.auto_provision.aes_key.com',
+    'lang.gui',
+  ]) {
     assert.ok(isCfgKey(key), key);
   }
   for (const key of ['', 'a b', 'a=b', '#a', 'a\tb', 'a\u0000b', 'x'.repeat(300)]) {
@@ -109,7 +113,10 @@ test('renderCfg and parseCfg round-trip', () => {
   ];
   const parsed = parseCfg(renderCfg(entries));
   assert.ok(parsed.ok);
-  assert.deepEqual(Object.fromEntries(parsed.value), { 'account.1.password': 'p#ss=word', 'account.1.label': '' });
+  assert.deepEqual(Object.fromEntries(parsed.value), {
+    'account.1.password': 'p#ss=word',
+    'account.1.label': '',
+  });
 });
 
 test('renderBoot writes one quoted include per line, then overwrite_mode when asked', () => {
@@ -141,7 +148,9 @@ test('parseBoot reads both include forms of seed 001, comments and whitespace', 
 });
 
 test('parseBoot reads overwrite_mode and skips other settings of the boot file', () => {
-  const parsed = parseBoot('include:config "a.cfg"\noverwrite_mode = 1\nspecific_model.excluded_mode=0\n');
+  const parsed = parseBoot(
+    'include:config "a.cfg"\noverwrite_mode = 1\nspecific_model.excluded_mode=0\n',
+  );
   assert.ok(parsed.ok);
   assert.deepEqual(parsed.value, { includes: ['a.cfg'], overwriteMode: true });
 });

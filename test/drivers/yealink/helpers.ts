@@ -47,7 +47,9 @@ export function context(
     settings,
     baseUrl: 'http://10.20.0.92/prov/',
     now: options.now ?? WINTER,
-    ...(options.withDevice === false ? {} : { device: device(settings, vendor, options.mac ?? MAC) }),
+    ...(options.withDevice === false
+      ? {}
+      : { device: device(settings, vendor, options.mac ?? MAC) }),
   };
 }
 

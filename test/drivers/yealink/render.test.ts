@@ -61,13 +61,19 @@ test('golden: the MAC boot file includes the common cfg, then the MAC cfg, by re
   assert.equal(renderText(`${MAC}.boot`, {}), golden('0021f2000001.boot'));
   // Flyingvoice asks for the bare MAC first ("Config File Name $(MA)"): same answer.
   assert.equal(renderText(MAC, {}), golden('0021f2000001.boot'));
-  assert.equal(renderText('y000000000000.boot', {}, { withDevice: false }), golden('y000000000000.boot'));
+  assert.equal(
+    renderText('y000000000000.boot', {}, { withDevice: false }),
+    golden('y000000000000.boot'),
+  );
 });
 
 test('golden: seed 001 boot examples parse to their includes, in order', () => {
   const mac = parseBoot(golden('seed-mac.boot'));
   assert.ok(mac.ok);
-  assert.deepEqual(mac.value, { includes: ['test.cfg', 'http://10.20.0.92/mac.cfg'], overwriteMode: false });
+  assert.deepEqual(mac.value, {
+    includes: ['test.cfg', 'http://10.20.0.92/mac.cfg'],
+    overwriteMode: false,
+  });
   const common = parseBoot(golden('seed-common.boot'));
   assert.ok(common.ok);
   assert.deepEqual(common.value.includes, ['time.cfg', 'xxx.cfg']);
@@ -111,7 +117,10 @@ test('device files need a device; common files render without one', () => {
 });
 
 test('rendered files are UTF-8 text', () => {
-  const artifact = yealinkDriver.render(recognised(`${MAC}.cfg`), context({ 'accounts.1.label': 'Zürich' }));
+  const artifact = yealinkDriver.render(
+    recognised(`${MAC}.cfg`),
+    context({ 'accounts.1.label': 'Zürich' }),
+  );
   assert.equal(artifact?.contentType, 'text/plain; charset=utf-8');
   assert.equal(artifact?.body.toString('utf8'), '#!version:1.0.0.1\naccount.1.label=Zürich\n');
 });
@@ -137,7 +146,11 @@ test('explain returns the very lines render writes, secrets included, and says w
   const lines = explanation.entries.map((e) => `${e.key}=${e.value}`);
   assert.equal(`#!version:1.0.0.1\n${lines.join('\n')}\n`, golden('0021f2000001.cfg'));
   const password = explanation.entries.find((e) => e.key === 'account.1.password');
-  assert.deepEqual(password, { key: 'account.1.password', value: 's3cret-Pass', from: 'accounts.1.password' });
+  assert.deepEqual(password, {
+    key: 'account.1.password',
+    value: 's3cret-Pass',
+    from: 'accounts.1.password',
+  });
   assert.deepEqual(explanation.ignored, []);
 });
 
@@ -178,7 +191,10 @@ test('canonical keys the dialect does not express are reported as ignored', () =
     'provisioning.resync_interval',
   ]);
   // Yealink has keys for some of them.
-  const yealink = yealinkDriver.explain(recognised(`${MAC}.cfg`), context(settings, { vendor: 'yealink' }));
+  const yealink = yealinkDriver.explain(
+    recognised(`${MAC}.cfg`),
+    context(settings, { vendor: 'yealink' }),
+  );
   assert.deepEqual(yealink?.ignored, [
     'firmware.version',
     'locale.language',
@@ -197,7 +213,9 @@ test('native.yealink.<key> passes through verbatim and overrides a mapped key of
   };
   const explanation = yealinkDriver.explain(recognised(`${MAC}.cfg`), context(settings));
   const label = explanation?.entries.filter((e) => e.key === 'account.1.label');
-  assert.deepEqual(label, [{ key: 'account.1.label', value: 'Front desk', from: 'native.yealink.account.1.label' }]);
+  assert.deepEqual(label, [
+    { key: 'account.1.label', value: 'Front desk', from: 'native.yealink.account.1.label' },
+  ]);
   const text = renderText(`${MAC}.cfg`, settings)!;
   assert.match(text, /^account\.1\.label=Front desk$/m);
   assert.match(text, /^features\.pound_key\.mode=2$/m);
@@ -209,8 +227,13 @@ test('native.flyingvoice.<key> is taken for Flyingvoice phones, and wins over na
     'native.yealink.features.pound_key.mode': '1',
     'native.flyingvoice.features.pound_key.mode': '2',
   };
-  assert.deepEqual(cfgValues(renderText(`${MAC}.cfg`, settings)!), { 'features.pound_key.mode': '2' });
-  const yealink = yealinkDriver.explain(recognised(`${MAC}.cfg`), context(settings, { vendor: 'yealink' }));
+  assert.deepEqual(cfgValues(renderText(`${MAC}.cfg`, settings)!), {
+    'features.pound_key.mode': '2',
+  });
+  const yealink = yealinkDriver.explain(
+    recognised(`${MAC}.cfg`),
+    context(settings, { vendor: 'yealink' }),
+  );
   assert.deepEqual(yealink?.entries, [
     { key: 'features.pound_key.mode', value: '1', from: 'native.yealink.features.pound_key.mode' },
   ]);
@@ -283,12 +306,24 @@ test('Flyingvoice dialect: provisioning server, line keys with every type code',
 });
 
 test('every date format maps to its index in seed 001, and 24 h to 1', () => {
-  const formats = ['WWW MMM DD', 'DD-MMM-YY', 'YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YY', 'DD MMM YYYY', 'WWW DD MMM'];
+  const formats = [
+    'WWW MMM DD',
+    'DD-MMM-YY',
+    'YYYY-MM-DD',
+    'DD/MM/YYYY',
+    'MM/DD/YY',
+    'DD MMM YYYY',
+    'WWW DD MMM',
+  ];
   formats.forEach((format, index) => {
-    const values = cfgValues(renderText('y000000000000.cfg', { 'time.date_format': format }, { withDevice: false })!);
+    const values = cfgValues(
+      renderText('y000000000000.cfg', { 'time.date_format': format }, { withDevice: false })!,
+    );
     assert.equal(values['local_time.date_format'], String(index), format);
   });
-  const values = cfgValues(renderText('y000000000000.cfg', { 'time.time_format': '24h' }, { withDevice: false })!);
+  const values = cfgValues(
+    renderText('y000000000000.cfg', { 'time.time_format': '24h' }, { withDevice: false })!,
+  );
   assert.equal(values['local_time.time_format'], '1');
 });
 
@@ -307,9 +342,17 @@ test('time zone offsets: whole hours, half and quarter hours, negative, zero, an
     ['Pacific/Kiritimati', undefined, '+14'],
   ] as const) {
     const values = cfgValues(
-      renderText('y000000000000.cfg', { 'time.timezone': zone }, { withDevice: false, ...(now ? { now } : {}) })!,
+      renderText(
+        'y000000000000.cfg',
+        { 'time.timezone': zone },
+        { withDevice: false, ...(now ? { now } : {}) },
+      )!,
     );
-    assert.equal(values['local_time.time_zone'], expected, `${zone} ${now?.toISOString() ?? 'winter'}`);
+    assert.equal(
+      values['local_time.time_zone'],
+      expected,
+      `${zone} ${now?.toISOString() ?? 'winter'}`,
+    );
   }
 });
 
@@ -338,7 +381,9 @@ test('languages map to lang.gui names, regional tags fall back to the language',
     ['pl', 'Polish'],
     ['tr', 'Turkish'],
   ] as const) {
-    const values = cfgValues(renderText('y000000000000.cfg', { 'locale.language': tag }, { withDevice: false })!);
+    const values = cfgValues(
+      renderText('y000000000000.cfg', { 'locale.language': tag }, { withDevice: false })!,
+    );
     assert.equal(values['lang.gui'], gui, tag);
   }
 });
