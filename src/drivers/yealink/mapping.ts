@@ -1,25 +1,27 @@
 import { cfgValue, isCfgKey } from '../../formats/cfg.ts';
-import {
-  DATE_FORMATS,
-  groupIndexes,
-  nativeKey,
-  settingToText,
-  type KEY_TYPES,
-  type SettingValue,
-  type Settings,
-} from '../../model/settings.ts';
+import { groupIndexes, nativeKey, type Settings } from '../../model/settings.ts';
 import type { NativeEntry } from '../driver.ts';
 import type { Dialect } from './dialect.ts';
-import { formatHoursOffset, utcOffsetMinutes } from './time-zone.ts';
+import {
+  dateFormat,
+  flag,
+  keyType,
+  language,
+  listItem,
+  repeatEnable,
+  repeatMinutes,
+  text,
+  timeFormat,
+  transport,
+  zoneOffset,
+  type Convert,
+} from './native-values.ts';
 
 /** Canonical settings in one dialect: the native lines, and what the dialect cannot say. */
 export interface Mapping {
   entries: NativeEntry[];
   ignored: string[];
 }
-
-/** Turns a canonical value into a native one; undefined when the dialect cannot express it. */
-type Convert = (value: SettingValue, now: Date) => string | undefined;
 
 interface Rule {
   /** Canonical key; `N` stands for the group index. */
@@ -38,51 +40,6 @@ interface Section {
 
 /** Expressed in the boot files rather than in a cfg, so never reported as ignored. */
 export const BOOT_KEYS: readonly string[] = ['provisioning.overwrite_mode'];
-
-// Seed 001's line key type codes; Yealink uses the same numbers.
-const KEY_TYPE_CODES: Record<(typeof KEY_TYPES)[number], string> = {
-  none: '0',
-  dnd: '5',
-  pickup: '9',
-  call_park: '10',
-  dtmf: '11',
-  speed_dial: '13',
-  intercom: '14',
-  line: '15',
-  blf: '16',
-  private_hold: '20',
-  group_pickup: '23',
-  paging: '24',
-};
-
-const LANGUAGES = new Map<string, string>([
-  ['en', 'English'],
-  ['zh', 'Chinese_S'],
-  ['zh-cn', 'Chinese_S'],
-  ['zh-sg', 'Chinese_S'],
-  ['zh-hans', 'Chinese_S'],
-  ['zh-tw', 'Chinese_T'],
-  ['zh-hk', 'Chinese_T'],
-  ['zh-mo', 'Chinese_T'],
-  ['zh-hant', 'Chinese_T'],
-  ['de', 'German'],
-  ['fr', 'French'],
-  ['es', 'Spanish'],
-  ['it', 'Italian'],
-  ['pt', 'Portuguese'],
-  ['ru', 'Russian'],
-  ['pl', 'Polish'],
-  ['tr', 'Turkish'],
-]);
-
-const TRANSPORTS = new Map([
-  ['udp', '0'],
-  ['tcp', '1'],
-  ['tls', '2'],
-]);
-
-// Yealink accepts at most 30 days between periodic checks.
-const MAX_REPEAT_MINUTES = 43_200;
 
 const enabledByUser: Rule['otherwise'] = { from: 'accounts.N.user', convert: (): string => '1' };
 
@@ -283,77 +240,4 @@ function applyNative(
     else entries.push(entry);
     used.add(key);
   }
-}
-
-function text(value: SettingValue): string {
-  return settingToText(value);
-}
-
-function flag(value: SettingValue): string | undefined {
-  if (value === true || value === 1 || value === '1' || value === 'true') return '1';
-  if (value === false || value === 0 || value === '0' || value === 'false') return '0';
-  return undefined;
-}
-
-function zoneOffset(value: SettingValue, now: Date): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const minutes = utcOffsetMinutes(value, now);
-  return minutes === undefined ? undefined : formatHoursOffset(minutes);
-}
-
-function listItem(index: number): Convert {
-  return (value) => {
-    const items = Array.isArray(value)
-      ? value
-      : String(value)
-          .split(',')
-          .map((item) => item.trim())
-          .filter(Boolean);
-    return items[index];
-  };
-}
-
-function timeFormat(value: SettingValue): string | undefined {
-  return value === '12h' ? '0' : value === '24h' ? '1' : undefined;
-}
-
-function dateFormat(value: SettingValue): string | undefined {
-  const index = DATE_FORMATS.findIndex((format) => format === value);
-  return index < 0 ? undefined : String(index);
-}
-
-function keyType(value: SettingValue): string | undefined {
-  return typeof value === 'string' && Object.hasOwn(KEY_TYPE_CODES, value)
-    ? KEY_TYPE_CODES[value as keyof typeof KEY_TYPE_CODES]
-    : undefined;
-}
-
-function transport(value: SettingValue): string | undefined {
-  return TRANSPORTS.get(String(value).toLowerCase());
-}
-
-function language(value: SettingValue): string | undefined {
-  const tag = String(value).toLowerCase();
-  const exact = LANGUAGES.get(tag);
-  if (exact !== undefined) return exact;
-  const primary = tag.split('-')[0]!;
-  // A Chinese tag we do not know could be either script: better ignored than wrong.
-  return primary === 'zh' ? undefined : LANGUAGES.get(primary);
-}
-
-function seconds(value: SettingValue): number | undefined {
-  const n = typeof value === 'number' ? value : Number(value);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
-}
-
-function repeatEnable(value: SettingValue): string | undefined {
-  const s = seconds(value);
-  return s === undefined ? undefined : s > 0 ? '1' : '0';
-}
-
-function repeatMinutes(value: SettingValue): string | undefined {
-  const s = seconds(value);
-  return s === undefined || s === 0
-    ? undefined
-    : String(Math.min(MAX_REPEAT_MINUTES, Math.ceil(s / 60)));
 }

@@ -34,8 +34,9 @@ export function explainFile(
   if (isDeviceFile(file) && (!context.device || !mac)) return undefined;
   const name = fileName(file, mac, recognition.params?.model);
   if (name === undefined) return undefined;
-  if (isBootFile(file))
+  if (isBootFile(file)) {
     return { file: name, entries: bootEntries(file, mac, context), ignored: [] };
+  }
   const mapping = mapSettings(context.settings, dialectFor(context.vendor), context.now);
   return { file: name, entries: mapping.entries, ignored: mapping.ignored };
 }
