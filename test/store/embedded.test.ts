@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { isPlugndialError } from '../../src/errors.ts';
@@ -98,6 +98,25 @@ describe('embedded data directory', () => {
     } finally {
       await store.close();
     }
+  });
+
+  test('the lock is released when the holding process exits without closing', () => {
+    const dataDir = join(tempDir(), 'data');
+    const script = `
+      const { openStore } = await import(${JSON.stringify(resolve('src/store/open.ts'))});
+      await openStore({ dataDir: process.argv[1] });
+      process.stdout.write('locked ' + String(process.pid));
+      process.exit(0);`;
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, dataDir],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    assert.equal(child.stdout, `locked ${child.pid}`, child.stderr);
+    assert.equal(existsSync(join(dataDir, 'plugndial.lock')), false);
   });
 
   test('a lock held by another live process is respected', async () => {

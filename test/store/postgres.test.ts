@@ -163,6 +163,37 @@ function definePostgresTests(): void {
       }
     });
 
+    test('a node whose LISTEN connection drops reconnects and catches up', async () => {
+      const url = await freshDatabaseUrl();
+      const a = await openStore({ databaseUrl: url });
+      const b = await openStore({ databaseUrl: url });
+      try {
+        const start = b.generation();
+        const heard = nextChange(b, 10_000, () => true);
+        const killed = await sql<{ ok: boolean }>(
+          url,
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+           WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+        );
+        assert.equal(killed.length, 2);
+        await a.insertDevices([device('0015652222c1')]);
+        const change = await heard;
+        assert.ok(
+          change.key === '0015652222c1' || change.key === '*',
+          `heard ${JSON.stringify(change)}`,
+        );
+        assert.equal(b.generation(), start + 1);
+
+        const again = nextChange(b, 10_000, (c) => c.key === '0015652222c2');
+        await a.insertDevices([device('0015652222c2')]);
+        await again;
+        assert.equal(b.generation(), start + 2);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     test('an update on one node waits for a concurrent one on the other; neither is lost', async () => {
       const url = await freshDatabaseUrl();
       const a = await openStore({ databaseUrl: url });
