@@ -1,23 +1,18 @@
 import { isPlugndialError } from './errors.ts';
-import { deviceCommand } from './cli/device.ts';
-import { eventsCommand } from './cli/events.ts';
-import { fileCommand } from './cli/file.ts';
 import { processIO, type CommandIO } from './cli/io.ts';
-import { profileCommand } from './cli/profile.ts';
-import { renderCommand } from './cli/render.ts';
-import { serveCommand } from './cli/serve.ts';
-import { settingsCommand } from './cli/settings.ts';
-import { simulateCommand } from './cli/simulate.ts';
 
-const COMMANDS: Record<string, (args: string[], io: CommandIO) => Promise<number>> = {
-  serve: serveCommand,
-  device: deviceCommand,
-  profile: profileCommand,
-  file: fileCommand,
-  render: renderCommand,
-  events: eventsCommand,
-  simulate: simulateCommand,
-  settings: settingsCommand,
+type Command = (args: string[], io: CommandIO) => Promise<number>;
+
+// Loaded on demand: a management command need not load the server's doors, nor the reverse.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./cli/serve.ts')).serveCommand,
+  device: async () => (await import('./cli/device.ts')).deviceCommand,
+  profile: async () => (await import('./cli/profile.ts')).profileCommand,
+  file: async () => (await import('./cli/file.ts')).fileCommand,
+  render: async () => (await import('./cli/render.ts')).renderCommand,
+  events: async () => (await import('./cli/events.ts')).eventsCommand,
+  simulate: async () => (await import('./cli/simulate.ts')).simulateCommand,
+  settings: async () => (await import('./cli/settings.ts')).settingsCommand,
 };
 
 const HELP = `plugndial — zero-touch provisioning for SIP desk phones
@@ -41,12 +36,13 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     io.out(HELP);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     io.err(`plugndial: unknown command "${name}"\n\n${HELP}`);
     return 2;
   }
   try {
+    const command = await load();
     return await command(rest, io);
   } catch (error) {
     if (isPlugndialError(error)) {

@@ -51,6 +51,10 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     await reply.code(pnd.status).send(pnd.toJSON());
   });
 
+  app.setNotFoundHandler(async (request, reply) => {
+    await reply.code(404).send({ code: 'PND_NOT_FOUND', message: `no API route ${request.method} ${request.url.split('?')[0]?.slice(0, 120)}; see /api/v1/openapi.json` });
+  });
+
   const secrets = (request: FastifyRequest): boolean => /^(1|true|yes)$/i.test((request.query as Query)['secrets'] ?? '');
   const macOf = (request: FastifyRequest): Mac => {
     const parsed = parseMac((request.params as Query)['mac'] ?? '');
@@ -77,7 +81,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     if (!body || typeof body !== 'object') throw pndError('PND_INVALID_ARGUMENT', 'expected a JSON device or {"devices": [...]}');
     const inputs = 'devices' in body && Array.isArray(body.devices) ? body.devices : [body as DeviceInput];
     const added = await addDevices(store, inputs, now());
-    await reply.code(201);
+    reply.code(201);
     return { added: added.length, devices: added.map((d) => deviceJson(d, { secrets: false })) };
   });
 
@@ -86,7 +90,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     const parsed = devicesFromCsv(request.body);
     if (!parsed.ok) throw parsed.error;
     const added = await addDevices(store, parsed.value, now());
-    await reply.code(201);
+    reply.code(201);
     return { added: added.length };
   });
 
@@ -135,7 +139,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
 
   app.post('/profiles', async (request, reply) => {
     const profile = await addProfile(store, (request.body ?? {}) as ProfileInput, now());
-    await reply.code(201);
+    reply.code(201);
     return profileJson(profile, { secrets: false });
   });
 
@@ -167,7 +171,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     }
     const type = (request.headers['x-content-type'] as string | undefined) ?? contentTypeFor(path);
     const stored = await store.putFile(path, body, type);
-    await reply.code(201);
+    reply.code(201);
     return stored;
   });
 

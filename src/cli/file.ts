@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import { pndError } from '../errors.ts';
+import { normalisePath } from '../provisioning/path.ts';
 import type { StoredFile } from '../store/store.ts';
 import { dataDirOf, need, parse, table } from './args.ts';
 import { connect } from './client.ts';
@@ -29,8 +30,7 @@ export async function fileCommand(args: string[], io: CommandIO): Promise<number
         } catch {
           throw pndError('PND_INVALID_ARGUMENT', `cannot read ${local}: not a readable file`);
         }
-        const served = positionals[2] ?? basename(local);
-        const path = served.split('/').map(encodeURIComponent).join('/');
+        const path = servedPath(positionals[2] ?? basename(local));
         const stored = await client.request<StoredFile>(
           'PUT',
           `/files/${path}`,
@@ -48,7 +48,7 @@ export async function fileCommand(args: string[], io: CommandIO): Promise<number
       }
       case 'rm': {
         const served = need(positionals, 1, 'served path', USAGE);
-        await client.request('DELETE', `/files/${served.split('/').map(encodeURIComponent).join('/')}`);
+        await client.request('DELETE', `/files/${servedPath(served)}`);
         io.out(`removed ${served}\n`);
         return 0;
       }
@@ -58,4 +58,13 @@ export async function fileCommand(args: string[], io: CommandIO): Promise<number
   } finally {
     await client.close();
   }
+}
+
+/** The served path, URL-encoded segment by segment; `..` and the like are refused here. */
+function servedPath(served: string): string {
+  const segments = normalisePath(served, { percentEncoded: false, backslashIsSeparator: false });
+  if (!segments || segments.length === 0) {
+    throw pndError('PND_INVALID_PATH', `"${served.slice(0, 120)}" is not a served path; use a relative path without "..", e.g. firmware/fip14g.rom`);
+  }
+  return segments.map(encodeURIComponent).join('/');
 }
