@@ -33,8 +33,8 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
     // A path that does not even decode is still a phone's request: the pipeline answers it
     // (404, one event) like any other path it will not serve.
     frameworkErrors: (error, request, reply) => {
-      if (error.code === 'FST_ERR_BAD_URL') void phone(request, reply);
-      else void reply.code(400).type('text/plain; charset=utf-8').send('Bad Request\n');
+      if (error.code === 'FST_ERR_BAD_URL') void phone(request as FastifyRequest, reply as FastifyReply);
+      else void (reply as FastifyReply).code(400).type('text/plain; charset=utf-8').send('Bad Request\n');
     },
     ...(options.https ? { https: options.https } : {}),
   });
