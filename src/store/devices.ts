@@ -1,0 +1,223 @@
+import { PlugndialError } from '../errors.ts';
+import type { Device, LastContact } from '../model/device.ts';
+import type { Mac } from '../model/mac.ts';
+import type { Settings } from '../model/settings.ts';
+import { isoTimestamp, wholeNumber, type ConfigOutcome } from './sql-shapes.ts';
+import type { SqlClient } from './sql.ts';
+import type { ContactUpdate, DeviceFilter } from './store.ts';
+
+const COLUMNS = `mac, vendor, model, profiles, settings, reported, last_contact,
+  ${isoTimestamp('created_at')} AS created_at, ${isoTimestamp('updated_at')} AS updated_at`;
+
+interface DeviceRow {
+  mac: string;
+  vendor: string;
+  model: string | null;
+  profiles: string[];
+  settings: Settings;
+  reported: Device['reported'] | null;
+  last_contact: LastContact | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export async function getDevice(client: SqlClient, mac: Mac): Promise<Device | undefined> {
+  const [row] = await client.query<DeviceRow>(
+    `SELECT ${COLUMNS} FROM devices WHERE mac = $1::text`,
+    [mac],
+  );
+  return row ? toDevice(row) : undefined;
+}
+
+export async function listDevices(client: SqlClient, filter: DeviceFilter): Promise<Device[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.vendor !== undefined) {
+    params.push(filter.vendor);
+    where.push(`vendor = $${params.length}::text`);
+  }
+  if (filter.profile !== undefined) {
+    params.push(filter.profile);
+    where.push(`profiles @> jsonb_build_array($${params.length}::text)`);
+  }
+  let sql = `SELECT ${COLUMNS} FROM devices${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY mac`;
+  if (filter.limit !== undefined) {
+    params.push(wholeNumber(filter.limit, 'limit'));
+    sql += ` LIMIT $${params.length}::int`;
+  }
+  if (filter.offset !== undefined) {
+    params.push(wholeNumber(filter.offset, 'offset'));
+    sql += ` OFFSET $${params.length}::int`;
+  }
+  return (await client.query<DeviceRow>(sql, params)).map(toDevice);
+}
+
+export async function countDevices(client: SqlClient): Promise<number> {
+  const [row] = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM devices');
+  return row?.n ?? 0;
+}
+
+/** Inserts every device or throws PND_DEVICE_EXISTS naming the first one already there (or listed twice). */
+export async function insertDevices(
+  tx: SqlClient,
+  devices: readonly Device[],
+): Promise<ConfigOutcome<void>> {
+  const seen = new Set<string>();
+  for (const device of devices) {
+    if (seen.has(device.mac)) {
+      throw new PlugndialError(
+        'PND_DEVICE_EXISTS',
+        `device ${device.mac} is listed twice; no device was added`,
+        {
+          mac: device.mac,
+        },
+      );
+    }
+    seen.add(device.mac);
+  }
+  const [existing] = await tx.query<{ mac: string }>(
+    `SELECT d.mac FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS i (mac, n)
+     JOIN devices d ON d.mac = i.mac ORDER BY i.n LIMIT 1`,
+    [JSON.stringify(devices.map((device) => device.mac))],
+  );
+  if (existing) {
+    throw new PlugndialError(
+      'PND_DEVICE_EXISTS',
+      `device ${existing.mac} already exists; none of the ${devices.length} devices were added`,
+      { mac: existing.mac },
+    );
+  }
+  await tx.query(
+    `INSERT INTO devices (mac, vendor, model, profiles, settings, reported, last_contact, created_at, updated_at)
+     SELECT d->>'mac', d->>'vendor', d->>'model', d->'profiles', d->'settings',
+            NULLIF(d->'reported', 'null'::jsonb), NULLIF(d->'lastContact', 'null'::jsonb),
+            (d->>'createdAt')::timestamptz, (d->>'updatedAt')::timestamptz
+     FROM jsonb_array_elements($1::jsonb) AS d`,
+    [JSON.stringify(devices.map(deviceRecord))],
+  );
+  return { result: undefined, keys: devices.map((device) => device.mac) };
+}
+
+/** Reads the device under a row lock, applies `change` to a copy and writes the result. */
+export async function updateDevice(
+  tx: SqlClient,
+  mac: Mac,
+  change: (device: Device) => Device,
+  now: Date,
+): Promise<ConfigOutcome<Device>> {
+  const [row] = await tx.query<DeviceRow>(
+    `SELECT ${COLUMNS} FROM devices WHERE mac = $1::text FOR UPDATE`,
+    [mac],
+  );
+  if (!row) throw deviceNotFound(mac);
+  const current = toDevice(row);
+  const next = change(structuredClone(current));
+  if (next.mac !== mac) {
+    throw new PlugndialError(
+      'PND_INVALID_ARGUMENT',
+      `a device's MAC cannot change (${mac}); remove it and add the new one`,
+    );
+  }
+  const record = deviceRecord({
+    ...next,
+    createdAt: current.createdAt,
+    updatedAt: now.toISOString(),
+  });
+  const [updated] = await tx.query<DeviceRow>(
+    `UPDATE devices SET vendor = d->>'vendor', model = d->>'model', profiles = d->'profiles', settings = d->'settings',
+       reported = NULLIF(d->'reported', 'null'::jsonb), last_contact = NULLIF(d->'lastContact', 'null'::jsonb),
+       updated_at = (d->>'updatedAt')::timestamptz
+     FROM (SELECT $2::jsonb AS d) AS input
+     WHERE mac = $1::text RETURNING ${COLUMNS}`,
+    [mac, JSON.stringify(record)],
+  );
+  if (!updated) throw deviceNotFound(mac);
+  return { result: toDevice(updated), keys: [mac] };
+}
+
+export async function removeDevice(tx: SqlClient, mac: Mac): Promise<ConfigOutcome<boolean>> {
+  const rows = await tx.query('DELETE FROM devices WHERE mac = $1::text RETURNING mac', [mac]);
+  return { result: rows.length > 0, keys: rows.length > 0 ? [mac] : [] };
+}
+
+/** Devices that list a profile; a profile in use cannot be removed. */
+export async function countProfileUsers(tx: SqlClient, profile: string): Promise<number> {
+  const [row] = await tx.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM devices WHERE profiles @> jsonb_build_array($1::text)',
+    [profile],
+  );
+  return row?.n ?? 0;
+}
+
+/**
+ * Writes a batch of last contacts in one transaction. Unknown MACs are skipped: a phone that
+ * is not a device has nothing to record against.
+ */
+export async function recordContacts(
+  client: SqlClient,
+  updates: readonly ContactUpdate[],
+): Promise<void> {
+  // The last word per MAC wins; what each one reported accumulates.
+  const byMac = new Map<
+    string,
+    { mac: string; lastContact: LastContact; reported: Device['reported'] | null }
+  >();
+  for (const update of updates) {
+    const earlier = byMac.get(update.mac);
+    const reported = update.reported
+      ? { ...earlier?.reported, ...update.reported }
+      : (earlier?.reported ?? null);
+    byMac.set(update.mac, { mac: update.mac, lastContact: update.lastContact, reported });
+  }
+  const batch = JSON.stringify([...byMac.values()].sort((a, b) => (a.mac < b.mac ? -1 : 1)));
+  await client.transaction(async (tx) => {
+    // Locking in MAC order keeps two concurrent batches from deadlocking each other.
+    await tx.query(
+      `SELECT d.mac FROM devices d JOIN jsonb_array_elements($1::jsonb) AS u ON d.mac = u->>'mac'
+       ORDER BY d.mac FOR UPDATE OF d`,
+      [batch],
+    );
+    await tx.query(
+      `UPDATE devices d SET last_contact = u->'lastContact',
+         reported = CASE WHEN jsonb_typeof(u->'reported') = 'object'
+                         THEN COALESCE(d.reported, '{}'::jsonb) || (u->'reported') ELSE d.reported END
+       FROM jsonb_array_elements($1::jsonb) AS u WHERE d.mac = u->>'mac'`,
+      [batch],
+    );
+  });
+}
+
+function deviceNotFound(mac: string): PlugndialError {
+  return new PlugndialError('PND_DEVICE_NOT_FOUND', `no device ${mac}; add it before changing it`, {
+    mac,
+  });
+}
+
+function deviceRecord(device: Device): Record<string, unknown> {
+  return {
+    mac: device.mac,
+    vendor: device.vendor,
+    model: device.model ?? null,
+    profiles: device.profiles,
+    settings: device.settings,
+    reported: device.reported ?? null,
+    lastContact: device.lastContact ?? null,
+    createdAt: device.createdAt,
+    updatedAt: device.updatedAt,
+  };
+}
+
+function toDevice(row: DeviceRow): Device {
+  const device: Device = {
+    mac: row.mac as Mac,
+    vendor: row.vendor,
+    profiles: row.profiles,
+    settings: row.settings,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.model !== null) device.model = row.model;
+  if (row.reported !== null) device.reported = row.reported;
+  if (row.last_contact !== null) device.lastContact = row.last_contact;
+  return device;
+}
