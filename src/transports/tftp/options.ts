@@ -1,0 +1,80 @@
+// Option negotiation for read requests (RFC 2347, 2348, 2349, 7440), as a pure function.
+//
+// Values that are not decimal integers are ignored, as if the option had not been sent:
+// phones in the field send things like an empty `timeout` and must still be served.
+// Integers outside what the RFCs allow on the low side (blksize < 8, windowsize 0,
+// timeout 0 or > 255) are refused with error 8; too-large blksize and windowsize are
+// lowered to our maxima, which the RFCs allow the server to do.
+
+import { DEFAULT_BLKSIZE, MAX_BLKSIZE, MIN_BLKSIZE } from './packet.ts';
+import type { TftpOptions } from './packet.ts';
+
+export const MAX_WINDOWSIZE = 65535;
+
+export interface NegotiationLimits {
+  maxBlksize: number;
+  maxWindowsize: number;
+}
+
+export interface Negotiated {
+  blksize: number;
+  windowsize: number;
+  /** The client's `timeout` in milliseconds, when it asked for one we accept. */
+  timeoutMs: number | undefined;
+  /** Accepted options in the client's order; `tsize` is filled in when the OACK is built. */
+  accepted: ReadonlyArray<readonly [string, string]>;
+}
+
+export type Negotiation = { ok: true; value: Negotiated } | { ok: false; option: string };
+
+export function negotiateRead(options: TftpOptions, limits: NegotiationLimits): Negotiation {
+  let blksize = DEFAULT_BLKSIZE;
+  let windowsize = 1;
+  let timeoutMs: number | undefined;
+  const accepted: Array<readonly [string, string]> = [];
+  for (const [name, raw] of options) {
+    const value = decimal(raw);
+    if (value === undefined) continue;
+    switch (name) {
+      case 'blksize':
+        if (value < MIN_BLKSIZE) return { ok: false, option: name };
+        blksize = Math.min(value, MAX_BLKSIZE, limits.maxBlksize);
+        accepted.push([name, String(blksize)]);
+        break;
+      case 'windowsize':
+        if (value < 1) return { ok: false, option: name };
+        windowsize = Math.min(value, MAX_WINDOWSIZE, limits.maxWindowsize);
+        accepted.push([name, String(windowsize)]);
+        break;
+      case 'timeout':
+        if (value < 1 || value > 255) return { ok: false, option: name };
+        timeoutMs = value * 1000;
+        accepted.push([name, String(value)]);
+        break;
+      case 'tsize':
+        accepted.push([name, '']);
+        break;
+      default:
+        // RFC 2347: options the server does not support are left out of the OACK.
+        break;
+    }
+  }
+  return { ok: true, value: { blksize, windowsize, timeoutMs, accepted } };
+}
+
+/** OACK entries for a negotiation; tsize is left out when the size is not known. */
+export function oackEntries(
+  negotiated: Negotiated,
+  tsize: number | undefined,
+): Array<readonly [string, string]> {
+  const entries: Array<readonly [string, string]> = [];
+  for (const [name, value] of negotiated.accepted) {
+    if (name !== 'tsize') entries.push([name, value]);
+    else if (tsize !== undefined) entries.push([name, String(tsize)]);
+  }
+  return entries;
+}
+
+function decimal(raw: string): number | undefined {
+  return /^[0-9]{1,10}$/.test(raw) ? Number(raw) : undefined;
+}

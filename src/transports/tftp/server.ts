@@ -1,0 +1,552 @@
+// The TFTP door: read requests on one well-known socket, each transfer on a fresh socket
+// (its TID), content from the provisioning pipeline. Knows nothing of vendors.
+
+import type dgram from 'node:dgram';
+
+import { pndError } from '../../errors.ts';
+import type {
+  Answer,
+  Provisioner,
+  ProvisioningRequest,
+  TransferOutcome,
+} from '../../provisioning/request.ts';
+import { originFinder } from './origin.ts';
+import { negotiateRead, oackEntries } from './options.ts';
+import type { Negotiated } from './options.ts';
+import {
+  MAX_BLKSIZE,
+  MAX_REQUEST_SIZE,
+  MIN_BLKSIZE,
+  OPCODE,
+  TFTP_ERROR,
+  decodePacket,
+  encodeError,
+  encodeOack,
+  opcodeOf,
+} from './packet.ts';
+import type { TftpRequestPacket } from './packet.ts';
+import { toNetascii } from './netascii.ts';
+import {
+  bindSocket,
+  closeSocket,
+  createUdpSocket,
+  plainAddress,
+  resolveHost,
+  socketType,
+} from './sockets.ts';
+import { bufferSource, streamSource } from './source.ts';
+import type { BlockSource } from './source.ts';
+import { ReadTransfer } from './transfer.ts';
+
+export interface TftpDoorOptions {
+  provisioner: Provisioner;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Largest blksize granted (RFC 2348); larger requests are lowered to it. Default 1468. */
+  maxBlksize?: number;
+  /** Largest windowsize granted (RFC 7440). Default 64. */
+  maxWindowsize?: number;
+  /** Retransmission timeout when the client does not ask for one. Default 1000 ms. */
+  timeoutMs?: number;
+  /** Timeouts in a row before a transfer is given up. Default 5. */
+  retries?: number;
+  /** Transfers at once, in total. Default 512. */
+  maxTransfers?: number;
+  /** Transfers at once from one address (phones behind NAT share one). Default 16. */
+  maxTransfersPerClient?: number;
+  log?: (event: TftpDoorEvent) => void;
+}
+
+export type TftpDoorEvent =
+  | {
+      type: 'transfer';
+      remoteAddress: string;
+      remotePort: number;
+      file: string;
+      status: number;
+      bytes: number;
+      retransmissions: number;
+      reason?: string;
+      durationMs: number;
+    }
+  | {
+      type: 'refused';
+      remoteAddress: string;
+      remotePort: number;
+      reason: string;
+      tftpError: number;
+    }
+  | { type: 'malformed'; remoteAddress: string; remotePort: number; reason: string }
+  | { type: 'error'; message: string };
+
+export interface TftpDoorStats {
+  /** Transfers in progress, including those waiting for the pipeline. */
+  active: number;
+  /** Read requests handed to the pipeline. */
+  requests: number;
+  delivered: number;
+  notFound: number;
+  /** Transfers that ended otherwise: timed out, aborted by the client, failed. */
+  failed: number;
+  /** Requests refused before the pipeline: write, busy, mode, option refused. */
+  refused: number;
+  malformed: number;
+  /** Retransmitted read requests of a transfer already under way (ignored). */
+  duplicateRequests: number;
+  /** Datagrams from a stranger to a transfer's socket (answered with error 5). */
+  unknownTid: number;
+  bytes: number;
+  retransmissions: number;
+}
+
+export interface TftpDoor {
+  address: { address: string; port: number };
+  close(): Promise<void>;
+  stats(): TftpDoorStats;
+}
+
+interface Entry {
+  key: string;
+  client: string;
+  filename: string;
+  transfer: ReadTransfer | undefined;
+  registered: boolean;
+}
+
+interface Settings {
+  maxBlksize: number;
+  maxWindowsize: number;
+  timeoutMs: number;
+  retries: number;
+  maxTransfers: number;
+  maxTransfersPerClient: number;
+}
+
+const MAX_LOGGED_NAME = 256;
+
+export async function startTftpDoor(options: TftpDoorOptions): Promise<TftpDoor> {
+  const settings = checkSettings(options);
+  const host = await resolveHost(options.host);
+  const type = socketType(host);
+  const main = createUdpSocket(type);
+  try {
+    await bindSocket(main, host, options.port);
+  } catch (error) {
+    await closeSocket(main);
+    throw pndError(
+      'PND_LISTEN',
+      `TFTP door cannot listen on ${options.host}:${options.port}: ${String(error)}`,
+    );
+  }
+  try {
+    main.setRecvBufferSize(1 << 20);
+  } catch {
+    // The system maximum is lower; the default still works, with less room for bursts.
+  }
+  const door = new Door(options.provisioner, settings, host, type, main, options.log);
+  return {
+    address: door.address,
+    close: () => door.close(),
+    stats: () => door.stats(),
+  };
+}
+
+function checkSettings(options: TftpDoorOptions): Settings {
+  const settings: Settings = {
+    maxBlksize: options.maxBlksize ?? 1468,
+    maxWindowsize: options.maxWindowsize ?? 64,
+    timeoutMs: options.timeoutMs ?? 1000,
+    retries: options.retries ?? 5,
+    maxTransfers: options.maxTransfers ?? 512,
+    maxTransfersPerClient: options.maxTransfersPerClient ?? 16,
+  };
+  const ranges: Record<keyof Settings, [number, number]> = {
+    maxBlksize: [MIN_BLKSIZE, MAX_BLKSIZE],
+    // Past half the block-number space an ACK could name two blocks of the window.
+    maxWindowsize: [1, 32768],
+    timeoutMs: [1, 255_000],
+    retries: [0, 100],
+    maxTransfers: [1, 100_000],
+    maxTransfersPerClient: [1, 100_000],
+  };
+  for (const [name, [low, high]] of Object.entries(ranges) as Array<
+    [keyof Settings, [number, number]]
+  >) {
+    const value = settings[name];
+    if (!Number.isInteger(value) || value < low || value > high) {
+      throw pndError('PND_CONFIG', `TFTP ${name} must be an integer from ${low} to ${high}`);
+    }
+  }
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+    throw pndError('PND_CONFIG', 'TFTP port must be an integer from 0 to 65535');
+  }
+  return settings;
+}
+
+class Door {
+  readonly address: { address: string; port: number };
+  private readonly byTid = new Map<string, Entry>();
+  private readonly perClient = new Map<string, number>();
+  private readonly sockets = new Set<dgram.Socket>();
+  private readonly counters: Omit<TftpDoorStats, 'active'> = {
+    requests: 0,
+    delivered: 0,
+    notFound: 0,
+    failed: 0,
+    refused: 0,
+    malformed: 0,
+    duplicateRequests: 0,
+    unknownTid: 0,
+    bytes: 0,
+    retransmissions: 0,
+  };
+  private active = 0;
+  private closing: Promise<void> | undefined;
+  private readonly origin: (remote: string) => Promise<string>;
+
+  constructor(
+    private readonly provisioner: Provisioner,
+    private readonly settings: Settings,
+    private readonly host: string,
+    private readonly type: dgram.SocketType,
+    private readonly main: dgram.Socket,
+    private readonly log: ((event: TftpDoorEvent) => void) | undefined,
+  ) {
+    const bound = main.address();
+    this.address = { address: bound.address, port: bound.port };
+    this.origin = originFinder(host, bound.port, type);
+    main.on('message', (datagram: Buffer, remote: dgram.RemoteInfo) => {
+      try {
+        this.onRequest(datagram, remote);
+      } catch (error) {
+        this.emit({ type: 'error', message: `request handler: ${String(error)}` });
+      }
+    });
+    main.on('error', (error: Error) => {
+      this.emit({ type: 'error', message: `listening socket: ${error.message}` });
+    });
+  }
+
+  stats(): TftpDoorStats {
+    return { active: this.active, ...this.counters };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const closed = closeSocket(this.main);
+    for (const entry of [...this.byTid.values()]) {
+      entry.transfer?.abort(503, 'server closing', 'Server shutting down');
+    }
+    await closed;
+    await Promise.all([...this.sockets].map((socket) => closeSocket(socket)));
+  }
+
+  private onRequest(datagram: Buffer, remote: dgram.RemoteInfo): void {
+    if (this.closing !== undefined) return;
+    const opcode = opcodeOf(datagram);
+    // Never answer an error, nor a datagram too short to be anything (no reflection for free).
+    if (opcode === OPCODE.error || datagram.length < 4) return;
+    if (datagram.length > MAX_REQUEST_SIZE) {
+      this.counters.malformed += 1;
+      this.emit({ type: 'malformed', ...peer(remote), reason: 'oversized' });
+      this.reply(remote, TFTP_ERROR.illegalOperation, 'Illegal operation');
+      return;
+    }
+    const decoded = decodePacket(datagram);
+    if (!decoded.ok) {
+      this.counters.malformed += 1;
+      this.emit({
+        type: 'malformed',
+        ...peer(remote),
+        reason: String(decoded.error.details?.reason),
+      });
+      this.reply(remote, TFTP_ERROR.illegalOperation, 'Illegal operation');
+      return;
+    }
+    const packet = decoded.value;
+    switch (packet.kind) {
+      case 'rrq':
+        this.onRead(packet, remote);
+        return;
+      case 'wrq':
+        this.refuse(remote, 'write request', TFTP_ERROR.accessViolation, 'Access violation');
+        return;
+      default:
+        this.refuse(
+          remote,
+          `${packet.kind} to the request port`,
+          TFTP_ERROR.illegalOperation,
+          'Illegal operation',
+        );
+    }
+  }
+
+  private onRead(packet: TftpRequestPacket, remote: dgram.RemoteInfo): void {
+    const key = `${remote.address}|${remote.port}`;
+    const existing = this.byTid.get(key);
+    if (existing !== undefined) {
+      if (existing.transfer?.awaitingFinalAck === true) {
+        existing.transfer.completeByNewRequest();
+      } else if (existing.filename === packet.filename) {
+        this.counters.duplicateRequests += 1;
+        return;
+      }
+    }
+    if (packet.mode !== 'octet' && packet.mode !== 'netascii') {
+      this.refuse(
+        remote,
+        `mode ${packet.mode.slice(0, 16)}`,
+        TFTP_ERROR.illegalOperation,
+        'Illegal operation',
+      );
+      return;
+    }
+    const negotiation = negotiateRead(packet.options, this.settings);
+    if (!negotiation.ok) {
+      this.refuse(
+        remote,
+        `option ${negotiation.option}`,
+        TFTP_ERROR.optionRefused,
+        'Option refused',
+      );
+      return;
+    }
+    const client = plainAddress(remote.address);
+    if (this.active >= this.settings.maxTransfers) {
+      this.refuse(remote, 'too many transfers', TFTP_ERROR.notDefined, 'Server busy, retry later');
+      return;
+    }
+    if ((this.perClient.get(client) ?? 0) >= this.settings.maxTransfersPerClient) {
+      this.refuse(
+        remote,
+        'too many transfers from client',
+        TFTP_ERROR.notDefined,
+        'Server busy, retry later',
+      );
+      return;
+    }
+    const entry: Entry = {
+      key,
+      client,
+      filename: packet.filename,
+      transfer: undefined,
+      registered: false,
+    };
+    this.register(entry);
+    this.counters.requests += 1;
+    this.serve(entry, packet, negotiation.value, remote).catch((error: unknown) => {
+      this.emit({ type: 'error', message: `transfer setup: ${String(error)}` });
+      this.unregister(entry);
+    });
+  }
+
+  private async serve(
+    entry: Entry,
+    packet: TftpRequestPacket,
+    negotiated: Negotiated,
+    remote: dgram.RemoteInfo,
+  ): Promise<void> {
+    const started = performance.now();
+    const request: ProvisioningRequest = {
+      transport: 'tftp',
+      rawPath: packet.filename,
+      query: '',
+      remoteAddress: entry.client,
+      origin: await this.origin(remote.address),
+    };
+    let answer: Answer;
+    try {
+      answer = await this.provisioner.answer(request);
+    } catch (error) {
+      this.unregister(entry);
+      this.emit({ type: 'error', message: `pipeline: ${String(error)}` });
+      this.reply(remote, TFTP_ERROR.notDefined, 'Server error');
+      return;
+    }
+    let recorded = false;
+    const finish = (outcome: TransferOutcome): void => {
+      if (recorded) return;
+      recorded = true;
+      this.unregister(entry);
+      this.record(entry, remote, outcome, performance.now() - started);
+      try {
+        answer.done(outcome);
+      } catch (error) {
+        this.emit({ type: 'error', message: `recording outcome: ${String(error)}` });
+      }
+    };
+    if (this.closing !== undefined) {
+      finish({ status: 503, bytes: 0, retransmissions: 0, reason: 'server closing' });
+      return;
+    }
+    if (answer.status !== 200) {
+      this.reply(remote, TFTP_ERROR.fileNotFound, 'File not found');
+      finish({ status: 404, bytes: 0, retransmissions: 0 });
+      return;
+    }
+    const content = openContent(answer, packet.mode === 'netascii');
+    if (content === undefined) {
+      this.reply(remote, TFTP_ERROR.notDefined, 'Server error');
+      finish({ status: 500, bytes: 0, retransmissions: 0, reason: 'content unavailable' });
+      return;
+    }
+    const socket = createUdpSocket(this.type);
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    try {
+      await bindSocket(socket, this.host, 0);
+    } catch (error) {
+      content.source.close();
+      void closeSocket(socket);
+      this.emit({ type: 'error', message: `transfer socket: ${String(error)}` });
+      this.reply(remote, TFTP_ERROR.notDefined, 'Server error');
+      finish({ status: 500, bytes: 0, retransmissions: 0, reason: 'no socket' });
+      return;
+    }
+    if (this.closing !== undefined) {
+      content.source.close();
+      void closeSocket(socket);
+      finish({ status: 503, bytes: 0, retransmissions: 0, reason: 'server closing' });
+      return;
+    }
+    const entries = oackEntries(negotiated, content.size);
+    const transfer = new ReadTransfer({
+      source: content.source,
+      blksize: negotiated.blksize,
+      windowsize: negotiated.windowsize,
+      timeoutMs: negotiated.timeoutMs ?? this.settings.timeoutMs,
+      retries: this.settings.retries,
+      oack: entries.length > 0 ? encodeOack(entries) : undefined,
+      send: (datagram: Buffer): void => {
+        socket.send(datagram, remote.port, remote.address);
+      },
+      finish: (outcome: TransferOutcome): void => {
+        void closeSocket(socket);
+        finish(outcome);
+      },
+    });
+    entry.transfer = transfer;
+    socket.on('message', (datagram: Buffer, from: dgram.RemoteInfo) => {
+      try {
+        if (from.port === remote.port && from.address === remote.address) {
+          const decoded = decodePacket(datagram);
+          if (decoded.ok) transfer.receive(decoded.value);
+          return;
+        }
+        this.counters.unknownTid += 1;
+        if (opcodeOf(datagram) !== OPCODE.error) {
+          socket.send(
+            encodeError(TFTP_ERROR.unknownTid, 'Unknown transfer ID'),
+            from.port,
+            from.address,
+          );
+        }
+      } catch (error) {
+        this.emit({ type: 'error', message: `transfer handler: ${String(error)}` });
+        transfer.abort(500, 'internal error', 'Server error');
+      }
+    });
+    socket.on('error', (error: Error) => {
+      this.emit({ type: 'error', message: `transfer socket: ${error.message}` });
+      transfer.abort(500, 'socket error', 'Server error');
+    });
+    transfer.start();
+  }
+
+  private register(entry: Entry): void {
+    entry.registered = true;
+    this.byTid.set(entry.key, entry);
+    this.perClient.set(entry.client, (this.perClient.get(entry.client) ?? 0) + 1);
+    this.active += 1;
+  }
+
+  private unregister(entry: Entry): void {
+    if (!entry.registered) return;
+    entry.registered = false;
+    if (this.byTid.get(entry.key) === entry) this.byTid.delete(entry.key);
+    const count = (this.perClient.get(entry.client) ?? 1) - 1;
+    if (count <= 0) this.perClient.delete(entry.client);
+    else this.perClient.set(entry.client, count);
+    this.active -= 1;
+  }
+
+  private record(
+    entry: Entry,
+    remote: dgram.RemoteInfo,
+    outcome: TransferOutcome,
+    durationMs: number,
+  ): void {
+    if (outcome.status === 200) this.counters.delivered += 1;
+    else if (outcome.status === 404) this.counters.notFound += 1;
+    else this.counters.failed += 1;
+    this.counters.bytes += outcome.bytes;
+    this.counters.retransmissions += outcome.retransmissions ?? 0;
+    if (this.log === undefined) return;
+    this.emit({
+      type: 'transfer',
+      ...peer(remote),
+      file: entry.filename.slice(0, MAX_LOGGED_NAME),
+      status: outcome.status,
+      bytes: outcome.bytes,
+      retransmissions: outcome.retransmissions ?? 0,
+      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+      durationMs: Math.round(durationMs),
+    });
+  }
+
+  private refuse(remote: dgram.RemoteInfo, reason: string, code: number, message: string): void {
+    this.counters.refused += 1;
+    this.emit({ type: 'refused', ...peer(remote), reason, tftpError: code });
+    this.reply(remote, code, message);
+  }
+
+  /** Errors before a transfer exists go out from the request port. */
+  private reply(remote: dgram.RemoteInfo, code: number, message: string): void {
+    if (this.closing !== undefined) return;
+    try {
+      this.main.send(encodeError(code, message), remote.port, remote.address);
+    } catch (error) {
+      this.emit({ type: 'error', message: `reply: ${String(error)}` });
+    }
+  }
+
+  private emit(event: TftpDoorEvent): void {
+    if (this.log === undefined) return;
+    try {
+      this.log(event);
+    } catch {
+      // A failing logger must not take a transfer down.
+    }
+  }
+}
+
+function openContent(
+  answer: Answer,
+  netascii: boolean,
+): { source: BlockSource; size: number | undefined } | undefined {
+  try {
+    if (answer.body !== undefined) {
+      const bytes = netascii ? toNetascii(answer.body) : answer.body;
+      return { source: bufferSource(bytes), size: bytes.length };
+    }
+    if (answer.open !== undefined) {
+      // The converted size of a stream is unknown without reading it twice: tsize is left out.
+      const stream = answer.open();
+      return netascii
+        ? { source: streamSource(stream, toNetascii), size: undefined }
+        : { source: streamSource(stream), size: answer.size };
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function peer(remote: dgram.RemoteInfo): { remoteAddress: string; remotePort: number } {
+  return { remoteAddress: plainAddress(remote.address), remotePort: remote.port };
+}

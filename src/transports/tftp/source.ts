@@ -1,0 +1,118 @@
+// Where a transfer's blocks come from: a rendered file already in memory, or a stream
+// from the store read just ahead of what the window needs (the stream's own buffer and
+// pull-based reads give back-pressure; nothing is read whole).
+
+import type { Readable } from 'node:stream';
+
+/** Bytes reserved in front of every block for the DATA header. */
+export const HEADER_SIZE = 4;
+
+export interface BlockSource {
+  /**
+   * The next block as a packet with HEADER_SIZE free bytes in front of the payload. The
+   * payload is `size` bytes, shorter only for the last block (possibly empty); undefined
+   * when the bytes are not there yet (call `wait`) or the source failed (see `failure`).
+   */
+  nextPacket(size: number): Buffer | undefined;
+  /** Calls `ready` once, when `nextPacket` may succeed or the source has failed. */
+  wait(ready: () => void): void;
+  readonly failure: Error | undefined;
+  close(): void;
+}
+
+export function bufferSource(body: Buffer): BlockSource {
+  let offset = 0;
+  return {
+    nextPacket(size: number): Buffer {
+      const length = Math.max(0, Math.min(size, body.length - offset));
+      const packet = Buffer.allocUnsafe(HEADER_SIZE + length);
+      body.copy(packet, HEADER_SIZE, offset, offset + length);
+      offset += length;
+      return packet;
+    },
+    wait(ready: () => void): void {
+      queueMicrotask(ready);
+    },
+    failure: undefined,
+    close(): void {},
+  };
+}
+
+export function streamSource(stream: Readable, transform?: (chunk: Buffer) => Buffer): BlockSource {
+  return new StreamSource(stream, transform);
+}
+
+class StreamSource implements BlockSource {
+  private readonly chunks: Buffer[] = [];
+  private available = 0;
+  private ended = false;
+  private waiter: (() => void) | undefined;
+  failure: Error | undefined;
+
+  constructor(
+    private readonly stream: Readable,
+    private readonly transform: ((chunk: Buffer) => Buffer) | undefined,
+  ) {
+    stream.on('readable', () => this.wake());
+    stream.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    stream.on('error', (error: Error) => {
+      this.failure = error;
+      this.wake();
+    });
+    stream.on('close', () => {
+      if (!this.ended && this.failure === undefined) {
+        this.failure = new Error('stream closed before its end');
+        this.wake();
+      }
+    });
+  }
+
+  nextPacket(size: number): Buffer | undefined {
+    if (this.failure !== undefined) return undefined;
+    while (this.available < size && !this.ended) {
+      const chunk: unknown = this.stream.read();
+      if (chunk === null) break;
+      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+      const converted = this.transform ? this.transform(bytes) : bytes;
+      if (converted.length === 0) continue;
+      this.chunks.push(converted);
+      this.available += converted.length;
+    }
+    if (this.available < size && !this.ended) return undefined;
+    const length = Math.min(size, this.available);
+    const packet = Buffer.allocUnsafe(HEADER_SIZE + length);
+    let at = HEADER_SIZE;
+    while (at < packet.length) {
+      const head = this.chunks[0] as Buffer;
+      const take = Math.min(head.length, packet.length - at);
+      head.copy(packet, at, 0, take);
+      at += take;
+      if (take === head.length) this.chunks.shift();
+      else this.chunks[0] = head.subarray(take);
+    }
+    this.available -= length;
+    return packet;
+  }
+
+  wait(ready: () => void): void {
+    this.waiter = ready;
+    if (this.ended || this.failure !== undefined) this.wake();
+  }
+
+  close(): void {
+    this.waiter = undefined;
+    this.chunks.length = 0;
+    this.available = 0;
+    if (!this.stream.destroyed) this.stream.destroy();
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    if (waiter === undefined) return;
+    this.waiter = undefined;
+    queueMicrotask(waiter);
+  }
+}
