@@ -7,12 +7,16 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': [
         'error',
         {
-          selector: "ImportDeclaration[source.value=/drivers\\/(yealink|fanvil|gigaset|auerswald|oem)\\//]",
+          selector:
+            'ImportDeclaration[source.value=/drivers\\/(yealink|fanvil|gigaset|auerswald|oem)\\//]',
           message: 'Vendor code is reached through drivers/registry.ts only.',
         },
       ],

@@ -8,12 +8,17 @@ export interface Logger {
   (level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }
 
-export function consoleLogger(stream: NodeJS.WritableStream = process.stderr, now = (): Date => new Date()): Logger {
+export function consoleLogger(
+  stream: NodeJS.WritableStream = process.stderr,
+  now = (): Date => new Date(),
+): Logger {
   return (level, message, fields = {}) => {
     const pairs = Object.entries(fields)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${formatValue(v)}`);
-    stream.write(`${now().toISOString()} ${level} ${message}${pairs.length ? ' ' + pairs.join(' ') : ''}\n`);
+    stream.write(
+      `${now().toISOString()} ${level} ${message}${pairs.length ? ' ' + pairs.join(' ') : ''}\n`,
+    );
   };
 }
 

@@ -23,9 +23,14 @@ export interface RuntimeOptions {
 
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const now = options.now ?? ((): Date => new Date());
-  const store = await openStore(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir });
+  const store = await openStore(
+    options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir },
+  );
   const recorder = new EventRecorder(store, {
-    onError: (error) => options.log?.('warn', 'events not stored yet; will retry', { error: (error as Error).message }),
+    onError: (error) =>
+      options.log?.('warn', 'events not stored yet; will retry', {
+        error: (error as Error).message,
+      }),
   });
   const pipeline = new ProvisioningPipeline({ store, drivers, recorder, now });
   return {

@@ -23,7 +23,11 @@ export interface RunningDoors {
 }
 
 /** Starts every configured door on one runtime; the order of shutdown is the reverse. */
-export async function startServer(config: ServerConfig, log: Logger, now?: () => Date): Promise<RunningDoors> {
+export async function startServer(
+  config: ServerConfig,
+  log: Logger,
+  now?: () => Date,
+): Promise<RunningDoors> {
   ensureDataDir(config.dataDir);
   const runtime = await openRuntime({
     dataDir: config.dataDir,
@@ -72,7 +76,11 @@ export async function startServer(config: ServerConfig, log: Logger, now?: () =>
 
     const tftp = config.doors.tftp;
     if (tftp) {
-      const door = await listen(() => startTftpDoor({ provisioner: runtime.pipeline, host: tftp.host, port: tftp.port }), 'tftp', tftp);
+      const door = await listen(
+        () => startTftpDoor({ provisioner: runtime.pipeline, host: tftp.host, port: tftp.port }),
+        'tftp',
+        tftp,
+      );
       closers.push(() => door.close());
       addresses.tftp = { host: tftp.host, port: door.address.port };
     }
@@ -92,7 +100,11 @@ export async function startServer(config: ServerConfig, log: Logger, now?: () =>
   }
 }
 
-async function listen<T>(start: () => Promise<T>, door: string, address: ListenAddress): Promise<T> {
+async function listen<T>(
+  start: () => Promise<T>,
+  door: string,
+  address: ListenAddress,
+): Promise<T> {
   try {
     return await start();
   } catch (error) {
@@ -103,6 +115,9 @@ async function listen<T>(start: () => Promise<T>, door: string, address: ListenA
         : code === 'EADDRINUSE'
           ? `; something else listens there: pass --${door} <other port> or --${door} off`
           : '';
-    throw pndError('PND_LISTEN', `cannot listen for ${door} on ${formatListen(address)}: ${code ?? (error as Error).message}${hint}`);
+    throw pndError(
+      'PND_LISTEN',
+      `cannot listen for ${door} on ${formatListen(address)}: ${code ?? (error as Error).message}${hint}`,
+    );
   }
 }

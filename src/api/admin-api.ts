@@ -4,8 +4,19 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { asPlugndialError, isPlugndialError, pndError } from '../errors.ts';
-import { addDevices, devicesFromCsv, patchDevice, type DeviceInput, type DevicePatch } from '../management/devices.ts';
-import { addProfile, patchProfile, type ProfileInput, type ProfilePatch } from '../management/profiles.ts';
+import {
+  addDevices,
+  devicesFromCsv,
+  patchDevice,
+  type DeviceInput,
+  type DevicePatch,
+} from '../management/devices.ts';
+import {
+  addProfile,
+  patchProfile,
+  type ProfileInput,
+  type ProfilePatch,
+} from '../management/profiles.ts';
 import { parseMac, type Mac } from '../model/mac.ts';
 import { SETTINGS_SCHEMA } from '../model/settings.ts';
 import { normalisePath } from '../provisioning/path.ts';
@@ -31,31 +42,45 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   const { store, pipeline, now } = options;
   const expected = Buffer.from(`Bearer ${options.token}`);
 
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) =>
+    done(null, payload),
+  );
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.endsWith('/openapi.json')) return;
     const given = Buffer.from(request.headers.authorization ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      await reply.code(401).send({ code: 'PND_UNAUTHORIZED', message: 'missing or wrong bearer token; it is in the data directory (admin-token)' });
+      await reply.code(401).send({
+        code: 'PND_UNAUTHORIZED',
+        message: 'missing or wrong bearer token; it is in the data directory (admin-token)',
+      });
     }
   });
 
   app.setErrorHandler(async (error, _request, reply) => {
     const pnd = isPlugndialError(error)
       ? error
-      : (error as { statusCode?: number }).statusCode && (error as { statusCode: number }).statusCode < 500
+      : (error as { statusCode?: number }).statusCode &&
+          (error as { statusCode: number }).statusCode < 500
         ? pndError('PND_INVALID_ARGUMENT', (error as Error).message.slice(0, 300))
         : asPlugndialError(new Error('request failed'));
     await reply.code(pnd.status).send(pnd.toJSON());
   });
 
   app.setNotFoundHandler(async (request, reply) => {
-    await reply.code(404).send({ code: 'PND_NOT_FOUND', message: `no API route ${request.method} ${request.url.split('?')[0]?.slice(0, 120)}; see /api/v1/openapi.json` });
+    await reply.code(404).send({
+      code: 'PND_NOT_FOUND',
+      message: `no API route ${request.method} ${request.url.split('?')[0]?.slice(0, 120)}; see /api/v1/openapi.json`,
+    });
   });
 
-  const secrets = (request: FastifyRequest): boolean => /^(1|true|yes)$/i.test((request.query as Query)['secrets'] ?? '');
+  const secrets = (request: FastifyRequest): boolean =>
+    /^(1|true|yes)$/i.test((request.query as Query)['secrets'] ?? '');
   const macOf = (request: FastifyRequest): Mac => {
     const parsed = parseMac((request.params as Query)['mac'] ?? '');
     if (!parsed.ok) throw parsed.error;
@@ -78,15 +103,18 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
 
   app.post('/devices', async (request, reply) => {
     const body = request.body as DeviceInput | { devices: DeviceInput[] } | undefined;
-    if (!body || typeof body !== 'object') throw pndError('PND_INVALID_ARGUMENT', 'expected a JSON device or {"devices": [...]}');
-    const inputs = 'devices' in body && Array.isArray(body.devices) ? body.devices : [body as DeviceInput];
+    if (!body || typeof body !== 'object')
+      throw pndError('PND_INVALID_ARGUMENT', 'expected a JSON device or {"devices": [...]}');
+    const inputs =
+      'devices' in body && Array.isArray(body.devices) ? body.devices : [body as DeviceInput];
     const added = await addDevices(store, inputs, now());
     reply.code(201);
     return { added: added.length, devices: added.map((d) => deviceJson(d, { secrets: false })) };
   });
 
   app.post('/devices/import', async (request, reply) => {
-    if (typeof request.body !== 'string') throw pndError('PND_INVALID_CSV', 'send the CSV as text/csv');
+    if (typeof request.body !== 'string')
+      throw pndError('PND_INVALID_CSV', 'send the CSV as text/csv');
     const parsed = devicesFromCsv(request.body);
     if (!parsed.ok) throw parsed.error;
     const added = await addDevices(store, parsed.value, now());
@@ -101,13 +129,19 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   app.patch('/devices/:mac', async (request) => {
-    const device = await patchDevice(store, macOf(request), (request.body ?? {}) as DevicePatch, now());
+    const device = await patchDevice(
+      store,
+      macOf(request),
+      (request.body ?? {}) as DevicePatch,
+      now(),
+    );
     return deviceJson(device, { secrets: false });
   });
 
   app.delete('/devices/:mac', async (request) => {
     const mac = macOf(request);
-    if (!(await store.removeDevice(mac))) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
+    if (!(await store.removeDevice(mac)))
+      throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
     return { removed: mac };
   });
 
@@ -123,7 +157,10 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     const origin = `${request.protocol}://${request.host}`;
     const preview = await pipeline.preview(mac, file, origin);
     if (!preview.artifact && !preview.explanation) {
-      throw pndError('PND_FILE_NOT_FOUND', `device ${mac} has no file "${file.slice(0, 80)}"; list them with "plugndial render ${mac}"`);
+      throw pndError(
+        'PND_FILE_NOT_FOUND',
+        `device ${mac} has no file "${file.slice(0, 80)}"; list them with "plugndial render ${mac}"`,
+      );
     }
     const explain = /^(1|true|yes)$/i.test((request.query as Query)['explain'] ?? '');
     return {
@@ -131,11 +168,15 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       driver: preview.driver,
       contentType: preview.artifact?.contentType ?? null,
       body: preview.artifact?.body.toString('utf8') ?? null,
-      ...(explain && preview.explanation ? { explanation: explanationJson(preview.explanation, { secrets: secrets(request) }) } : {}),
+      ...(explain && preview.explanation
+        ? { explanation: explanationJson(preview.explanation, { secrets: secrets(request) }) }
+        : {}),
     };
   });
 
-  app.get('/profiles', async () => (await store.listProfiles()).map((p) => profileJson(p, { secrets: false })));
+  app.get('/profiles', async () =>
+    (await store.listProfiles()).map((p) => profileJson(p, { secrets: false })),
+  );
 
   app.post('/profiles', async (request, reply) => {
     const profile = await addProfile(store, (request.body ?? {}) as ProfileInput, now());
@@ -152,12 +193,16 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
 
   app.patch('/profiles/:name', async (request) => {
     const name = (request.params as Query)['name'] ?? '';
-    return profileJson(await patchProfile(store, name, (request.body ?? {}) as ProfilePatch, now()), { secrets: false });
+    return profileJson(
+      await patchProfile(store, name, (request.body ?? {}) as ProfilePatch, now()),
+      { secrets: false },
+    );
   });
 
   app.delete('/profiles/:name', async (request) => {
     const name = (request.params as Query)['name'] ?? '';
-    if (!(await store.removeProfile(name))) throw pndError('PND_PROFILE_NOT_FOUND', `no profile "${name.slice(0, 64)}"`);
+    if (!(await store.removeProfile(name)))
+      throw pndError('PND_PROFILE_NOT_FOUND', `no profile "${name.slice(0, 64)}"`);
     return { removed: name };
   });
 
@@ -177,7 +222,8 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
 
   app.delete('/files/*', async (request) => {
     const path = overlayPath(request);
-    if (!(await store.removeFile(path))) throw pndError('PND_FILE_NOT_FOUND', `no file "${path.slice(0, 120)}"`);
+    if (!(await store.removeFile(path)))
+      throw pndError('PND_FILE_NOT_FOUND', `no file "${path.slice(0, 120)}"`);
     return { removed: path };
   });
 
@@ -203,20 +249,28 @@ function overlayPath(request: FastifyRequest): string {
   const raw = (request.params as Query)['*'] ?? '';
   const segments = normalisePath(raw, { percentEncoded: false, backslashIsSeparator: false });
   if (!segments || segments.length === 0) {
-    throw pndError('PND_INVALID_PATH', 'a served path is a relative path without "..", e.g. firmware/fip14g.rom');
+    throw pndError(
+      'PND_INVALID_PATH',
+      'a served path is a relative path without "..", e.g. firmware/fip14g.rom',
+    );
   }
   return segments.join('/');
 }
 
 function intParam(text: string, name: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw pndError('PND_INVALID_ARGUMENT', `${name}: expected a whole number`);
+  if (!Number.isInteger(n) || n < 0)
+    throw pndError('PND_INVALID_ARGUMENT', `${name}: expected a whole number`);
   return n;
 }
 
 function isoParam(text: string, name: string): string {
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw pndError('PND_INVALID_ARGUMENT', `${name}: expected a date-time such as 2026-01-31T12:00:00Z`);
+  if (Number.isNaN(t))
+    throw pndError(
+      'PND_INVALID_ARGUMENT',
+      `${name}: expected a date-time such as 2026-01-31T12:00:00Z`,
+    );
   return new Date(t).toISOString();
 }
 

@@ -9,7 +9,12 @@ const ok = (description: string, schema: object = { type: 'object' }): object =>
 });
 const macParam = { name: 'mac', in: 'path', required: true, schema: { type: 'string' } };
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
-const secretsParam = { name: 'secrets', in: 'query', schema: { type: 'boolean' }, description: 'include secret values' };
+const secretsParam = {
+  name: 'secrets',
+  in: 'query',
+  schema: { type: 'boolean' },
+  description: 'include secret values',
+};
 
 export const OPENAPI = {
   openapi: '3.1.0',
@@ -22,9 +27,23 @@ export const OPENAPI = {
       Error: {
         type: 'object',
         required: ['code', 'message'],
-        properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } },
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          details: { type: 'object' },
+        },
       },
-      Settings: { type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { type: 'string' } }] } },
+      Settings: {
+        type: 'object',
+        additionalProperties: {
+          oneOf: [
+            { type: 'string' },
+            { type: 'number' },
+            { type: 'boolean' },
+            { type: 'array', items: { type: 'string' } },
+          ],
+        },
+      },
       DeviceInput: {
         type: 'object',
         required: ['mac', 'vendor'],
@@ -53,32 +72,119 @@ export const OPENAPI = {
   },
   paths: {
     '/devices': {
-      get: { summary: 'list devices', parameters: [{ name: 'vendor', in: 'query', schema: { type: 'string' } }, { name: 'profile', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer' } }, { name: 'offset', in: 'query', schema: { type: 'integer' } }], responses: ok('devices', { type: 'array', items: { $ref: '#/components/schemas/Device' } }) },
-      post: { summary: 'add one device, or many at once ({"devices": [...]}, all or nothing)', requestBody: json({ oneOf: [{ $ref: '#/components/schemas/DeviceInput' }, { type: 'object', properties: { devices: { type: 'array', items: { $ref: '#/components/schemas/DeviceInput' } } } }] }), responses: ok('added') },
+      get: {
+        summary: 'list devices',
+        parameters: [
+          { name: 'vendor', in: 'query', schema: { type: 'string' } },
+          { name: 'profile', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer' } },
+          { name: 'offset', in: 'query', schema: { type: 'integer' } },
+        ],
+        responses: ok('devices', { type: 'array', items: { $ref: '#/components/schemas/Device' } }),
+      },
+      post: {
+        summary: 'add one device, or many at once ({"devices": [...]}, all or nothing)',
+        requestBody: json({
+          oneOf: [
+            { $ref: '#/components/schemas/DeviceInput' },
+            {
+              type: 'object',
+              properties: {
+                devices: { type: 'array', items: { $ref: '#/components/schemas/DeviceInput' } },
+              },
+            },
+          ],
+        }),
+        responses: ok('added'),
+      },
     },
-    '/devices/import': { post: { summary: 'import devices from CSV (text/csv body), all or nothing', responses: ok('imported') } },
+    '/devices/import': {
+      post: {
+        summary: 'import devices from CSV (text/csv body), all or nothing',
+        responses: ok('imported'),
+      },
+    },
     '/devices/{mac}': {
-      get: { summary: 'show a device', parameters: [macParam, secretsParam], responses: ok('device', { $ref: '#/components/schemas/Device' }) },
-      patch: { summary: 'change a device', parameters: [macParam], requestBody: json({ $ref: '#/components/schemas/DevicePatch' }), responses: ok('device') },
+      get: {
+        summary: 'show a device',
+        parameters: [macParam, secretsParam],
+        responses: ok('device', { $ref: '#/components/schemas/Device' }),
+      },
+      patch: {
+        summary: 'change a device',
+        parameters: [macParam],
+        requestBody: json({ $ref: '#/components/schemas/DevicePatch' }),
+        responses: ok('device'),
+      },
       delete: { summary: 'remove a device', parameters: [macParam], responses: ok('removed') },
     },
-    '/devices/{mac}/files': { get: { summary: "the device's file names", parameters: [macParam], responses: ok('names', { type: 'array', items: { type: 'string' } }) } },
-    '/devices/{mac}/files/{file}': { get: { summary: 'render one file as the phone receives it', parameters: [macParam, { name: 'file', in: 'path', required: true, schema: { type: 'string' } }, { name: 'explain', in: 'query', schema: { type: 'boolean' } }, secretsParam], responses: ok('rendered file') } },
+    '/devices/{mac}/files': {
+      get: {
+        summary: "the device's file names",
+        parameters: [macParam],
+        responses: ok('names', { type: 'array', items: { type: 'string' } }),
+      },
+    },
+    '/devices/{mac}/files/{file}': {
+      get: {
+        summary: 'render one file as the phone receives it',
+        parameters: [
+          macParam,
+          { name: 'file', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'explain', in: 'query', schema: { type: 'boolean' } },
+          secretsParam,
+        ],
+        responses: ok('rendered file'),
+      },
+    },
     '/profiles': {
-      get: { summary: 'list profiles', responses: ok('profiles', { type: 'array', items: { $ref: '#/components/schemas/Profile' } }) },
+      get: {
+        summary: 'list profiles',
+        responses: ok('profiles', {
+          type: 'array',
+          items: { $ref: '#/components/schemas/Profile' },
+        }),
+      },
       post: { summary: 'add a profile', responses: ok('added') },
     },
     '/profiles/{name}': {
-      get: { summary: 'show a profile', parameters: [nameParam, secretsParam], responses: ok('profile') },
+      get: {
+        summary: 'show a profile',
+        parameters: [nameParam, secretsParam],
+        responses: ok('profile'),
+      },
       patch: { summary: 'change a profile', parameters: [nameParam], responses: ok('profile') },
-      delete: { summary: 'remove a profile (refused while devices use it)', parameters: [nameParam], responses: ok('removed') },
+      delete: {
+        summary: 'remove a profile (refused while devices use it)',
+        parameters: [nameParam],
+        responses: ok('removed'),
+      },
     },
     '/files': { get: { summary: 'list overlay files', responses: ok('files') } },
     '/files/{path}': {
-      put: { summary: 'store an overlay file (raw body, streamed)', parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }], responses: ok('stored') },
-      delete: { summary: 'remove an overlay file', parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }], responses: ok('removed') },
+      put: {
+        summary: 'store an overlay file (raw body, streamed)',
+        parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: ok('stored'),
+      },
+      delete: {
+        summary: 'remove an overlay file',
+        parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: ok('removed'),
+      },
     },
-    '/events': { get: { summary: 'provisioning events, newest first', parameters: [{ name: 'mac', in: 'query', schema: { type: 'string' } }, { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } }, { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' } }, { name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: ok('events', { type: 'array', items: { $ref: '#/components/schemas/Event' } }) } },
+    '/events': {
+      get: {
+        summary: 'provisioning events, newest first',
+        parameters: [
+          { name: 'mac', in: 'query', schema: { type: 'string' } },
+          { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer' } },
+        ],
+        responses: ok('events', { type: 'array', items: { $ref: '#/components/schemas/Event' } }),
+      },
+    },
     '/settings': { get: { summary: 'the canonical settings schema', responses: ok('schema') } },
   },
 } as const;

@@ -36,7 +36,9 @@ export function explanationJson(explanation: Explanation, options: ShowOptions):
   return {
     ...explanation,
     entries: explanation.entries.map((e) =>
-      (e.from && isSecretKey(e.from)) || isSecretKey(`native.x.${e.key}`) ? { ...e, value: '********' } : e,
+      (e.from && isSecretKey(e.from)) || isSecretKey(`native.x.${e.key}`)
+        ? { ...e, value: '********' }
+        : e,
     ),
   };
 }

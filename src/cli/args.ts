@@ -28,13 +28,20 @@ export function parse(args: string[], options: Options): Parsed {
     });
     return { values: values as Parsed['values'], positionals };
   } catch (error) {
-    throw pndError('PND_INVALID_ARGUMENT', (error as Error).message.replace(/\. To specify.*$/s, ''));
+    throw pndError(
+      'PND_INVALID_ARGUMENT',
+      (error as Error).message.replace(/\. To specify.*$/s, ''),
+    );
   }
 }
 
 export function dataDirOf(values: Parsed['values']): { dataDir: string; databaseUrl?: string } {
-  const dataDir = (values['data-dir'] as string | undefined) ?? process.env['PLUGNDIAL_DATA_DIR'] ?? DEFAULT_DATA_DIR;
-  const databaseUrl = (values['database'] as string | undefined) ?? process.env['PLUGNDIAL_DATABASE'];
+  const dataDir =
+    (values['data-dir'] as string | undefined) ??
+    process.env['PLUGNDIAL_DATA_DIR'] ??
+    DEFAULT_DATA_DIR;
+  const databaseUrl =
+    (values['database'] as string | undefined) ?? process.env['PLUGNDIAL_DATABASE'];
   return { dataDir, ...(databaseUrl ? { databaseUrl } : {}) };
 }
 
@@ -47,7 +54,11 @@ export function assignments(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const text of strings(value)) {
     const eq = text.indexOf('=');
-    if (eq <= 0) throw pndError('PND_INVALID_SETTING', `--set "${text.split('=')[0]?.slice(0, 60)}": expected key=value`);
+    if (eq <= 0)
+      throw pndError(
+        'PND_INVALID_SETTING',
+        `--set "${text.split('=')[0]?.slice(0, 60)}": expected key=value`,
+      );
     out[text.slice(0, eq).trim()] = text.slice(eq + 1);
   }
   return out;
@@ -55,13 +66,18 @@ export function assignments(value: unknown): Record<string, string> {
 
 export function need(positionals: string[], index: number, what: string, usage: string): string {
   const value = positionals[index];
-  if (value === undefined) throw pndError('PND_INVALID_ARGUMENT', `missing ${what}; usage: ${usage}`);
+  if (value === undefined)
+    throw pndError('PND_INVALID_ARGUMENT', `missing ${what}; usage: ${usage}`);
   return value;
 }
 
 /** Prints rows as aligned columns. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }

@@ -29,7 +29,12 @@ export async function connect(options: ConnectOptions): Promise<ApiClient> {
 function remoteClient(base: string, token: string): ApiClient {
   return {
     mode: 'server',
-    async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    async request<T>(
+      method: string,
+      path: string,
+      body?: unknown,
+      contentType?: string,
+    ): Promise<T> {
       let response: Response;
       const isStream = body !== undefined && typeof (body as Readable).pipe === 'function';
       try {
@@ -46,7 +51,10 @@ function remoteClient(base: string, token: string): ApiClient {
             : {}),
         } as RequestInit);
       } catch (error) {
-        throw pndError('PND_SERVER_UNREACHABLE', `the server at ${base} does not answer (${(error as Error).message}); is it still running?`);
+        throw pndError(
+          'PND_SERVER_UNREACHABLE',
+          `the server at ${base} does not answer (${(error as Error).message}); is it still running?`,
+        );
       }
       return decode<T>(response.status, await response.text());
     },
@@ -70,7 +78,12 @@ async function localClient(options: ConnectOptions): Promise<ApiClient> {
   await app.ready();
   return {
     mode: 'local',
-    async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    async request<T>(
+      method: string,
+      path: string,
+      body?: unknown,
+      contentType?: string,
+    ): Promise<T> {
       const isStream = body !== undefined && typeof (body as Readable).pipe === 'function';
       const response = await app.inject({
         method: method as 'GET',
@@ -100,7 +113,8 @@ function decode<T>(status: number, text: string): T {
     body = undefined;
   }
   if (status >= 200 && status < 300) return body as T;
-  const error = body as { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
+  const error = body as
+    { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
   const code = (error?.code && error.code in ERRORS ? error.code : 'PND_INTERNAL') as ErrorCode;
   throw new PlugndialError(code, error?.message ?? `the server answered ${status}`, error?.details);
 }

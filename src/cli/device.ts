@@ -41,7 +41,11 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
     switch (action) {
       case 'add': {
         const mac = need(positionals, 1, 'MAC', USAGE);
-        if (!values['vendor']) throw pndError('PND_INVALID_ARGUMENT', 'device add needs --vendor (e.g. --vendor flyingvoice)');
+        if (!values['vendor'])
+          throw pndError(
+            'PND_INVALID_ARGUMENT',
+            'device add needs --vendor (e.g. --vendor flyingvoice)',
+          );
         const result = await client.request<{ devices: DeviceJson[] }>('POST', '/devices', {
           mac,
           vendor: values['vendor'],
@@ -57,37 +61,61 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         if (values['vendor']) q.set('vendor', String(values['vendor']));
         const profile = strings(values['profile'])[0];
         if (profile) q.set('profile', profile);
-        const devices = await client.request<DeviceJson[]>('GET', `/devices${q.size ? `?${q}` : ''}`);
+        const devices = await client.request<DeviceJson[]>(
+          'GET',
+          `/devices${q.size ? `?${q}` : ''}`,
+        );
         if (values['json']) io.out(`${JSON.stringify(devices, null, 2)}\n`);
         else
           io.out(
             table(
               ['MAC', 'VENDOR', 'MODEL', 'PROFILES', 'LAST CONTACT'],
-              devices.map((d) => [d.mac, d.vendor, d.model ?? d.reported['model'] ?? '', d.profiles.join(','), d.lastContact ? `${d.lastContact.at} ${d.lastContact.address} ${d.lastContact.file}` : 'never']),
+              devices.map((d) => [
+                d.mac,
+                d.vendor,
+                d.model ?? d.reported['model'] ?? '',
+                d.profiles.join(','),
+                d.lastContact
+                  ? `${d.lastContact.at} ${d.lastContact.address} ${d.lastContact.file}`
+                  : 'never',
+              ]),
             ),
           );
         return 0;
       }
       case 'show': {
         const mac = need(positionals, 1, 'MAC', USAGE);
-        const device = await client.request<DeviceJson>('GET', `/devices/${encodeURIComponent(mac)}${values['secrets'] ? '?secrets=true' : ''}`);
+        const device = await client.request<DeviceJson>(
+          'GET',
+          `/devices/${encodeURIComponent(mac)}${values['secrets'] ? '?secrets=true' : ''}`,
+        );
         if (values['json']) io.out(`${JSON.stringify(device, null, 2)}\n`);
         else io.out(showText(device));
         return 0;
       }
       case 'set': {
         const mac = need(positionals, 1, 'MAC', USAGE);
-        const patch: Record<string, unknown> = { set: assignments(values['set']), unset: strings(values['unset']) };
+        const patch: Record<string, unknown> = {
+          set: assignments(values['set']),
+          unset: strings(values['unset']),
+        };
         if (values['vendor']) patch['vendor'] = values['vendor'];
         if (values['model']) patch['model'] = values['model'];
         if (values['profile']) patch['profiles'] = strings(values['profile']);
-        const device = await client.request<DeviceJson>('PATCH', `/devices/${encodeURIComponent(mac)}`, patch);
+        const device = await client.request<DeviceJson>(
+          'PATCH',
+          `/devices/${encodeURIComponent(mac)}`,
+          patch,
+        );
         io.out(`updated ${device.mac}\n`);
         return 0;
       }
       case 'rm': {
         const mac = need(positionals, 1, 'MAC', USAGE);
-        const result = await client.request<{ removed: string }>('DELETE', `/devices/${encodeURIComponent(mac)}`);
+        const result = await client.request<{ removed: string }>(
+          'DELETE',
+          `/devices/${encodeURIComponent(mac)}`,
+        );
         io.out(`removed ${result.removed}\n`);
         return 0;
       }
@@ -97,9 +125,17 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         try {
           text = readFileSync(file, 'utf8');
         } catch (error) {
-          throw pndError('PND_INVALID_ARGUMENT', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+          throw pndError(
+            'PND_INVALID_ARGUMENT',
+            `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+          );
         }
-        const result = await client.request<{ added: number }>('POST', '/devices/import', text, 'text/csv');
+        const result = await client.request<{ added: number }>(
+          'POST',
+          '/devices/import',
+          text,
+          'text/csv',
+        );
         io.out(`imported ${result.added} devices\n`);
         return 0;
       }
@@ -117,10 +153,14 @@ function showText(device: DeviceJson): string {
     `vendor     ${device.vendor}`,
     `model      ${device.model ?? ''}`,
     `profiles   ${device.profiles.join(', ')}`,
-    `reported   ${Object.entries(device.reported).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `reported   ${Object.entries(device.reported)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
     `last seen  ${device.lastContact ? `${device.lastContact.at} from ${device.lastContact.address} fetching ${device.lastContact.file}` : 'never'}`,
     'settings',
-    ...Object.entries(device.settings).map(([k, v]) => `  ${k}=${Array.isArray(v) ? v.join(',') : String(v)}`),
+    ...Object.entries(device.settings).map(
+      ([k, v]) => `  ${k}=${Array.isArray(v) ? v.join(',') : String(v)}`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -22,13 +22,25 @@ export async function eventsCommand(args: string[], io: CommandIO): Promise<numb
   }
   const client = await connect(dataDirOf(values));
   try {
-    const events = await client.request<ProvisioningEvent[]>('GET', `/events${q.size ? `?${q}` : ''}`);
+    const events = await client.request<ProvisioningEvent[]>(
+      'GET',
+      `/events${q.size ? `?${q}` : ''}`,
+    );
     if (values['json']) io.out(`${JSON.stringify(events, null, 2)}\n`);
     else
       io.out(
         table(
           ['TIME', 'MAC', 'TRANSPORT', 'ADDRESS', 'FILE', 'STATUS', 'BYTES', 'MS'],
-          events.map((e) => [e.at, e.mac ?? '-', e.transport, e.address, e.file, String(e.status), String(e.bytes), String(e.durationMs)]),
+          events.map((e) => [
+            e.at,
+            e.mac ?? '-',
+            e.transport,
+            e.address,
+            e.file,
+            String(e.status),
+            String(e.bytes),
+            String(e.durationMs),
+          ]),
         ),
       );
     return 0;

@@ -37,13 +37,21 @@ export async function fileCommand(args: string[], io: CommandIO): Promise<number
           createReadStream(local),
           'application/octet-stream',
         );
-        io.out(`stored ${stored.path} (${stored.size} bytes, sha256 ${stored.sha256.slice(0, 16)}…)\n`);
+        io.out(
+          `stored ${stored.path} (${stored.size} bytes, sha256 ${stored.sha256.slice(0, 16)}…)\n`,
+        );
         return 0;
       }
       case 'list': {
         const files = await client.request<StoredFile[]>('GET', '/files');
         if (values['json']) io.out(`${JSON.stringify(files, null, 2)}\n`);
-        else io.out(table(['PATH', 'SIZE', 'TYPE', 'UPDATED'], files.map((f) => [f.path, String(f.size), f.contentType, f.updatedAt])));
+        else
+          io.out(
+            table(
+              ['PATH', 'SIZE', 'TYPE', 'UPDATED'],
+              files.map((f) => [f.path, String(f.size), f.contentType, f.updatedAt]),
+            ),
+          );
         return 0;
       }
       case 'rm': {
@@ -64,7 +72,10 @@ export async function fileCommand(args: string[], io: CommandIO): Promise<number
 function servedPath(served: string): string {
   const segments = normalisePath(served, { percentEncoded: false, backslashIsSeparator: false });
   if (!segments || segments.length === 0) {
-    throw pndError('PND_INVALID_PATH', `"${served.slice(0, 120)}" is not a served path; use a relative path without "..", e.g. firmware/fip14g.rom`);
+    throw pndError(
+      'PND_INVALID_PATH',
+      `"${served.slice(0, 120)}" is not a served path; use a relative path without "..", e.g. firmware/fip14g.rom`,
+    );
   }
   return segments.map(encodeURIComponent).join('/');
 }

@@ -53,19 +53,38 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
       }
       case 'show': {
         const name = need(positionals, 1, 'profile name', USAGE);
-        const profile = await client.request<ProfileJson>('GET', `${path(name)}${values['secrets'] ? '?secrets=true' : ''}`);
+        const profile = await client.request<ProfileJson>(
+          'GET',
+          `${path(name)}${values['secrets'] ? '?secrets=true' : ''}`,
+        );
         if (values['json']) io.out(`${JSON.stringify(profile, null, 2)}\n`);
         else
           io.out(
-            [`name         ${profile.name}`, `description  ${profile.description ?? ''}`, 'settings',
-              ...Object.entries(profile.settings).map(([k, v]) => `  ${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)].join('\n') + '\n',
+            [
+              `name         ${profile.name}`,
+              `description  ${profile.description ?? ''}`,
+              'settings',
+              ...Object.entries(profile.settings).map(
+                ([k, v]) => `  ${k}=${Array.isArray(v) ? v.join(',') : String(v)}`,
+              ),
+            ].join('\n') + '\n',
           );
         return 0;
       }
       case 'list': {
         const profiles = await client.request<ProfileJson[]>('GET', '/profiles');
         if (values['json']) io.out(`${JSON.stringify(profiles, null, 2)}\n`);
-        else io.out(table(['NAME', 'SETTINGS', 'DESCRIPTION'], profiles.map((p) => [p.name, String(Object.keys(p.settings).length), p.description ?? ''])));
+        else
+          io.out(
+            table(
+              ['NAME', 'SETTINGS', 'DESCRIPTION'],
+              profiles.map((p) => [
+                p.name,
+                String(Object.keys(p.settings).length),
+                p.description ?? '',
+              ]),
+            ),
+          );
         return 0;
       }
       case 'rm': {

@@ -15,7 +15,10 @@ interface Rendered {
 
 /** Shows a device's files exactly as its phone receives them, or how they were derived. */
 export async function renderCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parse(args, { explain: { type: 'boolean' }, secrets: { type: 'boolean' } });
+  const { values, positionals } = parse(args, {
+    explain: { type: 'boolean' },
+    secrets: { type: 'boolean' },
+  });
   if (values['help']) {
     io.out(`${USAGE}\n`);
     return 0;
@@ -30,7 +33,12 @@ export async function renderCommand(args: string[], io: CommandIO): Promise<numb
     if (values['secrets']) q.set('secrets', 'true');
     const results: Rendered[] = [];
     for (const file of files) {
-      results.push(await client.request<Rendered>('GET', `${base}/${encodeURIComponent(file)}${q.size ? `?${q}` : ''}`));
+      results.push(
+        await client.request<Rendered>(
+          'GET',
+          `${base}/${encodeURIComponent(file)}${q.size ? `?${q}` : ''}`,
+        ),
+      );
     }
     if (values['json']) {
       io.out(`${JSON.stringify(positionals[1] ? results[0] : results, null, 2)}\n`);
@@ -50,7 +58,9 @@ export async function renderCommand(args: string[], io: CommandIO): Promise<numb
 
 function explainText(explanation: Explanation): string {
   const width = Math.max(0, ...explanation.entries.map((e) => e.key.length + e.value.length + 1));
-  const lines = explanation.entries.map((e) => `${`${e.key}=${e.value}`.padEnd(width)}  # ${e.from ?? 'driver'}`);
+  const lines = explanation.entries.map(
+    (e) => `${`${e.key}=${e.value}`.padEnd(width)}  # ${e.from ?? 'driver'}`,
+  );
   if (explanation.ignored.length > 0) {
     lines.push('', `# not expressed by this dialect: ${explanation.ignored.join(', ')}`);
   }

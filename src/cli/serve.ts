@@ -28,7 +28,9 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     io.out(`${USAGE}\n`);
     return 0;
   }
-  const flags = Object.fromEntries(Object.entries(values).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  const flags = Object.fromEntries(
+    Object.entries(values).filter(([, v]) => typeof v === 'string'),
+  ) as Record<string, string>;
   const config = loadServerConfig({ flags, env: process.env });
   const log = consoleLogger();
   const server = await startServer(config, log);

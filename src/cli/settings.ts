@@ -12,9 +12,16 @@ export async function settingsCommand(args: string[], io: CommandIO): Promise<nu
   io.out(
     table(
       ['KEY', 'TYPE', 'DEFAULT', 'MEANING'],
-      SETTINGS_SCHEMA.map((s) => [s.pattern, s.kind.type === 'enum' ? s.kind.values.join('|') : s.kind.type, s.default === undefined ? '' : String(s.default), s.description]),
+      SETTINGS_SCHEMA.map((s) => [
+        s.pattern,
+        s.kind.type === 'enum' ? s.kind.values.join('|') : s.kind.type,
+        s.default === undefined ? '' : String(s.default),
+        s.description,
+      ]),
     ),
   );
-  io.out('\nN is 1-based (accounts.1.user). native.<vendor>.<vendor key>=value is passed through verbatim.\n');
+  io.out(
+    '\nN is 1-based (accounts.1.user). native.<vendor>.<vendor key>=value is passed through verbatim.\n',
+  );
   return 0;
 }

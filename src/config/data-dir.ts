@@ -19,7 +19,10 @@ export function ensureDataDir(dataDir: string): void {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw pndError('PND_DATA_DIR', `cannot create data directory ${dataDir}: ${(error as Error).message}`);
+    throw pndError(
+      'PND_DATA_DIR',
+      `cannot create data directory ${dataDir}: ${(error as Error).message}`,
+    );
   }
 }
 

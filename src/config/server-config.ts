@@ -65,7 +65,10 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
       const url = new URL(publicUrl);
       if (!/^(https?|tftp|ftp):$/.test(url.protocol)) throw new Error('scheme');
     } catch {
-      throw pndError('PND_CONFIG', `--public-url: "${publicUrl.slice(0, 80)}" is not an http(s), tftp or ftp URL`);
+      throw pndError(
+        'PND_CONFIG',
+        `--public-url: "${publicUrl.slice(0, 80)}" is not an http(s), tftp or ftp URL`,
+      );
     }
   }
   const databaseUrl = pick('database');
@@ -86,7 +89,8 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
 
 function positive(text: string, name: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw pndError('PND_CONFIG', `--${name}: expected a positive whole number`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw pndError('PND_CONFIG', `--${name}: expected a positive whole number`);
   return n;
 }
 
@@ -98,7 +102,10 @@ function readConfigFile(path: string): Record<string, string> {
     throw pndError('PND_CONFIG', `cannot read config file ${path}: ${(error as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw pndError('PND_CONFIG', `config file ${path}: expected a JSON object of option names to values`);
+    throw pndError(
+      'PND_CONFIG',
+      `config file ${path}: expected a JSON object of option names to values`,
+    );
   }
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
 }

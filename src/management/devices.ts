@@ -27,7 +27,10 @@ export function checkVendor(vendor: string): Result<string> {
   const vendors = knownVendors();
   return vendors.includes(vendor)
     ? ok(vendor)
-    : fail('PND_UNKNOWN_VENDOR', `unknown vendor "${vendor.slice(0, 40)}"; known: ${vendors.join(', ')}`);
+    : fail(
+        'PND_UNKNOWN_VENDOR',
+        `unknown vendor "${vendor.slice(0, 40)}"; known: ${vendors.join(', ')}`,
+      );
 }
 
 /** Validates settings given as text or JSON; native keys must name a known vendor or driver. */
@@ -36,7 +39,11 @@ export function checkSettings(input: Record<string, unknown>, where = ''): Resul
   for (const [key, raw] of Object.entries(input)) {
     const native = nativeKey(key);
     if (native && !knownVendors().includes(native.driver) && !isDriverName(native.driver)) {
-      return fail('PND_INVALID_SETTING', `${where}${key}: native keys name a vendor (${knownVendors().join(', ')})`, { key });
+      return fail(
+        'PND_INVALID_SETTING',
+        `${where}${key}: native keys name a vendor (${knownVendors().join(', ')})`,
+        { key },
+      );
     }
     const parsed = parseSetting(key, raw);
     if (!parsed.ok) {
@@ -55,7 +62,10 @@ async function checkProfiles(store: Store, names: readonly string[], where = '')
   const known = new Set((await store.listProfiles()).map((p) => p.name));
   const missing = names.find((n) => !known.has(n));
   if (missing !== undefined) {
-    throw pndError('PND_PROFILE_NOT_FOUND', `${where}profile "${missing.slice(0, 64)}" does not exist; create it with "plugndial profile add ${missing.slice(0, 64)}"`);
+    throw pndError(
+      'PND_PROFILE_NOT_FOUND',
+      `${where}profile "${missing.slice(0, 64)}" does not exist; create it with "plugndial profile add ${missing.slice(0, 64)}"`,
+    );
   }
 }
 
@@ -79,23 +89,36 @@ export function buildDevice(input: DeviceInput, now: Date, where = ''): Result<D
 }
 
 /** Adds devices all or nothing: one bad row and nothing of the command is stored. */
-export async function addDevices(store: Store, inputs: readonly DeviceInput[], now: Date): Promise<Device[]> {
+export async function addDevices(
+  store: Store,
+  inputs: readonly DeviceInput[],
+  now: Date,
+): Promise<Device[]> {
   const devices: Device[] = [];
   const seen = new Set<string>();
   for (const [i, input] of inputs.entries()) {
     const where = inputs.length > 1 ? `device ${i + 1}: ` : '';
     const built = buildDevice(input, now, where);
     if (!built.ok) throw built.error;
-    if (seen.has(built.value.mac)) throw pndError('PND_DEVICE_EXISTS', `${where}MAC ${built.value.mac} is listed twice`);
+    if (seen.has(built.value.mac))
+      throw pndError('PND_DEVICE_EXISTS', `${where}MAC ${built.value.mac} is listed twice`);
     seen.add(built.value.mac);
     devices.push(built.value);
   }
-  await checkProfiles(store, devices.flatMap((d) => d.profiles));
+  await checkProfiles(
+    store,
+    devices.flatMap((d) => d.profiles),
+  );
   await store.insertDevices(devices);
   return devices;
 }
 
-export async function patchDevice(store: Store, macText: string, patch: DevicePatch, now: Date): Promise<Device> {
+export async function patchDevice(
+  store: Store,
+  macText: string,
+  patch: DevicePatch,
+  now: Date,
+): Promise<Device> {
   const mac = parseMac(macText);
   if (!mac.ok) throw mac.error;
   if (patch.vendor !== undefined) {
@@ -105,7 +128,8 @@ export async function patchDevice(store: Store, macText: string, patch: DevicePa
   const set = checkSettings(patch.set ?? {});
   if (!set.ok) throw set.error;
   for (const key of patch.unset ?? []) {
-    if (!specFor(key) && !nativeKey(key)) throw pndError('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"`, { key });
+    if (!specFor(key) && !nativeKey(key))
+      throw pndError('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"`, { key });
   }
   if (patch.profiles) await checkProfiles(store, patch.profiles);
   return store.updateDevice(mac.value, (device) => {
@@ -128,22 +152,33 @@ export function devicesFromCsv(text: string): Result<DeviceInput[]> {
   const parsed = parseCsv(text);
   if (!parsed.ok) return parsed;
   const [header, ...rows] = parsed.value;
-  if (!header) return fail('PND_INVALID_CSV', 'the file is empty; expected a header row starting with mac,vendor');
+  if (!header)
+    return fail(
+      'PND_INVALID_CSV',
+      'the file is empty; expected a header row starting with mac,vendor',
+    );
   const columns = header.map((h) => h.trim());
   for (const required of ['mac', 'vendor']) {
-    if (!columns.includes(required)) return fail('PND_INVALID_CSV', `the header has no "${required}" column`);
+    if (!columns.includes(required))
+      return fail('PND_INVALID_CSV', `the header has no "${required}" column`);
   }
   for (const column of columns) {
     if (['mac', 'vendor', 'model', 'profiles'].includes(column)) continue;
     if (!specFor(column) && !nativeKey(column)) {
-      return fail('PND_INVALID_CSV', `column "${column.slice(0, 60)}" is not a canonical setting; allowed: mac, vendor, model, profiles and setting keys`);
+      return fail(
+        'PND_INVALID_CSV',
+        `column "${column.slice(0, 60)}" is not a canonical setting; allowed: mac, vendor, model, profiles and setting keys`,
+      );
     }
   }
   const inputs: DeviceInput[] = [];
   for (const [i, row] of rows.entries()) {
     const line = i + 2;
     if (row.length !== columns.length) {
-      return fail('PND_INVALID_CSV', `row ${line}: ${row.length} cells, the header has ${columns.length}`);
+      return fail(
+        'PND_INVALID_CSV',
+        `row ${line}: ${row.length} cells, the header has ${columns.length}`,
+      );
     }
     const cell = (name: string): string => (row[columns.indexOf(name)] ?? '').trim();
     const settings: Record<string, string> = {};
@@ -155,7 +190,10 @@ export function devicesFromCsv(text: string): Result<DeviceInput[]> {
     const input: DeviceInput = {
       mac: cell('mac'),
       vendor: cell('vendor'),
-      profiles: cell('profiles').split(/[;|]/).map((p) => p.trim()).filter(Boolean),
+      profiles: cell('profiles')
+        .split(/[;|]/)
+        .map((p) => p.trim())
+        .filter(Boolean),
       settings,
       ...(cell('model') ? { model: cell('model') } : {}),
     };

@@ -18,7 +18,10 @@ export interface ProfilePatch {
 
 function checkName(name: string): void {
   if (!PROFILE_NAME.test(name)) {
-    throw pndError('PND_INVALID_ARGUMENT', `"${name.slice(0, 64)}" is not a profile name; use letters, digits, ".", "_" and "-" (up to 64)`);
+    throw pndError(
+      'PND_INVALID_ARGUMENT',
+      `"${name.slice(0, 64)}" is not a profile name; use letters, digits, ".", "_" and "-" (up to 64)`,
+    );
   }
 }
 
@@ -38,11 +41,17 @@ export async function addProfile(store: Store, input: ProfileInput, now: Date): 
   return profile;
 }
 
-export async function patchProfile(store: Store, name: string, patch: ProfilePatch, now: Date): Promise<Profile> {
+export async function patchProfile(
+  store: Store,
+  name: string,
+  patch: ProfilePatch,
+  now: Date,
+): Promise<Profile> {
   const set = checkSettings(patch.set ?? {});
   if (!set.ok) throw set.error;
   for (const key of patch.unset ?? []) {
-    if (!specFor(key) && !nativeKey(key)) throw pndError('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"`, { key });
+    if (!specFor(key) && !nativeKey(key))
+      throw pndError('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"`, { key });
   }
   return store.updateProfile(name, (profile) => {
     const settings = { ...profile.settings, ...set.value };

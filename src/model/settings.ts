@@ -58,42 +58,187 @@ export const KEY_TYPES = [
 
 export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   { pattern: 'accounts.N.enabled', kind: { type: 'bool' }, description: 'register this account' },
-  { pattern: 'accounts.N.label', kind: { type: 'string', max: 64 }, description: 'label on the phone screen' },
-  { pattern: 'accounts.N.display_name', kind: { type: 'string', max: 64 }, description: 'caller name sent in From' },
-  { pattern: 'accounts.N.user', kind: { type: 'string', max: 128 }, description: 'SIP user (extension)' },
-  { pattern: 'accounts.N.auth_user', kind: { type: 'string', max: 128 }, description: 'authentication name; defaults to the user' },
-  { pattern: 'accounts.N.password', kind: { type: 'secret' }, description: 'SIP authentication password' },
-  { pattern: 'accounts.N.registrar', kind: { type: 'host' }, description: 'SIP server host name or address' },
-  { pattern: 'accounts.N.registrar_port', kind: port, description: 'SIP server port', default: 5060 },
-  { pattern: 'accounts.N.transport', kind: { type: 'enum', values: ['udp', 'tcp', 'tls'] }, description: 'SIP transport' },
-  { pattern: 'accounts.N.outbound_proxy', kind: { type: 'host' }, description: 'outbound proxy host' },
+  {
+    pattern: 'accounts.N.label',
+    kind: { type: 'string', max: 64 },
+    description: 'label on the phone screen',
+  },
+  {
+    pattern: 'accounts.N.display_name',
+    kind: { type: 'string', max: 64 },
+    description: 'caller name sent in From',
+  },
+  {
+    pattern: 'accounts.N.user',
+    kind: { type: 'string', max: 128 },
+    description: 'SIP user (extension)',
+  },
+  {
+    pattern: 'accounts.N.auth_user',
+    kind: { type: 'string', max: 128 },
+    description: 'authentication name; defaults to the user',
+  },
+  {
+    pattern: 'accounts.N.password',
+    kind: { type: 'secret' },
+    description: 'SIP authentication password',
+  },
+  {
+    pattern: 'accounts.N.registrar',
+    kind: { type: 'host' },
+    description: 'SIP server host name or address',
+  },
+  {
+    pattern: 'accounts.N.registrar_port',
+    kind: port,
+    description: 'SIP server port',
+    default: 5060,
+  },
+  {
+    pattern: 'accounts.N.transport',
+    kind: { type: 'enum', values: ['udp', 'tcp', 'tls'] },
+    description: 'SIP transport',
+  },
+  {
+    pattern: 'accounts.N.outbound_proxy',
+    kind: { type: 'host' },
+    description: 'outbound proxy host',
+  },
   { pattern: 'accounts.N.outbound_proxy_port', kind: port, description: 'outbound proxy port' },
-  { pattern: 'time.timezone', kind: { type: 'timezone' }, description: 'IANA time zone, e.g. Europe/Berlin' },
-  { pattern: 'time.ntp_servers', kind: { type: 'list', item: 'host' }, description: 'NTP servers, comma separated' },
-  { pattern: 'time.time_format', kind: { type: 'enum', values: ['12h', '24h'] }, description: 'clock format' },
-  { pattern: 'time.date_format', kind: { type: 'enum', values: DATE_FORMATS }, description: 'date format' },
-  { pattern: 'locale.language', kind: { type: 'language' }, description: 'BCP 47 language tag, e.g. en, de, zh-CN' },
+  {
+    pattern: 'time.timezone',
+    kind: { type: 'timezone' },
+    description: 'IANA time zone, e.g. Europe/Berlin',
+  },
+  {
+    pattern: 'time.ntp_servers',
+    kind: { type: 'list', item: 'host' },
+    description: 'NTP servers, comma separated',
+  },
+  {
+    pattern: 'time.time_format',
+    kind: { type: 'enum', values: ['12h', '24h'] },
+    description: 'clock format',
+  },
+  {
+    pattern: 'time.date_format',
+    kind: { type: 'enum', values: DATE_FORMATS },
+    description: 'date format',
+  },
+  {
+    pattern: 'locale.language',
+    kind: { type: 'language' },
+    description: 'BCP 47 language tag, e.g. en, de, zh-CN',
+  },
   { pattern: 'phonebook.url', kind: { type: 'url' }, description: 'remote phonebook URL' },
-  { pattern: 'firmware.version', kind: { type: 'string', max: 64 }, description: 'target firmware version' },
-  { pattern: 'firmware.url', kind: { type: 'url' }, description: 'firmware image URL given to the phone' },
-  { pattern: 'provisioning.url', kind: { type: 'url' }, description: 'provisioning server URL the phone keeps; defaults to the door it used' },
-  { pattern: 'provisioning.resync_interval', kind: seconds, description: 'periodic resync, seconds (0 = off)', default: 3600 },
-  { pattern: 'provisioning.resync_on_reset', kind: { type: 'bool' }, description: 'resync after power on', default: true },
-  { pattern: 'provisioning.random_delay', kind: seconds, description: 'random delay before a resync, seconds', default: 40 },
-  { pattern: 'provisioning.retry_delay', kind: seconds, description: 'delay after a failed resync, seconds', default: 3600 },
-  { pattern: 'provisioning.forced_resync_delay', kind: seconds, description: 'forced resync delay, seconds', default: 14400 },
-  { pattern: 'provisioning.resync_from_sip', kind: { type: 'bool' }, description: 'accept check-sync NOTIFY', default: true },
-  { pattern: 'provisioning.pnp', kind: { type: 'bool' }, description: 'SIP plug-and-play discovery on the phone', default: true },
-  { pattern: 'provisioning.dhcp_option_66', kind: { type: 'bool' }, description: 'phone uses DHCP option 66', default: true },
-  { pattern: 'provisioning.username', kind: { type: 'string', max: 128 }, description: 'user the phone presents to the provisioning server' },
-  { pattern: 'provisioning.password', kind: { type: 'secret' }, description: 'password the phone presents to the provisioning server' },
-  { pattern: 'provisioning.auth_method', kind: { type: 'enum', values: ['basic', 'digest'] }, description: 'HTTP authentication the phone uses' },
-  { pattern: 'provisioning.overwrite_mode', kind: { type: 'bool' }, description: 'keys missing from the files fall back to factory values' },
-  { pattern: 'keys.N.type', kind: { type: 'enum', values: KEY_TYPES }, description: 'line key function' },
-  { pattern: 'keys.N.value', kind: { type: 'string', max: 256 }, description: 'number or code the key uses' },
-  { pattern: 'keys.N.label', kind: { type: 'string', max: 64 }, description: 'label next to the key' },
-  { pattern: 'keys.N.account', kind: { type: 'int', min: 1, max: 64 }, description: 'account (line) the key uses' },
-  { pattern: 'keys.N.pickup_value', kind: { type: 'string', max: 64 }, description: 'pickup code for BLF keys' },
+  {
+    pattern: 'firmware.version',
+    kind: { type: 'string', max: 64 },
+    description: 'target firmware version',
+  },
+  {
+    pattern: 'firmware.url',
+    kind: { type: 'url' },
+    description: 'firmware image URL given to the phone',
+  },
+  {
+    pattern: 'provisioning.url',
+    kind: { type: 'url' },
+    description: 'provisioning server URL the phone keeps; defaults to the door it used',
+  },
+  {
+    pattern: 'provisioning.resync_interval',
+    kind: seconds,
+    description: 'periodic resync, seconds (0 = off)',
+    default: 3600,
+  },
+  {
+    pattern: 'provisioning.resync_on_reset',
+    kind: { type: 'bool' },
+    description: 'resync after power on',
+    default: true,
+  },
+  {
+    pattern: 'provisioning.random_delay',
+    kind: seconds,
+    description: 'random delay before a resync, seconds',
+    default: 40,
+  },
+  {
+    pattern: 'provisioning.retry_delay',
+    kind: seconds,
+    description: 'delay after a failed resync, seconds',
+    default: 3600,
+  },
+  {
+    pattern: 'provisioning.forced_resync_delay',
+    kind: seconds,
+    description: 'forced resync delay, seconds',
+    default: 14400,
+  },
+  {
+    pattern: 'provisioning.resync_from_sip',
+    kind: { type: 'bool' },
+    description: 'accept check-sync NOTIFY',
+    default: true,
+  },
+  {
+    pattern: 'provisioning.pnp',
+    kind: { type: 'bool' },
+    description: 'SIP plug-and-play discovery on the phone',
+    default: true,
+  },
+  {
+    pattern: 'provisioning.dhcp_option_66',
+    kind: { type: 'bool' },
+    description: 'phone uses DHCP option 66',
+    default: true,
+  },
+  {
+    pattern: 'provisioning.username',
+    kind: { type: 'string', max: 128 },
+    description: 'user the phone presents to the provisioning server',
+  },
+  {
+    pattern: 'provisioning.password',
+    kind: { type: 'secret' },
+    description: 'password the phone presents to the provisioning server',
+  },
+  {
+    pattern: 'provisioning.auth_method',
+    kind: { type: 'enum', values: ['basic', 'digest'] },
+    description: 'HTTP authentication the phone uses',
+  },
+  {
+    pattern: 'provisioning.overwrite_mode',
+    kind: { type: 'bool' },
+    description: 'keys missing from the files fall back to factory values',
+  },
+  {
+    pattern: 'keys.N.type',
+    kind: { type: 'enum', values: KEY_TYPES },
+    description: 'line key function',
+  },
+  {
+    pattern: 'keys.N.value',
+    kind: { type: 'string', max: 256 },
+    description: 'number or code the key uses',
+  },
+  {
+    pattern: 'keys.N.label',
+    kind: { type: 'string', max: 64 },
+    description: 'label next to the key',
+  },
+  {
+    pattern: 'keys.N.account',
+    kind: { type: 'int', min: 1, max: 64 },
+    description: 'account (line) the key uses',
+  },
+  {
+    pattern: 'keys.N.pickup_value',
+    kind: { type: 'string', max: 64 },
+    description: 'pickup code for BLF keys',
+  },
   { pattern: 'security.web_http', kind: { type: 'bool' }, description: 'phone web UI over HTTP' },
   { pattern: 'security.web_https', kind: { type: 'bool' }, description: 'phone web UI over HTTPS' },
 ];
@@ -109,7 +254,9 @@ interface Compiled {
 const COMPILED: Compiled[] = SETTINGS_SCHEMA.map((spec) => ({
   spec,
   regex: new RegExp(
-    '^' + spec.pattern.replace(/\./g, '\\.').replace(/(^|\\\.)N(?=\\\.|$)/g, '$1([1-9][0-9]?)') + '$',
+    '^' +
+      spec.pattern.replace(/\./g, '\\.').replace(/(^|\\\.)N(?=\\\.|$)/g, '$1([1-9][0-9]?)') +
+      '$',
   ),
 }));
 
@@ -142,7 +289,8 @@ function allowedKeysHint(): string {
   return `known namespaces: ${namespaces.join(', ')}, native.<driver>.<vendor key>; see "plugndial settings" for every key`;
 }
 
-const HOST = /^(?=.{1,253}$)(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$/i;
+const HOST =
+  /^(?=.{1,253}$)(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$/i;
 
 function isTimeZone(name: string): boolean {
   try {
@@ -184,12 +332,17 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
       return fail('PND_INVALID_SETTING', `${key}: a native value must be text`, { key });
     }
     const text = String(raw);
-    if (/[\r\n]/.test(text)) return fail('PND_INVALID_SETTING', `${key}: a value cannot span lines`, { key });
+    if (/[\r\n]/.test(text))
+      return fail('PND_INVALID_SETTING', `${key}: a value cannot span lines`, { key });
     return ok(text);
   }
   const spec = specFor(key);
   if (!spec) {
-    return fail('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"; ${allowedKeysHint()}`, { key });
+    return fail(
+      'PND_UNKNOWN_SETTING',
+      `unknown setting "${key.slice(0, 100)}"; ${allowedKeysHint()}`,
+      { key },
+    );
   }
   const bad = (): Result<SettingValue> =>
     fail(
@@ -202,7 +355,10 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
     const items = Array.isArray(raw)
       ? raw.map(String)
       : typeof raw === 'string'
-        ? raw.split(',').map((s) => s.trim()).filter(Boolean)
+        ? raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
         : undefined;
     if (!items || items.length === 0 || items.length > 8) return bad();
     if (kind.item === 'host' && !items.every((h) => HOST.test(h))) return bad();
@@ -269,7 +425,8 @@ export function validateSettings(input: Record<string, unknown>): Result<Setting
 export function schemaDefaults(): Settings {
   const out: Settings = {};
   for (const spec of SETTINGS_SCHEMA) {
-    if (spec.default !== undefined && !spec.pattern.includes('.N.')) out[spec.pattern] = spec.default;
+    if (spec.default !== undefined && !spec.pattern.includes('.N.'))
+      out[spec.pattern] = spec.default;
   }
   return out;
 }
@@ -277,7 +434,8 @@ export function schemaDefaults(): Settings {
 /** Replaces secret values by a fixed mask, for lists, logs and events. */
 export function redactSettings(settings: Settings): Settings {
   const out: Settings = {};
-  for (const [key, value] of Object.entries(settings)) out[key] = isSecretKey(key) ? '********' : value;
+  for (const [key, value] of Object.entries(settings))
+    out[key] = isSecretKey(key) ? '********' : value;
   return out;
 }
 

@@ -22,6 +22,7 @@ export function normalisePath(raw: string, options: PathOptions): string[] | und
       return undefined;
     }
   }
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\0-\x1f\x7f]/.test(path)) return undefined;
   if (path.includes('\\')) {
     if (!options.backslashIsSeparator) return undefined;

@@ -103,7 +103,8 @@ export class ProvisioningPipeline implements Provisioner {
     const context = await this.#context(driver, recognition, device, device.vendor, origin);
     return {
       driver: driver.name,
-      artifact: this.#renderCached(driver, recognition, context, `${origin}/${fileName}`) ?? undefined,
+      artifact:
+        this.#renderCached(driver, recognition, context, `${origin}/${fileName}`) ?? undefined,
       explanation: driver.explain(recognition, context),
     };
   }
@@ -216,7 +217,10 @@ export class ProvisioningPipeline implements Provisioner {
   ): Promise<RenderContext> {
     const profiles = await this.#view.profiles();
     // Common files are shared by every phone: they carry the defaults, never one device's values.
-    const settings = effectiveSettings(recognition.needsDevice ? device : undefined, profiles).settings;
+    const settings = effectiveSettings(
+      recognition.needsDevice ? device : undefined,
+      profiles,
+    ).settings;
     return {
       vendor,
       settings,
@@ -266,7 +270,10 @@ export class ProvisioningPipeline implements Provisioner {
     outcome: TransferOutcome,
     reason: string | undefined,
   ): void {
-    const file = identified.segments.length > 0 ? identified.segments.join('/') : request.rawPath.slice(0, 256);
+    const file =
+      identified.segments.length > 0
+        ? identified.segments.join('/')
+        : request.rawPath.slice(0, 256);
     const event: ProvisioningEvent = {
       at: at.toISOString(),
       file,

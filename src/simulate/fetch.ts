@@ -16,8 +16,13 @@ export const phoneFetch: PhoneFetch = async (url, options = {}) => {
     try {
       return { status: 200, body: await tftpGet(url, { blksize: 512, tsize: true }) };
     } catch (error) {
-      const tftpCode = isPlugndialError(error) ? (error.details?.['tftpCode'] as number | undefined) : undefined;
-      return { status: tftpCode === 1 ? 404 : tftpCode === undefined ? 408 : 403, body: Buffer.alloc(0) };
+      const tftpCode = isPlugndialError(error)
+        ? (error.details?.['tftpCode'] as number | undefined)
+        : undefined;
+      return {
+        status: tftpCode === 1 ? 404 : tftpCode === undefined ? 408 : 403,
+        body: Buffer.alloc(0),
+      };
     }
   }
   return { status: 400, body: Buffer.alloc(0) };

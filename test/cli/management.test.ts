@@ -16,8 +16,20 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('device add, list, show (secrets hidden unless asked), set, rm', async () => {
-  const added = await cli('device', 'add', '00:21:F2:00:00:01', '--vendor', 'flyingvoice', ...d,
-    '--set', 'accounts.1.user=1001', '--set', 'accounts.1.password=s3cret', '--set', 'accounts.1.registrar=pbx.example.com');
+  const added = await cli(
+    'device',
+    'add',
+    '00:21:F2:00:00:01',
+    '--vendor',
+    'flyingvoice',
+    ...d,
+    '--set',
+    'accounts.1.user=1001',
+    '--set',
+    'accounts.1.password=s3cret',
+    '--set',
+    'accounts.1.registrar=pbx.example.com',
+  );
   assert.equal(added.code, 0, added.err);
   assert.match(added.out, /added 0021f2000001/);
 
@@ -30,10 +42,21 @@ test('device add, list, show (secrets hidden unless asked), set, rm', async () =
   assert.equal(device.settings['accounts.1.password'], '********');
   assert.doesNotMatch(show.out, /s3cret/);
   assert.equal(device.lastContact, null);
-  const secret = JSON.parse((await cli('device', 'show', '0021f2000001', '--json', '--secrets', ...d)).out);
+  const secret = JSON.parse(
+    (await cli('device', 'show', '0021f2000001', '--json', '--secrets', ...d)).out,
+  );
   assert.equal(secret.settings['accounts.1.password'], 's3cret');
 
-  const set = await cli('device', 'set', '0021f2000001', '--set', 'accounts.1.label=Desk', '--unset', 'accounts.1.registrar', ...d);
+  const set = await cli(
+    'device',
+    'set',
+    '0021f2000001',
+    '--set',
+    'accounts.1.label=Desk',
+    '--unset',
+    'accounts.1.registrar',
+    ...d,
+  );
   assert.equal(set.code, 0, set.err);
   const changed = JSON.parse((await cli('device', 'show', '0021f2000001', '--json', ...d)).out);
   assert.equal(changed.settings['accounts.1.label'], 'Desk');
@@ -45,12 +68,31 @@ test('device add, list, show (secrets hidden unless asked), set, rm', async () =
 });
 
 test('an invalid --set is refused naming the key and what is allowed, and nothing is stored', async () => {
-  const bad = await cli('device', 'add', '0021f2000002', '--vendor', 'flyingvoice', ...d,
-    '--set', 'accounts.1.user=1002', '--set', 'accounts.1.registrar_port=99999');
+  const bad = await cli(
+    'device',
+    'add',
+    '0021f2000002',
+    '--vendor',
+    'flyingvoice',
+    ...d,
+    '--set',
+    'accounts.1.user=1002',
+    '--set',
+    'accounts.1.registrar_port=99999',
+  );
   assert.equal(bad.code, 2);
   assert.match(bad.err, /accounts\.1\.registrar_port/);
   assert.match(bad.err, /1 to 65535/);
-  const unknown = await cli('device', 'add', '0021f2000002', '--vendor', 'flyingvoice', ...d, '--set', 'accounts.1.colour=red');
+  const unknown = await cli(
+    'device',
+    'add',
+    '0021f2000002',
+    '--vendor',
+    'flyingvoice',
+    ...d,
+    '--set',
+    'accounts.1.colour=red',
+  );
   assert.match(unknown.err, /unknown setting "accounts\.1\.colour"/);
   const vendor = await cli('device', 'add', '0021f2000002', '--vendor', 'nokia', ...d);
   assert.match(vendor.err, /unknown vendor "nokia"; known: .*flyingvoice/);
@@ -63,13 +105,23 @@ test('an invalid --set is refused naming the key and what is allowed, and nothin
 
 test('device import is all or nothing and names the bad row', async () => {
   const csv = join(dir, 'phones.csv');
-  writeFileSync(csv, 'mac,vendor,model,profiles,accounts.1.user,accounts.1.registrar_port\n0021f2000010,flyingvoice,FIP14G,,2010,5060\n0021f2000011,flyingvoice,,,2011,notaport\n');
+  writeFileSync(
+    csv,
+    'mac,vendor,model,profiles,accounts.1.user,accounts.1.registrar_port\n0021f2000010,flyingvoice,FIP14G,,2010,5060\n0021f2000011,flyingvoice,,,2011,notaport\n',
+  );
   const bad = await cli('device', 'import', csv, ...d);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /row 3: accounts\.1\.registrar_port/);
-  assert.equal((await cli('device', 'show', '0021f2000010', ...d)).code, 2, 'nothing of the bad import is stored');
+  assert.equal(
+    (await cli('device', 'show', '0021f2000010', ...d)).code,
+    2,
+    'nothing of the bad import is stored',
+  );
 
-  writeFileSync(csv, 'mac,vendor,model,profiles,accounts.1.user\n0021f2000010,flyingvoice,FIP14G,,2010\n"00:21:f2:00:00:11",yealink,,,2011\n');
+  writeFileSync(
+    csv,
+    'mac,vendor,model,profiles,accounts.1.user\n0021f2000010,flyingvoice,FIP14G,,2010\n"00:21:f2:00:00:11",yealink,,,2011\n',
+  );
   const good = await cli('device', 'import', csv, ...d);
   assert.equal(good.code, 0, good.err);
   assert.match(good.out, /imported 2 devices/);
@@ -77,15 +129,62 @@ test('device import is all or nothing and names the bad row', async () => {
   assert.equal(yealink.vendor, 'yealink');
 
   writeFileSync(csv, 'mac,vendor,colour\n0021f2000012,flyingvoice,red\n');
-  assert.match((await cli('device', 'import', csv, ...d)).err, /column "colour" is not a canonical setting/);
+  assert.match(
+    (await cli('device', 'import', csv, ...d)).err,
+    /column "colour" is not a canonical setting/,
+  );
 });
 
 test('profiles: ordered inheritance reaches the rendered file; a profile in use cannot be removed', async () => {
-  assert.equal((await cli('profile', 'add', 'office', '--set', 'time.timezone=Asia/Shanghai', '--set', 'accounts.1.registrar=pbx.office', ...d)).code, 0);
-  assert.equal((await cli('profile', 'add', 'floor2', '--set', 'accounts.1.registrar=pbx.floor2', ...d)).code, 0);
-  const missing = await cli('device', 'add', '0021f2000020', '--vendor', 'flyingvoice', '--profile', 'nope', ...d);
+  assert.equal(
+    (
+      await cli(
+        'profile',
+        'add',
+        'office',
+        '--set',
+        'time.timezone=Asia/Shanghai',
+        '--set',
+        'accounts.1.registrar=pbx.office',
+        ...d,
+      )
+    ).code,
+    0,
+  );
+  assert.equal(
+    (await cli('profile', 'add', 'floor2', '--set', 'accounts.1.registrar=pbx.floor2', ...d)).code,
+    0,
+  );
+  const missing = await cli(
+    'device',
+    'add',
+    '0021f2000020',
+    '--vendor',
+    'flyingvoice',
+    '--profile',
+    'nope',
+    ...d,
+  );
   assert.match(missing.err, /profile "nope" does not exist/);
-  assert.equal((await cli('device', 'add', '0021f2000020', '--vendor', 'flyingvoice', '--profile', 'office', '--profile', 'floor2', '--set', 'accounts.1.user=2020', ...d)).code, 0);
+  assert.equal(
+    (
+      await cli(
+        'device',
+        'add',
+        '0021f2000020',
+        '--vendor',
+        'flyingvoice',
+        '--profile',
+        'office',
+        '--profile',
+        'floor2',
+        '--set',
+        'accounts.1.user=2020',
+        ...d,
+      )
+    ).code,
+    0,
+  );
 
   const cfg = await cli('render', '0021f2000020', '0021f2000020.cfg', ...d);
   assert.equal(cfg.code, 0, cfg.err);
@@ -97,7 +196,10 @@ test('profiles: ordered inheritance reaches the rendered file; a profile in use 
   const inUse = await cli('profile', 'rm', 'office', ...d);
   assert.equal(inUse.code, 2);
   assert.match(inUse.err, /PND_PROFILE_IN_USE/);
-  assert.equal((await cli('profile', 'set', 'floor2', '--unset', 'accounts.1.registrar', ...d)).code, 0);
+  assert.equal(
+    (await cli('profile', 'set', 'floor2', '--unset', 'accounts.1.registrar', ...d)).code,
+    0,
+  );
   const after = await cli('render', '0021f2000020', '0021f2000020.cfg', ...d);
   assert.match(after.out, /^account\.1\.sip_server_host=pbx\.office$/m);
 });

@@ -24,15 +24,32 @@ after(async () => {
 });
 
 function curl(path: string, ...extra: string[]): { status: number; body: string } {
-  const result = spawnSync('curl', ['-s', '--path-as-is', '-A', UA, '-o', '-', '-w', '\n%{http_code}', ...extra, `${base}${path}`], { encoding: 'utf8', timeout: 10_000 });
+  const result = spawnSync(
+    'curl',
+    ['-s', '--path-as-is', '-A', UA, '-o', '-', '-w', '\n%{http_code}', ...extra, `${base}${path}`],
+    { encoding: 'utf8', timeout: 10_000 },
+  );
   const text = result.stdout;
   const cut = text.lastIndexOf('\n');
   return { status: Number(text.slice(cut + 1)), body: text.slice(0, cut) };
 }
 
 test('management commands reach the running server through its API', () => {
-  const added = run(['device', 'add', '00:21:F2:00:00:01', '--vendor', 'flyingvoice', '--data-dir', dir,
-    '--set', 'accounts.1.user=1001', '--set', 'accounts.1.password=s3cret', '--set', 'accounts.1.registrar=pbx.example.com']);
+  const added = run([
+    'device',
+    'add',
+    '00:21:F2:00:00:01',
+    '--vendor',
+    'flyingvoice',
+    '--data-dir',
+    dir,
+    '--set',
+    'accounts.1.user=1001',
+    '--set',
+    'accounts.1.password=s3cret',
+    '--set',
+    'accounts.1.registrar=pbx.example.com',
+  ]);
   assert.equal(added.code, 0, added.err);
   assert.match(added.out, /added 0021f2000001/);
 });
@@ -73,9 +90,15 @@ test('device show reports the last contact, and events list every request', (t) 
   assert.ok(Date.parse(device.lastContact.at) > 0);
   assert.equal(device.reported.model, 'FIP14G');
   assert.doesNotMatch(shown.out, /s3cret/);
-  const events = JSON.parse(run(['events', '--mac', '0021f2000001', '--json', '--data-dir', dir]).out);
+  const events = JSON.parse(
+    run(['events', '--mac', '0021f2000001', '--json', '--data-dir', dir]).out,
+  );
   assert.ok(events.length >= 8);
-  assert.ok(events.every((e: { mac: string; transport: string }) => e.mac === '0021f2000001' && e.transport === 'http'));
+  assert.ok(
+    events.every(
+      (e: { mac: string; transport: string }) => e.mac === '0021f2000001' && e.transport === 'http',
+    ),
+  );
   assert.doesNotMatch(JSON.stringify(events), /s3cret/);
 });
 
@@ -84,16 +107,32 @@ test('simulate plays the phone over HTTP and prints the settings it ends up with
   assert.equal(sim.code, 0, sim.err);
   assert.match(sim.out, /^account\.1\.user_name=1001$/m);
   assert.match(sim.out, /^account\.1\.sip_server_host=pbx\.example\.com$/m);
-  const json = JSON.parse(run(['simulate', '0021f2000001', '--vendor', 'flyingvoice', '--url', `${base}/prov/`, '--json']).out);
+  const json = JSON.parse(
+    run(['simulate', '0021f2000001', '--vendor', 'flyingvoice', '--url', `${base}/prov/`, '--json'])
+      .out,
+  );
   assert.equal(json.ok, true);
-  assert.deepEqual(json.steps.map((s: { url: string }) => s.url.replace(base, '')), ['/prov/0021f2000001', '/prov/y000000000000.cfg', '/prov/0021f2000001.cfg']);
-  const nowhere = run(['simulate', '0021f2000001', '--vendor', 'flyingvoice', '--url', 'http://127.0.0.1:9/']);
+  assert.deepEqual(
+    json.steps.map((s: { url: string }) => s.url.replace(base, '')),
+    ['/prov/0021f2000001', '/prov/y000000000000.cfg', '/prov/0021f2000001.cfg'],
+  );
+  const nowhere = run([
+    'simulate',
+    '0021f2000001',
+    '--vendor',
+    'flyingvoice',
+    '--url',
+    'http://127.0.0.1:9/',
+  ]);
   assert.notEqual(nowhere.code, 0);
 });
 
 test('the API wants the token; the OpenAPI document is public', async () => {
   assert.equal((await fetch(`${base}/api/v1/devices`)).status, 401);
-  const doc = await (await fetch(`${base}/api/v1/openapi.json`)).json();
+  const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as {
+    openapi: string;
+    paths: Record<string, unknown>;
+  };
   assert.equal(doc.openapi, '3.1.0');
   assert.ok(doc.paths['/devices/{mac}']);
 });

@@ -4,7 +4,14 @@ import { test } from 'node:test';
 import { findMac, formatMac, parseMac, type Mac } from '../../src/model/mac.ts';
 
 test('every accepted MAC form becomes 12 lowercase hex digits', () => {
-  for (const form of ['00:21:F2:00:00:01', '0021f2000001', '00-21-f2-00-00-01', '0021.f200.0001', '0021F2000001', ' 00:21:f2:00:00:01 ']) {
+  for (const form of [
+    '00:21:F2:00:00:01',
+    '0021f2000001',
+    '00-21-f2-00-00-01',
+    '0021.f200.0001',
+    '0021F2000001',
+    ' 00:21:f2:00:00:01 ',
+  ]) {
     const parsed = parseMac(form);
     assert.ok(parsed.ok, form);
     assert.equal(parsed.value, '0021f2000001');
@@ -12,7 +19,16 @@ test('every accepted MAC form becomes 12 lowercase hex digits', () => {
 });
 
 test('anything else is a clear error naming the accepted forms', () => {
-  for (const bad of ['', '0021f200000', '0021f20000011', '00:21:f2:00:00', 'g021f2000001', '00:21-f2:00:00:01', '0021.f2000001', '../etc/passwd']) {
+  for (const bad of [
+    '',
+    '0021f200000',
+    '0021f20000011',
+    '00:21:f2:00:00',
+    'g021f2000001',
+    '00:21-f2:00:00:01',
+    '0021.f2000001',
+    '../etc/passwd',
+  ]) {
     const parsed = parseMac(bad);
     assert.equal(parsed.ok, false, bad);
     if (!parsed.ok) {

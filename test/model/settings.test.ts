@@ -19,8 +19,14 @@ test('typed values are parsed from text', () => {
     ok: true,
     value: ['a.pool.ntp.org', 'b.pool.ntp.org'],
   });
-  assert.deepEqual(parseSetting('time.timezone', 'Europe/Berlin'), { ok: true, value: 'Europe/Berlin' });
-  assert.deepEqual(parseSetting('native.yealink.features.pound_key.mode', '1'), { ok: true, value: '1' });
+  assert.deepEqual(parseSetting('time.timezone', 'Europe/Berlin'), {
+    ok: true,
+    value: 'Europe/Berlin',
+  });
+  assert.deepEqual(parseSetting('native.yealink.features.pound_key.mode', '1'), {
+    ok: true,
+    value: '1',
+  });
 });
 
 test('invalid values are refused with the key and what is allowed', () => {
@@ -44,7 +50,13 @@ test('invalid values are refused with the key and what is allowed', () => {
 });
 
 test('unknown keys are refused and the message says where to look', () => {
-  for (const key of ['accounts.1.colour', 'accounts.0.user', 'accounts.65.user', 'nonsense', 'native.yealink.']) {
+  for (const key of [
+    'accounts.1.colour',
+    'accounts.0.user',
+    'accounts.65.user',
+    'nonsense',
+    'native.yealink.',
+  ]) {
     const parsed = parseSetting(key, 'x');
     assert.equal(parsed.ok, false, key);
     if (!parsed.ok) assert.equal(parsed.error.code, 'PND_UNKNOWN_SETTING');
@@ -60,9 +72,15 @@ test('a secret value never appears in its own error message', () => {
 });
 
 test('key=value assignments', () => {
-  assert.deepEqual(parseAssignment('accounts.1.user=1001'), { ok: true, value: { key: 'accounts.1.user', value: '1001' } });
+  assert.deepEqual(parseAssignment('accounts.1.user=1001'), {
+    ok: true,
+    value: { key: 'accounts.1.user', value: '1001' },
+  });
   assert.equal(parseAssignment('accounts.1.user').ok, false);
-  assert.deepEqual(parseAssignment('accounts.1.password=a=b'), { ok: true, value: { key: 'accounts.1.password', value: 'a=b' } });
+  assert.deepEqual(parseAssignment('accounts.1.password=a=b'), {
+    ok: true,
+    value: { key: 'accounts.1.password', value: 'a=b' },
+  });
 });
 
 test('secrets are recognised and redacted', () => {
@@ -77,10 +95,21 @@ test('secrets are recognised and redacted', () => {
 });
 
 test('effective settings: schema defaults ◀ default profile ◀ device profiles in order ◀ device', () => {
-  const profile = (name: string, settings: Profile['settings']): Profile => ({ name, settings, createdAt: '', updatedAt: '' });
+  const profile = (name: string, settings: Profile['settings']): Profile => ({
+    name,
+    settings,
+    createdAt: '',
+    updatedAt: '',
+  });
   const profiles = new Map([
-    ['default', profile('default', { 'time.timezone': 'UTC', 'provisioning.resync_interval': 600 })],
-    ['office', profile('office', { 'time.timezone': 'Europe/Berlin', 'accounts.1.registrar': 'pbx.office' })],
+    [
+      'default',
+      profile('default', { 'time.timezone': 'UTC', 'provisioning.resync_interval': 600 }),
+    ],
+    [
+      'office',
+      profile('office', { 'time.timezone': 'Europe/Berlin', 'accounts.1.registrar': 'pbx.office' }),
+    ],
     ['floor2', profile('floor2', { 'accounts.1.registrar': 'pbx.floor2' })],
   ]);
   const { settings, origin } = effectiveSettings(
@@ -95,5 +124,11 @@ test('effective settings: schema defaults ◀ default profile ◀ device profile
   assert.equal(settings['provisioning.resync_on_reset'], true);
   assert.equal(origin['provisioning.resync_on_reset'], 'schema');
   assert.equal(origin['accounts.1.user'], 'device');
-  assert.deepEqual(groupIndexes({ 'accounts.2.user': 'a', 'accounts.1.user': 'b', 'keys.3.type': 'blf' }, 'accounts'), [1, 2]);
+  assert.deepEqual(
+    groupIndexes(
+      { 'accounts.2.user': 'a', 'accounts.1.user': 'b', 'keys.3.type': 'blf' },
+      'accounts',
+    ),
+    [1, 2],
+  );
 });

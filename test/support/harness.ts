@@ -23,7 +23,10 @@ export function tempDir(prefix = 'pnd-test-'): string {
 }
 
 /** An embedded runtime behind a real HTTP door on a loopback port, with the admin API. */
-export async function startHarness(devices: DeviceInput[] = [], now?: () => Date): Promise<Harness> {
+export async function startHarness(
+  devices: DeviceInput[] = [],
+  now?: () => Date,
+): Promise<Harness> {
   const dataDir = tempDir();
   const runtime = await openRuntime({ dataDir, ...(now ? { now } : {}) });
   if (devices.length > 0) await addDevices(runtime.store, devices, new Date());
@@ -53,7 +56,10 @@ export async function startHarness(devices: DeviceInput[] = [], now?: () => Date
     async api(method, path, body) {
       const response = await fetch(`${url}/api/v1${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       const text = await response.text();

@@ -24,7 +24,8 @@ export function serve(args: string[], timeoutMs = 30_000): Promise<ServeProcess>
       if (!output.includes('plugndial ready')) return;
       clearTimeout(timer);
       const ports: Record<string, number> = {};
-      for (const m of output.matchAll(/(\w+) door listening address=\S*:(\d+)/g)) ports[m[1]!] = Number(m[2]);
+      for (const m of output.matchAll(/(\w+) door listening address=\S*:(\d+)/g))
+        ports[m[1]!] = Number(m[2]);
       resolve({
         child,
         ports,
@@ -51,7 +52,10 @@ export function serve(args: string[], timeoutMs = 30_000): Promise<ServeProcess>
 }
 
 /** Runs bin/plugndial as a separate process (the way an operator does). */
-export function run(args: string[], timeoutMs = 60_000): { code: number | null; out: string; err: string } {
+export function run(
+  args: string[],
+  timeoutMs = 60_000,
+): { code: number | null; out: string; err: string } {
   const result = spawnSync(BIN, args, { encoding: 'utf8', timeout: timeoutMs });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }

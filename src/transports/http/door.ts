@@ -33,8 +33,13 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
     // A path that does not even decode is still a phone's request: the pipeline answers it
     // (404, one event) like any other path it will not serve.
     frameworkErrors: (error, request, reply) => {
-      if (error.code === 'FST_ERR_BAD_URL') void phone(request as FastifyRequest, reply as FastifyReply);
-      else void (reply as FastifyReply).code(400).type('text/plain; charset=utf-8').send('Bad Request\n');
+      if (error.code === 'FST_ERR_BAD_URL')
+        void phone(request as FastifyRequest, reply as FastifyReply);
+      else
+        void (reply as FastifyReply)
+          .code(400)
+          .type('text/plain; charset=utf-8')
+          .send('Bad Request\n');
     },
     ...(options.https ? { https: options.https } : {}),
   });
@@ -63,7 +68,9 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
   }
   app.route({ method: ['GET', 'HEAD'], url: '/*', handler: phone, exposeHeadRoute: false });
   app.route({ method: ['GET', 'HEAD'], url: '/', handler: phone, exposeHeadRoute: false });
-  app.setNotFoundHandler(async (_request, reply) => reply.code(404).type('text/plain').send(NOT_FOUND_BODY));
+  app.setNotFoundHandler(async (_request, reply) =>
+    reply.code(404).type('text/plain').send(NOT_FOUND_BODY),
+  );
   return app;
 }
 
@@ -94,7 +101,12 @@ async function send(request: FastifyRequest, reply: FastifyReply, answer: Answer
   await sendStream(request, reply, answer, head);
 }
 
-async function sendStream(request: FastifyRequest, reply: FastifyReply, answer: Answer, head: boolean): Promise<void> {
+async function sendStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  answer: Answer,
+  head: boolean,
+): Promise<void> {
   const range = parseRange(request.headers.range, answer.size);
   if (range === 'invalid') {
     answer.done({ status: 416, bytes: 0 });
@@ -135,7 +147,10 @@ function matches(header: string | undefined, etag: string): boolean {
 }
 
 /** One `bytes=a-b` range; several ranges are served whole, as RFC 9110 allows. */
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'invalid' | null {
+function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'invalid' | null {
   if (!header) return null;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match) return null;

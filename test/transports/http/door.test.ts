@@ -43,7 +43,10 @@ test('the MAC boot file includes the common cfg, then the MAC cfg', async () => 
   const includes = [...boot.matchAll(/^include:config "(.+)"$/gm)].map((m) => m[1]);
   assert.deepEqual(includes, ['y000000000000.cfg', '0021f2000001.cfg']);
   const common = await (await fetch(`${h.url}/y000000000000.boot`)).text();
-  assert.deepEqual([...common.matchAll(/^include:config "(.+)"$/gm)].map((m) => m[1]), ['y000000000000.cfg']);
+  assert.deepEqual(
+    [...common.matchAll(/^include:config "(.+)"$/gm)].map((m) => m[1]),
+    ['y000000000000.cfg'],
+  );
 });
 
 test('ETag and If-None-Match give 304; HEAD gives headers and no body', async () => {
@@ -64,7 +67,9 @@ test('a change to the device changes the file and its ETag', async () => {
   const before = await fetch(`${h.url}/0021f2000001.cfg`);
   const etag = before.headers.get('etag');
   await before.text();
-  const patched = await h.api('PATCH', '/devices/0021f2000001', { set: { 'accounts.1.label': 'Reception' } });
+  const patched = await h.api('PATCH', '/devices/0021f2000001', {
+    set: { 'accounts.1.label': 'Reception' },
+  });
   assert.equal(patched.status, 200);
   const after = await fetch(`${h.url}/0021f2000001.cfg`);
   assert.notEqual(after.headers.get('etag'), etag);
@@ -83,18 +88,38 @@ test('an unknown MAC gets exactly the 404 of a missing file', async () => {
 });
 
 test('traversal, encoded dots, backslashes and NUL never escape and get 404', async () => {
-  for (const path of ['/../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/prov/%2E%2E/0021f2000001.cfg', '/..%2f..%2fetc%2fpasswd', '/a%5c..%5c0021f2000001.cfg', '/0021f2000001.cfg%00', '/%ff%fe']) {
-    const response = await rawRequest(h.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  for (const path of [
+    '/../etc/passwd',
+    '/%2e%2e/%2e%2e/etc/passwd',
+    '/prov/%2E%2E/0021f2000001.cfg',
+    '/..%2f..%2fetc%2fpasswd',
+    '/a%5c..%5c0021f2000001.cfg',
+    '/0021f2000001.cfg%00',
+    '/%ff%fe',
+  ]) {
+    const response = await rawRequest(
+      h.port,
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
     assert.match(response, /^HTTP\/1\.1 404 /, path);
   }
-  const backslash = await rawRequest(h.port, 'GET /prov\\0021f2000001.cfg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  const backslash = await rawRequest(
+    h.port,
+    'GET /prov\\0021f2000001.cfg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  );
   assert.match(backslash, /^HTTP\/1\.1 (400|404) /);
 });
 
 test('oversized URLs and headers get 4xx and the server keeps serving', async () => {
-  const longUrl = await rawRequest(h.port, `GET /${'a'.repeat(70_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  const longUrl = await rawRequest(
+    h.port,
+    `GET /${'a'.repeat(70_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+  );
   assert.match(longUrl, /^HTTP\/1\.1 4\d\d /);
-  const bigHeader = await rawRequest(h.port, `GET /0021f2000001.cfg HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(70_000)}\r\nConnection: close\r\n\r\n`);
+  const bigHeader = await rawRequest(
+    h.port,
+    `GET /0021f2000001.cfg HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(70_000)}\r\nConnection: close\r\n\r\n`,
+  );
   assert.match(bigHeader, /^HTTP\/1\.1 4\d\d /);
   const garbage = await rawRequest(h.port, 'NONSENSE\r\n\r\n');
   assert.match(garbage, /^HTTP\/1\.1 400 /);
@@ -104,11 +129,17 @@ test('oversized URLs and headers get 4xx and the server keeps serving', async ()
 test('overlay files are streamed with ranges; /healthz answers', async () => {
   const bytes = Buffer.alloc(600_000, 7);
   bytes.write('plugndial', 300_000);
-  await h.runtime.store.putFile('firmware/fip14g.rom', Readable.from([bytes]), 'application/octet-stream');
+  await h.runtime.store.putFile(
+    'firmware/fip14g.rom',
+    Readable.from([bytes]),
+    'application/octet-stream',
+  );
   const whole = await fetch(`${h.url}/prov/firmware/fip14g.rom`);
   assert.equal(whole.status, 200);
   assert.ok(Buffer.from(await whole.arrayBuffer()).equals(bytes));
-  const part = await fetch(`${h.url}/firmware/fip14g.rom`, { headers: { range: 'bytes=300000-300008' } });
+  const part = await fetch(`${h.url}/firmware/fip14g.rom`, {
+    headers: { range: 'bytes=300000-300008' },
+  });
   assert.equal(part.status, 206);
   assert.equal(await part.text(), 'plugndial');
   assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
@@ -117,7 +148,11 @@ test('overlay files are streamed with ranges; /healthz answers', async () => {
 test('every request is one event, with the device contact recorded', async () => {
   await h.runtime.recorder.flush();
   const before = await h.runtime.store.queryEvents({ limit: 10_000 });
-  await (await fetch(`${h.url}/0021f2000001.boot`, { headers: { 'user-agent': 'Flyingvoice FIP14G V0.5.15 0021f2000001' } })).text();
+  await (
+    await fetch(`${h.url}/0021f2000001.boot`, {
+      headers: { 'user-agent': 'Flyingvoice FIP14G V0.5.15 0021f2000001' },
+    })
+  ).text();
   await (await fetch(`${h.url}/missing.cfg`)).text();
   await h.runtime.recorder.flush();
   const events = await h.runtime.store.queryEvents({ limit: 10_000 });
