@@ -104,7 +104,12 @@ export class ProvisioningPipeline implements Provisioner {
     return {
       driver: driver.name,
       artifact:
-        this.#renderCached(driver, recognition, context, `${origin}/${fileName}`) ?? undefined,
+        (await this.#renderCached(
+          driver,
+          recognition,
+          { vendor: device.vendor, device, location: `${origin}/${fileName}` },
+          async () => context,
+        )) ?? undefined,
       explanation: driver.explain(recognition, context),
     };
   }
@@ -187,15 +192,14 @@ export class ProvisioningPipeline implements Provisioner {
     if (recognition.needsDevice && !device) return { answer: notFound(), reason: 'unknown-device' };
     const prefix = recognition.prefix.map((s) => encodeSegment(s, request.transport)).join('/');
     const baseUrl = `${request.origin}/${prefix ? `${prefix}/` : ''}`;
-    const context = await this.#context(
+    const fileDevice = recognition.needsDevice ? device : undefined;
+    // The cache is asked first: a warm file costs no settings merge and no render.
+    const artifact = await this.#renderCached(
       driver,
       recognition,
-      recognition.needsDevice ? device : undefined,
-      vendor,
-      baseUrl,
+      { vendor, device: fileDevice, location: `${baseUrl}${identified.segments.join('/')}` },
+      () => this.#context(driver, recognition, fileDevice, vendor, baseUrl),
     );
-    const key = `${baseUrl}${identified.segments.join('/')}`;
-    const artifact = this.#renderCached(driver, recognition, context, key);
     if (!artifact) return { answer: notFound(), reason: 'no-such-file' };
     return {
       answer: {
@@ -230,17 +234,21 @@ export class ProvisioningPipeline implements Provisioner {
     };
   }
 
-  #renderCached(
+  /**
+   * A rendered file by its version key: driver, vendor, device, location and the store
+   * generation. Anything else a render depends on must be added to the key.
+   */
+  async #renderCached(
     driver: Driver,
     recognition: Recognition,
-    context: RenderContext,
-    location: string,
-  ): CachedArtifact | null {
+    key: { vendor: string; device: Device | undefined; location: string },
+    context: () => Promise<RenderContext>,
+  ): Promise<CachedArtifact | null> {
     const generation = this.#view.generation;
-    const key = `${driver.name}|${context.vendor}|${context.device?.mac ?? ''}|${location}`;
-    const cached = this.#cache.get(generation, key);
+    const id = `${driver.name}|${key.vendor}|${key.device?.mac ?? ''}|${key.location}`;
+    const cached = this.#cache.get(generation, id);
     if (cached !== undefined) return cached;
-    return this.#cache.set(generation, key, driver.render(recognition, context));
+    return this.#cache.set(generation, id, driver.render(recognition, await context()));
   }
 
   async #overlay(segments: string[]): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {

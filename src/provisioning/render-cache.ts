@@ -26,12 +26,14 @@ export class RenderCache {
 
   /** Stores an artifact, or null for "this file does not exist for this phone". */
   set(generation: number, key: string, artifact: Artifact | undefined): CachedArtifact | null {
-    if (generation !== this.#generation) {
+    const entry = artifact ? { ...artifact, etag: etagOf(artifact.body) } : null;
+    // A render begun before a change finished after it: serve it once, never cache it.
+    if (generation < this.#generation) return entry;
+    if (generation > this.#generation) {
       this.#generation = generation;
       this.#entries = new Map();
     }
     if (this.#entries.size >= this.#maxEntries) this.#entries.clear();
-    const entry = artifact ? { ...artifact, etag: etagOf(artifact.body) } : null;
     this.#entries.set(key, entry);
     return entry;
   }
