@@ -44,3 +44,10 @@ export function parseCsv(text: string, maxRows = 100_000): Result<string[][]> {
   if (!(row.length === 1 && row[0] === '')) rows.push(row);
   return ok(rows);
 }
+
+/** Writes rows as RFC 4180 CSV with CRLF row ends; cells with `,`, `"` or line breaks are quoted. */
+export function renderCsv(rows: readonly (readonly string[])[]): string {
+  const cell = (text: string): string =>
+    /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return rows.map((row) => `${row.map(cell).join(',')}\r\n`).join('');
+}

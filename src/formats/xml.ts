@@ -1,0 +1,153 @@
+import { fail, ok, type Result } from '../errors.ts';
+
+/**
+ * The little XML the phones speak: escaping for text and attributes, element names made
+ * from vendor key names, and a small reader for the phone emulation (elements, attributes,
+ * text; no DTD, no namespaces, no external entities).
+ */
+
+/** Phones keep these files small; anything larger is not a configuration file. */
+export const MAX_XML_CHARS = 4 * 1024 * 1024;
+const MAX_DEPTH = 32;
+
+export function escapeText(text: string): string {
+  return stripInvalid(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function escapeAttribute(text: string): string {
+  return escapeText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\t/g, '&#9;');
+}
+
+/** An element name from any key: letters, digits, `_`, `-`, `.`; anything else becomes `_`. */
+export function elementName(key: string): string {
+  const name = key.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return /^[A-Za-z_]/.test(name) ? name : `_${name}`;
+}
+
+/** `<name>text</name>` on one line. */
+export function textElement(name: string, text: string): string {
+  return `<${name}>${escapeText(text)}</${name}>`;
+}
+
+/** `<name a="1" b="2"/>` with the attributes in the order given. */
+export function emptyElement(name: string, attributes: readonly [string, string][]): string {
+  const attrs = attributes.map(([k, v]) => ` ${k}="${escapeAttribute(v)}"`).join('');
+  return `<${name}${attrs}/>`;
+}
+
+export interface XmlElement {
+  name: string;
+  attributes: Record<string, string>;
+  children: XmlElement[];
+  /** The element's own text, entities decoded, not trimmed. */
+  text: string;
+}
+
+/**
+ * Reads a document or a fragment of sibling elements (some phones' files have no single
+ * root). Returns a synthetic root named `#document` whose children are the top elements.
+ */
+export function parseXml(input: string): Result<XmlElement> {
+  if (input.length > MAX_XML_CHARS)
+    return fail('PND_INVALID_XML', `the file is larger than ${MAX_XML_CHARS} characters`);
+  const root: XmlElement = { name: '#document', attributes: {}, children: [], text: '' };
+  const stack: XmlElement[] = [root];
+  let i = input.startsWith('\uFEFF') ? 1 : 0;
+  while (i < input.length) {
+    const lt = input.indexOf('<', i);
+    const top = stack[stack.length - 1]!;
+    if (lt < 0) {
+      top.text += decode(input.slice(i));
+      break;
+    }
+    if (lt > i) top.text += decode(input.slice(i, lt));
+    if (input.startsWith('<?', lt) || input.startsWith('<!--', lt)) {
+      const end = input.startsWith('<?', lt) ? input.indexOf('?>', lt) : input.indexOf('-->', lt);
+      if (end < 0) return fail('PND_INVALID_XML', 'a comment or declaration is not closed');
+      i = end + (input.startsWith('<?', lt) ? 2 : 3);
+      continue;
+    }
+    if (input.startsWith('<![CDATA[', lt)) {
+      const end = input.indexOf(']]>', lt);
+      if (end < 0) return fail('PND_INVALID_XML', 'a CDATA section is not closed');
+      top.text += input.slice(lt + 9, end);
+      i = end + 3;
+      continue;
+    }
+    if (input.startsWith('<!', lt)) return fail('PND_INVALID_XML', 'DTDs are not accepted');
+    const gt = input.indexOf('>', lt);
+    if (gt < 0) return fail('PND_INVALID_XML', 'a tag is not closed');
+    const tag = input.slice(lt + 1, gt);
+    i = gt + 1;
+    if (tag.startsWith('/')) {
+      const name = tag.slice(1).trim();
+      if (stack.length === 1 || top.name !== name)
+        return fail('PND_INVALID_XML', `unexpected closing tag </${name.slice(0, 40)}>`);
+      stack.pop();
+      continue;
+    }
+    const selfClosing = tag.endsWith('/');
+    const parsed = parseTag(selfClosing ? tag.slice(0, -1) : tag);
+    if (!parsed) return fail('PND_INVALID_XML', `malformed tag <${tag.slice(0, 40)}>`);
+    const element: XmlElement = { ...parsed, children: [], text: '' };
+    top.children.push(element);
+    if (!selfClosing) {
+      if (stack.length > MAX_DEPTH) return fail('PND_INVALID_XML', 'elements nest too deeply');
+      stack.push(element);
+    }
+  }
+  if (stack.length > 1)
+    return fail('PND_INVALID_XML', `element <${stack[stack.length - 1]!.name}> is not closed`);
+  return ok(root);
+}
+
+/** The first descendant (depth first) with this name. */
+export function findElement(root: XmlElement, name: string): XmlElement | undefined {
+  for (const child of root.children) {
+    if (child.name === name) return child;
+    const found = findElement(child, name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function parseTag(tag: string): Omit<XmlElement, 'children' | 'text'> | undefined {
+  const match = /^([A-Za-z_][\w.:-]*)([\s\S]*)$/.exec(tag.trim());
+  if (!match) return undefined;
+  const attributes: Record<string, string> = {};
+  const rest = match[2]!;
+  const attr = /\s*([A-Za-z_][\w.:-]*)\s*=\s*("([^"]*)"|'([^']*)')/gy;
+  let at = 0;
+  while (at < rest.length) {
+    if (/^\s*$/.test(rest.slice(at))) break;
+    attr.lastIndex = at;
+    const m = attr.exec(rest);
+    if (!m) return undefined;
+    attributes[m[1]!] = decode(m[3] ?? m[4] ?? '');
+    at = attr.lastIndex;
+  }
+  return { name: match[1]!, attributes };
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decode(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+    if (ref.startsWith('#')) {
+      const code =
+        ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return ENTITIES[ref] ?? whole;
+  });
+}
+
+/** Characters XML 1.0 cannot carry at all. */
+function stripInvalid(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '');
+}
