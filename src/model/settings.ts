@@ -18,7 +18,10 @@ type Kind =
   | { type: 'enum'; values: readonly string[] }
   | { type: 'list'; item: 'host' | 'string' }
   | { type: 'timezone' }
-  | { type: 'language' };
+  | { type: 'language' }
+  | { type: 'aes_key' }
+  | { type: 'file_name' }
+  | { type: 'served_path' };
 
 export interface SettingSpec {
   /** The key pattern, with `N` for a 1-based index. */
@@ -130,7 +133,21 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     kind: { type: 'language' },
     description: 'BCP 47 language tag, e.g. en, de, zh-CN',
   },
-  { pattern: 'phonebook.url', kind: { type: 'url' }, description: 'remote phonebook URL' },
+  {
+    pattern: 'phonebook.url',
+    kind: { type: 'url' },
+    description: 'phonebook URL given to the phone; defaults to the contact list plugndial serves',
+  },
+  {
+    pattern: 'phonebook.name',
+    kind: { type: 'string', max: 64 },
+    description: 'phonebook title on the phone',
+  },
+  {
+    pattern: 'phonebook.format',
+    kind: { type: 'enum', values: ['xml', 'vcf', 'csv'] },
+    description: 'phonebook file format where the phone takes several (Fanvil; default vcf)',
+  },
   {
     pattern: 'firmware.version',
     kind: { type: 'string', max: 64 },
@@ -210,6 +227,17 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     description: 'HTTP authentication the phone uses',
   },
   {
+    pattern: 'provisioning.config_format',
+    kind: { type: 'enum', values: ['text', 'xml'] },
+    description: 'configuration file form where the phone reads several (Fanvil, Plug-n-Dial)',
+  },
+  {
+    pattern: 'provisioning.config_name',
+    kind: { type: 'file_name' },
+    description:
+      'a name the phone may ask for instead of its MAC file (Fanvil user-named file or $input ID)',
+  },
+  {
     pattern: 'provisioning.overwrite_mode',
     kind: { type: 'bool' },
     description: 'keys missing from the files fall back to factory values',
@@ -241,6 +269,32 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   },
   { pattern: 'security.web_http', kind: { type: 'bool' }, description: 'phone web UI over HTTP' },
   { pattern: 'security.web_https', kind: { type: 'bool' }, description: 'phone web UI over HTTPS' },
+  {
+    pattern: 'security.config_encryption',
+    kind: { type: 'bool' },
+    description: 'serve configuration files encrypted with security.config_key',
+  },
+  {
+    pattern: 'security.config_key',
+    kind: { type: 'aes_key' },
+    description: 'configuration file key: 16 characters (AES-128) or 64 hex digits (AES-256)',
+  },
+  {
+    pattern: 'security.config_cipher',
+    kind: { type: 'enum', values: ['aes-256-cbc', 'aes-256-ecb'] },
+    description:
+      'cipher for phones whose scheme is not public (Fanvil, Plug-n-Dial; default aes-256-cbc)',
+  },
+  {
+    pattern: 'resources.certificate',
+    kind: { type: 'served_path' },
+    description: 'a stored file (plugndial file put) the phone installs as a certificate',
+  },
+  {
+    pattern: 'resources.background',
+    kind: { type: 'served_path' },
+    description: 'a stored image file the phone shows as its background',
+  },
 ];
 
 const NATIVE = /^native\.([a-z][a-z0-9_-]*)\.(\S{1,200})$/;
@@ -279,9 +333,15 @@ export function nativeKey(key: string): { driver: string; vendorKey: string } | 
 }
 
 export function isSecretKey(key: string): boolean {
-  if (specFor(key)?.kind.type === 'secret') return true;
+  const type = specFor(key)?.kind.type;
+  if (type === 'secret' || type === 'aes_key') return true;
   // Native keys carrying credentials are secret too: a vendor's password field is still a password.
-  return isNativeKey(key) && /(pass|pswd|pwd|secret|aes_key|key\.com|key\.mac|token)/i.test(key);
+  return (
+    isNativeKey(key) &&
+    /(pass|pswd|pwd|secret|aes_key|key\.com|key\.mac|token|encryption.?key|cfg.?file.?key)/i.test(
+      key,
+    )
+  );
 }
 
 function allowedKeysHint(): string {
@@ -319,6 +379,12 @@ function describeKind(kind: Kind): string {
       return 'an IANA time zone name such as Europe/Berlin or America/New_York';
     case 'language':
       return 'a language tag such as en, de or zh-CN';
+    case 'aes_key':
+      return '16 printable characters without spaces, or 64 hex digits';
+    case 'file_name':
+      return 'a file name of letters, digits, ".", "_" and "-", e.g. office or office.cfg';
+    case 'served_path':
+      return 'a relative path of a stored file without "..", e.g. certs/ca.pem';
     case 'secret':
     case 'string':
       return 'text on one line';
@@ -347,7 +413,7 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
   const bad = (): Result<SettingValue> =>
     fail(
       'PND_INVALID_SETTING',
-      `${key}: ${spec.kind.type === 'secret' ? 'invalid value' : `"${String(raw).slice(0, 60)}" is not valid`}; expected ${describeKind(spec.kind)}`,
+      `${key}: ${spec.kind.type === 'secret' || spec.kind.type === 'aes_key' ? 'invalid value' : `"${String(raw).slice(0, 60)}" is not valid`}; expected ${describeKind(spec.kind)}`,
       { key },
     );
   const kind = spec.kind;
@@ -396,6 +462,19 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
       return text.length <= (kind.max ?? 1024) ? ok(text) : bad();
     case 'secret':
       return String(raw).length <= 256 ? ok(String(raw)) : bad();
+    case 'aes_key':
+      return /^([\x21-\x7e]{16}|[0-9a-fA-F]{64})$/.test(text) ? ok(text) : bad();
+    case 'file_name':
+      return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(text) && !text.includes('..')
+        ? ok(text)
+        : bad();
+    case 'served_path':
+      return text.length <= 512 &&
+        text
+          .split('/')
+          .every((part) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(part) && part !== '..')
+        ? ok(text)
+        : bad();
   }
 }
 
