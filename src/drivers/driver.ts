@@ -1,3 +1,4 @@
+import type { Contact } from '../model/contact.ts';
 import type { Device } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { Settings } from '../model/settings.ts';
@@ -35,6 +36,31 @@ export interface Recognition {
   reported?: { model?: string; firmware?: string; serial?: string };
   /** Driver-specific values taken from the path or query. */
   params?: Readonly<Record<string, string>>;
+  /**
+   * The file is named by the operator rather than by a MAC (Fanvil's user-named files and
+   * `$input` IDs): the pipeline serves it for the device, else the profile, whose
+   * `provisioning.config_name` is this name; with neither, the path falls to the overlay.
+   */
+  configName?: string;
+}
+
+/** One image of the firmware catalogue, as the pipeline hands it to a driver. */
+export interface FirmwareTarget {
+  vendor: string;
+  model: string;
+  version: string;
+  fileName: string;
+  size: number;
+  sha256: string;
+  /** Where the phone fetches it: the door and prefix it used, then the catalogue's own path. */
+  url: string;
+}
+
+/** A catalogue image a driver asks the pipeline to stream (drivers never hold images). */
+export interface FirmwareRef {
+  vendor: string;
+  model: string;
+  version: string;
 }
 
 /** Everything a driver needs to render; drivers read no clock, store or network themselves. */
@@ -48,6 +74,18 @@ export interface RenderContext {
   /** Where the phone fetched this file: scheme, host, port and path prefix, ending with `/`. */
   baseUrl: string;
   now: Date;
+  /**
+   * What the phone says about itself, this very request first (User-Agent, path, query),
+   * then what the store last recorded. The store's record is written in batches and may lag.
+   */
+  reported?: { model?: string; firmware?: string };
+  /**
+   * The firmware this phone should install: present only when `firmware.version` names a
+   * catalogue image for its vendor and model and the phone does not report that version.
+   */
+  firmware?: FirmwareTarget;
+  /** The phonebook for this file: the device's list, else its profiles' (see model/contact.ts). */
+  contacts?: readonly Contact[];
 }
 
 export interface Artifact {
@@ -88,12 +126,22 @@ export interface PhoneRun {
   steps: PhoneStep[];
   /** The phone's native settings after applying every file, in order. */
   settings: Record<string, string>;
+  /** What the phone keeps between runs (versions of applied files, installed images). */
+  memory?: PhoneMemory;
 }
+
+/** A phone's memory across reboots, as plain strings so a run can be saved and replayed. */
+export type PhoneMemory = Record<string, string>;
 
 /** The phone's own side: the sequence of fetches it performs and how it applies files. */
 export interface PhoneScript {
   userAgent(identity: PhoneIdentity): string;
-  run(identity: PhoneIdentity, baseUrl: string, fetch: PhoneFetch): Promise<PhoneRun>;
+  run(
+    identity: PhoneIdentity,
+    baseUrl: string,
+    fetch: PhoneFetch,
+    memory?: PhoneMemory,
+  ): Promise<PhoneRun>;
 }
 
 export interface PhoneIdentity {
@@ -101,6 +149,10 @@ export interface PhoneIdentity {
   vendor: string;
   model?: string;
   firmware?: string;
+  /** A file name the phone was told to ask for instead of its MAC file (Fanvil `$input`). */
+  input?: string;
+  /** The key the phone holds for encrypted configuration files. */
+  configKey?: string;
 }
 
 /** The whole of one vendor family's knowledge, as pure code. */
@@ -115,6 +167,11 @@ export interface Driver {
   parseUserAgent(userAgent: string): UserAgentFacts | undefined;
   /** Renders one recognised file; undefined when this file does not exist for this phone. */
   render(recognition: Recognition, context: RenderContext): Artifact | undefined;
+  /**
+   * For a recognised firmware path in the driver's own layout (kind `firmware`): the
+   * catalogue image to stream, or undefined when there is none for this phone.
+   */
+  firmwareImage?(recognition: Recognition, context: RenderContext): FirmwareRef | undefined;
   /** The native key/value lines behind a file, for `plugndial render --explain`. */
   explain(recognition: Recognition, context: RenderContext): Explanation | undefined;
   /** The file names a device of this driver has, for `plugndial render <mac>` listings. */
