@@ -86,6 +86,28 @@ export interface RenderContext {
   firmware?: FirmwareTarget;
   /** The phonebook for this file: the device's list, else its profiles' (see model/contact.ts). */
   contacts?: readonly Contact[];
+  /**
+   * The version of each content category the driver listed in `versionedContent`, as the
+   * store assigned it: the same on every node and after a restart (provisioning/content-versions.ts).
+   */
+  versions?: Readonly<Record<string, Date>>;
+}
+
+/**
+ * One category of a file family whose version the phone tracks (Gigaset's UVC): the
+ * canonical content, free of anything that differs between doors or requests, whose hash
+ * identifies the version. Same content, same version; new content, a new, later version.
+ */
+export interface VersionedContent {
+  category: string;
+  content: string;
+}
+
+/** Where each door of this server is reachable from the phones, e.g. `http://10.0.0.5:8080`. */
+export interface DoorUrls {
+  http?: string;
+  https?: string;
+  tftp?: string;
 }
 
 export interface Artifact {
@@ -153,6 +175,8 @@ export interface PhoneIdentity {
   input?: string;
   /** The key the phone holds for encrypted configuration files. */
   configKey?: string;
+  /** The serial number the phone substitutes for its markers (Auerswald `<SERIAL>`). */
+  serial?: string;
 }
 
 /** The whole of one vendor family's knowledge, as pure code. */
@@ -172,6 +196,16 @@ export interface Driver {
    * catalogue image to stream, or undefined when there is none for this phone.
    */
   firmwareImage?(recognition: Recognition, context: RenderContext): FirmwareRef | undefined;
+  /**
+   * The categories a file's render needs versions for, with their canonical content; the
+   * pipeline passes the versions back in `RenderContext.versions`.
+   */
+  versionedContent?(recognition: Recognition, context: RenderContext): readonly VersionedContent[];
+  /**
+   * The provisioning URL this vendor's phones want to be given (DHCP, plug-and-play, redirect),
+   * with the vendor's own placeholders left for the phone to fill; undefined with no usable door.
+   */
+  provisioningUrl?(doors: DoorUrls): string | undefined;
   /** The native key/value lines behind a file, for `plugndial render --explain`. */
   explain(recognition: Recognition, context: RenderContext): Explanation | undefined;
   /** The file names a device of this driver has, for `plugndial render <mac>` listings. */
