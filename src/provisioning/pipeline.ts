@@ -7,7 +7,8 @@ import { ConfigurationView } from './catalogue.ts';
 import type { ProvisioningEvent } from './event.ts';
 import { normalisePath } from './path.ts';
 import type { EventRecorder } from './recorder.ts';
-import { RenderCache, type CachedArtifact } from './render-cache.ts';
+import { GenerationCache } from './generation-cache.ts';
+import { withEtag, type CachedArtifact } from './render-cache.ts';
 import type { Answer, ProvisioningRequest, Provisioner, TransferOutcome } from './request.ts';
 
 export interface PipelineOptions {
@@ -16,6 +17,13 @@ export interface PipelineOptions {
   recorder: EventRecorder;
   /** Injected so tests are deterministic. */
   now?: () => Date;
+}
+
+/** What a request resolved to, reusable while the configuration does not change. */
+interface Memo {
+  identified: Identified;
+  answer: Omit<Answer, 'done'>;
+  reason: string | undefined;
 }
 
 /** A request after recognise and identify: who is asking for what. */
@@ -41,7 +49,9 @@ export class ProvisioningPipeline implements Provisioner {
   readonly #recorder: EventRecorder;
   readonly #now: () => Date;
   readonly #view: ConfigurationView;
-  readonly #cache = new RenderCache();
+  readonly #renders = new GenerationCache<CachedArtifact | null>(50_000);
+  /** Whole answers by the raw request, so a warm request skips recognise, identify and render. */
+  readonly #answers = new GenerationCache<Memo>(100_000);
 
   constructor(options: PipelineOptions) {
     this.#store = options.store;
@@ -54,28 +64,10 @@ export class ProvisioningPipeline implements Provisioner {
   async answer(request: ProvisioningRequest): Promise<Answer> {
     const started = performance.now();
     const at = this.#now();
-    let identified: Identified = { segments: [] };
-    let answer: Omit<Answer, 'done'>;
-    let reason: string | undefined;
-    try {
-      const segments = normalisePath(request.rawPath, {
-        percentEncoded: request.transport === 'http' || request.transport === 'https',
-        backslashIsSeparator: request.transport === 'tftp' || request.transport === 'ftp',
-      });
-      if (!segments) {
-        reason = 'bad-path';
-        answer = notFound();
-      } else {
-        identified = await this.#identify(segments, request);
-        const served = await this.#serve(identified, request);
-        answer = served.answer;
-        reason = served.reason;
-      }
-    } catch {
-      // A store outage must not tell a phone anything different from "not here".
-      reason = 'internal-error';
-      answer = notFound();
-    }
+    const generation = this.#view.generation;
+    const memoKey = `${request.transport}|${request.origin}|${request.rawPath}|${request.query ?? ''}|${request.userAgent ?? ''}`;
+    const { identified, answer, reason } =
+      this.#answers.get(generation, memoKey) ?? (await this.#resolve(request, generation, memoKey));
     let recorded = false;
     const done = (outcome: TransferOutcome): void => {
       if (recorded) return;
@@ -83,6 +75,25 @@ export class ProvisioningPipeline implements Provisioner {
       this.#record(request, identified, at, started, outcome, reason);
     };
     return { ...answer, done };
+  }
+
+  async #resolve(request: ProvisioningRequest, generation: number, memoKey: string): Promise<Memo> {
+    let identified: Identified = { segments: [] };
+    try {
+      const segments = normalisePath(request.rawPath, {
+        percentEncoded: request.transport === 'http' || request.transport === 'https',
+        backslashIsSeparator: request.transport === 'tftp' || request.transport === 'ftp',
+      });
+      if (!segments) return { identified, answer: notFound(), reason: 'bad-path' };
+      identified = await this.#identify(segments, request);
+      const served = await this.#serve(identified, request);
+      const memo = { identified, answer: served.answer, reason: served.reason };
+      // Streamed overlay files hold a store handle: they are opened afresh each time.
+      return served.answer.open ? memo : this.#answers.set(generation, memoKey, memo);
+    } catch {
+      // A store outage must not tell a phone anything different from "not here".
+      return { identified, answer: notFound(), reason: 'internal-error' };
+    }
   }
 
   /** Renders one of a device's files as its phone would receive it (`plugndial render`). */
@@ -246,9 +257,9 @@ export class ProvisioningPipeline implements Provisioner {
   ): Promise<CachedArtifact | null> {
     const generation = this.#view.generation;
     const id = `${driver.name}|${key.vendor}|${key.device?.mac ?? ''}|${key.location}`;
-    const cached = this.#cache.get(generation, id);
+    const cached = this.#renders.get(generation, id);
     if (cached !== undefined) return cached;
-    return this.#cache.set(generation, id, driver.render(recognition, await context()));
+    return this.#renders.set(generation, id, withEtag(driver.render(recognition, await context())));
   }
 
   async #overlay(segments: string[]): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {
