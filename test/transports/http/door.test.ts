@@ -168,3 +168,20 @@ test('every request is one event, with the device contact recorded', async () =>
   assert.equal(device?.lastContact?.address, '127.0.0.1');
   assert.equal(device?.reported?.model, 'FIP14G');
 });
+
+test('a phone refused while unknown is served as soon as it is added', async () => {
+  assert.equal((await fetch(`${h.url}/0021f2000077.cfg`)).status, 404);
+  assert.equal((await fetch(`${h.url}/0021f2000077.cfg`)).status, 404);
+  const added = await h.api('POST', '/devices', {
+    mac: '0021f2000077',
+    vendor: 'yealink',
+    settings: { 'accounts.1.user': '1077', 'accounts.1.registrar': 'pbx.example.com' },
+  });
+  assert.equal(added.status, 201);
+  const served = await fetch(`${h.url}/0021f2000077.cfg`);
+  assert.equal(served.status, 200);
+  assert.match(await served.text(), /^account\.1\.sip_server\.1\.address=pbx\.example\.com$/m);
+  const removed = await h.api('DELETE', '/devices/0021f2000077');
+  assert.equal(removed.status, 200);
+  assert.equal((await fetch(`${h.url}/0021f2000077.cfg`)).status, 404);
+});
