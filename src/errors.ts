@@ -46,6 +46,13 @@ export const ERRORS = {
   PND_TFTP_TIMEOUT: { status: 504, title: 'TFTP transfer timed out' },
   PND_TFTP_BUSY: { status: 503, title: 'TFTP server busy' },
   PND_TFTP_TOO_LARGE: { status: 413, title: 'TFTP file too large' },
+  PND_SIP_MALFORMED: { status: 400, title: 'malformed SIP message' },
+  PND_SIP_TOO_LARGE: { status: 413, title: 'SIP message too large' },
+  PND_SIP_NO_ADDRESS: { status: 409, title: 'no SIP address for the device' },
+  PND_SIP_UNSUPPORTED: { status: 409, title: 'the phone cannot be told to resync' },
+  PND_SIP_RESYNC_DISABLED: { status: 409, title: 'resync from SIP disabled' },
+  PND_SIP_SEND: { status: 502, title: 'SIP message not sent' },
+  PND_SIP_OFF: { status: 503, title: 'SIP unavailable' },
   PND_INTERNAL: { status: 500, title: 'internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
