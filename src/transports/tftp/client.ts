@@ -45,7 +45,7 @@ export interface TftpGetOptions {
   mode?: 'octet' | 'netascii';
   /** Refuse files larger than this. Default 512 MiB. */
   maxBytes?: number;
-  /** How long to stay to re-acknowledge a retransmitted last block (RFC 1350 "dally"). Default timeoutMs. */
+  /** How long to stay to re-acknowledge a retransmitted last block (RFC 1350 "dally"). Default 3 × timeoutMs. */
   dallyMs?: number;
 }
 
@@ -222,9 +222,8 @@ class ReadSession {
     if (!decoded.ok) return;
     const packet = decoded.value;
     if (this.phase === 'done') {
-      // Dallying: the server did not get our last ACK.
-      if (packet.kind === 'data' && packet.block === (this.received & 0xffff))
-        this.send(this.lastSent);
+      // Dallying: data after the end means the server did not get our last ACK.
+      if (packet.kind === 'data') this.send(this.lastSent);
       return;
     }
     this.tid ??= from.port;
@@ -380,7 +379,7 @@ class ReadSession {
       file = Buffer.concat([decoder.push(file), decoder.end()]);
     }
     this.resolve(file);
-    const dallyMs = this.options.dallyMs ?? this.timeoutMs;
+    const dallyMs = this.options.dallyMs ?? 3 * this.timeoutMs;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (dallyMs === 0) {
       void closeSocket(this.socket);

@@ -96,6 +96,8 @@ export interface TftpDoorStats {
   duplicateRequests: number;
   /** Datagrams from a stranger to a transfer's socket (answered with error 5). */
   unknownTid: number;
+  /** ACK, DATA or OACK sent to the request port (dropped). */
+  strays: number;
   bytes: number;
   retransmissions: number;
 }
@@ -198,6 +200,7 @@ class Door {
     malformed: 0,
     duplicateRequests: 0,
     unknownTid: 0,
+    strays: 0,
     bytes: 0,
     retransmissions: 0,
   };
@@ -277,12 +280,9 @@ class Door {
         this.refuse(remote, 'write request', TFTP_ERROR.accessViolation, 'Access violation');
         return;
       default:
-        this.refuse(
-          remote,
-          `${packet.kind} to the request port`,
-          TFTP_ERROR.illegalOperation,
-          'Illegal operation',
-        );
+        // ACK, DATA or OACK here are strays of ended transfers (tftp-hpa acknowledges the
+        // error that ends a transfer, to the port it came from): dropped without a word.
+        this.counters.strays += 1;
     }
   }
 
