@@ -16,7 +16,7 @@ export interface DeviceFileRequest {
   transport: Transport;
 }
 
-export type Transport = 'http' | 'https' | 'tftp' | 'ftp';
+export type Transport = 'http' | 'https' | 'tftp' | 'ftp' | 'sip';
 
 export type FileKind = 'boot' | 'config' | 'firmware' | 'phonebook' | 'manifest' | 'resource';
 
@@ -158,12 +158,61 @@ export type PhoneMemory = Record<string, string>;
 /** The phone's own side: the sequence of fetches it performs and how it applies files. */
 export interface PhoneScript {
   userAgent(identity: PhoneIdentity): string;
+  /** `baseUrl` is a directory, or the file URL plug-and-play handed out where the vendor takes one. */
   run(
     identity: PhoneIdentity,
     baseUrl: string,
     fetch: PhoneFetch,
     memory?: PhoneMemory,
   ): Promise<PhoneRun>;
+  /** What this phone puts in its plug-and-play SUBSCRIBE (`plugndial simulate --via pnp`). */
+  plugAndPlay?(identity: PhoneIdentity): PnpAnnouncement;
+}
+
+/** The vendor-specific parts of a phone's plug-and-play SUBSCRIBE. */
+export interface PnpAnnouncement {
+  /** User part of the Request-URI, From and To as the phone writes it, e.g. `MAC0021f2000001`. */
+  user: string;
+  /** The `Event: ua-profile` parameters. */
+  vendor: string;
+  model: string;
+  version: string;
+}
+
+/** How a plug-and-play SUBSCRIBE wrote the MAC in its Request-URI (VENDORS.md). */
+export type PnpMacForm = 'MAC%3a' | 'MAC%3A' | 'MAC:' | 'MAC=' | 'MAC';
+
+/** A plug-and-play SUBSCRIBE (`Event: ua-profile`) as drivers see it; src/sip reads it. */
+export interface PnpSubscribe {
+  mac: Mac;
+  macForm: PnpMacForm;
+  /** `Event` parameters as the phone sent them, unquoted. */
+  vendor?: string;
+  model?: string;
+  version?: string;
+  profileType?: string;
+  userAgent?: string;
+}
+
+/** A driver's claim on a SUBSCRIBE from a phone that is not in the store. */
+export interface PnpClaim {
+  /** The vendor (dialect) the phone is taken for. */
+  vendor: string;
+  /** Higher wins: an Event `vendor=` match ~100, a MAC prefix ~60, a MAC form alone ~10. */
+  score: number;
+}
+
+/** Everything a driver needs to choose a plug-and-play URL; as pure as RenderContext. */
+export interface PnpContext {
+  /** The device, or undefined for a phone not in the store (it gets the common URL). */
+  device?: Device;
+  vendor: string;
+  /** Effective settings (the defaults and the `default` profile for an unknown phone). */
+  settings: Settings;
+  /** The doors that are on, reachable from this phone (public URL host, else the address it reached). */
+  doors: DoorUrls;
+  /** The operator's `--public-url` when set (no trailing `/`): phones should be sent there. */
+  publicUrl?: string;
 }
 
 export interface PhoneIdentity {
@@ -211,6 +260,21 @@ export interface Driver {
   /** The file names a device of this driver has, for `plugndial render <mac>` listings. */
   files(mac: Mac): string[];
   readonly phone: PhoneScript;
+  /**
+   * Plug-and-play: is this SUBSCRIBE from one of my phones? Asked only for phones not in
+   * the store; for a device, its vendor's driver answers.
+   */
+  claimsPnp?(subscribe: PnpSubscribe): PnpClaim | undefined;
+  /**
+   * The URL for the plug-and-play NOTIFY body, on the door and path this vendor's phone
+   * fetches first; undefined when no door it can use is on. Without it, `provisioningUrl`.
+   */
+  plugAndPlayUrl?(subscribe: PnpSubscribe, context: PnpContext): string | undefined;
+  /**
+   * The `Event` header of the NOTIFY that makes this phone resync (`check-sync`,
+   * `check-sync;reboot=true`); undefined when it cannot be told to by SIP.
+   */
+  checkSync?(device: Device, options: { reboot: boolean }): string | undefined;
 }
 
 export interface UserAgentFacts {

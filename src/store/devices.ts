@@ -29,6 +29,18 @@ export async function getDevice(client: SqlClient, mac: Mac): Promise<Device | u
   return row ? toDevice(row) : undefined;
 }
 
+export async function deviceBySerial(
+  client: SqlClient,
+  serial: string,
+): Promise<Device | undefined> {
+  const rows = await client.query<DeviceRow>(
+    `SELECT ${COLUMNS} FROM devices WHERE reported->>'serial' = $1::text ORDER BY mac LIMIT 2`,
+    [serial],
+  );
+  // Two phones claiming one serial identify neither.
+  return rows.length === 1 ? toDevice(rows[0]!) : undefined;
+}
+
 export async function listDevices(client: SqlClient, filter: DeviceFilter): Promise<Device[]> {
   const where: string[] = [];
   const params: unknown[] = [];

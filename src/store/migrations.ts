@@ -82,6 +82,24 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX events_at ON events (at)`,
     ],
   },
+  {
+    version: 3,
+    name: 'content versions; devices by reported serial',
+    statements: [
+      // One row per distinct content of a versioned file family (Gigaset's UVC per device and
+      // category). Rows are never updated: a version, once given, names that content for good.
+      `CREATE TABLE content_versions (
+        scope text NOT NULL,
+        category text NOT NULL,
+        sha256 text NOT NULL,
+        version timestamptz NOT NULL,
+        PRIMARY KEY (scope, category, sha256),
+        UNIQUE (scope, category, version)
+      )`,
+      // An Auerswald phone may name itself by its serial number alone.
+      `CREATE INDEX devices_reported_serial ON devices ((reported->>'serial'))`,
+    ],
+  },
 ];
 
 // Any constant shared by every plugndial node; it keys the advisory lock on migrations.

@@ -11,6 +11,7 @@ import {
   type ChangeFeed,
   type ChangeNotice,
 } from './change-feed.ts';
+import { contentVersion } from './content-versions.ts';
 import * as devices from './devices.ts';
 import * as events from './events.ts';
 import { discardFileVersion, writeFileVersion } from './file-blobs.ts';
@@ -135,6 +136,10 @@ export class SqlStore implements Store {
     return this.#configChange('device', (tx) => devices.removeDevice(tx, mac));
   }
 
+  deviceBySerial(serial: string): Promise<Device | undefined> {
+    return devices.deviceBySerial(this.#client, serial);
+  }
+
   async recordContacts(updates: readonly ContactUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     await devices.recordContacts(this.#client, updates);
@@ -197,6 +202,10 @@ export class SqlStore implements Store {
 
   pruneEvents(before: Date, keep: number): Promise<number> {
     return events.pruneEvents(this.#client, before, keep);
+  }
+
+  contentVersion(scope: string, category: string, sha256: string, now: Date): Promise<string> {
+    return contentVersion(this.#client, scope, category, sha256, now);
   }
 
   /**

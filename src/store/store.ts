@@ -53,6 +53,8 @@ export interface Store {
   /** Reads, changes and writes one device in one transaction; PND_DEVICE_NOT_FOUND if absent. */
   updateDevice(mac: Mac, change: (device: Device) => Device): Promise<Device>;
   removeDevice(mac: Mac): Promise<boolean>;
+  /** The one device whose phone reported this serial number; undefined if none or several. */
+  deviceBySerial(serial: string): Promise<Device | undefined>;
   /** Batched last-contact bookkeeping; does not count as a configuration change. */
   recordContacts(updates: readonly ContactUpdate[]): Promise<void>;
 
@@ -73,6 +75,13 @@ export interface Store {
   queryEvents(query: EventQuery): Promise<ProvisioningEvent[]>;
   /** Deletes events older than `before` and beyond the newest `keep`; returns how many. */
   pruneEvents(before: Date, keep: number): Promise<number>;
+
+  /**
+   * The version of one content of a versioned file family, e.g. a Gigaset category of one
+   * device: assigned from `now` the first time this content is seen, later than every earlier
+   * version of the family, and the same answer on every node from then on. ISO-8601 UTC.
+   */
+  contentVersion(scope: string, category: string, sha256: string, now: Date): Promise<string>;
 
   /** The configuration generation this node knows; grows with every change on any node. */
   generation(): number;
