@@ -38,7 +38,14 @@ export function decodeNotice(payload: string): ChangeNotice | undefined {
     !Number.isSafeInteger(generation)
   )
     return undefined;
-  if (entity !== 'device' && entity !== 'profile' && entity !== 'file') return undefined;
+  if (
+    entity !== 'device' &&
+    entity !== 'profile' &&
+    entity !== 'file' &&
+    entity !== 'firmware' &&
+    entity !== 'contacts'
+  )
+    return undefined;
   if (!Array.isArray(keys) || !keys.every((key): key is string => typeof key === 'string'))
     return undefined;
   return { node, generation, entity, keys };

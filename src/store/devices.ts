@@ -52,6 +52,13 @@ export async function listDevices(client: SqlClient, filter: DeviceFilter): Prom
     params.push(filter.profile);
     where.push(`profiles @> jsonb_build_array($${params.length}::text)`);
   }
+  if (filter.configName !== undefined) {
+    // The same expression as the devices_config_name index (migration 2).
+    params.push(filter.configName.toLowerCase());
+    where.push(
+      `regexp_replace(lower(settings->>'provisioning.config_name'), '\\.(cfg|txt|xml)$', '') = $${params.length}::text`,
+    );
+  }
   let sql = `SELECT ${COLUMNS} FROM devices${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY mac`;
   if (filter.limit !== undefined) {
     params.push(wholeNumber(filter.limit, 'limit'));

@@ -80,7 +80,7 @@ export async function removeFile(tx: SqlClient, path: string): Promise<ConfigOut
 }
 
 /**
- * Deletes versions no file points at: uploads a crashed process left behind. With several
+ * Deletes versions no file or firmware image points at: uploads a crashed process left behind. With several
  * nodes, only old ones, since another node may be uploading right now.
  */
 export async function removeAbandonedUploads(
@@ -89,7 +89,8 @@ export async function removeAbandonedUploads(
 ): Promise<void> {
   const age = onlyOlderThanADay ? `AND v.started_at < now() - interval '1 day'` : '';
   await client.query(
-    `DELETE FROM file_versions v WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.version = v.id) ${age}`,
+    `DELETE FROM file_versions v WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.version = v.id)
+       AND NOT EXISTS (SELECT 1 FROM firmware_images i WHERE i.blob = v.id) ${age}`,
   );
 }
 

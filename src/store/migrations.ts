@@ -83,6 +83,38 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 2,
+    name: 'firmware catalogue, contact lists, configured file names',
+    statements: [
+      // An image's bytes are one file version like an overlay file's; the catalogue row
+      // points at it, so an upload swaps in only once it is whole and verified.
+      `CREATE TABLE firmware_images (
+        vendor text NOT NULL,
+        model text NOT NULL,
+        version text NOT NULL,
+        file_name text NOT NULL,
+        blob bigint NOT NULL UNIQUE REFERENCES file_versions (id),
+        size bigint NOT NULL,
+        sha256 text NOT NULL,
+        content_type text NOT NULL,
+        chunk_size int NOT NULL,
+        created_at timestamptz NOT NULL
+      )`,
+      // Phones and operators write model names in any case.
+      `CREATE UNIQUE INDEX firmware_images_key ON firmware_images (vendor, lower(model), version)`,
+      `CREATE TABLE contact_lists (
+        device text UNIQUE REFERENCES devices (mac) ON DELETE CASCADE,
+        profile text UNIQUE REFERENCES profiles (name) ON DELETE CASCADE,
+        contacts jsonb NOT NULL CHECK (jsonb_typeof(contacts) = 'array'),
+        updated_at timestamptz NOT NULL,
+        CHECK ((device IS NULL) <> (profile IS NULL))
+      )`,
+      // A Fanvil phone asks for a file by the name its user typed: found by this index.
+      `CREATE INDEX devices_config_name ON devices
+        (regexp_replace(lower(settings->>'provisioning.config_name'), '\\.(cfg|txt|xml)$', ''))`,
+    ],
+  },
+  {
     version: 3,
     name: 'content versions; devices by reported serial',
     statements: [

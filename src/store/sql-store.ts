@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
+import { PlugndialError } from '../errors.ts';
+import type { Contact, ContactList, ContactOwner } from '../model/contact.ts';
 import type { Device, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { EventQuery, ProvisioningEvent } from '../provisioning/event.ts';
@@ -11,11 +13,13 @@ import {
   type ChangeFeed,
   type ChangeNotice,
 } from './change-feed.ts';
+import * as contacts from './contacts.ts';
 import { contentVersion } from './content-versions.ts';
 import * as devices from './devices.ts';
 import * as events from './events.ts';
 import { discardFileVersion, writeFileVersion } from './file-blobs.ts';
 import * as files from './files.ts';
+import * as firmware from './firmware.ts';
 import { migrate } from './migrations.ts';
 import * as profiles from './profiles.ts';
 import type { ConfigOutcome } from './sql-shapes.ts';
@@ -23,6 +27,10 @@ import type { SqlClient } from './sql.ts';
 import type {
   ContactUpdate,
   DeviceFilter,
+  FirmwareHandle,
+  FirmwareImage,
+  FirmwareKey,
+  FirmwareUpload,
   Store,
   StoreChange,
   StoredFile,
@@ -192,6 +200,65 @@ export class SqlStore implements Store {
     return this.#configChange('file', (tx) => files.removeFile(tx, path));
   }
 
+  /** Like putFile: chunks first, outside any transaction, verified, then one catalogue change. */
+  async putFirmware(upload: FirmwareUpload, source: Readable): Promise<FirmwareImage> {
+    const written = await writeFileVersion(
+      this.#client,
+      `firmware:${upload.vendor}/${upload.model}/${upload.version}`,
+      source,
+    );
+    try {
+      if (upload.size !== undefined && upload.size !== written.size) {
+        throw new PlugndialError(
+          'PND_FIRMWARE_REFUSED',
+          `received ${written.size} bytes but ${upload.size} were declared: the upload was cut short or the file changed; nothing was stored`,
+        );
+      }
+      if (upload.sha256 !== undefined && upload.sha256.toLowerCase() !== written.sha256) {
+        throw new PlugndialError(
+          'PND_FIRMWARE_REFUSED',
+          `the received bytes have SHA-256 ${written.sha256.slice(0, 16)}…, not the declared ${upload.sha256.slice(0, 16)}…: the file is corrupt; nothing was stored`,
+        );
+      }
+      return await this.#configChange('firmware', (tx) =>
+        firmware.insertFirmware(tx, upload, written, this.#now()),
+      );
+    } catch (error) {
+      await discardFileVersion(this.#client, written.version);
+      throw error;
+    }
+  }
+
+  listFirmware(): Promise<FirmwareImage[]> {
+    return firmware.listFirmware(this.#client);
+  }
+
+  openFirmware(key: FirmwareKey): Promise<FirmwareHandle | undefined> {
+    return firmware.openFirmware(this.#client, key);
+  }
+
+  removeFirmware(key: FirmwareKey): Promise<boolean> {
+    return this.#configChange('firmware', (tx) => firmware.removeFirmware(tx, key));
+  }
+
+  getContacts(owner: ContactOwner): Promise<ContactList | undefined> {
+    return contacts.getContacts(this.#client, owner);
+  }
+
+  listContacts(): Promise<ContactList[]> {
+    return contacts.listContacts(this.#client);
+  }
+
+  setContacts(owner: ContactOwner, list: readonly Contact[]): Promise<ContactList> {
+    return this.#configChange('contacts', (tx) =>
+      contacts.setContacts(tx, owner, list, this.#now()),
+    );
+  }
+
+  removeContacts(owner: ContactOwner): Promise<boolean> {
+    return this.#configChange('contacts', (tx) => contacts.removeContacts(tx, owner));
+  }
+
   appendEvents(batch: readonly ProvisioningEvent[]): Promise<void> {
     return events.appendEvents(this.#client, batch);
   }
@@ -251,7 +318,13 @@ export class SqlStore implements Store {
     try {
       const generation = await this.#loadGeneration();
       if (generation <= this.#generation || this.#closed) return;
-      const entities: StoreChange['entity'][] = ['device', 'profile', 'file'];
+      const entities: StoreChange['entity'][] = [
+        'device',
+        'profile',
+        'file',
+        'firmware',
+        'contacts',
+      ];
       this.#advance(entities.map((entity) => ({ entity, key: '*', generation })));
     } catch {
       // The database is away again; the next reconnection catches up.

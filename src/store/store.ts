@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 
+import type { Contact, ContactList, ContactOwner } from '../model/contact.ts';
 import type { Device, LastContact, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { EventQuery, ProvisioningEvent } from '../provisioning/event.ts';
@@ -18,6 +19,36 @@ export interface StoredFileHandle extends StoredFile {
   stream(range?: { start: number; end: number }): Readable;
 }
 
+/** Names one image of the firmware catalogue; the model matches without regard to case. */
+export interface FirmwareKey {
+  vendor: string;
+  model: string;
+  version: string;
+}
+
+/** One image of the firmware catalogue. */
+export interface FirmwareImage extends FirmwareKey {
+  /** The name phones see in URLs and manifests. */
+  fileName: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  createdAt: string;
+}
+
+export interface FirmwareHandle extends FirmwareImage {
+  /** Streams the bytes chunk by chunk; never holds the whole image. */
+  stream(range?: { start: number; end: number }): Readable;
+}
+
+export interface FirmwareUpload extends FirmwareKey {
+  fileName: string;
+  contentType: string;
+  /** What the uploader says it sends; a mismatch refuses the upload (PND_FIRMWARE_REFUSED). */
+  size?: number;
+  sha256?: string;
+}
+
 export interface ContactUpdate {
   mac: Mac;
   lastContact: LastContact;
@@ -26,7 +57,7 @@ export interface ContactUpdate {
 
 /** A change to configuration that invalidates cached renders. */
 export interface StoreChange {
-  entity: 'device' | 'profile' | 'file';
+  entity: 'device' | 'profile' | 'file' | 'firmware' | 'contacts';
   key: string;
   generation: number;
 }
@@ -34,6 +65,8 @@ export interface StoreChange {
 export interface DeviceFilter {
   vendor?: string;
   profile?: string;
+  /** Devices whose `provisioning.config_name`, without case or a .cfg/.txt/.xml ending, is this. */
+  configName?: string;
   limit?: number;
   offset?: number;
 }
@@ -70,6 +103,22 @@ export interface Store {
   openFile(path: string): Promise<StoredFileHandle | undefined>;
   listFiles(): Promise<StoredFile[]>;
   removeFile(path: string): Promise<boolean>;
+
+  /**
+   * Adds an image to the firmware catalogue from a stream, in chunks. A declared size or
+   * SHA-256 that the bytes do not match, a failing stream, or an image already there under
+   * the same key refuses it and leaves the catalogue as it was.
+   */
+  putFirmware(upload: FirmwareUpload, source: Readable): Promise<FirmwareImage>;
+  listFirmware(): Promise<FirmwareImage[]>;
+  openFirmware(key: FirmwareKey): Promise<FirmwareHandle | undefined>;
+  removeFirmware(key: FirmwareKey): Promise<boolean>;
+
+  getContacts(owner: ContactOwner): Promise<ContactList | undefined>;
+  listContacts(): Promise<ContactList[]>;
+  /** Replaces the owner's whole list; PND_DEVICE_NOT_FOUND / PND_PROFILE_NOT_FOUND if absent. */
+  setContacts(owner: ContactOwner, contacts: readonly Contact[]): Promise<ContactList>;
+  removeContacts(owner: ContactOwner): Promise<boolean>;
 
   appendEvents(events: readonly ProvisioningEvent[]): Promise<void>;
   queryEvents(query: EventQuery): Promise<ProvisioningEvent[]>;

@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { isPlugndialError } from '../../src/errors.ts';
 import type { Mac } from '../../src/model/mac.ts';
 import { isDataDirLocked, openStore } from '../../src/store/open.ts';
+import { defineCatalogueSuite } from './catalogue-suite.ts';
 import { defineStoreSuite, device, patternSha256, patternStream, profile } from './store-suite.ts';
 
 const dirs: string[] = [];
@@ -23,6 +24,7 @@ after(() => {
 });
 
 defineStoreSuite('embedded (PGlite)', () => openStore({ dataDir: join(tempDir(), 'data') }));
+defineCatalogueSuite('embedded (PGlite)', () => openStore({ dataDir: join(tempDir(), 'data') }));
 
 /** The pid of a process that has certainly exited. */
 function deadPid(): number {

@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store, StoreChange } from '../../src/store/store.ts';
 import { missingPostgresBinary, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { defineCatalogueSuite } from './catalogue-suite.ts';
 import { defineStoreSuite, device, profile } from './store-suite.ts';
 
 const missing = await missingPostgresBinary();
@@ -78,6 +79,9 @@ function definePostgresTests(): void {
   }
 
   defineStoreSuite('PostgreSQL', async () => openStore({ databaseUrl: await freshDatabaseUrl() }));
+  defineCatalogueSuite('PostgreSQL', async () =>
+    openStore({ databaseUrl: await freshDatabaseUrl() }),
+  );
 
   describe('several nodes on one PostgreSQL database', () => {
     test('nodes starting together migrate once and agree on the generation', async () => {
