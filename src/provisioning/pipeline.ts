@@ -4,6 +4,7 @@ import { findMac, type Mac } from '../model/mac.ts';
 import { effectiveSettings } from '../model/merge.ts';
 import type { Store } from '../store/store.ts';
 import { ConfigurationView } from './catalogue.ts';
+import { ContentVersions } from './content-versions.ts';
 import type { ProvisioningEvent } from './event.ts';
 import { normalisePath } from './path.ts';
 import type { EventRecorder } from './recorder.ts';
@@ -49,6 +50,7 @@ export class ProvisioningPipeline implements Provisioner {
   readonly #recorder: EventRecorder;
   readonly #now: () => Date;
   readonly #view: ConfigurationView;
+  readonly #versions: ContentVersions;
   readonly #renders = new GenerationCache<CachedArtifact | null>(50_000);
   /** Whole answers by the raw request, so a warm request skips recognise, identify and render. */
   readonly #answers = new GenerationCache<Memo>(100_000);
@@ -59,6 +61,7 @@ export class ProvisioningPipeline implements Provisioner {
     this.#recorder = options.recorder;
     this.#now = options.now ?? ((): Date => new Date());
     this.#view = new ConfigurationView(options.store);
+    this.#versions = new ContentVersions(options.store, this.#now);
   }
 
   async answer(request: ProvisioningRequest): Promise<Answer> {
@@ -106,7 +109,7 @@ export class ProvisioningPipeline implements Provisioner {
     if (!device) return {};
     const driver = this.#driverFor(device.vendor);
     const recognition = driver?.recognise({
-      segments: [fileName],
+      segments: fileName.split('/').filter((s) => s !== ''),
       query: '',
       transport: 'http',
     });
@@ -149,11 +152,20 @@ export class ProvisioningPipeline implements Provisioner {
       if (recognition) candidates.push({ driver, recognition });
     }
     const agent = request.userAgent ? this.#parseAgent(request.userAgent) : undefined;
-    const mac =
+    const named =
       candidates.find((c) => c.recognition.mac)?.recognition.mac ??
       agent?.mac ??
       (request.userAgent ? findMac(request.userAgent) : undefined);
-    const device = mac ? await this.#view.device(mac) : undefined;
+    // Without a MAC, a phone may name itself by the serial it reported before (Auerswald).
+    const serial = named
+      ? undefined
+      : candidates.find((c) => c.recognition.reported?.serial)?.recognition.reported?.serial;
+    const device = named
+      ? await this.#view.device(named)
+      : serial
+        ? await this.#store.deviceBySerial(serial)
+        : undefined;
+    const mac = named ?? device?.mac;
     if (candidates.length === 0) {
       return { segments, mac, device, ...(agent ? { reported: agent.reported } : {}) };
     }
@@ -236,13 +248,14 @@ export class ProvisioningPipeline implements Provisioner {
       recognition.needsDevice ? device : undefined,
       profiles,
     ).settings;
-    return {
+    const context: RenderContext = {
       vendor,
       settings,
       baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
       now: this.#now(),
       ...(device ? { device } : {}),
     };
+    return this.#versions.attach(driver, recognition, context);
   }
 
   /**
