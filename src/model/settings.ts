@@ -243,6 +243,20 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     description: 'keys missing from the files fall back to factory values',
   },
   {
+    pattern: 'provisioning.layout',
+    kind: { type: 'enum', values: ['chain', 'single'] },
+    description:
+      'chain: an entry file naming further versioned files (Gigaset provisioning 1.0, Auerswald references); single: one file (Gigaset 1.1)',
+    default: 'chain',
+  },
+  {
+    pattern: 'provisioning.remove_unset',
+    kind: { type: 'bool' },
+    description:
+      'remove from the phone what the settings no longer set (Auerswald operations file)',
+    default: true,
+  },
+  {
     pattern: 'keys.N.type',
     kind: { type: 'enum', values: KEY_TYPES },
     description: 'line key function',
