@@ -151,3 +151,43 @@ function stripInvalid(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '');
 }
+
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+
+/** Builds an element: `children` as elements, or as the element's text. */
+export function xmlElement(
+  name: string,
+  attributes: Record<string, string> = {},
+  children: readonly XmlElement[] | string = [],
+): XmlElement {
+  return typeof children === 'string'
+    ? { name, attributes, children: [], text: children }
+    : { name, attributes, children: [...children], text: '' };
+}
+
+/**
+ * Writes a document: the declaration, then the element tree indented by two spaces per
+ * level, one element per line. An element holds either children or text (phones' files do
+ * not mix them); empty elements close themselves. Attributes keep their order.
+ */
+export function writeXml(root: XmlElement, options: { declaration?: boolean } = {}): string {
+  const lines = options.declaration === false ? [] : [XML_DECLARATION];
+  writeElement(root, '', lines);
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+function writeElement(element: XmlElement, indent: string, lines: string[]): void {
+  const attributes = Object.entries(element.attributes)
+    .map(([key, value]) => ` ${key}="${escapeAttribute(value)}"`)
+    .join('');
+  const open = `${indent}<${element.name}${attributes}`;
+  if (element.children.length === 0) {
+    lines.push(
+      element.text === '' ? `${open}/>` : `${open}>${escapeText(element.text)}</${element.name}>`,
+    );
+    return;
+  }
+  lines.push(`${open}>`);
+  for (const child of element.children) writeElement(child, `${indent}  `, lines);
+  lines.push(`${indent}</${element.name}>`);
+}
