@@ -167,6 +167,7 @@ class ReadSession {
   private gapReportedAt = -1;
   private lastSent: Buffer;
   private readonly chunks: Buffer[] = [];
+  private file: Buffer | undefined;
   private bytes = 0;
   private retriesLeft: number;
   private readonly timeoutMs: number;
@@ -279,6 +280,8 @@ class ReadSession {
           );
           return;
         }
+        // Known size: one buffer, filled as blocks come, instead of a chunk per block.
+        this.file = Buffer.allocUnsafe(number);
       } else {
         this.refuse(
           TFTP_ERROR.optionRefused,
@@ -314,6 +317,7 @@ class ReadSession {
       return;
     }
     this.received += 1;
+    const at = this.bytes;
     this.bytes += payload.length;
     if (this.bytes > this.maxBytes) {
       this.refuse(
@@ -324,7 +328,13 @@ class ReadSession {
       );
       return;
     }
-    this.chunks.push(payload);
+    if (this.file !== undefined && this.bytes <= this.file.length) {
+      payload.copy(this.file, at);
+    } else {
+      if (this.file !== undefined) this.chunks.push(this.file.subarray(0, at));
+      this.file = undefined;
+      this.chunks.push(payload);
+    }
     this.progress();
     if (payload.length < this.blksize) {
       this.ack();
@@ -372,7 +382,11 @@ class ReadSession {
 
   private complete(): void {
     this.phase = 'done';
-    let file = Buffer.concat(this.chunks, this.bytes);
+    let file =
+      this.file !== undefined
+        ? this.file.subarray(0, this.bytes)
+        : Buffer.concat(this.chunks, this.bytes);
+    this.file = undefined;
     this.chunks.length = 0;
     if (this.mode === 'netascii') {
       const decoder = new NetasciiDecoder();
@@ -400,6 +414,7 @@ class ReadSession {
     this.phase = 'done';
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.chunks.length = 0;
+    this.file = undefined;
     void closeSocket(this.socket);
     this.reject(error);
   }

@@ -74,11 +74,11 @@ export function decodePacket(datagram: Buffer): Result<TftpPacket> {
       if (datagram.length < 4) return malformed('truncated');
       if (datagram.length > MAX_PACKET_SIZE) return malformed('oversized');
       return ok({ kind, block: datagram.readUInt16BE(2), payload: datagram.subarray(4) });
-    case 'ack':
-      // Trailing bytes after the block number are tolerated: some embedded stacks pad.
+    case 'ack': {
       if (datagram.length < 4) return malformed('truncated');
-      if (datagram.length > MAX_REQUEST_SIZE) return malformed('oversized');
-      return ok({ kind, block: datagram.readUInt16BE(2) });
+      const block = ackBlockOf(datagram);
+      return block === undefined ? malformed('oversized') : ok({ kind, block });
+    }
     case 'error':
       return decodeError(datagram);
     case 'oack': {
@@ -90,6 +90,16 @@ export function decodePacket(datagram: Buffer): Result<TftpPacket> {
       return ok({ kind, options });
     }
   }
+}
+
+/**
+ * The block number of a well-formed ACK, else undefined. The hot path of a transfer: one
+ * call per ACK, no allocation. Trailing bytes are tolerated: some embedded stacks pad.
+ */
+export function ackBlockOf(datagram: Buffer): number | undefined {
+  if (datagram.length < 4 || datagram.length > MAX_REQUEST_SIZE) return undefined;
+  if (datagram[0] !== 0 || datagram[1] !== OPCODE.ack) return undefined;
+  return datagram.readUInt16BE(2);
 }
 
 function decodeRequest(kind: 'rrq' | 'wrq', datagram: Buffer): Result<TftpPacket> {

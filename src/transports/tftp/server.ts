@@ -19,6 +19,7 @@ import {
   MIN_BLKSIZE,
   OPCODE,
   TFTP_ERROR,
+  ackBlockOf,
   decodePacket,
   encodeError,
   encodeOack,
@@ -434,6 +435,11 @@ class Door {
     socket.on('message', (datagram: Buffer, from: dgram.RemoteInfo) => {
       try {
         if (from.port === remote.port && from.address === remote.address) {
+          const block = ackBlockOf(datagram);
+          if (block !== undefined) {
+            transfer.receiveAck(block);
+            return;
+          }
           const decoded = decodePacket(datagram);
           if (decoded.ok) transfer.receive(decoded.value);
           return;

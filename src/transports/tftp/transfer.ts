@@ -89,6 +89,11 @@ export class ReadTransfer {
     }
   }
 
+  /** An ACK from the client's TID (the common case, kept apart from `receive`). */
+  receiveAck(block: number): void {
+    if (this.state === 'negotiating' || this.state === 'sending') this.onAck(block);
+  }
+
   receive(packet: TftpPacket): void {
     if (this.state === 'closed' || this.state === 'idle') return;
     switch (packet.kind) {
