@@ -1,7 +1,17 @@
-import type { Driver, Explanation, Recognition, RenderContext } from '../drivers/driver.ts';
+import type {
+  Driver,
+  Explanation,
+  FirmwareRef,
+  FirmwareTarget,
+  Recognition,
+  RenderContext,
+} from '../drivers/driver.ts';
+import type { Contact } from '../model/contact.ts';
 import type { Device } from '../model/device.ts';
 import { findMac, type Mac } from '../model/mac.ts';
+import { DEFAULT_PROFILE } from '../model/device.ts';
 import { effectiveSettings } from '../model/merge.ts';
+import type { Settings } from '../model/settings.ts';
 import type { Store } from '../store/store.ts';
 import { ConfigurationView } from './catalogue.ts';
 import { ContentVersions } from './content-versions.ts';
@@ -35,7 +45,14 @@ interface Identified {
   device?: Device;
   mac?: Mac;
   vendor?: string;
+  /** What this request says about the phone (User-Agent, path, query). */
   reported?: Device['reported'];
+  /** A user-named file (Recognition.configName) belongs to this profile, not to a device. */
+  profile?: string;
+  /** A user-named file that no device or profile carries: the path falls to the overlay. */
+  unnamed?: boolean;
+  /** A path in the catalogue's own layout, `firmware/<vendor>/<model>/<version>/<file>`. */
+  image?: FirmwareRef & { fileName: string };
 }
 
 const NOT_FOUND_TYPE = 'text/plain; charset=utf-8';
@@ -114,7 +131,11 @@ export class ProvisioningPipeline implements Provisioner {
       transport: 'http',
     });
     if (!driver || !recognition) return {};
-    const context = await this.#context(driver, recognition, device, device.vendor, origin);
+    const context = await this.#context(driver, recognition, {
+      device,
+      vendor: device.vendor,
+      baseUrl: origin,
+    });
     return {
       driver: driver.name,
       artifact:
@@ -140,6 +161,13 @@ export class ProvisioningPipeline implements Provisioner {
   }
 
   async #identify(segments: string[], request: ProvisioningRequest): Promise<Identified> {
+    const image = catalogueImagePath(segments, this.#drivers);
+    if (image) {
+      const agent = request.userAgent ? this.#parseAgent(request.userAgent) : undefined;
+      const mac = agent?.mac ?? (request.userAgent ? findMac(request.userAgent) : undefined);
+      const device = mac ? await this.#view.device(mac) : undefined;
+      return { segments, image, mac, device, ...(agent ? { reported: agent.reported } : {}) };
+    }
     const fileRequest = {
       segments,
       query: request.query ?? '',
@@ -174,9 +202,17 @@ export class ProvisioningPipeline implements Provisioner {
     const byVendor = device && candidates.find((c) => c.driver.vendors.includes(device.vendor));
     const best =
       byVendor ?? [...candidates].sort((a, b) => b.recognition.score - a.recognition.score)[0]!;
+    // A file the operator named (Fanvil `$input`) belongs to whoever carries that name.
+    const configName = best.recognition.configName;
+    const owner = configName === undefined ? undefined : await this.#view.named(configName);
+    const byName =
+      owner && 'device' in owner && best.driver.vendors.includes(owner.device.vendor)
+        ? owner.device
+        : undefined;
+    const fileDevice = configName === undefined ? device : byName;
     const vendor =
-      device && best.driver.vendors.includes(device.vendor)
-        ? device.vendor
+      fileDevice && best.driver.vendors.includes(fileDevice.vendor)
+        ? fileDevice.vendor
         : agent && best.driver.vendors.includes(agent.vendor)
           ? agent.vendor
           : best.driver.defaultVendor;
@@ -184,10 +220,14 @@ export class ProvisioningPipeline implements Provisioner {
       segments,
       driver: best.driver,
       recognition: best.recognition,
-      mac,
-      device,
+      mac: byName?.mac ?? mac,
+      device: byName ?? device,
       vendor,
       reported: { ...agent?.reported, ...best.recognition.reported },
+      ...(owner && 'profile' in owner ? { profile: owner.profile } : {}),
+      ...(configName !== undefined && !byName && !(owner && 'profile' in owner)
+        ? { unnamed: true }
+        : {}),
     };
   }
 
@@ -211,17 +251,47 @@ export class ProvisioningPipeline implements Provisioner {
     request: ProvisioningRequest,
   ): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {
     const { driver, recognition, device, vendor } = identified;
-    if (!driver || !recognition || !vendor) return this.#overlay(identified.segments);
+    if (identified.image) return this.#firmwareAnswer(identified.image);
+    if (!driver || !recognition || !vendor || identified.unnamed)
+      return this.#overlay(identified.segments);
     if (recognition.needsDevice && !device) return { answer: notFound(), reason: 'unknown-device' };
     const prefix = recognition.prefix.map((s) => encodeSegment(s, request.transport)).join('/');
     const baseUrl = `${request.origin}/${prefix ? `${prefix}/` : ''}`;
-    const fileDevice = recognition.needsDevice ? device : undefined;
+    const fileDevice =
+      recognition.needsDevice || (recognition.configName !== undefined && !identified.profile)
+        ? device
+        : undefined;
+    const facts = {
+      device: fileDevice,
+      vendor,
+      baseUrl,
+      ...(identified.profile !== undefined ? { profile: identified.profile } : {}),
+      // Facts of this very request; the store's record of them may lag behind.
+      reported: { ...device?.reported, ...identified.reported },
+      requested: identified.reported ?? {},
+    };
+    if (recognition.kind === 'firmware' && driver.firmwareImage) {
+      const ref = driver.firmwareImage(
+        recognition,
+        await this.#context(driver, recognition, facts),
+      );
+      const image = ref && (await this.#store.openFirmware(ref));
+      return ref && image
+        ? this.#firmwareAnswer({ ...ref, fileName: image.fileName })
+        : { answer: notFound(), reason: 'no-firmware' };
+    }
     // The cache is asked first: a warm file costs no settings merge and no render.
     const artifact = await this.#renderCached(
       driver,
       recognition,
-      { vendor, device: fileDevice, location: `${baseUrl}${identified.segments.join('/')}` },
-      () => this.#context(driver, recognition, fileDevice, vendor, baseUrl),
+      {
+        vendor,
+        device: fileDevice,
+        location: `${baseUrl}${identified.segments.join('/')}`,
+        // Renders may depend on what the phone reports (firmware targets): part of the key.
+        facts: `${facts.reported.model ?? ''}|${facts.reported.firmware ?? ''}|${identified.profile ?? ''}`,
+      },
+      () => this.#context(driver, recognition, facts),
     );
     if (!artifact) return { answer: notFound(), reason: 'no-such-file' };
     return {
@@ -238,24 +308,125 @@ export class ProvisioningPipeline implements Provisioner {
   async #context(
     driver: Driver,
     recognition: Recognition,
-    device: Device | undefined,
-    vendor: string,
-    baseUrl: string,
+    facts: {
+      device: Device | undefined;
+      vendor: string;
+      baseUrl: string;
+      /** A user-named file carried by a profile: settings are that profile's. */
+      profile?: string;
+      reported?: Device['reported'];
+      /** What this request itself said (path, User-Agent), preferred for the model. */
+      requested?: Device['reported'];
+    },
   ): Promise<RenderContext> {
+    const { device, vendor } = facts;
+    const baseUrl = facts.baseUrl.endsWith('/') ? facts.baseUrl : `${facts.baseUrl}/`;
     const profiles = await this.#view.profiles();
     // Common files are shared by every phone: they carry the defaults, never one device's values.
-    const settings = effectiveSettings(
-      recognition.needsDevice ? device : undefined,
-      profiles,
-    ).settings;
+    const owner =
+      device ??
+      (facts.profile !== undefined ? { profiles: [facts.profile], settings: {} } : undefined);
+    const settings = effectiveSettings(owner, profiles).settings;
+    const reported = { ...(facts.reported ?? device?.reported) };
+    const model = facts.requested?.model ?? device?.model ?? reported.model;
+    const firmware = await this.#firmwareTarget(
+      settings,
+      vendor,
+      model,
+      reported.firmware,
+      baseUrl,
+    );
+    const contacts = await this.#contacts(device, facts.profile, profiles);
     const context: RenderContext = {
       vendor,
       settings,
-      baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
+      baseUrl,
       now: this.#now(),
       ...(device ? { device } : {}),
+      ...(reported.model || reported.firmware
+        ? {
+            reported: {
+              ...(reported.model ? { model: reported.model } : {}),
+              ...(reported.firmware ? { firmware: reported.firmware } : {}),
+            },
+          }
+        : {}),
+      ...(firmware ? { firmware } : {}),
+      ...(contacts ? { contacts } : {}),
     };
     return this.#versions.attach(driver, recognition, context);
+  }
+
+  /**
+   * The catalogue image `firmware.version` names for this vendor and model, unless the phone
+   * reports that it runs it already. A phone that reports nothing is offered the image and
+   * compares for itself.
+   */
+  async #firmwareTarget(
+    settings: Settings,
+    vendor: string,
+    model: string | undefined,
+    running: string | undefined,
+    baseUrl: string,
+  ): Promise<FirmwareTarget | undefined> {
+    const version = settings['firmware.version'];
+    if (typeof version !== 'string' || model === undefined || running === version) return undefined;
+    const image = (await this.#view.firmware()).find(
+      (i) =>
+        i.vendor === vendor &&
+        i.version === version &&
+        i.model.toLowerCase() === model.toLowerCase(),
+    );
+    if (!image) return undefined;
+    const path = ['firmware', image.vendor, image.model, image.version, image.fileName]
+      .map(encodeURIComponent)
+      .join('/');
+    return {
+      vendor: image.vendor,
+      model: image.model,
+      version: image.version,
+      fileName: image.fileName,
+      size: image.size,
+      sha256: image.sha256,
+      url: `${baseUrl}${path}`,
+    };
+  }
+
+  /** The device's own list, else its last profile's that has one, else the default profile's. */
+  async #contacts(
+    device: Device | undefined,
+    profile: string | undefined,
+    profiles: ReadonlyMap<string, unknown>,
+  ): Promise<readonly Contact[] | undefined> {
+    if (device) {
+      const own = await this.#view.contacts({ device: device.mac });
+      if (own) return own;
+    }
+    const order = [DEFAULT_PROFILE, ...(device?.profiles ?? (profile ? [profile] : []))];
+    for (const name of order.reverse()) {
+      if (!profiles.has(name)) continue;
+      const list = await this.#view.contacts({ profile: name });
+      if (list) return list;
+    }
+    return undefined;
+  }
+
+  /** Streams a catalogue image; any miss is the same 404 as every missing file. */
+  async #firmwareAnswer(
+    ref: FirmwareRef & { fileName: string },
+  ): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {
+    const image = await this.#store.openFirmware(ref);
+    if (!image || image.fileName !== ref.fileName)
+      return { answer: notFound(), reason: 'no-firmware' };
+    return {
+      answer: {
+        status: 200,
+        contentType: image.contentType,
+        size: image.size,
+        etag: `"${image.sha256.slice(0, 27)}"`,
+        open: (range) => image.stream(range),
+      },
+    };
   }
 
   /**
@@ -265,11 +436,11 @@ export class ProvisioningPipeline implements Provisioner {
   async #renderCached(
     driver: Driver,
     recognition: Recognition,
-    key: { vendor: string; device: Device | undefined; location: string },
+    key: { vendor: string; device: Device | undefined; location: string; facts?: string },
     context: () => Promise<RenderContext>,
   ): Promise<CachedArtifact | null> {
     const generation = this.#view.generation;
-    const id = `${driver.name}|${key.vendor}|${key.device?.mac ?? ''}|${key.location}`;
+    const id = `${driver.name}|${key.vendor}|${key.device?.mac ?? ''}|${key.location}|${key.facts ?? ''}`;
     const cached = this.#renders.get(generation, id);
     if (cached !== undefined) return cached;
     return this.#renders.set(generation, id, withEtag(driver.render(recognition, await context())));
@@ -345,6 +516,28 @@ export class ProvisioningPipeline implements Provisioner {
 
 function notFound(): Omit<Answer, 'done'> {
   return { status: 404, contentType: NOT_FOUND_TYPE, size: 0 };
+}
+
+/**
+ * `…/firmware/<vendor>/<model>/<version>/<file>`, the path the pipeline gives catalogue
+ * images in every driver's firmware URL (a driver with a layout of its own, like the
+ * Plug-n-Dial one, recognises that itself).
+ */
+function catalogueImagePath(
+  segments: readonly string[],
+  drivers: readonly Driver[],
+): (FirmwareRef & { fileName: string }) | undefined {
+  if (segments.length < 5) return undefined;
+  const [root, vendor, model, version, fileName] = segments.slice(-5) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (root.toLowerCase() !== 'firmware') return undefined;
+  if (!drivers.some((d) => d.vendors.includes(vendor))) return undefined;
+  return { vendor, model, version, fileName };
 }
 
 function encodeSegment(segment: string, transport: string): string {
