@@ -209,10 +209,11 @@ export interface PnpContext {
   vendor: string;
   /** Effective settings (the defaults and the `default` profile for an unknown phone). */
   settings: Settings;
-  /** The doors that are on, reachable from this phone (public URL host, else the address it reached). */
+  /**
+   * The doors that are on, as this phone reaches them: the `--public-url` host (the public URL
+   * itself for its own scheme), else the address the SUBSCRIBE arrived on.
+   */
   doors: DoorUrls;
-  /** The operator's `--public-url` when set (no trailing `/`): phones should be sent there. */
-  publicUrl?: string;
 }
 
 export interface PhoneIdentity {

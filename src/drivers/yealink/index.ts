@@ -2,6 +2,7 @@ import type { Driver } from '../driver.ts';
 import { DEFAULT_VENDOR, VENDORS } from './dialect.ts';
 import { deviceFiles } from './files.ts';
 import { yealinkPhone } from './phone.ts';
+import { checkSync, claimsPnp, plugAndPlayUrl } from './plug-and-play.ts';
 import { recognise } from './recognise.ts';
 import { explainFile, renderFile } from './render.ts';
 import { parseUserAgent } from './user-agent.ts';
@@ -17,4 +18,7 @@ export const yealinkDriver: Driver = {
   explain: explainFile,
   files: deviceFiles,
   phone: yealinkPhone,
+  claimsPnp,
+  plugAndPlayUrl,
+  checkSync,
 };

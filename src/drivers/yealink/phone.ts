@@ -1,6 +1,7 @@
 import { parseBoot, parseCfg } from '../../formats/cfg.ts';
 import type { PhoneFetch, PhoneIdentity, PhoneRun, PhoneScript, PhoneStep } from '../driver.ts';
 import { COMMON_BOOT, COMMON_CFG, macBareName, macBootName, macCfgName } from './files.ts';
+import { phoneAnnouncement } from './plug-and-play.ts';
 import { formatUserAgent } from './user-agent.ts';
 
 /** A boot file may name many files; a phone stops somewhere, and so do we. */
@@ -20,7 +21,11 @@ interface Fetched {
 export const yealinkPhone: PhoneScript = {
   userAgent: formatUserAgent,
   run: runPhone,
+  plugAndPlay: phoneAnnouncement,
 };
+
+// A URL naming a boot or cfg file (as plug-and-play hands out) is fetched alone, not as a directory.
+const FILE_URL = /\/[^/]+\.(boot|cfg)$/i;
 
 async function runPhone(
   identity: PhoneIdentity,
@@ -42,6 +47,9 @@ async function runPhone(
     return { ok: false, steps, settings: {} };
   }
   const get = (url: URL): Promise<Fetched> => fetchOnce(fetch, url, userAgent);
+
+  const file = FILE_URL.exec(new URL(baseUrl, base).pathname);
+  if (file) return runFromFile(new URL(baseUrl), file[1]!.toLowerCase() === 'boot', get);
 
   let boot: Fetched | undefined;
   for (const name of [macBareName(identity.mac), macBootName(identity.mac), COMMON_BOOT]) {
@@ -70,6 +78,25 @@ async function runPhone(
     }
     ok = applied > 0 && !broken;
   }
+  return { ok, steps, settings: Object.fromEntries(settings) };
+}
+
+/** The phone was given one file: a boot file is followed, a cfg file applied. */
+async function runFromFile(
+  url: URL,
+  isBoot: boolean,
+  get: (url: URL) => Promise<Fetched>,
+): Promise<PhoneRun> {
+  const steps: PhoneStep[] = [];
+  const settings = new Map<string, string>();
+  const answer = await get(url);
+  if (answer.status !== 200) {
+    steps.push(missStep(answer));
+    return { ok: false, steps, settings: {} };
+  }
+  const ok = isBoot
+    ? await followBoot(answer, get, steps, settings)
+    : applyCfg(answer, steps, settings);
   return { ok, steps, settings: Object.fromEntries(settings) };
 }
 
