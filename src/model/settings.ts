@@ -21,7 +21,8 @@ type Kind =
   | { type: 'language' }
   | { type: 'aes_key' }
   | { type: 'file_name' }
-  | { type: 'served_path' };
+  | { type: 'served_path' }
+  | { type: 'sip_address' };
 
 export interface SettingSpec {
   /** The key pattern, with `N` for a 1-based index. */
@@ -300,6 +301,12 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
       'cipher for phones whose scheme is not public (Fanvil, Plug-n-Dial; default aes-256-cbc)',
   },
   {
+    pattern: 'sip.contact',
+    kind: { type: 'sip_address' },
+    description:
+      'where check-sync NOTIFYs go: sip:user@host[:port] or host[:port]; default: the address the phone last provisioned from, port 5060',
+  },
+  {
     pattern: 'resources.certificate',
     kind: { type: 'served_path' },
     description: 'a stored file (plugndial file put) the phone installs as a certificate',
@@ -366,6 +373,17 @@ function allowedKeysHint(): string {
 const HOST =
   /^(?=.{1,253}$)(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$/i;
 
+/** `sip:1001@10.0.0.23:5060`, `1001@pbx.example.com`, `10.0.0.23` or `[2001:db8::1]:5062`. */
+function isSipAddress(text: string): boolean {
+  const match =
+    /^(?:sips?:)?(?:([A-Za-z0-9._~!$&'()*+,=%-]{1,128})@)?([^@:\s]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i.exec(
+      text,
+    );
+  if (!match || !HOST.test(match[2]!)) return false;
+  const port = match[3] === undefined ? 5060 : Number(match[3]);
+  return port >= 1 && port <= 65535;
+}
+
 function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
@@ -385,6 +403,8 @@ function describeKind(kind: Kind): string {
       return `one of: ${kind.values.join(', ')}`;
     case 'host':
       return 'a host name or IP address';
+    case 'sip_address':
+      return 'a SIP address: sip:user@host[:port], user@host or host[:port]';
     case 'url':
       return 'an absolute URL (http, https, tftp or ftp)';
     case 'list':
@@ -461,6 +481,8 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
       return kind.values.includes(text) ? ok(text) : bad();
     case 'host':
       return HOST.test(text) ? ok(text) : bad();
+    case 'sip_address':
+      return isSipAddress(text) ? ok(text) : bad();
     case 'url':
       try {
         const url = new URL(text);
