@@ -127,6 +127,7 @@ interface Settings {
 }
 
 const MAX_LOGGED_NAME = 256;
+const SHUTDOWN_WAIT_MS = 5000;
 
 export async function startTftpDoor(options: TftpDoorOptions): Promise<TftpDoor> {
   const settings = checkSettings(options);
@@ -192,6 +193,8 @@ class Door {
   private readonly byTid = new Map<string, Entry>();
   private readonly perClient = new Map<string, number>();
   private readonly sockets = new Set<dgram.Socket>();
+  /** Requests from their arrival until their transfer starts (or they are answered). */
+  private readonly pending = new Set<Promise<void>>();
   private readonly counters: Omit<TftpDoorStats, 'active'> = {
     requests: 0,
     delivered: 0,
@@ -247,6 +250,16 @@ class Door {
       entry.transfer?.abort(503, 'server closing', 'Server shutting down');
     }
     await closed;
+    // Requests still with the pipeline record 503 when it answers; a pipeline that never
+    // answers must not hold the shutdown forever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.pending),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, SHUTDOWN_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     await Promise.all([...this.sockets].map((socket) => closeSocket(socket)));
   }
 
@@ -340,10 +353,13 @@ class Door {
     };
     this.register(entry);
     this.counters.requests += 1;
-    this.serve(entry, packet, negotiation.value, remote).catch((error: unknown) => {
-      this.emit({ type: 'error', message: `transfer setup: ${String(error)}` });
-      this.unregister(entry);
-    });
+    const serving = this.serve(entry, packet, negotiation.value, remote)
+      .catch((error: unknown) => {
+        this.emit({ type: 'error', message: `transfer setup: ${String(error)}` });
+        this.unregister(entry);
+      })
+      .finally(() => this.pending.delete(serving));
+    this.pending.add(serving);
   }
 
   private async serve(

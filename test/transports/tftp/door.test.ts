@@ -522,6 +522,28 @@ describe('TFTP door limits and endings', () => {
     }
   });
 
+  it('waits on close for requests still with the pipeline, and records them 503', async () => {
+    const pipeline = fakeProvisioner({ 'a.cfg': CONFIG });
+    const slow = {
+      answer: async (request: Parameters<typeof pipeline.answer>[0]) => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return pipeline.answer(request);
+      },
+    };
+    const door = await startTftpDoor({ provisioner: slow, host: '127.0.0.1', port: 0 });
+    const peer = await RawPeer.open();
+    try {
+      peer.send(rrq('a.cfg'), door.address.port);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await door.close();
+      assert.deepEqual(pipeline.answers[0]?.outcomes, [
+        { status: 503, bytes: 0, retransmissions: 0, reason: 'server closing' },
+      ]);
+    } finally {
+      await peer.close();
+    }
+  });
+
   it('works over IPv6 and names the origin the phone used', async () => {
     const pipeline = fakeProvisioner({ 'a.cfg': CONFIG });
     const door = await startTftpDoor({ provisioner: pipeline, host: '::1', port: 0 }).catch(
