@@ -132,6 +132,30 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX devices_reported_serial ON devices ((reported->>'serial'))`,
     ],
   },
+  {
+    version: 4,
+    name: 'check-sync outcomes; phones pending after plug-and-play',
+    statements: [
+      // The last check-sync of each device; the event log keeps the history.
+      `CREATE TABLE resync_outcomes (
+        mac text PRIMARY KEY REFERENCES devices (mac) ON DELETE CASCADE,
+        outcome jsonb NOT NULL CHECK (jsonb_typeof(outcome) = 'object'),
+        at timestamptz NOT NULL
+      )`,
+      // Phones that asked by plug-and-play before the operator described them.
+      `CREATE TABLE pending_phones (
+        mac text PRIMARY KEY CHECK (mac ~ '^[0-9a-f]{12}$'),
+        vendor text,
+        model text,
+        firmware text,
+        address text NOT NULL,
+        first_seen timestamptz NOT NULL,
+        last_seen timestamptz NOT NULL,
+        sightings int NOT NULL
+      )`,
+      `CREATE INDEX pending_phones_last_seen ON pending_phones (last_seen)`,
+    ],
+  },
 ];
 
 // Any constant shared by every plugndial node; it keys the advisory lock on migrations.

@@ -5,6 +5,7 @@ import { PlugndialError } from '../errors.ts';
 import type { Contact, ContactList, ContactOwner } from '../model/contact.ts';
 import type { Device, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
+import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
 import type { EventQuery, ProvisioningEvent } from '../provisioning/event.ts';
 import {
   CHANGE_CHANNEL,
@@ -22,6 +23,7 @@ import * as files from './files.ts';
 import * as firmware from './firmware.ts';
 import { migrate } from './migrations.ts';
 import * as profiles from './profiles.ts';
+import * as sipState from './sip-state.ts';
 import type { ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 import type {
@@ -269,6 +271,26 @@ export class SqlStore implements Store {
 
   pruneEvents(before: Date, keep: number): Promise<number> {
     return events.pruneEvents(this.#client, before, keep);
+  }
+
+  recordResync(mac: Mac, outcome: ResyncOutcome): Promise<void> {
+    return sipState.recordResync(this.#client, mac, outcome);
+  }
+
+  resyncOutcomes(macs: readonly Mac[]): Promise<Map<Mac, ResyncOutcome>> {
+    return sipState.resyncOutcomes(this.#client, macs);
+  }
+
+  recordPendingPhone(sighting: Omit<PendingPhone, 'firstSeen' | 'sightings'>): Promise<void> {
+    return sipState.recordPendingPhone(this.#client, sighting);
+  }
+
+  listPendingPhones(): Promise<PendingPhone[]> {
+    return sipState.listPendingPhones(this.#client);
+  }
+
+  removePendingPhone(mac: Mac): Promise<boolean> {
+    return sipState.removePendingPhone(this.#client, mac);
   }
 
   contentVersion(scope: string, category: string, sha256: string, now: Date): Promise<string> {

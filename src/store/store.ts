@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Contact, ContactList, ContactOwner } from '../model/contact.ts';
 import type { Device, LastContact, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
+import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
 import type { EventQuery, ProvisioningEvent } from '../provisioning/event.ts';
 
 /** A file kept in the store's overlay: firmware, phonebooks, certificates, anything served as is. */
@@ -131,6 +132,15 @@ export interface Store {
    * version of the family, and the same answer on every node from then on. ISO-8601 UTC.
    */
   contentVersion(scope: string, category: string, sha256: string, now: Date): Promise<string>;
+
+  /** Keeps the latest check-sync outcome of a device; bookkeeping, not a configuration change. */
+  recordResync(mac: Mac, outcome: ResyncOutcome): Promise<void>;
+  resyncOutcomes(macs: readonly Mac[]): Promise<Map<Mac, ResyncOutcome>>;
+  /** Remembers a plug-and-play phone that is not a device; only the newest 10,000 are kept. */
+  recordPendingPhone(sighting: Omit<PendingPhone, 'firstSeen' | 'sightings'>): Promise<void>;
+  /** Pending phones that are still not devices, most recently seen first. */
+  listPendingPhones(): Promise<PendingPhone[]>;
+  removePendingPhone(mac: Mac): Promise<boolean>;
 
   /** The configuration generation this node knows; grows with every change on any node. */
   generation(): number;
