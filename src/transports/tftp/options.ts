@@ -10,6 +10,8 @@ import { DEFAULT_BLKSIZE, MAX_BLKSIZE, MIN_BLKSIZE } from './packet.ts';
 import type { TftpOptions } from './packet.ts';
 
 export const MAX_WINDOWSIZE = 65535;
+/** Bytes of one window, kept until acknowledged: windowsize × blksize is lowered to fit. */
+export const MAX_WINDOW_BYTES = 1024 * 1024;
 
 export interface NegotiationLimits {
   maxBlksize: number;
@@ -30,8 +32,8 @@ export type Negotiation = { ok: true; value: Negotiated } | { ok: false; option:
 export function negotiateRead(options: TftpOptions, limits: NegotiationLimits): Negotiation {
   let blksize = DEFAULT_BLKSIZE;
   let windowsize = 1;
-  let timeoutMs: number | undefined;
-  const accepted: Array<readonly [string, string]> = [];
+  let timeout: number | undefined;
+  const names: string[] = [];
   for (const [name, raw] of options) {
     const value = decimal(raw);
     if (value === undefined) continue;
@@ -39,26 +41,33 @@ export function negotiateRead(options: TftpOptions, limits: NegotiationLimits): 
       case 'blksize':
         if (value < MIN_BLKSIZE) return { ok: false, option: name };
         blksize = Math.min(value, MAX_BLKSIZE, limits.maxBlksize);
-        accepted.push([name, String(blksize)]);
         break;
       case 'windowsize':
         if (value < 1) return { ok: false, option: name };
         windowsize = Math.min(value, MAX_WINDOWSIZE, limits.maxWindowsize);
-        accepted.push([name, String(windowsize)]);
         break;
       case 'timeout':
         if (value < 1 || value > 255) return { ok: false, option: name };
-        timeoutMs = value * 1000;
-        accepted.push([name, String(value)]);
+        timeout = value;
         break;
       case 'tsize':
-        accepted.push([name, '']);
         break;
       default:
         // RFC 2347: options the server does not support are left out of the OACK.
-        break;
+        continue;
     }
+    names.push(name);
   }
+  // What a transfer keeps for retransmission stays bounded whatever the block size.
+  windowsize = Math.max(1, Math.min(windowsize, Math.floor(MAX_WINDOW_BYTES / blksize)));
+  const values: Record<string, string> = {
+    blksize: String(blksize),
+    windowsize: String(windowsize),
+    timeout: String(timeout),
+    tsize: '',
+  };
+  const accepted = names.map((name) => [name, values[name] as string] as const);
+  const timeoutMs = timeout === undefined ? undefined : timeout * 1000;
   return { ok: true, value: { blksize, windowsize, timeoutMs, accepted } };
 }
 

@@ -437,6 +437,7 @@ class Door {
       blksize: negotiated.blksize,
       windowsize: negotiated.windowsize,
       timeoutMs: negotiated.timeoutMs ?? this.settings.timeoutMs,
+      oackTimeoutMs: this.settings.timeoutMs,
       retries: this.settings.retries,
       oack: entries.length > 0 ? encodeOack(entries) : undefined,
       send: (datagram: Buffer): void => {

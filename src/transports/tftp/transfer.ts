@@ -25,6 +25,12 @@ export interface ReadTransferConfig {
   blksize: number;
   windowsize: number;
   timeoutMs: number;
+  /**
+   * The timeout until the client acknowledges the OACK (default timeoutMs). The server's
+   * own, not the client's `timeout` option: a request with a spoofed source never gets
+   * past the OACK, and must not hold a place for 255 s × retries.
+   */
+  oackTimeoutMs?: number;
   /** Timeouts in a row without progress before giving up. */
   retries: number;
   /** The OACK to send first; undefined when no option was accepted. */
@@ -78,8 +84,11 @@ export class ReadTransfer {
 
   start(): void {
     if (this.state !== 'idle') return;
-    const startTimer = this.config.startTimer ?? startNodeTimer;
-    this.timer = startTimer(this.config.timeoutMs, () => this.onTimeout());
+    const negotiating = this.config.oack !== undefined;
+    const ms = negotiating
+      ? (this.config.oackTimeoutMs ?? this.config.timeoutMs)
+      : this.config.timeoutMs;
+    this.timer = this.startTimer(ms);
     if (this.config.oack !== undefined) {
       this.state = 'negotiating';
       this.config.send(this.config.oack);
@@ -125,7 +134,9 @@ export class ReadTransfer {
     if (this.state === 'negotiating') {
       if (wireBlock !== 0) return;
       this.state = 'sending';
-      this.progress();
+      this.timer?.cancel();
+      this.timer = this.startTimer(this.config.timeoutMs);
+      this.retriesLeft = this.config.retries;
       this.pump();
       return;
     }
@@ -144,6 +155,11 @@ export class ReadTransfer {
     }
     if (block < this.sent) this.sent = block;
     this.pump();
+  }
+
+  private startTimer(ms: number): TransferTimer {
+    const startTimer = this.config.startTimer ?? startNodeTimer;
+    return startTimer(ms, () => this.onTimeout());
   }
 
   private progress(): void {

@@ -225,6 +225,22 @@ describe('TFTP option negotiation', () => {
     );
   });
 
+  it('lowers windowsize so that a window stays within 1 MiB', () => {
+    const result = negotiateRead(
+      new Map([
+        ['windowsize', '64'],
+        ['blksize', '65464'],
+      ]),
+      { maxBlksize: 65464, maxWindowsize: 64 },
+    );
+    assert.ok(result.ok);
+    assert.equal(result.value.windowsize, 16);
+    assert.deepEqual(result.value.accepted, [
+      ['windowsize', '16'],
+      ['blksize', '65464'],
+    ]);
+  });
+
   it('keeps RFC 1350 defaults without options', () => {
     const result = negotiate({});
     assert.ok(result.ok);

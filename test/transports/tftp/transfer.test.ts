@@ -13,6 +13,8 @@ import { patternBytes } from './support.ts';
 
 interface Harness {
   transfer: ReadTransfer;
+  /** Durations the timers were started with, in order. */
+  timerMs: number[];
   sent: TftpPacket[];
   outcomes: TransferOutcome[];
   /** Fires the retransmission timer, as if timeoutMs passed without progress. */
@@ -24,13 +26,21 @@ interface Harness {
 
 function harness(
   source: BlockSource,
-  options: { blksize?: number; windowsize?: number; retries?: number; oack?: Buffer } = {},
+  options: {
+    blksize?: number;
+    windowsize?: number;
+    retries?: number;
+    oack?: Buffer;
+    oackTimeoutMs?: number;
+  } = {},
 ): Harness {
   const sent: TftpPacket[] = [];
   const outcomes: TransferOutcome[] = [];
   let fire: (() => void) | undefined;
   let taken = 0;
-  const startTimer: StartTimer = (_ms, onFire) => {
+  const timerMs: number[] = [];
+  const startTimer: StartTimer = (ms, onFire) => {
+    timerMs.push(ms);
     fire = onFire;
     return { refresh: () => undefined, cancel: () => (fire = undefined) };
   };
@@ -41,6 +51,7 @@ function harness(
     timeoutMs: 1000,
     retries: options.retries ?? 3,
     oack: options.oack,
+    ...(options.oackTimeoutMs !== undefined ? { oackTimeoutMs: options.oackTimeoutMs } : {}),
     send: (datagram) => {
       const decoded = decodePacket(Buffer.from(datagram));
       assert.ok(decoded.ok);
@@ -51,6 +62,7 @@ function harness(
   });
   return {
     transfer,
+    timerMs,
     sent,
     outcomes,
     timeout: () => fire?.(),
@@ -101,6 +113,27 @@ describe('read transfer', () => {
     );
     h.ack(1);
     assert.deepEqual(h.outcomes, [{ status: 200, bytes: 3, retransmissions: 1 }]);
+  });
+
+  it("waits for ACK 0 on the server's timeout, then on the client's", () => {
+    const h = harness(bufferSource(Buffer.from('abc')), {
+      oack: encodeOack([['timeout', '1']]),
+      oackTimeoutMs: 300,
+      retries: 1,
+    });
+    h.transfer.start();
+    h.ack(0);
+    assert.deepEqual(h.timerMs, [300, 1000]);
+    const spoofed = harness(bufferSource(Buffer.from('abc')), {
+      oack: encodeOack([['timeout', '1']]),
+      oackTimeoutMs: 300,
+      retries: 1,
+    });
+    spoofed.transfer.start();
+    spoofed.timeout();
+    spoofed.timeout();
+    assert.equal(spoofed.outcomes[0]?.status, 408);
+    assert.deepEqual(spoofed.timerMs, [300]);
   });
 
   it('ignores duplicate ACKs: only a timeout retransmits (no Sorcerer’s Apprentice)', () => {
