@@ -177,6 +177,9 @@ test('the registry finds the driver by vendor and lists the vendors', () => {
   assert.equal(driverForVendor('flyingvoice'), yealinkDriver);
   assert.equal(driverForVendor('yealink'), yealinkDriver);
   assert.equal(driverForVendor('nobody'), undefined);
-  assert.deepEqual(knownVendors(), ['flyingvoice', 'yealink']);
+  // Other drivers add their vendors; the list stays sorted and holds these two.
+  const vendors = knownVendors();
+  assert.deepEqual(vendors, [...vendors].sort());
+  assert.ok(vendors.includes('flyingvoice') && vendors.includes('yealink'));
   assert.ok(yealinkDriver.vendors.includes(yealinkDriver.defaultVendor));
 });

@@ -1,0 +1,19 @@
+import type { Driver } from '../driver.ts';
+import { macFileName } from './files.ts';
+import { fanvilPhone } from './phone.ts';
+import { recognise } from './recognise.ts';
+import { explainFile, renderFile } from './render.ts';
+import { parseUserAgent } from './user-agent.ts';
+
+/** Fanvil auto provision (seed 004): general, MAC and user-named files, text or XML. */
+export const fanvilDriver: Driver = {
+  name: 'fanvil',
+  vendors: ['fanvil'],
+  defaultVendor: 'fanvil',
+  recognise,
+  parseUserAgent,
+  render: renderFile,
+  explain: explainFile,
+  files: (mac) => [macFileName(mac)],
+  phone: fanvilPhone,
+};

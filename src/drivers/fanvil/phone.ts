@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+
+import { cipherKey, decryptConfig, type CipherName } from '../../crypto/config-cipher.ts';
+import type {
+  PhoneFetch,
+  PhoneIdentity,
+  PhoneMemory,
+  PhoneRun,
+  PhoneScript,
+  PhoneStep,
+} from '../driver.ts';
+import { macFileName } from './files.ts';
+import { parseConfig } from './format.ts';
+import { generalFileOf } from './models.ts';
+import { DEFAULT_MODEL, formatUserAgent } from './user-agent.ts';
+
+const IMAGE = 'Auto Image Url';
+
+/**
+ * What a Fanvil phone does (seed 004 §1.2): the general file of its model, then its own
+ * file (`<mac>.cfg`, or the name typed at `$input`). A file whose version the phone already
+ * applied is fetched but not applied. Then, if a file names an image it has not installed,
+ * it downloads it (and would reboot).
+ */
+export const fanvilPhone: PhoneScript = {
+  userAgent: formatUserAgent,
+  run: runPhone,
+};
+
+async function runPhone(
+  identity: PhoneIdentity,
+  baseUrl: string,
+  fetch: PhoneFetch,
+  memory: PhoneMemory = {},
+): Promise<PhoneRun> {
+  const kept: PhoneMemory = { ...memory };
+  const steps: PhoneStep[] = [];
+  const settings = new Map<string, string>();
+  let base: URL;
+  try {
+    base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  } catch {
+    return {
+      ok: false,
+      steps: [
+        { url: baseUrl.slice(0, 200), status: 0, bytes: 0, applied: false, note: 'not a URL' },
+      ],
+      settings: {},
+      memory: kept,
+    };
+  }
+  const userAgent = formatUserAgent(identity);
+  const own = identity.input
+    ? /\.(cfg|txt|xml)$/i.test(identity.input)
+      ? identity.input
+      : `${identity.input}.cfg`
+    : macFileName(identity.mac);
+  const files = [generalFileOf(identity.model ?? DEFAULT_MODEL), own];
+  let ok = true;
+  let found = 0;
+  for (const name of files) {
+    const url = new URL(name, base);
+    const answer = await get(fetch, url, userAgent);
+    if (answer.status !== 200) {
+      steps.push(
+        step(
+          url,
+          answer.status,
+          0,
+          false,
+          answer.error ?? (answer.status === 404 ? 'not found' : `status ${answer.status}`),
+        ),
+      );
+      continue;
+    }
+    found++;
+    const plain = identity.configKey ? decrypt(answer.body, identity.configKey) : answer.body;
+    if (!plain) {
+      steps.push(
+        step(url, 200, answer.body.length, false, 'cannot decrypt with the configured key'),
+      );
+      ok = false;
+      continue;
+    }
+    const parsed = parseConfig(plain.toString('utf8'));
+    if (!parsed.ok) {
+      steps.push(step(url, 200, answer.body.length, false, parsed.error.message));
+      ok = false;
+      continue;
+    }
+    const version = parsed.value.version ?? digest(plain);
+    const slot = `version:${name.toLowerCase()}`;
+    if (kept[slot] === version) {
+      steps.push(step(url, 200, answer.body.length, false, `version ${version} already applied`));
+      continue;
+    }
+    kept[slot] = version;
+    for (const [key, value] of parsed.value.values) settings.set(key, value);
+    steps.push(step(url, 200, answer.body.length, true, `version ${version}`));
+  }
+  if (found === 0) ok = false;
+
+  // A key a file leaves out keeps its value on the phone: the last image URL it was given.
+  if (settings.has(IMAGE)) kept['setting:image'] = settings.get(IMAGE)!;
+  const image = kept['setting:image'];
+  if (ok && image) {
+    if (kept['image'] === image) {
+      steps.push(step(safeUrl(image), 0, 0, false, 'image already installed; not fetched'));
+    } else {
+      const url = safeUrl(image);
+      const answer = await get(fetch, url, userAgent);
+      if (answer.status === 200 && answer.body.length > 0) {
+        kept['image'] = image;
+        kept['image.sha256'] = createHash('sha256').update(answer.body).digest('hex');
+        steps.push(step(url, 200, answer.body.length, true, 'image installed; the phone reboots'));
+      } else {
+        steps.push(
+          step(url, answer.status, answer.body.length, false, answer.error ?? 'image not fetched'),
+        );
+        ok = false;
+      }
+    }
+  }
+  return { ok, steps, settings: Object.fromEntries(settings), memory: kept };
+}
+
+/** The phone holds a key and no word on the mode: try the schemes plugndial writes. */
+function decrypt(body: Buffer, keyText: string): Buffer | undefined {
+  for (const cipher of ['aes-256-cbc', 'aes-256-ecb'] as CipherName[]) {
+    const key = cipherKey(cipher, keyText);
+    const plain = key && decryptConfig(cipher, body, key);
+    if (plain && plain.subarray(0, 32).toString('utf8').includes('<')) return plain;
+  }
+  return undefined;
+}
+
+function digest(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 16);
+}
+
+async function get(
+  fetch: PhoneFetch,
+  url: URL,
+  userAgent: string,
+): Promise<{ status: number; body: Buffer; error?: string }> {
+  try {
+    return await fetch(url.href, { userAgent });
+  } catch (error) {
+    return {
+      status: 0,
+      body: Buffer.alloc(0),
+      error: ((error as Error).message ?? 'failed').slice(0, 200),
+    };
+  }
+}
+
+function safeUrl(text: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    return new URL('invalid:');
+  }
+}
+
+function step(url: URL, status: number, bytes: number, applied: boolean, note?: string): PhoneStep {
+  // Steps are printed and logged: a password in `ftp://user:pass@host/` must not be.
+  const shown = new URL(url.href);
+  if (shown.password) shown.password = '****';
+  return { url: shown.href, status, bytes, applied, ...(note ? { note } : {}) };
+}
