@@ -1,10 +1,16 @@
 import type { Driver } from './driver.ts';
 import { fanvilDriver } from './fanvil/index.ts';
 import { gigasetDriver } from './gigaset/index.ts';
+import { oemDriver } from './oem/index.ts';
 import { yealinkDriver } from './yealink/index.ts';
 
 /** Every driver plugndial has; the pipeline asks each of them to recognise a request. */
-export const drivers: readonly Driver[] = [yealinkDriver, gigasetDriver, fanvilDriver];
+export const drivers: readonly Driver[] = [
+  yealinkDriver,
+  gigasetDriver,
+  fanvilDriver,
+  oemDriver,
+];
 
 /** The driver that speaks for a vendor as devices name it (`flyingvoice`, `yealink`, …). */
 export function driverForVendor(vendor: string): Driver | undefined {
