@@ -276,6 +276,8 @@ export interface Driver {
    * `check-sync;reboot=true`); undefined when it cannot be told to by SIP.
    */
   checkSync?(device: Device, options: { reboot: boolean }): string | undefined;
+  /** DHCP: which phones are this family's, what to give them, how they read it (src/dhcp/). */
+  readonly dhcp?: DhcpKnowledge;
 }
 
 export interface UserAgentFacts {
@@ -283,4 +285,60 @@ export interface UserAgentFacts {
   model?: string;
   firmware?: string;
   mac?: Mac;
+}
+
+/** One DHCP vendor sub-option (option 43 as type-length-value), its text as the phone reads it. */
+export interface DhcpSuboption {
+  code: number;
+  text: string;
+}
+
+/** What one option carries: text (66, 67, 114, 160, 128–254, 43 as a string) or sub-options (43). */
+export type DhcpValue =
+  | { kind: 'text'; text: string }
+  | { kind: 'suboptions'; suboptions: readonly DhcpSuboption[]; nulTerminated: boolean };
+
+export interface DhcpOption {
+  code: number;
+  value: DhcpValue;
+}
+
+/** The options that point one vendor's phones at plugndial, and the URL the phone makes of them. */
+export interface DhcpOffer {
+  url: string;
+  options: readonly DhcpOption[];
+}
+
+/** Choices the operator makes for the whole site (`plugndial dhcp --custom-option 150`). */
+export interface DhcpChoices {
+  /** The custom option (128–254) phones that read one are configured for. */
+  customOption?: number;
+}
+
+/** The URL a phone derived from the options it received, and where its fetch sequence starts. */
+export interface DhcpDerivation {
+  /** As the phone holds it, its own placeholders (`%MACD`, `<HWTYP>`, `$mac`) left in. */
+  url: string;
+  /** The option codes it was read from, in the phone's order. */
+  from: readonly number[];
+  /** `PhoneScript.run`'s base URL and the identity facts the URL implies (Fanvil's file name). */
+  start: { baseUrl: string; input?: string };
+}
+
+/** A vendor family's DHCP knowledge, as pure code; src/dhcp/ stays vendor-neutral. */
+export interface DhcpKnowledge {
+  /** Option 60 prefixes each vendor's phones send, as they send them (case matters). */
+  vendorClasses: Readonly<Record<string, readonly string[]>>;
+  /** MAC prefixes (OUIs: 6 lowercase hex digits) per vendor. */
+  macPrefixes: Readonly<Record<string, readonly string[]>>;
+  /** The options the phones ask for in their parameter request list. */
+  requested(vendor: string, choices: DhcpChoices): readonly number[];
+  /** The options for this vendor's phones, on the door they fetch from first; undefined with none. */
+  offer(vendor: string, doors: DoorUrls, choices: DhcpChoices): DhcpOffer | undefined;
+  /** What the phone makes of the options it received (raw bytes by code); undefined for nothing. */
+  derive(
+    vendor: string,
+    options: ReadonlyMap<number, Buffer>,
+    choices: DhcpChoices,
+  ): DhcpDerivation | undefined;
 }
