@@ -53,6 +53,9 @@ export const ERRORS = {
   PND_SIP_RESYNC_DISABLED: { status: 409, title: 'resync from SIP disabled' },
   PND_SIP_SEND: { status: 502, title: 'SIP message not sent' },
   PND_SIP_OFF: { status: 503, title: 'SIP unavailable' },
+  PND_DHCP_OPTION: { status: 400, title: 'invalid DHCP option' },
+  PND_DHCP_NO_DOOR: { status: 409, title: 'no door phones can be pointed at' },
+  PND_DHCP_CLIENT: { status: 502, title: 'DHCP client failed' },
   PND_INTERNAL: { status: 500, title: 'internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
