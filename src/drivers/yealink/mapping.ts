@@ -38,8 +38,16 @@ interface Section {
   rules: readonly Rule[];
 }
 
-/** Expressed in the boot files rather than in a cfg, so never reported as ignored. */
-export const BOOT_KEYS: readonly string[] = ['provisioning.overwrite_mode'];
+/**
+ * Expressed in the boot files, or consumed by the file itself (encryption) or by the
+ * pipeline (the firmware target), rather than as a cfg line: never reported as ignored.
+ */
+export const BOOT_KEYS: readonly string[] = [
+  'provisioning.overwrite_mode',
+  'firmware.version',
+  'security.config_encryption',
+  'security.config_key',
+];
 
 const enabledByUser: Rule['otherwise'] = { from: 'accounts.N.user', convert: (): string => '1' };
 
@@ -96,6 +104,8 @@ const FLYINGVOICE: readonly Section[] = [
       { from: 'provisioning.username', to: 'auto_provision.server.username' },
       { from: 'provisioning.password', to: 'auto_provision.server.password' },
       { from: 'phonebook.url', to: 'local_contact.data.url' },
+      // Yealink's key before the static. prefix, which Flyingvoice copied (not in seed 001).
+      { from: 'firmware.url', to: 'firmware.url' },
       { from: 'security.web_http', to: 'wui.http_enable', convert: flag },
       { from: 'security.web_https', to: 'wui.https_enable', convert: flag },
       { from: 'locale.language', to: 'lang.gui', convert: language },
@@ -159,6 +169,9 @@ const YEALINK: readonly Section[] = [
       { from: 'provisioning.pnp', to: 'static.auto_provision.pnp_enable', convert: flag },
       { from: 'firmware.url', to: 'static.firmware.url' },
       { from: 'phonebook.url', to: 'remote_phonebook.data.1.url' },
+      { from: 'phonebook.name', to: 'remote_phonebook.data.1.name' },
+      { from: 'resources.certificate', to: 'static.trusted_certificates.url' },
+      { from: 'resources.background', to: 'wallpaper_upload.url' },
       { from: 'security.web_http', to: 'static.wui.http_enable', convert: flag },
       { from: 'security.web_https', to: 'static.wui.https_enable', convert: flag },
       { from: 'locale.language', to: 'lang.gui', convert: language },

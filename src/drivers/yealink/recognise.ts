@@ -19,6 +19,11 @@ const PATTERNS: readonly Pattern[] = [
   { regex: /^y000000000000\.boot$/i, file: 'common-boot', kind: 'boot' },
   { regex: /^y000000000000\.cfg$/i, file: 'common-cfg', kind: 'config' },
   { regex: /^y0000000000([0-9a-f]{2})\.cfg$/i, file: 'model-cfg', kind: 'config' },
+  { regex: /^([0-9a-f]{12})-contacts\.xml$/i, file: 'mac-phonebook', kind: 'phonebook' },
+  { regex: /^y000000000000-contacts\.xml$/i, file: 'common-phonebook', kind: 'phonebook' },
+  { regex: /^([0-9a-f]{12})_security\.enc$/i, file: 'mac-security', kind: 'resource' },
+  { regex: /^y000000000000_security\.enc$/i, file: 'common-security', kind: 'resource' },
+  { regex: /^y0000000000([0-9a-f]{2})_security\.enc$/i, file: 'model-security', kind: 'resource' },
 ];
 
 /** Claims the last path segment when it is one of the boot or cfg names; the rest is the prefix. */
@@ -45,7 +50,8 @@ function claim(pattern: Pattern, match: RegExpExecArray, request: DeviceFileRequ
   };
   const mac = device ? (match[1]!.toLowerCase() as Mac) : agent?.mac;
   if (mac) recognition.mac = mac;
-  if (pattern.file === 'model-cfg') recognition.params = { model: match[1]!.toLowerCase() };
+  if (pattern.file === 'model-cfg' || pattern.file === 'model-security')
+    recognition.params = { model: match[1]!.toLowerCase() };
   if (agent?.model || agent?.firmware) {
     recognition.reported = {
       ...(agent.model ? { model: agent.model } : {}),

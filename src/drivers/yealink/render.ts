@@ -2,12 +2,22 @@ import { renderBoot, renderCfg } from '../../formats/cfg.ts';
 import type { Mac } from '../../model/mac.ts';
 import type { Artifact, Explanation, NativeEntry, Recognition, RenderContext } from '../driver.ts';
 import { dialectFor } from './dialect.ts';
+import type { Settings } from '../../model/settings.ts';
+import { configKey, encryptCfg, securityFile } from './encryption.ts';
 import {
   COMMON_BOOT,
   COMMON_CFG,
+  COMMON_NAME,
   CONTENT_TYPE,
+  ENCRYPTED_TYPE,
+  PHONEBOOK_SUFFIX,
+  PHONEBOOK_TYPE,
+  SECURITY_SUFFIX,
   isBootFile,
+  isCfgFile,
   isDeviceFile,
+  isPhonebookFile,
+  isSecurityFile,
   isYealinkFile,
   macBareName,
   macBootName,
@@ -16,6 +26,7 @@ import {
   type YealinkFile,
 } from './files.ts';
 import { mapSettings, overwriteMode } from './mapping.ts';
+import { renderPhonebook } from './phonebook.ts';
 
 const INCLUDE = 'include:config';
 const OVERWRITE = 'overwrite_mode';
@@ -37,20 +48,75 @@ export function explainFile(
   if (isBootFile(file)) {
     return { file: name, entries: bootEntries(file, mac, context), ignored: [] };
   }
-  const mapping = mapSettings(context.settings, dialectFor(context.vendor), context.now);
-  return { file: name, entries: mapping.entries, ignored: mapping.ignored };
+  if (isPhonebookFile(file)) {
+    if (!context.contacts || context.contacts.length === 0) return undefined;
+    return { file: name, entries: [], ignored: [] };
+  }
+  if (isSecurityFile(file)) {
+    return configKey(context.settings) ? { file: name, entries: [], ignored: [] } : undefined;
+  }
+  const derived = derivedSettings(file, mac, context);
+  const mapping = mapSettings(derived.settings, dialectFor(context.vendor), context.now);
+  const entries = mapping.entries.map((e) =>
+    e.from !== undefined && derived.from[e.from] !== undefined
+      ? { ...e, from: derived.from[e.from] }
+      : e,
+  );
+  return { file: name, entries, ignored: mapping.ignored };
+}
+
+/**
+ * The settings as the cfg states them: the catalogue's firmware URL and the phonebook
+ * plugndial serves stand in for firmware.url and phonebook.url when the operator gave none,
+ * and stored files' paths become URLs the phone can fetch.
+ */
+function derivedSettings(
+  file: YealinkFile,
+  mac: Mac | undefined,
+  context: RenderContext,
+): { settings: Settings; from: Record<string, string> } {
+  const settings: Settings = { ...context.settings };
+  const from: Record<string, string> = {};
+  if (settings['firmware.url'] === undefined && context.firmware) {
+    settings['firmware.url'] = context.firmware.url;
+    from['firmware.url'] = 'firmware.version';
+  }
+  if (settings['phonebook.url'] === undefined && context.contacts && context.contacts.length > 0) {
+    const owner = file === 'mac-cfg' && mac ? mac : COMMON_NAME;
+    settings['phonebook.url'] = `${context.baseUrl}${owner}${PHONEBOOK_SUFFIX}`;
+    from['phonebook.url'] = 'phonebook (contacts)';
+  }
+  for (const key of ['resources.certificate', 'resources.background']) {
+    const path = settings[key];
+    if (typeof path === 'string') {
+      settings[key] = `${context.baseUrl}${path.split('/').map(encodeURIComponent).join('/')}`;
+    }
+  }
+  return { settings, from };
 }
 
 export function renderFile(recognition: Recognition, context: RenderContext): Artifact | undefined {
   const explanation = explainFile(recognition, context);
   if (!explanation) return undefined;
-  const text = isBootFile(recognition.file as YealinkFile)
+  const file = recognition.file as YealinkFile;
+  const key = configKey(context.settings);
+  if (isSecurityFile(file))
+    return key ? { body: securityFile(key), contentType: ENCRYPTED_TYPE } : undefined;
+  if (isPhonebookFile(file)) {
+    const xml = renderPhonebook(context.contacts!, dialectFor(context.vendor));
+    return { body: Buffer.from(xml, 'utf8'), contentType: PHONEBOOK_TYPE };
+  }
+  // Asked to encrypt without a usable key: no cfg at all rather than a plain one.
+  if (isCfgFile(file) && key === null) return undefined;
+  const text = isBootFile(file)
     ? renderBoot(
         explanation.entries.filter((e) => e.key === INCLUDE).map((e) => e.value),
         { overwriteMode: explanation.entries.some((e) => e.key === OVERWRITE && e.value === '1') },
       )
     : renderCfg(explanation.entries);
-  return { body: Buffer.from(text, 'utf8'), contentType: CONTENT_TYPE };
+  const body = Buffer.from(text, 'utf8');
+  if (isCfgFile(file) && key) return { body: encryptCfg(body, key), contentType: ENCRYPTED_TYPE };
+  return { body, contentType: CONTENT_TYPE };
 }
 
 /** The MAC boot file names the common cfg first, so the device's own lines win. */
@@ -86,5 +152,15 @@ function fileName(
       return COMMON_CFG;
     case 'model-cfg':
       return model === undefined ? undefined : modelCfgName(model);
+    case 'mac-phonebook':
+      return mac && `${mac}${PHONEBOOK_SUFFIX}`;
+    case 'common-phonebook':
+      return `${COMMON_NAME}${PHONEBOOK_SUFFIX}`;
+    case 'mac-security':
+      return mac && `${mac}${SECURITY_SUFFIX}`;
+    case 'common-security':
+      return `${COMMON_NAME}${SECURITY_SUFFIX}`;
+    case 'model-security':
+      return model === undefined ? undefined : `y0000000000${model}${SECURITY_SUFFIX}`;
   }
 }
