@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from '../errors.ts';
+import { parseCidr } from './cidr.ts';
 
 /**
  * Canonical settings: vendor-neutral dotted keys validated by one schema.
@@ -16,7 +17,7 @@ type Kind =
   | { type: 'int'; min: number; max: number }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] }
-  | { type: 'list'; item: 'host' | 'string' }
+  | { type: 'list'; item: 'host' | 'string' | 'cidr'; max?: number }
   | { type: 'timezone' }
   | { type: 'language' }
   | { type: 'aes_key' }
@@ -44,6 +45,16 @@ export const DATE_FORMATS = [
   'DD MMM YYYY',
   'WWW DD MMM',
 ] as const;
+
+/** `provisioning.access`: who may fetch a device's files (provisioning/access.ts). */
+export const ACCESS_POLICIES = [
+  'open',
+  'networks',
+  'shared-credentials',
+  'device-credentials',
+  'client-certificate',
+] as const;
+export type AccessPolicy = (typeof ACCESS_POLICIES)[number];
 
 export const KEY_TYPES = [
   'none',
@@ -228,6 +239,38 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     description: 'HTTP authentication the phone uses',
   },
   {
+    pattern: 'provisioning.access',
+    kind: { type: 'enum', values: ACCESS_POLICIES },
+    description:
+      'who may fetch files: open, networks (provisioning.networks), shared-credentials (provisioning.username/password), device-credentials (generated per device), client-certificate (HTTPS, --client-ca)',
+    default: 'open',
+  },
+  {
+    pattern: 'provisioning.networks',
+    kind: { type: 'list', item: 'cidr', max: 64 },
+    description:
+      'networks allowed by the networks policy, e.g. 10.0.0.0/8,2001:db8::/32; with a credentials policy, where the first-contact window is open',
+  },
+  {
+    pattern: 'provisioning.first_contact_window',
+    kind: seconds,
+    description:
+      'credentials policies: how long after its first fetch a never-provisioned device may fetch without credentials, until its credentials are delivered (0 = never)',
+    default: 600,
+  },
+  {
+    pattern: 'provisioning.credential_grace',
+    kind: seconds,
+    description: 'after a credentials rotation, how long the old password is still accepted',
+    default: 604_800,
+  },
+  {
+    pattern: 'provisioning.digest_algorithms',
+    kind: { type: 'enum', values: ['sha-256,md5', 'md5,sha-256', 'sha-256', 'md5'] },
+    description: 'HTTP Digest algorithms offered, preferred first (qop=auth)',
+    default: 'sha-256,md5',
+  },
+  {
     pattern: 'provisioning.config_format',
     kind: { type: 'enum', values: ['text', 'xml'] },
     description: 'configuration file form where the phone reads several (Fanvil, Plug-n-Dial)',
@@ -408,7 +451,9 @@ function describeKind(kind: Kind): string {
     case 'url':
       return 'an absolute URL (http, https, tftp or ftp)';
     case 'list':
-      return 'a comma-separated list of host names';
+      return kind.item === 'cidr'
+        ? `a comma-separated list of up to ${kind.max ?? 8} networks such as 10.0.0.0/8 or 2001:db8::/32`
+        : 'a comma-separated list of host names';
     case 'timezone':
       return 'an IANA time zone name such as Europe/Berlin or America/New_York';
     case 'language':
@@ -460,8 +505,12 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
             .map((s) => s.trim())
             .filter(Boolean)
         : undefined;
-    if (!items || items.length === 0 || items.length > 8) return bad();
+    if (!items || items.length === 0 || items.length > (kind.max ?? 8)) return bad();
     if (kind.item === 'host' && !items.every((h) => HOST.test(h))) return bad();
+    if (kind.item === 'cidr') {
+      const networks = items.map(parseCidr);
+      return networks.every((n) => n !== undefined) ? ok(networks as string[]) : bad();
+    }
     return ok(items);
   }
   if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return bad();
