@@ -1,6 +1,6 @@
 // A TFTP read client (RFC 1350, options of RFC 2347/2348/2349/7440), for `plugndial
 // simulate`, the tests and the benchmark. Errors are catalogued PlugndialErrors whose
-// details carry the TFTP error code (`details.tftpError`) when the server sent one.
+// details carry the TFTP error code (`details.tftpCode`) when the server sent one.
 
 import type dgram from 'node:dgram';
 
@@ -83,9 +83,9 @@ export async function tftpGet(
 }
 
 /** The TFTP error code behind a tftpGet rejection, if the server sent one. */
-export function tftpErrorOf(error: unknown): number | undefined {
+export function tftpCodeOf(error: unknown): number | undefined {
   const details = (error as PlugndialError | undefined)?.details;
-  return typeof details?.tftpError === 'number' ? details.tftpError : undefined;
+  return typeof details?.tftpCode === 'number' ? details.tftpCode : undefined;
 }
 
 export function parseTftpUrl(url: string): {
@@ -424,7 +424,7 @@ function remoteError(code: number, message: string): PlugndialError {
   const errorCode = CODE_BY_TFTP_ERROR[code] ?? 'PND_TFTP_TRANSFER';
   const text = message.slice(0, 100);
   return pndError(errorCode, `TFTP server answered error ${code}${text ? ` (${text})` : ''}`, {
-    tftpError: code,
+    tftpCode: code,
     tftpMessage: text,
   });
 }

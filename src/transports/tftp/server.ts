@@ -76,7 +76,7 @@ export type TftpDoorEvent =
       remoteAddress: string;
       remotePort: number;
       reason: string;
-      tftpError: number;
+      tftpCode: number;
     }
   | { type: 'malformed'; remoteAddress: string; remotePort: number; reason: string }
   | { type: 'error'; message: string };
@@ -524,7 +524,7 @@ class Door {
 
   private refuse(remote: dgram.RemoteInfo, reason: string, code: number, message: string): void {
     this.counters.refused += 1;
-    this.emit({ type: 'refused', ...peer(remote), reason, tftpError: code });
+    this.emit({ type: 'refused', ...peer(remote), reason, tftpCode: code });
     this.reply(remote, code, message);
   }
 

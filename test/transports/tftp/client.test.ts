@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { isPlugndialError } from '../../../src/errors.ts';
-import { parseTftpUrl, tftpErrorOf, tftpGet } from '../../../src/transports/tftp/client.ts';
+import { parseTftpUrl, tftpCodeOf, tftpGet } from '../../../src/transports/tftp/client.ts';
 import { encodeData, encodeError, encodeOack } from '../../../src/transports/tftp/packet.ts';
 import type { TftpPacket } from '../../../src/transports/tftp/packet.ts';
 import { RawPeer, patternBytes } from './support.ts';
@@ -154,7 +154,7 @@ describe('tftpGet', () => {
       await assert.rejects(denied, (error: unknown) => {
         assert.ok(isPlugndialError(error));
         assert.equal(error.code, 'PND_TFTP_ACCESS_VIOLATION');
-        assert.equal(tftpErrorOf(error), 2);
+        assert.equal(tftpCodeOf(error), 2);
         return true;
       });
     } finally {

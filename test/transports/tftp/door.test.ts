@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { isPlugndialError } from '../../../src/errors.ts';
-import { tftpErrorOf, tftpGet } from '../../../src/transports/tftp/client.ts';
+import { tftpCodeOf, tftpGet } from '../../../src/transports/tftp/client.ts';
 import { toNetascii } from '../../../src/transports/tftp/netascii.ts';
 import { encodeAck, encodeError, encodeRequest } from '../../../src/transports/tftp/packet.ts';
 import type { TftpPacket } from '../../../src/transports/tftp/packet.ts';
@@ -222,7 +222,7 @@ describe('TFTP door', () => {
     await assert.rejects(tftpGet(s.url('0021f222b01d.boot')), (error: unknown) => {
       assert.ok(isPlugndialError(error));
       assert.equal(error.code, 'PND_TFTP_FILE_NOT_FOUND');
-      assert.equal(tftpErrorOf(error), 1);
+      assert.equal(tftpCodeOf(error), 1);
       return true;
     });
     await s.pipeline.settled(before + 1);
