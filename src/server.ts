@@ -12,6 +12,11 @@ import type { DoorName, ServerConfig } from './config/server-config.ts';
 import { pndError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
+import { drivers } from './drivers/registry.ts';
+import { doorUrls } from './provisioning/door-urls.ts';
+import { CheckSync } from './sip/check-sync.ts';
+import { ephemeralEndpoint, startSipDoor, type SipDoor } from './sip/door.ts';
+import { localAddressTowards } from './sip/transport.ts';
 import { buildHttpDoor } from './transports/http/door.ts';
 import { startTftpDoor } from './transports/tftp/server.ts';
 
@@ -46,6 +51,19 @@ export async function startServer(
     const token = adminToken(config.dataDir);
     if (token.created) log('info', 'admin API token created', { file: token.path });
 
+    // check-sync goes out of the SIP door when it is on, else from a port opened on first use.
+    let sipDoor: SipDoor | undefined;
+    const spare = ephemeralEndpoint();
+    closers.push(() => spare.close());
+    const checkSync = new CheckSync({
+      store: runtime.store,
+      drivers,
+      recorder: runtime.recorder,
+      now: runtime.now,
+      localAddress: localAddressTowards,
+      endpoint: () => (sipDoor ? Promise.resolve(sipDoor.endpoint) : spare.get()),
+    });
+
     const http = config.doors.http;
     if (http) {
       const app = await buildHttpDoor({
@@ -59,6 +77,7 @@ export async function startServer(
             recorder: runtime.recorder,
             token: token.token,
             now: runtime.now,
+            checkSync,
           });
         },
       });
@@ -83,6 +102,41 @@ export async function startServer(
       );
       closers.push(() => door.close());
       addresses.tftp = { host: tftp.host, port: door.address.port };
+    }
+
+    const sip = config.doors.sip;
+    if (sip) {
+      const door = await listen(
+        () =>
+          startSipDoor({
+            host: sip.host,
+            port: sip.port,
+            interfaces: config.sip.interfaces,
+            unknown: config.sip.unknown,
+            store: runtime.store,
+            drivers,
+            recorder: runtime.recorder,
+            now: runtime.now,
+            // Read at each SUBSCRIBE: the URLs name the doors as they are bound.
+            doorUrls: (reachedAt) =>
+              doorUrls(addresses, {
+                reachedAt,
+                ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+              }),
+            onJoinFailure: (address, code) =>
+              log('warn', 'cannot join the plug-and-play group', { interface: address, code }),
+          }),
+        'sip',
+        sip,
+      );
+      sipDoor = door;
+      closers.push(() => door.close());
+      addresses.sip = { host: sip.host, port: door.address.port };
+      log('info', 'plug-and-play group joined', {
+        group: '224.0.1.75',
+        interfaces: door.joined.length > 0 ? door.joined.join(',') : 'none',
+        unknown: config.sip.unknown,
+      });
     }
     ready = true;
     for (const [name, address] of Object.entries(addresses)) {

@@ -22,9 +22,11 @@ import { SETTINGS_SCHEMA } from '../model/settings.ts';
 import { normalisePath } from '../provisioning/path.ts';
 import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
+import type { CheckSync } from '../sip/check-sync.ts';
 import type { Store } from '../store/store.ts';
 import { OPENAPI } from './openapi.ts';
 import { deviceJson, explanationJson, profileJson } from './serialize.ts';
+import { sipRoutes } from './sip-routes.ts';
 
 export interface AdminApiOptions {
   store: Store;
@@ -33,6 +35,8 @@ export interface AdminApiOptions {
   /** The bearer token every request must carry. */
   token: string;
   now: () => Date;
+  /** Sends check-sync NOTIFYs; a local command without a server gets its own. */
+  checkSync?: CheckSync;
 }
 
 type Query = Record<string, string | undefined>;
@@ -87,6 +91,13 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     return parsed.value;
   };
 
+  await sipRoutes(app, {
+    store,
+    recorder: options.recorder,
+    now,
+    ...(options.checkSync ? { checkSync: options.checkSync } : {}),
+  });
+
   app.get('/openapi.json', async () => OPENAPI);
   app.get('/settings', async () => SETTINGS_SCHEMA);
 
@@ -98,7 +109,11 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       ...(q['limit'] ? { limit: intParam(q['limit'], 'limit') } : {}),
       ...(q['offset'] ? { offset: intParam(q['offset'], 'offset') } : {}),
     });
-    return devices.map((d) => deviceJson(d, { secrets: false }));
+    const resyncs = await store.resyncOutcomes(devices.map((d) => d.mac));
+    return devices.map((d) => ({
+      ...deviceJson(d, { secrets: false }),
+      lastResync: resyncs.get(d.mac) ?? null,
+    }));
   });
 
   app.post('/devices', async (request, reply) => {
@@ -125,7 +140,8 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   app.get('/devices/:mac', async (request) => {
     const device = await store.getDevice(macOf(request));
     if (!device) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${macOf(request)}`);
-    return deviceJson(device, { secrets: secrets(request) });
+    const resync = (await store.resyncOutcomes([device.mac])).get(device.mac);
+    return { ...deviceJson(device, { secrets: secrets(request) }), lastResync: resync ?? null };
   });
 
   app.patch('/devices/:mac', async (request) => {

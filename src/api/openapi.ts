@@ -186,5 +186,57 @@ export const OPENAPI = {
       },
     },
     '/settings': { get: { summary: 'the canonical settings schema', responses: ok('schema') } },
+    '/devices/{mac}/resync': {
+      post: {
+        summary:
+          'send the check-sync NOTIFY and wait for the phone (up to 32 s, twice after a challenge)',
+        parameters: [macParam],
+        requestBody: json({ type: 'object', properties: { reboot: { type: 'boolean' } } }),
+        responses: ok('the outcome, also kept as the device lastResync', {
+          type: 'object',
+          required: ['mac', 'at', 'status', 'ok', 'event', 'target'],
+          properties: {
+            mac: { type: 'string' },
+            at: { type: 'string', format: 'date-time' },
+            status: { type: 'integer', description: 'SIP status; 408 no answer, 503 not sent' },
+            ok: { type: 'boolean' },
+            reason: { type: 'string' },
+            event: { type: 'string' },
+            target: { type: 'string' },
+            retransmissions: { type: 'integer' },
+            durationMs: { type: 'number' },
+          },
+        }),
+      },
+    },
+    '/pending': {
+      get: {
+        summary: 'phones that asked by plug-and-play and are not devices',
+        responses: ok('pending'),
+      },
+    },
+    '/pending/{mac}': {
+      delete: {
+        summary: 'forget a pending phone',
+        parameters: [macParam],
+        responses: ok('removed'),
+      },
+    },
+    '/pending/{mac}/claim': {
+      post: {
+        summary: 'add a pending phone as a device (vendor and model default to what it said)',
+        parameters: [macParam],
+        requestBody: json({
+          type: 'object',
+          properties: {
+            vendor: { type: 'string' },
+            model: { type: 'string' },
+            profiles: { type: 'array', items: { type: 'string' } },
+            settings: { $ref: '#/components/schemas/Settings' },
+          },
+        }),
+        responses: ok('the device'),
+      },
+    },
   },
 } as const;

@@ -5,10 +5,16 @@ import { parse } from './args.ts';
 import type { CommandIO } from './io.ts';
 
 const USAGE = `plugndial serve [--data-dir DIR | --database postgres://…] [--public-url URL]
-                [--http [host:]port|off] [--tftp [host:]port|off]
-                [--https off] [--ftp off] [--sip off] [--acs off] [--config file.json]
-Defaults: --data-dir ./data, --http 80, --tftp 69. Every flag can also be given as
-PLUGNDIAL_<FLAG> in the environment (e.g. PLUGNDIAL_HTTP=8080).`;
+                [--http [host:]port|off] [--tftp [host:]port|off] [--sip [host:]port|off]
+                [--sip-interface auto|all|none|NAME|ADDRESS]… [--sip-unknown POLICY]
+                [--https off] [--ftp off] [--acs off] [--config file.json]
+Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP).
+--sip-interface: where to join the plug-and-play group 224.0.1.75; repeatable or a comma
+  list of interface names and IPv4 addresses. auto (default): every IPv4 interface when the
+  SIP door listens on 0.0.0.0, else the interface of its address; none: unicast only.
+--sip-unknown: what a phone that is not a device gets: pending-answer (default: recorded
+  for "plugndial device claim", answered with the common URL), pending, answer or ignore.
+Every flag can also be given as PLUGNDIAL_<FLAG> in the environment (e.g. PLUGNDIAL_HTTP=8080).`;
 
 export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
   const door = { type: 'string' } as const;
@@ -21,6 +27,8 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     ftp: door,
     sip: door,
     acs: door,
+    'sip-interface': { type: 'string', multiple: true },
+    'sip-unknown': { type: 'string' },
     'event-retention-days': { type: 'string' },
     'event-max': { type: 'string' },
   });
@@ -29,7 +37,9 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     return 0;
   }
   const flags = Object.fromEntries(
-    Object.entries(values).filter(([, v]) => typeof v === 'string'),
+    Object.entries(values)
+      .map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v])
+      .filter(([, v]) => typeof v === 'string'),
   ) as Record<string, string>;
   const config = loadServerConfig({ flags, env: process.env });
   const log = consoleLogger();

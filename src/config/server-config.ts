@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { pndError } from '../errors.ts';
+import { parseInterfaceChoice, type InterfaceChoice } from '../sip/interfaces.ts';
+import { UNKNOWN_POLICIES, type UnknownPolicy } from '../sip/policy.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
 
 export type DoorName = 'http' | 'https' | 'tftp' | 'ftp' | 'sip' | 'acs';
@@ -18,7 +20,7 @@ export const DOORS: readonly DoorSpec[] = [
   { name: 'https', defaultPort: 443, available: false },
   { name: 'tftp', defaultPort: 69, available: true },
   { name: 'ftp', defaultPort: 21, available: false },
-  { name: 'sip', defaultPort: 5060, available: false },
+  { name: 'sip', defaultPort: 5060, available: true },
   { name: 'acs', defaultPort: 7547, available: false },
 ];
 
@@ -29,6 +31,8 @@ export interface ServerConfig {
   publicUrl?: string;
   doors: Partial<Record<DoorName, ListenAddress>>;
   events: { retentionDays: number; maxEvents: number };
+  /** Plug-and-play: where the group is joined (`--sip-interface`), what unknown phones get. */
+  sip: { interfaces: InterfaceChoice; unknown: UnknownPolicy };
 }
 
 export const DEFAULT_DATA_DIR = 'data';
@@ -71,6 +75,10 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
       );
     }
   }
+  const unknown = pick('sip-unknown') ?? 'pending-answer';
+  if (!(UNKNOWN_POLICIES as readonly string[]).includes(unknown)) {
+    throw pndError('PND_CONFIG', `--sip-unknown: expected one of ${UNKNOWN_POLICIES.join(', ')}`);
+  }
   const databaseUrl = pick('database');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw pndError('PND_CONFIG', '--database: expected a postgres:// URL');
@@ -81,6 +89,10 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
     events: {
       retentionDays: positive(pick('event-retention-days') ?? '30', 'event-retention-days'),
       maxEvents: positive(pick('event-max') ?? '1000000', 'event-max'),
+    },
+    sip: {
+      interfaces: parseInterfaceChoice([pick('sip-interface') ?? '']),
+      unknown: unknown as UnknownPolicy,
     },
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, '') } : {}),

@@ -7,14 +7,13 @@ import type { EventRecorder } from '../provisioning/recorder.ts';
 import type { Store } from '../store/store.ts';
 import { SipEndpoint, type EndpointStats, type SipTimers } from './endpoint.ts';
 import { MAX_MESSAGE_BYTES } from './parse.ts';
-import { PnpResponder, type UnknownPolicy } from './responder.ts';
+import type { UnknownPolicy } from './policy.ts';
+import { PnpResponder } from './responder.ts';
+import { joinProblem, resolveInterfaces, type InterfaceChoice } from './interfaces.ts';
 import {
-  joinProblem,
   localAddressTowards,
   openEphemeralSocket,
   openSipSockets,
-  resolveInterfaces,
-  type InterfaceChoice,
   type SipSockets,
 } from './transport.ts';
 

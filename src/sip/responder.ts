@@ -15,21 +15,9 @@ import type { Store } from '../store/store.ts';
 import { missingHeaders, newTag, responseDestination, responseTo, type Peer } from './build.ts';
 import type { Arrival, SipEndpoint } from './endpoint.ts';
 import { header, type SipRequest } from './message.ts';
+import type { UnknownPolicy } from './policy.ts';
 import { notifyDestination, pnpAccepted, pnpNotify, readPnpSubscribe } from './pnp.ts';
 import { parseSipUri } from './values.ts';
-
-/**
- * What to do with a phone that is not a device: `ignore` it, `answer` with the common URL,
- * record it as `pending` for an operator to claim without answering, or both
- * (`pending-answer`, the default).
- */
-export type UnknownPolicy = 'ignore' | 'answer' | 'pending' | 'pending-answer';
-export const UNKNOWN_POLICIES: readonly UnknownPolicy[] = [
-  'ignore',
-  'answer',
-  'pending',
-  'pending-answer',
-];
 
 export interface ResponderOptions {
   endpoint: SipEndpoint;

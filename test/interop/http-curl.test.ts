@@ -15,7 +15,16 @@ const UA = 'Flyingvoice FIP14G V0.5.15 00:21:f2:00:00:01';
 
 before(async () => {
   dir = tempDir();
-  server = await serve(['--data-dir', dir, '--http', '127.0.0.1:0', '--tftp', 'off']);
+  server = await serve([
+    '--data-dir',
+    dir,
+    '--http',
+    '127.0.0.1:0',
+    '--tftp',
+    'off',
+    '--sip',
+    'off',
+  ]);
   base = `http://127.0.0.1:${server.ports['http']}`;
 });
 after(async () => {

@@ -9,7 +9,7 @@ import { doorUrls } from '../../src/provisioning/door-urls.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { startSipDoor, type SipDoor } from '../../src/sip/door.ts';
 import type { SipRequest, SipResponse } from '../../src/sip/message.ts';
-import type { UnknownPolicy } from '../../src/sip/responder.ts';
+import type { UnknownPolicy } from '../../src/sip/policy.ts';
 import { parseNameAddr, parseVia } from '../../src/sip/values.ts';
 import { tempDir } from '../support/harness.ts';
 import {

@@ -5,7 +5,7 @@ import { digestAuthorization, parseDigestChallenge } from '../../src/crypto/dige
 import { doorUrls } from '../../src/provisioning/door-urls.ts';
 import { macOfUri, readPnpSubscribe } from '../../src/sip/pnp.ts';
 import { isMulticast } from '../../src/sip/responder.ts';
-import { parseInterfaceChoice, resolveInterfaces } from '../../src/sip/transport.ts';
+import { parseInterfaceChoice, resolveInterfaces } from '../../src/sip/interfaces.ts';
 import type { SipRequest } from '../../src/sip/message.ts';
 
 test('digest: the RFC 2617 and RFC 7616 examples', () => {
