@@ -1,3 +1,4 @@
+import { auerswaldDriver } from './auerswald/index.ts';
 import type { Driver } from './driver.ts';
 import { fanvilDriver } from './fanvil/index.ts';
 import { gigasetDriver } from './gigaset/index.ts';
@@ -10,6 +11,7 @@ export const drivers: readonly Driver[] = [
   gigasetDriver,
   fanvilDriver,
   oemDriver,
+  auerswaldDriver,
 ];
 
 /** The driver that speaks for a vendor as devices name it (`flyingvoice`, `yealink`, …). */
