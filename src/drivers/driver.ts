@@ -315,6 +315,13 @@ export interface DhcpChoices {
   customOption?: number;
 }
 
+/** What a driver's `offer` is given: the doors as phones reach them, and the operator's choices. */
+export interface DhcpContext extends DhcpChoices {
+  doors: DoorUrls;
+  /** The driver's own `provisioningUrl(doors)`, where it has one. */
+  provisioningUrl?: string;
+}
+
 /** The URL a phone derived from the options it received, and where its fetch sequence starts. */
 export interface DhcpDerivation {
   /** As the phone holds it, its own placeholders (`%MACD`, `<HWTYP>`, `$mac`) left in. */
@@ -334,7 +341,7 @@ export interface DhcpKnowledge {
   /** The options the phones ask for in their parameter request list. */
   requested(vendor: string, choices: DhcpChoices): readonly number[];
   /** The options for this vendor's phones, on the door they fetch from first; undefined with none. */
-  offer(vendor: string, doors: DoorUrls, choices: DhcpChoices): DhcpOffer | undefined;
+  offer(vendor: string, context: DhcpContext): DhcpOffer | undefined;
   /** What the phone makes of the options it received (raw bytes by code); undefined for nothing. */
   derive(
     vendor: string,

@@ -1,4 +1,5 @@
 import type { Driver } from '../driver.ts';
+import { fanvilDhcp } from './dhcp.ts';
 import { macFileName } from './files.ts';
 import { fanvilPhone } from './phone.ts';
 import { recognise } from './recognise.ts';
@@ -16,4 +17,5 @@ export const fanvilDriver: Driver = {
   explain: explainFile,
   files: (mac) => [macFileName(mac)],
   phone: fanvilPhone,
+  dhcp: fanvilDhcp,
 };

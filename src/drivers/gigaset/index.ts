@@ -1,4 +1,5 @@
 import type { DoorUrls, Driver } from '../driver.ts';
+import { gigasetDhcp } from './dhcp.ts';
 import { deviceFiles } from './files.ts';
 import { gigasetPhone } from './phone.ts';
 import { recognise } from './recognise.ts';
@@ -18,6 +19,7 @@ export const gigasetDriver: Driver = {
   provisioningUrl,
   files: deviceFiles,
   phone: gigasetPhone,
+  dhcp: gigasetDhcp,
 };
 
 /**

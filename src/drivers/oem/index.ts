@@ -1,4 +1,5 @@
 import type { Driver } from '../driver.ts';
+import { oemDhcp } from './dhcp.ts';
 import { oemPhone } from './phone.ts';
 import { recognise } from './recognise.ts';
 import { explainFile, firmwareImage, renderFile } from './render.ts';
@@ -17,4 +18,5 @@ export const oemDriver: Driver = {
   // The app answer's path carries the class, which only the device's model says.
   files: () => [],
   phone: oemPhone,
+  dhcp: oemDhcp,
 };

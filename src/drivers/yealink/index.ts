@@ -1,5 +1,6 @@
 import type { Driver } from '../driver.ts';
 import { DEFAULT_VENDOR, VENDORS } from './dialect.ts';
+import { yealinkDhcp } from './dhcp.ts';
 import { deviceFiles } from './files.ts';
 import { yealinkPhone } from './phone.ts';
 import { checkSync, claimsPnp, plugAndPlayUrl } from './plug-and-play.ts';
@@ -18,6 +19,7 @@ export const yealinkDriver: Driver = {
   explain: explainFile,
   files: deviceFiles,
   phone: yealinkPhone,
+  dhcp: yealinkDhcp,
   claimsPnp,
   plugAndPlayUrl,
   checkSync,

@@ -11,7 +11,7 @@ import { COMMON_BOOT, macBootName } from './files.ts';
 import { formatUserAgent } from './user-agent.ts';
 
 // MAC prefixes: Flyingvoice's from seed 001's capture, Yealink's registered blocks.
-const PREFIXES: Readonly<Record<string, Dialect>> = {
+export const PREFIXES: Readonly<Record<string, Dialect>> = {
   '0021f2': 'flyingvoice',
   '001565': 'yealink',
   '249ad8': 'yealink',
