@@ -16,7 +16,7 @@ import { fork, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { tftpGet } from '../src/transports/tftp/client.ts';
@@ -65,6 +65,7 @@ async function main(): Promise<number> {
     console.error('run as root: in.tftpd -s chroots into the served directory');
     return 2;
   }
+  const startLoad = loadavg()[0] ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'plugndial-tftp-bench-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   try {
@@ -123,6 +124,12 @@ async function main(): Promise<number> {
     door.child.send('stop');
     await exited(door.child, 5000);
 
+    const busy = Math.max(startLoad, loadavg()[0] ?? 0);
+    if (busy > 1.5) {
+      console.log(
+        `warning: load average ${busy.toFixed(1)} on ${cpus().length} CPUs during the run: other work skews these numbers`,
+      );
+    }
     printTable({
       lockStep,
       windowed,
