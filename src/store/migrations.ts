@@ -156,6 +156,34 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX pending_phones_last_seen ON pending_phones (last_seen)`,
     ],
   },
+  {
+    version: 5,
+    name: 'device credentials and first contact; security events',
+    statements: [
+      // Passwords are kept as they are: they are rendered into the phone's files and digest
+      // needs them per realm and algorithm. The data directory is readable by its owner only.
+      `CREATE TABLE device_credentials (
+        mac text PRIMARY KEY REFERENCES devices (mac) ON DELETE CASCADE,
+        username text NOT NULL,
+        password text NOT NULL,
+        previous_password text,
+        previous_until timestamptz,
+        rotated_at timestamptz NOT NULL,
+        first_contact_opened_at timestamptz,
+        first_contact_closed_at timestamptz,
+        CHECK ((previous_password IS NULL) = (previous_until IS NULL))
+      )`,
+      `CREATE TABLE security_events (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL,
+        kind text NOT NULL,
+        address text,
+        mac text,
+        detail text
+      )`,
+      `CREATE INDEX security_events_mac ON security_events (mac, id)`,
+    ],
+  },
 ];
 
 // Any constant shared by every plugndial node; it keys the advisory lock on migrations.

@@ -3,6 +3,12 @@ import type { Readable } from 'node:stream';
 
 import { PlugndialError } from '../errors.ts';
 import type { Contact, ContactList, ContactOwner } from '../model/contact.ts';
+import type {
+  DeviceCredentials,
+  NewCredentials,
+  SecurityEvent,
+  SecurityEventQuery,
+} from '../model/credentials.ts';
 import type { Device, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
@@ -16,6 +22,7 @@ import {
 } from './change-feed.ts';
 import * as contacts from './contacts.ts';
 import { contentVersion } from './content-versions.ts';
+import * as credentials from './credentials.ts';
 import * as devices from './devices.ts';
 import * as events from './events.ts';
 import { discardFileVersion, writeFileVersion } from './file-blobs.ts';
@@ -291,6 +298,44 @@ export class SqlStore implements Store {
 
   removePendingPhone(mac: Mac): Promise<boolean> {
     return sipState.removePendingPhone(this.#client, mac);
+  }
+
+  deviceCredentials(mac: Mac): Promise<DeviceCredentials | undefined> {
+    return credentials.deviceCredentials(this.#client, mac);
+  }
+
+  ensureDeviceCredentials(
+    mac: Mac,
+    fresh: NewCredentials,
+    now: Date,
+  ): Promise<DeviceCredentials | undefined> {
+    return credentials.ensureDeviceCredentials(this.#client, mac, fresh, now);
+  }
+
+  rotateDeviceCredentials(
+    mac: Mac,
+    fresh: NewCredentials,
+    options: { graceUntil?: Date; reopen: boolean },
+  ): Promise<DeviceCredentials> {
+    return this.#configChange('device', (tx) =>
+      credentials.rotateDeviceCredentials(tx, mac, fresh, options, this.#now()),
+    );
+  }
+
+  markFirstContact(
+    mac: Mac,
+    mark: 'opened' | 'closed',
+    at: Date,
+  ): Promise<DeviceCredentials | undefined> {
+    return credentials.markFirstContact(this.#client, mac, mark, at);
+  }
+
+  appendSecurityEvents(batch: readonly SecurityEvent[]): Promise<void> {
+    return credentials.appendSecurityEvents(this.#client, batch);
+  }
+
+  querySecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
+    return credentials.querySecurityEvents(this.#client, query);
   }
 
   contentVersion(scope: string, category: string, sha256: string, now: Date): Promise<string> {

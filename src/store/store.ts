@@ -1,6 +1,12 @@
 import type { Readable } from 'node:stream';
 
 import type { Contact, ContactList, ContactOwner } from '../model/contact.ts';
+import type {
+  DeviceCredentials,
+  NewCredentials,
+  SecurityEvent,
+  SecurityEventQuery,
+} from '../model/credentials.ts';
 import type { Device, LastContact, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
@@ -141,6 +147,36 @@ export interface Store {
   /** Pending phones that are still not devices, most recently seen first. */
   listPendingPhones(): Promise<PendingPhone[]>;
   removePendingPhone(mac: Mac): Promise<boolean>;
+
+  /** A device's provisioning credentials (`provisioning.access = device-credentials`). */
+  deviceCredentials(mac: Mac): Promise<DeviceCredentials | undefined>;
+  /**
+   * Gives a device these credentials unless it has some, and returns the ones it has; undefined
+   * for a MAC that is not a device. Not a configuration change: no file showed them before.
+   */
+  ensureDeviceCredentials(
+    mac: Mac,
+    fresh: NewCredentials,
+    now: Date,
+  ): Promise<DeviceCredentials | undefined>;
+  /**
+   * New credentials, the old password accepted until `graceUntil`; `reopen` opens the
+   * first-contact window again. A configuration change (the device's files change).
+   */
+  rotateDeviceCredentials(
+    mac: Mac,
+    fresh: NewCredentials,
+    options: { graceUntil?: Date; reopen: boolean },
+  ): Promise<DeviceCredentials>;
+  /** Stamps the first-contact window's first use (`opened`) or its end (`closed`), each once. */
+  markFirstContact(
+    mac: Mac,
+    mark: 'opened' | 'closed',
+    at: Date,
+  ): Promise<DeviceCredentials | undefined>;
+  /** Keeps the newest 100,000. */
+  appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void>;
+  querySecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]>;
 
   /** The configuration generation this node knows; grows with every change on any node. */
   generation(): number;
