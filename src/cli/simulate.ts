@@ -1,3 +1,6 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+import type { PhoneMemory } from '../drivers/driver.ts';
 import { driverForVendor, knownVendors } from '../drivers/registry.ts';
 import { pndError } from '../errors.ts';
 import { parseMac } from '../model/mac.ts';
@@ -5,8 +8,9 @@ import { phoneFetch } from '../simulate/fetch.ts';
 import { need, parse } from './args.ts';
 import type { CommandIO } from './io.ts';
 
-const USAGE =
-  'plugndial simulate <mac> --vendor V --url <base URL> [--model M] [--firmware F] [--json]';
+const USAGE = `plugndial simulate <mac> --vendor V --url <URL> [--model M] [--firmware F] [--serial S]
+                   [--state FILE] [--json]
+--state keeps what the phone remembers between runs (e.g. the versions it applied) in FILE.`;
 
 /** Plays a phone: the vendor's own fetch sequence against a server, then what it would apply. */
 export async function simulateCommand(args: string[], io: CommandIO): Promise<number> {
@@ -15,6 +19,8 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
     url: { type: 'string' },
     model: { type: 'string' },
     firmware: { type: 'string' },
+    serial: { type: 'string' },
+    state: { type: 'string' },
   });
   if (values['help']) {
     io.out(`${USAGE}\n`);
@@ -37,8 +43,14 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
     vendor,
     ...(values['model'] ? { model: String(values['model']) } : {}),
     ...(values['firmware'] ? { firmware: String(values['firmware']) } : {}),
+    ...(values['serial'] ? { serial: String(values['serial']) } : {}),
   };
-  const run = await driver.phone.run(identity, base.endsWith('/') ? base : `${base}/`, phoneFetch);
+  const state = values['state'] === undefined ? undefined : String(values['state']);
+  // The URL goes to the phone as given: each vendor's phone reads it its own way.
+  const run = await driver.phone.run(identity, base, phoneFetch, readState(state));
+  // What the phone remembers may hold its SIP passwords: the file is the user's alone.
+  if (state && run.memory)
+    writeFileSync(state, `${JSON.stringify(run.memory, null, 2)}\n`, { mode: 0o600 });
   if (values['json']) io.out(`${JSON.stringify(run, null, 2)}\n`);
   else {
     for (const step of run.steps)
@@ -49,4 +61,24 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
   }
   if (!run.ok) io.err('the phone could not complete its provisioning sequence\n');
   return run.ok ? 0 : 1;
+}
+
+function readState(file: string | undefined): PhoneMemory | undefined {
+  if (!file || !existsSync(file)) return undefined;
+  try {
+    const memory: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (typeof memory === 'object' && memory !== null && !Array.isArray(memory)) {
+      return Object.fromEntries(
+        Object.entries(memory).filter(
+          (entry): entry is [string, string] => typeof entry[1] === 'string',
+        ),
+      );
+    }
+  } catch {
+    // Reported below like any other unreadable file.
+  }
+  throw pndError(
+    'PND_INVALID_ARGUMENT',
+    `--state: ${file} is not a phone's saved state (a JSON object of strings)`,
+  );
 }
