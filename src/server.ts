@@ -7,6 +7,7 @@ import {
   clearRunningServer,
   ensureDataDir,
   writeRunningServer,
+  type RunningServer,
 } from './config/data-dir.ts';
 import type { DoorName, ServerConfig } from './config/server-config.ts';
 import { pndError } from './errors.ts';
@@ -64,6 +65,7 @@ export async function startServer(
       endpoint: () => (sipDoor ? Promise.resolve(sipDoor.endpoint) : spare.get()),
     });
 
+    let running: RunningServer | undefined;
     const http = config.doors.http;
     if (http) {
       const app = await buildHttpDoor({
@@ -86,11 +88,12 @@ export async function startServer(
       const bound = app.server.address() as AddressInfo;
       addresses.http = { host: http.host, port: bound.port };
       const apiHost = http.host === '0.0.0.0' || http.host === '::' ? '127.0.0.1' : http.host;
-      writeRunningServer(config.dataDir, {
+      running = {
         pid: process.pid,
         api: `http://${formatListen({ host: apiHost, port: bound.port })}/api/v1`,
         startedAt: new Date().toISOString(),
-      });
+      };
+      writeRunningServer(config.dataDir, running);
     }
 
     const tftp = config.doors.tftp;
@@ -139,6 +142,11 @@ export async function startServer(
       });
     }
     ready = true;
+    // Again with every door as bound, for commands that point phones here (plugndial dhcp).
+    if (running) {
+      const publicUrl = config.publicUrl ? { publicUrl: config.publicUrl } : {};
+      writeRunningServer(config.dataDir, { ...running, doors: { ...addresses }, ...publicUrl });
+    }
     for (const [name, address] of Object.entries(addresses)) {
       log('info', `${name} door listening`, { address: formatListen(address) });
     }

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 
 import { pndError } from '../errors.ts';
+import type { ListenAddress } from './listen.ts';
 
 /** Files plugndial keeps beside the embedded database in its data directory. */
 export const TOKEN_FILE = 'admin-token';
@@ -13,6 +14,10 @@ export interface RunningServer {
   /** Base URL of the admin API, e.g. http://127.0.0.1:8080/api/v1 */
   api: string;
   startedAt: string;
+  /** Every door as bound (port 0 resolved), once all listen. */
+  doors?: Partial<Record<string, ListenAddress>>;
+  /** `--public-url`, when the server was given one. */
+  publicUrl?: string;
 }
 
 export function ensureDataDir(dataDir: string): void {
