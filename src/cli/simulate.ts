@@ -6,9 +6,11 @@ import { pndError } from '../errors.ts';
 import { parseMac } from '../model/mac.ts';
 import { phoneFetch } from '../simulate/fetch.ts';
 import { need, parse } from './args.ts';
+import { startUrl, VIA_OPTIONS } from './simulate-via.ts';
 import type { CommandIO } from './io.ts';
 
-const USAGE = `plugndial simulate <mac> --vendor V --url <URL> [--model M] [--firmware F] [--serial S]
+const USAGE = `plugndial simulate <mac> --vendor V (--url <URL> | --via pnp [--sip HOST[:PORT]] [--sip-interface ADDRESS])
+                   [--model M] [--firmware F] [--serial S]
                    [--state FILE] [--json]
 --state keeps what the phone remembers between runs (e.g. the versions it applied) in FILE.`;
 
@@ -17,6 +19,7 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
   const { values, positionals } = parse(args, {
     vendor: { type: 'string' },
     url: { type: 'string' },
+    ...VIA_OPTIONS,
     model: { type: 'string' },
     firmware: { type: 'string' },
     serial: { type: 'string' },
@@ -32,12 +35,6 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
   const driver = driverForVendor(vendor);
   if (!driver)
     throw pndError('PND_UNKNOWN_VENDOR', `--vendor: expected one of ${knownVendors().join(', ')}`);
-  const base = String(values['url'] ?? '');
-  if (!/^(https?|tftp):\/\/[^/]+/i.test(base))
-    throw pndError(
-      'PND_INVALID_ARGUMENT',
-      '--url: expected http://, https:// or tftp:// followed by the server, e.g. http://127.0.0.1:8080/',
-    );
   const identity = {
     mac: mac.value,
     vendor,
@@ -45,6 +42,7 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
     ...(values['firmware'] ? { firmware: String(values['firmware']) } : {}),
     ...(values['serial'] ? { serial: String(values['serial']) } : {}),
   };
+  const base = await startUrl(values, driver, identity, io);
   const state = values['state'] === undefined ? undefined : String(values['state']);
   // The URL goes to the phone as given: each vendor's phone reads it its own way.
   const run = await driver.phone.run(identity, base, phoneFetch, readState(state));

@@ -248,3 +248,39 @@ test('against the server: unknown phones, names that are no MAC and a foreign pr
   assert.equal(foreign.ok, false);
   assert.deepEqual(foreign.settings, {});
 });
+
+test('against the server: firmware from the catalogue, offered while the phone runs another version', async () => {
+  await harness.runtime.store.putFirmware(
+    {
+      vendor: 'gigaset',
+      model: 'Maxwell 3',
+      version: '2.22.8',
+      fileName: 'GC_MAX_2.22.8.bin',
+      contentType: 'application/octet-stream',
+    },
+    Readable.from([Buffer.alloc(8192, 1)]),
+  );
+  const added = await harness.api('POST', '/devices', {
+    mac: '7c:2f:80:00:00:02',
+    vendor: 'gigaset',
+    model: 'Maxwell 3',
+    settings: { 'accounts.1.user': '1005', 'firmware.version': '2.22.8' },
+  });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const maxwell = { ...phone, mac: '7c2f80000002' as never, firmware: '2.22.7' };
+  const asked = recording();
+  const run = await gigasetDriver.phone.run(maxwell, `${harness.url}/gigaset/%MACD`, asked.fetch);
+  assert.equal(run.ok, true, JSON.stringify(run.steps, null, 1));
+  const image = paths(asked.asked).find((path) => path.endsWith('GC_MAX_2.22.8.bin'));
+  assert.ok(image, paths(asked.asked).join('\n'));
+  assert.match(run.memory?.['uvc/firmware'] ?? '', /^\d{4}-/);
+  // Once the phone runs the target, the firmware category is no longer offered.
+  const upgraded = recording();
+  await gigasetDriver.phone.run(
+    { ...maxwell, firmware: '2.22.8' },
+    `${harness.url}/gigaset/%MACD`,
+    upgraded.fetch,
+    run.memory,
+  );
+  assert.ok(!paths(upgraded.asked).some((path) => path.includes('/firmware/')));
+});
