@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   events: async () => (await import('./cli/events.ts')).eventsCommand,
   simulate: async () => (await import('./cli/simulate.ts')).simulateCommand,
   settings: async () => (await import('./cli/settings.ts')).settingsCommand,
+  dhcp: async () => (await import('./cli/dhcp.ts')).dhcpCommand,
 };
 
 const HELP = `plugndial — zero-touch provisioning for SIP desk phones
@@ -25,6 +26,8 @@ const HELP = `plugndial — zero-touch provisioning for SIP desk phones
   plugndial events                what phones fetched
   plugndial simulate <mac> …      play a phone against a server
   plugndial settings              the canonical settings
+  plugndial dhcp --format F       a DHCP server snippet pointing phones here (isc, kea, dnsmasq)
+  plugndial dhcp explain …        which URL each vendor's phone derives from DHCP options
 
 Every command takes --help. Management commands take --data-dir (default ./data) and use
 the running server's API when one holds that directory.

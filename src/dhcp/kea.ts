@@ -1,0 +1,90 @@
+import type { DhcpOption } from '../drivers/driver.ts';
+import { OPTION, encodeValue } from './options.ts';
+import {
+  allVendorClasses,
+  className,
+  optionCodes,
+  served,
+  summary,
+  vendorHeading,
+  type SitePlan,
+} from './plan.ts';
+
+/** Options Kea defines in the dhcp4 space; 114 is `v4-captive-portal` (RFC 8910). */
+const NAMES: Readonly<Record<number, string>> = {
+  [OPTION.tftpServerName]: 'tftp-server-name',
+  [OPTION.bootFileName]: 'boot-file-name',
+  [OPTION.defaultUrl]: 'v4-captive-portal',
+};
+
+const VENDOR_ENCAPSULATED = 'vendor-encapsulated-options';
+
+/**
+ * A Kea fragment for inside `"Dhcp4": { … }` (`<?include "…" ?>`): `option-def` for codes
+ * Kea does not define, and one client class per vendor, tested on a prefix of option 60 or,
+ * when the phone sent no known vendor class, on the MAC prefix. Option 43 is redefined in
+ * each class that sends it (a string or the binary sub-options), as Kea allows for 43.
+ * Every option is `always-send`, so phones get it whether or not they asked.
+ */
+export function keaSnippet(plan: SitePlan): string {
+  const include =
+    'Include it inside "Dhcp4": { … } with <?include "/etc/kea/plugndial.json" ?>; if yours\n' +
+    'already has "option-def" or "client-classes", merge these lists into it instead.';
+  const head = summary(plan, 'kea', include)
+    .flatMap((line) => line.split('\n'))
+    .map((line) => `// ${line}`);
+  const defs = optionCodes(plan)
+    .filter((code) => NAMES[code] === undefined && code !== OPTION.vendorSpecific)
+    .map((code) => ({ name: optionName(code), code, type: 'string', space: 'dhcp4' }));
+  const anyClass = allVendorClasses(plan).map(classTest);
+  const classes = served(plan).map((v) => {
+    const tests = v.vendorClasses.map(classTest);
+    if (v.macPrefixes.length > 0) {
+      const macs = v.macPrefixes.map((p) => `substring(pkt4.mac, 0, 3) == 0x${p}`);
+      const mac = macs.length === 1 ? macs[0]! : `(${macs.join(' or ')})`;
+      tests.push(anyClass.length > 0 ? `(${mac} and not (${anyClass.join(' or ')}))` : mac);
+    }
+    const vendorSpecific = v.offer.options.find((o) => o.code === OPTION.vendorSpecific);
+    return {
+      comment: vendorHeading(v),
+      name: className(v.vendor),
+      test: tests.join(' or '),
+      ...(vendorSpecific
+        ? {
+            'option-def': [
+              {
+                name: VENDOR_ENCAPSULATED,
+                code: OPTION.vendorSpecific,
+                type: vendorSpecific.value.kind === 'text' ? 'string' : 'binary',
+              },
+            ],
+          }
+        : {}),
+      'option-data': v.offer.options.map((option) => ({
+        name: optionName(option.code),
+        data: data(option),
+        'always-send': true,
+      })),
+    };
+  });
+  const body: string[] = [];
+  if (defs.length > 0) body.push(`"option-def": ${JSON.stringify(defs, null, 2)}`);
+  body.push(`"client-classes": ${JSON.stringify(classes, null, 2)}`);
+  return `${[...head, body.join(',\n')].join('\n')}\n`;
+}
+
+function classTest(prefix: string): string {
+  return `substring(option[60].text, 0, ${Buffer.byteLength(prefix)}) == '${prefix}'`;
+}
+
+function optionName(code: number): string {
+  if (code === OPTION.vendorSpecific) return VENDOR_ENCAPSULATED;
+  return NAMES[code] ?? `plugndial-option-${code}`;
+}
+
+/** Strings as they are (Kea splits option data on commas: those are escaped); binary as hex. */
+function data(option: DhcpOption): string {
+  if (option.value.kind === 'text') return option.value.text.replace(/,/g, '\\,');
+  const bytes = encodeValue(option.value);
+  return bytes.ok ? bytes.value.toString('hex') : '';
+}
