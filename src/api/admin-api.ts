@@ -24,6 +24,7 @@ import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import type { CheckSync } from '../sip/check-sync.ts';
 import type { Store } from '../store/store.ts';
+import { catalogueRoutes } from './catalogue-routes.ts';
 import { OPENAPI } from './openapi.ts';
 import { deviceJson, explanationJson, profileJson } from './serialize.ts';
 import { sipRoutes } from './sip-routes.ts';
@@ -97,6 +98,8 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     now,
     ...(options.checkSync ? { checkSync: options.checkSync } : {}),
   });
+
+  await catalogueRoutes(app, { store });
 
   app.get('/openapi.json', async () => OPENAPI);
   app.get('/settings', async () => SETTINGS_SCHEMA);

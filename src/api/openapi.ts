@@ -1,3 +1,5 @@
+import { CATALOGUE_PATHS } from './catalogue-routes.ts';
+
 /** The admin API's OpenAPI 3.1 description, served at /api/v1/openapi.json. */
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: object): object => ({ content: { 'application/json': { schema } } });
@@ -186,6 +188,7 @@ export const OPENAPI = {
       },
     },
     '/settings': { get: { summary: 'the canonical settings schema', responses: ok('schema') } },
+    ...CATALOGUE_PATHS,
     '/devices/{mac}/resync': {
       post: {
         summary:

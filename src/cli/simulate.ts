@@ -11,8 +11,10 @@ import type { CommandIO } from './io.ts';
 
 const USAGE = `plugndial simulate <mac> --vendor V (--url <URL> | --via pnp [--sip HOST[:PORT]] [--sip-interface ADDRESS])
                    [--model M] [--firmware F] [--serial S]
-                   [--state FILE] [--json]
---state keeps what the phone remembers between runs (e.g. the versions it applied) in FILE.`;
+                   [--input NAME] [--key KEY] [--state FILE] [--json]
+--state keeps what the phone remembers between runs (e.g. the versions it applied) in FILE.
+--input is the file name typed at a Fanvil phone's $input prompt; --key the key the phone
+holds for encrypted configuration files.`;
 
 /** Plays a phone: the vendor's own fetch sequence against a server, then what it would apply. */
 export async function simulateCommand(args: string[], io: CommandIO): Promise<number> {
@@ -24,6 +26,8 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
     firmware: { type: 'string' },
     serial: { type: 'string' },
     state: { type: 'string' },
+    input: { type: 'string' },
+    key: { type: 'string' },
   });
   if (values['help']) {
     io.out(`${USAGE}\n`);
@@ -41,6 +45,8 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
     ...(values['model'] ? { model: String(values['model']) } : {}),
     ...(values['firmware'] ? { firmware: String(values['firmware']) } : {}),
     ...(values['serial'] ? { serial: String(values['serial']) } : {}),
+    ...(values['input'] ? { input: String(values['input']) } : {}),
+    ...(values['key'] ? { configKey: String(values['key']) } : {}),
   };
   const base = await startUrl(values, driver, identity, io);
   const state = values['state'] === undefined ? undefined : String(values['state']);

@@ -97,8 +97,9 @@ export class ProvisioningPipeline implements Provisioner {
     return { ...answer, done };
   }
 
-  async #resolve(request: ProvisioningRequest, generation: number, memoKey: string): Promise<Memo> {
+  async #resolve(asked: ProvisioningRequest, generation: number, memoKey: string): Promise<Memo> {
     let identified: Identified = { segments: [] };
+    const request = withFileNameQuery(asked);
     try {
       const segments = normalisePath(request.rawPath, {
         percentEncoded: request.transport === 'http' || request.transport === 'https',
@@ -276,9 +277,10 @@ export class ProvisioningPipeline implements Provisioner {
         await this.#context(driver, recognition, facts),
       );
       const image = ref && (await this.#store.openFirmware(ref));
-      return ref && image
-        ? this.#firmwareAnswer({ ...ref, fileName: image.fileName })
-        : { answer: notFound(), reason: 'no-firmware' };
+      if (ref && image) return this.#firmwareAnswer({ ...ref, fileName: image.fileName });
+      // Not the catalogue's: maybe a file the operator stored there (a Prom_file).
+      const stored = await this.#overlay(identified.segments);
+      return stored.answer.status === 200 ? stored : { answer: notFound(), reason: 'no-firmware' };
     }
     // The cache is asked first: a warm file costs no settings merge and no render.
     const artifact = await this.#renderCached(
@@ -538,6 +540,18 @@ function catalogueImagePath(
   if (root.toLowerCase() !== 'firmware') return undefined;
   if (!drivers.some((d) => d.vendors.includes(vendor))) return undefined;
   return { vendor, model, version, fileName };
+}
+
+/**
+ * TFTP and FTP carry a file name only; a phone that must send a query (the Plug-n-Dial app
+ * request, Fanvil's `input.cfg?input=…`) sends it inside the name, after a `?`.
+ */
+function withFileNameQuery(request: ProvisioningRequest): ProvisioningRequest {
+  if (request.transport !== 'tftp' && request.transport !== 'ftp') return request;
+  if (request.query) return request;
+  const q = request.rawPath.indexOf('?');
+  if (q < 0) return request;
+  return { ...request, rawPath: request.rawPath.slice(0, q), query: request.rawPath.slice(q + 1) };
 }
 
 function encodeSegment(segment: string, transport: string): string {

@@ -47,10 +47,9 @@ async function runPhone(
   const deviceClass = identity.model ?? DEFAULT_CLASS;
   const { oem, model } = splitClass(deviceClass);
 
-  const appUrl = new URL(
-    `${deviceClass}/app?class=${deviceClass};mac_address=${identity.mac}`,
-    base,
-  );
+  const request = `${deviceClass}/app?class=${deviceClass};mac_address=${identity.mac}`;
+  // TFTP has no query: the request goes whole as the file name (see the pipeline).
+  const appUrl = new URL(base.protocol === 'tftp:' ? request.replace('?', '%3F') : request, base);
   const app = await get(fetch, appUrl, userAgent);
   if (app.status !== 200) {
     steps.push(

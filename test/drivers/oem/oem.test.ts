@@ -29,8 +29,8 @@ function render(settings: Settings, deviceClass = CLASS): string | undefined {
 
 function values(text: string): Record<string, string> {
   const parsed = parseAnswer(text);
-  assert.ok(parsed.ok && parsed.value.form !== 'encrypted');
-  return Object.fromEntries(parsed.value.form === 'encrypted' ? [] : parsed.value.values);
+  if (!parsed.ok || parsed.value.form === 'encrypted') return assert.fail('not a plain answer');
+  return Object.fromEntries(parsed.value.values);
 }
 
 test('golden: seed 000 plaintext answer (key="value" lines)', () => {

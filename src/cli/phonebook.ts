@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+
+import { pndError } from '../errors.ts';
+import { contactOwner } from '../management/contacts.ts';
+import type { ContactList, ContactOwner } from '../model/contact.ts';
+import { dataDirOf, need, parse, table } from './args.ts';
+import { connect } from './client.ts';
+import type { CommandIO } from './io.ts';
+
+const USAGE = `plugndial phonebook import <contacts.csv|contacts.json> --profile P | --device MAC
+plugndial phonebook show --profile P | --device MAC [--json]
+plugndial phonebook list [--json]
+plugndial phonebook rm --profile P | --device MAC
+CSV columns (header row): name, office, mobile, other, group.`;
+
+/**
+ * Contact lists, rendered for each phone in its vendor's phonebook format. A phone gets its
+ * device's list, else that of its last profile that has one, else the default profile's.
+ */
+export async function phonebookCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    profile: { type: 'string' },
+    device: { type: 'string' },
+  });
+  const [action] = positionals;
+  if (values['help'] || !action) {
+    io.out(`${USAGE}\n`);
+    return action ? 0 : 2;
+  }
+  const owner = (): ContactOwner =>
+    contactOwner(values['profile'] as string | undefined, values['device'] as string | undefined);
+  const path = (o: ContactOwner): string =>
+    'device' in o
+      ? `/phonebooks/devices/${o.device}`
+      : `/phonebooks/profiles/${encodeURIComponent(o.profile)}`;
+  const client = await connect(dataDirOf(values));
+  try {
+    switch (action) {
+      case 'import': {
+        const file = need(positionals, 1, 'contacts file', USAGE);
+        const target = owner();
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch {
+          throw pndError('PND_INVALID_ARGUMENT', `cannot read ${file}: not a readable file`);
+        }
+        const json = /\.json$/i.test(file);
+        const list = await client.request<ContactList>(
+          'PUT',
+          path(target),
+          json ? parseJson(text, file) : text,
+          json ? undefined : 'text/csv',
+        );
+        io.out(`stored ${list.contacts.length} contacts for ${describe(target)}\n`);
+        return 0;
+      }
+      case 'show': {
+        const list = await client.request<ContactList>('GET', path(owner()));
+        if (values['json']) io.out(`${JSON.stringify(list, null, 2)}\n`);
+        else
+          io.out(
+            table(
+              ['NAME', 'OFFICE', 'MOBILE', 'OTHER', 'GROUP'],
+              list.contacts.map((c) => [
+                c.name,
+                c.office ?? '',
+                c.mobile ?? '',
+                c.other ?? '',
+                c.group ?? '',
+              ]),
+            ),
+          );
+        return 0;
+      }
+      case 'list': {
+        const lists = await client.request<
+          { owner: ContactOwner; contacts: number; updatedAt: string }[]
+        >('GET', '/phonebooks');
+        if (values['json']) io.out(`${JSON.stringify(lists, null, 2)}\n`);
+        else
+          io.out(
+            table(
+              ['OWNER', 'CONTACTS', 'UPDATED'],
+              lists.map((l) => [describe(l.owner), String(l.contacts), l.updatedAt]),
+            ),
+          );
+        return 0;
+      }
+      case 'rm': {
+        const target = owner();
+        await client.request('DELETE', path(target));
+        io.out(`removed the phonebook of ${describe(target)}\n`);
+        return 0;
+      }
+      default:
+        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"; usage:\n${USAGE}`);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+function describe(owner: ContactOwner): string {
+  return 'device' in owner ? `device ${owner.device}` : `profile ${owner.profile}`;
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) ? { contacts: value } : value;
+  } catch {
+    throw pndError(
+      'PND_INVALID_CONTACTS',
+      `${file} is not JSON; give a list of contacts or a CSV file`,
+    );
+  }
+}
