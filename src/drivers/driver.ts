@@ -91,6 +91,12 @@ export interface RenderContext {
    * store assigned it: the same on every node and after a restart (provisioning/content-versions.ts).
    */
   versions?: Readonly<Record<string, Date>>;
+  /**
+   * The user and password this phone must present to the provisioning server from now on
+   * (`provisioning.access` shared-credentials or device-credentials). A driver writes them
+   * into its own keys in the device's configuration and marks the artifact `installsCredentials`.
+   */
+  credentials?: { username: string; password: string };
 }
 
 /**
@@ -113,6 +119,11 @@ export interface DoorUrls {
 export interface Artifact {
   body: Buffer;
   contentType: string;
+  /**
+   * The file hands the phone `RenderContext.credentials`: once it is delivered, the device's
+   * first-contact window closes (provisioning/access.ts).
+   */
+  installsCredentials?: boolean;
 }
 
 /** One native line of a rendered file, and where its value came from. */
@@ -132,7 +143,10 @@ export interface Explanation {
 
 /** What a phone's own client needs: one fetch, whatever the transport. */
 export interface PhoneFetch {
-  (url: string, options?: { userAgent?: string }): Promise<{ status: number; body: Buffer }>;
+  (
+    url: string,
+    options?: { userAgent?: string; credentials?: { username: string; password: string } },
+  ): Promise<{ status: number; body: Buffer }>;
 }
 
 export interface PhoneStep {

@@ -6,13 +6,24 @@ import type {
   Recognition,
   RenderContext,
 } from '../drivers/driver.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+
 import type { Contact } from '../model/contact.ts';
 import type { Device } from '../model/device.ts';
 import { findMac, type Mac } from '../model/mac.ts';
 import { DEFAULT_PROFILE } from '../model/device.ts';
 import { effectiveSettings } from '../model/merge.ts';
 import type { Settings } from '../model/settings.ts';
+import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
+import {
+  AccessControl,
+  policySettings,
+  type AccessConfig,
+  type AccessVerdict,
+  type PolicySettings,
+  type Refusal,
+} from './access.ts';
 import { ConfigurationView } from './catalogue.ts';
 import { ContentVersions } from './content-versions.ts';
 import type { ProvisioningEvent } from './event.ts';
@@ -20,7 +31,13 @@ import { normalisePath } from './path.ts';
 import type { EventRecorder } from './recorder.ts';
 import { GenerationCache } from './generation-cache.ts';
 import { withEtag, type CachedArtifact } from './render-cache.ts';
-import type { Answer, ProvisioningRequest, Provisioner, TransferOutcome } from './request.ts';
+import type {
+  Answer,
+  LoginAttempt,
+  ProvisioningRequest,
+  Provisioner,
+  TransferOutcome,
+} from './request.ts';
 
 export interface PipelineOptions {
   store: Store;
@@ -28,6 +45,14 @@ export interface PipelineOptions {
   recorder: EventRecorder;
   /** Injected so tests are deterministic. */
   now?: () => Date;
+  /** Trusted proxies and the miss throttle (provisioning/access.ts). */
+  access?: AccessConfig;
+  /**
+   * Refusals and misses are answered no sooner than this after the request came in, so an
+   * unknown MAC, wrong credentials and a missing file take the same time. Default 25 ms.
+   */
+  missFloorMs?: number;
+  log?: Logger;
 }
 
 /** What a request resolved to, reusable while the configuration does not change. */
@@ -35,6 +60,8 @@ interface Memo {
   identified: Identified;
   answer: Omit<Answer, 'done'>;
   reason: string | undefined;
+  /** The file carries the device's credentials: delivering it ends first contact. */
+  installsCredentials?: boolean;
 }
 
 /** A request after recognise and identify: who is asking for what. */
@@ -69,8 +96,15 @@ export class ProvisioningPipeline implements Provisioner {
   readonly #view: ConfigurationView;
   readonly #versions: ContentVersions;
   readonly #renders = new GenerationCache<CachedArtifact | null>(50_000);
-  /** Whole answers by the raw request, so a warm request skips recognise, identify and render. */
+  /**
+   * Whole answers by the raw request, so a warm request skips recognise, identify and render.
+   * They hold what a path is, never who may have it: access is decided after, every time.
+   */
   readonly #answers = new GenerationCache<Memo>(100_000);
+  readonly #access: AccessControl;
+  /** Access settings by device (`''` for requests that name none). */
+  readonly #policies = new GenerationCache<PolicySettings>(100_000);
+  readonly #missFloorMs: number;
 
   constructor(options: PipelineOptions) {
     this.#store = options.store;
@@ -79,22 +113,213 @@ export class ProvisioningPipeline implements Provisioner {
     this.#now = options.now ?? ((): Date => new Date());
     this.#view = new ConfigurationView(options.store);
     this.#versions = new ContentVersions(options.store, this.#now);
+    this.#missFloorMs = options.missFloorMs ?? 25;
+    this.#access = new AccessControl({
+      store: options.store,
+      view: this.#view,
+      now: this.#now,
+      ...(options.access ? { config: options.access } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
   }
 
   async answer(request: ProvisioningRequest): Promise<Answer> {
     const started = performance.now();
     const at = this.#now();
+    const client = this.#access.clientAddress(request);
+    // A blocked address costs no store lookup: its flood stops here.
+    if (this.#access.isBlocked(client)) {
+      const verdict = this.#access.refusal(
+        request,
+        await this.#policyFor(undefined),
+        'throttled',
+        false,
+      );
+      return this.#refuse(request, { segments: [] }, verdict, { at, started, client });
+    }
     const generation = this.#view.generation;
     const memoKey = `${request.transport}|${request.origin}|${request.rawPath}|${request.query ?? ''}|${request.userAgent ?? ''}`;
-    const { identified, answer, reason } =
+    const memo =
       this.#answers.get(generation, memoKey) ?? (await this.#resolve(request, generation, memoKey));
+    const { identified, answer, reason } = memo;
+    const verdict = await this.#authorise(request, identified, client, answer.status === 200);
+    if (!verdict.allowed)
+      return this.#refuse(request, identified, verdict, { at, started, client });
+    const device = identified.device ?? verdict.device;
+    if (answer.status !== 200) {
+      // A known phone asking for a file it lacks is no guess; an unknown name is.
+      const miss = device === undefined;
+      return this.#refuse(
+        request,
+        { ...identified, device },
+        { allowed: false, reason: reason ?? 'not-found', miss },
+        { at, started, client },
+      );
+    }
     let recorded = false;
     const done = (outcome: TransferOutcome): void => {
       if (recorded) return;
       recorded = true;
-      this.#record(request, identified, at, started, outcome, reason);
+      this.#record(request, { ...identified, device }, at, started, outcome, reason, client);
+      if (device && outcome.status === 200 && outcome.bytes >= answer.size) {
+        void this.#access
+          .delivered(device, {
+            installsCredentials: memo.installsCredentials === true,
+            via: verdict.via,
+            client,
+            file: identified.segments.join('/'),
+          })
+          .catch(() => undefined);
+      }
     };
-    return { ...answer, done };
+    const firstContact = verdict.via === 'first-contact' ? 'first-contact' : undefined;
+    return {
+      ...answer,
+      done: firstContact
+        ? (outcome): void => done({ ...outcome, reason: outcome.reason ?? firstContact })
+        : done,
+    };
+  }
+
+  /** FTP PASS: judged against the server's default policy, slowly when wrong. */
+  async login(attempt: LoginAttempt): Promise<boolean> {
+    const started = performance.now();
+    const client = this.#access.clientAddress({
+      transport: attempt.transport,
+      rawPath: '/',
+      remoteAddress: attempt.remoteAddress,
+      origin: '',
+    });
+    try {
+      const ok = await this.#access.login(attempt, await this.#policyFor(undefined), client);
+      if (!ok) await this.#floor(started);
+      return ok;
+    } catch {
+      await this.#floor(started);
+      return false;
+    }
+  }
+
+  /**
+   * What a client may list (FTP LIST/NLST): the files of the device whose credentials it
+   * logged in with, nothing to anyone else. One event, like any request.
+   */
+  async listing(request: ProvisioningRequest): Promise<string[]> {
+    const started = performance.now();
+    const at = this.#now();
+    const client = this.#access.clientAddress(request);
+    let names: string[] = [];
+    let device: Device | undefined;
+    const username = request.credentials?.username;
+    const mac = username && !this.#access.isBlocked(client) ? findMac(username) : undefined;
+    try {
+      device = mac ? await this.#view.device(mac) : undefined;
+      if (device) {
+        const policy = await this.#policyFor(device);
+        const verdict =
+          policy.policy === 'device-credentials'
+            ? await this.#access.decide({
+                request,
+                client,
+                policy,
+                device,
+                mac: device.mac,
+                found: true,
+              })
+            : undefined;
+        if (verdict?.allowed && verdict.via !== 'first-contact') {
+          names = this.#driverFor(device.vendor)?.files(device.mac) ?? [];
+        } else {
+          device = undefined;
+        }
+      }
+    } catch {
+      device = undefined;
+    }
+    this.#record(
+      request,
+      {
+        segments:
+          normalisePath(request.rawPath, { percentEncoded: false, backslashIsSeparator: true }) ??
+          [],
+        ...(device ? { device, mac: device.mac } : {}),
+      },
+      at,
+      started,
+      { status: 200, bytes: names.join('\r\n').length, reason: 'list' },
+      undefined,
+      client,
+    );
+    return names;
+  }
+
+  async #authorise(
+    request: ProvisioningRequest,
+    identified: Identified,
+    client: string,
+    found: boolean,
+  ): Promise<AccessVerdict> {
+    try {
+      const policy = await this.#policyFor(identified.device);
+      return await this.#access.decide({
+        request,
+        client,
+        policy,
+        found,
+        ...(identified.device ? { device: identified.device } : {}),
+        ...(identified.mac ? { mac: identified.mac } : {}),
+      });
+    } catch {
+      // A store outage must not open anything.
+      return { allowed: false, reason: 'internal-error', miss: false };
+    }
+  }
+
+  /** One refusal: counted against the address, answered after the floor, recorded once. */
+  async #refuse(
+    request: ProvisioningRequest,
+    identified: Identified,
+    verdict: Refusal,
+    when: { at: Date; started: number; client: string },
+  ): Promise<Answer> {
+    if (verdict.miss) this.#access.miss(when.client, request.transport);
+    await this.#floor(when.started);
+    const answer: Omit<Answer, 'done'> = verdict.challenge
+      ? { status: 401, contentType: NOT_FOUND_TYPE, size: 0, challenge: verdict.challenge }
+      : notFound();
+    let recorded = false;
+    return {
+      ...answer,
+      done: (outcome) => {
+        if (recorded) return;
+        recorded = true;
+        this.#record(
+          request,
+          identified,
+          when.at,
+          when.started,
+          outcome,
+          verdict.reason,
+          when.client,
+        );
+      },
+    };
+  }
+
+  async #floor(started: number): Promise<void> {
+    const wait = started + this.#missFloorMs - performance.now();
+    if (wait > 0) await delay(wait);
+  }
+
+  /** The access settings of a device's effective settings, or the server's for no device. */
+  async #policyFor(device: Device | undefined): Promise<PolicySettings> {
+    const generation = this.#view.generation;
+    const key = device?.mac ?? '';
+    const cached = this.#policies.get(generation, key);
+    if (cached) return cached;
+    const profiles = await this.#view.profiles();
+    const settings = effectiveSettings(device, profiles).settings;
+    return this.#policies.set(generation, key, policySettings(settings));
   }
 
   async #resolve(asked: ProvisioningRequest, generation: number, memoKey: string): Promise<Memo> {
@@ -108,7 +333,12 @@ export class ProvisioningPipeline implements Provisioner {
       if (!segments) return { identified, answer: notFound(), reason: 'bad-path' };
       identified = await this.#identify(segments, request);
       const served = await this.#serve(identified, request);
-      const memo = { identified, answer: served.answer, reason: served.reason };
+      const memo: Memo = {
+        identified,
+        answer: served.answer,
+        reason: served.reason,
+        ...(served.installsCredentials ? { installsCredentials: true } : {}),
+      };
       // Streamed overlay files hold a store handle: they are opened afresh each time.
       return served.answer.open ? memo : this.#answers.set(generation, memoKey, memo);
     } catch {
@@ -250,7 +480,7 @@ export class ProvisioningPipeline implements Provisioner {
   async #serve(
     identified: Identified,
     request: ProvisioningRequest,
-  ): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {
+  ): Promise<{ answer: Omit<Answer, 'done'>; reason?: string; installsCredentials?: boolean }> {
     const { driver, recognition, device, vendor } = identified;
     if (identified.image) return this.#firmwareAnswer(identified.image);
     if (!driver || !recognition || !vendor || identified.unnamed)
@@ -297,6 +527,7 @@ export class ProvisioningPipeline implements Provisioner {
     );
     if (!artifact) return { answer: notFound(), reason: 'no-such-file' };
     return {
+      ...(artifact.installsCredentials ? { installsCredentials: true } : {}),
       answer: {
         status: 200,
         contentType: artifact.contentType,
@@ -339,6 +570,10 @@ export class ProvisioningPipeline implements Provisioner {
       baseUrl,
     );
     const contacts = await this.#contacts(device, facts.profile, profiles);
+    // What the access policy asks of this phone from now on; only its own files carry it.
+    const credentials = device
+      ? await this.#access.credentialsFor(device, policySettings(settings))
+      : undefined;
     const context: RenderContext = {
       vendor,
       settings,
@@ -355,6 +590,7 @@ export class ProvisioningPipeline implements Provisioner {
         : {}),
       ...(firmware ? { firmware } : {}),
       ...(contacts ? { contacts } : {}),
+      ...(credentials ? { credentials } : {}),
     };
     return this.#versions.attach(driver, recognition, context);
   }
@@ -474,6 +710,7 @@ export class ProvisioningPipeline implements Provisioner {
     started: number,
     outcome: TransferOutcome,
     reason: string | undefined,
+    client: string = request.remoteAddress,
   ): void {
     const file =
       identified.segments.length > 0
@@ -483,7 +720,7 @@ export class ProvisioningPipeline implements Provisioner {
       at: at.toISOString(),
       file,
       transport: request.transport,
-      address: request.remoteAddress,
+      address: client,
       status: outcome.status,
       bytes: outcome.bytes,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 
+import type { AuthChallenge, PresentedCredentials } from '../crypto/http-auth.ts';
 import type { Transport } from '../drivers/driver.ts';
 
 /** A device-facing request as a transport adapter hands it to the pipeline. */
@@ -14,6 +15,24 @@ export interface ProvisioningRequest {
   remoteAddress: string;
   /** `scheme://host[:port]` the phone used to reach us; URLs in rendered files start here. */
   origin: string;
+  /** The method (HTTP GET or HEAD): Digest answers are computed over it. */
+  method?: string;
+  /** What the client presented: an Authorization header as the door read it, or an FTP login. */
+  credentials?: PresentedCredentials;
+  /** The TLS client certificate, when the door asked for one and the client sent it. */
+  clientCertificate?: ClientCertificate;
+  /** `X-Forwarded-For` as received; the access stage honours it from trusted proxies only. */
+  forwardedFor?: string;
+}
+
+/** A client certificate as the TLS door saw it; the access stage finds the MAC in it. */
+export interface ClientCertificate {
+  /** The chain ends at one of the configured CA bundles (`--client-ca`). */
+  verified: boolean;
+  /** Subject common name. */
+  commonName?: string;
+  /** Subject alternative names as `DNS:…`, `URI:…`, `email:…`, `IP Address:…` entries. */
+  altNames: string[];
 }
 
 /** How a transfer ended, as the transport saw it. Status uses HTTP codes for every door. */
@@ -30,7 +49,10 @@ export interface TransferOutcome {
  * as the same 404, so no door can tell them apart (no MAC enumeration oracle).
  */
 export interface Answer {
-  status: 200 | 404;
+  /** 401: the access policy wants credentials (HTTP answers with `challenge`); doors without
+   * authentication treat it as 404. */
+  status: 200 | 401 | 404;
+  challenge?: AuthChallenge;
   contentType: string;
   size: number;
   /** Strong validator of the bytes, quoted as HTTP wants it. */
@@ -43,6 +65,21 @@ export interface Answer {
   done(outcome: TransferOutcome): void;
 }
 
+/** An FTP login, judged when the client sends PASS. */
+export interface LoginAttempt {
+  transport: Transport;
+  remoteAddress: string;
+  username: string;
+  password: string;
+}
+
 export interface Provisioner {
   answer(request: ProvisioningRequest): Promise<Answer>;
+  /** Whether a login (not anonymous) names valid credentials; refusals count as misses. */
+  login?(attempt: LoginAttempt): Promise<boolean>;
+  /**
+   * The file names a client may list in a directory (FTP LIST/NLST): a device's own files
+   * to that device, nothing to anyone else. Records one event.
+   */
+  listing?(request: ProvisioningRequest): Promise<string[]>;
 }

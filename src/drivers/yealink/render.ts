@@ -77,6 +77,11 @@ function derivedSettings(
 ): { settings: Settings; from: Record<string, string> } {
   const settings: Settings = { ...context.settings };
   const from: Record<string, string> = {};
+  // The credentials the access policy asks of this phone from now on, in its own cfg only.
+  if (file === 'mac-cfg' && context.credentials) {
+    settings['provisioning.username'] = context.credentials.username;
+    settings['provisioning.password'] = context.credentials.password;
+  }
   if (settings['firmware.url'] === undefined && context.firmware) {
     settings['firmware.url'] = context.firmware.url;
     from['firmware.url'] = 'firmware.version';
@@ -115,8 +120,12 @@ export function renderFile(recognition: Recognition, context: RenderContext): Ar
       )
     : renderCfg(explanation.entries);
   const body = Buffer.from(text, 'utf8');
-  if (isCfgFile(file) && key) return { body: encryptCfg(body, key), contentType: ENCRYPTED_TYPE };
-  return { body, contentType: CONTENT_TYPE };
+  const installs = file === 'mac-cfg' && context.credentials !== undefined;
+  const artifact: Artifact =
+    isCfgFile(file) && key
+      ? { body: encryptCfg(body, key), contentType: ENCRYPTED_TYPE }
+      : { body, contentType: CONTENT_TYPE };
+  return installs ? { ...artifact, installsCredentials: true } : artifact;
 }
 
 /** The MAC boot file names the common cfg first, so the device's own lines win. */

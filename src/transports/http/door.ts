@@ -4,10 +4,12 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
-import type { Provisioner } from '../../provisioning/request.ts';
+import { parseAuthorization } from '../../crypto/http-auth.ts';
+import type { ClientCertificate, Provisioner } from '../../provisioning/request.ts';
 import { replyToPhone } from './phone-reply.ts';
 
 export interface HttpDoorOptions {
@@ -17,7 +19,8 @@ export interface HttpDoorOptions {
   /** Tells /healthz whether every door listens. */
   healthy?: () => boolean;
   scheme?: 'http' | 'https';
-  https?: { key: Buffer; cert: Buffer };
+  /** TLS: the server's key and certificate; with `ca`, clients are asked for a certificate. */
+  https?: { key: Buffer; cert: Buffer; ca?: Buffer };
 }
 
 const SERVER_OPTIONS = {
@@ -54,7 +57,7 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
         else phone(request, response);
       };
       return options.https
-        ? createHttpsServer({ ...SERVER_OPTIONS, ...options.https, minVersion: 'TLSv1.2' }, route)
+        ? createHttpsServer(tlsOptions(options.https), route)
         : createHttpServer(SERVER_OPTIONS, route);
     },
   });
@@ -81,15 +84,51 @@ async function answerPhone(
   const raw = request.url ?? '/';
   const q = raw.indexOf('?');
   const userAgent = request.headers['user-agent'];
+  const credentials = parseAuthorization(request.headers.authorization);
+  const forwarded = request.headers['x-forwarded-for'];
+  const forwardedFor = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+  const certificate =
+    scheme === 'https' ? clientCertificate(request.socket as TLSSocket) : undefined;
   const answer = await provisioner.answer({
     transport: scheme,
     rawPath: q < 0 ? raw : raw.slice(0, q),
     query: q < 0 ? '' : raw.slice(q + 1),
     remoteAddress: plainAddress(request.socket.remoteAddress),
     origin: `${scheme}://${hostOf(request)}`,
+    method: request.method,
     ...(userAgent ? { userAgent } : {}),
+    ...(credentials ? { credentials } : {}),
+    ...(forwardedFor ? { forwardedFor: forwardedFor.slice(0, 1024) } : {}),
+    ...(certificate ? { clientCertificate: certificate } : {}),
   });
   await replyToPhone(request, response, answer);
+}
+
+/**
+ * TLS 1.2 and 1.3 only. With CA bundles, every client is asked for a certificate but none
+ * is turned away here: the access policy decides, per device, what a certificate opens.
+ */
+function tlsOptions(tls: { key: Buffer; cert: Buffer; ca?: Buffer }): Record<string, unknown> {
+  return {
+    ...SERVER_OPTIONS,
+    key: tls.key,
+    cert: tls.cert,
+    minVersion: 'TLSv1.2',
+    ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {}),
+  };
+}
+
+/** The facts of the client's certificate, if it sent one. */
+function clientCertificate(socket: TLSSocket): ClientCertificate | undefined {
+  if (typeof socket.getPeerCertificate !== 'function') return undefined;
+  const peer = socket.getPeerCertificate(false);
+  if (!peer || Object.keys(peer).length === 0) return undefined;
+  const cn = peer.subject?.CN as string | string[] | undefined;
+  return {
+    verified: socket.authorized,
+    ...(cn ? { commonName: Array.isArray(cn) ? cn[0]! : cn } : {}),
+    altNames: (peer.subjectaltname ?? '').split(', ').filter(Boolean).slice(0, 32),
+  };
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline as pump } from 'node:stream/promises';
 
+import { challengeHeaders } from '../../crypto/http-auth.ts';
 import type { Answer } from '../../provisioning/request.ts';
 
 const NOT_FOUND = Buffer.from('Not Found\n');
+const UNAUTHORISED = Buffer.from('Unauthorized\n');
 const TEXT = 'text/plain; charset=utf-8';
 
 /**
@@ -16,6 +18,16 @@ export async function replyToPhone(
   answer: Answer,
 ): Promise<void> {
   const head = request.method === 'HEAD';
+  if (answer.status === 401) {
+    answer.done({ status: 401, bytes: 0 });
+    response.writeHead(401, {
+      'content-type': TEXT,
+      'content-length': UNAUTHORISED.length,
+      ...(answer.challenge ? { 'www-authenticate': challengeHeaders(answer.challenge) } : {}),
+    });
+    response.end(head ? undefined : UNAUTHORISED);
+    return;
+  }
   if (answer.status === 404) {
     answer.done({ status: 404, bytes: 0 });
     response.writeHead(404, { 'content-type': TEXT, 'content-length': NOT_FOUND.length });

@@ -1,0 +1,465 @@
+// The pipeline's authorise stage: may this client have this file? It judges the facts the
+// doors extracted (credentials, client certificate, address, FTP login) against the
+// device's `provisioning.access` policy. It knows no vendor and no transport's syntax.
+
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+
+import {
+  NonceKeeper,
+  safeEqual,
+  verifyDigest,
+  type AuthChallenge,
+  type DigestAlgorithm,
+  type PresentedCredentials,
+} from '../crypto/http-auth.ts';
+import { NetworkSet, unmapped } from '../model/cidr.ts';
+import {
+  generateCredentials,
+  type DeviceCredentials,
+  type SecurityEvent,
+} from '../model/credentials.ts';
+import type { Device } from '../model/device.ts';
+import { findMac, parseMac, type Mac } from '../model/mac.ts';
+import type { AccessPolicy, Settings } from '../model/settings.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/store.ts';
+import type { ConfigurationView } from './catalogue.ts';
+import { GenerationCache } from './generation-cache.ts';
+import type { ClientCertificate, LoginAttempt, ProvisioningRequest } from './request.ts';
+import { DEFAULT_THROTTLE, MissThrottle, type ThrottleLimits } from './throttle.ts';
+
+/** Server-wide access configuration (flags of `plugndial serve`). */
+export interface AccessConfig {
+  /** Proxies whose `X-Forwarded-For` is believed. */
+  trustedProxies?: readonly string[];
+  throttle?: ThrottleLimits;
+  /** Digest realm; phones show it when they ask their user. */
+  realm?: string;
+}
+
+/** A device's policy, read from its effective settings. */
+export interface PolicySettings {
+  policy: AccessPolicy;
+  networks: NetworkSet;
+  shared?: { username: string; password: string };
+  firstContactMs: number;
+  graceMs: number;
+  algorithms: readonly DigestAlgorithm[];
+}
+
+export type AccessVia =
+  'open' | 'network' | 'credentials' | 'previous-credentials' | 'certificate' | 'first-contact';
+
+export type AccessVerdict =
+  | {
+      allowed: true;
+      via: AccessVia;
+      /** The device the credentials or certificate name, when the path named none. */
+      device?: Device;
+    }
+  | {
+      allowed: false;
+      /** A short code for the event; never a secret. */
+      reason: string;
+      /** Counts towards the address's miss limit. */
+      miss: boolean;
+      /** Ask for credentials (HTTP 401) rather than answer "not found". */
+      challenge?: AuthChallenge;
+    };
+
+export type Refusal = Extract<AccessVerdict, { allowed: false }>;
+
+export interface AccessQuestion {
+  request: ProvisioningRequest;
+  /** The client's address, after trusted proxies. */
+  client: string;
+  policy: PolicySettings;
+  /** The device the path or User-Agent named, if it is in the store. */
+  device?: Device;
+  /** The MAC the path or User-Agent named, device or not. */
+  mac?: Mac;
+  /** The file exists for this request (a 200 if allowed). */
+  found: boolean;
+}
+
+const REALM = 'plugndial';
+
+/** Reads `provisioning.*` access keys from effective settings. */
+export function policySettings(settings: Settings): PolicySettings {
+  const policy = (settings['provisioning.access'] as AccessPolicy | undefined) ?? 'open';
+  const networks = settings['provisioning.networks'];
+  const username = settings['provisioning.username'];
+  const password = settings['provisioning.password'];
+  const algorithms = String(settings['provisioning.digest_algorithms'] ?? 'sha-256,md5')
+    .split(',')
+    .map((a): DigestAlgorithm => (a === 'md5' ? 'MD5' : 'SHA-256'));
+  return {
+    policy,
+    networks: new NetworkSet(Array.isArray(networks) ? networks : []),
+    ...(typeof username === 'string' && typeof password === 'string' && password !== ''
+      ? { shared: { username, password } }
+      : {}),
+    firstContactMs: Number(settings['provisioning.first_contact_window'] ?? 600) * 1000,
+    graceMs: Number(settings['provisioning.credential_grace'] ?? 604_800) * 1000,
+    algorithms,
+  };
+}
+
+export function needsCredentials(policy: AccessPolicy): boolean {
+  return policy === 'shared-credentials' || policy === 'device-credentials';
+}
+
+/**
+ * Decides every request after the answer memo: the memo holds what a path resolves to,
+ * never who may have it, so one client's credentials never serve another.
+ */
+export class AccessControl {
+  readonly #store: Store;
+  readonly #view: ConfigurationView;
+  readonly #now: () => Date;
+  readonly #log: Logger | undefined;
+  readonly #nonces = new NonceKeeper();
+  readonly #throttle: MissThrottle;
+  readonly #proxies: NetworkSet;
+  readonly #realm: string;
+  /** Credentials by device, for this generation (a rotation is a configuration change). */
+  readonly #credentials = new GenerationCache<DeviceCredentials>(100_000);
+
+  constructor(options: {
+    store: Store;
+    view: ConfigurationView;
+    now: () => Date;
+    config?: AccessConfig;
+    log?: Logger;
+  }) {
+    this.#store = options.store;
+    this.#view = options.view;
+    this.#now = options.now;
+    this.#log = options.log;
+    this.#throttle = new MissThrottle(options.config?.throttle ?? DEFAULT_THROTTLE);
+    this.#proxies = new NetworkSet(options.config?.trustedProxies ?? []);
+    this.#realm = options.config?.realm ?? REALM;
+  }
+
+  /**
+   * The client's address: the peer's, or, when the peer is a trusted proxy, the nearest
+   * address in `X-Forwarded-For` that is not one (the ones further left are the client's word).
+   */
+  clientAddress(request: ProvisioningRequest): string {
+    const peer = unmapped(request.remoteAddress);
+    if (!request.forwardedFor || !this.#proxies.has(peer)) return peer;
+    const hops = request.forwardedFor
+      .split(',')
+      .slice(-32)
+      .map((hop) => unmapped(hop.trim()));
+    let client = peer;
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i]!;
+      if (isIP(hop) === 0) break;
+      client = hop;
+      if (!this.#proxies.has(hop)) break;
+    }
+    return client;
+  }
+
+  isBlocked(client: string): boolean {
+    return this.#throttle.isBlocked(client, this.#now().getTime());
+  }
+
+  /** Counts a miss; the one that crosses the limit blocks the address and is recorded. */
+  miss(client: string, transport: string): void {
+    const now = this.#now();
+    if (!this.#throttle.miss(client, now.getTime())) return;
+    const { misses, windowMs, blockMs } = this.#throttle.limits;
+    const detail = `more than ${misses} misses in ${windowMs / 1000} s over ${transport}; refused for ${blockMs / 1000} s`;
+    this.#log?.('warn', 'address blocked', { address: client, reason: detail });
+    this.#security({ at: now.toISOString(), kind: 'address-blocked', address: client, detail });
+  }
+
+  /** The answer a refused request gets under this policy: a challenge where credentials help. */
+  refusal(
+    request: ProvisioningRequest,
+    policy: PolicySettings,
+    reason: string,
+    miss: boolean,
+    stale = false,
+  ): Refusal {
+    if (!needsCredentials(policy.policy) || !isHttp(request))
+      return { allowed: false, reason, miss };
+    return {
+      allowed: false,
+      reason,
+      miss,
+      challenge: {
+        realm: this.#realm,
+        nonce: this.#nonces.mint(this.#now()),
+        algorithms: policy.algorithms,
+        basic: request.transport === 'https',
+        stale,
+      },
+    };
+  }
+
+  async decide(question: AccessQuestion): Promise<AccessVerdict> {
+    const { request, policy } = question;
+    switch (policy.policy) {
+      case 'open':
+        return { allowed: true, via: 'open' };
+      case 'networks':
+        return policy.networks.has(question.client)
+          ? { allowed: true, via: 'network' }
+          : this.refusal(request, policy, 'network-refused', true);
+      case 'client-certificate':
+        return this.#byCertificate(question);
+      case 'shared-credentials':
+      case 'device-credentials':
+        return this.#byCredentials(question);
+    }
+  }
+
+  /** The credentials a device's own files carry under its policy; created on first need. */
+  async credentialsFor(
+    device: Device,
+    policy: PolicySettings,
+  ): Promise<{ username: string; password: string } | undefined> {
+    if (policy.policy === 'shared-credentials') return policy.shared;
+    if (policy.policy !== 'device-credentials') return undefined;
+    const row = await this.#deviceCredentials(device.mac, true);
+    return row && { username: row.username, password: row.password };
+  }
+
+  /**
+   * A file went out whole. When it carried the device's credentials (or the phone already
+   * showed it has them), the first-contact window closes for good.
+   */
+  async delivered(
+    device: Device,
+    options: { installsCredentials: boolean; via: AccessVia; client: string; file: string },
+  ): Promise<void> {
+    const authenticated = options.via === 'credentials' || options.via === 'previous-credentials';
+    if (!options.installsCredentials && !authenticated) return;
+    const row = await this.#deviceCredentials(device.mac, false);
+    if (!row || row.firstContact.closedAt) return;
+    const at = this.#now();
+    const closed = await this.#store.markFirstContact(device.mac, 'closed', at);
+    if (closed) this.#credentials.set(this.#view.generation, device.mac, closed);
+    this.#security({
+      at: at.toISOString(),
+      kind: 'first-contact-closed',
+      address: options.client,
+      mac: device.mac,
+      detail: authenticated
+        ? 'the phone presented its credentials'
+        : `credentials delivered in ${options.file.slice(0, 120)}`,
+    });
+  }
+
+  /** FTP PASS: anonymous always logs in (files are judged one by one); others must be right. */
+  async login(attempt: LoginAttempt, policy: PolicySettings, client: string): Promise<boolean> {
+    if (this.isBlocked(client)) return false;
+    if (!needsCredentials(policy.policy)) return true;
+    const presented: PresentedCredentials = {
+      scheme: 'login',
+      username: attempt.username,
+      password: attempt.password,
+    };
+    const found = await this.#check(presented, policy, {
+      transport: attempt.transport,
+      remoteAddress: attempt.remoteAddress,
+      rawPath: '/',
+      origin: '',
+    });
+    if (found.ok) return true;
+    this.miss(client, attempt.transport);
+    return false;
+  }
+
+  async #byCredentials(question: AccessQuestion): Promise<AccessVerdict> {
+    const { request, policy, found } = question;
+    const presented = request.credentials;
+    if (presented) {
+      const checked = await this.#check(presented, policy, request);
+      if (checked.ok) {
+        // Another device's credentials open nothing of this one's: as if it were not there.
+        if (question.mac && checked.device && checked.device.mac !== question.mac) {
+          return { allowed: false, reason: 'credentials-of-another-device', miss: true };
+        }
+        return {
+          allowed: true,
+          via: checked.previous ? 'previous-credentials' : 'credentials',
+          ...(checked.device ? { device: checked.device } : {}),
+        };
+      }
+      if (checked.stale) return this.refusal(request, policy, 'stale-nonce', false, true);
+      return this.refusal(request, policy, checked.reason, true);
+    }
+    if (question.device && (await this.#firstContactOpen(question))) {
+      return { allowed: true, via: 'first-contact' };
+    }
+    // Asking without credentials for something that exists is how Digest starts: no miss.
+    return this.refusal(request, policy, found ? 'unauthorised' : 'unauthorised-miss', !found);
+  }
+
+  async #byCertificate(question: AccessQuestion): Promise<AccessVerdict> {
+    const { request, policy } = question;
+    const certificate = request.clientCertificate;
+    if (!certificate?.verified) return this.refusal(request, policy, 'no-certificate', true);
+    const mac = certificateMac(certificate);
+    if (!mac) return this.refusal(request, policy, 'certificate-without-mac', true);
+    if (question.mac && question.mac !== mac) {
+      return this.refusal(request, policy, 'certificate-of-another-device', true);
+    }
+    const device = question.device ?? (await this.#view.device(mac));
+    if (!device) return this.refusal(request, policy, 'certificate-unknown-device', true);
+    return { allowed: true, via: 'certificate', device };
+  }
+
+  /**
+   * Whether a never-provisioned device may fetch without credentials: the policy allows a
+   * window, the client is on `provisioning.networks` (when set), the credentials were never
+   * delivered and the window, counted from its first use, has not run out.
+   */
+  async #firstContactOpen(question: AccessQuestion): Promise<boolean> {
+    const { policy, client } = question;
+    const device = question.device!;
+    if (policy.firstContactMs <= 0) return false;
+    if (policy.networks.size > 0 && !policy.networks.has(client)) return false;
+    const cached = await this.#deviceCredentials(device.mac, true);
+    if (!cached || cached.firstContact.closedAt) return false;
+    // "Open" may be old news from another node: ask the store again.
+    const row = await this.#store.deviceCredentials(device.mac);
+    if (!row || row.firstContact.closedAt) {
+      if (row) this.#credentials.set(this.#view.generation, device.mac, row);
+      return false;
+    }
+    const now = this.#now();
+    if (row.firstContact.openedAt) {
+      return now.getTime() - Date.parse(row.firstContact.openedAt) <= policy.firstContactMs;
+    }
+    const opened = await this.#store.markFirstContact(device.mac, 'opened', now);
+    if (opened) this.#credentials.set(this.#view.generation, device.mac, opened);
+    this.#security({
+      at: now.toISOString(),
+      kind: 'first-contact-opened',
+      address: client,
+      mac: device.mac,
+      detail: `fetched without credentials over ${question.request.transport}`,
+    });
+    return true;
+  }
+
+  /**
+   * Checks presented credentials against the policy. Unknown users cost the same hashing as
+   * known ones; a wrong user and a wrong password look alike.
+   */
+  async #check(
+    presented: PresentedCredentials,
+    policy: PolicySettings,
+    request: ProvisioningRequest,
+  ): Promise<
+    { ok: true; device?: Device; previous: boolean } | { ok: false; stale: boolean; reason: string }
+  > {
+    if (presented.scheme === 'basic' && request.transport !== 'https') {
+      return { ok: false, stale: false, reason: 'basic-without-tls' };
+    }
+    let stale = false;
+    if (presented.scheme === 'digest') {
+      const state = this.#nonces.check(presented.nonce, this.#now());
+      if (state === 'invalid') return { ok: false, stale: false, reason: 'bad-nonce' };
+      stale = state === 'stale';
+    }
+    const candidates: { username: string; password: string; previous: boolean }[] = [];
+    let device: Device | undefined;
+    if (policy.policy === 'shared-credentials') {
+      if (policy.shared) candidates.push({ ...policy.shared, previous: false });
+    } else {
+      const mac = parseMac(presented.username);
+      device = mac.ok ? await this.#view.device(mac.value) : undefined;
+      const row = device && (await this.#deviceCredentials(device.mac, false));
+      if (row) {
+        candidates.push({ username: row.username, password: row.password, previous: false });
+        if (
+          row.previousPassword !== undefined &&
+          row.previousUntil !== undefined &&
+          this.#now().getTime() < Date.parse(row.previousUntil)
+        ) {
+          candidates.push({
+            username: row.username,
+            password: row.previousPassword,
+            previous: true,
+          });
+        }
+      }
+    }
+    // Unknown users are checked against a throwaway password: the same work, the same "no".
+    if (candidates.length === 0) {
+      candidates.push({
+        username: '\0',
+        password: randomBytes(18).toString('base64url'),
+        previous: false,
+      });
+      device = undefined;
+    }
+    let match: { previous: boolean } | undefined;
+    for (const candidate of candidates) {
+      const ok = matches(presented, candidate, {
+        method: request.method ?? 'GET',
+        target: `${request.rawPath}${request.query ? `?${request.query}` : ''}`,
+        realm: this.#realm,
+        algorithms: policy.algorithms,
+      });
+      if (ok && !match) match = { previous: candidate.previous };
+    }
+    if (!match) return { ok: false, stale: false, reason: 'bad-credentials' };
+    if (stale) return { ok: false, stale: true, reason: 'stale-nonce' };
+    return { ok: true, previous: match.previous, ...(device ? { device } : {}) };
+  }
+
+  async #deviceCredentials(mac: Mac, create: boolean): Promise<DeviceCredentials | undefined> {
+    const generation = this.#view.generation;
+    const cached = this.#credentials.get(generation, mac);
+    if (cached) return cached;
+    const row = create
+      ? await this.#store.ensureDeviceCredentials(mac, generateCredentials(mac), this.#now())
+      : await this.#store.deviceCredentials(mac);
+    // Only rows are kept: a device without credentials yet may get them on another node.
+    if (row) this.#credentials.set(generation, mac, row);
+    return row;
+  }
+
+  #security(event: SecurityEvent): void {
+    this.#store.appendSecurityEvents([event]).catch((error: unknown) => {
+      this.#log?.('warn', 'security event not stored', {
+        kind: event.kind,
+        error: (error as Error).message,
+      });
+    });
+  }
+}
+
+function matches(
+  presented: PresentedCredentials,
+  expected: { username: string; password: string },
+  check: Parameters<typeof verifyDigest>[2],
+): boolean {
+  if (presented.scheme === 'digest') return verifyDigest(presented, expected, check);
+  const user = safeEqual(presented.username, expected.username);
+  const password = safeEqual(presented.password, expected.password);
+  return user && password;
+}
+
+/** The MAC in a certificate: in its common name, else in a subject alternative name. */
+export function certificateMac(certificate: ClientCertificate): Mac | undefined {
+  const fromName = certificate.commonName ? findMac(certificate.commonName) : undefined;
+  if (fromName) return fromName;
+  for (const name of certificate.altNames) {
+    const mac = findMac(name.replace(/^[A-Za-z ]+:/, ''));
+    if (mac) return mac;
+  }
+  return undefined;
+}
+
+function isHttp(request: ProvisioningRequest): boolean {
+  return request.transport === 'http' || request.transport === 'https';
+}
