@@ -384,7 +384,13 @@ export class ProvisioningPipeline implements Provisioner {
   async deviceFiles(mac: Mac): Promise<string[]> {
     const device = await this.#store.getDevice(mac);
     if (!device) return [];
-    return this.#driverFor(device.vendor)?.files(mac) ?? [];
+    // A driver lists every file its phones may ask for; some exist only with some settings
+    // (a Gigaset firmware category, a single-file layout), and those are left out.
+    const present: string[] = [];
+    for (const file of this.#driverFor(device.vendor)?.files(mac) ?? []) {
+      if ((await this.preview(mac, file, 'http://localhost')).artifact) present.push(file);
+    }
+    return present;
   }
 
   #driverFor(vendor: string): Driver | undefined {
