@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   render: async () => (await import('./cli/render.ts')).renderCommand,
   events: async () => (await import('./cli/events.ts')).eventsCommand,
   simulate: async () => (await import('./cli/simulate.ts')).simulateCommand,
+  resync: async () => (await import('./cli/resync.ts')).resyncCommand,
   settings: async () => (await import('./cli/settings.ts')).settingsCommand,
   dhcp: async () => (await import('./cli/dhcp.ts')).dhcpCommand,
 };
@@ -19,12 +20,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 const HELP = `plugndial — zero-touch provisioning for SIP desk phones
 
   plugndial serve                 run the server (embedded store in ./data)
-  plugndial device …              add, list, show, set, rm, import devices
+  plugndial device …              add, list, show, set, rm, import, pending, claim devices
   plugndial profile …             add, set, show, list, rm profiles
   plugndial file …                put, list, rm files served as they are
   plugndial render <mac> [file]   a device's files as its phone receives them
   plugndial events                what phones fetched
   plugndial simulate <mac> …      play a phone against a server
+  plugndial resync <mac>…         tell phones to provision again (SIP check-sync)
   plugndial settings              the canonical settings
   plugndial dhcp --format F       a DHCP server snippet pointing phones here (isc, kea, dnsmasq)
   plugndial dhcp explain …        which URL each vendor's phone derives from DHCP options

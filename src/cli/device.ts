@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { pndError } from '../errors.ts';
+import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
 import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
@@ -10,7 +11,9 @@ plugndial device list [--vendor V] [--profile P] [--json]
 plugndial device show <mac> [--json] [--secrets]
 plugndial device set <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]… [--unset key]…
 plugndial device rm <mac>
-plugndial device import <file.csv>`;
+plugndial device import <file.csv>
+plugndial device pending [--json]          phones plug-and-play found that are not devices
+plugndial device claim <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]…`;
 
 interface DeviceJson {
   mac: string;
@@ -20,6 +23,7 @@ interface DeviceJson {
   settings: Record<string, unknown>;
   reported: Record<string, string>;
   lastContact: { at: string; address: string; file: string; userAgent?: string } | null;
+  lastResync?: ResyncOutcome | null;
 }
 
 export async function deviceCommand(args: string[], io: CommandIO): Promise<number> {
@@ -139,6 +143,41 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         io.out(`imported ${result.added} devices\n`);
         return 0;
       }
+      case 'pending': {
+        const pending = await client.request<PendingPhone[]>('GET', '/pending');
+        if (values['json']) io.out(`${JSON.stringify(pending, null, 2)}\n`);
+        else
+          io.out(
+            table(
+              ['MAC', 'VENDOR', 'MODEL', 'FIRMWARE', 'ADDRESS', 'LAST SEEN', 'SEEN'],
+              pending.map((p) => [
+                p.mac,
+                p.vendor ?? '?',
+                p.model ?? '',
+                p.firmware ?? '',
+                p.address,
+                p.lastSeen,
+                String(p.sightings),
+              ]),
+            ),
+          );
+        return 0;
+      }
+      case 'claim': {
+        const mac = need(positionals, 1, 'MAC', USAGE);
+        const device = await client.request<DeviceJson>(
+          'POST',
+          `/pending/${encodeURIComponent(mac)}/claim`,
+          {
+            ...(values['vendor'] ? { vendor: values['vendor'] } : {}),
+            ...(values['model'] ? { model: values['model'] } : {}),
+            ...(values['profile'] ? { profiles: strings(values['profile']) } : {}),
+            settings: assignments(values['set']),
+          },
+        );
+        io.out(`claimed ${device.mac} as ${device.vendor}\n`);
+        return 0;
+      }
       default:
         throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"; usage:\n${USAGE}`);
     }
@@ -157,10 +196,17 @@ function showText(device: DeviceJson): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
     `last seen  ${device.lastContact ? `${device.lastContact.at} from ${device.lastContact.address} fetching ${device.lastContact.file}` : 'never'}`,
+    `resync     ${resyncText(device.lastResync)}`,
     'settings',
     ...Object.entries(device.settings).map(
       ([k, v]) => `  ${k}=${Array.isArray(v) ? v.join(',') : String(v)}`,
     ),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function resyncText(outcome: ResyncOutcome | null | undefined): string {
+  if (!outcome) return 'never';
+  const verdict = outcome.ok ? 'ok' : (outcome.reason ?? 'failed');
+  return `${outcome.at} ${outcome.event} to ${outcome.target}: ${outcome.status} ${verdict}`;
 }

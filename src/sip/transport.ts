@@ -17,6 +17,8 @@ export interface SipSocketsOptions {
   joinOn: readonly string[];
   group?: string;
   maxDatagram: number;
+  /** The interface address multicast this socket sends leaves by (a phone's SUBSCRIBE). */
+  multicastInterface?: string;
   onDatagram(data: Buffer, from: Peer, arrival: Arrival): void;
 }
 
@@ -36,6 +38,7 @@ export async function openSipSockets(options: SipSocketsOptions): Promise<SipSoc
   try {
     await bind(unicast, options.host, options.port, false);
     const local = unicast.address();
+    if (options.multicastInterface) unicast.setMulticastInterface(options.multicastInterface);
     const wildcard = options.host === '0.0.0.0' || options.host === '::';
     let groupSocket: dgram.Socket | undefined;
     if (options.joinOn.length > 0 && !wildcard) {
