@@ -1,7 +1,14 @@
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
+
 import pg from 'pg';
 
 import { PlugndialError } from '../errors.ts';
+import type {
+  EmbeddedFailure,
+  EmbeddedReply,
+  EmbeddedRequest,
+  EmbeddedWorkerData,
+} from './embedded-worker.ts';
 
 /**
  * The whole of what the store needs from a database: rows from one statement, and real
@@ -14,59 +21,222 @@ export interface SqlClient {
   close(): Promise<void>;
 }
 
-/** PGlite (PostgreSQL in WASM) keeping its files in `pgdata`. One connection, so one transaction at a time. */
-export async function openEmbeddedClient(pgdata: string): Promise<SqlClient> {
-  let db: PGlite;
-  try {
-    db = await PGlite.create(pgdata);
-  } catch (error) {
-    throw databaseError(error, 'OPEN');
-  }
-  return {
-    async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-      try {
-        return (await db.query<T>(text, [...params])).rows;
-      } catch (error) {
-        throw databaseError(error, text, params);
-      }
-    },
-    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-      let failure: { error: unknown } | undefined;
-      try {
-        return await db.transaction(async (tx) => {
-          try {
-            return await fn(embeddedTransaction(tx));
-          } catch (error) {
-            failure = { error };
-            throw error;
-          }
-        });
-      } catch (error) {
-        // The caller's own error passes through untouched; only BEGIN/COMMIT failures are ours.
-        if (failure) throw failure.error;
-        throw databaseError(error, 'COMMIT');
-      }
-    },
-    async close(): Promise<void> {
-      if (!db.closed) await db.close();
-    },
-  };
-}
+const workers = new WeakMap<SqlClient, Worker>();
 
-function embeddedTransaction(tx: Transaction): SqlClient {
+/**
+ * PGlite (PostgreSQL in WASM) keeping its files in `pgdata` (or `memory://`), run on a worker
+ * thread (embedded-worker.ts) so its WASM never blocks this thread. One connection, so one
+ * transaction at a time: while one is open, statements from outside it wait for its end.
+ */
+export async function openEmbeddedClient(pgdata: string): Promise<SqlClient> {
+  const connection = new EmbeddedConnection(pgdata);
+  try {
+    await connection.opened;
+  } catch (error) {
+    await connection.worker.terminate();
+    throw error;
+  }
   const client: SqlClient = {
-    async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-      try {
-        return (await tx.query<T>(text, [...params])).rows;
-      } catch (error) {
-        throw databaseError(error, text, params);
-      }
-    },
-    transaction: (fn) => fn(client),
-    close: () => Promise.resolve(),
+    query: <T>(text: string, params: readonly unknown[] = []) =>
+      connection.query<T>(text, params, undefined),
+    transaction: (fn) => connection.transaction(fn),
+    close: () => connection.close(),
   };
+  workers.set(client, connection.worker);
   return client;
 }
+
+/** The worker thread behind an embedded client, for tests that need to see it stop. */
+export function embeddedWorkerOf(client: SqlClient): Worker | undefined {
+  return workers.get(client);
+}
+
+// From a build the worker is the .js next to this file; from sources (tsx) the .ts.
+const WORKER_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './embedded-worker.ts' : './embedded-worker.js',
+  import.meta.url,
+);
+
+/**
+ * Starts the worker thread. It inherits this process's execArgv (passing them explicitly
+ * would refuse flags such as --max-old-space-size). That carries `--import tsx` when running
+ * from sources, but on Node 20 tsx registers its loader on the main thread only, so a .ts
+ * entry that does not load as it is gets the loader registered first, inside the worker.
+ */
+function startWorker(workerData: EmbeddedWorkerData): Worker {
+  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, { workerData });
+  let tsx: string | undefined;
+  try {
+    tsx = import.meta.resolve('tsx/esm/api');
+  } catch {
+    // No tsx here: whatever runs these sources must load .ts in workers by itself.
+  }
+  const entry = JSON.stringify(WORKER_URL.href);
+  const bootstrap = `import(${entry}).catch((error) => {
+    if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || ${!tsx}) throw error;
+    return import(${JSON.stringify(tsx)}).then((api) => {
+      api.register();
+      return import(${entry} + '?tsx');
+    });
+  });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+interface Pending {
+  resolve(reply: EmbeddedReply & { ok: true }): void;
+  reject(error: EmbeddedFailure | PlugndialError): void;
+}
+
+/**
+ * The main thread's end of the worker: numbered requests, one promise each. The worker keeps
+ * the process alive only while a request is waiting, like a socket with a query in flight.
+ */
+class EmbeddedConnection {
+  readonly worker: Worker;
+  readonly opened: Promise<void>;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #closing: Promise<void> | undefined;
+  /** Set once the worker is gone: every later call fails with it. */
+  #stopped: PlugndialError | undefined;
+
+  constructor(pgdata: string) {
+    this.worker = startWorker({ pgdata });
+    this.opened = new Promise((resolve, reject) => {
+      this.#pending.set(0, {
+        resolve: () => resolve(),
+        reject: (error) => reject(databaseError(error, 'OPEN')),
+      });
+    });
+    this.worker.on('message', (reply: EmbeddedReply) => this.#settle(reply));
+    this.worker.on('error', (error) => this.#stop(error));
+    this.worker.on('exit', (code) => this.#stop(code));
+  }
+
+  async query<T>(text: string, params: readonly unknown[], tx: number | undefined): Promise<T[]> {
+    const sent: unknown[] = [];
+    const transfer: ArrayBuffer[] = [];
+    let buffers: number[] | undefined;
+    for (const [index, param] of params.entries()) {
+      if (param instanceof Uint8Array) {
+        // A copy of its own, moved rather than cloned: a Buffer's backing store may be much
+        // larger than its bytes (Node's 8 KiB pool), and it stays the caller's to reuse.
+        const copy = new Uint8Array(param);
+        transfer.push(copy.buffer);
+        if (Buffer.isBuffer(param)) (buffers ??= []).push(index);
+        sent.push(copy);
+      } else sent.push(param);
+    }
+    try {
+      const reply = await this.#request(
+        { op: 'query', sql: text, params: sent, buffers, tx },
+        transfer,
+        text,
+      );
+      return (reply.rows ?? []) as T[];
+    } catch (error) {
+      throw databaseError(error, text, params);
+    }
+  }
+
+  async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    let tx: number;
+    try {
+      const reply = await this.#request({ op: 'begin' }, [], 'BEGIN');
+      tx = reply.tx!;
+    } catch (error) {
+      throw databaseError(error, 'BEGIN');
+    }
+    let open = true;
+    const client: SqlClient = {
+      query: <R>(text: string, params: readonly unknown[] = []): Promise<R[]> =>
+        open
+          ? this.query<R>(text, params, tx)
+          : Promise.reject(databaseError(new Error('Transaction is closed'), text)),
+      transaction: (inner) => inner(client),
+      close: () => Promise.resolve(),
+    };
+    let result: T;
+    try {
+      result = await fn(client);
+    } catch (error) {
+      open = false;
+      // The caller's own error passes through untouched, whatever ROLLBACK does.
+      await this.#request({ op: 'rollback', tx }, [], 'ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    open = false;
+    try {
+      await this.#request({ op: 'commit', tx }, [], 'COMMIT');
+    } catch (error) {
+      throw databaseError(error, 'COMMIT');
+    }
+    return result;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (!this.#stopped) {
+        await this.#request({ op: 'close' }, [], 'CLOSE').catch(() => undefined);
+      }
+      this.#stopped ??= databaseError(new Error('the database is closed'), 'CLOSE');
+      await this.worker.terminate();
+    })();
+    return this.#closing;
+  }
+
+  #request(
+    message: DistributiveOmit<EmbeddedRequest, 'id'>,
+    transfer: ArrayBuffer[],
+    text: string,
+  ): Promise<EmbeddedReply & { ok: true }> {
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    if (this.#closing && message.op !== 'close' && !('tx' in message && message.tx !== undefined))
+      return Promise.reject(databaseError(new Error('the database is closed'), text));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      try {
+        this.worker.postMessage({ ...message, id }, transfer);
+      } catch (error) {
+        // A parameter that cannot be sent (a function, a symbol): nothing reached the worker.
+        // The clone error's message quotes the value, so only its name is kept.
+        const name = error instanceof Error ? error.name : 'Error';
+        reject(new Error(`a parameter cannot be sent to the database thread (${name})`));
+        return;
+      }
+      if (this.#pending.size === 0) this.worker.ref();
+      this.#pending.set(id, { resolve, reject });
+    });
+  }
+
+  #settle(reply: EmbeddedReply): void {
+    const pending = this.#pending.get(reply.id);
+    if (!pending) return;
+    this.#pending.delete(reply.id);
+    if (this.#pending.size === 0) this.worker.unref();
+    if (reply.ok) pending.resolve(reply);
+    else pending.reject(reply.error);
+  }
+
+  /** The worker is gone, by close() or a crash: fail whatever waits, and all that follows. */
+  #stop(cause: Error | number): void {
+    const why =
+      typeof cause === 'number'
+        ? `exit code ${cause}`
+        : `${cause.name}: ${cause.message}`.slice(0, 200);
+    this.#stopped ??= new PlugndialError(
+      'PND_DATABASE',
+      `database error: the embedded database thread stopped (${why}); restart plugndial`,
+      { code: 'PND_WORKER_STOPPED' },
+    );
+    for (const [id, pending] of this.#pending) {
+      this.#pending.delete(id);
+      pending.reject(this.#stopped);
+    }
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** A pool of connections to a PostgreSQL server; a transaction keeps one pooled connection throughout. */
 export function openPostgresClient(url: string, options: { max?: number } = {}): SqlClient {
