@@ -9,12 +9,16 @@ import { need, parse } from './args.ts';
 import { startUrl, VIA_OPTIONS } from './simulate-via.ts';
 import type { CommandIO } from './io.ts';
 
-const USAGE = `plugndial simulate <mac> --vendor V (--url <URL> | --via pnp [--sip HOST[:PORT]] [--sip-interface ADDRESS])
+const USAGE = `plugndial simulate <mac> --vendor V (--url <URL> | --via pnp [--sip HOST[:PORT]] [--sip-interface ADDRESS]
+                   | --via dhcp (--interface IFACE [--vendor-class VC] | --option CODE=VALUE…) [--custom-option CODE])
                    [--model M] [--firmware F] [--serial S]
                    [--input NAME] [--key KEY] [--state FILE] [--json]
 --state keeps what the phone remembers between runs (e.g. the versions it applied) in FILE.
 --input is the file name typed at a Fanvil phone's $input prompt; --key the key the phone
-holds for encrypted configuration files.`;
+holds for encrypted configuration files.
+--via dhcp obtains a lease on IFACE with busybox udhcpc, sending the vendor's option 60, and puts
+the address on IFACE as the phone would (use an interface of your own, e.g. in a network
+namespace); or reads the options given. The URL the vendor derives from them starts the run.`;
 
 /** Plays a phone: the vendor's own fetch sequence against a server, then what it would apply. */
 export async function simulateCommand(args: string[], io: CommandIO): Promise<number> {

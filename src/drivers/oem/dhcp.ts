@@ -18,7 +18,9 @@ function offer(_vendor: string, { doors }: DhcpContext): DhcpOffer | undefined {
   const door = doors.https ?? doors.http;
   if (door === undefined) return undefined;
   const url = `${door.replace(/\/+$/, '')}/`;
-  return { url, options: [{ code: OPTION.tftpServerName, value: { kind: 'text', text: url } }] };
+  // A host alone means HTTP on port 80 (see derive), and passes clients that check 66 as a host.
+  const text = /^http:\/\/([^/:[\]]+)\/$/i.exec(url)?.[1] ?? url;
+  return { url, options: [{ code: OPTION.tftpServerName, value: { kind: 'text', text } }] };
 }
 
 function derive(_vendor: string, options: DhcpOptions): DhcpDerivation | undefined {

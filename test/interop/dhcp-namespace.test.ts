@@ -1,0 +1,423 @@
+// DHCP against real peers, in two network namespaces this test creates and removes: the
+// server side runs `plugndial serve` and dnsmasq with the snippet `plugndial dhcp` printed
+// (read from the running server's data directory); the phone side runs `plugndial simulate
+// --via dhcp`, whose busybox udhcpc sends each vendor's option 60 from a MAC of that
+// vendor's block or of no block. Each phone must derive the URL its driver wants, then
+// fetch its files across the namespaces. ISC dhcpd and Kea check their snippets (-t).
+// Needs root (CI runs as root); the machine's own interfaces are never touched.
+
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+
+import { hasPeer, requirePeer } from '../support/peer.ts';
+import { BIN } from '../support/serve.ts';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], timeoutMs = 30_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, stdout, stderr: stderr || (error && code === null ? error.message : '') });
+    });
+  });
+}
+
+async function must(command: string, args: string[], timeoutMs?: number): Promise<string> {
+  const result = await run(command, args, timeoutMs);
+  if (result.code !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A process kept running until after(); its output is kept for failure messages. */
+interface Daemon {
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function daemon(command: string, args: string[]): Daemon {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    if (output.length < 200_000) output += chunk.toString();
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return {
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          done();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Waits, at most `ms`, for `ready()`; bounded in time and in rounds. */
+async function waitFor(what: string, ready: () => boolean, ms: number, log: () => string) {
+  const deadline = Date.now() + ms;
+  for (let round = 0; round < 400 && Date.now() < deadline; round++) {
+    if (ready()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} not ready in ${ms} ms:\n${log().slice(-3000)}`);
+}
+
+const id = randomBytes(3).toString('hex');
+const SERVER_NS = `pnd-dhcp-${id}-s`;
+const PHONE_NS = `pnd-dhcp-${id}-p`;
+const SERVER_IF = `pnd${id}s`;
+const PHONE_IF = `pnd${id}p`;
+// A /24 in 10.0.0.0/8 that exists only inside the two namespaces.
+const NET = `10.${200 + (randomBytes(1)[0]! % 50)}.${randomBytes(1)[0]!}`;
+const SERVER = `${NET}.1`;
+
+interface Phone {
+  vendor: string;
+  /** A MAC of the vendor's block: matched by MAC prefix, sending no vendor class. */
+  blockMac: string;
+  /** A locally administered MAC: matched by the vendor class only. */
+  plainMac: string;
+  vendorClass: string;
+  url: string;
+  /** simulate flags the phone needs beyond vendor and MAC. */
+  extra?: string[];
+}
+
+const PHONES: Phone[] = [
+  {
+    vendor: 'flyingvoice',
+    blockMac: '0021f2a00001',
+    plainMac: '02a0a0000001',
+    vendorClass: 'Flyingvoice FIP14G',
+    url: `tftp://${SERVER}/`,
+  },
+  {
+    vendor: 'yealink',
+    blockMac: '001565a00002',
+    plainMac: '02a0a0000002',
+    vendorClass: 'yealink',
+    url: `tftp://${SERVER}/`,
+  },
+  {
+    vendor: 'gigaset',
+    blockMac: '7c2f80a00003',
+    plainMac: '02a0a0000003',
+    vendorClass: 'Gigaset_N720_DM_PRO',
+    url: `http://${SERVER}/gigaset/%MACD`,
+  },
+  {
+    vendor: 'fanvil',
+    blockMac: '0c383ea00004',
+    plainMac: '02a0a0000004',
+    vendorClass: 'Fanvil X4',
+    url: `tftp://${SERVER}/$mac.cfg`,
+  },
+  {
+    vendor: 'auerswald',
+    blockMac: '000952a00005',
+    plainMac: '02a0a0000005',
+    vendorClass: 'Auerswald COMfortel D200',
+    url: `http://${SERVER}/auerswald/{mac}.xml?sn={serial}&hw={type}`,
+    extra: ['--serial', '123412341234', '--model', 'D200'],
+  },
+  {
+    // No vendor class or block is known for these: the operator names them.
+    vendor: 'oem',
+    blockMac: '02bbbba00006',
+    plainMac: '02a0a0000006',
+    vendorClass: 'PND-OEM',
+    url: `http://${SERVER}/`,
+    extra: ['--model', 'OEM/Model1'],
+  },
+];
+const OPERATOR_FLAGS = ['--vendor-class', 'oem=PND-OEM', '--mac-prefix', 'oem=02:bb:bb'];
+
+const SETTINGS = 'accounts.1.user,accounts.1.password,accounts.1.registrar';
+
+function csv(): string {
+  const rows = PHONES.flatMap((p) =>
+    [p.blockMac, p.plainMac].map((mac, i) =>
+      [mac, p.vendor, '', `10${i}${PHONES.indexOf(p)}`, 's3cret', 'pbx.example.com'].join(','),
+    ),
+  );
+  return [`mac,vendor,profiles,${SETTINGS}`, ...rows].join('\n') + '\n';
+}
+
+let root: string;
+let dataDir: string;
+let created = false;
+let serve: Daemon | undefined;
+let dnsmasq: Daemon | undefined;
+const snippets: Record<string, string> = {};
+
+/** Root, ip, busybox and dnsmasq, else skip (fail under CI). */
+function ready(t: TestContext): boolean {
+  if (process.getuid?.() !== 0) {
+    if (process.env['CI']) throw new Error('the DHCP namespace test needs root');
+    t.skip('needs root for network namespaces');
+    return false;
+  }
+  return (
+    requirePeer(t, 'ip', 'iproute2') &&
+    requirePeer(t, 'busybox', 'busybox') &&
+    requirePeer(t, 'dnsmasq', 'dnsmasq')
+  );
+}
+
+const peersPresent =
+  process.getuid?.() === 0 && ['ip', 'busybox', 'dnsmasq'].every((b) => hasPeer(b));
+
+describe('DHCP: dnsmasq with the generated snippet, phones in another namespace', () => {
+  before(async () => {
+    if (!peersPresent) return;
+    root = await mkdtemp(join(tmpdir(), 'pnd-dhcp-'));
+    dataDir = join(root, 'data');
+    await writeFile(join(root, 'phones.csv'), csv());
+    await must(BIN, ['device', 'import', join(root, 'phones.csv'), '--data-dir', dataDir], 60_000);
+
+    await must('ip', ['netns', 'add', SERVER_NS]);
+    created = true;
+    await must('ip', ['netns', 'add', PHONE_NS]);
+    // Both ends are created inside the namespaces: nothing appears in the machine's own.
+    await must('ip', [
+      'link',
+      'add',
+      SERVER_IF,
+      'netns',
+      SERVER_NS,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      PHONE_IF,
+      'netns',
+      PHONE_NS,
+    ]);
+    await must('ip', ['-n', SERVER_NS, 'addr', 'add', `${SERVER}/24`, 'dev', SERVER_IF]);
+    for (const [ns, dev] of [
+      [SERVER_NS, SERVER_IF],
+      [PHONE_NS, PHONE_IF],
+    ] as const) {
+      await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      await must('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+    }
+
+    // The namespace has its own ports: the doors take the standard ones, 80 and 69.
+    serve = daemon('ip', [
+      'netns',
+      'exec',
+      SERVER_NS,
+      BIN,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--http',
+      `${SERVER}:80`,
+      '--tftp',
+      `${SERVER}:69`,
+      '--sip',
+      'off',
+    ]);
+    await waitFor(
+      'plugndial serve',
+      () => serve!.output().includes('plugndial ready'),
+      30_000,
+      () => serve!.output(),
+    );
+
+    // The running server's data directory says where its doors are.
+    for (const format of ['dnsmasq', 'isc', 'kea'])
+      snippets[format] = await must(BIN, [
+        'dhcp',
+        '--format',
+        format,
+        '--data-dir',
+        dataDir,
+        ...OPERATOR_FLAGS,
+      ]);
+    await writeFile(join(root, 'plugndial.conf'), snippets['dnsmasq']!);
+    await writeFile(
+      join(root, 'dnsmasq.conf'),
+      [
+        `interface=${SERVER_IF}`,
+        'bind-interfaces',
+        `dhcp-range=${NET}.100,${NET}.199,255.255.255.0,10m`,
+        `conf-file=${join(root, 'plugndial.conf')}`,
+        '',
+      ].join('\n'),
+    );
+    dnsmasq = daemon('ip', [
+      'netns',
+      'exec',
+      SERVER_NS,
+      'dnsmasq',
+      '--no-daemon',
+      `--conf-file=${join(root, 'dnsmasq.conf')}`,
+      '--port=0',
+      `--dhcp-leasefile=${join(root, 'dnsmasq.leases')}`,
+      `--pid-file=${join(root, 'dnsmasq.pid')}`,
+      '--no-ping',
+      '--log-dhcp',
+      '--user=root',
+      '--group=root',
+    ]);
+    await waitFor(
+      'dnsmasq',
+      () => /DHCP, IP range/.test(dnsmasq!.output()),
+      10_000,
+      () => dnsmasq!.output(),
+    );
+  });
+
+  after(async () => {
+    await dnsmasq?.stop();
+    await serve?.stop();
+    if (created) {
+      await run('ip', ['netns', 'del', PHONE_NS]);
+      await run('ip', ['netns', 'del', SERVER_NS]);
+    }
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  /** One phone boots: its MAC on the interface, a lease, the URL, its fetch sequence. */
+  async function boot(phone: Phone, mac: string, vendorClass: string) {
+    await must('ip', ['-n', PHONE_NS, 'addr', 'flush', 'dev', PHONE_IF]);
+    const colons = mac.match(/../g)!.join(':');
+    await must('ip', ['-n', PHONE_NS, 'link', 'set', 'dev', PHONE_IF, 'address', colons]);
+    const result = await run(
+      'ip',
+      [
+        'netns',
+        'exec',
+        PHONE_NS,
+        BIN,
+        'simulate',
+        mac,
+        '--vendor',
+        phone.vendor,
+        '--via',
+        'dhcp',
+        '--interface',
+        PHONE_IF,
+        '--vendor-class',
+        vendorClass,
+        '--json',
+        ...(phone.extra ?? []),
+      ],
+      30_000,
+    );
+    const derived = /^dhcp (\S+) \(from option ([\d +]+)\)$/m.exec(result.stderr);
+    const context = `${phone.vendor} ${mac}:\n${result.stderr}\n${dnsmasq!.output().slice(-2500)}`;
+    assert.ok(derived, `no URL derived for ${context}`);
+    const steps = result.stdout
+      ? (JSON.parse(result.stdout) as { ok: boolean; steps: { url: string; status: number }[] })
+      : undefined;
+    return { url: derived[1]!, from: derived[2]!, code: result.code, steps, context };
+  }
+
+  for (const phone of PHONES) {
+    it(`${phone.vendor}: by vendor class, the phone derives ${phone.url} and fetches its files`, async (t) => {
+      if (!ready(t)) return;
+      const booted = await boot(phone, phone.plainMac, phone.vendorClass);
+      assert.equal(booted.url, phone.url, booted.context);
+      assert.equal(booted.code, 0, booted.context);
+      assert.ok(booted.steps?.ok, booted.context);
+      const fetched = booted.steps!.steps.filter((s) => s.status === 200);
+      assert.ok(fetched.length > 0, booted.context);
+      for (const step of fetched) assert.ok(step.url.includes(SERVER), booted.context);
+    });
+
+    it(`${phone.vendor}: by MAC prefix alone, the phone derives the same URL`, async (t) => {
+      if (!ready(t)) return;
+      const booted = await boot(phone, phone.blockMac, '');
+      assert.equal(booted.url, phone.url, booted.context);
+      assert.equal(booted.code, 0, booted.context);
+    });
+  }
+
+  it('a phone of an unknown vendor class and MAC block gets no provisioning URL', async (t) => {
+    if (!ready(t)) return;
+    await must('ip', ['-n', PHONE_NS, 'addr', 'flush', 'dev', PHONE_IF]);
+    await must('ip', [
+      '-n',
+      PHONE_NS,
+      'link',
+      'set',
+      'dev',
+      PHONE_IF,
+      'address',
+      '02:cc:cc:00:00:01',
+    ]);
+    const result = await run('ip', [
+      'netns',
+      'exec',
+      PHONE_NS,
+      BIN,
+      'simulate',
+      '02cccc000001',
+      '--vendor',
+      'gigaset',
+      '--via',
+      'dhcp',
+      '--interface',
+      PHONE_IF,
+      '--vendor-class',
+      'SomeOtherPhone',
+    ]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /dhcp lease /);
+    assert.match(result.stderr, /no URL for a gigaset phone/);
+  });
+
+  it('ISC dhcpd and Kea accept their snippets (dhcpd -t, kea-dhcp4 -t)', async (t) => {
+    if (!ready(t)) return;
+    const isc = requirePeer(t, 'dhcpd', 'isc-dhcp-server');
+    const kea = requirePeer(t, 'kea-dhcp4', 'kea-dhcp4-server');
+    if (isc) {
+      await writeFile(join(root, 'isc-plugndial.conf'), snippets['isc']!);
+      await writeFile(
+        join(root, 'dhcpd.conf'),
+        [
+          'authoritative;',
+          `subnet ${NET}.0 netmask 255.255.255.0 { range ${NET}.100 ${NET}.199; }`,
+          `include "${join(root, 'isc-plugndial.conf')}";`,
+          '',
+        ].join('\n'),
+      );
+      const checked = await run('dhcpd', ['-t', '-4', '-cf', join(root, 'dhcpd.conf')]);
+      assert.equal(checked.code, 0, `${checked.stderr}\n${snippets['isc']}`);
+      assert.match(snippets['isc']!, /option default-url "http:\/\/[\d.]+\/gigaset\/%MACD";/);
+    }
+    if (kea) {
+      await writeFile(join(root, 'kea-plugndial.json'), snippets['kea']!);
+      const config = `{ "Dhcp4": {
+        "interfaces-config": { "interfaces": [] },
+        "lease-database": { "type": "memfile", "persist": false },
+        "subnet4": [ { "id": 1, "subnet": "${NET}.0/24", "pools": [ { "pool": "${NET}.100 - ${NET}.199" } ] } ],
+        <?include "${join(root, 'kea-plugndial.json')}" ?>
+      } }\n`;
+      await writeFile(join(root, 'kea-dhcp4.json'), config);
+      const checked = await run('kea-dhcp4', ['-t', join(root, 'kea-dhcp4.json')]);
+      assert.equal(checked.code, 0, `${checked.stdout}\n${checked.stderr}\n${snippets['kea']}`);
+      assert.match(snippets['kea']!, /"name": "v4-captive-portal"/);
+    }
+  });
+});
