@@ -25,10 +25,6 @@ export function isGigasetFile(file: string): file is GigasetFile {
   );
 }
 
-export function updatesFile(category: Category): GigasetFile {
-  return `${category}-updates`;
-}
-
 /** Where a device's files live below the phone's prefix: `<mac>/<category>/updates.xml`. */
 export function updatesPath(mac: Mac, category: Category): string {
   return `${mac}/${category}/${UPDATES}`;

@@ -1,17 +1,11 @@
 /**
  * Unique version control (seed 002): `YYYY-MM-DD_HH:MM:SS`, the same in an updates file and
- * in the file it points to. The instant comes from the store (see provisioning/content-versions.ts);
- * this only writes and reads it, in UTC.
+ * in the file it points to (here, in that file's name). The instant comes from the store (see
+ * provisioning/content-versions.ts); this only writes and reads it, in UTC.
  */
-const UVC = /^(\d{4})-(\d{2})-(\d{2})_(\d{2}):(\d{2}):(\d{2})$/;
-
 export function formatUvc(at: Date): string {
   const iso = at.toISOString();
   return `${iso.slice(0, 10)}_${iso.slice(11, 19)}`;
-}
-
-export function isUvc(text: string): boolean {
-  return UVC.test(text);
 }
 
 /** The UVC as it stands in a file name: `:` is not welcome in every path. */
