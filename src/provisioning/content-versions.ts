@@ -4,7 +4,7 @@ import type { Driver, Recognition, RenderContext } from '../drivers/driver.ts';
 import type { Store } from '../store/store.ts';
 
 /**
- * The pipeline's half of versioned content (Gigaset's UVC): a driver names, per category,
+ * The pipeline's half of versions a phone keeps and compares: a driver names, per category,
  * the canonical content of a file family; this asks the store for the version of each
  * content's hash and hands the versions to the render. The store assigns a version the first
  * time it sees a hash, from the pipeline's clock, inside a transaction, so every node and

@@ -385,7 +385,7 @@ export class ProvisioningPipeline implements Provisioner {
     const device = await this.#store.getDevice(mac);
     if (!device) return [];
     // A driver lists every file its phones may ask for; some exist only with some settings
-    // (a Gigaset firmware category, a single-file layout), and those are left out.
+    // (a category without content, a single-file layout), and those are left out.
     const present: string[] = [];
     for (const file of this.#driverFor(device.vendor)?.files(mac) ?? []) {
       if ((await this.preview(mac, file, 'http://localhost')).artifact) present.push(file);
@@ -421,7 +421,7 @@ export class ProvisioningPipeline implements Provisioner {
       candidates.find((c) => c.recognition.mac)?.recognition.mac ??
       agent?.mac ??
       (request.userAgent ? findMac(request.userAgent) : undefined);
-    // Without a MAC, a phone may name itself by the serial it reported before (Auerswald).
+    // Without a MAC, a phone may name itself by the serial it reported before.
     const serial = named
       ? undefined
       : candidates.find((c) => c.recognition.reported?.serial)?.recognition.reported?.serial;

@@ -118,8 +118,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'content versions; devices by reported serial',
     statements: [
-      // One row per distinct content of a versioned file family (Gigaset's UVC per device and
-      // category). Rows are never updated: a version, once given, names that content for good.
+      // One row per distinct content of a file family whose version a phone keeps (per device
+      // and category). Rows are never updated: a version, once given, names that content for good.
       `CREATE TABLE content_versions (
         scope text NOT NULL,
         category text NOT NULL,
@@ -128,7 +128,7 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (scope, category, sha256),
         UNIQUE (scope, category, version)
       )`,
-      // An Auerswald phone may name itself by its serial number alone.
+      // A phone may name itself by its serial number alone.
       `CREATE INDEX devices_reported_serial ON devices ((reported->>'serial'))`,
     ],
   },

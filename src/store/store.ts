@@ -133,8 +133,8 @@ export interface Store {
   pruneEvents(before: Date, keep: number): Promise<number>;
 
   /**
-   * The version of one content of a versioned file family, e.g. a Gigaset category of one
-   * device: assigned from `now` the first time this content is seen, later than every earlier
+   * The version of one content of a versioned file family, e.g. one category of one phone's
+   * files: assigned from `now` the first time this content is seen, later than every earlier
    * version of the family, and the same answer on every node from then on. ISO-8601 UTC.
    */
   contentVersion(scope: string, category: string, sha256: string, now: Date): Promise<string>;
