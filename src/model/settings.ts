@@ -290,15 +290,13 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     pattern: 'provisioning.layout',
     kind: { type: 'enum', values: ['chain', 'single'] },
     description:
-      'chain: an entry file naming further versioned files (Gigaset provisioning 1.0, Auerswald references); single: one file (Gigaset 1.1)',
-    default: 'chain',
+      'chain (unset): an entry file naming further versioned files (Gigaset provisioning 1.0, Auerswald references); single: one file (Gigaset 1.1)',
   },
   {
     pattern: 'provisioning.remove_unset',
     kind: { type: 'bool' },
     description:
-      'remove from the phone what the settings no longer set (Auerswald operations file)',
-    default: true,
+      'remove from the phone what the settings no longer set (Auerswald operations file; true when unset)',
   },
   {
     pattern: 'keys.N.type',
