@@ -47,26 +47,38 @@ interface Daemon {
 }
 
 function daemon(command: string, args: string[]): Daemon {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: `ip netns exec` forks, so stopping means the group, not one pid.
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const keep = (chunk: Buffer): void => {
     if (output.length < 200_000) output += chunk.toString();
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  const signal = (name: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  let stopped: Promise<void> | undefined;
   return {
     child,
     output: () => output,
     stop: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        child.once('exit', () => {
+      (stopped ??= new Promise((done) => {
+        const kill = setTimeout(() => signal('SIGKILL'), 8_000);
+        const finish = (): void => {
           clearTimeout(kill);
+          // Whatever the leader left behind in its group goes too.
+          signal('SIGKILL');
           done();
-        });
-        child.kill('SIGTERM');
-      }),
+        };
+        if (child.exitCode !== null || child.signalCode !== null) return finish();
+        child.once('exit', finish);
+        signal('SIGTERM');
+      })),
   };
 }
 
@@ -161,11 +173,24 @@ function csv(): string {
   return [`mac,vendor,profiles,${SETTINGS}`, ...rows].join('\n') + '\n';
 }
 
+/** A whole Kea configuration around the snippet, which Kea includes where it stands. */
+function keaConfig(interfaces: string[], snippet: string): string {
+  return `{ "Dhcp4": {
+  "interfaces-config": { "interfaces": ${JSON.stringify(interfaces)} },
+  "lease-database": { "type": "memfile", "persist": false },
+  "subnet4": [ { "id": 1, "subnet": "${NET}.0/24", "pools": [ { "pool": "${NET}.100 - ${NET}.199" } ] } ],
+  <?include "${snippet}" ?>
+} }
+`;
+}
+
 let root: string;
 let dataDir: string;
 let created = false;
 let serve: Daemon | undefined;
 let dnsmasq: Daemon | undefined;
+/** The DHCP server the phones are talking to now. */
+let dhcpServer: Daemon | undefined;
 const snippets: Record<string, string> = {};
 
 /** Root, ip, busybox and dnsmasq, else skip (fail under CI). */
@@ -191,7 +216,6 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
     root = await mkdtemp(join(tmpdir(), 'pnd-dhcp-'));
     dataDir = join(root, 'data');
     await writeFile(join(root, 'phones.csv'), csv());
-    await must(BIN, ['device', 'import', join(root, 'phones.csv'), '--data-dir', dataDir], 60_000);
 
     await must('ip', ['netns', 'add', SERVER_NS]);
     created = true;
@@ -243,16 +267,35 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
       () => serve!.output(),
     );
 
-    // The running server's data directory says where its doors are.
-    for (const format of ['dnsmasq', 'isc', 'kea'])
-      snippets[format] = await must(BIN, [
-        'dhcp',
-        '--format',
-        format,
+    // Through the running server's API, which listens inside the server's namespace.
+    await must(
+      'ip',
+      [
+        'netns',
+        'exec',
+        SERVER_NS,
+        BIN,
+        'device',
+        'import',
+        join(root, 'phones.csv'),
         '--data-dir',
         dataDir,
-        ...OPERATOR_FLAGS,
-      ]);
+      ],
+      30_000,
+    );
+    // The running server's data directory says where its doors are.
+    await Promise.all(
+      ['dnsmasq', 'isc', 'kea'].map(async (format) => {
+        snippets[format] = await must(BIN, [
+          'dhcp',
+          '--format',
+          format,
+          '--data-dir',
+          dataDir,
+          ...OPERATOR_FLAGS,
+        ]);
+      }),
+    );
     await writeFile(join(root, 'plugndial.conf'), snippets['dnsmasq']!);
     await writeFile(
       join(root, 'dnsmasq.conf'),
@@ -279,6 +322,7 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
       '--user=root',
       '--group=root',
     ]);
+    dhcpServer = dnsmasq;
     await waitFor(
       'dnsmasq',
       () => /DHCP, IP range/.test(dnsmasq!.output()),
@@ -289,6 +333,7 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
 
   after(async () => {
     await dnsmasq?.stop();
+    await dhcpServer?.stop();
     await serve?.stop();
     if (created) {
       await run('ip', ['netns', 'del', PHONE_NS]);
@@ -325,7 +370,7 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
       30_000,
     );
     const derived = /^dhcp (\S+) \(from option ([\d +]+)\)$/m.exec(result.stderr);
-    const context = `${phone.vendor} ${mac}:\n${result.stderr}\n${dnsmasq!.output().slice(-2500)}`;
+    const context = `${phone.vendor} ${mac}:\n${result.stderr}\n${dhcpServer!.output().slice(-2500)}`;
     assert.ok(derived, `no URL derived for ${context}`);
     const steps = result.stdout
       ? (JSON.parse(result.stdout) as { ok: boolean; steps: { url: string; status: number }[] })
@@ -397,6 +442,7 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
         join(root, 'dhcpd.conf'),
         [
           'authoritative;',
+          'ping-check false;',
           `subnet ${NET}.0 netmask 255.255.255.0 { range ${NET}.100 ${NET}.199; }`,
           `include "${join(root, 'isc-plugndial.conf')}";`,
           '',
@@ -408,16 +454,97 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
     }
     if (kea) {
       await writeFile(join(root, 'kea-plugndial.json'), snippets['kea']!);
-      const config = `{ "Dhcp4": {
-        "interfaces-config": { "interfaces": [] },
-        "lease-database": { "type": "memfile", "persist": false },
-        "subnet4": [ { "id": 1, "subnet": "${NET}.0/24", "pools": [ { "pool": "${NET}.100 - ${NET}.199" } ] } ],
-        <?include "${join(root, 'kea-plugndial.json')}" ?>
-      } }\n`;
-      await writeFile(join(root, 'kea-dhcp4.json'), config);
+      await writeFile(
+        join(root, 'kea-dhcp4.json'),
+        keaConfig([], join(root, 'kea-plugndial.json')),
+      );
       const checked = await run('kea-dhcp4', ['-t', join(root, 'kea-dhcp4.json')]);
       assert.equal(checked.code, 0, `${checked.stdout}\n${checked.stderr}\n${snippets['kea']}`);
       assert.match(snippets['kea']!, /"name": "v4-captive-portal"/);
+    }
+  });
+
+  /** Phones that boot against each second server: by class, by MAC prefix, sub-options. */
+  const SECOND = [
+    { phone: PHONES[2]!, byClass: true },
+    { phone: PHONES[1]!, byClass: false },
+    { phone: PHONES[4]!, byClass: true },
+  ];
+
+  it('ISC dhcpd serves its snippet: each phone derives the same URL', async (t) => {
+    if (!ready(t) || !requirePeer(t, 'dhcpd', 'isc-dhcp-server')) return;
+    await dnsmasq?.stop();
+    await writeFile(join(root, 'dhcpd.leases'), '');
+    dhcpServer = daemon('ip', [
+      'netns',
+      'exec',
+      SERVER_NS,
+      'dhcpd',
+      '-f',
+      '-4',
+      '-cf',
+      join(root, 'dhcpd.conf'),
+      '-lf',
+      join(root, 'dhcpd.leases'),
+      '-pf',
+      join(root, 'dhcpd.pid'),
+      SERVER_IF,
+    ]);
+    try {
+      await waitFor(
+        'dhcpd',
+        () => /Sending on\s+LPF/.test(dhcpServer!.output()),
+        10_000,
+        () => dhcpServer!.output(),
+      );
+      for (const { phone, byClass } of SECOND) {
+        const booted = await boot(
+          phone,
+          byClass ? phone.plainMac : phone.blockMac,
+          byClass ? phone.vendorClass : '',
+        );
+        assert.equal(booted.url, phone.url, booted.context);
+        assert.equal(booted.code, 0, booted.context);
+      }
+    } finally {
+      await dhcpServer.stop();
+    }
+  });
+
+  it('Kea serves its snippet (114 as v4-captive-portal, 43 redefined per class)', async (t) => {
+    if (!ready(t) || !requirePeer(t, 'kea-dhcp4', 'kea-dhcp4-server')) return;
+    await dnsmasq?.stop();
+    const config = join(root, 'kea-live.json');
+    await writeFile(config, keaConfig([SERVER_IF], join(root, 'kea-plugndial.json')));
+    dhcpServer = daemon('ip', [
+      'netns',
+      'exec',
+      SERVER_NS,
+      'env',
+      `KEA_LOCKFILE_DIR=${root}`,
+      `KEA_PIDFILE_DIR=${root}`,
+      'kea-dhcp4',
+      '-c',
+      config,
+    ]);
+    try {
+      await waitFor(
+        'kea-dhcp4',
+        () => /DHCP4_STARTED/.test(dhcpServer!.output()),
+        10_000,
+        () => dhcpServer!.output(),
+      );
+      for (const { phone, byClass } of SECOND) {
+        const booted = await boot(
+          phone,
+          byClass ? phone.plainMac : phone.blockMac,
+          byClass ? phone.vendorClass : '',
+        );
+        assert.equal(booted.url, phone.url, booted.context);
+        assert.equal(booted.code, 0, booted.context);
+      }
+    } finally {
+      await dhcpServer.stop();
     }
   });
 });
