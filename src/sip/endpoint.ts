@@ -146,7 +146,9 @@ export class SipEndpoint {
     }
     const key = serverKey(message);
     if (key === undefined) {
-      this.#stats.malformed++;
+      // No Via or no transaction identity: nothing to absorb retransmissions by, but the
+      // handler still sees it (a SUBSCRIBE is an event even when it cannot be answered).
+      this.#dispatch(message, from, arrival);
       return;
     }
     const now = Date.now();
@@ -163,9 +165,13 @@ export class SipEndpoint {
     }
     // Timer J: a non-INVITE server transaction on UDP absorbs retransmissions for 64·T1.
     this.#server.set(key, { expires: now + 64 * this.#timers.t1 });
+    this.#dispatch(message, from, arrival);
+  }
+
+  #dispatch(request: SipRequest, from: Peer, arrival: Arrival): void {
     const handler = this.#onRequest;
     if (!handler) return;
-    handler(message, from, arrival).catch(() => {
+    handler(request, from, arrival).catch(() => {
       this.#stats.handlerErrors++;
     });
   }

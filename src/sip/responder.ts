@@ -104,25 +104,27 @@ export class PnpResponder {
 
   async #answer(request: SipRequest, from: Peer, multicast: boolean, at: Date): Promise<Handled> {
     const endpoint = this.#options.endpoint;
+    const read = readPnpSubscribe(request);
+    const mac = read.ok ? read.subscribe.mac : read.mac;
     const refuse = async (status: number, reason: string, why: string): Promise<Handled> => {
-      if (!multicast) {
+      // Without a Via there is nowhere a response could be routed back to.
+      if (!multicast && header(request, 'Via')) {
         await endpoint.respond(
           request,
           responseTo(request, status, why, { from, toTag: newTag() }),
           responseDestination(request, from),
         );
       }
-      return { status, reason };
+      return { status, reason, ...(mac ? { mac } : {}) };
     };
     if (missingHeaders(request).length > 0) return refuse(400, 'bad-request', 'Bad Request');
-    if (!this.#allowed(from.address)) return { status: 429, reason: 'throttled' };
-    const read = readPnpSubscribe(request);
+    if (!this.#allowed(from.address)) {
+      return { status: 429, reason: 'throttled', ...(mac ? { mac } : {}) };
+    }
     if (!read.ok) {
-      const result =
-        read.problem === 'bad-event'
-          ? await refuse(489, 'bad-event', 'Bad Event')
-          : await refuse(404, 'no-mac', 'Not Found');
-      return read.mac ? { ...result, mac: read.mac } : result;
+      return read.problem === 'bad-event'
+        ? refuse(489, 'bad-event', 'Bad Event')
+        : refuse(404, 'no-mac', 'Not Found');
     }
     const subscribe = read.subscribe;
     const known: Handled = { status: 404, mac: subscribe.mac, subscribe };

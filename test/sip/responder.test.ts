@@ -226,6 +226,10 @@ describe('plug-and-play responder on loopback', () => {
     );
     p.send(noMac, sip.address.port);
     await p.next(isResponse(404));
+    // No Via: nothing can be answered, but the SUBSCRIBE is still an event.
+    p.send(subscribeText('MAC0021f20000c1', p.port).replace(/^Via: .*\r\n/m, ''), sip.address.port);
+    const noVia = await waitForEvents('0021f20000c1', (e) => e.length > 0);
+    assert.deepEqual([noVia[0]?.status, noVia[0]?.reason], [400, 'bad-request']);
     // Sent to the group, the same requests get no answer at all.
     p.send(subscribeText('alice', p.port), sip.address.port);
     await new Promise((r) => setTimeout(r, 100));
