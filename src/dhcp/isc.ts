@@ -41,8 +41,9 @@ export function iscSnippet(plan: SitePlan): string {
     const tests = v.vendorClasses.map(classTest);
     if (v.macPrefixes.length > 0) {
       const macs = v.macPrefixes.map((p) => `substring(hardware, 1, 3) = ${ouiBytes(p).join(':')}`);
-      const mac = macs.length === 1 ? macs[0]! : `(${macs.join(' or ')})`;
-      tests.push(anyClass.length > 0 ? `(${mac} and not (${anyClass.join(' or ')}))` : mac);
+      const mac = macs.length === 1 ? macs[0]! : `(${macs.join('\n            or ')})`;
+      const none = `not (${anyClass.join('\n                     or ')})`;
+      tests.push(anyClass.length > 0 ? `(${mac}\n            and ${none})` : mac);
     }
     lines.push('', `# ${vendorHeading(v)}`, `class "${className(v.vendor)}" {`);
     lines.push(`  match if ${tests.join('\n        or ')};`);

@@ -52,7 +52,7 @@ describe('DHCP snippets', () => {
       text,
       /match if substring\(pick-first-value\(option vendor-class-identifier, ""\), 0, 7\) = "Gigaset"/,
     );
-    assert.match(text, /substring\(hardware, 1, 3\) = 7c:2f:80 and not \(/);
+    assert.match(text, /substring\(hardware, 1, 3\) = 7c:2f:80\n {12}and not \(/);
     assert.match(text, /^ {2}option default-url "http:\/\/10\.0\.0\.5:8080\/gigaset\/%MACD";$/m);
     assert.match(text, /^ {2}option tftp-server-name "10\.0\.0\.5";$/m);
     assert.match(text, /^ {2}option plugndial-option-150 "tftp:\/\/10\.0\.0\.5\/";$/m);
