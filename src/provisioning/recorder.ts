@@ -68,11 +68,20 @@ export class EventRecorder {
     await this.flush();
   }
 
+  /**
+   * Writes what is buffered when it starts, a batch at a time. What arrives meanwhile waits
+   * for the next tick or a full batch: the store answers on another thread, so draining until
+   * empty would chase a busy door with inserts of an event or two.
+   */
   async #write(): Promise<void> {
-    while (this.#events.length > 0 || this.#contacts.size > 0) {
-      const events = this.#events.splice(0, this.#batchSize);
+    let due = this.#events.length;
+    let contactsDue = this.#contacts.size > 0;
+    while (due > 0 || contactsDue) {
+      const events = this.#events.splice(0, Math.min(due, this.#batchSize));
+      due = Math.min(due - events.length, this.#events.length);
       const contacts = [...this.#contacts.values()];
       this.#contacts.clear();
+      contactsDue = false;
       try {
         if (events.length > 0) await this.#store.appendEvents(events);
         if (contacts.length > 0) await this.#store.recordContacts(contacts);
