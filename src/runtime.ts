@@ -1,4 +1,5 @@
 import { drivers } from './drivers/registry.ts';
+import type { AccessConfig } from './provisioning/access.ts';
 import { ProvisioningPipeline } from './provisioning/pipeline.ts';
 import { EventRecorder } from './provisioning/recorder.ts';
 import { openStore } from './store/open.ts';
@@ -19,6 +20,8 @@ export interface RuntimeOptions {
   databaseUrl?: string;
   now?: () => Date;
   log?: Logger;
+  /** Trusted proxies and the miss throttle of the serving process. */
+  access?: AccessConfig;
 }
 
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
@@ -32,7 +35,14 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
         error: (error as Error).message,
       }),
   });
-  const pipeline = new ProvisioningPipeline({ store, drivers, recorder, now });
+  const pipeline = new ProvisioningPipeline({
+    store,
+    drivers,
+    recorder,
+    now,
+    ...(options.access ? { access: options.access } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   return {
     store,
     recorder,

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 
+import type { FastifyInstance } from 'fastify';
+
 import { adminApi } from './api/admin-api.ts';
 import { formatListen, type ListenAddress } from './config/listen.ts';
 import {
@@ -9,7 +11,9 @@ import {
   writeRunningServer,
   type RunningServer,
 } from './config/data-dir.ts';
+import { loadSecurityConfig } from './config/security-config.ts';
 import type { DoorName, ServerConfig } from './config/server-config.ts';
+import { tlsMaterial } from './config/tls-files.ts';
 import { pndError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
@@ -35,9 +39,11 @@ export async function startServer(
   now?: () => Date,
 ): Promise<RunningDoors> {
   ensureDataDir(config.dataDir);
+  const security = config.security ?? loadSecurityConfig(() => undefined);
   const runtime = await openRuntime({
     dataDir: config.dataDir,
     log,
+    access: { trustedProxies: security.trustedProxies, throttle: security.throttle },
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     ...(now ? { now } : {}),
   });
@@ -66,22 +72,24 @@ export async function startServer(
     });
 
     let running: RunningServer | undefined;
+    // The admin API is on both HTTP doors; management commands use the plain one.
+    const api = async (instance: FastifyInstance): Promise<void> => {
+      await instance.register(adminApi, {
+        prefix: '/api/v1',
+        store: runtime.store,
+        pipeline: runtime.pipeline,
+        recorder: runtime.recorder,
+        token: token.token,
+        now: runtime.now,
+        checkSync,
+      });
+    };
     const http = config.doors.http;
     if (http) {
       const app = await buildHttpDoor({
         provisioner: runtime.pipeline,
         healthy: () => ready,
-        extend: async (instance) => {
-          await instance.register(adminApi, {
-            prefix: '/api/v1',
-            store: runtime.store,
-            pipeline: runtime.pipeline,
-            recorder: runtime.recorder,
-            token: token.token,
-            now: runtime.now,
-            checkSync,
-          });
-        },
+        extend: api,
       });
       await listen(() => app.listen({ host: http.host, port: http.port }), 'http', http);
       closers.push(() => app.close());
@@ -94,6 +102,33 @@ export async function startServer(
         startedAt: new Date().toISOString(),
       };
       writeRunningServer(config.dataDir, running);
+    }
+
+    const https = config.doors.https;
+    if (https) {
+      const host = config.publicUrl
+        ? new URL(config.publicUrl).hostname.replace(/^\[|\]$/g, '')
+        : https.host === '0.0.0.0' || https.host === '::'
+          ? 'localhost'
+          : https.host;
+      const tls = tlsMaterial({
+        dataDir: config.dataDir,
+        ...security.tls,
+        host,
+        now: runtime.now(),
+      });
+      if (tls.created)
+        log('info', 'self-signed TLS certificate created', { file: tls.certPath, host });
+      const app = await buildHttpDoor({
+        provisioner: runtime.pipeline,
+        healthy: () => ready,
+        scheme: 'https',
+        https: { key: tls.key, cert: tls.cert, ...(tls.ca ? { ca: tls.ca } : {}) },
+        extend: api,
+      });
+      await listen(() => app.listen({ host: https.host, port: https.port }), 'https', https);
+      closers.push(() => app.close());
+      addresses.https = { host: https.host, port: (app.server.address() as AddressInfo).port };
     }
 
     const tftp = config.doors.tftp;

@@ -24,6 +24,7 @@ import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import type { CheckSync } from '../sip/check-sync.ts';
 import type { Store } from '../store/store.ts';
+import { accessRoutes } from './access-routes.ts';
 import { catalogueRoutes } from './catalogue-routes.ts';
 import { OPENAPI } from './openapi.ts';
 import { deviceJson, explanationJson, profileJson } from './serialize.ts';
@@ -100,6 +101,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   await catalogueRoutes(app, { store });
+  await accessRoutes(app, { store, recorder: options.recorder, now });
 
   app.get('/openapi.json', async () => OPENAPI);
   app.get('/settings', async () => SETTINGS_SCHEMA);

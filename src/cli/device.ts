@@ -11,6 +11,7 @@ plugndial device list [--vendor V] [--profile P] [--json]
 plugndial device show <mac> [--json] [--secrets]
 plugndial device set <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]… [--unset key]…
 plugndial device rm <mac>
+plugndial device credentials <mac> [--secrets] [--rotate [--grace SECONDS]] [--reopen] [--json]
 plugndial device import <file.csv>
 plugndial device pending [--json]          phones plug-and-play found that are not devices
 plugndial device claim <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]…`;
@@ -34,6 +35,9 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
     set: { type: 'string', multiple: true },
     unset: { type: 'string', multiple: true },
     secrets: { type: 'boolean' },
+    rotate: { type: 'boolean' },
+    reopen: { type: 'boolean' },
+    grace: { type: 'string' },
   });
   const [action] = positionals;
   if (values['help'] || !action) {
@@ -114,6 +118,23 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         io.out(`updated ${device.mac}\n`);
         return 0;
       }
+      case 'credentials': {
+        const mac = need(positionals, 1, 'MAC', USAGE);
+        const path = `/devices/${encodeURIComponent(mac)}/credentials`;
+        const query = values['secrets'] ? '?secrets=true' : '';
+        const change = values['rotate'] || values['reopen'];
+        const grace = values['grace'] === undefined ? undefined : Number(values['grace']);
+        const shown = await client.request<CredentialsJson>(
+          change ? 'POST' : 'GET',
+          change ? `${path}/rotate${query}` : `${path}${query}`,
+          change
+            ? { reopen: values['reopen'] === true, ...(grace !== undefined ? { grace } : {}) }
+            : undefined,
+        );
+        if (values['json']) io.out(`${JSON.stringify(shown, null, 2)}\n`);
+        else io.out(credentialsText(shown));
+        return 0;
+      }
       case 'rm': {
         const mac = need(positionals, 1, 'MAC', USAGE);
         const result = await client.request<{ removed: string }>(
@@ -184,6 +205,32 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
   } finally {
     await client.close();
   }
+}
+
+interface CredentialsJson {
+  mac: string;
+  policy: string;
+  username: string;
+  password: string;
+  previousPasswordUntil: string | null;
+  rotatedAt: string;
+  firstContact: { openedAt: string | null; closedAt: string | null };
+}
+
+function credentialsText(c: CredentialsJson): string {
+  const window = c.firstContact.closedAt
+    ? `closed ${c.firstContact.closedAt}`
+    : c.firstContact.openedAt
+      ? `open since ${c.firstContact.openedAt}`
+      : 'not used yet';
+  return `${[
+    `mac            ${c.mac}`,
+    `policy         ${c.policy}`,
+    `username       ${c.username}`,
+    `password       ${c.password}`,
+    `rotated        ${c.rotatedAt}${c.previousPasswordUntil ? ` (old password accepted until ${c.previousPasswordUntil})` : ''}`,
+    `first contact  ${window}`,
+  ].join('\n')}\n`;
 }
 
 function showText(device: DeviceJson): string {

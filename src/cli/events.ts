@@ -1,9 +1,12 @@
 import { dataDirOf, parse, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
+import type { SecurityEvent } from '../model/credentials.ts';
 import type { ProvisioningEvent } from '../provisioning/event.ts';
 
-const USAGE = 'plugndial events [--mac M] [--since T] [--until T] [--limit N] [--json]';
+const USAGE = `plugndial events [--mac M] [--since T] [--until T] [--limit N] [--json]
+plugndial events --security [--mac M] [--since T] [--limit N] [--json]
+--security: blocked addresses, first contacts, credential rotations.`;
 
 export async function eventsCommand(args: string[], io: CommandIO): Promise<number> {
   const { values } = parse(args, {
@@ -11,6 +14,7 @@ export async function eventsCommand(args: string[], io: CommandIO): Promise<numb
     since: { type: 'string' },
     until: { type: 'string' },
     limit: { type: 'string' },
+    security: { type: 'boolean' },
   });
   if (values['help']) {
     io.out(`${USAGE}\n`);
@@ -22,6 +26,22 @@ export async function eventsCommand(args: string[], io: CommandIO): Promise<numb
   }
   const client = await connect(dataDirOf(values));
   try {
+    if (values['security']) {
+      q.delete('until');
+      const events = await client.request<SecurityEvent[]>(
+        'GET',
+        `/security-events${q.size ? `?${q}` : ''}`,
+      );
+      if (values['json']) io.out(`${JSON.stringify(events, null, 2)}\n`);
+      else
+        io.out(
+          table(
+            ['TIME', 'KIND', 'ADDRESS', 'MAC', 'DETAIL'],
+            events.map((e) => [e.at, e.kind, e.address ?? '-', e.mac ?? '-', e.detail ?? '']),
+          ),
+        );
+      return 0;
+    }
     const events = await client.request<ProvisioningEvent[]>(
       'GET',
       `/events${q.size ? `?${q}` : ''}`,

@@ -7,13 +7,23 @@ import type { CommandIO } from './io.ts';
 const USAGE = `plugndial serve [--data-dir DIR | --database postgres://…] [--public-url URL]
                 [--http [host:]port|off] [--tftp [host:]port|off] [--sip [host:]port|off]
                 [--sip-interface auto|all|none|NAME|ADDRESS]… [--sip-unknown POLICY]
-                [--https off] [--ftp off] [--acs off] [--config file.json]
+                [--https [host:]port|off] [--tls-cert FILE --tls-key FILE] [--client-ca FILE]…
+                [--ftp [host:]port|off] [--ftp-passive-ports FROM-TO]
+                [--trusted-proxies CIDR,…] [--miss-limit N] [--miss-window S] [--miss-block S]
+                [--acs off] [--config file.json]
 Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP).
 --sip-interface: where to join the plug-and-play group 224.0.1.75; repeatable or a comma
   list of interface names and IPv4 addresses. auto (default): every IPv4 interface when the
   SIP door listens on 0.0.0.0, else the interface of its address; none: unicast only.
 --sip-unknown: what a phone that is not a device gets: pending-answer (default: recorded
   for "plugndial device claim", answered with the common URL), pending, answer or ignore.
+--https: phones over TLS 1.2+; without --tls-cert/--tls-key a self-signed certificate for
+  the public URL's host is made once in <data dir>/tls. --client-ca: CA bundles (PEM) that
+  client certificates are checked against (provisioning.access=client-certificate).
+--ftp: read-only FTP (anonymous or per-device credentials); passive and extended passive.
+--trusted-proxies: proxies whose X-Forwarded-For names the client.
+--miss-limit/--miss-window/--miss-block: more than N misses (unknown MAC, missing file, wrong
+  credentials) from one address within S seconds refuse it for S seconds (20, 60, 300; 0 = never).
 Every flag can also be given as PLUGNDIAL_<FLAG> in the environment (e.g. PLUGNDIAL_HTTP=8080).`;
 
 export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
@@ -29,6 +39,14 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     acs: door,
     'sip-interface': { type: 'string', multiple: true },
     'sip-unknown': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'client-ca': { type: 'string', multiple: true },
+    'trusted-proxies': { type: 'string' },
+    'miss-limit': { type: 'string' },
+    'miss-window': { type: 'string' },
+    'miss-block': { type: 'string' },
+    'ftp-passive-ports': { type: 'string' },
     'event-retention-days': { type: 'string' },
     'event-max': { type: 'string' },
   });

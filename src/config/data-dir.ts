@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 import { pndError } from '../errors.ts';
 import type { ListenAddress } from './listen.ts';
@@ -21,6 +22,8 @@ export interface RunningServer {
 }
 
 export function ensureDataDir(dataDir: string): void {
+  // Everything this process writes there (database, keys, tokens) is its owner's alone.
+  if (isMainThread) process.umask(0o077);
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -28,6 +31,11 @@ export function ensureDataDir(dataDir: string): void {
       'PND_DATA_DIR',
       `cannot create data directory ${dataDir}: ${(error as Error).message}`,
     );
+  }
+  try {
+    chmodSync(dataDir, 0o700);
+  } catch {
+    // Someone else's directory that we may write to: leave its mode to its owner.
   }
 }
 

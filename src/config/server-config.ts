@@ -5,6 +5,7 @@ import { pndError } from '../errors.ts';
 import { parseInterfaceChoice, type InterfaceChoice } from '../sip/interfaces.ts';
 import { UNKNOWN_POLICIES, type UnknownPolicy } from '../sip/policy.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
+import { loadSecurityConfig, type SecurityConfig } from './security-config.ts';
 
 export type DoorName = 'http' | 'https' | 'tftp' | 'ftp' | 'sip' | 'acs';
 
@@ -13,13 +14,15 @@ export interface DoorSpec {
   defaultPort: number;
   /** Doors whose transport is not built yet accept only `off`. */
   available: boolean;
+  /** Off unless asked for (HTTPS and FTP are opt-in). */
+  offByDefault?: boolean;
 }
 
 export const DOORS: readonly DoorSpec[] = [
   { name: 'http', defaultPort: 80, available: true },
-  { name: 'https', defaultPort: 443, available: false },
+  { name: 'https', defaultPort: 443, available: true, offByDefault: true },
   { name: 'tftp', defaultPort: 69, available: true },
-  { name: 'ftp', defaultPort: 21, available: false },
+  { name: 'ftp', defaultPort: 21, available: false, offByDefault: true },
   { name: 'sip', defaultPort: 5060, available: true },
   { name: 'acs', defaultPort: 7547, available: false },
 ];
@@ -33,6 +36,8 @@ export interface ServerConfig {
   events: { retentionDays: number; maxEvents: number };
   /** Plug-and-play: where the group is joined (`--sip-interface`), what unknown phones get. */
   sip: { interfaces: InterfaceChoice; unknown: UnknownPolicy };
+  /** TLS material, trusted proxies, the miss throttle, FTP passive ports (defaults if absent). */
+  security?: SecurityConfig;
 }
 
 export const DEFAULT_DATA_DIR = 'data';
@@ -51,7 +56,8 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
 
   const doors: ServerConfig['doors'] = {};
   for (const door of DOORS) {
-    const text = pick(door.name) ?? (door.available ? String(door.defaultPort) : 'off');
+    const text =
+      pick(door.name) ?? (door.available && !door.offByDefault ? String(door.defaultPort) : 'off');
     const parsed = parseListen(text, '0.0.0.0');
     if (!parsed.ok) throw pndError('PND_CONFIG', `--${door.name}: ${parsed.error.message}`);
     if (parsed.value && !door.available) {
@@ -94,6 +100,7 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
       interfaces: parseInterfaceChoice([pick('sip-interface') ?? '']),
       unknown: unknown as UnknownPolicy,
     },
+    security: loadSecurityConfig(pick),
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, '') } : {}),
   };

@@ -64,8 +64,10 @@ export type AccessVerdict =
       reason: string;
       /** Counts towards the address's miss limit. */
       miss: boolean;
-      /** Ask for credentials (HTTP 401) rather than answer "not found". */
-      challenge?: AuthChallenge;
+      /** The client's Digest nonce had expired: challenge again with stale=true. */
+      stale?: boolean;
+      /** The client proved who it is: "not found" rather than another challenge. */
+      authenticated?: boolean;
     };
 
 export type Refusal = Extract<AccessVerdict, { allowed: false }>;
@@ -125,6 +127,7 @@ export class AccessControl {
   readonly #realm: string;
   /** Credentials by device, for this generation (a rotation is a configuration change). */
   readonly #credentials = new GenerationCache<DeviceCredentials>(100_000);
+  readonly #inUse = new GenerationCache<boolean>(1);
 
   constructor(options: {
     store: Store;
@@ -177,39 +180,45 @@ export class AccessControl {
     this.#security({ at: now.toISOString(), kind: 'address-blocked', address: client, detail });
   }
 
-  /** The answer a refused request gets under this policy: a challenge where credentials help. */
-  refusal(
+  /**
+   * The challenge a refused or missing request gets over HTTP(S): one for every path alike
+   * whenever some device, profile or the server asks for credentials, so that a protected
+   * device and an unknown MAC look the same. Algorithms come from the server's defaults.
+   */
+  async challenge(
     request: ProvisioningRequest,
-    policy: PolicySettings,
-    reason: string,
-    miss: boolean,
-    stale = false,
-  ): Refusal {
-    if (!needsCredentials(policy.policy) || !isHttp(request))
-      return { allowed: false, reason, miss };
+    server: PolicySettings,
+    stale: boolean,
+  ): Promise<AuthChallenge | undefined> {
+    if (!isHttp(request) || !(await this.#credentialsInUse(server))) return undefined;
     return {
-      allowed: false,
-      reason,
-      miss,
-      challenge: {
-        realm: this.#realm,
-        nonce: this.#nonces.mint(this.#now()),
-        algorithms: policy.algorithms,
-        basic: request.transport === 'https',
-        stale,
-      },
+      realm: this.#realm,
+      nonce: this.#nonces.mint(this.#now()),
+      algorithms: server.algorithms,
+      basic: request.transport === 'https',
+      stale,
     };
   }
 
+  async #credentialsInUse(server: PolicySettings): Promise<boolean> {
+    if (needsCredentials(server.policy)) return true;
+    const generation = this.#view.generation;
+    const cached = this.#inUse.get(generation, 'in-use');
+    if (cached !== undefined) return cached;
+    const policies = await this.#store.accessPoliciesInUse();
+    const inUse = policies.some((p) => needsCredentials(p as AccessPolicy));
+    return this.#inUse.set(generation, 'in-use', inUse);
+  }
+
   async decide(question: AccessQuestion): Promise<AccessVerdict> {
-    const { request, policy } = question;
+    const { policy } = question;
     switch (policy.policy) {
       case 'open':
         return { allowed: true, via: 'open' };
       case 'networks':
         return policy.networks.has(question.client)
           ? { allowed: true, via: 'network' }
-          : this.refusal(request, policy, 'network-refused', true);
+          : { allowed: false, reason: 'network-refused', miss: true };
       case 'client-certificate':
         return this.#byCertificate(question);
       case 'shared-credentials':
@@ -255,6 +264,28 @@ export class AccessControl {
     });
   }
 
+  /**
+   * Whether the request carries valid credentials of some device or the server's shared
+   * ones, whatever the policy that let it through: such a client is told "not found", as
+   * it would be for a protected device that is not its own.
+   */
+  async proves(request: ProvisioningRequest, server: PolicySettings): Promise<boolean> {
+    if (!request.credentials) return false;
+    const asDevice = await this.#check(
+      request.credentials,
+      { ...server, policy: 'device-credentials' },
+      request,
+    );
+    if (asDevice.ok) return true;
+    if (!server.shared) return false;
+    const asShared = await this.#check(
+      request.credentials,
+      { ...server, policy: 'shared-credentials' },
+      request,
+    );
+    return asShared.ok;
+  }
+
   /** FTP PASS: anonymous always logs in (files are judged one by one); others must be right. */
   async login(attempt: LoginAttempt, policy: PolicySettings, client: string): Promise<boolean> {
     if (this.isBlocked(client)) return false;
@@ -283,7 +314,12 @@ export class AccessControl {
       if (checked.ok) {
         // Another device's credentials open nothing of this one's: as if it were not there.
         if (question.mac && checked.device && checked.device.mac !== question.mac) {
-          return { allowed: false, reason: 'credentials-of-another-device', miss: true };
+          return {
+            allowed: false,
+            reason: 'credentials-of-another-device',
+            miss: true,
+            authenticated: true,
+          };
         }
         return {
           allowed: true,
@@ -291,27 +327,26 @@ export class AccessControl {
           ...(checked.device ? { device: checked.device } : {}),
         };
       }
-      if (checked.stale) return this.refusal(request, policy, 'stale-nonce', false, true);
-      return this.refusal(request, policy, checked.reason, true);
+      if (checked.stale) return { allowed: false, reason: 'stale-nonce', miss: false, stale: true };
+      return { allowed: false, reason: checked.reason, miss: true };
     }
     if (question.device && (await this.#firstContactOpen(question))) {
       return { allowed: true, via: 'first-contact' };
     }
     // Asking without credentials for something that exists is how Digest starts: no miss.
-    return this.refusal(request, policy, found ? 'unauthorised' : 'unauthorised-miss', !found);
+    return { allowed: false, reason: found ? 'unauthorised' : 'unauthorised-miss', miss: !found };
   }
 
   async #byCertificate(question: AccessQuestion): Promise<AccessVerdict> {
-    const { request, policy } = question;
-    const certificate = request.clientCertificate;
-    if (!certificate?.verified) return this.refusal(request, policy, 'no-certificate', true);
+    const certificate = question.request.clientCertificate;
+    if (!certificate?.verified) return { allowed: false, reason: 'no-certificate', miss: true };
     const mac = certificateMac(certificate);
-    if (!mac) return this.refusal(request, policy, 'certificate-without-mac', true);
+    if (!mac) return { allowed: false, reason: 'certificate-without-mac', miss: true };
     if (question.mac && question.mac !== mac) {
-      return this.refusal(request, policy, 'certificate-of-another-device', true);
+      return { allowed: false, reason: 'certificate-of-another-device', miss: true };
     }
     const device = question.device ?? (await this.#view.device(mac));
-    if (!device) return this.refusal(request, policy, 'certificate-unknown-device', true);
+    if (!device) return { allowed: false, reason: 'certificate-unknown-device', miss: true };
     return { allowed: true, via: 'certificate', device };
   }
 

@@ -129,12 +129,7 @@ export class ProvisioningPipeline implements Provisioner {
     const client = this.#access.clientAddress(request);
     // A blocked address costs no store lookup: its flood stops here.
     if (this.#access.isBlocked(client)) {
-      const verdict = this.#access.refusal(
-        request,
-        await this.#policyFor(undefined),
-        'throttled',
-        false,
-      );
+      const verdict: Refusal = { allowed: false, reason: 'throttled', miss: false };
       return this.#refuse(request, { segments: [] }, verdict, { at, started, client });
     }
     const generation = this.#view.generation;
@@ -149,10 +144,13 @@ export class ProvisioningPipeline implements Provisioner {
     if (answer.status !== 200) {
       // A known phone asking for a file it lacks is no guess; an unknown name is.
       const miss = device === undefined;
+      const authenticated =
+        (verdict.via !== 'open' && verdict.via !== 'network') ||
+        (await this.#access.proves(request, await this.#policyFor(undefined)).catch(() => false));
       return this.#refuse(
         request,
         { ...identified, device },
-        { allowed: false, reason: reason ?? 'not-found', miss },
+        { allowed: false, reason: reason ?? 'not-found', miss, authenticated },
         { at, started, client },
       );
     }
@@ -284,8 +282,13 @@ export class ProvisioningPipeline implements Provisioner {
   ): Promise<Answer> {
     if (verdict.miss) this.#access.miss(when.client, request.transport);
     await this.#floor(when.started);
-    const answer: Omit<Answer, 'done'> = verdict.challenge
-      ? { status: 401, contentType: NOT_FOUND_TYPE, size: 0, challenge: verdict.challenge }
+    const challenge = verdict.authenticated
+      ? undefined
+      : await this.#access
+          .challenge(request, await this.#policyFor(undefined), verdict.stale === true)
+          .catch(() => undefined);
+    const answer: Omit<Answer, 'done'> = challenge
+      ? { status: 401, contentType: NOT_FOUND_TYPE, size: 0, challenge }
       : notFound();
     let recorded = false;
     return {

@@ -104,6 +104,17 @@ export async function markFirstContact(
   return deviceCredentials(client, mac);
 }
 
+/** Every `provisioning.access` value a device or profile sets, each once. */
+export async function accessPoliciesInUse(client: SqlClient): Promise<string[]> {
+  const rows = await client.query<{ policy: string }>(
+    `SELECT settings->>'provisioning.access' AS policy FROM devices
+       WHERE settings ? 'provisioning.access'
+     UNION SELECT settings->>'provisioning.access' FROM profiles
+       WHERE settings ? 'provisioning.access'`,
+  );
+  return rows.map((row) => row.policy);
+}
+
 export async function appendSecurityEvents(
   client: SqlClient,
   events: readonly SecurityEvent[],

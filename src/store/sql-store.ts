@@ -330,6 +330,10 @@ export class SqlStore implements Store {
     return credentials.markFirstContact(this.#client, mac, mark, at);
   }
 
+  accessPoliciesInUse(): Promise<string[]> {
+    return credentials.accessPoliciesInUse(this.#client);
+  }
+
   appendSecurityEvents(batch: readonly SecurityEvent[]): Promise<void> {
     return credentials.appendSecurityEvents(this.#client, batch);
   }

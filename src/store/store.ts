@@ -174,6 +174,8 @@ export interface Store {
     mark: 'opened' | 'closed',
     at: Date,
   ): Promise<DeviceCredentials | undefined>;
+  /** Every `provisioning.access` value some device or profile sets, each once. */
+  accessPoliciesInUse(): Promise<string[]>;
   /** Keeps the newest 100,000. */
   appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void>;
   querySecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]>;

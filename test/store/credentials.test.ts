@@ -102,6 +102,20 @@ function defineCredentialsSuite(name: string, open: () => Promise<Store>): void 
       assert.equal(await store.deviceCredentials(mac), undefined, 'removed with its device');
     });
 
+    test('the access policies devices and profiles set are listed once each', async () => {
+      const before = await store.accessPoliciesInUse();
+      assert.equal(before.includes('device-credentials'), false);
+      await store.insertDevices([
+        device('0015657733b1', { settings: { 'provisioning.access': 'device-credentials' } }),
+        device('0015657733b2', { settings: { 'provisioning.access': 'device-credentials' } }),
+      ]);
+      const after = await store.accessPoliciesInUse();
+      assert.deepEqual(
+        after.filter((p) => p === 'device-credentials'),
+        ['device-credentials'],
+      );
+    });
+
     test('security events: newest first, by MAC, never more than asked', async () => {
       await store.appendSecurityEvents([
         { at: '2026-03-01T10:00:00.000Z', kind: 'address-blocked', address: '192.0.2.9' },
