@@ -23,6 +23,7 @@ import { CheckSync } from './sip/check-sync.ts';
 import { ephemeralEndpoint, startSipDoor, type SipDoor } from './sip/door.ts';
 import { localAddressTowards } from './sip/transport.ts';
 import { buildHttpDoor } from './transports/http/door.ts';
+import { startFtpDoor } from './transports/ftp/server.ts';
 import { startTftpDoor } from './transports/tftp/server.ts';
 
 export interface RunningDoors {
@@ -140,6 +141,24 @@ export async function startServer(
       );
       closers.push(() => door.close());
       addresses.tftp = { host: tftp.host, port: door.address.port };
+    }
+
+    const ftp = config.doors.ftp;
+    if (ftp) {
+      const door = await listen(
+        () =>
+          startFtpDoor({
+            provisioner: runtime.pipeline,
+            host: ftp.host,
+            port: ftp.port,
+            ...(security.ftpPassivePorts ? { passivePorts: security.ftpPassivePorts } : {}),
+            onError: (message) => log('warn', 'ftp door', { error: message }),
+          }),
+        'ftp',
+        ftp,
+      );
+      closers.push(() => door.close());
+      addresses.ftp = { host: ftp.host, port: door.address.port };
     }
 
     const sip = config.doors.sip;

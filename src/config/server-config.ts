@@ -22,7 +22,7 @@ export const DOORS: readonly DoorSpec[] = [
   { name: 'http', defaultPort: 80, available: true },
   { name: 'https', defaultPort: 443, available: true, offByDefault: true },
   { name: 'tftp', defaultPort: 69, available: true },
-  { name: 'ftp', defaultPort: 21, available: false, offByDefault: true },
+  { name: 'ftp', defaultPort: 21, available: true, offByDefault: true },
   { name: 'sip', defaultPort: 5060, available: true },
   { name: 'acs', defaultPort: 7547, available: false },
 ];
