@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   events: async () => (await import('./cli/events.ts')).eventsCommand,
   simulate: async () => (await import('./cli/simulate.ts')).simulateCommand,
   resync: async () => (await import('./cli/resync.ts')).resyncCommand,
+  firmware: async () => (await import('./cli/firmware.ts')).firmwareCommand,
+  phonebook: async () => (await import('./cli/phonebook.ts')).phonebookCommand,
   settings: async () => (await import('./cli/settings.ts')).settingsCommand,
   dhcp: async () => (await import('./cli/dhcp.ts')).dhcpCommand,
 };
@@ -23,6 +25,8 @@ const HELP = `plugndial — zero-touch provisioning for SIP desk phones
   plugndial device …              add, list, show, set, rm, import, pending, claim devices
   plugndial profile …             add, set, show, list, rm profiles
   plugndial file …                put, list, rm files served as they are
+  plugndial firmware …            add, list, rm images of the firmware catalogue
+  plugndial phonebook …           import, show, list, rm contact lists
   plugndial render <mac> [file]   a device's files as its phone receives them
   plugndial events                what phones fetched
   plugndial simulate <mac> …      play a phone against a server
