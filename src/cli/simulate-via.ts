@@ -29,10 +29,10 @@ export async function startUrl(
   const via = String(values['via'] ?? 'url');
   if (via === 'url') {
     const base = String(values['url'] ?? '');
-    if (!/^(https?|tftp):\/\/[^/]+/i.test(base))
+    if (!/^(https?|s?ftp|tftp):\/\/[^/]+/i.test(base))
       throw pndError(
         'PND_INVALID_ARGUMENT',
-        '--url: expected http://, https:// or tftp:// followed by the server, e.g. http://127.0.0.1:8080/ (or find it with --via pnp)',
+        '--url: expected http://, https://, ftp:// or tftp:// followed by the server, e.g. http://127.0.0.1:8080/ (or find it with --via pnp)',
       );
     return base;
   }
@@ -55,7 +55,7 @@ export async function startUrl(
     ...(values['sip-interface'] ? { interfaceAddress: String(values['sip-interface']) } : {}),
   });
   io.err(`pnp ${found.url} (NOTIFY from ${found.server.address}:${found.server.port})\n`);
-  if (!/^(https?|tftp):\/\/[^/]+/i.test(found.url))
+  if (!/^(https?|ftp|tftp):\/\/[^/]+/i.test(found.url))
     throw pndError(
       'PND_SIMULATE_STEP',
       `plug-and-play gave "${found.url.slice(0, 80)}", not an http, https or tftp URL`,

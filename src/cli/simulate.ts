@@ -4,7 +4,7 @@ import type { PhoneMemory } from '../drivers/driver.ts';
 import { driverForVendor, knownVendors } from '../drivers/registry.ts';
 import { pndError } from '../errors.ts';
 import { parseMac } from '../model/mac.ts';
-import { phoneFetch } from '../simulate/fetch.ts';
+import { phoneFetcher } from '../simulate/fetch.ts';
 import { need, parse } from './args.ts';
 import { startUrl, VIA_OPTIONS } from './simulate-via.ts';
 import type { CommandIO } from './io.ts';
@@ -13,9 +13,12 @@ const USAGE = `plugndial simulate <mac> --vendor V (--url <URL> | --via pnp [--s
                    | --via dhcp (--interface IFACE [--vendor-class VC] | --option CODE=VALUE…) [--custom-option CODE])
                    [--model M] [--firmware F] [--serial S]
                    [--input NAME] [--key KEY] [--state FILE] [--json]
+                   [--ca FILE] [--cert FILE --client-key FILE]
 --state keeps what the phone remembers between runs (e.g. the versions it applied) in FILE.
 --input is the file name typed at a Fanvil phone's $input prompt; --key the key the phone
-holds for encrypted configuration files.
+holds for encrypted configuration files. --ca: the CA (PEM) the phone trusts for HTTPS;
+--cert/--client-key: the phone's own certificate and key. Credentials the phone was given
+(by its files or in the URL) are kept in --state and presented when the server asks.
 --via dhcp obtains a lease on IFACE with busybox udhcpc, sending the vendor's option 60, and puts
 the address on IFACE as the phone would (use an interface of your own, e.g. in a network
 namespace); or reads the options given. The URL the vendor derives from them starts the run.`;
@@ -32,6 +35,9 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
     state: { type: 'string' },
     input: { type: 'string' },
     key: { type: 'string' },
+    ca: { type: 'string' },
+    cert: { type: 'string' },
+    'client-key': { type: 'string' },
   });
   if (values['help']) {
     io.out(`${USAGE}\n`);
@@ -55,7 +61,12 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
   const base = await startUrl(values, driver, identity, io);
   const state = values['state'] === undefined ? undefined : String(values['state']);
   // The URL goes to the phone as given: each vendor's phone reads it its own way.
-  const run = await driver.phone.run(identity, base, phoneFetch, readState(state));
+  const tls = {
+    ...(values['ca'] ? { ca: readPem(String(values['ca']), '--ca') } : {}),
+    ...(values['cert'] ? { cert: readPem(String(values['cert']), '--cert') } : {}),
+    ...(values['client-key'] ? { key: readPem(String(values['client-key']), '--client-key') } : {}),
+  };
+  const run = await driver.phone.run(identity, base, phoneFetcher(tls), readState(state));
   // What the phone remembers may hold its SIP passwords: the file is the user's alone.
   if (state && run.memory)
     writeFileSync(state, `${JSON.stringify(run.memory, null, 2)}\n`, { mode: 0o600 });
@@ -69,6 +80,17 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
   }
   if (!run.ok) io.err('the phone could not complete its provisioning sequence\n');
   return run.ok ? 0 : 1;
+}
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw pndError(
+      'PND_INVALID_ARGUMENT',
+      `${flag}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
 }
 
 function readState(file: string | undefined): PhoneMemory | undefined {

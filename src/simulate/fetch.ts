@@ -1,29 +1,41 @@
 import type { PhoneFetch } from '../drivers/driver.ts';
 import { isPlugndialError } from '../errors.ts';
 import { tftpGet } from '../transports/tftp/client.ts';
+import { ftpGet } from './ftp-client.ts';
+import { httpGet, type PhoneTls } from './http-client.ts';
 
-/** A phone's client for any URL it is given: HTTP(S) with its User-Agent, or TFTP. */
-export const phoneFetch: PhoneFetch = async (url, options = {}) => {
-  const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
-  if (scheme === 'http' || scheme === 'https') {
-    const response = await fetch(url, {
-      headers: options.userAgent ? { 'user-agent': options.userAgent } : {},
-      signal: AbortSignal.timeout(30_000),
-    });
-    return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
-  }
-  if (scheme === 'tftp') {
-    try {
-      return { status: 200, body: await tftpGet(url, { blksize: 512, tsize: true }) };
-    } catch (error) {
-      const tftpCode = isPlugndialError(error)
-        ? (error.details?.['tftpCode'] as number | undefined)
-        : undefined;
-      return {
-        status: tftpCode === 1 ? 404 : tftpCode === undefined ? 408 : 403,
-        body: Buffer.alloc(0),
-      };
+/**
+ * A phone's client for any URL it is given: HTTP(S) with its User-Agent and, when asked,
+ * its credentials and certificate; FTP with its login; or TFTP.
+ */
+export function phoneFetcher(tls: PhoneTls = {}): PhoneFetch {
+  return async (url, options = {}) => {
+    const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
+    if (scheme === 'http' || scheme === 'https') {
+      return httpGet(url, {
+        tls,
+        ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+        ...(options.credentials ? { credentials: options.credentials } : {}),
+      });
     }
-  }
-  return { status: 400, body: Buffer.alloc(0) };
-};
+    if (scheme === 'ftp') {
+      return ftpGet(url, options.credentials ? { credentials: options.credentials } : {});
+    }
+    if (scheme === 'tftp') {
+      try {
+        return { status: 200, body: await tftpGet(url, { blksize: 512, tsize: true }) };
+      } catch (error) {
+        const tftpCode = isPlugndialError(error)
+          ? (error.details?.['tftpCode'] as number | undefined)
+          : undefined;
+        return {
+          status: tftpCode === 1 ? 404 : tftpCode === undefined ? 408 : 403,
+          body: Buffer.alloc(0),
+        };
+      }
+    }
+    return { status: 400, body: Buffer.alloc(0) };
+  };
+}
+
+export const phoneFetch: PhoneFetch = phoneFetcher();

@@ -1,5 +1,12 @@
 import { parseBoot, parseCfg } from '../../formats/cfg.ts';
-import type { PhoneFetch, PhoneIdentity, PhoneRun, PhoneScript, PhoneStep } from '../driver.ts';
+import type {
+  PhoneFetch,
+  PhoneIdentity,
+  PhoneMemory,
+  PhoneRun,
+  PhoneScript,
+  PhoneStep,
+} from '../driver.ts';
 import { COMMON_BOOT, COMMON_CFG, macBareName, macBootName, macCfgName } from './files.ts';
 import { phoneAnnouncement } from './plug-and-play.ts';
 import { formatUserAgent } from './user-agent.ts';
@@ -27,7 +34,34 @@ export const yealinkPhone: PhoneScript = {
 // A URL naming a boot or cfg file (as plug-and-play hands out) is fetched alone, not as a directory.
 const FILE_URL = /\/[^/]+\.(boot|cfg)$/i;
 
+const SERVER_USER = 'auto_provision.server.username';
+const SERVER_PASSWORD = 'auto_provision.server.password';
+
+/**
+ * One boot. The phone presents the provisioning credentials it keeps (from an earlier cfg)
+ * when the server asks; credentials a cfg gives it are kept for the next boot.
+ */
 async function runPhone(
+  identity: PhoneIdentity,
+  baseUrl: string,
+  fetch: PhoneFetch,
+  memory: PhoneMemory = {},
+): Promise<PhoneRun> {
+  const user = memory[SERVER_USER];
+  const password = memory[SERVER_PASSWORD];
+  const credentials = user && password ? { username: user, password } : undefined;
+  const run = await runOnce(identity, baseUrl, (url, options) =>
+    fetch(url, { ...options, ...(credentials ? { credentials } : {}) }),
+  );
+  const kept: PhoneMemory = { ...memory };
+  for (const key of [SERVER_USER, SERVER_PASSWORD]) {
+    const value = run.settings[key] ?? run.settings[`static.${key}`];
+    if (value) kept[key] = value;
+  }
+  return { ...run, memory: kept };
+}
+
+async function runOnce(
   identity: PhoneIdentity,
   baseUrl: string,
   fetch: PhoneFetch,

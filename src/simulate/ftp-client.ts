@@ -1,0 +1,112 @@
+// The phone emulation's FTP client: what a phone given `ftp://[user:password@]host/file`
+// does — log in (anonymous without a user), binary, extended passive, RETR, quit.
+
+import { connect, type Socket } from 'node:net';
+
+interface Reply {
+  code: number;
+  text: string;
+}
+
+const MAX_BODY = 256 * 1024 * 1024;
+
+export async function ftpGet(
+  url: string,
+  options: { credentials?: { username: string; password: string }; timeoutMs?: number } = {},
+): Promise<{ status: number; body: Buffer }> {
+  const target = new URL(url);
+  const user = target.username
+    ? decodeURIComponent(target.username)
+    : (options.credentials?.username ?? 'anonymous');
+  const password = target.username
+    ? decodeURIComponent(target.password)
+    : (options.credentials?.password ?? 'phone@plugndial');
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  const control = connect(Number(target.port || 21), host);
+  const replies = replyReader(control);
+  const timer = setTimeout(
+    () => control.destroy(new Error('timed out')),
+    options.timeoutMs ?? 30_000,
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      control.once('connect', resolve);
+      control.once('error', reject);
+    });
+    const send = async (line: string): Promise<Reply> => {
+      control.write(`${line}\r\n`);
+      return replies.next();
+    };
+    if ((await replies.next()).code !== 220) return { status: 503, body: Buffer.alloc(0) };
+    const userReply = await send(`USER ${user}`);
+    const login = userReply.code === 331 ? await send(`PASS ${password}`) : userReply;
+    if (login.code !== 230) return { status: 401, body: Buffer.alloc(0) };
+    await send('TYPE I');
+    const passive = await send('EPSV');
+    const port = /\(\|\|\|(\d+)\|\)/.exec(passive.text)?.[1];
+    if (passive.code !== 229 || !port) return { status: 502, body: Buffer.alloc(0) };
+    const data = connect(Number(port), host);
+    const body = collect(data);
+    const retr = await send(`RETR ${decodeURIComponent(target.pathname)}`);
+    if (retr.code !== 150 && retr.code !== 125) {
+      data.destroy();
+      await body.catch(() => undefined);
+      return { status: retr.code === 550 ? 404 : 502, body: Buffer.alloc(0) };
+    }
+    const bytes = await body;
+    const done = await replies.next();
+    await send('QUIT').catch(() => undefined);
+    return { status: done.code === 226 ? 200 : 502, body: bytes };
+  } finally {
+    clearTimeout(timer);
+    control.destroy();
+  }
+}
+
+function collect(socket: Socket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    socket.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) socket.destroy(new Error('file too large'));
+      else chunks.push(chunk);
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/** Reads replies one by one, joining multi-line ones (`123-…` up to `123 …`). */
+function replyReader(socket: Socket): { next(): Promise<Reply> } {
+  let buffer = '';
+  const ready: Reply[] = [];
+  const waiting: ((reply: Reply) => void)[] = [];
+  let failure: Error | undefined;
+  const fail = (error: Error): void => {
+    failure = error;
+    for (const wait of waiting.splice(0)) wait({ code: 0, text: error.message });
+  };
+  socket.on('error', fail);
+  socket.on('close', () => fail(new Error('connection closed')));
+  socket.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let match: RegExpExecArray | null;
+    while ((match = /^(\d{3}) [^\n]*\n/m.exec(buffer)) !== null) {
+      const end = match.index + match[0].length;
+      const reply = { code: Number(match[1]), text: buffer.slice(0, end).trim() };
+      buffer = buffer.slice(end);
+      const wait = waiting.shift();
+      if (wait) wait(reply);
+      else ready.push(reply);
+    }
+  });
+  return {
+    next(): Promise<Reply> {
+      const reply = ready.shift();
+      if (reply) return Promise.resolve(reply);
+      if (failure) return Promise.resolve({ code: 0, text: failure.message });
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+  };
+}
