@@ -146,6 +146,25 @@ function autoUpdate(context: RenderContext, urls: AutoUpdateUrls): FanvilEntry[]
   else url('Auto Image Url', urls.image, 'firmware.version');
   url('Auto Etc Url', served('resources.certificate'), 'resources.certificate');
   url('Auto Logo Url', served('resources.background'), 'resources.background');
+  // The user and password the phone gives the provisioning server (seed 004 figure 3):
+  // the access policy's for this device, else the settings'. Key names from Fanvil's
+  // published templates (*uncertain* across generations; native keys can add others).
+  const user = context.credentials?.username ?? explicit('provisioning.username');
+  const password = context.credentials?.password ?? explicit('provisioning.password');
+  if (user !== undefined && password !== undefined) {
+    out.push({
+      module: AUTOUPDATE,
+      key: 'Download Username',
+      value: oneLine(user),
+      from: 'provisioning.username',
+    });
+    out.push({
+      module: AUTOUPDATE,
+      key: 'Download password',
+      value: oneLine(password),
+      from: 'provisioning.password',
+    });
+  }
   return out;
 }
 

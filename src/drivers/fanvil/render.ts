@@ -74,15 +74,21 @@ export function renderFile(recognition: Recognition, context: RenderContext): Ar
   const form = configForm(recognition, context);
   const text = form === 'xml' ? renderXml(entries) : renderText(entries);
   const plain = Buffer.from(text, 'utf8');
+  // A device's file with its access credentials in it: delivering it ends first contact.
+  const installs =
+    context.credentials !== undefined &&
+    context.device !== undefined &&
+    entries.some((e) => e.key === 'Download password');
+  const marked = installs ? { installsCredentials: true } : {};
   if (context.settings['security.config_encryption'] !== true) {
-    return { body: plain, contentType: form === 'xml' ? XML_TYPE : TEXT_TYPE };
+    return { body: plain, contentType: form === 'xml' ? XML_TYPE : TEXT_TYPE, ...marked };
   }
   const cipher = (context.settings['security.config_cipher'] ?? DEFAULT_CIPHER) as CipherName;
   const keyText = context.settings['security.config_key'];
   const key = typeof keyText === 'string' ? cipherKey(cipher, keyText) : undefined;
   // Asked to encrypt without a usable key: no file at all rather than a plain one.
   if (!key) return undefined;
-  return { body: encryptConfig(cipher, plain, key), contentType: ENCRYPTED_TYPE };
+  return { body: encryptConfig(cipher, plain, key), contentType: ENCRYPTED_TYPE, ...marked };
 }
 
 /** `.xml` asks for the XML form and `.txt` for text; `.cfg` takes provisioning.config_format. */
