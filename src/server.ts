@@ -25,6 +25,8 @@ import { localAddressTowards } from './sip/transport.ts';
 import { buildHttpDoor } from './transports/http/door.ts';
 import { startFtpDoor } from './transports/ftp/server.ts';
 import { startTftpDoor } from './transports/tftp/server.ts';
+import { Acs } from './tr069/acs.ts';
+import { startAcsDoor } from './tr069/door.ts';
 
 export interface RunningDoors {
   runtime: Runtime;
@@ -195,6 +197,30 @@ export async function startServer(
         unknown: config.sip.unknown,
       });
     }
+    const acs = config.doors.acs;
+    if (acs) {
+      const door = await listen(
+        () =>
+          startAcsDoor({
+            host: acs.host,
+            port: acs.port,
+            acs: new Acs({
+              store: runtime.store,
+              pipeline: runtime.pipeline,
+              drivers,
+              recorder: runtime.recorder,
+              now: runtime.now,
+              log,
+              // Read at each session: Downloads name the file doors as they are bound.
+              fileOrigin: (reachedAt) => fileOrigin(addresses, reachedAt, config.publicUrl),
+            }),
+          }),
+        'acs',
+        acs,
+      );
+      closers.push(() => door.close());
+      addresses.acs = { host: acs.host, port: door.address.port };
+    }
     ready = true;
     // Again with every door as bound, for commands that point phones here (plugndial dhcp).
     if (running) {
@@ -214,6 +240,24 @@ export async function startServer(
     await close();
     throw error;
   }
+}
+
+/**
+ * Where a CPE fetches what a Download names: the public URL when it is HTTP(S), else the
+ * HTTP door, else the HTTPS door, as the CPE reaches this host.
+ */
+function fileOrigin(
+  addresses: RunningDoors['addresses'],
+  reachedAt: string,
+  publicUrl: string | undefined,
+): string | undefined {
+  const urls = doorUrls(addresses, { reachedAt, ...(publicUrl ? { publicUrl } : {}) });
+  if (urls.https && publicUrl?.startsWith('https:')) return urls.https;
+  if (urls.http) return urls.http;
+  const https = addresses.https;
+  if (!https) return undefined;
+  const host = https.host === '0.0.0.0' || https.host === '::' ? reachedAt : https.host;
+  return `https://${host.includes(':') ? `[${host}]` : host}${https.port === 443 ? '' : `:${https.port}`}`;
 }
 
 async function listen<T>(

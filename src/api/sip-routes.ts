@@ -3,12 +3,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { drivers } from '../drivers/registry.ts';
 import { pndError } from '../errors.ts';
 import { addDevices } from '../management/devices.ts';
+import { publicCwmpState } from '../model/cwmp.ts';
 import { parseMac, type Mac } from '../model/mac.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import { CheckSync } from '../sip/check-sync.ts';
 import { ephemeralEndpoint } from '../sip/door.ts';
 import { localAddressTowards } from '../sip/transport.ts';
 import type { Store } from '../store/store.ts';
+import { connectionRequest } from '../tr069/connection-request.ts';
 import { deviceJson } from './serialize.ts';
 
 export interface SipRoutesOptions {
@@ -50,12 +52,27 @@ export async function sipRoutes(app: FastifyInstance, options: SipRoutesOptions)
   };
 
   app.post('/devices/:mac/resync', async (request) => {
-    const body = (request.body ?? {}) as { reboot?: unknown };
+    const body = (request.body ?? {}) as { reboot?: unknown; via?: unknown };
     if (body.reboot !== undefined && typeof body.reboot !== 'boolean') {
       throw pndError('PND_INVALID_ARGUMENT', 'reboot: expected true or false');
     }
+    if (body.via !== undefined && body.via !== 'sip' && body.via !== 'tr069') {
+      throw pndError('PND_INVALID_ARGUMENT', 'via: expected sip or tr069');
+    }
     const mac = macOf(request);
+    if (body.via === 'tr069') {
+      if (!(await store.getDevice(mac))) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
+      const context = { store, recorder: options.recorder, now };
+      return { mac, ...(await connectionRequest(context, mac, { reboot: body.reboot === true })) };
+    }
     return { mac, ...(await sender.resync(mac, { reboot: body.reboot === true })) };
+  });
+
+  app.get('/devices/:mac/cwmp', async (request) => {
+    const mac = macOf(request);
+    if (!(await store.getDevice(mac))) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
+    const state = await store.cwmpState(mac);
+    return { mac, ...(state ? publicCwmpState(state) : {}) };
   });
 
   app.get('/pending', async () => store.listPendingPhones());

@@ -5,9 +5,12 @@ import { dataDirOf, parse, strings } from './args.ts';
 import { connect, type ApiClient } from './client.ts';
 import type { CommandIO } from './io.ts';
 
-const USAGE = `plugndial resync <mac>… | --profile P | --all [--reboot] [--rate N/s] [--json]
+const USAGE = `plugndial resync <mac>… | --profile P | --all [--via sip|tr069] [--reboot] [--rate N/s] [--json]
 Sends each phone the check-sync NOTIFY its driver wants (with reboot=true if --reboot and
-the phone supports it), at most N phones a second (default 5/s), and prints how each answered.`;
+the phone supports it), at most N phones a second (default 5/s), and prints how each answered.
+--via tr069 sends a TR-069 connection request (HTTP GET with digest) to the URL the phone
+gave in its last Inform instead: the phone opens a session with the ACS, which sends what
+changed (and Reboot with --reboot).`;
 
 const DEFAULT_RATE = 5;
 const MAX_RATE = 1000;
@@ -24,6 +27,7 @@ export async function resyncCommand(args: string[], io: CommandIO): Promise<numb
     all: { type: 'boolean' },
     reboot: { type: 'boolean' },
     rate: { type: 'string' },
+    via: { type: 'string' },
   });
   if (values['help']) {
     io.out(`${USAGE}\n`);
@@ -38,6 +42,9 @@ export async function resyncCommand(args: string[], io: CommandIO): Promise<numb
     throw pndError('PND_INVALID_ARGUMENT', `name the phones one way; usage:\n${USAGE}`);
   }
   const rate = parseRate(values['rate']);
+  const via = values['via'] === undefined ? 'sip' : String(values['via']);
+  if (via !== 'sip' && via !== 'tr069')
+    throw pndError('PND_INVALID_ARGUMENT', '--via: expected sip or tr069');
   const macs = positionals.map((text) => {
     const mac = parseMac(text);
     if (!mac.ok) throw mac.error;
@@ -57,7 +64,7 @@ export async function resyncCommand(args: string[], io: CommandIO): Promise<numb
     const results = await paced(
       macs,
       rate,
-      (mac) => resyncOne(client, mac, reboot),
+      (mac) => resyncOne(client, mac, reboot, via),
       (result) => {
         if (!values['json']) io.out(line(result));
       },
@@ -113,10 +120,16 @@ async function paced<T>(
   return results;
 }
 
-async function resyncOne(client: ApiClient, mac: string, reboot: boolean): Promise<Result> {
+async function resyncOne(
+  client: ApiClient,
+  mac: string,
+  reboot: boolean,
+  via: string,
+): Promise<Result> {
   try {
     return await client.request<{ mac: string } & ResyncOutcome>('POST', `/devices/${mac}/resync`, {
       reboot,
+      ...(via === 'sip' ? {} : { via }),
     });
   } catch (error) {
     const code = isPlugndialError(error) ? error.code : 'PND_INTERNAL';

@@ -24,7 +24,7 @@ export const DOORS: readonly DoorSpec[] = [
   { name: 'tftp', defaultPort: 69, available: true },
   { name: 'ftp', defaultPort: 21, available: true, offByDefault: true },
   { name: 'sip', defaultPort: 5060, available: true },
-  { name: 'acs', defaultPort: 7547, available: false },
+  { name: 'acs', defaultPort: 7547, available: true, offByDefault: true },
 ];
 
 export interface ServerConfig {
@@ -56,8 +56,10 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
 
   const doors: ServerConfig['doors'] = {};
   for (const door of DOORS) {
-    const text =
+    const given =
       pick(door.name) ?? (door.available && !door.offByDefault ? String(door.defaultPort) : 'off');
+    // `on` is the door's default port on every address (`--acs on` is 0.0.0.0:7547).
+    const text = given.trim() === 'on' ? String(door.defaultPort) : given;
     const parsed = parseListen(text, '0.0.0.0');
     if (!parsed.ok) throw pndError('PND_CONFIG', `--${door.name}: ${parsed.error.message}`);
     if (parsed.value && !door.available) {

@@ -16,7 +16,8 @@ export interface DeviceFileRequest {
   transport: Transport;
 }
 
-export type Transport = 'http' | 'https' | 'tftp' | 'ftp' | 'sip';
+/** `acs`: a CWMP (TR-069) request to the ACS door. */
+export type Transport = 'http' | 'https' | 'tftp' | 'ftp' | 'sip' | 'acs';
 
 export type FileKind = 'boot' | 'config' | 'firmware' | 'phonebook' | 'manifest' | 'resource';
 
@@ -181,6 +182,8 @@ export interface PhoneScript {
   ): Promise<PhoneRun>;
   /** What this phone puts in its plug-and-play SUBSCRIBE (`plugndial simulate --via pnp`). */
   plugAndPlay?(identity: PhoneIdentity): PnpAnnouncement;
+  /** How this phone's TR-069 client names itself (`plugndial simulate --via tr069`). */
+  tr069?(identity: PhoneIdentity): CpeDescription;
 }
 
 /** The vendor-specific parts of a phone's plug-and-play SUBSCRIBE. */
@@ -292,6 +295,29 @@ export interface Driver {
   checkSync?(device: Device, options: { reboot: boolean }): string | undefined;
   /** DHCP: which phones are this family's, what to give them, how they read it (src/dhcp/). */
   readonly dhcp?: DhcpKnowledge;
+  /** TR-069: which file the ACS's Download points this family's phones at (src/tr069/). */
+  readonly tr069?: Tr069Knowledge;
+}
+
+/** What the ACS needs from a vendor family whose phones speak TR-069. */
+export interface Tr069Knowledge {
+  /**
+   * The configuration file a `Download` (FileType `3 Vendor Configuration File`) names, as a
+   * path under the HTTP door, e.g. `0c383e07e16c.cfg`; one the driver recognises and renders.
+   */
+  configFile(device: Device): string;
+}
+
+/** How a phone's CWMP client describes itself in Inform (DeviceId and DeviceInfo). */
+export interface CpeDescription {
+  manufacturer: string;
+  /** Six upper-case hex digits. */
+  oui: string;
+  productClass: string;
+  serialNumber: string;
+  softwareVersion: string;
+  /** The data model's root: `InternetGatewayDevice` (TR-098) or `Device` (TR-181). */
+  root: 'InternetGatewayDevice' | 'Device';
 }
 
 export interface UserAgentFacts {

@@ -49,7 +49,28 @@ export interface PolicySettings {
 }
 
 export type AccessVia =
-  'open' | 'network' | 'credentials' | 'previous-credentials' | 'certificate' | 'first-contact';
+  | 'open'
+  | 'network'
+  | 'credentials'
+  | 'previous-credentials'
+  | 'certificate'
+  | 'first-contact'
+  /** Credentials another door handed out for one file (the ACS's Download). */
+  | 'one-time';
+
+/** Credentials for one file of one device, as a TR-069 Download carries them. */
+interface OneTimeGrant {
+  mac: Mac;
+  /** The request path they open, as the client sends it (percent-encoded). */
+  path: string;
+  password: string;
+  expires: number;
+}
+
+/** One-time grants kept at most; the oldest go first. */
+const MAX_GRANTS = 10_000;
+/** A Download's credentials prefix: never a MAC, so never a device's username. */
+const GRANT_PREFIX = 'dl-';
 
 export type AccessVerdict =
   | {
@@ -128,6 +149,8 @@ export class AccessControl {
   /** Credentials by device, for this generation (a rotation is a configuration change). */
   readonly #credentials = new GenerationCache<DeviceCredentials>(100_000);
   readonly #inUse = new GenerationCache<boolean>(1);
+  /** One-time credentials by username; held in memory by the node that handed them out. */
+  readonly #grants = new Map<string, OneTimeGrant>();
 
   constructor(options: {
     store: Store;
@@ -210,7 +233,27 @@ export class AccessControl {
     return this.#inUse.set(generation, 'in-use', inUse);
   }
 
+  /**
+   * Credentials that open one file of one device, for `ttlMs` or until the file is delivered
+   * once (`revoke`): what the ACS writes into a Download so the CPE can fetch from the HTTP door.
+   */
+  grant(mac: Mac, path: string, ttlMs: number): { username: string; password: string } {
+    const now = this.#now().getTime();
+    for (const [name, grant] of this.#grants) if (grant.expires <= now) this.#grants.delete(name);
+    while (this.#grants.size >= MAX_GRANTS) this.#grants.delete(this.#grants.keys().next().value!);
+    const username = `${GRANT_PREFIX}${randomBytes(9).toString('base64url')}`;
+    const password = randomBytes(18).toString('base64url');
+    this.#grants.set(username, { mac, path, password, expires: now + ttlMs });
+    return { username, password };
+  }
+
+  revoke(username: string): void {
+    this.#grants.delete(username);
+  }
+
   async decide(question: AccessQuestion): Promise<AccessVerdict> {
+    const oneTime = await this.#oneTime(question);
+    if (oneTime) return oneTime;
     const { policy } = question;
     switch (policy.policy) {
       case 'open':
@@ -304,6 +347,36 @@ export class AccessControl {
     if (found.ok) return true;
     this.miss(client, attempt.transport);
     return false;
+  }
+
+  /** Valid one-time credentials for this very path open it, whatever the device's policy. */
+  async #oneTime(question: AccessQuestion): Promise<AccessVerdict | undefined> {
+    const { request } = question;
+    const presented = request.credentials;
+    if (!presented?.username.startsWith(GRANT_PREFIX)) return undefined;
+    const grant = this.#grants.get(presented.username);
+    if (!grant || grant.expires <= this.#now().getTime()) return undefined;
+    if (grant.path !== request.rawPath || (question.mac && question.mac !== grant.mac))
+      return undefined;
+    if (presented.scheme === 'basic' && request.transport !== 'https') return undefined;
+    if (
+      presented.scheme === 'digest' &&
+      this.#nonces.check(presented.nonce, this.#now()) !== 'fresh'
+    )
+      return undefined;
+    const ok = matches(
+      presented,
+      { username: presented.username, password: grant.password },
+      {
+        method: request.method ?? 'GET',
+        target: `${request.rawPath}${request.query ? `?${request.query}` : ''}`,
+        realm: this.#realm,
+        algorithms: ['SHA-256', 'MD5'],
+      },
+    );
+    if (!ok) return undefined;
+    const device = question.device ?? (await this.#view.device(grant.mac));
+    return { allowed: true, via: 'one-time', ...(device ? { device } : {}) };
   }
 
   async #byCredentials(question: AccessQuestion): Promise<AccessVerdict> {
@@ -496,5 +569,7 @@ export function certificateMac(certificate: ClientCertificate): Mac | undefined 
 }
 
 function isHttp(request: ProvisioningRequest): boolean {
-  return request.transport === 'http' || request.transport === 'https';
+  return (
+    request.transport === 'http' || request.transport === 'https' || request.transport === 'acs'
+  );
 }

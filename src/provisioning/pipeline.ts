@@ -8,6 +8,7 @@ import type {
 } from '../drivers/driver.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 
+import type { AuthChallenge } from '../crypto/http-auth.ts';
 import type { Contact } from '../model/contact.ts';
 import type { Device } from '../model/device.ts';
 import { findMac, type Mac } from '../model/mac.ts';
@@ -159,6 +160,8 @@ export class ProvisioningPipeline implements Provisioner {
       if (recorded) return;
       recorded = true;
       this.#record(request, { ...identified, device }, at, started, outcome, reason, client);
+      if (verdict.via === 'one-time' && outcome.status === 200 && outcome.bytes >= answer.size)
+        this.#access.revoke(request.credentials!.username);
       if (device && outcome.status === 200 && outcome.bytes >= answer.size) {
         void this.#access
           .delivered(device, {
@@ -177,6 +180,58 @@ export class ProvisioningPipeline implements Provisioner {
         ? (outcome): void => done({ ...outcome, reason: outcome.reason ?? firstContact })
         : done,
     };
+  }
+
+  /**
+   * The access stage for a door that is not a file request (the TR-069 ACS): the device's
+   * policy judges the request's credentials; a refusal is counted, answered after the floor
+   * and carries the challenge to send. The door records its own event.
+   */
+  async authoriseDoor(
+    request: ProvisioningRequest,
+    mac: Mac | undefined,
+  ): Promise<
+    | { allowed: true; device?: Device; via: string }
+    | { allowed: false; reason: string; challenge?: AuthChallenge }
+  > {
+    const started = performance.now();
+    const client = this.#access.clientAddress(request);
+    if (this.#access.isBlocked(client)) {
+      await this.#floor(started);
+      return { allowed: false, reason: 'throttled' };
+    }
+    const device = mac ? await this.#view.device(mac).catch(() => undefined) : undefined;
+    const verdict = await this.#authorise(
+      request,
+      { segments: [], ...(device ? { device } : {}), ...(mac ? { mac } : {}) },
+      client,
+      device !== undefined,
+    );
+    if (verdict.allowed) {
+      const found = device ?? verdict.device;
+      return { allowed: true, via: verdict.via, ...(found ? { device: found } : {}) };
+    }
+    if (verdict.miss) this.#access.miss(client, request.transport);
+    await this.#floor(started);
+    const challenge = verdict.authenticated
+      ? undefined
+      : await this.#access
+          .challenge(request, await this.#policyFor(undefined), verdict.stale === true)
+          .catch(() => undefined);
+    return { allowed: false, reason: verdict.reason, ...(challenge ? { challenge } : {}) };
+  }
+
+  /** One-time credentials for one path of one device (a TR-069 Download's Username/Password). */
+  grantOneTime(mac: Mac, path: string, ttlMs: number): { username: string; password: string } {
+    return this.#access.grant(mac, path, ttlMs);
+  }
+
+  /** The catalogue image a device should run, as its phone would fetch it from `baseUrl`. */
+  async firmwareFor(device: Device, baseUrl: string): Promise<FirmwareTarget | undefined> {
+    const settings = effectiveSettings(device, await this.#view.profiles()).settings;
+    const model = device.model ?? device.reported?.model;
+    const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    return this.#firmwareTarget(settings, device.vendor, model, device.reported?.firmware, base);
   }
 
   /** FTP PASS: judged against the server's default policy, slowly when wrong. */

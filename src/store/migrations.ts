@@ -184,6 +184,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX security_events_mac ON security_events (mac, id)`,
     ],
   },
+  {
+    version: 6,
+    name: 'TR-069: what the ACS keeps per device',
+    statements: [
+      // Connection request URL, acknowledged configuration and firmware, downloads in flight,
+      // TransferComplete outcomes, a requested reboot: one document per device, read and
+      // written whole at each CWMP session.
+      `CREATE TABLE cwmp_state (
+        mac text PRIMARY KEY REFERENCES devices (mac) ON DELETE CASCADE,
+        state jsonb NOT NULL CHECK (jsonb_typeof(state) = 'object'),
+        updated_at timestamptz NOT NULL
+      )`,
+    ],
+  },
 ];
 
 // Any constant shared by every plugndial node; it keys the advisory lock on migrations.

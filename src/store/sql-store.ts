@@ -9,6 +9,7 @@ import type {
   SecurityEvent,
   SecurityEventQuery,
 } from '../model/credentials.ts';
+import type { CwmpState } from '../model/cwmp.ts';
 import type { Device, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
@@ -23,6 +24,7 @@ import {
 import * as contacts from './contacts.ts';
 import { contentVersion } from './content-versions.ts';
 import * as credentials from './credentials.ts';
+import * as cwmp from './cwmp-state.ts';
 import * as devices from './devices.ts';
 import * as events from './events.ts';
 import { discardFileVersion, writeFileVersion } from './file-blobs.ts';
@@ -298,6 +300,17 @@ export class SqlStore implements Store {
 
   removePendingPhone(mac: Mac): Promise<boolean> {
     return sipState.removePendingPhone(this.#client, mac);
+  }
+
+  cwmpState(mac: Mac): Promise<CwmpState | undefined> {
+    return cwmp.cwmpState(this.#client, mac);
+  }
+
+  updateCwmpState(
+    mac: Mac,
+    change: (state: CwmpState) => CwmpState,
+  ): Promise<CwmpState | undefined> {
+    return cwmp.updateCwmpState(this.#client, mac, change, this.#now());
   }
 
   deviceCredentials(mac: Mac): Promise<DeviceCredentials | undefined> {

@@ -7,6 +7,7 @@ import type {
   SecurityEvent,
   SecurityEventQuery,
 } from '../model/credentials.ts';
+import type { CwmpState } from '../model/cwmp.ts';
 import type { Device, LastContact, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
@@ -179,6 +180,17 @@ export interface Store {
   /** Keeps the newest 100,000. */
   appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void>;
   querySecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]>;
+
+  /** What the TR-069 ACS keeps about a device; undefined before its first session. */
+  cwmpState(mac: Mac): Promise<CwmpState | undefined>;
+  /**
+   * Changes it in one transaction (bookkeeping, not a configuration change); undefined when
+   * the MAC is not a device.
+   */
+  updateCwmpState(
+    mac: Mac,
+    change: (state: CwmpState) => CwmpState,
+  ): Promise<CwmpState | undefined>;
 
   /** The configuration generation this node knows; grows with every change on any node. */
   generation(): number;

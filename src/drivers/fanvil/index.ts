@@ -4,6 +4,7 @@ import { macFileName } from './files.ts';
 import { fanvilPhone } from './phone.ts';
 import { recognise } from './recognise.ts';
 import { explainFile, renderFile } from './render.ts';
+import { fanvilTr069 } from './tr069.ts';
 import { parseUserAgent } from './user-agent.ts';
 
 /** Fanvil auto provision (seed 004): general, MAC and user-named files, text or XML. */
@@ -18,4 +19,5 @@ export const fanvilDriver: Driver = {
   files: (mac) => [macFileName(mac)],
   phone: fanvilPhone,
   dhcp: fanvilDhcp,
+  tr069: fanvilTr069,
 };

@@ -12,6 +12,7 @@ import type {
 import { macFileName } from './files.ts';
 import { parseConfig } from './format.ts';
 import { generalFileOf } from './models.ts';
+import { fanvilCpe } from './tr069.ts';
 import { DEFAULT_MODEL, formatUserAgent } from './user-agent.ts';
 
 const IMAGE = 'Auto Image Url';
@@ -25,6 +26,7 @@ const IMAGE = 'Auto Image Url';
 export const fanvilPhone: PhoneScript = {
   userAgent: formatUserAgent,
   run: runPhone,
+  tr069: fanvilCpe,
 };
 
 async function runPhone(
