@@ -5,11 +5,13 @@ import { dnsmasqSnippet } from '../dhcp/dnsmasq.ts';
 import { iscSnippet } from '../dhcp/isc.ts';
 import { keaSnippet } from '../dhcp/kea.ts';
 import {
+  OPTION,
   decodeText,
   formatHex,
   isCustomCode,
   parseMacPrefix,
   parseOptionArguments,
+  vendorClassMatches,
   type DhcpOptions,
 } from '../dhcp/options.ts';
 import { planSite, type SitePlan } from '../dhcp/plan.ts';
@@ -111,12 +113,19 @@ function explain(
   if (parsed.value.size === 0)
     throw pndError('PND_INVALID_ARGUMENT', 'explain needs at least one --option CODE=VALUE');
   const rows = explainOptions(parsed.value, vendors, choices);
+  const sent = parsed.value.get(OPTION.vendorClass);
+  const classOwners = sent ? vendorClassOwners(sent) : [];
   if (values['json']) {
-    io.out(`${JSON.stringify({ options: describe(parsed.value), vendors: rows }, null, 2)}\n`);
+    const body = { options: describe(parsed.value), vendorClassOf: classOwners, vendors: rows };
+    io.out(`${JSON.stringify(body, null, 2)}\n`);
     return 0;
   }
   for (const option of describe(parsed.value))
     io.out(`option ${option.code}: ${option.hex}${option.text ? ` ("${option.text}")` : ''}\n`);
+  if (sent)
+    io.out(
+      `option 60 is the vendor class of ${classOwners.length ? classOwners.join(', ') : 'no vendor plugndial knows'}\n`,
+    );
   const width = Math.max(...rows.map((r) => r.vendor.length));
   for (const row of rows)
     io.out(
@@ -147,6 +156,17 @@ export function explainOptions(
         ? { vendor: v, url: derived.url, from: [...derived.from] }
         : { vendor: v, note: `it reads option ${reads} and found no URL there` };
     });
+}
+
+/** Vendors whose phones send this option 60, by the prefixes the drivers know. */
+function vendorClassOwners(sent: Buffer): string[] {
+  return drivers.flatMap((d) =>
+    d.dhcp
+      ? d.vendors.filter((v) =>
+          (d.dhcp!.vendorClasses[v] ?? []).some((prefix) => vendorClassMatches(sent, prefix)),
+        )
+      : [],
+  );
 }
 
 function describe(options: DhcpOptions): { code: number; hex: string; text?: string }[] {

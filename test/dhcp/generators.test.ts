@@ -201,6 +201,28 @@ describe('plugndial dhcp', () => {
     assert.equal(url['auerswald'], 'tftp://192.168.2.45/$input.xml');
   });
 
+  it('explain names the family whose vendor class option 60 is', async () => {
+    const result = await cli(
+      'dhcp',
+      'explain',
+      '--option',
+      '60=Gigaset_N720_DM_PRO',
+      '--option',
+      '114=http://x/',
+    );
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /^option 60 is the vendor class of gigaset$/m);
+    const other = await cli(
+      'dhcp',
+      'explain',
+      '--option',
+      '60=udhcp 1.35.0',
+      '--option',
+      '66=10.0.0.5',
+    );
+    assert.match(other.out, /^option 60 is the vendor class of no vendor plugndial knows$/m);
+  });
+
   it('explain exits 1 when no vendor finds a URL, 2 on a bad option', async () => {
     assert.equal((await cli('dhcp', 'explain', '--option', '3=10.0.0.1')).code, 1);
     assert.equal((await cli('dhcp', 'explain', '--option', '300=x')).code, 2);

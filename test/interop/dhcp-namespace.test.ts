@@ -85,7 +85,8 @@ function daemon(command: string, args: string[]): Daemon {
 /** Waits, at most `ms`, for `ready()`; bounded in time and in rounds. */
 async function waitFor(what: string, ready: () => boolean, ms: number, log: () => string) {
   const deadline = Date.now() + ms;
-  for (let round = 0; round < 400 && Date.now() < deadline; round++) {
+  const rounds = Math.ceil(ms / 50) + 1;
+  for (let round = 0; round < rounds && Date.now() < deadline; round++) {
     if (ready()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -263,7 +264,7 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
     await waitFor(
       'plugndial serve',
       () => serve!.output().includes('plugndial ready'),
-      30_000,
+      60_000,
       () => serve!.output(),
     );
 
