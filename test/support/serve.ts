@@ -11,7 +11,7 @@ export interface ServeProcess {
 }
 
 /** Starts `plugndial serve` as its own process and waits until it says it is ready. */
-export function serve(args: string[], timeoutMs = 30_000): Promise<ServeProcess> {
+export function serve(args: string[], timeoutMs = 90_000): Promise<ServeProcess> {
   const child = spawn(BIN, ['serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
