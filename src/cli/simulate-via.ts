@@ -37,7 +37,8 @@ export async function startUrl(
     return base;
   }
   if (via === 'dhcp') return urlByDhcp(values, driver, identity, io);
-  if (via !== 'pnp') throw pndError('PND_INVALID_ARGUMENT', '--via: expected url, pnp or dhcp');
+  if (via !== 'pnp')
+    throw pndError('PND_INVALID_ARGUMENT', '--via: expected url, pnp, dhcp or tr069');
   if (values['url'] !== undefined)
     throw pndError('PND_INVALID_ARGUMENT', '--via pnp finds the URL itself; leave out --url');
   const announce = driver.phone.plugAndPlay?.(identity);

@@ -6,11 +6,13 @@ import { pndError } from '../errors.ts';
 import { parseMac } from '../model/mac.ts';
 import { phoneFetcher } from '../simulate/fetch.ts';
 import { need, parse } from './args.ts';
+import { simulateTr069, TR069_OPTIONS } from './simulate-tr069.ts';
 import { startUrl, VIA_OPTIONS } from './simulate-via.ts';
 import type { CommandIO } from './io.ts';
 
 const USAGE = `plugndial simulate <mac> --vendor V (--url <URL> | --via pnp [--sip HOST[:PORT]] [--sip-interface ADDRESS]
-                   | --via dhcp (--interface IFACE [--vendor-class VC] | --option CODE=VALUE…) [--custom-option CODE])
+                   | --via dhcp (--interface IFACE [--vendor-class VC] | --option CODE=VALUE…) [--custom-option CODE]
+                   | --via tr069 --acs <ACS URL> [--acs-user U --acs-password P] [--cwmp 1-0…1-4] [--event CODE]…)
                    [--model M] [--firmware F] [--serial S]
                    [--input NAME] [--key KEY] [--state FILE] [--json]
                    [--ca FILE] [--cert FILE --client-key FILE]
@@ -21,7 +23,10 @@ holds for encrypted configuration files. --ca: the CA (PEM) the phone trusts for
 (by its files or in the URL) are kept in --state and presented when the server asks.
 --via dhcp obtains a lease on IFACE with busybox udhcpc, sending the vendor's option 60, and puts
 the address on IFACE as the phone would (use an interface of your own, e.g. in a network
-namespace); or reads the options given. The URL the vendor derives from them starts the run.`;
+namespace); or reads the options given. The URL the vendor derives from them starts the run.
+--via tr069 plays the phone's TR-069 client: Inform to the ACS (answering its digest challenge
+with --acs-user/--acs-password, or PLUGNDIAL_ACS_PASSWORD), each Download fetched over HTTP with
+the one-time credentials it carries, then TransferComplete in the next session.`;
 
 /** Plays a phone: the vendor's own fetch sequence against a server, then what it would apply. */
 export async function simulateCommand(args: string[], io: CommandIO): Promise<number> {
@@ -29,6 +34,7 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
     vendor: { type: 'string' },
     url: { type: 'string' },
     ...VIA_OPTIONS,
+    ...TR069_OPTIONS,
     model: { type: 'string' },
     firmware: { type: 'string' },
     serial: { type: 'string' },
@@ -58,6 +64,7 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
     ...(values['input'] ? { input: String(values['input']) } : {}),
     ...(values['key'] ? { configKey: String(values['key']) } : {}),
   };
+  if (values['via'] === 'tr069') return simulateTr069(values, driver, identity, io);
   const base = await startUrl(values, driver, identity, io);
   const state = values['state'] === undefined ? undefined : String(values['state']);
   // The URL goes to the phone as given: each vendor's phone reads it its own way.
