@@ -27,7 +27,7 @@ import type { Store } from '../store/store.ts';
 import { accessRoutes } from './access-routes.ts';
 import { catalogueRoutes } from './catalogue-routes.ts';
 import { OPENAPI } from './openapi.ts';
-import { deviceJson, explanationJson, profileJson } from './serialize.ts';
+import { bodyJson, deviceJson, explanationJson, profileJson } from './serialize.ts';
 import { sipRoutes } from './sip-routes.ts';
 
 export interface AdminApiOptions {
@@ -188,7 +188,9 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       file,
       driver: preview.driver,
       contentType: preview.artifact?.contentType ?? null,
-      body: preview.artifact?.body.toString('utf8') ?? null,
+      body: preview.artifact
+        ? bodyJson(preview.artifact.body, preview.explanation, { secrets: secrets(request) })
+        : null,
       ...(explain && preview.explanation
         ? { explanation: explanationJson(preview.explanation, { secrets: secrets(request) }) }
         : {}),

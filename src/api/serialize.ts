@@ -42,3 +42,25 @@ export function explanationJson(explanation: Explanation, options: ShowOptions):
     ),
   };
 }
+
+/**
+ * A rendered file as text, its secret values masked unless asked for: the lines the
+ * explanation marks secret (passwords, keys, credentials) are found in the body and hidden.
+ */
+export function bodyJson(
+  body: Buffer,
+  explanation: Explanation | undefined,
+  options: ShowOptions,
+): string {
+  const text = body.toString('utf8');
+  if (options.secrets || !explanation) return text;
+  const values = explanation.entries
+    .filter((e) => (e.from && isSecretKey(e.from)) || isSecretKey(`native.x.${e.key}`))
+    .map((e) => e.value)
+    // Short values (a PIN "1") would mask unrelated text; they are no secret worth a hole.
+    .filter((v) => v.length >= 4)
+    .sort((a, b) => b.length - a.length);
+  let masked = text;
+  for (const value of values) masked = masked.split(value).join('********');
+  return masked;
+}

@@ -175,6 +175,13 @@ test('first contact: a never-provisioned device fetches once without credentials
   assert.equal(shown.password, '********', 'hidden unless asked');
   assert.ok(shown.firstContact.closedAt);
   assert.equal((await api('GET', `/devices/${A}/credentials?secrets=true`)).password, passwordA);
+  // A preview shows the file as the phone gets it, secrets masked unless asked for.
+  const preview = await api('GET', `/devices/${A}/files/${A}.cfg`);
+  assert.match(preview.body, /^auto_provision\.server\.password=\*{8}$/m);
+  assert.match(preview.body, /^account\.1\.password=\*{8}$/m);
+  assert.doesNotMatch(preview.body, new RegExp(passwordA));
+  const shownAll = await api('GET', `/devices/${A}/files/${A}.cfg?secrets=true`);
+  assert.match(shownAll.body, new RegExp(`^auto_provision\\.server\\.password=${passwordA}$`, 'm'));
   const kinds = (await api('GET', `/security-events?mac=${A}`)).map(
     (e: { kind: string; address?: string }) => e.kind,
   );
