@@ -23,7 +23,10 @@ let dir: string;
 let runtime: Runtime;
 let phone: TestPhone;
 let sender: CheckSync;
-const endpoint = ephemeralEndpoint({ t1: 20, t2: 80 });
+// T1 100 ms: a phone on a loaded test machine still answers within timer F (6.4 s); the
+// silent phone is asked by a sender with T1 20 ms, so its timeout comes after 1.28 s.
+const endpoint = ephemeralEndpoint({ t1: 100, t2: 400 });
+const fastEndpoint = ephemeralEndpoint({ t1: 20, t2: 80 });
 
 before(async () => {
   dir = tempDir();
@@ -58,6 +61,7 @@ before(async () => {
 
 after(async () => {
   await endpoint.close();
+  await fastEndpoint.close();
   await phone.close();
   await runtime.close();
   rmSync(dir, { recursive: true, force: true });
@@ -80,8 +84,9 @@ function authParams(value: string): Record<string, string> {
 async function resync(
   reboot: boolean,
   script: (notify: SipRequest, from: number) => Promise<void>,
+  via: CheckSync = sender,
 ): ReturnType<CheckSync['resync']> {
-  const outcome = sender.resync(MAC, { reboot });
+  const outcome = via.resync(MAC, { reboot });
   const notify = (await phone.next(isRequest('NOTIFY'))) as SipRequest;
   const from = Number(/:(\d+);branch/.exec(header(notify, 'Via')!)![1]);
   await script(notify, from);
@@ -170,7 +175,14 @@ describe('check-sync NOTIFY', () => {
       phone.answer(notify, 481, 'Call/Transaction Does Not Exist', from);
     });
     assert.deepEqual([refused.status, refused.reason], [481, 'call-transaction-does-not-exist']);
-    const silent = await resync(false, async () => undefined);
+    const impatient = new CheckSync({
+      store: runtime.store,
+      drivers,
+      recorder: runtime.recorder,
+      endpoint: fastEndpoint.get,
+      localAddress: localAddressTowards,
+    });
+    const silent = await resync(false, async () => undefined, impatient);
     assert.deepEqual([silent.status, silent.ok, silent.reason], [408, false, 'timeout']);
     assert.ok(silent.retransmissions >= 3);
     await runtime.recorder.flush();

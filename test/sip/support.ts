@@ -35,7 +35,7 @@ export class TestPhone {
   }
 
   /** The first message in the inbox matching, waited for up to `ms`; removed from the inbox. */
-  async next(match: (m: SipMessage) => boolean, ms = 3000): Promise<SipMessage> {
+  async next(match: (m: SipMessage) => boolean, ms = 10_000): Promise<SipMessage> {
     const deadline = Date.now() + ms;
     for (;;) {
       const i = this.inbox.findIndex((e) => match(e.message));
