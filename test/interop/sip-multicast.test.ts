@@ -91,7 +91,7 @@ before(async () => {
   );
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve not ready:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`serve not ready:\n${output}`)), 90_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       if (output.includes('plugndial ready')) {

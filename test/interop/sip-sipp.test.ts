@@ -22,18 +22,21 @@ let server: ServeProcess;
 
 before(async () => {
   dir = tempDir();
-  server = await serve([
-    '--data-dir',
-    dir,
-    '--http',
-    '127.0.0.1:0',
-    '--tftp',
-    '127.0.0.1:0',
-    '--sip',
-    '127.0.0.1:0',
-    '--sip-interface',
-    'none',
-  ]);
+  server = await serve(
+    [
+      '--data-dir',
+      dir,
+      '--http',
+      '127.0.0.1:0',
+      '--tftp',
+      '127.0.0.1:0',
+      '--sip',
+      '127.0.0.1:0',
+      '--sip-interface',
+      'none',
+    ],
+    90_000,
+  );
   const added = await cli(
     'device',
     'add',
