@@ -317,7 +317,8 @@ export class Acs {
       });
     }
     let credentials = state?.connectionRequest;
-    if (!credentials?.confirmed) {
+    // A CPE that bootstraps was reset (or is new): whatever it was told before is gone.
+    if (!credentials?.confirmed || entry.events.includes('0 BOOTSTRAP')) {
       credentials ??= {
         username: `acs-${device.mac}`,
         password: randomBytes(18).toString('base64url'),
