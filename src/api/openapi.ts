@@ -192,9 +192,15 @@ export const OPENAPI = {
     '/devices/{mac}/resync': {
       post: {
         summary:
-          'send the check-sync NOTIFY and wait for the phone (up to 32 s, twice after a challenge)',
+          'send the check-sync NOTIFY and wait for the phone (up to 32 s, twice after a challenge); with via tr069, the TR-069 connection request',
         parameters: [macParam],
-        requestBody: json({ type: 'object', properties: { reboot: { type: 'boolean' } } }),
+        requestBody: json({
+          type: 'object',
+          properties: {
+            reboot: { type: 'boolean' },
+            via: { type: 'string', enum: ['sip', 'tr069'] },
+          },
+        }),
         responses: ok('the outcome, also kept as the device lastResync', {
           type: 'object',
           required: ['mac', 'at', 'status', 'ok', 'event', 'target'],
@@ -210,6 +216,14 @@ export const OPENAPI = {
             durationMs: { type: 'number' },
           },
         }),
+      },
+    },
+    '/devices/{mac}/cwmp': {
+      get: {
+        summary:
+          'what the TR-069 ACS keeps about the device: connection request URL, acknowledged configuration and firmware, downloads in flight, TransferComplete outcomes',
+        parameters: [macParam],
+        responses: ok('the state (the connection request password is never shown)'),
       },
     },
     '/pending': {
