@@ -1,5 +1,5 @@
 import { pndError } from '../errors.ts';
-import { PROFILE_NAME, type Profile } from '../model/device.ts';
+import { DEFAULT_PROFILE, PROFILE_NAME, type Profile } from '../model/device.ts';
 import { nativeKey, specFor } from '../model/settings.ts';
 import type { Store } from '../store/store.ts';
 import { checkSettings } from './devices.ts';
@@ -52,6 +52,19 @@ export async function patchProfile(
   for (const key of patch.unset ?? []) {
     if (!specFor(key) && !nativeKey(key))
       throw pndError('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"`, { key });
+  }
+  // The default profile exists as soon as it is edited: `profile set default` on a fresh store.
+  if (name === DEFAULT_PROFILE && !(await store.getProfile(name))) {
+    await store
+      .insertProfile({
+        name,
+        settings: {},
+        createdAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+      })
+      .catch((error: unknown) => {
+        if ((error as { code?: string }).code !== 'PND_PROFILE_EXISTS') throw error;
+      });
   }
   return store.updateProfile(name, (profile) => {
     const settings = { ...profile.settings, ...set.value };

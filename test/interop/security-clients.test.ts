@@ -58,7 +58,7 @@ before(async () => {
   // The operator's commands: a policy for every phone, and the phones.
   const policy = run([
     'profile',
-    'add',
+    'set',
     'default',
     '--data-dir',
     dir,
