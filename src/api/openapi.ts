@@ -188,6 +188,43 @@ export const OPENAPI = {
       },
     },
     '/settings': { get: { summary: 'the canonical settings schema', responses: ok('schema') } },
+    '/devices/{mac}/credentials': {
+      get: {
+        summary:
+          'the provisioning credentials of a device (made on first need), its policy and first-contact state; the password masked unless secrets=true',
+        parameters: [macParam, secretsParam],
+        responses: ok('credentials'),
+      },
+    },
+    '/devices/{mac}/credentials/rotate': {
+      post: {
+        summary:
+          'new credentials; the old password is accepted for grace seconds (default provisioning.credential_grace); reopen starts a first-contact window again',
+        parameters: [macParam, secretsParam],
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { grace: { type: 'integer' }, reopen: { type: 'boolean' } },
+              },
+            },
+          },
+        },
+        responses: ok('credentials'),
+      },
+    },
+    '/security-events': {
+      get: {
+        summary: 'blocked addresses, first contacts and credential rotations, newest first',
+        parameters: [
+          { name: 'mac', in: 'query', schema: { type: 'string' } },
+          { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer' } },
+        ],
+        responses: ok('security events'),
+      },
+    },
     ...CATALOGUE_PATHS,
     '/devices/{mac}/resync': {
       post: {
