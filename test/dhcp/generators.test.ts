@@ -52,7 +52,11 @@ describe('DHCP snippets', () => {
       text,
       /match if substring\(pick-first-value\(option vendor-class-identifier, ""\), 0, 7\) = "Gigaset"/,
     );
-    assert.match(text, /substring\(hardware, 1, 3\) = 7c:2f:80\n {12}and not \(/);
+    // Gigaset's two blocks (7C:2F:80, and 00:01:E3 of older devices), then the exclusion.
+    assert.match(
+      text,
+      /\(\(substring\(hardware, 1, 3\) = 7c:2f:80\n {12}or substring\(hardware, 1, 3\) = 00:01:e3\)\n {12}and not \(/,
+    );
     assert.match(text, /^ {2}option default-url "http:\/\/10\.0\.0\.5:8080\/gigaset\/%MACD";$/m);
     assert.match(text, /^ {2}option tftp-server-name "10\.0\.0\.5";$/m);
     assert.match(text, /^ {2}option plugndial-option-150 "tftp:\/\/10\.0\.0\.5\/";$/m);
@@ -80,7 +84,10 @@ describe('DHCP snippets', () => {
       },
     ]);
     assert.match(gigaset.test, /^substring\(option\[60\]\.text, 0, 7\) == 'Gigaset' or /);
-    assert.match(gigaset.test, /substring\(pkt4\.mac, 0, 3\) == 0x7c2f80 and not \(/);
+    assert.match(
+      gigaset.test,
+      /\(substring\(pkt4\.mac, 0, 3\) == 0x7c2f80 or substring\(pkt4\.mac, 0, 3\) == 0x0001e3\) and not \(/,
+    );
     const auerswald = byName.get('plugndial-auerswald')!;
     assert.deepEqual(auerswald['option-def'], [
       { name: 'vendor-encapsulated-options', code: 43, type: 'binary' },

@@ -20,9 +20,11 @@ const SUB_FILE = 0x43;
  * reads them, so no other phone is misled). 00:09:52 is Auerswald's block (the seed's
  * example host); the vendor classes are uncertain (`--vendor-class auerswald=…`).
  */
+export const AUERSWALD_PREFIXES: readonly string[] = ['000952'];
+
 export const auerswaldDhcp: DhcpKnowledge = {
   vendorClasses: { [VENDOR]: ['Auerswald', 'COMfortel'] },
-  macPrefixes: { [VENDOR]: ['000952'] },
+  macPrefixes: { [VENDOR]: AUERSWALD_PREFIXES },
   requested: () => [OPTION.tftpServerName, OPTION.bootFileName, OPTION.vendorSpecific],
   offer,
   derive,

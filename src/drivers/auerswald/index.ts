@@ -1,7 +1,8 @@
-import type { DoorUrls, Driver } from '../driver.ts';
+import type { Driver } from '../driver.ts';
 import { auerswaldDhcp } from './dhcp.ts';
 import { deviceFiles } from './files.ts';
 import { auerswaldPhone } from './phone.ts';
+import { checkSync, claimsPnp, plugAndPlayUrl, provisioningUrl } from './pnp.ts';
 import { recognise } from './recognise.ts';
 import { explainFile, renderFile } from './render.ts';
 import { VENDOR, parseUserAgent } from './user-agent.ts';
@@ -19,12 +20,7 @@ export const auerswaldDriver: Driver = {
   files: deviceFiles,
   phone: auerswaldPhone,
   dhcp: auerswaldDhcp,
+  claimsPnp,
+  plugAndPlayUrl,
+  checkSync,
 };
-
-/** The entry file, with the markers the phone fills in: its MAC, serial and hardware type. */
-function provisioningUrl(doors: DoorUrls): string | undefined {
-  const door = doors.https ?? doors.http;
-  return door === undefined
-    ? undefined
-    : `${door.replace(/\/+$/, '')}/auerswald/{mac}.xml?sn={serial}&hw={type}`;
-}

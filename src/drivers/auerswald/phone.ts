@@ -14,6 +14,7 @@ import { applySettings, validSection } from './patch.ts';
 import { resolveReference } from './references.ts';
 import { CLEARED_IDENTITY, IDENTITIES } from './sections.ts';
 import { formatUserAgent, hardwareType } from './user-agent.ts';
+import { phoneAnnouncement } from './pnp.ts';
 
 /** Files one provisioning run loads at most, however the references chain. */
 export const MAX_FILES = 32;
@@ -48,6 +49,7 @@ interface Fetched {
 export const auerswaldPhone: PhoneScript = {
   userAgent: formatUserAgent,
   run: runPhone,
+  plugAndPlay: phoneAnnouncement,
 };
 
 async function runPhone(

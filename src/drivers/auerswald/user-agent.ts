@@ -6,7 +6,7 @@ export const VENDOR = 'auerswald';
 export const HARDWARE_TYPE = /^D\d{3}[A-Z]?$/i;
 
 export const DEFAULT_TYPE = 'D200';
-const DEFAULT_FIRMWARE = '2.8A';
+export const DEFAULT_FIRMWARE = '2.8A';
 
 // Auerswald does not publish its agent; this is the shape the emulation sends, and what
 // `COMfortel D200 2.8A`-like agents say is read the same way.

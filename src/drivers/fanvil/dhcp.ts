@@ -20,11 +20,14 @@ import type {
  * option from 128 to 254, as its "DHCP Option" setting says, and expands `$mac` and `$input`
  * in the URL; it fetches its model's general file from the URL's directory, then the named
  * file. Every one of those options gets the same URL, so any setting finds it. The vendor
- * class `Fanvil` is uncertain; 0C:38:3E is Fanvil's block, 00:03:07 the seed's capture's phone.
+ * class `Fanvil` is uncertain; 0C:38:3E and 00:A8:59 are Fanvil's blocks, 00:03:07 the seed's
+ * capture's phone.
  */
+export const FANVIL_PREFIXES: readonly string[] = ['0c383e', '00a859', '000307'];
+
 export const fanvilDhcp: DhcpKnowledge = {
   vendorClasses: { fanvil: ['Fanvil'] },
-  macPrefixes: { fanvil: ['0c383e', '000307'] },
+  macPrefixes: { fanvil: FANVIL_PREFIXES },
   requested: (_vendor, choices) => sources(choices),
   offer,
   derive,

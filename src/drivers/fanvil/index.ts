@@ -2,6 +2,7 @@ import type { Driver } from '../driver.ts';
 import { fanvilDhcp } from './dhcp.ts';
 import { macFileName } from './files.ts';
 import { fanvilPhone } from './phone.ts';
+import { checkSync, claimsPnp, plugAndPlayUrl } from './pnp.ts';
 import { recognise } from './recognise.ts';
 import { explainFile, renderFile } from './render.ts';
 import { fanvilTr069 } from './tr069.ts';
@@ -20,4 +21,7 @@ export const fanvilDriver: Driver = {
   phone: fanvilPhone,
   dhcp: fanvilDhcp,
   tr069: fanvilTr069,
+  claimsPnp,
+  plugAndPlayUrl,
+  checkSync,
 };

@@ -14,6 +14,7 @@ import { parseConfig } from './format.ts';
 import { generalFileOf } from './models.ts';
 import { fanvilCpe } from './tr069.ts';
 import { DEFAULT_MODEL, formatUserAgent } from './user-agent.ts';
+import { phoneAnnouncement } from './pnp.ts';
 
 const IMAGE = 'Auto Image Url';
 
@@ -26,6 +27,7 @@ const IMAGE = 'Auto Image Url';
 export const fanvilPhone: PhoneScript = {
   userAgent: formatUserAgent,
   run: runPhone,
+  plugAndPlay: phoneAnnouncement,
   tr069: fanvilCpe,
 };
 

@@ -5,11 +5,14 @@ import { VENDOR } from './user-agent.ts';
 /**
  * Seed 002: a Maxwell takes its provisioning URL from option 114 first (then SIP multicast,
  * the redirect server, the web UI) and fills `%MACD`, `%MACC` and `%DVID` itself. Option 60
- * starts with `Gigaset` (`Gigaset_N720_DM_PRO`); 7C:2F:80 is Gigaset Communications' block.
+ * starts with `Gigaset` (`Gigaset_N720_DM_PRO`); 7C:2F:80 is Gigaset Communications' block,
+ * 00:01:E3 the Siemens block older Gigaset devices carry.
  */
+export const GIGASET_PREFIXES: readonly string[] = ['7c2f80', '0001e3'];
+
 export const gigasetDhcp: DhcpKnowledge = {
   vendorClasses: { [VENDOR]: ['Gigaset'] },
-  macPrefixes: { [VENDOR]: ['7c2f80'] },
+  macPrefixes: { [VENDOR]: GIGASET_PREFIXES },
   requested: () => [OPTION.defaultUrl],
   offer,
   derive,

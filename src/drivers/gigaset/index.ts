@@ -1,7 +1,8 @@
-import type { DoorUrls, Driver } from '../driver.ts';
+import type { Driver } from '../driver.ts';
 import { gigasetDhcp } from './dhcp.ts';
 import { deviceFiles } from './files.ts';
 import { gigasetPhone } from './phone.ts';
+import { checkSync, claimsPnp, plugAndPlayUrl, provisioningUrl } from './pnp.ts';
 import { recognise } from './recognise.ts';
 import { explainFile, renderFile, versionedContent } from './render.ts';
 import { VENDOR, parseUserAgent } from './user-agent.ts';
@@ -20,13 +21,7 @@ export const gigasetDriver: Driver = {
   files: deviceFiles,
   phone: gigasetPhone,
   dhcp: gigasetDhcp,
+  claimsPnp,
+  plugAndPlayUrl,
+  checkSync,
 };
-
-/**
- * The phone expands `%MACD` itself, then asks for `<url>`, which this driver answers with
- * the provisioning file: no `provisioning.xml` or `<MAC>.xml` round trip is needed.
- */
-function provisioningUrl(doors: DoorUrls): string | undefined {
-  const door = doors.https ?? doors.http;
-  return door === undefined ? undefined : `${door.replace(/\/+$/, '')}/gigaset/%MACD`;
-}

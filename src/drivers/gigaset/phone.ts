@@ -11,6 +11,7 @@ import type {
 import { CATEGORIES, PROVISIONING, type Category } from './files.ts';
 import { DEFAULT_MODEL, modelByName } from './models.ts';
 import { formatUserAgent } from './user-agent.ts';
+import { phoneAnnouncement } from './pnp.ts';
 
 /** A scenario may list many steps; a phone stops somewhere, and so do we. */
 export const MAX_STEPS = 16;
@@ -45,6 +46,7 @@ interface Run {
 export const gigasetPhone: PhoneScript = {
   userAgent: formatUserAgent,
   run: runPhone,
+  plugAndPlay: phoneAnnouncement,
 };
 
 async function runPhone(

@@ -8,7 +8,7 @@ export const VENDOR = 'gigaset';
 // published form. That Maxwell phones send the same shape is an assumption.
 const AGENT = /^gigaset\s+([^/;]+?)\s*\/\s*([^;\s]+)(?:;\s*([0-9a-f]{12}))?/i;
 
-const DEFAULT_FIRMWARE = '2.22.7';
+export const DEFAULT_FIRMWARE = '2.22.7';
 
 export function parseUserAgent(userAgent: string): UserAgentFacts | undefined {
   const match = AGENT.exec(userAgent.trim().slice(0, 512));

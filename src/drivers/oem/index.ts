@@ -1,6 +1,7 @@
 import type { Driver } from '../driver.ts';
 import { oemDhcp } from './dhcp.ts';
 import { oemPhone } from './phone.ts';
+import { checkSync, claimsPnp, plugAndPlayUrl } from './pnp.ts';
 import { recognise } from './recognise.ts';
 import { explainFile, firmwareImage, renderFile } from './render.ts';
 import { parseUserAgent } from './user-agent.ts';
@@ -19,4 +20,7 @@ export const oemDriver: Driver = {
   files: () => [],
   phone: oemPhone,
   dhcp: oemDhcp,
+  claimsPnp,
+  plugAndPlayUrl,
+  checkSync,
 };

@@ -11,6 +11,7 @@ import { parseAnswer, parsePlain } from './format.ts';
 import { MANIFEST } from './recognise.ts';
 import { splitClass } from './request.ts';
 import { DEFAULT_CLASS, formatUserAgent } from './user-agent.ts';
+import { phoneAnnouncement } from './pnp.ts';
 
 /**
  * What a Plug-n-Dial device does (seed 000): the app request, then currentversion.txt; an
@@ -19,6 +20,7 @@ import { DEFAULT_CLASS, formatUserAgent } from './user-agent.ts';
 export const oemPhone: PhoneScript = {
   userAgent: formatUserAgent,
   run: runPhone,
+  plugAndPlay: phoneAnnouncement,
 };
 
 async function runPhone(
