@@ -155,6 +155,82 @@ test('sipp as the phone: every MAC form gets 200 OK, then a NOTIFY with the boot
   assert.ok(sip.every((e) => e.status === 200 && e.file === `${tftp}/${MAC}.boot`));
 });
 
+// Each vendor's phone in its own MAC form (its driver's emulation decides it) and Event, from
+// sipp's vendor scenario (no rport): a device, and a stranger its Event or agent names.
+const VENDORS = [
+  {
+    vendor: 'fanvil',
+    mac: '0c383e07e16c',
+    user: (mac: string) => `MAC=${mac}`,
+    event: ['Fanvil', 'X4', '2.10.2.6887'],
+    agent: (mac: string) => `Fanvil X4 2.10.2.6887 ${mac}`,
+    url: (http: string) => `${http}/`,
+  },
+  {
+    vendor: 'gigaset',
+    mac: '7c2f80000001',
+    user: (mac: string) => `MAC%3a${mac}`,
+    event: ['Gigaset', 'Maxwell 3', '2.22.7'],
+    agent: (mac: string) => `Gigaset Maxwell 3/2.22.7;${mac.toUpperCase()}`,
+    url: (http: string, mac: string) => `${http}/gigaset/${mac.toUpperCase()}`,
+  },
+  {
+    vendor: 'auerswald',
+    mac: '00095200000e',
+    user: (mac: string) => `MAC%3A${mac.toUpperCase()}`,
+    event: ['Auerswald', 'COMfortel D200', '2.8A'],
+    agent: () => 'Auerswald COMfortel D200 2.8A',
+    url: (http: string) => `${http}/auerswald/{mac}.xml?sn={serial}&hw={type}`,
+  },
+  {
+    vendor: 'oem',
+    mac: '00908f0a1b2c',
+    user: (mac: string) => `MAC:${mac}`,
+    event: ['leadtek', 'leadtek/LR8051S', '1.0'],
+    agent: (mac: string) => `Plug-n-Dial leadtek/LR8051S 1.0 ${mac}`,
+    url: (http: string) => `${http}/`,
+  },
+] as const;
+
+test("sipp as each vendor's phone: its MAC form and Event get its URL", async (t) => {
+  if (!requirePeer(t, 'sipp', 'sip-tester')) return;
+  const http = `http://127.0.0.1:${server.ports['http']}`;
+  for (const v of VENDORS) {
+    const added = await cli('device', 'add', v.mac, '--vendor', v.vendor, '--data-dir', dir);
+    assert.equal(added.code, 0, added.err);
+  }
+  const ask = async (v: (typeof VENDORS)[number], mac: string): Promise<string> => {
+    const [vendor, model, version] = v.event;
+    const result = await sipp(
+      'pnp-subscribe-vendor',
+      await freePort(),
+      { user: v.user(mac), vendor, model, version, agent: v.agent(mac) },
+      `127.0.0.1:${server.ports['sip']}`,
+    );
+    assert.equal(result.code, 0, `sipp failed for ${v.vendor} ${mac}:\n${result.output}`);
+    const url = /^URL (\S+)$/m.exec(result.log)?.[1];
+    assert.ok(url, `sipp logged no URL for ${v.vendor} ${mac}`);
+    return url;
+  };
+  const strangers = VENDORS.map((_, i) => `02bb0000000${i}`);
+  const urls = await Promise.all([
+    ...VENDORS.map((v) => ask(v, v.mac)),
+    ...VENDORS.map((v, i) => ask(v, strangers[i]!)),
+  ]);
+  assert.deepEqual(urls, [
+    ...VENDORS.map((v) => v.url(http, v.mac)),
+    ...VENDORS.map((v, i) => v.url(http, strangers[i]!)),
+  ]);
+  const pending = JSON.parse((await cli('device', 'pending', '--json', '--data-dir', dir)).out) as {
+    mac: string;
+    vendor?: string;
+  }[];
+  assert.deepEqual(
+    strangers.map((mac) => pending.find((p) => p.mac === mac)?.vendor),
+    VENDORS.map((v) => v.vendor),
+  );
+});
+
 test('sipp as the phone: check-sync, then check-sync;reboot=true', async (t) => {
   if (!requirePeer(t, 'sipp', 'sip-tester')) return;
   const port = await freePort();
@@ -240,3 +316,51 @@ test('simulate --via pnp: the URL from the NOTIFY, then the phone fetches over T
   assert.equal(result.settings['account.1.user_name'], '1001');
   assert.equal(result.settings['account.1.sip_server_host'], 'pbx.example.com');
 });
+
+for (const v of [
+  { vendor: 'fanvil', mac: '0c383e07e16c' },
+  { vendor: 'gigaset', mac: '7c2f80000001' },
+]) {
+  test(`simulate --via pnp as ${v.vendor}: its SUBSCRIBE, the URL, then the phone fetches over HTTP`, async () => {
+    const http = `http://127.0.0.1:${server.ports['http']}`;
+    const expected = VENDORS.find((x) => x.vendor === v.vendor)!.url(http, v.mac);
+    // The device may exist from the sipp test above, or not when that was skipped.
+    await cli('device', 'add', v.mac, '--vendor', v.vendor, '--data-dir', dir);
+    const set = await cli(
+      'device',
+      'set',
+      v.mac,
+      '--set',
+      'accounts.1.user=2002',
+      '--set',
+      'accounts.1.registrar=pbx.example.com',
+      '--data-dir',
+      dir,
+    );
+    assert.equal(set.code, 0, set.err);
+    const sim = run([
+      'simulate',
+      v.mac,
+      '--vendor',
+      v.vendor,
+      '--via',
+      'pnp',
+      '--sip',
+      `127.0.0.1:${server.ports['sip']}`,
+      '--json',
+    ]);
+    assert.equal(sim.code, 0, sim.err);
+    assert.match(sim.err, new RegExp(`^pnp ${expected.replace(/[.?{}&]/g, '\\$&')} `, 'm'));
+    const result = JSON.parse(sim.out);
+    assert.equal(result.ok, true);
+    const urls = result.steps.map((s: { url: string }) => s.url);
+    assert.equal(urls[0], v.vendor === 'fanvil' ? `${http}/f0X4hw1.100.cfg` : expected);
+    assert.ok(
+      urls.every((u: string) => u.startsWith(`${http}/`)),
+      urls.join(' '),
+    );
+    const user = v.vendor === 'fanvil' ? 'SIP1 Phone Number' : 'SIP.Account.0.Username';
+    assert.equal(result.settings[user], '2002');
+    if (v.vendor === 'fanvil') assert.equal(urls[1], `${http}/${v.mac}.cfg`);
+  });
+}
