@@ -94,7 +94,16 @@ async function measureHttp(dir: string): Promise<HttpResults> {
   let server: ServeProcess | undefined;
   let nginx: NginxProcess | undefined;
   try {
-    server = await serve(['--data-dir', dataDir, '--http', '127.0.0.1:0', '--tftp', 'off']);
+    server = await serve([
+      '--data-dir',
+      dataDir,
+      '--http',
+      '127.0.0.1:0',
+      '--tftp',
+      'off',
+      '--sip',
+      'off',
+    ]);
     track(server.child);
     const port = server.ports.http;
     if (port === undefined)
