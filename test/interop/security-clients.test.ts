@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -158,26 +159,32 @@ function curl(url: string, ...extra: string[]): CurlResult {
   };
 }
 
-async function api(method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetchOrSay(`${http}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return response.json();
-}
-
-async function fetchOrSay(url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (error) {
-    throw new Error(
-      `${url}: ${String((error as Error).cause ?? error)}\n${server.log().slice(-2000)}`,
+/** The admin API on a fresh connection each time: no keep-alive socket to race on a busy machine. */
+function api(method: string, path: string, body?: unknown): Promise<unknown> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      `${http}/api/v1${path}`,
+      {
+        method,
+        agent: false,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve(JSON.parse(text)));
+        response.on('error', reject);
+      },
     );
-  }
+    request.on('error', (error) =>
+      reject(new Error(`${path}: ${error.message}\n${server.log().slice(-2000)}`)),
+    );
+    request.end(payload);
+  });
 }
 
 test('TLS: 1.0 and 1.1 are refused by the server, 1.2 and 1.3 accepted', (t) => {
