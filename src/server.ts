@@ -8,6 +8,7 @@ import {
   adminToken,
   clearRunningServer,
   ensureDataDir,
+  tightenDataDir,
   writeRunningServer,
   type RunningServer,
 } from './config/data-dir.ts';
@@ -50,6 +51,7 @@ export async function startServer(
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     ...(now ? { now } : {}),
   });
+  if (!config.databaseUrl) tightenDataDir(config.dataDir);
   const closers: (() => Promise<void>)[] = [() => runtime.close()];
   const addresses: RunningDoors['addresses'] = {};
   let ready = false;

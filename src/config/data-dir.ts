@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  readdirSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 
@@ -36,6 +45,27 @@ export function ensureDataDir(dataDir: string): void {
     chmodSync(dataDir, 0o700);
   } catch {
     // Someone else's directory that we may write to: leave its mode to its owner.
+  }
+}
+
+/**
+ * Takes group and other permissions off everything in the data directory. The embedded
+ * database's WASM file system sets its files' modes itself (0666), past the umask; its
+ * directories are 0700, so this only makes the files say what is already true.
+ */
+export function tightenDataDir(dataDir: string, limit = 100_000): void {
+  const pending = [dataDir];
+  let seen = 0;
+  while (pending.length > 0 && seen++ < limit) {
+    const path = pending.pop()!;
+    try {
+      const stat = lstatSync(path);
+      if (stat.isSymbolicLink()) continue;
+      if (stat.mode & 0o077) chmodSync(path, stat.mode & 0o700);
+      if (stat.isDirectory()) for (const name of readdirSync(path)) pending.push(join(path, name));
+    } catch {
+      // Gone meanwhile, or not ours: nothing to tighten.
+    }
   }
 }
 

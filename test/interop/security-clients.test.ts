@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -56,6 +56,11 @@ before(async () => {
   token = readFileSync(join(dir, 'admin-token'), 'utf8').trim();
   serverCa = join(dir, 'tls', 'server.crt');
   assert.equal(statSync(join(dir, 'tls', 'server.key')).mode & 0o777, 0o600);
+  // Nothing in the data directory is readable by anyone but its owner.
+  const loose = readdirSync(dir, { recursive: true })
+    .map((name) => join(dir, String(name)))
+    .filter((path) => statSync(path).mode & 0o077);
+  assert.deepEqual(loose, []);
   // The operator's commands: a policy for every phone, and the phones.
   const policy = run([
     'profile',
