@@ -108,6 +108,8 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
 
   app.get('/devices', async (request) => {
     const q = request.query as Query;
+    // Last contacts and reported facts are written in batches: show what phones already did.
+    await options.recorder.flush();
     const devices = await store.listDevices({
       ...(q['vendor'] ? { vendor: q['vendor'] } : {}),
       ...(q['profile'] ? { profile: q['profile'] } : {}),
@@ -143,6 +145,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   app.get('/devices/:mac', async (request) => {
+    await options.recorder.flush();
     const device = await store.getDevice(macOf(request));
     if (!device) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${macOf(request)}`);
     const resync = (await store.resyncOutcomes([device.mac])).get(device.mac);

@@ -11,7 +11,7 @@ const USAGE = `plugndial serve [--data-dir DIR | --database postgres://…] [--p
                 [--ftp [host:]port|off] [--ftp-passive-ports FROM-TO]
                 [--trusted-proxies CIDR,…] [--miss-limit N] [--miss-window S] [--miss-block S]
                 [--acs on|[host:]port|off] [--config file.json]
-Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP).
+Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP), --acs 7547; HTTPS and FTP off.
 --sip-interface: where to join the plug-and-play group 224.0.1.75; repeatable or a comma
   list of interface names and IPv4 addresses. auto (default): every IPv4 interface when the
   SIP door listens on 0.0.0.0, else the interface of its address; none: unicast only.
@@ -22,7 +22,7 @@ Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP).
   client certificates are checked against (provisioning.access=client-certificate).
 --ftp: read-only FTP (anonymous or per-device credentials); passive and extended passive.
 --acs: the TR-069 ACS (CWMP over HTTP) for phones that take their configuration by Download;
-  off unless asked for, on port 7547 with "on". CPEs authenticate by digest as their
+  port 7547 unless told otherwise. CPEs authenticate by digest as their
   provisioning.access policy says; Downloads point at the HTTP door (else HTTPS).
 --trusted-proxies: proxies whose X-Forwarded-For names the client.
 --miss-limit/--miss-window/--miss-block: more than N misses (unknown MAC, missing file, wrong

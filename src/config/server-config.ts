@@ -24,7 +24,7 @@ export const DOORS: readonly DoorSpec[] = [
   { name: 'tftp', defaultPort: 69, available: true },
   { name: 'ftp', defaultPort: 21, available: true, offByDefault: true },
   { name: 'sip', defaultPort: 5060, available: true },
-  { name: 'acs', defaultPort: 7547, available: true, offByDefault: true },
+  { name: 'acs', defaultPort: 7547, available: true },
 ];
 
 export interface ServerConfig {

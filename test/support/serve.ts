@@ -12,7 +12,9 @@ export interface ServeProcess {
 
 /** Starts `plugndial serve` as its own process and waits until it says it is ready. */
 export function serve(args: string[], timeoutMs = 90_000): Promise<ServeProcess> {
-  const child = spawn(BIN, ['serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The ACS door listens on 7547 by default; tests running side by side must not all take it.
+  const doors = args.includes('--acs') ? args : [...args, '--acs', 'off'];
+  const child = spawn(BIN, ['serve', ...doors], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

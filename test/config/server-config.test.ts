@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { parseListen } from '../../src/config/listen.ts';
+import { loadServerConfig } from '../../src/config/server-config.ts';
+
+const load = (
+  flags: Record<string, string>,
+  env: NodeJS.ProcessEnv = {},
+): ReturnType<typeof loadServerConfig> => loadServerConfig({ flags, env });
+
+test('doors default to their standard ports; HTTPS and FTP are off unless asked for', () => {
+  const config = load({});
+  assert.deepEqual(config.doors.http, { host: '0.0.0.0', port: 80 });
+  assert.deepEqual(config.doors.tftp, { host: '0.0.0.0', port: 69 });
+  assert.deepEqual(config.doors.sip, { host: '0.0.0.0', port: 5060 });
+  assert.deepEqual(config.doors.acs, { host: '0.0.0.0', port: 7547 });
+  assert.equal(config.doors.https, undefined);
+  assert.equal(config.doors.ftp, undefined);
+  assert.deepEqual(load({ https: 'on', ftp: '127.0.0.1:2121' }).doors.https, {
+    host: '0.0.0.0',
+    port: 443,
+  });
+  assert.deepEqual(load({ ftp: '127.0.0.1:2121' }).doors.ftp, { host: '127.0.0.1', port: 2121 });
+});
+
+test('flags win over the environment, and every door can be turned off', () => {
+  const config = load(
+    { http: '8080', tftp: 'off' },
+    { PLUGNDIAL_HTTP: '9090', PLUGNDIAL_SIP: 'off' },
+  );
+  assert.deepEqual(config.doors.http, { host: '0.0.0.0', port: 8080 });
+  assert.equal(config.doors.tftp, undefined);
+  assert.equal(config.doors.sip, undefined);
+  assert.deepEqual(load({}, { PLUGNDIAL_HTTP: '[::1]:8081' }).doors.http, {
+    host: '::1',
+    port: 8081,
+  });
+});
+
+test('bad door, URL and database values are refused with the flag named', () => {
+  assert.throws(() => load({ http: '99999' }), /--http: .*not a listen address/);
+  assert.throws(() => load({ tftp: 'somewhere:' }), /--tftp/);
+  assert.throws(() => load({ 'public-url': 'gopher://x' }), /--public-url/);
+  assert.throws(() => load({ database: 'mysql://x' }), /--database: expected a postgres:\/\/ URL/);
+  const parsed = parseListen('host.example:69', '0.0.0.0');
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.value, { host: 'host.example', port: 69 });
+});
