@@ -2,8 +2,8 @@ import { PlugndialError } from '../errors.ts';
 import { isoTimestamp } from './sql-shapes.ts';
 import { sqlStateOf, type SqlClient } from './sql.ts';
 
-// Two nodes that assign different contents in the same second collide on the version; the
-// loser retries and reads the winner's row. More than a handful of collisions is a fault.
+// Assignments within one (scope, category) are serialised by a transaction lock, so two
+// nodes cannot pick the same second for different contents; the retry is a last resort.
 const ATTEMPTS = 5;
 
 const VERSION = isoTimestamp('version');
@@ -38,6 +38,10 @@ async function assign(
   now: Date,
 ): Promise<string> {
   const params = [scope, category, sha256];
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))`, [
+    scope,
+    category,
+  ]);
   const select = `SELECT ${VERSION} AS version FROM content_versions
     WHERE scope = $1::text AND category = $2::text AND sha256 = $3::text`;
   const [known] = await tx.query<{ version: string }>(select, params);
