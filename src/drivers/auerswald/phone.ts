@@ -7,6 +7,7 @@ import type {
   PhoneScript,
   PhoneStep,
 } from '../driver.ts';
+import { answerStep, fetchOnce, missNote, noteStep, type Fetched } from '../phone-kit.ts';
 import { macadr } from './files.ts';
 import { escapeBareMarkers, substituteMarkers, type MarkerValues } from './markers.ts';
 import { MAX_OPERATIONS, applyOperations, readOperations } from './operations.ts';
@@ -30,13 +31,6 @@ interface Run {
   steps: PhoneStep[];
   loaded: Set<string>;
   ok: boolean;
-}
-
-interface Fetched {
-  url: string;
-  status: number;
-  body: Buffer;
-  error?: string;
 }
 
 /**
@@ -111,14 +105,16 @@ async function load(run: Run, url: string, chain: readonly string[]): Promise<vo
   const root =
     parsed.ok && parsed.value.children.length === 1 ? parsed.value.children[0] : undefined;
   if (!root) {
-    run.steps.push(step(answer, false, parsed.ok ? 'not one XML document' : parsed.error.message));
+    run.steps.push(
+      answerStep(answer, false, parsed.ok ? 'not one XML document' : parsed.error.message),
+    );
     run.ok = false;
     return;
   }
   const where = host ? 'from another host; ' : '';
   if (root.name === 'referencedSettings') {
     const references = root.children.filter((c) => c.name === 'URL');
-    run.steps.push(step(answer, true, `${where}references ${references.length} files`));
+    run.steps.push(answerStep(answer, true, `${where}references ${references.length} files`));
     if (chain.length + 1 > MAX_DEPTH) {
       run.steps.push(noteStep(url, `references deeper than ${MAX_DEPTH} are not followed`));
       run.ok = false;
@@ -138,7 +134,7 @@ async function load(run: Run, url: string, chain: readonly string[]): Promise<vo
   if (root.name === 'operations') {
     const operations = readOperations(root);
     if (operations.length > MAX_OPERATIONS) {
-      run.steps.push(step(answer, false, `more than ${MAX_OPERATIONS} operations`));
+      run.steps.push(answerStep(answer, false, `more than ${MAX_OPERATIONS} operations`));
       run.ok = false;
       return;
     }
@@ -162,7 +158,7 @@ function record(
     ...refused.map((o) => `${o.section} kept: ${o.reason}`),
   ];
   if (refused.length > 0) run.ok = false;
-  run.steps.push(step(answer, applied.length > 0, notes.join('; ')));
+  run.steps.push(answerStep(answer, applied.length > 0, notes.join('; ')));
 }
 
 /** The phone's settings from its last run, or the factory's: six empty identities. */
@@ -211,31 +207,7 @@ function flatten(sections: ReadonlyMap<string, XmlElement>): Record<string, stri
   return out;
 }
 
-async function fetchOnce(fetch: PhoneFetch, url: string, userAgent: string): Promise<Fetched> {
-  try {
-    const answer = await fetch(url, { userAgent });
-    return { url, status: answer.status, body: answer.body };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { url, status: 0, body: Buffer.alloc(0), error: message.slice(0, 200) };
-  }
-}
-
 function missStep(answer: Fetched, otherHost: boolean): PhoneStep {
-  const why = answer.error ?? (answer.status === 404 ? 'not found' : `status ${answer.status}`);
-  return step(answer, false, otherHost ? `from another host; ${why}` : why);
-}
-
-function noteStep(url: string, note: string): PhoneStep {
-  return { url: url.slice(0, 200), status: 0, bytes: 0, applied: false, note };
-}
-
-function step(answer: Fetched, applied: boolean, note?: string): PhoneStep {
-  return {
-    url: answer.url,
-    status: answer.status,
-    bytes: answer.body.length,
-    applied,
-    ...(note === undefined ? {} : { note }),
-  };
+  const why = missNote(answer);
+  return answerStep(answer, false, otherHost ? `from another host; ${why}` : why);
 }

@@ -9,6 +9,7 @@ import type {
   PhoneScript,
   PhoneStep,
 } from '../driver.ts';
+import { fetchOnce, missNote, noteStep, parseBase, urlStep } from '../phone-kit.ts';
 import { macFileName } from './files.ts';
 import { parseConfig } from './format.ts';
 import { generalFileOf } from './models.ts';
@@ -40,15 +41,11 @@ async function runPhone(
   const kept: PhoneMemory = { ...memory };
   const steps: PhoneStep[] = [];
   const settings = new Map<string, string>();
-  let base: URL;
-  try {
-    base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-  } catch {
+  const base = parseBase(baseUrl);
+  if (!base) {
     return {
       ok: false,
-      steps: [
-        { url: baseUrl.slice(0, 200), status: 0, bytes: 0, applied: false, note: 'not a URL' },
-      ],
+      steps: [noteStep(baseUrl, 'not a URL')],
       settings: {},
       memory: kept,
     };
@@ -64,43 +61,37 @@ async function runPhone(
   let found = 0;
   for (const name of files) {
     const url = new URL(name, base);
-    const answer = await get(fetch, url, userAgent);
+    const answer = await fetchOnce(fetch, url, userAgent);
     if (answer.status !== 200) {
-      steps.push(
-        step(
-          url,
-          answer.status,
-          0,
-          false,
-          answer.error ?? (answer.status === 404 ? 'not found' : `status ${answer.status}`),
-        ),
-      );
+      steps.push(urlStep(url, answer.status, 0, false, missNote(answer)));
       continue;
     }
     found++;
     const plain = identity.configKey ? decrypt(answer.body, identity.configKey) : answer.body;
     if (!plain) {
       steps.push(
-        step(url, 200, answer.body.length, false, 'cannot decrypt with the configured key'),
+        urlStep(url, 200, answer.body.length, false, 'cannot decrypt with the configured key'),
       );
       ok = false;
       continue;
     }
     const parsed = parseConfig(plain.toString('utf8'));
     if (!parsed.ok) {
-      steps.push(step(url, 200, answer.body.length, false, parsed.error.message));
+      steps.push(urlStep(url, 200, answer.body.length, false, parsed.error.message));
       ok = false;
       continue;
     }
     const version = parsed.value.version ?? digest(plain);
     const slot = `version:${name.toLowerCase()}`;
     if (kept[slot] === version) {
-      steps.push(step(url, 200, answer.body.length, false, `version ${version} already applied`));
+      steps.push(
+        urlStep(url, 200, answer.body.length, false, `version ${version} already applied`),
+      );
       continue;
     }
     kept[slot] = version;
     for (const [key, value] of parsed.value.values) settings.set(key, value);
-    steps.push(step(url, 200, answer.body.length, true, `version ${version}`));
+    steps.push(urlStep(url, 200, answer.body.length, true, `version ${version}`));
   }
   if (found === 0) ok = false;
 
@@ -109,17 +100,25 @@ async function runPhone(
   const image = kept['setting:image'];
   if (ok && image) {
     if (kept['image'] === image) {
-      steps.push(step(safeUrl(image), 0, 0, false, 'image already installed; not fetched'));
+      steps.push(urlStep(safeUrl(image), 0, 0, false, 'image already installed; not fetched'));
     } else {
       const url = safeUrl(image);
-      const answer = await get(fetch, url, userAgent);
+      const answer = await fetchOnce(fetch, url, userAgent);
       if (answer.status === 200 && answer.body.length > 0) {
         kept['image'] = image;
         kept['image.sha256'] = createHash('sha256').update(answer.body).digest('hex');
-        steps.push(step(url, 200, answer.body.length, true, 'image installed; the phone reboots'));
+        steps.push(
+          urlStep(url, 200, answer.body.length, true, 'image installed; the phone reboots'),
+        );
       } else {
         steps.push(
-          step(url, answer.status, answer.body.length, false, answer.error ?? 'image not fetched'),
+          urlStep(
+            url,
+            answer.status,
+            answer.body.length,
+            false,
+            answer.error ?? 'image not fetched',
+          ),
         );
         ok = false;
       }
@@ -142,33 +141,10 @@ function digest(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex').slice(0, 16);
 }
 
-async function get(
-  fetch: PhoneFetch,
-  url: URL,
-  userAgent: string,
-): Promise<{ status: number; body: Buffer; error?: string }> {
-  try {
-    return await fetch(url.href, { userAgent });
-  } catch (error) {
-    return {
-      status: 0,
-      body: Buffer.alloc(0),
-      error: ((error as Error).message ?? 'failed').slice(0, 200),
-    };
-  }
-}
-
 function safeUrl(text: string): URL {
   try {
     return new URL(text);
   } catch {
     return new URL('invalid:');
   }
-}
-
-function step(url: URL, status: number, bytes: number, applied: boolean, note?: string): PhoneStep {
-  // Steps are printed and logged: a password in `ftp://user:pass@host/` must not be.
-  const shown = new URL(url.href);
-  if (shown.password) shown.password = '****';
-  return { url: shown.href, status, bytes, applied, ...(note ? { note } : {}) };
 }

@@ -8,6 +8,7 @@ import type {
   PhoneScript,
   PhoneStep,
 } from '../driver.ts';
+import { answerStep, fetchOnce, missStep, noteStep, type Fetched } from '../phone-kit.ts';
 import { CATEGORIES, PROVISIONING, type Category } from './files.ts';
 import { DEFAULT_MODEL, modelByName } from './models.ts';
 import { formatUserAgent } from './user-agent.ts';
@@ -19,13 +20,6 @@ export const MAX_STEPS = 16;
 /** What the phone keeps: the UVC per category and every parameter it applied. */
 const UVC = 'uvc/';
 const PARAM = 'param/';
-
-interface Fetched {
-  url: string;
-  status: number;
-  body: Buffer;
-  error?: string;
-}
 
 interface Run {
   identity: PhoneIdentity;
@@ -108,15 +102,15 @@ async function locate(run: Run, url: string): Promise<Start | undefined> {
     const root = readRoot(answer, 'provisioning');
     // A URL naming a directory may answer with anything; the phone then tries the names.
     if (typeof root === 'string') {
-      run.steps.push(step(answer, false, root));
+      run.steps.push(answerStep(answer, false, root));
       continue;
     }
     const refused = refusal(run, root);
     if (refused) {
-      run.steps.push(step(answer, false, refused));
+      run.steps.push(answerStep(answer, false, refused));
       return undefined;
     }
-    run.steps.push(step(answer, true));
+    run.steps.push(answerStep(answer, true));
     return { url: answer.url, root };
   }
   return undefined;
@@ -149,22 +143,22 @@ async function followCategory(run: Run, type: Category, url: string): Promise<vo
   const root = readRoot(answer, type === 'custom' ? 'scenario' : type);
   const refused = typeof root === 'string' ? root : refusal(run, root);
   if (refused || typeof root === 'string') {
-    run.steps.push(step(answer, false, refused));
+    run.steps.push(answerStep(answer, false, refused));
     run.ok = false;
     return;
   }
   const uvc =
     type === 'custom' ? root.attributes['version'] : newestFile(root)?.attributes['version'];
   if (!uvc) {
-    run.steps.push(step(answer, false, 'no version'));
+    run.steps.push(answerStep(answer, false, 'no version'));
     run.ok = false;
     return;
   }
   if (run.memory[`${UVC}${type}`] === uvc) {
-    run.steps.push(step(answer, false, `UVC ${uvc} already applied`));
+    run.steps.push(answerStep(answer, false, `UVC ${uvc} already applied`));
     return;
   }
-  run.steps.push(step(answer, true, `UVC ${uvc} is new`));
+  run.steps.push(answerStep(answer, true, `UVC ${uvc} is new`));
   const applied =
     type === 'custom'
       ? await applyScenario(run, root, answer.url)
@@ -203,17 +197,17 @@ async function applyFile(
   }
   if (type === 'firmware') {
     run.memory['firmware/url'] = url;
-    run.steps.push(step(answer, true, 'firmware image'));
+    run.steps.push(answerStep(answer, true, 'firmware image'));
     return true;
   }
   const root = readRoot(answer, 'settings');
   const refused = typeof root === 'string' ? root : refusal(run, root);
   if (refused || typeof root === 'string') {
-    run.steps.push(step(answer, false, refused));
+    run.steps.push(answerStep(answer, false, refused));
     return false;
   }
   applyParams(run, root);
-  run.steps.push(step(answer, true));
+  run.steps.push(answerStep(answer, true));
   return true;
 }
 
@@ -238,12 +232,12 @@ async function applyScenario(run: Run, root: XmlElement, base: string): Promise<
     }
     const form = certificateForm(answer.body);
     if (!form) {
-      run.steps.push(step(answer, false, 'neither a PEM nor a DER certificate'));
+      run.steps.push(answerStep(answer, false, 'neither a PEM nor a DER certificate'));
       ok = false;
       continue;
     }
     run.memory[`certificate/${index}`] = answer.url;
-    run.steps.push(step(answer, true, `${form} certificate`));
+    run.steps.push(answerStep(answer, true, `${form} certificate`));
   }
   if (steps.length > MAX_STEPS) {
     run.steps.push(
@@ -318,36 +312,4 @@ function resolve(url: string | undefined, base: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function fetchOnce(fetch: PhoneFetch, url: string, userAgent: string): Promise<Fetched> {
-  try {
-    const answer = await fetch(url, { userAgent });
-    return { url, status: answer.status, body: answer.body };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { url, status: 0, body: Buffer.alloc(0), error: message.slice(0, 200) };
-  }
-}
-
-function missStep(answer: Fetched): PhoneStep {
-  return step(
-    answer,
-    false,
-    answer.error ?? (answer.status === 404 ? 'not found' : `status ${answer.status}`),
-  );
-}
-
-function noteStep(url: string, note: string): PhoneStep {
-  return { url: url.slice(0, 200), status: 0, bytes: 0, applied: false, note };
-}
-
-function step(answer: Fetched, applied: boolean, note?: string): PhoneStep {
-  return {
-    url: answer.url,
-    status: answer.status,
-    bytes: answer.body.length,
-    applied,
-    ...(note === undefined ? {} : { note }),
-  };
 }

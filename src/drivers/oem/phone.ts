@@ -7,6 +7,7 @@ import type {
   PhoneScript,
   PhoneStep,
 } from '../driver.ts';
+import { fetchOnce, missNote, noteStep, parseBase, urlStep } from '../phone-kit.ts';
 import { parseAnswer, parsePlain } from './format.ts';
 import { MANIFEST } from './recognise.ts';
 import { splitClass } from './request.ts';
@@ -32,15 +33,11 @@ async function runPhone(
   const kept: PhoneMemory = { ...memory };
   const steps: PhoneStep[] = [];
   const settings: Record<string, string> = {};
-  let base: URL;
-  try {
-    base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-  } catch {
+  const base = parseBase(baseUrl);
+  if (!base) {
     return {
       ok: false,
-      steps: [
-        { url: baseUrl.slice(0, 200), status: 0, bytes: 0, applied: false, note: 'not a URL' },
-      ],
+      steps: [noteStep(baseUrl, 'not a URL')],
       settings,
       memory: kept,
     };
@@ -52,40 +49,34 @@ async function runPhone(
   const request = `${deviceClass}/app?class=${deviceClass};mac_address=${identity.mac}`;
   // TFTP has no query: the request goes whole as the file name (see the pipeline).
   const appUrl = new URL(base.protocol === 'tftp:' ? request.replace('?', '%3F') : request, base);
-  const app = await get(fetch, appUrl, userAgent);
+  const app = await fetchOnce(fetch, appUrl, userAgent);
   if (app.status !== 200) {
-    steps.push(
-      step(
-        appUrl,
-        app.status,
-        0,
-        false,
-        app.error ?? (app.status === 404 ? 'not found' : `status ${app.status}`),
-      ),
-    );
+    steps.push(urlStep(appUrl, app.status, 0, false, missNote(app)));
     return { ok: false, steps, settings, memory: kept };
   }
   const values = readAnswer(app.body, identity.configKey);
   if (typeof values === 'string') {
-    steps.push(step(appUrl, 200, app.body.length, false, values));
+    steps.push(urlStep(appUrl, 200, app.body.length, false, values));
     return { ok: false, steps, settings, memory: kept };
   }
   Object.assign(settings, Object.fromEntries(values.map));
-  steps.push(step(appUrl, 200, app.body.length, true, values.form));
+  steps.push(urlStep(appUrl, 200, app.body.length, true, values.form));
 
   const dir = new URL(`firmware/${oem}/${model}/`, base);
   const manifestUrl = new URL(MANIFEST, dir);
-  const manifest = await get(fetch, manifestUrl, userAgent);
+  const manifest = await fetchOnce(fetch, manifestUrl, userAgent);
   if (manifest.status !== 200) {
     // No currentversion.txt: nothing to update, the boot goes on.
-    steps.push(step(manifestUrl, manifest.status, 0, false, manifest.error ?? 'no update offered'));
+    steps.push(
+      urlStep(manifestUrl, manifest.status, 0, false, manifest.error ?? 'no update offered'),
+    );
     return { ok: manifest.status === 404, steps, settings, memory: kept };
   }
   const parsed = parsePlain(manifest.body.toString('utf8'));
   const image = parsed.ok ? parsed.value.get('Image_file') : undefined;
   if (!parsed.ok || !image) {
     steps.push(
-      step(
+      urlStep(
         manifestUrl,
         200,
         manifest.body.length,
@@ -95,7 +86,7 @@ async function runPhone(
     );
     return { ok: false, steps, settings, memory: kept };
   }
-  steps.push(step(manifestUrl, 200, manifest.body.length, true));
+  steps.push(urlStep(manifestUrl, 200, manifest.body.length, true));
   let ok = true;
   for (const [slot, file] of [
     ['image', image],
@@ -104,16 +95,16 @@ async function runPhone(
     if (!file) continue;
     const url = new URL(file, dir);
     if (kept[slot] === file) {
-      steps.push(step(url, 0, 0, false, 'already installed; not fetched'));
+      steps.push(urlStep(url, 0, 0, false, 'already installed; not fetched'));
       continue;
     }
-    const answer = await get(fetch, url, userAgent);
+    const answer = await fetchOnce(fetch, url, userAgent);
     if (answer.status === 200 && answer.body.length > 0) {
       kept[slot] = file;
-      steps.push(step(url, 200, answer.body.length, true, 'installed; the device reboots'));
+      steps.push(urlStep(url, 200, answer.body.length, true, 'installed; the device reboots'));
     } else {
       steps.push(
-        step(url, answer.status, answer.body.length, false, answer.error ?? 'not fetched'),
+        urlStep(url, answer.status, answer.body.length, false, answer.error ?? 'not fetched'),
       );
       ok = false;
     }
@@ -140,26 +131,4 @@ function readAnswer(
       return { form: `encrypted ${inner.value.form}`, map: inner.value.values };
   }
   return 'cannot decrypt with the configured key';
-}
-
-async function get(
-  fetch: PhoneFetch,
-  url: URL,
-  userAgent: string,
-): Promise<{ status: number; body: Buffer; error?: string }> {
-  try {
-    return await fetch(url.href, { userAgent });
-  } catch (error) {
-    return {
-      status: 0,
-      body: Buffer.alloc(0),
-      error: ((error as Error).message ?? 'failed').slice(0, 200),
-    };
-  }
-}
-
-function step(url: URL, status: number, bytes: number, applied: boolean, note?: string): PhoneStep {
-  const shown = new URL(url.href);
-  if (shown.password) shown.password = '****';
-  return { url: shown.href, status, bytes, applied, ...(note ? { note } : {}) };
 }

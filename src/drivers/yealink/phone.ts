@@ -7,19 +7,20 @@ import type {
   PhoneScript,
   PhoneStep,
 } from '../driver.ts';
+import {
+  answerStep,
+  fetchOnce,
+  missStep,
+  noteStep,
+  parseBase,
+  type Fetched,
+} from '../phone-kit.ts';
 import { COMMON_BOOT, COMMON_CFG, macBareName, macBootName, macCfgName } from './files.ts';
 import { phoneAnnouncement } from './plug-and-play.ts';
 import { formatUserAgent } from './user-agent.ts';
 
 /** A boot file may name many files; a phone stops somewhere, and so do we. */
 export const MAX_INCLUDES = 64;
-
-interface Fetched {
-  url: URL;
-  status: number;
-  body: Buffer;
-  error?: string;
-}
 
 /**
  * What a Yealink-style phone does at boot: the first boot file that answers decides
@@ -71,21 +72,15 @@ async function runOnce(
   const userAgent = formatUserAgent(identity);
   const base = parseBase(baseUrl);
   if (!base) {
-    steps.push({
-      url: baseUrl.slice(0, 200),
-      status: 0,
-      bytes: 0,
-      applied: false,
-      note: 'not a URL',
-    });
+    steps.push(noteStep(baseUrl, 'not a URL'));
     return { ok: false, steps, settings: {} };
   }
-  const get = (url: URL): Promise<Fetched> => fetchOnce(fetch, url, userAgent);
+  const get = (url: URL): Promise<Fetched<URL>> => fetchOnce(fetch, url, userAgent);
 
   const file = FILE_URL.exec(new URL(baseUrl, base).pathname);
   if (file) return runFromFile(new URL(baseUrl), file[1]!.toLowerCase() === 'boot', get);
 
-  let boot: Fetched | undefined;
+  let boot: Fetched<URL> | undefined;
   for (const name of [macBareName(identity.mac), macBootName(identity.mac), COMMON_BOOT]) {
     const answer = await get(new URL(name, base));
     if (answer.status === 200) {
@@ -119,7 +114,7 @@ async function runOnce(
 async function runFromFile(
   url: URL,
   isBoot: boolean,
-  get: (url: URL) => Promise<Fetched>,
+  get: (url: URL) => Promise<Fetched<URL>>,
 ): Promise<PhoneRun> {
   const steps: PhoneStep[] = [];
   const settings = new Map<string, string>();
@@ -136,36 +131,34 @@ async function runFromFile(
 
 /** Fetches every include in order; false when the boot file or any include failed. */
 async function followBoot(
-  boot: Fetched,
-  get: (url: URL) => Promise<Fetched>,
+  boot: Fetched<URL>,
+  get: (url: URL) => Promise<Fetched<URL>>,
   steps: PhoneStep[],
   settings: Map<string, string>,
 ): Promise<boolean> {
   const parsed = parseBoot(boot.body.toString('utf8'));
   if (!parsed.ok) {
-    steps.push(step(boot, false, parsed.error.message));
+    steps.push(answerStep(boot, false, parsed.error.message));
     return false;
   }
   const includes = parsed.value.includes;
   let ok = true;
   if (includes.length > MAX_INCLUDES) {
     steps.push(
-      step(boot, true, `only the first ${MAX_INCLUDES} of ${includes.length} includes are fetched`),
+      answerStep(
+        boot,
+        true,
+        `only the first ${MAX_INCLUDES} of ${includes.length} includes are fetched`,
+      ),
     );
     ok = false;
   } else {
-    steps.push(step(boot, true));
+    steps.push(answerStep(boot, true));
   }
   for (const include of includes.slice(0, MAX_INCLUDES)) {
     const url = resolve(include, boot.url);
     if (!url) {
-      steps.push({
-        url: include.slice(0, 200),
-        status: 0,
-        bytes: 0,
-        applied: false,
-        note: 'not a URL',
-      });
+      steps.push(noteStep(include, 'not a URL'));
       ok = false;
       continue;
     }
@@ -181,34 +174,19 @@ async function followBoot(
 }
 
 /** Applies one cfg over the settings so far: later files override earlier ones. */
-function applyCfg(answer: Fetched, steps: PhoneStep[], settings: Map<string, string>): boolean {
+function applyCfg(
+  answer: Fetched<URL>,
+  steps: PhoneStep[],
+  settings: Map<string, string>,
+): boolean {
   const parsed = parseCfg(answer.body.toString('utf8'));
   if (!parsed.ok) {
-    steps.push(step(answer, false, parsed.error.message));
+    steps.push(answerStep(answer, false, parsed.error.message));
     return false;
   }
   for (const [key, value] of parsed.value) settings.set(key, value);
-  steps.push(step(answer, true));
+  steps.push(answerStep(answer, true));
   return true;
-}
-
-async function fetchOnce(fetch: PhoneFetch, url: URL, userAgent: string): Promise<Fetched> {
-  try {
-    const answer = await fetch(url.href, { userAgent });
-    return { url, status: answer.status, body: answer.body };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { url, status: 0, body: Buffer.alloc(0), error: message.slice(0, 200) };
-  }
-}
-
-function parseBase(baseUrl: string): URL | undefined {
-  try {
-    // A base without a trailing slash names a directory all the same.
-    return new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Relative includes resolve against the boot file's URL; absolute ones are taken as they are. */
@@ -218,30 +196,4 @@ function resolve(include: string, bootUrl: URL): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-function missStep(answer: Fetched): PhoneStep {
-  return step(
-    answer,
-    false,
-    answer.error ?? (answer.status === 404 ? 'not found' : `status ${answer.status}`),
-  );
-}
-
-function step(answer: Fetched, applied: boolean, note?: string): PhoneStep {
-  return {
-    url: displayUrl(answer.url),
-    status: answer.status,
-    bytes: answer.body.length,
-    applied,
-    ...(note === undefined ? {} : { note }),
-  };
-}
-
-/** Steps are printed and logged: a password in `ftp://user:pass@host/` must not be. */
-function displayUrl(url: URL): string {
-  if (url.password === '') return url.href;
-  const shown = new URL(url.href);
-  shown.password = '****';
-  return shown.href;
 }
