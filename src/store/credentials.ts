@@ -6,7 +6,7 @@ import type {
   SecurityEventQuery,
 } from '../model/credentials.ts';
 import type { Mac } from '../model/mac.ts';
-import { isoTimestamp, wholeNumber, type ConfigOutcome } from './sql-shapes.ts';
+import { isoTimestamp, logFilter, wholeNumber, type ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 
 /** Security events kept at most; the oldest go first. */
@@ -151,17 +151,7 @@ export async function querySecurityEvents(
   client: SqlClient,
   query: SecurityEventQuery,
 ): Promise<SecurityEvent[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (query.mac !== undefined) {
-    params.push(query.mac);
-    where.push(`mac = $${params.length}::text`);
-  }
-  if (query.since !== undefined) {
-    params.push(query.since);
-    where.push(`at >= $${params.length}::timestamptz`);
-  }
-  params.push(Math.min(wholeNumber(query.limit ?? 100, 'limit'), 10_000));
+  const { where, params } = logFilter(query, { default: 100, max: 10_000 });
   const rows = await client.query<{
     id: number;
     at: string;
@@ -171,7 +161,7 @@ export async function querySecurityEvents(
     detail: string | null;
   }>(
     `SELECT id::float8 AS id, ${isoTimestamp('at')} AS at, kind, address, mac, detail
-     FROM security_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     FROM security_events${where}
      ORDER BY id DESC LIMIT $${params.length}::int`,
     params,
   );

@@ -1,5 +1,5 @@
 import type { EventQuery, ProvisioningEvent } from '../provisioning/event.ts';
-import { isoTimestamp, wholeNumber } from './sql-shapes.ts';
+import { isoTimestamp, logFilter, wholeNumber } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 
 export const DEFAULT_EVENT_LIMIT = 100;
@@ -46,23 +46,12 @@ export async function queryEvents(
   client: SqlClient,
   query: EventQuery,
 ): Promise<ProvisioningEvent[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (query.mac !== undefined) {
-    params.push(query.mac);
-    where.push(`mac = $${params.length}::text`);
-  }
-  if (query.since !== undefined) {
-    params.push(query.since);
-    where.push(`at >= $${params.length}::timestamptz`);
-  }
-  if (query.until !== undefined) {
-    params.push(query.until);
-    where.push(`at < $${params.length}::timestamptz`);
-  }
-  params.push(Math.min(wholeNumber(query.limit ?? DEFAULT_EVENT_LIMIT, 'limit'), MAX_EVENT_LIMIT));
+  const { where, params } = logFilter(query, {
+    default: DEFAULT_EVENT_LIMIT,
+    max: MAX_EVENT_LIMIT,
+  });
   const rows = await client.query<EventRow>(
-    `SELECT ${COLUMNS} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+    `SELECT ${COLUMNS} FROM events${where}
      ORDER BY at DESC, id DESC LIMIT $${params.length}::int`,
     params,
   );

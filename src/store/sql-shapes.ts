@@ -24,3 +24,32 @@ export function wholeNumber(value: number, name: string): number {
   }
   return value;
 }
+
+/** A filter on an event log: by MAC, `since` inclusive, `until` exclusive, newest `limit`. */
+export interface LogFilter {
+  mac?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+}
+
+/**
+ * The WHERE clause and parameters for a LogFilter; the limit is the last parameter, so the
+ * caller writes `LIMIT $${params.length}::int`.
+ */
+export function logFilter(
+  filter: LogFilter,
+  limits: { default: number; max: number },
+): { where: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const add = (condition: string, value: unknown): void => {
+    params.push(value);
+    conditions.push(condition.replace('?', `$${params.length}`));
+  };
+  if (filter.mac !== undefined) add('mac = ?::text', filter.mac);
+  if (filter.since !== undefined) add('at >= ?::timestamptz', filter.since);
+  if (filter.until !== undefined) add('at < ?::timestamptz', filter.until);
+  params.push(Math.min(wholeNumber(filter.limit ?? limits.default, 'limit'), limits.max));
+  return { where: conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '', params };
+}
