@@ -1,17 +1,18 @@
 import {
   createServer as createHttpServer,
   type IncomingMessage,
+  type Server,
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
-import { parseAuthorization } from '../../crypto/http-auth.ts';
-import type { ClientCertificate, Provisioner } from '../../provisioning/request.ts';
+import type { Provisioner } from '../../provisioning/request.ts';
+import { PhoneConnections } from './phone-connection.ts';
 import { replyToPhone } from './phone-reply.ts';
-
+import { provisioningRequest } from './phone-request.ts';
 export interface HttpDoorOptions {
   provisioner: Provisioner;
   /** Registers the admin API and anything else that is not a phone's file. */
@@ -33,9 +34,11 @@ const SERVER_OPTIONS = {
 };
 
 /**
- * The HTTP door. Phone requests are the hot path of a boot storm, so they go straight
- * from node:http to the pipeline; the admin API (/api/…) and /healthz go through fastify.
- * This adapter only speaks HTTP (validators, HEAD, ranges) and reports how each transfer ended.
+ * The HTTP door. Phone requests are the hot path of a boot storm: each connection starts on
+ * the lean phone reader (phone-connection.ts), straight to the pipeline; whatever it does not
+ * take — the admin API (/api/…, through fastify), /healthz, anything unusual — goes on to
+ * node:http with the bytes already read. This adapter only speaks HTTP (validators, HEAD,
+ * ranges) and reports how each transfer ended.
  */
 export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyInstance> {
   const scheme = options.scheme ?? 'http';
@@ -56,9 +59,11 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
         if (url.startsWith('/api/') || url === '/healthz') handler(request, response);
         else phone(request, response);
       };
-      return options.https
+      const server = options.https
         ? createHttpsServer(tlsOptions(options.https), route)
         : createHttpServer(SERVER_OPTIONS, route);
+      takePhoneConnections(server, options.provisioner, scheme);
+      return server;
     },
   });
 
@@ -70,37 +75,67 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
   return app;
 }
 
+/**
+ * Puts the lean phone reader in front of node:http: the server's own connection listener
+ * (on `secureConnection` for TLS) gets only the connections the reader hands over.
+ */
+function takePhoneConnections(
+  server: Server,
+  provisioner: Provisioner,
+  scheme: 'http' | 'https',
+): void {
+  const event = scheme === 'https' ? 'secureConnection' : 'connection';
+  const nodeListeners = server.listeners(event) as ((socket: Socket) => void)[];
+  server.removeAllListeners(event);
+  const phones = new PhoneConnections({
+    provisioner,
+    scheme,
+    keepAliveMs: SERVER_OPTIONS.keepAliveTimeout,
+    headersMs: SERVER_OPTIONS.headersTimeout,
+    stallMs: SERVER_OPTIONS.requestTimeout,
+    maxHeadBytes: SERVER_OPTIONS.maxHeaderSize,
+    handOver: (socket, pending) => {
+      if (pending !== undefined) socket.unshift(pending);
+      for (const listener of nodeListeners) listener.call(server, socket);
+    },
+  });
+  server.on(event, (socket: Socket) => phones.accept(socket));
+  // fastify's close ends node:http's idle connections through this method; ours go too.
+  const closeIdle = server.closeIdleConnections.bind(server);
+  server.closeIdleConnections = (): void => {
+    phones.closeIdle();
+    closeIdle();
+  };
+}
+
+/** A phone request node:http parsed (one the lean reader handed over). */
 async function answerPhone(
   provisioner: Provisioner,
   scheme: 'http' | 'https',
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
+  const method = request.method;
+  if (method !== 'GET' && method !== 'HEAD') {
     response.writeHead(405, { allow: 'GET, HEAD', 'content-length': 0 });
     response.end();
     return;
   }
-  const raw = request.url ?? '/';
-  const q = raw.indexOf('?');
-  const userAgent = request.headers['user-agent'];
-  const credentials = parseAuthorization(request.headers.authorization);
   const forwarded = request.headers['x-forwarded-for'];
-  const forwardedFor = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
-  const certificate =
-    scheme === 'https' ? clientCertificate(request.socket as TLSSocket) : undefined;
-  const answer = await provisioner.answer({
-    transport: scheme,
-    rawPath: q < 0 ? raw : raw.slice(0, q),
-    query: q < 0 ? '' : raw.slice(q + 1),
-    remoteAddress: plainAddress(request.socket.remoteAddress),
-    origin: `${scheme}://${hostOf(request)}`,
-    method: request.method,
-    ...(userAgent ? { userAgent } : {}),
-    ...(credentials ? { credentials } : {}),
-    ...(forwardedFor ? { forwardedFor: forwardedFor.slice(0, 1024) } : {}),
-    ...(certificate ? { clientCertificate: certificate } : {}),
-  });
+  const answer = await provisioner.answer(
+    provisioningRequest(
+      {
+        method,
+        target: request.url ?? '/',
+        host: request.headers.host,
+        userAgent: request.headers['user-agent'],
+        authorization: request.headers.authorization,
+        forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+      },
+      scheme,
+      request.socket,
+    ),
+  );
   await replyToPhone(request, response, answer);
 }
 
@@ -116,37 +151,4 @@ function tlsOptions(tls: { key: Buffer; cert: Buffer; ca?: Buffer }): Record<str
     minVersion: 'TLSv1.2',
     ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {}),
   };
-}
-
-/** The facts of the client's certificate, if it sent one. */
-function clientCertificate(socket: TLSSocket): ClientCertificate | undefined {
-  if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const peer = socket.getPeerCertificate(false);
-  if (!peer || Object.keys(peer).length === 0) return undefined;
-  const cn = peer.subject?.CN as string | string[] | undefined;
-  return {
-    verified: socket.authorized,
-    ...(cn ? { commonName: Array.isArray(cn) ? cn[0]! : cn } : {}),
-    altNames: (peer.subjectaltname ?? '').split(', ').filter(Boolean).slice(0, 32),
-  };
-}
-
-/**
- * The Host the phone used, which rendered files point back to. Anything that is not a
- * plain host[:port] is replaced by our own address, so a forged header cannot inject text.
- */
-function hostOf(request: IncomingMessage): string {
-  const host = request.headers.host;
-  if (host && host.length <= 260 && /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(host)) {
-    return host;
-  }
-  const local = request.socket.localAddress ?? '127.0.0.1';
-  const address = plainAddress(local);
-  const port = request.socket.localPort;
-  return `${address.includes(':') ? `[${address}]` : address}${port ? `:${port}` : ''}`;
-}
-
-function plainAddress(address: string | undefined): string {
-  if (!address) return 'unknown';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }

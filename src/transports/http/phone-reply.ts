@@ -2,92 +2,125 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline as pump } from 'node:stream/promises';
 
 import { challengeHeaders } from '../../crypto/http-auth.ts';
-import type { Answer } from '../../provisioning/request.ts';
+import type { Answer, TransferOutcome } from '../../provisioning/request.ts';
 
 const NOT_FOUND = Buffer.from('Not Found\n');
 const UNAUTHORISED = Buffer.from('Unauthorized\n');
 const TEXT = 'text/plain; charset=utf-8';
 
+export type ReplyHeaders = Record<string, string | number | string[]>;
+
+/** What the phone asked beyond the path: the parts of a request that shape the reply. */
+export interface ReplyConditions {
+  head: boolean;
+  ifNoneMatch?: string | undefined;
+  range?: string | undefined;
+}
+
 /**
- * Writes the pipeline's answer as HTTP: 404, 304 on a matching validator, HEAD without
- * a body, single byte ranges for streamed files. Reports how the transfer ended, once.
+ * The HTTP reply to a pipeline answer, decided before a byte is written: 401/404, 304 on a
+ * matching validator, HEAD without a body, single byte ranges for streamed files. Both HTTP
+ * paths (node:http and the lean phone connection) write what this decides.
  */
-export async function replyToPhone(
-  request: IncomingMessage,
-  response: ServerResponse,
-  answer: Answer,
-): Promise<void> {
-  const head = request.method === 'HEAD';
+export type PhoneReply =
+  | {
+      status: number;
+      headers: ReplyHeaders;
+      /** Bytes after the head; absent for HEAD, 304 and empty answers. */
+      body?: Buffer;
+      /** The transfer's outcome, known before writing: report it with `answer.done`. */
+      outcome: TransferOutcome;
+    }
+  | {
+      status: 200 | 206;
+      headers: ReplyHeaders;
+      /** Stream this part of the file after the head; report the outcome once it ends. */
+      stream: { start: number; end: number } | undefined;
+    };
+
+export function planReply(answer: Answer, conditions: ReplyConditions): PhoneReply {
+  const { head } = conditions;
   if (answer.status === 401) {
-    answer.done({ status: 401, bytes: 0 });
-    response.writeHead(401, {
-      'content-type': TEXT,
-      'content-length': UNAUTHORISED.length,
-      ...(answer.challenge ? { 'www-authenticate': challengeHeaders(answer.challenge) } : {}),
-    });
-    response.end(head ? undefined : UNAUTHORISED);
-    return;
+    return {
+      status: 401,
+      headers: {
+        'content-type': TEXT,
+        'content-length': UNAUTHORISED.length,
+        ...(answer.challenge ? { 'www-authenticate': challengeHeaders(answer.challenge) } : {}),
+      },
+      ...(head ? {} : { body: UNAUTHORISED }),
+      outcome: { status: 401, bytes: 0 },
+    };
   }
   if (answer.status === 404) {
-    answer.done({ status: 404, bytes: 0 });
-    response.writeHead(404, { 'content-type': TEXT, 'content-length': NOT_FOUND.length });
-    response.end(head ? undefined : NOT_FOUND);
-    return;
+    return {
+      status: 404,
+      headers: { 'content-type': TEXT, 'content-length': NOT_FOUND.length },
+      ...(head ? {} : { body: NOT_FOUND }),
+      outcome: { status: 404, bytes: 0 },
+    };
   }
-  const headers: Record<string, string | number> = {
+  const headers: ReplyHeaders = {
     'content-type': answer.contentType,
     'cache-control': 'no-cache',
   };
   if (answer.etag) {
     headers['etag'] = answer.etag;
-    if (matches(request.headers['if-none-match'], answer.etag)) {
-      answer.done({ status: 304, bytes: 0 });
-      response.writeHead(304, headers);
-      response.end();
-      return;
+    if (matches(conditions.ifNoneMatch, answer.etag)) {
+      return { status: 304, headers, outcome: { status: 304, bytes: 0 } };
     }
   }
   if (answer.body) {
     headers['content-length'] = answer.body.length;
-    answer.done({ status: 200, bytes: head ? 0 : answer.body.length });
-    response.writeHead(200, headers);
-    response.end(head ? undefined : answer.body);
-    return;
+    return {
+      status: 200,
+      headers,
+      ...(head ? {} : { body: answer.body }),
+      outcome: { status: 200, bytes: head ? 0 : answer.body.length },
+    };
   }
-  await replyWithStream(request, response, answer, headers, head);
-}
-
-async function replyWithStream(
-  request: IncomingMessage,
-  response: ServerResponse,
-  answer: Answer,
-  headers: Record<string, string | number>,
-  head: boolean,
-): Promise<void> {
-  const range = parseRange(request.headers.range, answer.size);
+  const range = parseRange(conditions.range, answer.size);
   if (range === 'invalid') {
-    answer.done({ status: 416, bytes: 0 });
-    response.writeHead(416, { 'content-range': `bytes */${answer.size}`, 'content-length': 0 });
-    response.end();
-    return;
+    return {
+      status: 416,
+      headers: { 'content-range': `bytes */${answer.size}`, 'content-length': 0 },
+      outcome: { status: 416, bytes: 0 },
+    };
   }
   const length = range ? range.end - range.start + 1 : answer.size;
   const status = range ? 206 : 200;
   headers['accept-ranges'] = 'bytes';
   headers['content-length'] = length;
   if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${answer.size}`;
-  response.writeHead(status, headers);
   if (head || length === 0 || !answer.open) {
-    answer.done({ status, bytes: 0 });
-    response.end();
+    return { status, headers, outcome: { status, bytes: 0 } };
+  }
+  return { status, headers, stream: range ?? undefined };
+}
+
+/** Writes the answer through node:http (the path for anything the lean connection hands over). */
+export async function replyToPhone(
+  request: IncomingMessage,
+  response: ServerResponse,
+  answer: Answer,
+): Promise<void> {
+  const reply = planReply(answer, {
+    head: request.method === 'HEAD',
+    ifNoneMatch: request.headers['if-none-match'],
+    range: request.headers.range,
+  });
+  response.writeHead(reply.status, reply.headers);
+  if ('outcome' in reply) {
+    answer.done(reply.outcome);
+    response.end(reply.body);
     return;
   }
-  const source = answer.open(range ?? undefined);
+  const source = answer.open!(reply.stream);
   let bytes = 0;
   source.on('data', (chunk: Buffer) => (bytes += chunk.length));
   try {
     await pump(source, response);
-    answer.done({ status, bytes });
+    answer.done({ status: reply.status, bytes });
   } catch {
     answer.done({ status: 499, bytes, reason: 'aborted' });
     response.destroy();

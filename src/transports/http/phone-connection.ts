@@ -1,0 +1,322 @@
+// The phones' side of the HTTP door: a lean HTTP/1.1 reader and writer for the requests a
+// boot storm is made of (GET or HEAD of a file, a handful of headers, no body), straight from
+// the socket to the pipeline. Anything else — the admin API, bodies, upgrades, oversized or
+// malformed heads, unusual characters — is handed, with the bytes already read, to node:http,
+// whose parser answers it as it always did. So the fast path only ever sees requests it
+// understands completely, and the strict parser still has the last word on everything else.
+
+import type { Socket } from 'node:net';
+import { pipeline as pump } from 'node:stream/promises';
+
+import type { Provisioner } from '../../provisioning/request.ts';
+import { planReply, type ReplyHeaders } from './phone-reply.ts';
+import { provisioningRequest, type PhoneRequestHead } from './phone-request.ts';
+
+export interface PhoneConnectionOptions {
+  provisioner: Provisioner;
+  scheme: 'http' | 'https';
+  /** Gives the socket to node:http, with `pending` (bytes read but not answered) put back. */
+  handOver(socket: Socket, pending: Buffer | undefined): void;
+  /** Idle time allowed between requests on a kept-alive connection. */
+  keepAliveMs: number;
+  /** Time allowed from a request's first byte to its complete head. */
+  headersMs: number;
+  /** Time a response may stall (the phone not reading) before the connection is dropped. */
+  stallMs: number;
+  /** Largest request head read here; node:http answers larger ones (431). */
+  maxHeadBytes: number;
+}
+
+interface Conversation {
+  socket: Socket;
+  /** Bytes received and not yet answered. */
+  pending: Buffer | undefined;
+  /** A reply is being worked out or written. */
+  busy: boolean;
+  /** When the head now arriving began (0: none under way). */
+  headSince: number;
+  /** The phone half-closed: answer what it sent, then end. */
+  ended: boolean;
+  onData: (chunk: Buffer) => void;
+  onEnd: () => void;
+  onError: () => void;
+  onTimeout: () => void;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+const REQUEST_LINE = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
+// Values: visible characters, spaces and tabs, and obs-text (RFC 9110); no other controls.
+// eslint-disable-next-line no-control-regex
+const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*$/;
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  206: 'Partial Content',
+  304: 'Not Modified',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  416: 'Range Not Satisfiable',
+  500: 'Internal Server Error',
+};
+
+interface ParsedHead extends PhoneRequestHead {
+  keepAlive: boolean;
+  http10: boolean;
+  ifNoneMatch?: string | undefined;
+  range?: string | undefined;
+}
+
+/**
+ * Reads a request head (without its final CRLF CRLF). Undefined when node:http should have
+ * it: not GET/HEAD, the admin API or /healthz, a body, an upgrade, a repeated or missing
+ * Host, or any line that is not plainly well-formed.
+ */
+export function readPhoneHead(text: string): ParsedHead | undefined {
+  const lines = text.split('\r\n');
+  const request = REQUEST_LINE.exec(lines[0] ?? '');
+  if (request === null) return undefined;
+  const target = request[2]!;
+  if (target.startsWith('/api/') || target === '/healthz' || target.startsWith('/healthz?')) {
+    return undefined;
+  }
+  const http10 = request[3] === '0';
+  const head: ParsedHead = {
+    method: request[1] as 'GET' | 'HEAD',
+    target,
+    keepAlive: false,
+    http10,
+  };
+  let host = 0;
+  let close = false;
+  let keepAlive = false;
+  for (let i = 1; i < lines.length; i += 1) {
+    const header = HEADER_LINE.exec(lines[i]!);
+    if (header === null) return undefined;
+    const value = header[2]!;
+    switch (header[1]!.toLowerCase()) {
+      case 'host':
+        host += 1;
+        head.host = value;
+        break;
+      case 'user-agent':
+        head.userAgent = value;
+        break;
+      case 'authorization':
+        if (head.authorization !== undefined) return undefined;
+        head.authorization = value;
+        break;
+      case 'x-forwarded-for':
+        head.forwardedFor =
+          head.forwardedFor === undefined ? value : `${head.forwardedFor}, ${value}`;
+        break;
+      case 'if-none-match':
+        head.ifNoneMatch = head.ifNoneMatch === undefined ? value : `${head.ifNoneMatch}, ${value}`;
+        break;
+      case 'range':
+        if (head.range !== undefined) return undefined;
+        head.range = value;
+        break;
+      case 'connection':
+        for (const token of value.toLowerCase().split(',')) {
+          const option = token.trim();
+          if (option === 'close') close = true;
+          else if (option === 'keep-alive') keepAlive = true;
+          else if (option === 'upgrade') return undefined;
+        }
+        break;
+      case 'content-length':
+        if (value !== '0') return undefined;
+        break;
+      case 'transfer-encoding':
+      case 'expect':
+      case 'upgrade':
+        return undefined;
+      default:
+    }
+  }
+  if (host > 1 || (host === 0 && !http10)) return undefined;
+  // HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 only when asked to keep it.
+  head.keepAlive = !close && (!http10 || keepAlive);
+  return head;
+}
+
+/** Keeps phone connections: answers each request in order, closes idle ones on shutdown. */
+export class PhoneConnections {
+  readonly #options: PhoneConnectionOptions;
+  readonly #open = new Set<Conversation>();
+  #closing = false;
+
+  constructor(options: PhoneConnectionOptions) {
+    this.#options = options;
+  }
+
+  accept(socket: Socket): void {
+    const conversation: Conversation = {
+      socket,
+      pending: undefined,
+      busy: false,
+      headSince: 0,
+      ended: false,
+      onData: (chunk) => this.#receive(conversation, chunk),
+      onEnd: () => {
+        conversation.ended = true;
+        if (!conversation.busy) socket.end();
+      },
+      onError: () => socket.destroy(),
+      // A phone that stopped reading a reply, or never finished (or never sent) a request.
+      onTimeout: () => socket.destroy(),
+    };
+    this.#open.add(conversation);
+    socket.on('data', conversation.onData);
+    socket.on('end', conversation.onEnd);
+    socket.on('error', conversation.onError);
+    socket.on('timeout', conversation.onTimeout);
+    socket.once('close', () => this.#open.delete(conversation));
+    socket.setTimeout(this.#options.headersMs);
+  }
+
+  /** Ends connections waiting for a request; busy ones end after their reply. */
+  closeIdle(): void {
+    this.#closing = true;
+    for (const conversation of this.#open) {
+      if (!conversation.busy) conversation.socket.destroy();
+    }
+  }
+
+  #receive(conversation: Conversation, chunk: Buffer): void {
+    conversation.pending =
+      conversation.pending === undefined ? chunk : Buffer.concat([conversation.pending, chunk]);
+    if (conversation.headSince === 0) conversation.headSince = Date.now();
+    if (!conversation.busy) this.#next(conversation);
+  }
+
+  /** Answers the next complete request in `pending`, if there is one. */
+  #next(conversation: Conversation): void {
+    const { socket } = conversation;
+    const pending = conversation.pending;
+    if (pending === undefined) {
+      if (conversation.ended || this.#closing) socket.end();
+      else socket.setTimeout(this.#options.keepAliveMs);
+      return;
+    }
+    const end = pending.indexOf(HEAD_END);
+    if (end < 0) {
+      if (pending.length > this.#options.maxHeadBytes) this.#handOver(conversation);
+      else if (Date.now() - conversation.headSince > this.#options.headersMs) socket.destroy();
+      else socket.setTimeout(this.#options.headersMs);
+      return;
+    }
+    const head =
+      end <= this.#options.maxHeadBytes
+        ? readPhoneHead(pending.toString('latin1', 0, end))
+        : undefined;
+    if (head === undefined) {
+      this.#handOver(conversation);
+      return;
+    }
+    const rest = end + HEAD_END.length;
+    conversation.pending = rest === pending.length ? undefined : pending.subarray(rest);
+    conversation.headSince = conversation.pending === undefined ? 0 : Date.now();
+    conversation.busy = true;
+    socket.setTimeout(this.#options.stallMs);
+    this.#answer(conversation, head).then(
+      (keepAlive) => {
+        conversation.busy = false;
+        if (!keepAlive || socket.destroyed) {
+          socket.end();
+          return;
+        }
+        this.#next(conversation);
+      },
+      () => socket.destroy(),
+    );
+  }
+
+  /** Answers one request; resolves whether the connection stays open. */
+  async #answer(conversation: Conversation, head: ParsedHead): Promise<boolean> {
+    const { socket } = conversation;
+    const keepAlive = head.keepAlive && !this.#closing && !conversation.ended;
+    let answer;
+    try {
+      answer = await this.#options.provisioner.answer(
+        provisioningRequest(head, this.#options.scheme, socket),
+      );
+    } catch {
+      socket.end(this.#head(500, { 'content-length': 0 }, false), 'latin1');
+      return false;
+    }
+    const reply = planReply(answer, {
+      head: head.method === 'HEAD',
+      ifNoneMatch: head.ifNoneMatch,
+      range: head.range,
+    });
+    if ('outcome' in reply) {
+      answer.done(reply.outcome);
+      socket.write(withBody(this.#head(reply.status, reply.headers, keepAlive), reply.body));
+      return keepAlive;
+    }
+    socket.write(this.#head(reply.status, reply.headers, keepAlive), 'latin1');
+    const source = answer.open!(reply.stream);
+    let bytes = 0;
+    source.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    try {
+      await pump(source, socket, { end: false });
+      answer.done({ status: reply.status, bytes });
+      return keepAlive;
+    } catch {
+      answer.done({ status: 499, bytes, reason: 'aborted' });
+      socket.destroy();
+      return false;
+    }
+  }
+
+  #head(status: number, headers: ReplyHeaders, keepAlive: boolean): string {
+    return responseHead(status, headers, keepAlive && Math.floor(this.#options.keepAliveMs / 1000));
+  }
+
+  #handOver(conversation: Conversation): void {
+    const { socket, pending } = conversation;
+    socket.off('data', conversation.onData);
+    socket.off('end', conversation.onEnd);
+    socket.off('error', conversation.onError);
+    socket.off('timeout', conversation.onTimeout);
+    socket.setTimeout(0);
+    this.#open.delete(conversation);
+    this.#options.handOver(socket, pending);
+  }
+}
+
+function withBody(head: string, body: Buffer | undefined): Buffer {
+  const headLength = head.length;
+  const out = Buffer.allocUnsafe(headLength + (body?.length ?? 0));
+  out.write(head, 0, 'latin1');
+  if (body) body.copy(out, headLength);
+  return out;
+}
+
+let dateSecond = 0;
+let dateText = '';
+
+/** The Date header, formatted once a second as node:http does. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = now - (now % 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second).toUTCString();
+  }
+  return dateText;
+}
+
+/** The status line and headers; `keepAlive` is false or the idle timeout in seconds. */
+function responseHead(status: number, headers: ReplyHeaders, keepAlive: number | false): string {
+  let text = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\n`;
+  for (const name in headers) {
+    const value = headers[name]!;
+    if (Array.isArray(value)) for (const item of value) text += `${name}: ${item}\r\n`;
+    else text += `${name}: ${value}\r\n`;
+  }
+  text += `Date: ${httpDate()}\r\n`;
+  if (keepAlive === false) text += 'Connection: close\r\n\r\n';
+  else text += `Connection: keep-alive\r\nKeep-Alive: timeout=${keepAlive}\r\n\r\n`;
+  return text;
+}

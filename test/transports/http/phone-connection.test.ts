@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+
+import type { Answer, ProvisioningRequest } from '../../../src/provisioning/request.ts';
+import { buildHttpDoor } from '../../../src/transports/http/door.ts';
+import { readPhoneHead } from '../../../src/transports/http/phone-connection.ts';
+import { FLYINGVOICE_PHONE, startHarness, type Harness } from '../../support/harness.ts';
+
+let h: Harness;
+before(async () => {
+  h = await startHarness([FLYINGVOICE_PHONE]);
+});
+after(() => h.close());
+
+const GET = 'GET /0021f2000001.cfg HTTP/1.1\r\nHost: x\r\n';
+
+test('the lean reader takes plain GET and HEAD requests and reads what the pipeline needs', () => {
+  const head = readPhoneHead(
+    'GET /prov/0021f2000001.cfg?x=1 HTTP/1.1\r\nHost: 10.0.0.1:8080\r\nUser-Agent: Yealink SIP-T46G\r\n' +
+      'Authorization: Basic YTpi\r\nX-Forwarded-For: 10.1.1.1\r\nx-forwarded-for: 10.2.2.2\r\n' +
+      'If-None-Match: "a"\r\nRange: bytes=0-9\r\nContent-Length: 0\r\nAccept: */*',
+  );
+  assert.deepEqual(head, {
+    method: 'GET',
+    target: '/prov/0021f2000001.cfg?x=1',
+    keepAlive: true,
+    http10: false,
+    host: '10.0.0.1:8080',
+    userAgent: 'Yealink SIP-T46G',
+    authorization: 'Basic YTpi',
+    forwardedFor: '10.1.1.1, 10.2.2.2',
+    ifNoneMatch: '"a"',
+    range: 'bytes=0-9',
+  });
+  assert.equal(readPhoneHead('HEAD /a HTTP/1.1\r\nHost: x\r\nConnection: close')?.keepAlive, false);
+  assert.equal(readPhoneHead('GET /a HTTP/1.0')?.keepAlive, false);
+  assert.equal(readPhoneHead('GET /a HTTP/1.0\r\nConnection: Keep-Alive')?.keepAlive, true);
+  assert.equal(
+    readPhoneHead('GET /a HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close')?.keepAlive,
+    false,
+  );
+  assert.equal(readPhoneHead('GET /a HTTP/1.1\r\nhost:x')?.host, 'x');
+});
+
+test('the lean reader leaves everything unusual to node:http', () => {
+  for (const text of [
+    'POST /a HTTP/1.1\r\nHost: x',
+    'GET /api/v1/devices HTTP/1.1\r\nHost: x',
+    'GET /healthz HTTP/1.1\r\nHost: x',
+    'GET /a HTTP/1.1',
+    'GET /a HTTP/1.1\r\nHost: x\r\nHost: y',
+    'GET /a HTTP/2.0\r\nHost: x',
+    'GET a HTTP/1.1\r\nHost: x',
+    'GET /a b HTTP/1.1\r\nHost: x',
+    'GET /\u00e9 HTTP/1.1\r\nHost: x',
+    'GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5',
+    'GET /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked',
+    'GET /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue',
+    'GET /a HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade',
+    'GET /a HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b',
+    'GET /a HTTP/1.1\r\nHost: x\r\nNo colon here',
+    'GET /a HTTP/1.1\r\nHost: x\r\nBad Name: v',
+    'GET /a HTTP/1.1\r\nHost: x\r\nX-Ctl: a\u0001b',
+    'GET /a HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\nRange: bytes=2-3',
+    'GET /a HTTP/1.1\r\nHost: x\r\nAuthorization: a\r\nAuthorization: b',
+  ]) {
+    assert.equal(readPhoneHead(text), undefined, JSON.stringify(text));
+  }
+});
+
+/** A raw connection that collects everything the server sends. */
+async function open(port: number): Promise<{ socket: Socket; received: () => string }> {
+  const socket = connect(port, '127.0.0.1');
+  let data = '';
+  socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  return { socket, received: () => data };
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.ok(condition(), what);
+}
+
+/** Status codes in order; a reply may follow a body without a line break. */
+const statuses = (text: string): string[] =>
+  [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]!);
+
+test('pipelined requests are answered in order on one connection', async () => {
+  const { socket, received } = await open(h.port);
+  socket.write(`${GET}\r\n${GET}\r\nGET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n`);
+  await until(() => statuses(received()).length === 3, 'three answers');
+  assert.deepEqual(statuses(received()), ['200', '200', '404']);
+  assert.match(received(), /^Connection: keep-alive$/m);
+  assert.equal(socket.destroyed, false);
+  socket.write(`${GET}Connection: close\r\n\r\n`);
+  await once(socket, 'close');
+  assert.deepEqual(statuses(received()), ['200', '200', '404', '200']);
+  assert.match(received(), /^Connection: close$/m);
+});
+
+test('a head sent a byte at a time is still read whole', async () => {
+  const { socket, received } = await open(h.port);
+  for (const byte of `${GET}Connection: close\r\n\r\n`) {
+    socket.write(byte);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await once(socket, 'close');
+  assert.deepEqual(statuses(received()), ['200']);
+  assert.match(received(), /^account\.1\.user_name=1001$/m);
+});
+
+test('HTTP/1.0 without Host is answered and closed; a half-closed phone still gets its answer', async () => {
+  const old = await open(h.port);
+  old.socket.write('GET /0021f2000001.cfg HTTP/1.0\r\n\r\n');
+  await once(old.socket, 'close');
+  assert.deepEqual(statuses(old.received()), ['200']);
+  const half = await open(h.port);
+  half.socket.end(`${GET}\r\n`);
+  await once(half.socket, 'close');
+  assert.deepEqual(statuses(half.received()), ['200']);
+});
+
+test('a connection moves on to node:http for the API, bodies and other methods, mid-stream too', async () => {
+  const { socket, received } = await open(h.port);
+  socket.write(`${GET}\r\n`);
+  await until(() => statuses(received()).length === 1, 'the phone file');
+  socket.write('GET /api/v1/devices HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => statuses(received()).length === 2, 'the API answer');
+  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => statuses(received()).length === 3, 'the health answer');
+  socket.write('POST /0021f2000001.cfg HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi');
+  await until(() => statuses(received()).length === 4, 'the POST answer');
+  socket.write(`${GET}Connection: close\r\n\r\n`);
+  await once(socket, 'close');
+  assert.deepEqual(statuses(received()), ['200', '401', '200', '405', '200']);
+  assert.match(received(), /"status":"ok"/);
+});
+
+test('closing the door ends idle kept-alive phone connections at once', async () => {
+  const body = Buffer.from('fixed\n');
+  const seen: ProvisioningRequest[] = [];
+  const app = await buildHttpDoor({
+    provisioner: {
+      answer: (request): Promise<Answer> => {
+        seen.push(request);
+        return Promise.resolve({
+          status: 200,
+          contentType: 'text/plain',
+          size: body.length,
+          body,
+          done: () => undefined,
+        });
+      },
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  const { socket, received } = await open(port);
+  socket.write('GET /x.cfg?y=1 HTTP/1.1\r\nHost: [::1]:81\r\nUser-Agent: T\r\n\r\n');
+  await until(() => statuses(received()).length === 1, 'an answer');
+  assert.equal(seen[0]?.rawPath, '/x.cfg');
+  assert.equal(seen[0]?.query, 'y=1');
+  assert.equal(seen[0]?.origin, 'http://[::1]:81');
+  assert.equal(seen[0]?.userAgent, 'T');
+  const closed = once(socket, 'close');
+  // Well inside the 5 s keep-alive: without closing idle connections, close() would wait for it.
+  const outcome = await Promise.race([
+    app.close().then(() => 'closed'),
+    new Promise((resolve) => setTimeout(() => resolve('still open'), 3000)),
+  ]);
+  assert.equal(outcome, 'closed');
+  await closed;
+});
