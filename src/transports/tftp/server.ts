@@ -10,6 +10,7 @@ import type {
   ProvisioningRequest,
   TransferOutcome,
 } from '../../provisioning/request.ts';
+import { AckPoller } from './ack-poller.ts';
 import { originFinder } from './origin.ts';
 import { negotiateRead, oackEntries } from './options.ts';
 import type { Negotiated } from './options.ts';
@@ -56,6 +57,11 @@ export interface TftpDoorOptions {
   maxTransfers?: number;
   /** Transfers at once from one address (phones behind NAT share one). Default 16. */
   maxTransfersPerClient?: number;
+  /**
+   * How long after sending a block the door keeps polling for its ACK instead of sleeping
+   * (see ack-poller.ts). Default 1 ms; 0 turns it off.
+   */
+  ackPollMs?: number;
   log?: (event: TftpDoorEvent) => void;
 }
 
@@ -124,6 +130,7 @@ interface Settings {
   retries: number;
   maxTransfers: number;
   maxTransfersPerClient: number;
+  ackPollMs: number;
 }
 
 const MAX_LOGGED_NAME = 256;
@@ -164,6 +171,7 @@ function checkSettings(options: TftpDoorOptions): Settings {
     retries: options.retries ?? 5,
     maxTransfers: options.maxTransfers ?? 512,
     maxTransfersPerClient: options.maxTransfersPerClient ?? 16,
+    ackPollMs: options.ackPollMs ?? 1,
   };
   const ranges: Record<keyof Settings, [number, number]> = {
     maxBlksize: [MIN_BLKSIZE, MAX_BLKSIZE],
@@ -173,13 +181,18 @@ function checkSettings(options: TftpDoorOptions): Settings {
     retries: [0, 100],
     maxTransfers: [1, 100_000],
     maxTransfersPerClient: [1, 100_000],
+    ackPollMs: [0, 100],
   };
   for (const [name, [low, high]] of Object.entries(ranges) as Array<
     [keyof Settings, [number, number]]
   >) {
     const value = settings[name];
-    if (!Number.isInteger(value) || value < low || value > high) {
-      throw pndError('PND_CONFIG', `TFTP ${name} must be an integer from ${low} to ${high}`);
+    const whole = name === 'ackPollMs' ? Number.isFinite(value) : Number.isInteger(value);
+    if (!whole || value < low || value > high) {
+      throw pndError(
+        'PND_CONFIG',
+        `TFTP ${name} must be ${name === 'ackPollMs' ? 'a number' : 'an integer'} from ${low} to ${high}`,
+      );
     }
   }
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
@@ -211,6 +224,7 @@ class Door {
   private active = 0;
   private closing: Promise<void> | undefined;
   private readonly origin: (remote: string) => Promise<string>;
+  private readonly ackPoller: AckPoller;
 
   constructor(
     private readonly provisioner: Provisioner,
@@ -223,6 +237,7 @@ class Door {
     const bound = main.address();
     this.address = { address: bound.address, port: bound.port };
     this.origin = originFinder(host, bound.port, type);
+    this.ackPoller = new AckPoller(settings.ackPollMs);
     main.on('message', (datagram: Buffer, remote: dgram.RemoteInfo) => {
       try {
         this.onRequest(datagram, remote);
@@ -245,6 +260,7 @@ class Door {
   }
 
   private async shutdown(): Promise<void> {
+    this.ackPoller.stop();
     const closed = closeSocket(this.main);
     for (const entry of [...this.byTid.values()]) {
       entry.transfer?.abort(503, 'server closing', 'Server shutting down');
@@ -442,6 +458,7 @@ class Door {
       oack: entries.length > 0 ? encodeOack(entries) : undefined,
       send: (datagram: Buffer): void => {
         socket.send(datagram, remote.port, remote.address);
+        this.ackPoller.expect();
       },
       finish: (outcome: TransferOutcome): void => {
         void closeSocket(socket);
