@@ -187,6 +187,8 @@ export class PhoneConnections {
       conversation.pending === undefined ? chunk : Buffer.concat([conversation.pending, chunk]);
     if (conversation.headSince === 0) conversation.headSince = Date.now();
     if (!conversation.busy) this.#next(conversation);
+    // A phone pipelining faster than it is answered waits for its replies.
+    else if (conversation.pending.length > this.#options.maxHeadBytes) conversation.socket.pause();
   }
 
   /** Answers the next complete request in `pending`, if there is one. */
@@ -221,6 +223,7 @@ export class PhoneConnections {
     this.#answer(conversation, head).then(
       (keepAlive) => {
         conversation.busy = false;
+        if (socket.isPaused()) socket.resume();
         if (!keepAlive || socket.destroyed) {
           socket.end();
           return;
@@ -242,6 +245,10 @@ export class PhoneConnections {
       );
     } catch {
       socket.end(this.#head(500, { 'content-length': 0 }, false), 'latin1');
+      return false;
+    }
+    if (socket.destroyed) {
+      answer.done({ status: 499, bytes: 0, reason: 'aborted' });
       return false;
     }
     const reply = planReply(answer, {

@@ -104,6 +104,16 @@ test('pipelined requests are answered in order on one connection', async () => {
   assert.match(received(), /^Connection: close$/m);
 });
 
+test('a flood of pipelined requests is read as it is answered, and every one is answered', async () => {
+  const { socket, received } = await open(h.port);
+  const count = 1500; // about 60 KiB of heads: more than one head's worth waits unread
+  socket.write(`${GET}\r\n`.repeat(count - 1) + `${GET}Connection: close\r\n\r\n`);
+  await once(socket, 'close');
+  const answered = statuses(received());
+  assert.equal(answered.length, count);
+  assert.ok(answered.every((status) => status === '200'));
+});
+
 test('a head sent a byte at a time is still read whole', async () => {
   const { socket, received } = await open(h.port);
   for (const byte of `${GET}Connection: close\r\n\r\n`) {
