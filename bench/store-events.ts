@@ -2,14 +2,15 @@
  * How long the embedded store keeps the main thread (the one that answers phones) busy:
  *   (a) 50,000 provisioning events appended in batches of 500, one batch after another, as
  *       the EventRecorder writes them during a boot storm,
- *   (b) an 8 MiB file written and read back in 256 KiB chunks (bytea).
+ *   (b) queries of those events: the newest 100, one phone's newest 100, the newest 10,000,
+ *   (c) an 8 MiB file written and read back in 256 KiB chunks (bytea).
  *
  *   node --import tsx bench/store-events.ts [--events N] [--batch N] [--file-mib N]
  *
- * For each: wall time, the main thread's busy time (event loop utilisation) and the gaps
- * between ticks of a 1 ms timer while it ran (the longest, the 99th percentile): how long a
- * phone's request could have waited. A measurement, not a test: it exits 0 unless the store
- * fails.
+ * For each: wall time, the CPU time of the whole process (the main thread and the engine's
+ * worker), the main thread's busy time (event loop utilisation) and the gaps between ticks of
+ * a 1 ms timer while it ran (the longest, the 99th percentile): how long a phone's request
+ * could have waited. A measurement, not a test: it exits 0 unless the store fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,7 @@ const FILE_BYTES = Number(values['file-mib']) * 1024 * 1024;
 
 interface Measure {
   wallMs: number;
+  cpuMs: number;
   busyMs: number;
   maxDelayMs: number;
   p99DelayMs: number;
@@ -55,9 +57,11 @@ async function measure(work: () => Promise<void>): Promise<Measure> {
   };
   probe = setTimeout(tick, 1);
   const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await work();
   const wallMs = performance.now() - started;
+  const cpuUsed = process.cpuUsage(cpu);
   const used = performance.eventLoopUtilization(elu);
   // One more turn of the loop, so a probe starved until now records its wait.
   await new Promise((resolve) => setTimeout(resolve, 2));
@@ -65,6 +69,7 @@ async function measure(work: () => Promise<void>): Promise<Measure> {
   gaps.sort((a, b) => a - b);
   return {
     wallMs,
+    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
     busyMs: used.active,
     maxDelayMs: gaps.at(-1) ?? wallMs,
     p99DelayMs: gaps[Math.floor(gaps.length * 0.99)] ?? wallMs,
@@ -89,7 +94,9 @@ function event(i: number): ProvisioningEvent {
 
 function report(name: string, m: Measure, extra = ''): void {
   console.log(
-    `${name.padEnd(34)} wall ${m.wallMs.toFixed(0).padStart(6)} ms   main thread busy ${m.busyMs
+    `${name.padEnd(34)} wall ${m.wallMs.toFixed(0).padStart(6)} ms   CPU ${m.cpuMs
+      .toFixed(0)
+      .padStart(6)} ms   main thread busy ${m.busyMs
       .toFixed(0)
       .padStart(6)} ms (${((m.busyMs / m.wallMs) * 100).toFixed(0).padStart(3)}%)   ` +
       `loop delay max ${m.maxDelayMs.toFixed(1).padStart(6)} ms, p99 ${m.p99DelayMs.toFixed(1).padStart(6)} ms${extra}`,
@@ -113,8 +120,24 @@ async function main(): Promise<void> {
       report(
         `append ${EVENTS} events, ${BATCH} a batch`,
         append,
-        `   ${((EVENTS / append.wallMs) * 1000).toFixed(0)} events/s`,
+        `   ${((EVENTS / append.wallMs) * 1000).toFixed(0)} events/s, CPU ${(
+          (append.cpuMs * 1000) /
+          EVENTS
+        ).toFixed(1)} µs an event`,
       );
+
+      for (const [name, query, expected] of [
+        ['query the newest 100', {}, 100],
+        ["query one phone's newest 100", { mac: event(7).mac }, 100],
+        ['query the newest 10,000', { limit: 10_000 }, 10_000],
+      ] as const) {
+        let found = 0;
+        const queried = await measure(async () => {
+          found = (await store.queryEvents(query)).length;
+        });
+        if (found !== Math.min(expected, EVENTS)) throw new Error(`${name}: found ${found}`);
+        report(name, queried);
+      }
 
       const bytes = Buffer.alloc(FILE_BYTES, 7);
       const write = await measure(async () => {

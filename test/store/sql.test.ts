@@ -107,7 +107,7 @@ function defineClientSuite(
       const tables = await client.query<{ name: string }>(
         "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
       );
-      for (const table of ['devices', 'events', 'file_chunks', 'files', 'meta', 'profiles']) {
+      for (const table of ['devices', 'event_pages', 'file_chunks', 'files', 'meta', 'profiles']) {
         assert.ok(
           tables.some((row) => row.name === table),
           `table ${table}`,

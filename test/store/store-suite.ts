@@ -456,5 +456,230 @@ export function defineStoreSuite(name: string, open: () => Promise<Store>): void
         ['2026-03-01T10:00:04.000Z', '2026-03-01T10:00:03.000Z'],
       );
     });
+
+    /** Removes every event, so a test counts only its own. */
+    async function clearEvents(): Promise<void> {
+      await store.pruneEvents(new Date('9999-01-01T00:00:00.000Z'), 0);
+      assert.deepEqual(await store.queryEvents({}), []);
+    }
+
+    test('events: a query spans pages and cuts the limit, since and until inside a page', async () => {
+      await clearEvents();
+      const macs = Array.from({ length: 7 }, (_, k) => `00156500e0${k}0`);
+      // Every tenth phone is unknown: its events carry no MAC.
+      const macOf = (i: number): string | undefined => (i % 10 === 9 ? undefined : macs[i % 7]);
+      const total = 10_050;
+      await store.appendEvents(
+        Array.from({ length: total }, (_, i) =>
+          event(at(i), { mac: macOf(i), file: `f${i}`, bytes: i }),
+        ),
+      );
+      /** The files of the events matching `keep`, newest first, at most `limit`. */
+      const expected = (keep: (i: number) => boolean, limit = 10_000): string[] => {
+        const files: string[] = [];
+        for (let i = total - 1; i >= 0 && files.length < limit; i -= 1)
+          if (keep(i)) files.push(`f${i}`);
+        return files;
+      };
+      const files = (events: ProvisioningEvent[]): string[] => events.map((e) => e.file);
+
+      const newest = await store.queryEvents({ limit: 20_000 });
+      assert.deepEqual(
+        files(newest),
+        expected(() => true),
+      );
+      // Ids are unique and grow with the order of appending, across pages.
+      for (let k = 1; k < newest.length; k += 1) assert.ok(newest[k]!.id! < newest[k - 1]!.id!);
+      const { id: _id, ...first } = newest[0]!;
+      assert.deepEqual(first, event(at(total - 1), { file: `f${total - 1}`, bytes: total - 1 }));
+      assert.equal(newest[1]?.mac, macOf(total - 2));
+
+      assert.deepEqual(
+        files(await store.queryEvents({})),
+        expected(() => true, 100),
+      );
+      assert.deepEqual(
+        files(await store.queryEvents({ limit: 750 })),
+        expected(() => true, 750),
+      );
+      assert.deepEqual(
+        files(await store.queryEvents({ since: at(260), until: at(1_110), limit: 10_000 })),
+        expected((i) => i >= 260 && i < 1_110),
+      );
+      assert.deepEqual(
+        files(await store.queryEvents({ since: at(9_999), limit: 10 })),
+        expected((i) => i >= 9_999, 10),
+      );
+      assert.deepEqual(
+        files(await store.queryEvents({ mac: macs[3], limit: 10_000 })),
+        expected((i) => macOf(i) === macs[3]),
+      );
+      assert.deepEqual(
+        files(await store.queryEvents({ mac: macs[5], until: at(5_000), limit: 25 })),
+        expected((i) => macOf(i) === macs[5] && i < 5_000, 25),
+      );
+      assert.deepEqual(await store.queryEvents({ mac: '00156500ffff' }), []);
+      assert.deepEqual(await store.queryEvents({ limit: 0 }), []);
+      await assert.rejects(store.queryEvents({ limit: 2.5 }), withCode('PND_INVALID_ARGUMENT'));
+      await assert.rejects(
+        store.appendEvents([event('2026-04-01T00:00:00.000Z'), event('yesterday')]),
+        withCode('PND_INVALID_ARGUMENT', /time/),
+      );
+      assert.equal((await store.queryEvents({ limit: 20_000 })).length, 10_000);
+    });
+
+    test('events: pages whose times interleave still come out newest first', async () => {
+      await clearEvents();
+      const [m1, m2] = ['00156500e101', '00156500e102'];
+      // Page A spans seconds 10–59; page B, written later, holds the newest event (100), old
+      // ones (0–9) and one at second 30 like A's: B's comes first, having the larger id.
+      const a = Array.from({ length: 50 }, (_, k) =>
+        event(at(10 + k), { mac: k % 2 ? m1 : m2, file: `a${10 + k}` }),
+      );
+      const b = [
+        event(at(3), { mac: m1, file: 'b3' }),
+        event(at(100), { mac: m2, file: 'b100' }),
+        ...Array.from({ length: 10 }, (_, k) => event(at(9 - k), { mac: m2, file: `b${9 - k}` })),
+        event(at(30), { mac: m2, file: 'b30' }),
+      ].filter((e, k, all) => all.findIndex((x) => x.file === e.file) === k);
+      // Events without a MAC, in a page of their own within B's time range.
+      const c = [event(at(7), { file: 'c7' }), event(at(55), { file: 'c55' })];
+      await store.appendEvents(a);
+      await store.appendEvents(b);
+      await store.appendEvents(c);
+      const written = [...a, ...b, ...c].map((e, seq) => ({ e, seq, s: Date.parse(e.at) }));
+      const order = (keep: (e: ProvisioningEvent) => boolean, limit = 100): string[] =>
+        written
+          .filter(({ e }) => keep(e))
+          .sort((x, y) => y.s - x.s || y.seq - x.seq)
+          .slice(0, limit)
+          .map(({ e }) => e.file);
+      const files = (events: ProvisioningEvent[]): string[] => events.map((e) => e.file);
+
+      assert.deepEqual(files(await store.queryEvents({ limit: 5 })), [
+        'b100',
+        'a59',
+        'a58',
+        'a57',
+        'a56',
+      ]);
+      assert.deepEqual(
+        files(await store.queryEvents({ limit: 1_000 })),
+        order(() => true, 1_000),
+      );
+      assert.equal(written.length, 64);
+      const all = files(await store.queryEvents({ limit: 1_000 }));
+      assert.ok(all.indexOf('b30') === all.indexOf('a30') - 1);
+      for (const limit of [1, 2, 3, 12, 30, 51, 63]) {
+        assert.deepEqual(
+          files(await store.queryEvents({ limit })),
+          order(() => true, limit),
+        );
+        assert.deepEqual(
+          files(await store.queryEvents({ mac: m2, limit })),
+          order((e) => e.mac === m2, limit),
+        );
+      }
+      assert.deepEqual(
+        files(await store.queryEvents({ since: at(5), until: at(31), limit: 1_000 })),
+        order((e) => Date.parse(e.at) >= Date.parse(at(5)) && e.at < at(31), 1_000),
+      );
+      assert.deepEqual(files(await store.queryEvents({ mac: m1, since: at(3), until: at(12) })), [
+        'a11',
+        'b3',
+      ]);
+      assert.deepEqual(files(await store.queryEvents({ until: at(8), limit: 3 })), [
+        'c7',
+        'b7',
+        'b6',
+      ]);
+      assert.ok((await store.queryEvents({ limit: 1_000 })).some((e) => e.mac === undefined));
+    });
+
+    test('events: prune by time and by count rewrites the page straddling the cut', async () => {
+      await clearEvents();
+      const idOf = async (): Promise<Map<string, number>> =>
+        new Map((await store.queryEvents({ limit: 10_000 })).map((e) => [e.file, e.id!]));
+      const files = (events: ProvisioningEvent[]): string[] => events.map((e) => e.file);
+      const range = (from: number, to: number): string[] =>
+        Array.from({ length: to - from }, (_, k) => `f${to - 1 - k}`);
+
+      // Pages of events 0–499, 500–999 and 1000–1199.
+      await store.appendEvents(
+        Array.from({ length: 1_200 }, (_, i) =>
+          event(at(i), { mac: i % 3 ? '00156500e201' : undefined, file: `f${i}` }),
+        ),
+      );
+      const ids = await idOf();
+      assert.equal(await store.pruneEvents(new Date(at(700)), Infinity), 700);
+      assert.deepEqual(files(await store.queryEvents({ limit: 10_000 })), range(700, 1_200));
+      for (const [file, id] of await idOf()) assert.equal(id, ids.get(file), file);
+
+      assert.equal(await store.pruneEvents(new Date(at(0)), 123), 377);
+      assert.deepEqual(files(await store.queryEvents({ limit: 10_000 })), range(1_077, 1_200));
+      for (const [file, id] of await idOf()) assert.equal(id, ids.get(file), file);
+      assert.deepEqual(files(await store.queryEvents({ mac: '00156500e201', limit: 3 })), [
+        'f1199',
+        'f1198',
+        'f1196',
+      ]);
+
+      // Later events get ids above every earlier one, pruned pages or not.
+      await store.appendEvents(
+        Array.from({ length: 10 }, (_, k) => event(at(1_200 + k), { file: `f${1_200 + k}` })),
+      );
+      const grown = await idOf();
+      const oldest = Math.max(...ids.values());
+      for (let i = 1_200; i < 1_210; i += 1) assert.ok(grown.get(`f${i}`)! > oldest);
+      assert.equal(await store.pruneEvents(new Date(at(0)), 5), 128);
+      assert.deepEqual(files(await store.queryEvents({})), range(1_205, 1_210));
+      assert.equal(await store.pruneEvents(new Date(at(0)), 5), 0);
+      assert.equal(await store.pruneEvents(new Date(at(1_207)), Infinity), 2);
+      assert.deepEqual(files(await store.queryEvents({})), range(1_207, 1_210));
+      assert.equal(await store.pruneEvents(new Date('9999-01-01T00:00:00.000Z'), Infinity), 3);
+      assert.deepEqual(await store.queryEvents({}), []);
+      await assert.rejects(
+        store.pruneEvents(new Date(at(0)), -1),
+        withCode('PND_INVALID_ARGUMENT'),
+      );
+    });
+
+    test('events: prune keeps exactly the newest when pages overlap in time', async () => {
+      await clearEvents();
+      // Three pages interleaving second by second, each in a shuffled order; the second also
+      // holds second 150, as the first does: the later page's event ranks above.
+      const page = (offset: number, extra: number[] = []): ProvisioningEvent[] =>
+        [...Array.from({ length: 100 }, (_, k) => 3 * k + offset), ...extra]
+          .sort((x, y) => ((x * 37) % 101) - ((y * 37) % 101))
+          .map((s, k) =>
+            event(at(s), { mac: s % 2 ? '00156500e301' : undefined, file: `p${offset}-${s}-${k}` }),
+          );
+      const pages = [page(0), page(1, [150]), page(2)];
+      for (const events of pages) await store.appendEvents(events);
+      const written = pages.flat().map((e, seq) => ({ e, seq, s: Date.parse(e.at) }));
+      const newest = written.sort((x, y) => y.s - x.s || y.seq - x.seq).map(({ e }) => e.file);
+      assert.equal(newest.length, 301);
+      const all = async (): Promise<string[]> =>
+        (await store.queryEvents({ limit: 10_000 })).map((e) => e.file);
+      assert.deepEqual(await all(), newest);
+      // The 150th newest is the second page's event at second 150, the 151st the first's.
+      assert.match(newest[149]!, /^p1-150-/);
+      assert.match(newest[150]!, /^p0-150-/);
+
+      assert.equal(await store.pruneEvents(new Date(at(0)), 150), 151);
+      assert.deepEqual(await all(), newest.slice(0, 150));
+      assert.equal(await store.pruneEvents(new Date(at(0)), 149), 1);
+      assert.deepEqual(await all(), newest.slice(0, 149));
+      // By time inside all three pages at once: seconds 151–249 go.
+      assert.equal(await store.pruneEvents(new Date(at(250)), Infinity), 99);
+      assert.deepEqual(await all(), newest.slice(0, 50));
+      assert.equal(await store.pruneEvents(new Date(at(250)), 7), 43);
+      assert.deepEqual(await all(), newest.slice(0, 7));
+    });
   });
+}
+
+/** A time `seconds` after a fixed start, as events carry it. */
+function at(seconds: number): string {
+  return new Date(Date.UTC(2026, 3, 1) + seconds * 1000).toISOString();
 }
