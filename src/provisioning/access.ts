@@ -257,17 +257,25 @@ export class AccessControl {
     const { policy } = question;
     switch (policy.policy) {
       case 'open':
-        return { allowed: true, via: 'open' };
       case 'networks':
-        return policy.networks.has(question.client)
-          ? { allowed: true, via: 'network' }
-          : { allowed: false, reason: 'network-refused', miss: true };
+        return byAddress(question);
       case 'client-certificate':
         return this.#byCertificate(question);
       case 'shared-credentials':
       case 'device-credentials':
         return this.#byCredentials(question);
     }
+  }
+
+  /**
+   * The verdict when it needs neither the store nor a credential check: the open and
+   * network policies, with no one-time grant presented. Undefined otherwise: ask `decide`.
+   * A boot storm is nearly all such requests, and each saved await is saved per request.
+   */
+  decideAtOnce(question: AccessQuestion): AccessVerdict | undefined {
+    if (question.request.credentials?.username.startsWith(GRANT_PREFIX)) return undefined;
+    const kind = question.policy.policy;
+    return kind === 'open' || kind === 'networks' ? byAddress(question) : undefined;
   }
 
   /** The credentials a device's own files carry under its policy; created on first need. */
@@ -572,4 +580,13 @@ function isHttp(request: ProvisioningRequest): boolean {
   return (
     request.transport === 'http' || request.transport === 'https' || request.transport === 'acs'
   );
+}
+
+const OPEN: AccessVerdict = { allowed: true, via: 'open' };
+const NETWORK: AccessVerdict = { allowed: true, via: 'network' };
+
+function byAddress({ policy, client }: AccessQuestion): AccessVerdict {
+  if (policy.policy === 'open') return OPEN;
+  if (policy.policy === 'networks' && policy.networks.has(client)) return NETWORK;
+  return { allowed: false, reason: 'network-refused', miss: true };
 }

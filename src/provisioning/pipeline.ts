@@ -16,7 +16,7 @@ import { DEFAULT_PROFILE } from '../model/device.ts';
 import { effectiveSettings } from '../model/merge.ts';
 import type { Settings } from '../model/settings.ts';
 import type { Logger } from '../log.ts';
-import type { Store } from '../store/store.ts';
+import type { ContactUpdate, Store } from '../store/store.ts';
 import {
   AccessControl,
   policySettings,
@@ -138,7 +138,9 @@ export class ProvisioningPipeline implements Provisioner {
     const memo =
       this.#answers.get(generation, memoKey) ?? (await this.#resolve(request, generation, memoKey));
     const { identified, answer, reason } = memo;
-    const verdict = await this.#authorise(request, identified, client, answer.status === 200);
+    const verdict =
+      this.#authoriseAtOnce(request, identified, client, answer.status === 200, generation) ??
+      (await this.#authorise(request, identified, client, answer.status === 200));
     if (!verdict.allowed)
       return this.#refuse(request, identified, verdict, { at, started, client });
     const device = identified.device ?? verdict.device;
@@ -304,6 +306,26 @@ export class ProvisioningPipeline implements Provisioner {
       client,
     );
     return names;
+  }
+
+  /** The access verdict without awaiting, when the cached policy allows one (see decideAtOnce). */
+  #authoriseAtOnce(
+    request: ProvisioningRequest,
+    identified: Identified,
+    client: string,
+    found: boolean,
+    generation: number,
+  ): AccessVerdict | undefined {
+    const policy = this.#policies.get(generation, identified.device?.mac ?? '');
+    if (policy === undefined) return undefined;
+    return this.#access.decideAtOnce({
+      request,
+      client,
+      policy,
+      found,
+      device: identified.device,
+      mac: identified.mac,
+    });
   }
 
   async #authorise(
@@ -780,6 +802,7 @@ export class ProvisioningPipeline implements Provisioner {
       identified.segments.length > 0
         ? identified.segments.join('/')
         : request.rawPath.slice(0, 256);
+    // Built field by field, not with conditional spreads: this runs once per phone request.
     const event: ProvisioningEvent = {
       at: at.toISOString(),
       file,
@@ -788,32 +811,35 @@ export class ProvisioningPipeline implements Provisioner {
       status: outcome.status,
       bytes: outcome.bytes,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      ...(identified.mac ? { mac: identified.mac } : {}),
-      ...(identified.driver ? { driver: identified.driver.name } : {}),
-      ...(request.userAgent ? { userAgent: request.userAgent.slice(0, 256) } : {}),
-      ...(outcome.retransmissions ? { retransmissions: outcome.retransmissions } : {}),
-      ...((outcome.reason ?? reason) ? { reason: outcome.reason ?? reason } : {}),
     };
+    if (identified.mac) event.mac = identified.mac;
+    if (identified.driver) event.driver = identified.driver.name;
+    if (request.userAgent) event.userAgent = request.userAgent.slice(0, 256);
+    if (outcome.retransmissions) event.retransmissions = outcome.retransmissions;
+    const why = outcome.reason ?? reason;
+    if (why) event.reason = why;
     const device = identified.device;
-    this.#recorder.record(
-      event,
-      device
-        ? {
-            mac: device.mac,
-            lastContact: {
-              at: event.at,
-              address: event.address,
-              file: event.file,
-              transport: event.transport,
-              status: event.status,
-              ...(event.userAgent ? { userAgent: event.userAgent } : {}),
-            },
-            ...(identified.reported && Object.keys(identified.reported).length > 0
-              ? { reported: identified.reported }
-              : {}),
-          }
-        : undefined,
-    );
+    if (!device) {
+      this.#recorder.record(event);
+      return;
+    }
+    const lastContact: ContactUpdate['lastContact'] = {
+      at: event.at,
+      address: event.address,
+      file: event.file,
+      transport: event.transport,
+      status: event.status,
+    };
+    if (event.userAgent) lastContact.userAgent = event.userAgent;
+    const contact: ContactUpdate = { mac: device.mac, lastContact };
+    const reported = identified.reported;
+    if (reported) {
+      for (const _ in reported) {
+        contact.reported = reported;
+        break;
+      }
+    }
+    this.#recorder.record(event, contact);
   }
 }
 

@@ -44,11 +44,13 @@ export class EventRecorder {
     }
     this.#events.push(event);
     if (contact) {
-      const earlier = this.#contacts.get(contact.mac);
-      this.#contacts.set(contact.mac, {
-        ...contact,
-        reported: mergeReported(earlier?.reported, contact.reported),
-      });
+      const earlier = this.#contacts.get(contact.mac)?.reported;
+      this.#contacts.set(
+        contact.mac,
+        earlier === undefined
+          ? contact
+          : { ...contact, reported: mergeReported(earlier, contact.reported) },
+      );
     }
     if (this.#events.length >= this.#batchSize) void this.flush();
   }

@@ -143,6 +143,7 @@ export function readPhoneHead(text: string): ParsedHead | undefined {
 export class PhoneConnections {
   readonly #options: PhoneConnectionOptions;
   readonly #open = new Set<Conversation>();
+  readonly #outbox = new Outbox();
   #closing = false;
 
   constructor(options: PhoneConnectionOptions) {
@@ -159,7 +160,7 @@ export class PhoneConnections {
       onData: (chunk) => this.#receive(conversation, chunk),
       onEnd: () => {
         conversation.ended = true;
-        if (!conversation.busy) socket.end();
+        if (!conversation.busy) this.#outbox.end(socket);
       },
       onError: () => socket.destroy(),
       // A phone that stopped reading a reply, or never finished (or never sent) a request.
@@ -196,7 +197,7 @@ export class PhoneConnections {
     const { socket } = conversation;
     const pending = conversation.pending;
     if (pending === undefined) {
-      if (conversation.ended || this.#closing) socket.end();
+      if (conversation.ended || this.#closing) this.#outbox.end(socket);
       else socket.setTimeout(this.#options.keepAliveMs);
       return;
     }
@@ -225,7 +226,7 @@ export class PhoneConnections {
         conversation.busy = false;
         if (socket.isPaused()) socket.resume();
         if (!keepAlive || socket.destroyed) {
-          socket.end();
+          this.#outbox.end(socket);
           return;
         }
         this.#next(conversation);
@@ -244,7 +245,10 @@ export class PhoneConnections {
         provisioningRequest(head, this.#options.scheme, socket),
       );
     } catch {
-      socket.end(this.#head(500, { 'content-length': 0 }, false), 'latin1');
+      this.#outbox.end(
+        socket,
+        Buffer.from(this.#head(500, { 'content-length': 0 }, false), 'latin1'),
+      );
       return false;
     }
     if (socket.destroyed) {
@@ -258,9 +262,14 @@ export class PhoneConnections {
     });
     if ('outcome' in reply) {
       answer.done(reply.outcome);
-      socket.write(withBody(this.#head(reply.status, reply.headers, keepAlive), reply.body));
+      this.#outbox.write(
+        socket,
+        withBody(this.#head(reply.status, reply.headers, keepAlive), reply.body),
+      );
       return keepAlive;
     }
+    // Earlier replies on this connection go first; a stream then writes for itself.
+    this.#outbox.flush();
     socket.write(this.#head(reply.status, reply.headers, keepAlive), 'latin1');
     const source = answer.open!(reply.stream);
     let bytes = 0;
@@ -289,6 +298,55 @@ export class PhoneConnections {
     socket.setTimeout(0);
     this.#open.delete(conversation);
     this.#options.handOver(socket, pending);
+  }
+}
+
+/**
+ * Replies worked out in one turn of the event loop leave together at its end. Written one
+ * by one, each reply wakes the phone's side separately; a storm's replies come in bursts,
+ * and a burst written back to back costs the kernel far fewer wake-ups. Order per
+ * connection is kept: a connection's writes and its end are queued in the order made.
+ */
+class Outbox {
+  #sockets: Socket[] = [];
+  #data: (Buffer | undefined)[] = [];
+  #ends: boolean[] = [];
+  #scheduled = false;
+
+  write(socket: Socket, data: Buffer): void {
+    this.#push(socket, data, false);
+  }
+
+  end(socket: Socket, data?: Buffer): void {
+    this.#push(socket, data, true);
+  }
+
+  readonly flush = (): void => {
+    this.#scheduled = false;
+    const sockets = this.#sockets;
+    const data = this.#data;
+    const ends = this.#ends;
+    this.#sockets = [];
+    this.#data = [];
+    this.#ends = [];
+    for (let i = 0; i < sockets.length; i += 1) {
+      const socket = sockets[i]!;
+      if (socket.destroyed) continue;
+      const bytes = data[i];
+      if (!ends[i]) socket.write(bytes!);
+      else if (bytes === undefined) socket.end();
+      else socket.end(bytes);
+    }
+  };
+
+  #push(socket: Socket, data: Buffer | undefined, end: boolean): void {
+    this.#sockets.push(socket);
+    this.#data.push(data);
+    this.#ends.push(end);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.flush);
+    }
   }
 }
 
