@@ -10,6 +10,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 
+import { LoopPoller } from '../loop-poller.ts';
+import { isRead } from './read-query.ts';
+
 /** What the main thread asks. `id` is echoed in the reply; `tx` names an open transaction. */
 export type EmbeddedRequest =
   | {
@@ -57,6 +60,9 @@ if (!port) throw new Error('embedded-worker.ts runs as a worker thread only');
 
 const transactions = new Map<number, OpenTransaction>();
 let db: PGlite | undefined;
+
+/** After a read, the main thread's next read often follows at once: poll for it a while. */
+const poller = new LoopPoller(0.25);
 
 function post(reply: EmbeddedReply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(reply, transfer);
@@ -150,6 +156,7 @@ async function handle(request: EmbeddedRequest): Promise<void> {
       }
       const result = await target.query(request.sql, params);
       postRows(request.id, result.rows);
+      if (request.tx === undefined && isRead(request.sql)) poller.hold();
       return;
     }
     case 'begin':

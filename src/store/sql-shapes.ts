@@ -8,6 +8,11 @@ export function isoTimestamp(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
+/** A timestamptz as the driver returned it (a Date, or text), in the form of isoTimestamp. */
+export function isoOf(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
 /** What a configuration change did inside its transaction: its result and the keys it touched. */
 export interface ConfigOutcome<T> {
   result: T;

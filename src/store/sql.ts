@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 
 import { PlugndialError } from '../errors.ts';
+import { LoopPoller } from '../loop-poller.ts';
+import { isRead } from './read-query.ts';
 import type {
   EmbeddedFailure,
   EmbeddedReply,
@@ -95,6 +97,8 @@ class EmbeddedConnection {
   readonly worker: Worker;
   readonly opened: Promise<void>;
   readonly #pending = new Map<number, Pending>();
+  /** A read's reply comes within a millisecond or two: poll for it rather than sleep. */
+  readonly #poller = new LoopPoller(2);
   #nextId = 1;
   #closing: Promise<void> | undefined;
   /** Set once the worker is gone: every later call fails with it. */
@@ -206,6 +210,8 @@ class EmbeddedConnection {
       }
       if (this.#pending.size === 0) this.worker.ref();
       this.#pending.set(id, { resolve, reject });
+      if (message.op === 'query' && message.tx === undefined && isRead(message.sql))
+        this.#poller.hold();
     });
   }
 

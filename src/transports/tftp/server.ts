@@ -10,7 +10,7 @@ import type {
   ProvisioningRequest,
   TransferOutcome,
 } from '../../provisioning/request.ts';
-import { AckPoller } from './ack-poller.ts';
+import { LoopPoller } from '../../loop-poller.ts';
 import { originFinder } from './origin.ts';
 import { negotiateRead, oackEntries } from './options.ts';
 import type { Negotiated } from './options.ts';
@@ -59,7 +59,7 @@ export interface TftpDoorOptions {
   maxTransfersPerClient?: number;
   /**
    * How long after sending a block the door keeps polling for its ACK instead of sleeping
-   * (see ack-poller.ts). Default 1 ms; 0 turns it off.
+   * (src/loop-poller.ts). Default 1 ms; 0 turns it off.
    */
   ackPollMs?: number;
   log?: (event: TftpDoorEvent) => void;
@@ -224,7 +224,7 @@ class Door {
   private active = 0;
   private closing: Promise<void> | undefined;
   private readonly origin: (remote: string) => Promise<string>;
-  private readonly ackPoller: AckPoller;
+  private readonly ackPoller: LoopPoller;
 
   constructor(
     private readonly provisioner: Provisioner,
@@ -237,7 +237,7 @@ class Door {
     const bound = main.address();
     this.address = { address: bound.address, port: bound.port };
     this.origin = originFinder(host, bound.port, type);
-    this.ackPoller = new AckPoller(settings.ackPollMs);
+    this.ackPoller = new LoopPoller(settings.ackPollMs);
     main.on('message', (datagram: Buffer, remote: dgram.RemoteInfo) => {
       try {
         this.onRequest(datagram, remote);
@@ -458,7 +458,7 @@ class Door {
       oack: entries.length > 0 ? encodeOack(entries) : undefined,
       send: (datagram: Buffer): void => {
         socket.send(datagram, remote.port, remote.address);
-        this.ackPoller.expect();
+        this.ackPoller.hold();
       },
       finish: (outcome: TransferOutcome): void => {
         void closeSocket(socket);

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { AckPoller } from '../../../src/transports/tftp/ack-poller.ts';
+import { LoopPoller } from '../src/loop-poller.ts';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 test('after a block goes out the loop keeps turning for the window, then sleeps again', async () => {
   let now = 0;
-  const poller = new AckPoller(1, () => now);
+  const poller = new LoopPoller(1, () => now);
   assert.equal(poller.polling, false);
-  poller.expect();
+  poller.hold();
   assert.equal(poller.polling, true);
   for (let i = 0; i < 5; i += 1) await turn();
   assert.equal(poller.polling, true, 'still inside the window');
   now = 0.9;
-  poller.expect(); // the next block moves the window on
+  poller.hold(); // the next block moves the window on
   now = 1.5;
   await turn();
   await turn();
@@ -26,11 +26,11 @@ test('after a block goes out the loop keeps turning for the window, then sleeps 
 });
 
 test('a window of 0 never polls, and stop ends polling at the next turn', async () => {
-  const off = new AckPoller(0);
-  off.expect();
+  const off = new LoopPoller(0);
+  off.hold();
   assert.equal(off.polling, false);
-  const poller = new AckPoller(60_000);
-  poller.expect();
+  const poller = new LoopPoller(60_000);
+  poller.hold();
   poller.stop();
   await turn();
   await turn();
