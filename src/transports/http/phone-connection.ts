@@ -35,15 +35,20 @@ interface Conversation {
   busy: boolean;
   /** When the head now arriving began (0: none under way). */
   headSince: number;
+  /** When the connection is dropped unless something happens first (see #sweep). */
+  deadline: number;
+  /** Bytes written when the deadline was last set, to tell a slow phone from a stalled one. */
+  written: number;
   /** The phone half-closed: answer what it sent, then end. */
   ended: boolean;
   onData: (chunk: Buffer) => void;
   onEnd: () => void;
   onError: () => void;
-  onTimeout: () => void;
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+/** How often deadlines are checked: they are seconds long, so a second late is fine. */
+const SWEEP_MS = 1000;
 const REQUEST_LINE = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
 // Values: visible characters, spaces and tabs, and obs-text (RFC 9110); no other controls.
 // eslint-disable-next-line no-control-regex
@@ -145,9 +150,13 @@ export class PhoneConnections {
   readonly #open = new Set<Conversation>();
   readonly #outbox = new Outbox();
   #closing = false;
+  readonly #sweeper: NodeJS.Timeout;
 
   constructor(options: PhoneConnectionOptions) {
     this.#options = options;
+    // One timer for every connection, instead of a timer per socket refreshed on each read.
+    this.#sweeper = setInterval(() => this.#sweep(Date.now()), SWEEP_MS);
+    this.#sweeper.unref();
   }
 
   accept(socket: Socket): void {
@@ -156,6 +165,8 @@ export class PhoneConnections {
       pending: undefined,
       busy: false,
       headSince: 0,
+      deadline: Date.now() + this.#options.headersMs,
+      written: 0,
       ended: false,
       onData: (chunk) => this.#receive(conversation, chunk),
       onEnd: () => {
@@ -163,21 +174,18 @@ export class PhoneConnections {
         if (!conversation.busy) this.#outbox.end(socket);
       },
       onError: () => socket.destroy(),
-      // A phone that stopped reading a reply, or never finished (or never sent) a request.
-      onTimeout: () => socket.destroy(),
     };
     this.#open.add(conversation);
     socket.on('data', conversation.onData);
     socket.on('end', conversation.onEnd);
     socket.on('error', conversation.onError);
-    socket.on('timeout', conversation.onTimeout);
     socket.once('close', () => this.#open.delete(conversation));
-    socket.setTimeout(this.#options.headersMs);
   }
 
   /** Ends connections waiting for a request; busy ones end after their reply. */
   closeIdle(): void {
     this.#closing = true;
+    clearInterval(this.#sweeper);
     for (const conversation of this.#open) {
       if (!conversation.busy) conversation.socket.destroy();
     }
@@ -186,7 +194,11 @@ export class PhoneConnections {
   #receive(conversation: Conversation, chunk: Buffer): void {
     conversation.pending =
       conversation.pending === undefined ? chunk : Buffer.concat([conversation.pending, chunk]);
-    if (conversation.headSince === 0) conversation.headSince = Date.now();
+    if (conversation.headSince === 0) {
+      conversation.headSince = Date.now();
+      if (!conversation.busy)
+        conversation.deadline = conversation.headSince + this.#options.headersMs;
+    }
     if (!conversation.busy) this.#next(conversation);
     // A phone pipelining faster than it is answered waits for its replies.
     else if (conversation.pending.length > this.#options.maxHeadBytes) conversation.socket.pause();
@@ -198,14 +210,13 @@ export class PhoneConnections {
     const pending = conversation.pending;
     if (pending === undefined) {
       if (conversation.ended || this.#closing) this.#outbox.end(socket);
-      else socket.setTimeout(this.#options.keepAliveMs);
+      else conversation.deadline = Date.now() + this.#options.keepAliveMs;
       return;
     }
     const end = pending.indexOf(HEAD_END);
     if (end < 0) {
       if (pending.length > this.#options.maxHeadBytes) this.#handOver(conversation);
-      else if (Date.now() - conversation.headSince > this.#options.headersMs) socket.destroy();
-      else socket.setTimeout(this.#options.headersMs);
+      else conversation.deadline = conversation.headSince + this.#options.headersMs;
       return;
     }
     const head =
@@ -220,7 +231,8 @@ export class PhoneConnections {
     conversation.pending = rest === pending.length ? undefined : pending.subarray(rest);
     conversation.headSince = conversation.pending === undefined ? 0 : Date.now();
     conversation.busy = true;
-    socket.setTimeout(this.#options.stallMs);
+    conversation.deadline = Date.now() + this.#options.stallMs;
+    conversation.written = socket.bytesWritten;
     this.#answer(conversation, head).then(
       (keepAlive) => {
         conversation.busy = false;
@@ -289,13 +301,29 @@ export class PhoneConnections {
     return responseHead(status, headers, keepAlive && Math.floor(this.#options.keepAliveMs / 1000));
   }
 
+  /**
+   * Drops connections past their deadline: a phone that never sent (or never finished) a
+   * request, stayed idle past the keep-alive time, or stopped reading its reply. A reply
+   * still moving gets more time.
+   */
+  #sweep(now: number): void {
+    for (const conversation of this.#open) {
+      if (now < conversation.deadline) continue;
+      const { socket } = conversation;
+      if (conversation.busy && socket.bytesWritten !== conversation.written) {
+        conversation.written = socket.bytesWritten;
+        conversation.deadline = now + this.#options.stallMs;
+        continue;
+      }
+      socket.destroy();
+    }
+  }
+
   #handOver(conversation: Conversation): void {
     const { socket, pending } = conversation;
     socket.off('data', conversation.onData);
     socket.off('end', conversation.onEnd);
     socket.off('error', conversation.onError);
-    socket.off('timeout', conversation.onTimeout);
-    socket.setTimeout(0);
     this.#open.delete(conversation);
     this.#options.handOver(socket, pending);
   }
@@ -317,6 +345,7 @@ class Outbox {
     this.#push(socket, data, false);
   }
 
+  /** Writes `data` if given, then closes the connection. */
   end(socket: Socket, data?: Buffer): void {
     this.#push(socket, data, true);
   }
@@ -333,9 +362,8 @@ class Outbox {
       const socket = sockets[i]!;
       if (socket.destroyed) continue;
       const bytes = data[i];
-      if (!ends[i]) socket.write(bytes!);
-      else if (bytes === undefined) socket.end();
-      else socket.end(bytes);
+      if (bytes !== undefined) socket.write(bytes);
+      if (ends[i]) closeWhenFlushed(socket);
     }
   };
 
@@ -348,6 +376,16 @@ class Outbox {
       setImmediate(this.flush);
     }
   }
+}
+
+/**
+ * Closes a connection once its replies are in the kernel's hands. Not `end()`: a half-close
+ * costs a shutdown call and a wait for the phone's own FIN per connection, and phones open
+ * one per file; the kernel still sends what is queued, then its FIN.
+ */
+function closeWhenFlushed(socket: Socket): void {
+  if (socket.writableLength === 0) socket.destroy();
+  else socket.once('drain', () => socket.destroy());
 }
 
 function withBody(head: string, body: Buffer | undefined): Buffer {

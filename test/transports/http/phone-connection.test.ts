@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 
 import type { Answer, ProvisioningRequest } from '../../../src/provisioning/request.ts';
 import { buildHttpDoor } from '../../../src/transports/http/door.ts';
-import { readPhoneHead } from '../../../src/transports/http/phone-connection.ts';
+import { PhoneConnections, readPhoneHead } from '../../../src/transports/http/phone-connection.ts';
 import { FLYINGVOICE_PHONE, startHarness, type Harness } from '../../support/harness.ts';
 
 let h: Harness;
@@ -186,4 +186,46 @@ test('closing the door ends idle kept-alive phone connections at once', async ()
   ]);
   assert.equal(outcome, 'closed');
   await closed;
+});
+
+test('silent, half-sent and idle connections are dropped at their deadlines', async () => {
+  const body = Buffer.from('ok\n');
+  const phones = new PhoneConnections({
+    provisioner: {
+      answer: (): Promise<Answer> =>
+        Promise.resolve({
+          status: 200,
+          contentType: 'text/plain',
+          size: body.length,
+          body,
+          done: () => undefined,
+        }),
+    },
+    scheme: 'http',
+    handOver: (socket) => socket.destroy(),
+    keepAliveMs: 100,
+    headersMs: 100,
+    stallMs: 100,
+    maxHeadBytes: 16 * 1024,
+  });
+  const server = createServer((socket) => phones.accept(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const silent = await open(port);
+    const half = await open(port);
+    half.socket.write('GET /a HTTP/1.1\r\nHost: x\r\n');
+    const idle = await open(port);
+    idle.socket.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => statuses(idle.received()).length === 1, 'the answer');
+    const closed = (s: Socket): boolean => s.destroyed || s.readableEnded;
+    await until(
+      () => closed(silent.socket) && closed(half.socket) && closed(idle.socket),
+      'all three dropped',
+    );
+    assert.deepEqual(statuses(half.received()), []);
+  } finally {
+    phones.closeIdle();
+    server.close();
+  }
 });
