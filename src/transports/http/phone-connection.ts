@@ -47,6 +47,7 @@ interface Conversation {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+const BARE_END = Buffer.from('\n\n');
 /** How often deadlines are checked: they are seconds long, so a second late is fine. */
 const SWEEP_MS = 1000;
 const REQUEST_LINE = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
@@ -215,8 +216,12 @@ export class PhoneConnections {
     }
     const end = pending.indexOf(HEAD_END);
     if (end < 0) {
-      if (pending.length > this.#options.maxHeadBytes) this.#handOver(conversation);
-      else conversation.deadline = conversation.headSince + this.#options.headersMs;
+      // A head ended by bare line feeds is no head of ours; node:http says what it is.
+      if (pending.length > this.#options.maxHeadBytes || pending.includes(BARE_END)) {
+        this.#handOver(conversation);
+      } else {
+        conversation.deadline = conversation.headSince + this.#options.headersMs;
+      }
       return;
     }
     const head =

@@ -114,6 +114,14 @@ test('a flood of pipelined requests is read as it is answered, and every one is 
   assert.ok(answered.every((status) => status === '200'));
 });
 
+test('a head ended by bare line feeds is answered by node:http at once, not left waiting', async () => {
+  const { socket, received } = await open(h.port);
+  socket.write('GET /0021f2000001.cfg HTTP/1.1\nHost: x\n\n');
+  await until(() => received().length > 0 || socket.destroyed, 'an answer or a close');
+  assert.match(received(), /^HTTP\/1\.1 (200|400) /);
+  socket.destroy();
+});
+
 test('a head sent a byte at a time is still read whole', async () => {
   const { socket, received } = await open(h.port);
   for (const byte of `${GET}Connection: close\r\n\r\n`) {
