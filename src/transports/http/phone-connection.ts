@@ -180,16 +180,24 @@ export class PhoneConnections {
     socket.on('data', conversation.onData);
     socket.on('end', conversation.onEnd);
     socket.on('error', conversation.onError);
-    socket.once('close', () => this.#open.delete(conversation));
+    socket.once('close', () => this.#forget(conversation));
   }
 
-  /** Ends connections waiting for a request; busy ones end after their reply. */
+  /**
+   * Ends connections waiting for a request; busy ones end after their reply (the sweeper
+   * still drops a stalled one, then stops with the last connection).
+   */
   closeIdle(): void {
     this.#closing = true;
-    clearInterval(this.#sweeper);
     for (const conversation of this.#open) {
       if (!conversation.busy) conversation.socket.destroy();
     }
+    if (this.#open.size === 0) clearInterval(this.#sweeper);
+  }
+
+  #forget(conversation: Conversation): void {
+    this.#open.delete(conversation);
+    if (this.#closing && this.#open.size === 0) clearInterval(this.#sweeper);
   }
 
   #receive(conversation: Conversation, chunk: Buffer): void {
@@ -262,10 +270,7 @@ export class PhoneConnections {
         provisioningRequest(head, this.#options.scheme, socket),
       );
     } catch {
-      this.#outbox.end(
-        socket,
-        Buffer.from(this.#head(500, { 'content-length': 0 }, false), 'latin1'),
-      );
+      this.#outbox.write(socket, Buffer.from(this.#head(500, { 'content-length': 0 }, false)));
       return false;
     }
     if (socket.destroyed) {
@@ -329,7 +334,7 @@ export class PhoneConnections {
     socket.off('data', conversation.onData);
     socket.off('end', conversation.onEnd);
     socket.off('error', conversation.onError);
-    this.#open.delete(conversation);
+    this.#forget(conversation);
     this.#options.handOver(socket, pending);
   }
 }

@@ -237,3 +237,38 @@ test('silent, half-sent and idle connections are dropped at their deadlines', as
     server.close();
   }
 });
+
+test('a pipeline failure is a 500 that closes the connection, and the door keeps serving', async () => {
+  let fail = true;
+  const body = Buffer.from('ok\n');
+  const app = await buildHttpDoor({
+    provisioner: {
+      answer: (): Promise<Answer> =>
+        fail
+          ? Promise.reject(new Error('store unreachable'))
+          : Promise.resolve({
+              status: 200,
+              contentType: 'text/plain',
+              size: body.length,
+              body,
+              done: () => undefined,
+            }),
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  try {
+    const broken = await open(port);
+    broken.socket.write('GET /a.cfg HTTP/1.1\r\nHost: x\r\n\r\n');
+    await once(broken.socket, 'close');
+    assert.deepEqual(statuses(broken.received()), ['500']);
+    assert.match(broken.received(), /^Connection: close$/m);
+    fail = false;
+    const next = await open(port);
+    next.socket.write('GET /a.cfg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await once(next.socket, 'close');
+    assert.deepEqual(statuses(next.received()), ['200']);
+  } finally {
+    await app.close();
+  }
+});
