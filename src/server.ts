@@ -139,7 +139,13 @@ export async function startServer(
     const tftp = config.doors.tftp;
     if (tftp) {
       const door = await listen(
-        () => startTftpDoor({ provisioner: runtime.pipeline, host: tftp.host, port: tftp.port }),
+        () =>
+          startTftpDoor({
+            provisioner: runtime.pipeline,
+            host: tftp.host,
+            port: tftp.port,
+            ackPollMs: config.tftp?.ackPollMs,
+          }),
         'tftp',
         tftp,
       );

@@ -34,6 +34,8 @@ export interface ServerConfig {
   publicUrl?: string;
   doors: Partial<Record<DoorName, ListenAddress>>;
   events: { retentionDays: number; maxEvents: number };
+  /** How long the TFTP door polls for an ACK after each block, in ms (0: sleeps at once). */
+  tftp?: { ackPollMs: number };
   /** Plug-and-play: where the group is joined (`--sip-interface`), what unknown phones get. */
   sip: { interfaces: InterfaceChoice; unknown: UnknownPolicy };
   /** TLS material, trusted proxies, the miss throttle, FTP passive ports (defaults if absent). */
@@ -98,6 +100,7 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
       retentionDays: positive(pick('event-retention-days') ?? '30', 'event-retention-days'),
       maxEvents: positive(pick('event-max') ?? '1000000', 'event-max'),
     },
+    tftp: { ackPollMs: ackPoll(pick('tftp-ack-poll') ?? '1') },
     sip: {
       interfaces: parseInterfaceChoice([pick('sip-interface') ?? '']),
       unknown: unknown as UnknownPolicy,
@@ -106,6 +109,13 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, '') } : {}),
   };
+}
+
+function ackPoll(text: string): number {
+  const ms = Number(text);
+  if (text.trim() === '' || !Number.isFinite(ms) || ms < 0 || ms > 100)
+    throw pndError('PND_CONFIG', '--tftp-ack-poll: expected milliseconds from 0 to 100');
+  return ms;
 }
 
 function positive(text: string, name: string): number {

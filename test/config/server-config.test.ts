@@ -47,3 +47,12 @@ test('bad door, URL and database values are refused with the flag named', () => 
   assert.ok(parsed.ok);
   assert.deepEqual(parsed.value, { host: 'host.example', port: 69 });
 });
+
+test('the TFTP ACK poll is 1 ms unless set; 0 turns it off; nonsense is refused', () => {
+  assert.deepEqual(load({}).tftp, { ackPollMs: 1 });
+  assert.deepEqual(load({ 'tftp-ack-poll': '0' }).tftp, { ackPollMs: 0 });
+  assert.deepEqual(load({}, { PLUGNDIAL_TFTP_ACK_POLL: '0.5' }).tftp, { ackPollMs: 0.5 });
+  for (const bad of ['-1', 'soon', '', '1000']) {
+    assert.throws(() => load({ 'tftp-ack-poll': bad }), /--tftp-ack-poll/, bad);
+  }
+});
