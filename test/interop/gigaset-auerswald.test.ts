@@ -8,7 +8,7 @@ import type { PhoneFetch, PhoneIdentity, PhoneMemory } from '../../src/drivers/d
 import type { Mac } from '../../src/model/mac.ts';
 import { phoneFetch } from '../../src/simulate/fetch.ts';
 import { tempDir } from '../support/harness.ts';
-import { missingPostgresBinary, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 import { run, serve, type ServeProcess } from '../support/serve.ts';
 
 // Real server processes, managed by the real CLI; both phones played by `plugndial simulate`
@@ -145,17 +145,7 @@ describe('one server with an embedded store', () => {
   });
 });
 
-const missing = await missingPostgresBinary();
-if (missing && process.env.CI) {
-  test('PostgreSQL is available for the two-server test', () =>
-    assert.fail(`"${missing}" is not on PATH`));
-} else if (missing) {
-  test(
-    'two servers on one PostgreSQL database',
-    { skip: `"${missing}" is not on PATH` },
-    () => undefined,
-  );
-} else {
+await withPostgres('the two-server test', () => {
   describe('two servers on one PostgreSQL database', () => {
     let postgres: TestPostgres;
     const nodes: { dir: string; server: ServeProcess; base: string }[] = [];
@@ -228,4 +218,4 @@ if (missing && process.env.CI) {
       assert.ok(!settled.asked.some((path) => path.includes('/nvm/settings_')));
     });
   });
-}
+});

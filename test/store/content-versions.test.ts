@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { Mac } from '../../src/model/mac.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
-import { missingPostgresBinary, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 import { device } from './store-suite.ts';
 
 const NOON = new Date('2026-03-01T12:00:00.250Z');
@@ -117,14 +117,7 @@ test('embedded: versions survive closing and reopening the data directory', asyn
   }
 });
 
-const missing = await missingPostgresBinary();
-if (missing && process.env.CI) {
-  test('PostgreSQL is available for the content version tests', () => {
-    assert.fail(`PostgreSQL binary "${missing}" is not on PATH`);
-  });
-} else if (missing) {
-  test('content versions on PostgreSQL', { skip: `"${missing}" is not on PATH` }, () => undefined);
-} else {
+await withPostgres('the content version tests', () => {
   let server: TestPostgres;
   let databases = 0;
   before(async () => {
@@ -176,4 +169,4 @@ if (missing && process.env.CI) {
       await b.close();
     }
   });
-}
+});

@@ -11,7 +11,7 @@ import { migrate } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import { openEmbeddedClient } from '../../src/store/sql.ts';
 import type { Store } from '../../src/store/store.ts';
-import { missingPostgresBinary, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 import { device } from './store-suite.ts';
 
 const dirs: string[] = [];
@@ -178,14 +178,7 @@ test('security events are bounded: the oldest go first', async () => {
   }
 });
 
-const missing = await missingPostgresBinary();
-if (missing && process.env['CI']) {
-  test('PostgreSQL is available for the credentials tests', () => {
-    assert.fail(`PostgreSQL binary "${missing}" is not on PATH`);
-  });
-} else if (missing) {
-  test('credentials on PostgreSQL', { skip: `"${missing}" is not on PATH` }, () => undefined);
-} else {
+await withPostgres('the credentials tests', () => {
   let server: TestPostgres | undefined;
   after(async () => {
     await server?.stop();
@@ -194,4 +187,4 @@ if (missing && process.env['CI']) {
     server = await startPostgres();
     return openStore({ databaseUrl: server.url });
   });
-}
+});

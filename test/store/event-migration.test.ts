@@ -8,7 +8,7 @@ import type { ProvisioningEvent } from '../../src/provisioning/event.ts';
 import { appendEvents, pruneEvents, queryEvents } from '../../src/store/events.ts';
 import { migrate, MIGRATIONS } from '../../src/store/migrations.ts';
 import { openEmbeddedClient, openPostgresClient, type SqlClient } from '../../src/store/sql.ts';
-import { missingPostgresBinary, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 
 const ROWS = 1_203;
 const START = Date.UTC(2026, 4, 1);
@@ -137,20 +137,7 @@ defineMigrationSuite(
   'embedded',
 );
 
-const missing = await missingPostgresBinary();
-if (missing && process.env.CI) {
-  test('PostgreSQL is available for the event pages migration test', () => {
-    assert.fail(
-      `PostgreSQL binary "${missing}" is not on PATH; CI must provide PostgreSQL 15 (initdb, pg_ctl, postgres)`,
-    );
-  });
-} else if (missing) {
-  test(
-    'event pages migration: PostgreSQL',
-    { skip: `PostgreSQL binary "${missing}" is not on PATH` },
-    () => undefined,
-  );
-} else {
+await withPostgres('the event pages migration test', () => {
   let server: TestPostgres | undefined;
   after(async () => {
     await server?.stop();
@@ -163,4 +150,4 @@ if (missing && process.env.CI) {
     },
     'postgres',
   );
-}
+});

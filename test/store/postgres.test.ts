@@ -7,27 +7,13 @@ import type { Mac } from '../../src/model/mac.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store, StoreChange } from '../../src/store/store.ts';
-import { missingPostgresBinary, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 import { defineCatalogueSuite } from './catalogue-suite.ts';
 import { defineStoreSuite, device, profile } from './store-suite.ts';
 
-const missing = await missingPostgresBinary();
-
-if (missing && process.env.CI) {
-  test('PostgreSQL is available for the store tests', () => {
-    assert.fail(
-      `PostgreSQL binary "${missing}" is not on PATH; CI must provide PostgreSQL 15 (initdb, pg_ctl, postgres)`,
-    );
-  });
-} else if (missing) {
-  test(
-    `PostgreSQL store tests`,
-    { skip: `PostgreSQL binary "${missing}" is not on PATH` },
-    () => undefined,
-  );
-} else {
+await withPostgres('the store tests', () => {
   definePostgresTests();
-}
+});
 
 async function sql<T>(url: string, text: string): Promise<T[]> {
   const client = new pg.Client(url);

@@ -11,7 +11,7 @@ import { recordPendingPhone } from '../../src/store/sip-state.ts';
 import { openEmbeddedClient } from '../../src/store/sql.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import type { Store } from '../../src/store/store.ts';
-import { missingPostgresBinary, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 import { device } from './store-suite.ts';
 
 const dirs: string[] = [];
@@ -147,14 +147,7 @@ test('pending phones are bounded: the oldest sightings go first', async () => {
   }
 });
 
-const missing = await missingPostgresBinary();
-if (missing && process.env['CI']) {
-  test('PostgreSQL is available for the SIP bookkeeping tests', () => {
-    assert.fail(`PostgreSQL binary "${missing}" is not on PATH`);
-  });
-} else if (missing) {
-  test('SIP bookkeeping on PostgreSQL', { skip: `"${missing}" is not on PATH` }, () => undefined);
-} else {
+await withPostgres('the SIP bookkeeping tests', () => {
   let server: TestPostgres | undefined;
   after(async () => {
     await server?.stop();
@@ -163,4 +156,4 @@ if (missing && process.env['CI']) {
     server = await startPostgres();
     return openStore({ databaseUrl: server.url });
   });
-}
+});

@@ -12,7 +12,7 @@ import {
   sqlStateOf,
   type SqlClient,
 } from '../../src/store/sql.ts';
-import { missingPostgresBinary, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 
 function defineClientSuite(
   name: string,
@@ -136,20 +136,7 @@ defineClientSuite(
   'embedded',
 );
 
-const missing = await missingPostgresBinary();
-if (missing && process.env.CI) {
-  test('PostgreSQL is available for the SqlClient tests', () => {
-    assert.fail(
-      `PostgreSQL binary "${missing}" is not on PATH; CI must provide PostgreSQL 15 (initdb, pg_ctl, postgres)`,
-    );
-  });
-} else if (missing) {
-  test(
-    'SqlClient: PostgreSQL',
-    { skip: `PostgreSQL binary "${missing}" is not on PATH` },
-    () => undefined,
-  );
-} else {
+await withPostgres('the SqlClient tests', () => {
   let server: TestPostgres | undefined;
   after(async () => {
     await server?.stop();
@@ -194,4 +181,4 @@ if (missing && process.env.CI) {
       await client.close();
     }
   });
-}
+});

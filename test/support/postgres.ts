@@ -3,6 +3,7 @@ import { access, chown, constants, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -21,6 +22,27 @@ export async function missingPostgresBinary(): Promise<string | undefined> {
     if (!(await onPath(binary))) return binary;
   }
   return undefined;
+}
+
+/**
+ * Defines `what`'s PostgreSQL tests when the server binaries are on PATH. Without them the
+ * tests cannot run: under CI (which installs PostgreSQL) that is a failing test; on a
+ * developer's machine one skipped test that says which binary is missing.
+ */
+export async function withPostgres(what: string, define: () => void): Promise<void> {
+  const missing = await missingPostgresBinary();
+  if (missing === undefined) {
+    define();
+    return;
+  }
+  const why = `PostgreSQL binary "${missing}" is not on PATH; CI must provide PostgreSQL 15 (initdb, pg_ctl, postgres)`;
+  if (process.env['CI']) {
+    test(`PostgreSQL is available for ${what}`, () => {
+      throw new Error(why);
+    });
+  } else {
+    test(`${what} on PostgreSQL`, { skip: why }, () => undefined);
+  }
 }
 
 async function onPath(binary: string): Promise<boolean> {
