@@ -11,6 +11,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 import { challengeHeaders, parseAuthorization } from '../crypto/http-auth.ts';
+import { acceptSteadily } from '../transports/steady-accept.ts';
 import type { Acs, CwmpHttpReply } from './acs.ts';
 import { MAX_ENVELOPE_BYTES } from './soap.ts';
 
@@ -45,6 +46,7 @@ export async function startAcsDoor(options: {
     ? createHttpsServer({ ...serverOptions, ...options.tls, minVersion: 'TLSv1.2' }, handler)
     : createHttpServer(serverOptions, handler);
   server.maxRequestsPerSocket = 100;
+  acceptSteadily(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -7,6 +7,7 @@ import { pipeline as pump } from 'node:stream/promises';
 
 import type { PresentedCredentials } from '../../crypto/http-auth.ts';
 import type { Answer, Provisioner, ProvisioningRequest } from '../../provisioning/request.ts';
+import { acceptSteadily } from '../steady-accept.ts';
 import {
   BEFORE_LOGIN,
   FEATURES,
@@ -62,6 +63,7 @@ export async function startFtpDoor(options: FtpDoorOptions): Promise<FtpDoor> {
     session.start();
   });
   server.maxConnections = maxSessions + 16;
+  acceptSteadily(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -114,6 +116,7 @@ class Passive {
       server.close();
     });
     server.on('error', () => undefined);
+    acceptSteadily(server);
     for (const port of candidatePorts(range)) {
       const bound = await new Promise<boolean>((resolve) => {
         const onError = (): void => resolve(false);

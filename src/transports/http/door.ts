@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import type { Provisioner } from '../../provisioning/request.ts';
+import { acceptSteadily } from '../steady-accept.ts';
 import { PhoneConnections } from './phone-connection.ts';
 import { replyToPhone } from './phone-reply.ts';
 import { provisioningRequest } from './phone-request.ts';
@@ -84,6 +85,7 @@ function takePhoneConnections(
   provisioner: Provisioner,
   scheme: 'http' | 'https',
 ): void {
+  acceptSteadily(server);
   const event = scheme === 'https' ? 'secureConnection' : 'connection';
   const nodeListeners = server.listeners(event) as ((socket: Socket) => void)[];
   server.removeAllListeners(event);
