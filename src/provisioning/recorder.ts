@@ -49,7 +49,11 @@ export class EventRecorder {
         contact.mac,
         earlier === undefined
           ? contact
-          : { ...contact, reported: mergeReported(earlier, contact.reported) },
+          : {
+              mac: contact.mac,
+              lastContact: contact.lastContact,
+              reported: mergeReported(earlier, contact.reported),
+            },
       );
     }
     if (this.#events.length >= this.#batchSize) void this.flush();

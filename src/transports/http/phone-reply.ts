@@ -26,7 +26,7 @@ export type PhoneReply =
   | {
       status: number;
       headers: ReplyHeaders;
-      /** Bytes after the head; absent for HEAD, 304 and empty answers. */
+      /** Bytes after the head; none for HEAD, 304 and empty answers. */
       body?: Buffer;
       /** The transfer's outcome, known before writing: report it with `answer.done`. */
       outcome: TransferOutcome;
@@ -48,7 +48,7 @@ export function planReply(answer: Answer, conditions: ReplyConditions): PhoneRep
         'content-length': UNAUTHORISED.length,
         ...(answer.challenge ? { 'www-authenticate': challengeHeaders(answer.challenge) } : {}),
       },
-      ...(head ? {} : { body: UNAUTHORISED }),
+      body: head ? undefined : UNAUTHORISED,
       outcome: { status: 401, bytes: 0 },
     };
   }
@@ -56,7 +56,7 @@ export function planReply(answer: Answer, conditions: ReplyConditions): PhoneRep
     return {
       status: 404,
       headers: { 'content-type': TEXT, 'content-length': NOT_FOUND.length },
-      ...(head ? {} : { body: NOT_FOUND }),
+      body: head ? undefined : NOT_FOUND,
       outcome: { status: 404, bytes: 0 },
     };
   }
@@ -75,7 +75,7 @@ export function planReply(answer: Answer, conditions: ReplyConditions): PhoneRep
     return {
       status: 200,
       headers,
-      ...(head ? {} : { body: answer.body }),
+      body: head ? undefined : answer.body,
       outcome: { status: 200, bytes: head ? 0 : answer.body.length },
     };
   }
