@@ -20,6 +20,7 @@ import type { ContactUpdate, Store } from '../store/store.ts';
 import {
   AccessControl,
   policySettings,
+  type AccessVia,
   type AccessConfig,
   type AccessVerdict,
   type PolicySettings,
@@ -157,30 +158,20 @@ export class ProvisioningPipeline implements Provisioner {
         { at, started, client },
       );
     }
-    let recorded = false;
-    const done = (outcome: TransferOutcome): void => {
-      if (recorded) return;
-      recorded = true;
-      this.#record(request, identified, at, started, outcome, reason, client, device);
-      if (verdict.via === 'one-time' && outcome.status === 200 && outcome.bytes >= answer.size)
-        this.#access.revoke(request.credentials!.username);
-      if (device && outcome.status === 200 && outcome.bytes >= answer.size) {
-        void this.#access
-          .delivered(device, {
-            installsCredentials: memo.installsCredentials === true,
-            via: verdict.via,
-            client,
-            file: identified.segments.join('/'),
-          })
-          .catch(() => undefined);
-      }
-    };
-    const firstContact = verdict.via === 'first-contact' ? 'first-contact' : undefined;
-    return answerWith(
+    return new PipelineAnswer(
       answer,
-      firstContact
-        ? (outcome): void => done({ ...outcome, reason: outcome.reason ?? firstContact })
-        : done,
+      {
+        request,
+        identified,
+        device,
+        at,
+        started,
+        size: answer.size,
+        reason: verdict.via === 'first-contact' ? 'first-contact' : reason,
+        client,
+        delivered: { via: verdict.via, installsCredentials: memo.installsCredentials === true },
+      },
+      this.#finish,
     );
   }
 
@@ -367,20 +358,21 @@ export class ProvisioningPipeline implements Provisioner {
     const answer: Omit<Answer, 'done'> = challenge
       ? { status: 401, contentType: NOT_FOUND_TYPE, size: 0, challenge }
       : notFound();
-    let recorded = false;
-    return answerWith(answer, (outcome) => {
-      if (recorded) return;
-      recorded = true;
-      this.#record(
+    return new PipelineAnswer(
+      answer,
+      {
         request,
         identified,
-        when.at,
-        when.started,
-        outcome,
-        verdict.reason,
-        when.client,
-      );
-    });
+        device: identified.device,
+        at: when.at,
+        started: when.started,
+        size: answer.size,
+        reason: verdict.reason,
+        client: when.client,
+        delivered: undefined,
+      },
+      this.#finish,
+    );
   }
 
   async #floor(started: number): Promise<void> {
@@ -786,6 +778,33 @@ export class ProvisioningPipeline implements Provisioner {
     return { answer: notFound(), reason: 'no-such-file' };
   }
 
+  /** Records a request once its transfer ended; a file fully delivered also tells access. */
+  readonly #finish = (delivery: Delivery, outcome: TransferOutcome): void => {
+    const { request, identified, device, delivered, client } = delivery;
+    this.#record(
+      request,
+      identified,
+      delivery.at,
+      delivery.started,
+      outcome,
+      delivery.reason,
+      client,
+      device,
+    );
+    if (!delivered || outcome.status !== 200 || outcome.bytes < delivery.size) return;
+    if (delivered.via === 'one-time') this.#access.revoke(request.credentials!.username);
+    if (device) {
+      void this.#access
+        .delivered(device, {
+          installsCredentials: delivered.installsCredentials,
+          via: delivered.via,
+          client,
+          file: identified.segments.join('/'),
+        })
+        .catch(() => undefined);
+    }
+  };
+
   #record(
     request: ProvisioningRequest,
     identified: Identified,
@@ -840,22 +859,61 @@ export class ProvisioningPipeline implements Provisioner {
   }
 }
 
+/** What recording one request takes, from its answer to the end of its transfer. */
+interface Delivery {
+  request: ProvisioningRequest;
+  identified: Identified;
+  device: Device | undefined;
+  at: Date;
+  started: number;
+  size: number;
+  /** The event's reason unless the transfer names its own. */
+  reason: string | undefined;
+  client: string;
+  /** How access let a file through; undefined for a refusal. */
+  delivered: { via: AccessVia; installsCredentials: boolean } | undefined;
+}
+
 /**
- * A memoised answer with this request's `done`. Field by field, not `{ ...answer, done }`:
- * Node 20's V8 gives a spread copy that gains a key a hidden class of its own each time,
- * and every door reading the answer would then miss its property caches.
+ * One request's answer: `done` records it once. The request's facts ride on the answer, not
+ * in a closure made per request (under tsx each closure also gets its name defined, which
+ * costs more than the rest of a warm answer). Fields are copied one by one, never with
+ * `{ ...answer }`: Node 20's V8 gives a spread copy that gains a key a hidden class of its
+ * own, and every door reading it would miss its property caches.
  */
-function answerWith(answer: Omit<Answer, 'done'>, done: Answer['done']): Answer {
-  return {
-    status: answer.status,
-    challenge: answer.challenge,
-    contentType: answer.contentType,
-    size: answer.size,
-    etag: answer.etag,
-    body: answer.body,
-    open: answer.open,
-    done,
-  };
+class PipelineAnswer implements Answer {
+  readonly status: Answer['status'];
+  readonly challenge: AuthChallenge | undefined;
+  readonly contentType: string;
+  readonly size: number;
+  readonly etag: string | undefined;
+  readonly body: Buffer | undefined;
+  readonly open: Answer['open'];
+  #delivery: Delivery | undefined;
+  readonly #finish: (delivery: Delivery, outcome: TransferOutcome) => void;
+
+  constructor(
+    answer: Omit<Answer, 'done'>,
+    delivery: Delivery,
+    finish: (delivery: Delivery, outcome: TransferOutcome) => void,
+  ) {
+    this.status = answer.status;
+    this.challenge = answer.challenge;
+    this.contentType = answer.contentType;
+    this.size = answer.size;
+    this.etag = answer.etag;
+    this.body = answer.body;
+    this.open = answer.open;
+    this.#delivery = delivery;
+    this.#finish = finish;
+  }
+
+  done(outcome: TransferOutcome): void {
+    const delivery = this.#delivery;
+    if (delivery === undefined) return;
+    this.#delivery = undefined;
+    this.#finish(delivery, outcome);
+  }
 }
 
 function notFound(): Omit<Answer, 'done'> {

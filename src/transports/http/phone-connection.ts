@@ -28,6 +28,7 @@ export interface PhoneConnectionOptions {
 }
 
 interface Conversation {
+  owner: PhoneConnections;
   socket: Socket;
   /** Bytes received and not yet answered. */
   pending: Buffer | undefined;
@@ -41,10 +42,14 @@ interface Conversation {
   written: number;
   /** The phone half-closed: answer what it sent, then end. */
   ended: boolean;
-  onData: (chunk: Buffer) => void;
-  onEnd: () => void;
-  onError: () => void;
 }
+
+/**
+ * Where a socket keeps its conversation, so the socket listeners can be four functions
+ * shared by every connection rather than four closures made for each one.
+ */
+const CONVERSATION = Symbol('plugndial.phone-conversation');
+type PhoneSocket = Socket & { [CONVERSATION]?: Conversation | undefined };
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const BARE_END = Buffer.from('\n\n');
@@ -162,6 +167,7 @@ export class PhoneConnections {
 
   accept(socket: Socket): void {
     const conversation: Conversation = {
+      owner: this,
       socket,
       pending: undefined,
       busy: false,
@@ -169,18 +175,33 @@ export class PhoneConnections {
       deadline: Date.now() + this.#options.headersMs,
       written: 0,
       ended: false,
-      onData: (chunk) => this.#receive(conversation, chunk),
-      onEnd: () => {
-        conversation.ended = true;
-        if (!conversation.busy) this.#outbox.end(socket);
-      },
-      onError: () => socket.destroy(),
     };
+    (socket as PhoneSocket)[CONVERSATION] = conversation;
     this.#open.add(conversation);
-    socket.on('data', conversation.onData);
-    socket.on('end', conversation.onEnd);
-    socket.on('error', conversation.onError);
-    socket.once('close', () => this.#forget(conversation));
+    socket.on('data', PhoneConnections.#onData);
+    socket.on('end', PhoneConnections.#onEnd);
+    socket.on('error', PhoneConnections.#onError);
+    socket.on('close', PhoneConnections.#onClose);
+  }
+
+  static #onData(this: PhoneSocket, chunk: Buffer): void {
+    const conversation = this[CONVERSATION]!;
+    conversation.owner.#receive(conversation, chunk);
+  }
+
+  static #onEnd(this: PhoneSocket): void {
+    const conversation = this[CONVERSATION]!;
+    conversation.ended = true;
+    if (!conversation.busy) conversation.owner.#outbox.end(this);
+  }
+
+  static #onError(this: PhoneSocket): void {
+    this.destroy();
+  }
+
+  static #onClose(this: PhoneSocket): void {
+    const conversation = this[CONVERSATION]!;
+    conversation.owner.#forget(conversation);
   }
 
   /**
@@ -331,9 +352,11 @@ export class PhoneConnections {
 
   #handOver(conversation: Conversation): void {
     const { socket, pending } = conversation;
-    socket.off('data', conversation.onData);
-    socket.off('end', conversation.onEnd);
-    socket.off('error', conversation.onError);
+    socket.off('data', PhoneConnections.#onData);
+    socket.off('end', PhoneConnections.#onEnd);
+    socket.off('error', PhoneConnections.#onError);
+    socket.off('close', PhoneConnections.#onClose);
+    (socket as PhoneSocket)[CONVERSATION] = undefined;
     this.#forget(conversation);
     this.#options.handOver(socket, pending);
   }
