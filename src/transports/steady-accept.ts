@@ -16,7 +16,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { Socket, type Server } from 'node:net';
 
-/** The parts of net.Server's internals this module relies on; all present in Node 20–24. */
+/** The parts of net.Server's internals this module relies on, as Node 20 has them. */
 interface ServerInternals {
   _handle?: ListenHandle | null;
   _connections: number;
