@@ -7,10 +7,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TestContext } from 'node:test';
 
 import { startTftpDoor } from '../../src/transports/tftp/server.ts';
 import type { TftpDoor } from '../../src/transports/tftp/server.ts';
+import { requirePeer } from '../support/peer.ts';
 import { fakeProvisioner, patternBytes } from '../transports/tftp/support.ts';
 import type { FakeProvisioner } from '../transports/tftp/support.ts';
 
@@ -52,24 +52,6 @@ function run(command: string, args: string[], timeoutMs = 60_000): Promise<Run> 
   });
 }
 
-async function installed(binary: string): Promise<boolean> {
-  const { code } = await run('sh', ['-c', `command -v ${binary}`]);
-  return code === 0;
-}
-
-/** Skips (or fails under CI) when the client is not installed. */
-async function requireClient(
-  t: TestContext,
-  binary: string,
-  debianPackage: string,
-): Promise<boolean> {
-  if (await installed(binary)) return true;
-  const message = `${binary} is not installed: apt-get install -y ${debianPackage}`;
-  if (process.env.CI) assert.fail(message);
-  t.skip(message);
-  return false;
-}
-
 describe('TFTP door with real clients', () => {
   let door: TftpDoor;
   let pipeline: FakeProvisioner;
@@ -102,7 +84,7 @@ describe('TFTP door with real clients', () => {
       run('tftp', ['127.0.0.1', String(port), '-m', mode, '-c', 'get', remote, local]);
 
     it('gets files byte for byte, including an exact multiple of the block size', async (t) => {
-      if (!(await requireClient(t, 'tftp', 'tftp-hpa'))) return;
+      if (!requirePeer(t, 'tftp', 'tftp-hpa')) return;
       for (const name of ['y000000000000.cfg', 'exact512.bin', 'firmware.rom']) {
         const local = join(dir, `hpa-${name}`);
         const result = await tftp('binary', name, local);
@@ -112,7 +94,7 @@ describe('TFTP door with real clients', () => {
     });
 
     it('gets a file of more than 65535 blocks (block number rollover)', async (t) => {
-      if (!(await requireClient(t, 'tftp', 'tftp-hpa'))) return;
+      if (!requirePeer(t, 'tftp', 'tftp-hpa')) return;
       const local = join(dir, 'hpa-rollover.bin');
       const result = await tftp('binary', 'rollover.bin', local);
       assert.equal(result.code, 0, result.stderr);
@@ -120,7 +102,7 @@ describe('TFTP door with real clients', () => {
     });
 
     it('gets netascii back to the original bytes', async (t) => {
-      if (!(await requireClient(t, 'tftp', 'tftp-hpa'))) return;
+      if (!requirePeer(t, 'tftp', 'tftp-hpa')) return;
       const local = join(dir, 'hpa-ascii.cfg');
       const result = await tftp('ascii', 'y000000000000.cfg', local);
       assert.equal(result.code, 0, result.stderr);
@@ -128,7 +110,7 @@ describe('TFTP door with real clients', () => {
     });
 
     it('reports a missing file as error 1', async (t) => {
-      if (!(await requireClient(t, 'tftp', 'tftp-hpa'))) return;
+      if (!requirePeer(t, 'tftp', 'tftp-hpa')) return;
       const result = await tftp('binary', '0021f222b01d.boot', join(dir, 'hpa-missing'));
       assert.match(result.stdout + result.stderr, /Error code 1: File not found/);
       assert.deepEqual(
@@ -152,7 +134,7 @@ describe('TFTP door with real clients', () => {
       ]);
 
     it('gets files with blksize and tsize', async (t) => {
-      if (!(await requireClient(t, 'atftp', 'atftp'))) return;
+      if (!requirePeer(t, 'atftp', 'atftp')) return;
       for (const name of ['y000000000000.cfg', 'exact1468.bin', 'exact512.bin']) {
         const local = join(dir, `atftp-${name}`);
         const result = await atftp(name, local, ['blksize 1468', 'tsize 0']);
@@ -162,7 +144,7 @@ describe('TFTP door with real clients', () => {
     });
 
     it('gets the streamed image with windowsize 8', async (t) => {
-      if (!(await requireClient(t, 'atftp', 'atftp'))) return;
+      if (!requirePeer(t, 'atftp', 'atftp')) return;
       const local = join(dir, 'atftp-firmware.rom');
       const result = await atftp('firmware.rom', local, [
         'blksize 1468',
@@ -174,7 +156,7 @@ describe('TFTP door with real clients', () => {
     });
 
     it('gets a file of more than 65535 blocks', async (t) => {
-      if (!(await requireClient(t, 'atftp', 'atftp'))) return;
+      if (!requirePeer(t, 'atftp', 'atftp')) return;
       const local = join(dir, 'atftp-rollover.bin');
       const result = await atftp('rollover.bin', local, ['blksize 512']);
       assert.equal(result.code, 0, result.stderr);
@@ -182,7 +164,7 @@ describe('TFTP door with real clients', () => {
     });
 
     it('reports a missing file', async (t) => {
-      if (!(await requireClient(t, 'atftp', 'atftp'))) return;
+      if (!requirePeer(t, 'atftp', 'atftp')) return;
       const result = await atftp('0021f222b01d', join(dir, 'atftp-missing'));
       assert.notEqual(result.code, 0);
       assert.match(result.stdout + result.stderr, /File not found/);
@@ -202,7 +184,7 @@ describe('TFTP door with real clients', () => {
       ]);
 
     it('gets files byte for byte with --tftp-blksize', async (t) => {
-      if (!(await requireClient(t, 'curl', 'curl'))) return;
+      if (!requirePeer(t, 'curl', 'curl')) return;
       for (const [name, blksize] of [
         ['y000000000000.cfg', '512'],
         ['exact1468.bin', '1468'],
@@ -217,7 +199,7 @@ describe('TFTP door with real clients', () => {
     });
 
     it('gets a file of more than 65535 blocks', async (t) => {
-      if (!(await requireClient(t, 'curl', 'curl'))) return;
+      if (!requirePeer(t, 'curl', 'curl')) return;
       const local = join(dir, 'curl-rollover.bin');
       const result = await curl('rollover.bin', local, ['--tftp-blksize', '512']);
       assert.equal(result.code, 0, result.stderr);
@@ -225,7 +207,7 @@ describe('TFTP door with real clients', () => {
     });
 
     it('reports a missing file (exit 68)', async (t) => {
-      if (!(await requireClient(t, 'curl', 'curl'))) return;
+      if (!requirePeer(t, 'curl', 'curl')) return;
       const result = await curl('y000000000000.boot', join(dir, 'curl-missing'));
       assert.equal(result.code, 68, result.stderr);
     });

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { tftpGet } from '../../../src/transports/tftp/client.ts';
 import { startTftpDoor } from '../../../src/transports/tftp/server.ts';
 import type { TftpDoor } from '../../../src/transports/tftp/server.ts';
+import { requirePeer } from '../../support/peer.ts';
 import { fakeProvisioner, patternBytes, startLossyRelay } from './support.ts';
 import type { FakeProvisioner, Relay } from './support.ts';
 
@@ -76,13 +77,7 @@ describe('TFTP over a lossy network', () => {
   });
 
   it('with curl', async (t) => {
-    const version = await run('curl', ['--version']).catch(() => undefined);
-    if (version === undefined) {
-      const message = 'curl is not installed (Debian package curl)';
-      if (process.env.CI) assert.fail(message);
-      t.skip(message);
-      return;
-    }
+    if (!requirePeer(t, 'curl', 'curl')) return;
     // Without options curl sends no `timeout`, which the door would honour (curl asks
     // for seconds): recovery then runs on the door's 100 ms and curl's re-ACKs.
     const got = await through(4, (relay) =>
