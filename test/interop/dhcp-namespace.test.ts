@@ -472,6 +472,29 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
     { phone: PHONES[4]!, byClass: true },
   ];
 
+  /** Once `server` says it serves, each phone of SECOND boots through it; then it stops. */
+  async function secondPhonesBoot(server: Daemon, name: string, serving: RegExp): Promise<void> {
+    try {
+      await waitFor(
+        name,
+        () => serving.test(server.output()),
+        10_000,
+        () => server.output(),
+      );
+      for (const { phone, byClass } of SECOND) {
+        const booted = await boot(
+          phone,
+          byClass ? phone.plainMac : phone.blockMac,
+          byClass ? phone.vendorClass : '',
+        );
+        assert.equal(booted.url, phone.url, booted.context);
+        assert.equal(booted.code, 0, booted.context);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+
   it('ISC dhcpd serves its snippet: each phone derives the same URL', async (t) => {
     if (!ready(t) || !requirePeer(t, 'dhcpd', 'isc-dhcp-server')) return;
     await dnsmasq?.stop();
@@ -491,25 +514,7 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
       join(root, 'dhcpd.pid'),
       SERVER_IF,
     ]);
-    try {
-      await waitFor(
-        'dhcpd',
-        () => /Sending on\s+LPF/.test(dhcpServer!.output()),
-        10_000,
-        () => dhcpServer!.output(),
-      );
-      for (const { phone, byClass } of SECOND) {
-        const booted = await boot(
-          phone,
-          byClass ? phone.plainMac : phone.blockMac,
-          byClass ? phone.vendorClass : '',
-        );
-        assert.equal(booted.url, phone.url, booted.context);
-        assert.equal(booted.code, 0, booted.context);
-      }
-    } finally {
-      await dhcpServer.stop();
-    }
+    await secondPhonesBoot(dhcpServer, 'dhcpd', /Sending on\s+LPF/);
   });
 
   it('Kea serves its snippet (114 as v4-captive-portal, 43 redefined per class)', async (t) => {
@@ -528,24 +533,6 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
       '-c',
       config,
     ]);
-    try {
-      await waitFor(
-        'kea-dhcp4',
-        () => /DHCP4_STARTED/.test(dhcpServer!.output()),
-        10_000,
-        () => dhcpServer!.output(),
-      );
-      for (const { phone, byClass } of SECOND) {
-        const booted = await boot(
-          phone,
-          byClass ? phone.plainMac : phone.blockMac,
-          byClass ? phone.vendorClass : '',
-        );
-        assert.equal(booted.url, phone.url, booted.context);
-        assert.equal(booted.code, 0, booted.context);
-      }
-    } finally {
-      await dhcpServer.stop();
-    }
+    await secondPhonesBoot(dhcpServer, 'kea-dhcp4', /DHCP4_STARTED/);
   });
 });
