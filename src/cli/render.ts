@@ -61,6 +61,8 @@ function explainText(explanation: Explanation): string {
   const lines = explanation.entries.map(
     (e) => `${`${e.key}=${e.value}`.padEnd(width)}  # ${e.from ?? 'driver'}`,
   );
+  const notes = explanation.notes ?? [];
+  if (notes.length > 0) lines.push('', ...notes.map((note) => `# ${note}`));
   if (explanation.ignored.length > 0) {
     lines.push('', `# not expressed by this dialect: ${explanation.ignored.join(', ')}`);
   }

@@ -140,6 +140,8 @@ export interface Explanation {
   entries: NativeEntry[];
   /** Canonical keys present in the settings that this dialect does not express. */
   ignored: string[];
+  /** How a canonical value was expressed, in words, e.g. the time zone's DST rule. */
+  notes?: string[];
 }
 
 /** What a phone's own client needs: one fetch, whatever the transport. */

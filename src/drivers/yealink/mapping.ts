@@ -13,14 +13,16 @@ import {
   text,
   timeFormat,
   transport,
-  zoneOffset,
   type Convert,
 } from './native-values.ts';
+import { zoneLines } from './time-zone.ts';
 
 /** Canonical settings in one dialect: the native lines, and what the dialect cannot say. */
 export interface Mapping {
   entries: NativeEntry[];
   ignored: string[];
+  /** What a rule wrote, in words (the time zone's DST rule), for `--explain`. */
+  notes: string[];
 }
 
 interface Rule {
@@ -35,6 +37,8 @@ interface Rule {
 
 interface Section {
   group?: 'accounts' | 'keys';
+  /** The section starts with the `time.timezone` lines (time-zone.ts). */
+  zone?: true;
   rules: readonly Rule[];
 }
 
@@ -52,8 +56,6 @@ export const BOOT_KEYS: readonly string[] = [
 const enabledByUser: Rule['otherwise'] = { from: 'accounts.N.user', convert: (): string => '1' };
 
 const TIME: readonly Rule[] = [
-  // The offset in force at render time: the periodic resync carries a DST change to the phone.
-  { from: 'time.timezone', to: 'local_time.time_zone', convert: zoneOffset },
   { from: 'time.ntp_servers', to: 'local_time.ntp_server1', convert: listItem(0) },
   { from: 'time.ntp_servers', to: 'local_time.ntp_server2', convert: listItem(1) },
   { from: 'time.time_format', to: 'local_time.time_format', convert: timeFormat },
@@ -93,7 +95,7 @@ const FLYINGVOICE: readonly Section[] = [
       { from: 'accounts.N.outbound_proxy_port', to: 'account.N.outbound_port' },
     ],
   },
-  { rules: TIME },
+  { zone: true, rules: TIME },
   {
     group: 'keys',
     rules: [...LINE_KEYS, { from: 'keys.N.pickup_value', to: 'linekey.N.pickup_value' }],
@@ -148,7 +150,7 @@ const YEALINK: readonly Section[] = [
       { from: 'accounts.N.outbound_proxy_port', to: 'account.N.outbound_proxy.1.port' },
     ],
   },
-  { rules: TIME },
+  { zone: true, rules: TIME },
   { group: 'keys', rules: LINE_KEYS },
   {
     rules: [
@@ -193,8 +195,16 @@ const NATIVE_DRIVERS: Record<Dialect, readonly string[]> = {
  */
 export function mapSettings(settings: Settings, dialect: Dialect, now: Date): Mapping {
   const entries: NativeEntry[] = [];
+  const notes: string[] = [];
   const used = new Set<string>(BOOT_KEYS);
   for (const section of TABLES[dialect]) {
+    const zone = section.zone && settings['time.timezone'];
+    const lines = zone ? zoneLines(zone, dialect, now) : undefined;
+    if (lines) {
+      entries.push(...lines.entries);
+      notes.push(lines.note);
+      used.add('time.timezone');
+    }
     const indexes = section.group ? groupIndexes(settings, section.group) : [0];
     for (const n of indexes) {
       for (const rule of section.rules) {
@@ -209,7 +219,7 @@ export function mapSettings(settings: Settings, dialect: Dialect, now: Date): Ma
   const ignored = Object.keys(settings)
     .filter((key) => !used.has(key))
     .sort();
-  return { entries, ignored };
+  return { entries, ignored, notes };
 }
 
 /** True when the settings ask for `overwrite_mode = 1` in the boot files. */

@@ -4,7 +4,6 @@ import {
   type KEY_TYPES,
   type SettingValue,
 } from '../../model/settings.ts';
-import { formatHoursOffset, utcOffsetMinutes } from './time-zone.ts';
 
 /** Turns a canonical value into a native one; undefined when the dialect cannot express it. */
 export type Convert = (value: SettingValue, now: Date) => string | undefined;
@@ -62,12 +61,6 @@ export function flag(value: SettingValue): string | undefined {
   if (value === true || value === 1 || value === '1' || value === 'true') return '1';
   if (value === false || value === 0 || value === '0' || value === 'false') return '0';
   return undefined;
-}
-
-export function zoneOffset(value: SettingValue, now: Date): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const minutes = utcOffsetMinutes(value, now);
-  return minutes === undefined ? undefined : formatHoursOffset(minutes);
 }
 
 export function listItem(index: number): Convert {

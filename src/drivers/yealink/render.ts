@@ -62,7 +62,12 @@ export function explainFile(
       ? { ...e, from: derived.from[e.from] }
       : e,
   );
-  return { file: name, entries, ignored: mapping.ignored };
+  return {
+    file: name,
+    entries,
+    ignored: mapping.ignored,
+    ...(mapping.notes.length > 0 ? { notes: mapping.notes } : {}),
+  };
 }
 
 /**

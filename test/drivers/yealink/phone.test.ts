@@ -239,6 +239,7 @@ test('end to end: the phone applies what the driver renders, the MAC file over t
   assert.deepEqual(run.settings, {
     'account.1.label': 'Reception',
     'local_time.time_zone': '+8',
+    'local_time.summer_time': '0',
     'account.1.enable': '1',
     'account.1.auth_name': '1001',
     'account.1.user_name': '1001',
