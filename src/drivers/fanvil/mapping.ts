@@ -1,16 +1,8 @@
 import { groupIndexes, nativeKey, type Settings } from '../../model/settings.ts';
 import type { RenderContext } from '../driver.ts';
-import {
-  flag,
-  firstItem,
-  keyType,
-  keyValue,
-  language,
-  text,
-  zoneName,
-  zoneNumber,
-} from './native-values.ts';
+import { flag, firstItem, keyType, keyValue, language, text } from './native-values.ts';
 import type { Convert } from './native-values.ts';
+import { zoneLines } from './time-zone.ts';
 
 /** One `Key :Value` line of a Fanvil file, the module it belongs to, and its canonical source. */
 export interface FanvilEntry {
@@ -38,17 +30,18 @@ interface Rule {
 }
 
 const always1: Convert = () => '1';
-const always0: Convert = () => '0';
 
+// The time zone's lines (time-zone.ts) follow the SNTP ones.
 const GLOBAL_RULES: readonly Rule[] = [
   { from: 'time.ntp_servers', module: GLOBAL, key: 'SNTP Server', convert: firstItem },
   { from: 'time.ntp_servers', module: GLOBAL, key: 'Enable SNTP', convert: always1 },
-  { from: 'time.timezone', module: GLOBAL, key: 'Time Zone', convert: zoneNumber },
-  { from: 'time.timezone', module: GLOBAL, key: 'Time Zone Name', convert: zoneName },
-  // The offset written is the one in force now: the phone must not add daylight saving again.
-  { from: 'time.timezone', module: GLOBAL, key: 'Enable DST', convert: always0 },
-  { from: 'locale.language', module: GLOBAL, key: 'Language', convert: language },
 ];
+const LANGUAGE_RULE: Rule = {
+  from: 'locale.language',
+  module: GLOBAL,
+  key: 'Language',
+  convert: language,
+};
 
 const ACCOUNT_RULES: readonly Rule[] = [
   { from: 'accounts.N.user', module: SIP, key: 'SIPN Phone Number' },
@@ -89,9 +82,10 @@ export interface AutoUpdateUrls {
 export function mapSettings(
   context: RenderContext,
   urls: AutoUpdateUrls,
-): { entries: FanvilEntry[]; ignored: string[] } {
+): { entries: FanvilEntry[]; ignored: string[]; notes: string[] } {
   const { settings, now } = context;
   const entries: FanvilEntry[] = [];
+  const notes: string[] = [];
   const used = new Set<string>();
   const push = (entry: FanvilEntry | undefined): void => {
     if (!entry) return;
@@ -99,6 +93,13 @@ export function mapSettings(
     if (entry.from) used.add(entry.from);
   };
   for (const rule of GLOBAL_RULES) push(apply(rule, 0, settings, now));
+  const zone = settings['time.timezone'];
+  const time = zone === undefined ? undefined : zoneLines(zone, now);
+  if (time) {
+    for (const line of time.lines) push({ module: GLOBAL, ...line, from: 'time.timezone' });
+    notes.push(time.note);
+  }
+  push(apply(LANGUAGE_RULE, 0, settings, now));
   for (const n of groupIndexes(settings, 'accounts')) {
     for (const rule of ACCOUNT_RULES) push(apply(rule, n, settings, now));
   }
@@ -120,7 +121,7 @@ export function mapSettings(
   const ignored = Object.keys(settings)
     .filter((key) => !used.has(key))
     .sort();
-  return { entries, ignored };
+  return { entries, ignored, notes };
 }
 
 function autoUpdate(context: RenderContext, urls: AutoUpdateUrls): FanvilEntry[] {

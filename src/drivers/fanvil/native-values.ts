@@ -1,5 +1,4 @@
 import { settingToText, type KEY_TYPES, type SettingValue } from '../../model/settings.ts';
-import { utcOffsetMinutes } from '../../model/time-zone.ts';
 
 /** Turns a canonical value into a Fanvil one; undefined when Fanvil cannot say it. */
 export type Convert = (value: SettingValue, now: Date) => string | undefined;
@@ -23,26 +22,6 @@ export function flag(value: SettingValue): string | undefined {
   if (value === true || value === 1 || value === '1' || value === 'true') return '1';
   if (value === false || value === 0 || value === '0' || value === 'false') return '0';
   return undefined;
-}
-
-/**
- * Fanvil numbers a time zone by its offset in quarter hours (UTC+8 is 32, UTC-5 is -20),
- * the numbering of seed 004's `Time Zone :32`. The offset in force at render time.
- */
-export function zoneNumber(value: SettingValue, now: Date): string | undefined {
-  const minutes = typeof value === 'string' ? utcOffsetMinutes(value, now) : undefined;
-  return minutes === undefined || minutes % 15 !== 0 ? undefined : String(minutes / 15);
-}
-
-/** `UTC+8`, `UTC-3:30`, `UTC`: the name shown next to the zone number. */
-export function zoneName(value: SettingValue, now: Date): string | undefined {
-  const minutes = typeof value === 'string' ? utcOffsetMinutes(value, now) : undefined;
-  if (minutes === undefined) return undefined;
-  if (minutes === 0) return 'UTC';
-  const abs = Math.abs(minutes);
-  const rest = abs % 60;
-  const hours = `${minutes < 0 ? '-' : '+'}${Math.floor(abs / 60)}`;
-  return `UTC${hours}${rest === 0 ? '' : `:${String(rest).padStart(2, '0')}`}`;
 }
 
 export function language(value: SettingValue): string | undefined {

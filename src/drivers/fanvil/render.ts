@@ -38,7 +38,7 @@ export function explainFile(
       ignored: [],
     };
   }
-  const { entries, ignored } = mapSettings(context, {
+  const { entries, ignored, notes } = mapSettings(context, {
     ...(context.firmware ? { image: context.firmware.url } : {}),
     ...(context.contacts && context.contacts.length > 0
       ? {
@@ -54,6 +54,7 @@ export function explainFile(
       ...(e.from ? { from: e.from } : {}),
     })),
     ignored,
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 
