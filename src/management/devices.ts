@@ -49,6 +49,13 @@ export function checkSettings(input: Record<string, unknown>, where = ''): Resul
     if (!parsed.ok) {
       return fail(parsed.error.code, `${where}${parsed.error.message}`, parsed.error.details);
     }
+    if (key === 'provisioning.common_dialect' && !knownVendors().includes(String(parsed.value))) {
+      return fail(
+        'PND_INVALID_SETTING',
+        `${where}${key}: "${String(parsed.value).slice(0, 40)}" is no vendor; known: ${knownVendors().join(', ')}`,
+        { key },
+      );
+    }
     out[key] = parsed.value;
   }
   return ok(out);

@@ -282,6 +282,12 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
       'a name the phone may ask for instead of its MAC file (Fanvil user-named file or $input ID)',
   },
   {
+    pattern: 'provisioning.common_dialect',
+    kind: { type: 'string', max: 40 },
+    description:
+      "the vendor whose dialect a phone gets when neither it nor a device that just asked from its address says who it is (a common file over TFTP); read from the defaults and the default profile; default: the driver's own (flyingvoice for y000000000000.*)",
+  },
+  {
     pattern: 'provisioning.overwrite_mode',
     kind: { type: 'bool' },
     description: 'keys missing from the files fall back to factory values',

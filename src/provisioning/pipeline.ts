@@ -30,6 +30,7 @@ import { ConfigurationView } from './catalogue.ts';
 import { ContentVersions } from './content-versions.ts';
 import type { ProvisioningEvent } from './event.ts';
 import { normalisePath } from './path.ts';
+import { RecentRequests, type RecentDevice } from './recent-requests.ts';
 import type { EventRecorder } from './recorder.ts';
 import { GenerationCache } from './generation-cache.ts';
 import { withEtag, type CachedArtifact } from './render-cache.ts';
@@ -54,6 +55,11 @@ export interface PipelineOptions {
    * unknown MAC, wrong credentials and a missing file take the same time. Default 25 ms.
    */
   missFloorMs?: number;
+  /**
+   * How long a request that named its device ties the address's next requests that name none
+   * (provisioning/recent-requests.ts). Default 60 s.
+   */
+  recentWindowMs?: number;
   log?: Logger;
 }
 
@@ -82,7 +88,20 @@ interface Identified {
   unnamed?: boolean;
   /** A path in the catalogue's own layout, `firmware/<vendor>/<model>/<version>/<file>`. */
   image?: FirmwareRef & { fileName: string };
+  /**
+   * A shared file asked for by a request that names no device: what the address's recent
+   * requests say (provisioning/recent-requests.ts) may choose its dialect or firmware target.
+   */
+  shared?: boolean;
+  /**
+   * The device the address's recent requests name, for a firmware manifest or image that names
+   * none: its own `firmware.version` decides. Never used for access or recorded as the requester.
+   */
+  tied?: Device;
 }
+
+/** The default profile's choice of dialect for phones that name neither device nor vendor. */
+const COMMON_DIALECT = 'provisioning.common_dialect';
 
 const NOT_FOUND_TYPE = 'text/plain; charset=utf-8';
 
@@ -107,6 +126,7 @@ export class ProvisioningPipeline implements Provisioner {
   /** Access settings by device (`''` for requests that name none). */
   readonly #policies = new GenerationCache<PolicySettings>(100_000);
   readonly #missFloorMs: number;
+  readonly #recent: RecentRequests;
 
   constructor(options: PipelineOptions) {
     this.#store = options.store;
@@ -116,6 +136,9 @@ export class ProvisioningPipeline implements Provisioner {
     this.#view = new ConfigurationView(options.store);
     this.#versions = new ContentVersions(options.store, this.#now);
     this.#missFloorMs = options.missFloorMs ?? 25;
+    this.#recent = new RecentRequests(
+      options.recentWindowMs === undefined ? {} : { windowMs: options.recentWindowMs },
+    );
     this.#access = new AccessControl({
       store: options.store,
       view: this.#view,
@@ -136,8 +159,13 @@ export class ProvisioningPipeline implements Provisioner {
     }
     const generation = this.#view.generation;
     const memoKey = `${request.transport}|${request.origin}|${request.rawPath}|${request.query ?? ''}|${request.userAgent ?? ''}`;
-    const memo =
+    let memo =
       this.#answers.get(generation, memoKey) ?? (await this.#resolve(request, generation, memoKey));
+    // A shared file asked by a request that names no device: the address's recent requests may.
+    if (memo.identified.shared) {
+      const recent = this.#recent.recent(client, at.getTime());
+      if (recent) memo = await this.#resolveRecent(request, memo, recent, generation, memoKey);
+    }
     const { identified, answer, reason } = memo;
     const verdict =
       this.#authoriseAtOnce(request, identified, client, answer.status === 200, generation) ??
@@ -145,6 +173,7 @@ export class ProvisioningPipeline implements Provisioner {
     if (!verdict.allowed)
       return this.#refuse(request, identified, verdict, { at, started, client });
     const device = identified.device ?? verdict.device;
+    if (device) this.#recent.saw(client, device, at.getTime());
     if (answer.status !== 200) {
       // A known phone asking for a file it lacks is no guess; an unknown name is.
       const miss = device === undefined;
@@ -391,7 +420,36 @@ export class ProvisioningPipeline implements Provisioner {
     return this.#policies.set(generation, key, policySettings(settings));
   }
 
-  async #resolve(asked: ProvisioningRequest, generation: number, memoKey: string): Promise<Memo> {
+  /**
+   * The answer to a shared file for the phone the address's recent requests name: its vendor's
+   * dialect; for a firmware manifest or image, its own firmware target. Memoised apart.
+   */
+  async #resolveRecent(
+    request: ProvisioningRequest,
+    memo: Memo,
+    recent: RecentDevice,
+    generation: number,
+    memoKey: string,
+  ): Promise<Memo> {
+    const kind = memo.identified.recognition?.kind;
+    const firmware = kind === 'manifest' || kind === 'firmware';
+    const hint: RecentDevice = {
+      ...(recent.vendor !== undefined ? { vendor: recent.vendor } : {}),
+      ...(firmware && recent.mac !== undefined ? { mac: recent.mac } : {}),
+    };
+    if (hint.vendor === undefined && hint.mac === undefined) return memo;
+    const key = `${memoKey}|${hint.vendor ?? ''}|${hint.mac ?? ''}`;
+    return (
+      this.#answers.get(generation, key) ?? (await this.#resolve(request, generation, key, hint))
+    );
+  }
+
+  async #resolve(
+    asked: ProvisioningRequest,
+    generation: number,
+    memoKey: string,
+    recent?: RecentDevice,
+  ): Promise<Memo> {
     let identified: Identified = { segments: [] };
     const request = withFileNameQuery(asked);
     try {
@@ -400,7 +458,7 @@ export class ProvisioningPipeline implements Provisioner {
         backslashIsSeparator: request.transport === 'tftp' || request.transport === 'ftp',
       });
       if (!segments) return { identified, answer: notFound(), reason: 'bad-path' };
-      identified = await this.#identify(segments, request);
+      identified = await this.#identify(segments, request, recent);
       const served = await this.#serve(identified, request);
       const memo: Memo = {
         identified,
@@ -466,7 +524,11 @@ export class ProvisioningPipeline implements Provisioner {
     return this.#drivers.find((d) => d.vendors.includes(vendor));
   }
 
-  async #identify(segments: string[], request: ProvisioningRequest): Promise<Identified> {
+  async #identify(
+    segments: string[],
+    request: ProvisioningRequest,
+    recent?: RecentDevice,
+  ): Promise<Identified> {
     const image = catalogueImagePath(segments, this.#drivers);
     if (image) {
       const agent = request.userAgent ? this.#parseAgent(request.userAgent) : undefined;
@@ -516,13 +578,23 @@ export class ProvisioningPipeline implements Provisioner {
         ? owner.device
         : undefined;
     const fileDevice = configName === undefined ? device : byName;
-    const vendor =
-      fileDevice && best.driver.vendors.includes(fileDevice.vendor)
-        ? fileDevice.vendor
-        : agent && best.driver.vendors.includes(agent.vendor)
-          ? agent.vendor
-          : best.driver.defaultVendor;
+    const speaks = (vendor: string | undefined): vendor is string =>
+      vendor !== undefined && best.driver.vendors.includes(vendor);
+    // A phone that names no device and no vendor: the vendor of the device that asked from its
+    // address just before, else the default profile's choice, else the driver's own.
+    const vendor = speaks(fileDevice?.vendor)
+      ? fileDevice.vendor
+      : speaks(agent?.vendor)
+        ? agent.vendor
+        : speaks(recent?.vendor)
+          ? recent.vendor
+          : await this.#commonDialect(best.driver);
+    const shared = !best.recognition.needsDevice && mac === undefined && configName === undefined;
+    const tiedDevice = shared && recent?.mac ? await this.#view.device(recent.mac) : undefined;
+    const tied = tiedDevice && speaks(tiedDevice.vendor) ? tiedDevice : undefined;
     return {
+      ...(shared ? { shared } : {}),
+      ...(tied ? { tied } : {}),
       segments,
       driver: best.driver,
       recognition: best.recognition,
@@ -535,6 +607,16 @@ export class ProvisioningPipeline implements Provisioner {
         ? { unnamed: true }
         : {}),
     };
+  }
+
+  /** `provisioning.common_dialect` of the defaults and the default profile, if this driver speaks it. */
+  async #commonDialect(driver: Driver): Promise<string> {
+    const chosen = effectiveSettings(undefined, await this.#view.profiles()).settings[
+      COMMON_DIALECT
+    ];
+    return typeof chosen === 'string' && driver.vendors.includes(chosen)
+      ? chosen
+      : driver.defaultVendor;
   }
 
   #parseAgent(
@@ -567,13 +649,22 @@ export class ProvisioningPipeline implements Provisioner {
       recognition.needsDevice || (recognition.configName !== undefined && !identified.profile)
         ? device
         : undefined;
+    // A firmware manifest or image that carries no MAC is still this device's when its
+    // User-Agent or its address's recent requests say so: its own firmware.version decides.
+    const firmwareDevice =
+      !fileDevice && (recognition.kind === 'manifest' || recognition.kind === 'firmware')
+        ? [device, identified.tied].find(
+            (d) => d !== undefined && driver.vendors.includes(d.vendor),
+          )
+        : undefined;
     const facts = {
       device: fileDevice,
       vendor,
       baseUrl,
       ...(identified.profile !== undefined ? { profile: identified.profile } : {}),
+      ...(firmwareDevice ? { firmwareOf: firmwareDevice } : {}),
       // Facts of this very request; the store's record of them may lag behind.
-      reported: { ...device?.reported, ...identified.reported },
+      reported: { ...(device ?? firmwareDevice)?.reported, ...identified.reported },
       requested: identified.reported ?? {},
     };
     if (recognition.kind === 'firmware' && driver.firmwareImage) {
@@ -593,7 +684,7 @@ export class ProvisioningPipeline implements Provisioner {
       recognition,
       {
         vendor,
-        device: fileDevice,
+        device: fileDevice ?? firmwareDevice,
         location: `${baseUrl}${identified.segments.join('/')}`,
         // Renders may depend on what the phone reports (firmware targets): part of the key.
         facts: `${facts.reported.model ?? ''}|${facts.reported.firmware ?? ''}|${identified.profile ?? ''}`,
@@ -622,6 +713,8 @@ export class ProvisioningPipeline implements Provisioner {
       baseUrl: string;
       /** A user-named file carried by a profile: settings are that profile's. */
       profile?: string;
+      /** A shared firmware file tied to this device: its settings choose the target. */
+      firmwareOf?: Device;
       reported?: Device['reported'];
       /** What this request itself said (path, User-Agent), preferred for the model. */
       requested?: Device['reported'];
@@ -633,10 +726,12 @@ export class ProvisioningPipeline implements Provisioner {
     // Common files are shared by every phone: they carry the defaults, never one device's values.
     const owner =
       device ??
+      facts.firmwareOf ??
       (facts.profile !== undefined ? { profiles: [facts.profile], settings: {} } : undefined);
     const settings = effectiveSettings(owner, profiles).settings;
     const reported = { ...(facts.reported ?? device?.reported) };
-    const model = facts.requested?.model ?? device?.model ?? reported.model;
+    const model =
+      facts.requested?.model ?? device?.model ?? facts.firmwareOf?.model ?? reported.model;
     const firmware = await this.#firmwareTarget(
       settings,
       vendor,
