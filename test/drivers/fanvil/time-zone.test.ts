@@ -55,3 +55,10 @@ test('the XML form carries the same DST lines', () => {
     assert.ok(xml.includes(line), line);
   }
 });
+
+test('a change at a time the hour fields cannot say (Chatham, 02:45): the offset in force, DST off', () => {
+  const lines = renderText(`${MAC}.cfg`, { 'time.timezone': 'Pacific/Chatham' }, { now: WINTER })!;
+  assert.match(lines, /^Time Zone +:55\r$/m);
+  assert.match(lines, /^Enable DST +:0\r$/m);
+  assert.doesNotMatch(lines, /DST Start/);
+});

@@ -6,7 +6,7 @@ import { YEALINK_ZONE_NAMES } from '../../../src/drivers/yealink/time-zone.ts';
 import { zoneRules } from '../../../src/model/dst-rules.ts';
 import { context, golden, recognised, renderText } from './helpers.ts';
 
-export const ZONES = [
+const ZONES = [
   'Europe/Berlin',
   'America/New_York',
   'Australia/Sydney',
@@ -75,4 +75,19 @@ test("every Yealink zone name's offset is its zones' standard offset today", () 
       if (/no DST/.test(entry.name)) assert.equal(rules.dst, undefined, zone);
     }
   }
+});
+
+test('a change at a time the hour field cannot say (Chatham, 02:45): the offset in force, no DST', () => {
+  const values = (now: Date): string =>
+    renderText(
+      'y000000000000.cfg',
+      { 'time.timezone': 'Pacific/Chatham' },
+      {
+        vendor: 'flyingvoice',
+        withDevice: false,
+        now,
+      },
+    )!;
+  assert.match(values(SUMMER), /^local_time\.time_zone=\+12:45\nlocal_time\.summer_time=0$/m);
+  assert.match(values(WINTER), /^local_time\.time_zone=\+13:45\nlocal_time\.summer_time=0$/m);
 });
