@@ -1,16 +1,18 @@
 import { PlugndialError } from '../errors.ts';
 import { ownerKey, type Contact, type ContactList, type ContactOwner } from '../model/contact.ts';
-import { isoTimestamp, type ConfigOutcome } from './sql-shapes.ts';
+import { fromJson, isoTimestamp, perDialect, type ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 
 interface ContactRow {
   device: string | null;
   profile: string | null;
-  contacts: Contact[];
+  contacts: Contact[] | string;
   updated_at: string;
 }
 
-const COLUMNS = `device, profile, contacts, ${isoTimestamp('updated_at')} AS updated_at`;
+const COLUMNS = perDialect(
+  (dialect) => `device, profile, contacts, ${isoTimestamp('updated_at', dialect)} AS updated_at`,
+);
 
 function where(owner: ContactOwner): [string, string] {
   return 'device' in owner
@@ -24,7 +26,7 @@ export async function getContacts(
 ): Promise<ContactList | undefined> {
   const [condition, value] = where(owner);
   const [row] = await client.query<ContactRow>(
-    `SELECT ${COLUMNS} FROM contact_lists WHERE ${condition}`,
+    `SELECT ${COLUMNS[client.dialect]} FROM contact_lists WHERE ${condition}`,
     [value],
   );
   return row ? toList(row) : undefined;
@@ -32,7 +34,7 @@ export async function getContacts(
 
 export async function listContacts(client: SqlClient): Promise<ContactList[]> {
   const rows = await client.query<ContactRow>(
-    `SELECT ${COLUMNS} FROM contact_lists ORDER BY profile NULLS LAST, device`,
+    `SELECT ${COLUMNS[client.dialect]} FROM contact_lists ORDER BY profile NULLS LAST, device`,
   );
   return rows.map(toList);
 }
@@ -58,7 +60,7 @@ export async function setContacts(
   await tx.query(`DELETE FROM contact_lists WHERE ${condition}`, [value]);
   const [row] = await tx.query<ContactRow>(
     `INSERT INTO contact_lists (device, profile, contacts, updated_at)
-     VALUES ($1::text, $2::text, $3::jsonb, $4::timestamptz) RETURNING ${COLUMNS}`,
+     VALUES ($1::text, $2::text, $3::jsonb, $4::timestamptz) RETURNING ${COLUMNS[tx.dialect]}`,
     [
       'device' in owner ? owner.device : null,
       'profile' in owner ? owner.profile : null,
@@ -84,7 +86,7 @@ export async function removeContacts(
 function toList(row: ContactRow): ContactList {
   return {
     owner: row.device !== null ? { device: row.device } : { profile: row.profile ?? '' },
-    contacts: row.contacts,
+    contacts: fromJson(row.contacts),
     updatedAt: row.updated_at,
   };
 }

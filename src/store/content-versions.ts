@@ -1,12 +1,12 @@
 import { PlugndialError } from '../errors.ts';
-import { isoTimestamp } from './sql-shapes.ts';
+import { isoTimestamp, perDialect } from './sql-shapes.ts';
 import { sqlStateOf, type SqlClient } from './sql.ts';
 
 // Assignments within one (scope, category) are serialised by a transaction lock, so two
 // nodes cannot pick the same second for different contents; the retry is a last resort.
 const ATTEMPTS = 5;
 
-const VERSION = isoTimestamp('version');
+const VERSION = perDialect((dialect) => isoTimestamp('version', dialect));
 
 /**
  * The version of one content of (scope, category). A content seen before keeps its version;
@@ -38,23 +38,30 @@ async function assign(
   now: Date,
 ): Promise<string> {
   const params = [scope, category, sha256];
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))`, [
-    scope,
-    category,
-  ]);
-  const select = `SELECT ${VERSION} AS version FROM content_versions
+  // SQLite's writer is one transaction at a time already.
+  if (tx.dialect === 'postgres') {
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))`,
+      [scope, category],
+    );
+  }
+  const select = `SELECT ${VERSION[tx.dialect]} AS version FROM content_versions
     WHERE scope = $1::text AND category = $2::text AND sha256 = $3::text`;
   const [known] = await tx.query<{ version: string }>(select, params);
   if (known) return known.version;
+  const [latest] = await tx.query<{ version: string | null }>(
+    `SELECT max(${VERSION[tx.dialect]}) AS version FROM content_versions
+     WHERE scope = $1::text AND category = $2::text`,
+    [scope, category],
+  );
+  const version = nextVersion(now, latest?.version ?? undefined);
   // A concurrent insert of the same content makes this one wait, then do nothing.
   const [inserted] = await tx.query<{ version: string }>(
     `INSERT INTO content_versions (scope, category, sha256, version)
-     SELECT $1::text, $2::text, $3::text,
-            greatest(date_trunc('second', $4::timestamptz), max(version) + interval '1 second')
-     FROM content_versions WHERE scope = $1::text AND category = $2::text
+     VALUES ($1::text, $2::text, $3::text, $4::timestamptz)
      ON CONFLICT (scope, category, sha256) DO NOTHING
-     RETURNING ${VERSION} AS version`,
-    [...params, now.toISOString()],
+     RETURNING ${VERSION[tx.dialect]} AS version`,
+    [...params, version],
   );
   if (inserted) return inserted.version;
   const [winner] = await tx.query<{ version: string }>(select, params);
@@ -62,4 +69,11 @@ async function assign(
     throw new PlugndialError('PND_DATABASE', 'database error: a content version was not stored');
   }
   return winner.version;
+}
+
+/** `now` cut to the second, or one second after the latest version, whichever is later. */
+function nextVersion(now: Date, latest: string | undefined): string {
+  const second = Math.floor(now.getTime() / 1000) * 1000;
+  const after = latest === undefined ? -Infinity : Date.parse(latest) + 1000;
+  return new Date(Math.max(second, after)).toISOString();
 }

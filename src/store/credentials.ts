@@ -6,16 +6,26 @@ import type {
   SecurityEventQuery,
 } from '../model/credentials.ts';
 import type { Mac } from '../model/mac.ts';
-import { isoTimestamp, logFilter, wholeNumber, type ConfigOutcome } from './sql-shapes.ts';
+import {
+  isoTimestamp,
+  logFilter,
+  offsetOnly,
+  perDialect,
+  wholeNumber,
+  type ConfigOutcome,
+} from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 
 /** Security events kept at most; the oldest go first. */
 export const MAX_SECURITY_EVENTS = 100_000;
 
-const COLUMNS = `mac, username, password, previous_password,
-  ${isoTimestamp('previous_until')} AS previous_until, ${isoTimestamp('rotated_at')} AS rotated_at,
-  ${isoTimestamp('first_contact_opened_at')} AS opened_at,
-  ${isoTimestamp('first_contact_closed_at')} AS closed_at`;
+const COLUMNS = perDialect(
+  (dialect) => `mac, username, password, previous_password,
+    ${isoTimestamp('previous_until', dialect)} AS previous_until,
+    ${isoTimestamp('rotated_at', dialect)} AS rotated_at,
+    ${isoTimestamp('first_contact_opened_at', dialect)} AS opened_at,
+    ${isoTimestamp('first_contact_closed_at', dialect)} AS closed_at`,
+);
 
 interface CredentialsRow {
   mac: Mac;
@@ -33,7 +43,7 @@ export async function deviceCredentials(
   mac: Mac,
 ): Promise<DeviceCredentials | undefined> {
   const [row] = await client.query<CredentialsRow>(
-    `SELECT ${COLUMNS} FROM device_credentials WHERE mac = $1::text`,
+    `SELECT ${COLUMNS[client.dialect]} FROM device_credentials WHERE mac = $1::text`,
     [mac],
   );
   return row ? toCredentials(row) : undefined;
@@ -108,9 +118,9 @@ export async function markFirstContact(
 export async function accessPoliciesInUse(client: SqlClient): Promise<string[]> {
   const rows = await client.query<{ policy: string }>(
     `SELECT settings->>'provisioning.access' AS policy FROM devices
-       WHERE settings ? 'provisioning.access'
+       WHERE settings->>'provisioning.access' IS NOT NULL
      UNION SELECT settings->>'provisioning.access' FROM profiles
-       WHERE settings ? 'provisioning.access'`,
+       WHERE settings->>'provisioning.access' IS NOT NULL`,
   );
   return rows.map((row) => row.policy);
 }
@@ -123,13 +133,17 @@ export async function appendSecurityEvents(
   if (events.length === 0) return;
   await client.transaction(async (tx) => {
     await tx.query(
-      `INSERT INTO security_events (at, kind, address, mac, detail)
-       SELECT at, kind, address, mac, detail FROM jsonb_to_recordset($1::jsonb)
-         AS e (at timestamptz, kind text, address text, mac text, detail text)`,
+      tx.dialect === 'postgres'
+        ? `INSERT INTO security_events (at, kind, address, mac, detail)
+           SELECT at, kind, address, mac, detail FROM jsonb_to_recordset($1::jsonb)
+             AS e (at timestamptz, kind text, address text, mac text, detail text)`
+        : `INSERT INTO security_events (at, kind, address, mac, detail)
+           SELECT e.value->>'at', e.value->>'kind', e.value->>'address', e.value->>'mac',
+             e.value->>'detail' FROM json_each($1::jsonb) AS e`,
       [
         JSON.stringify(
           events.map((e) => ({
-            at: e.at,
+            at: new Date(e.at).toISOString(),
             kind: e.kind,
             address: e.address ?? null,
             mac: e.mac ?? null,
@@ -140,7 +154,7 @@ export async function appendSecurityEvents(
     );
     await tx.query(
       `DELETE FROM security_events WHERE id IN
-         (SELECT id FROM security_events ORDER BY id DESC OFFSET $1::int)`,
+         (SELECT id FROM security_events ORDER BY id DESC ${offsetOnly(tx.dialect, '$1::int')})`,
       [wholeNumber(keep, 'keep')],
     );
   });
@@ -160,7 +174,7 @@ export async function querySecurityEvents(
     mac: string | null;
     detail: string | null;
   }>(
-    `SELECT id::float8 AS id, ${isoTimestamp('at')} AS at, kind, address, mac, detail
+    `SELECT id::float8 AS id, ${isoTimestamp('at', client.dialect)} AS at, kind, address, mac, detail
      FROM security_events${where}
      ORDER BY id DESC LIMIT $${params.length}::int`,
     params,

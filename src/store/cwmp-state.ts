@@ -1,14 +1,15 @@
 import type { CwmpState } from '../model/cwmp.ts';
 import { emptyCwmpState } from '../model/cwmp.ts';
 import type { Mac } from '../model/mac.ts';
+import { fromJson } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 
 export async function cwmpState(client: SqlClient, mac: Mac): Promise<CwmpState | undefined> {
-  const rows = await client.query<{ state: CwmpState }>(
+  const rows = await client.query<{ state: CwmpState | string }>(
     'SELECT state FROM cwmp_state WHERE mac = $1::text',
     [mac],
   );
-  return rows[0]?.state;
+  return rows[0] ? fromJson(rows[0].state) : undefined;
 }
 
 /**
@@ -28,11 +29,11 @@ export async function updateCwmpState(
       [mac],
     );
     if (device.length === 0) return undefined;
-    const rows = await tx.query<{ state: CwmpState }>(
+    const rows = await tx.query<{ state: CwmpState | string }>(
       'SELECT state FROM cwmp_state WHERE mac = $1::text FOR UPDATE',
       [mac],
     );
-    const next = change(rows[0]?.state ?? emptyCwmpState());
+    const next = change(rows[0] ? fromJson(rows[0].state) : emptyCwmpState());
     await tx.query(
       `INSERT INTO cwmp_state (mac, state, updated_at) VALUES ($1::text, $2::jsonb, $3::timestamptz)
        ON CONFLICT (mac) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,

@@ -2,22 +2,29 @@ import { PlugndialError } from '../errors.ts';
 import type { Device, LastContact } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { Settings } from '../model/settings.ts';
-import { isoOf, wholeNumber, type ConfigOutcome } from './sql-shapes.ts';
-import type { SqlClient } from './sql.ts';
+import { SQLITE_CONFIG_NAME } from './migrations-sqlite.ts';
+import {
+  fromJson,
+  isoOf,
+  wholeNumber,
+  type ConfigOutcome,
+  type DialectText,
+} from './sql-shapes.ts';
+import type { Dialect, SqlClient } from './sql.ts';
 import type { ContactUpdate, DeviceFilter } from './store.ts';
 
 // Timestamps come as the driver's own value and are formatted here: a phone's first request
-// reads its device row, and to_char in the embedded engine costs more than the rest of it.
+// reads its device row, and to_char costs more than the rest of that read.
 const COLUMNS = `mac, vendor, model, profiles, settings, reported, last_contact, created_at, updated_at`;
 
 interface DeviceRow {
   mac: string;
   vendor: string;
   model: string | null;
-  profiles: string[];
-  settings: Settings;
-  reported: Device['reported'] | null;
-  last_contact: LastContact | null;
+  profiles: string[] | string;
+  settings: Settings | string;
+  reported: Device['reported'] | string | null;
+  last_contact: LastContact | string | null;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -51,14 +58,12 @@ export async function listDevices(client: SqlClient, filter: DeviceFilter): Prom
   }
   if (filter.profile !== undefined) {
     params.push(filter.profile);
-    where.push(`profiles @> jsonb_build_array($${params.length}::text)`);
+    where.push(listsProfile(client.dialect, `$${params.length}::text`));
   }
   if (filter.configName !== undefined) {
-    // The same expression as the devices_config_name index (migration 2).
+    // The same expression as the devices_config_name index.
     params.push(filter.configName.toLowerCase());
-    where.push(
-      `regexp_replace(lower(settings->>'provisioning.config_name'), '\\.(cfg|txt|xml)$', '') = $${params.length}::text`,
-    );
+    where.push(`${CONFIG_NAME[client.dialect]} = $${params.length}::text`);
   }
   let sql = `SELECT ${COLUMNS} FROM devices${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY mac`;
   if (filter.limit !== undefined) {
@@ -95,11 +100,9 @@ export async function insertDevices(
     }
     seen.add(device.mac);
   }
-  const [existing] = await tx.query<{ mac: string }>(
-    `SELECT d.mac FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS i (mac, n)
-     JOIN devices d ON d.mac = i.mac ORDER BY i.n LIMIT 1`,
-    [JSON.stringify(devices.map((device) => device.mac))],
-  );
+  const [existing] = await tx.query<{ mac: string }>(FIRST_EXISTING[tx.dialect], [
+    JSON.stringify(devices.map((device) => device.mac)),
+  ]);
   if (existing) {
     throw new PlugndialError(
       'PND_DEVICE_EXISTS',
@@ -107,14 +110,7 @@ export async function insertDevices(
       { mac: existing.mac },
     );
   }
-  await tx.query(
-    `INSERT INTO devices (mac, vendor, model, profiles, settings, reported, last_contact, created_at, updated_at)
-     SELECT d->>'mac', d->>'vendor', d->>'model', d->'profiles', d->'settings',
-            NULLIF(d->'reported', 'null'::jsonb), NULLIF(d->'lastContact', 'null'::jsonb),
-            (d->>'createdAt')::timestamptz, (d->>'updatedAt')::timestamptz
-     FROM jsonb_array_elements($1::jsonb) AS d`,
-    [JSON.stringify(devices.map(deviceRecord))],
-  );
+  await tx.query(INSERT[tx.dialect], [JSON.stringify(devices.map(deviceRecord))]);
   return { result: undefined, keys: devices.map((device) => device.mac) };
 }
 
@@ -163,7 +159,7 @@ export async function removeDevice(tx: SqlClient, mac: Mac): Promise<ConfigOutco
 /** Devices that list a profile; a profile in use cannot be removed. */
 export async function countProfileUsers(tx: SqlClient, profile: string): Promise<number> {
   const [row] = await tx.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM devices WHERE profiles @> jsonb_build_array($1::text)',
+    `SELECT count(*)::int AS n FROM devices WHERE ${listsProfile(tx.dialect, '$1::text')}`,
     [profile],
   );
   return row?.n ?? 0;
@@ -190,6 +186,10 @@ export async function recordContacts(
     byMac.set(update.mac, { mac: update.mac, lastContact: update.lastContact, reported });
   }
   const batch = JSON.stringify([...byMac.values()].sort((a, b) => (a.mac < b.mac ? -1 : 1)));
+  if (client.dialect === 'sqlite') {
+    await client.query(RECORD_CONTACTS_SQLITE, [batch]);
+    return;
+  }
   await client.transaction(async (tx) => {
     // Locking in MAC order keeps two concurrent batches from deadlocking each other.
     await tx.query(
@@ -205,6 +205,44 @@ export async function recordContacts(
       [batch],
     );
   });
+}
+
+/** One statement, so one transaction: SQLite's writer is this process's alone. */
+const RECORD_CONTACTS_SQLITE = `UPDATE devices SET last_contact = u.value->'lastContact',
+    reported = CASE WHEN json_type(u.value->'reported') = 'object'
+                    THEN json_patch(COALESCE(devices.reported, '{}'), u.value->'reported') ELSE devices.reported END
+  FROM json_each($1::jsonb) AS u WHERE devices.mac = u.value->>'mac'`;
+
+const CONFIG_NAME: Record<Dialect, string> = {
+  postgres: `regexp_replace(lower(settings->>'provisioning.config_name'), '\\.(cfg|txt|xml)$', '')`,
+  sqlite: SQLITE_CONFIG_NAME,
+};
+
+const FIRST_EXISTING: DialectText = {
+  postgres: `SELECT d.mac FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS i (mac, n)
+     JOIN devices d ON d.mac = i.mac ORDER BY i.n LIMIT 1`,
+  sqlite: `SELECT d.mac FROM json_each($1::jsonb) AS i JOIN devices d ON d.mac = i.value
+     ORDER BY i.key LIMIT 1`,
+};
+
+const INSERT: DialectText = {
+  postgres: `INSERT INTO devices (mac, vendor, model, profiles, settings, reported, last_contact, created_at, updated_at)
+     SELECT d->>'mac', d->>'vendor', d->>'model', d->'profiles', d->'settings',
+            NULLIF(d->'reported', 'null'::jsonb), NULLIF(d->'lastContact', 'null'::jsonb),
+            (d->>'createdAt')::timestamptz, (d->>'updatedAt')::timestamptz
+     FROM jsonb_array_elements($1::jsonb) AS d`,
+  sqlite: `INSERT INTO devices (mac, vendor, model, profiles, settings, reported, last_contact, created_at, updated_at)
+     SELECT d.value->>'mac', d.value->>'vendor', d.value->>'model', d.value->'profiles', d.value->'settings',
+            NULLIF(d.value->'reported', 'null'), NULLIF(d.value->'lastContact', 'null'),
+            d.value->>'createdAt', d.value->>'updatedAt'
+     FROM json_each($1::jsonb) AS d`,
+};
+
+/** A condition: the device lists this profile (a parameter's text). */
+function listsProfile(dialect: Dialect, profile: string): string {
+  return dialect === 'postgres'
+    ? `profiles @> jsonb_build_array(${profile})`
+    : `EXISTS (SELECT 1 FROM json_each(profiles) WHERE value = ${profile})`;
 }
 
 function deviceNotFound(mac: string): PlugndialError {
@@ -231,13 +269,13 @@ function toDevice(row: DeviceRow): Device {
   const device: Device = {
     mac: row.mac as Mac,
     vendor: row.vendor,
-    profiles: row.profiles,
-    settings: row.settings,
+    profiles: fromJson(row.profiles),
+    settings: fromJson(row.settings),
     createdAt: isoOf(row.created_at),
     updatedAt: isoOf(row.updated_at),
   };
   if (row.model !== null) device.model = row.model;
-  if (row.reported !== null) device.reported = row.reported;
-  if (row.last_contact !== null) device.lastContact = row.last_contact;
+  if (row.reported !== null) device.reported = fromJson(row.reported);
+  if (row.last_contact !== null) device.lastContact = fromJson(row.last_contact);
   return device;
 }

@@ -28,8 +28,8 @@ export async function writeFileVersion(
   source: Readable,
 ): Promise<FileVersion> {
   const [row] = await client.query<{ id: number }>(
-    'INSERT INTO file_versions (path) VALUES ($1::text) RETURNING id::float8 AS id',
-    [path],
+    'INSERT INTO file_versions (path, started_at) VALUES ($1::text, $2::timestamptz) RETURNING id::float8 AS id',
+    [path, new Date().toISOString()],
   );
   if (!row) throw new PlugndialError('PND_DATABASE', 'database error: no file version was created');
   const version = row.id;

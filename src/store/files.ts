@@ -1,11 +1,13 @@
 import { PlugndialError } from '../errors.ts';
 import { readFileVersion, type FileVersion } from './file-blobs.ts';
-import { isoTimestamp, type ConfigOutcome } from './sql-shapes.ts';
+import { isoTimestamp, perDialect, type ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 import type { StoredFile, StoredFileHandle } from './store.ts';
 
-const COLUMNS = `path, version::float8 AS version, size::float8 AS size, sha256, content_type, chunk_size,
-  ${isoTimestamp('updated_at')} AS updated_at`;
+const COLUMNS = perDialect(
+  (dialect) => `path, version::float8 AS version, size::float8 AS size, sha256, content_type,
+    chunk_size, ${isoTimestamp('updated_at', dialect)} AS updated_at`,
+);
 
 interface FileRow {
   path: string;
@@ -34,7 +36,7 @@ export async function swapInFileVersion(
      VALUES ($1::text, $2::bigint, $3::bigint, $4::text, $5::text, $6::int, $7::timestamptz)
      ON CONFLICT (path) DO UPDATE SET version = EXCLUDED.version, size = EXCLUDED.size, sha256 = EXCLUDED.sha256,
        content_type = EXCLUDED.content_type, chunk_size = EXCLUDED.chunk_size, updated_at = EXCLUDED.updated_at
-     RETURNING ${COLUMNS}`,
+     RETURNING ${COLUMNS[tx.dialect]}`,
     [
       path,
       written.version,
@@ -55,18 +57,19 @@ export async function openFile(
   client: SqlClient,
   path: string,
 ): Promise<StoredFileHandle | undefined> {
-  const [row] = await client.query<FileRow>(`SELECT ${COLUMNS} FROM files WHERE path = $1::text`, [
-    path,
-  ]);
+  const [row] = await client.query<FileRow>(
+    `SELECT ${COLUMNS[client.dialect]} FROM files WHERE path = $1::text`,
+    [path],
+  );
   if (!row) return undefined;
   const version = { version: row.version, size: row.size, chunkSize: row.chunk_size };
   return { ...toStoredFile(row), stream: (range) => readFileVersion(client, version, range) };
 }
 
 export async function listFiles(client: SqlClient): Promise<StoredFile[]> {
-  return (await client.query<FileRow>(`SELECT ${COLUMNS} FROM files ORDER BY path`)).map(
-    toStoredFile,
-  );
+  return (
+    await client.query<FileRow>(`SELECT ${COLUMNS[client.dialect]} FROM files ORDER BY path`)
+  ).map(toStoredFile);
 }
 
 export async function removeFile(tx: SqlClient, path: string): Promise<ConfigOutcome<boolean>> {
@@ -86,11 +89,13 @@ export async function removeFile(tx: SqlClient, path: string): Promise<ConfigOut
 export async function removeAbandonedUploads(
   client: SqlClient,
   onlyOlderThanADay: boolean,
+  now: Date,
 ): Promise<void> {
-  const age = onlyOlderThanADay ? `AND v.started_at < now() - interval '1 day'` : '';
+  const age = onlyOlderThanADay ? `AND v.started_at < $1::timestamptz` : '';
   await client.query(
-    `DELETE FROM file_versions v WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.version = v.id)
+    `DELETE FROM file_versions AS v WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.version = v.id)
        AND NOT EXISTS (SELECT 1 FROM firmware_images i WHERE i.blob = v.id) ${age}`,
+    onlyOlderThanADay ? [new Date(now.getTime() - 24 * 3600_000).toISOString()] : [],
   );
 }
 

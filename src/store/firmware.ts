@@ -1,11 +1,13 @@
 import { PlugndialError } from '../errors.ts';
 import { readFileVersion, type FileVersion } from './file-blobs.ts';
-import { isoTimestamp, type ConfigOutcome } from './sql-shapes.ts';
+import { isoTimestamp, perDialect, type ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 import type { FirmwareHandle, FirmwareImage, FirmwareKey, FirmwareUpload } from './store.ts';
 
-const COLUMNS = `vendor, model, version, file_name, blob::float8 AS blob, size::float8 AS size, sha256,
-  content_type, chunk_size, ${isoTimestamp('created_at')} AS created_at`;
+const COLUMNS = perDialect(
+  (dialect) => `vendor, model, version, file_name, blob::float8 AS blob, size::float8 AS size,
+    sha256, content_type, chunk_size, ${isoTimestamp('created_at', dialect)} AS created_at`,
+);
 
 interface FirmwareRow {
   vendor: string;
@@ -42,7 +44,7 @@ export async function insertFirmware(
   const [row] = await tx.query<FirmwareRow>(
     `INSERT INTO firmware_images (vendor, model, version, file_name, blob, size, sha256, content_type, chunk_size, created_at)
      VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::text, $8::text, $9::int, $10::timestamptz)
-     RETURNING ${COLUMNS}`,
+     RETURNING ${COLUMNS[tx.dialect]}`,
     [
       upload.vendor,
       upload.model,
@@ -62,7 +64,7 @@ export async function insertFirmware(
 
 export async function listFirmware(client: SqlClient): Promise<FirmwareImage[]> {
   const rows = await client.query<FirmwareRow>(
-    `SELECT ${COLUMNS} FROM firmware_images ORDER BY vendor, lower(model), created_at, version`,
+    `SELECT ${COLUMNS[client.dialect]} FROM firmware_images ORDER BY vendor, lower(model), created_at, version`,
   );
   return rows.map(toImage);
 }
@@ -72,7 +74,7 @@ export async function openFirmware(
   key: FirmwareKey,
 ): Promise<FirmwareHandle | undefined> {
   const [row] = await client.query<FirmwareRow>(
-    `SELECT ${COLUMNS} FROM firmware_images WHERE ${MATCH}`,
+    `SELECT ${COLUMNS[client.dialect]} FROM firmware_images WHERE ${MATCH}`,
     [key.vendor, key.model, key.version],
   );
   if (!row) return undefined;

@@ -1,249 +1,29 @@
 import { PlugndialError } from '../errors.ts';
-import { EVENTS_PER_PAGE } from './events.ts';
-import type { SqlClient } from './sql.ts';
+import { POSTGRES_MIGRATIONS } from './migrations-postgres.ts';
+import { SQLITE_MIGRATIONS } from './migrations-sqlite.ts';
+import type { Dialect, SqlClient } from './sql.ts';
 
-/** One schema step. Statements run one by one: the embedded backend takes one statement per query. */
+/** One schema step. Statements run one by one, in one transaction with the others of the run. */
 export interface Migration {
   version: number;
   name: string;
   statements: readonly string[];
 }
 
-/** Ordered and append-only: a released migration is never edited, a new one is added. */
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'initial schema',
-    statements: [
-      `CREATE TABLE meta (
-        id int PRIMARY KEY CHECK (id = 1),
-        generation bigint NOT NULL
-      )`,
-      `INSERT INTO meta (id, generation) VALUES (1, 0)`,
-      `CREATE TABLE devices (
-        mac text PRIMARY KEY CHECK (mac ~ '^[0-9a-f]{12}$'),
-        vendor text NOT NULL,
-        model text,
-        profiles jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(profiles) = 'array'),
-        settings jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(settings) = 'object'),
-        reported jsonb,
-        last_contact jsonb,
-        created_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL
-      )`,
-      `CREATE INDEX devices_vendor ON devices (vendor)`,
-      `CREATE INDEX devices_profiles ON devices USING gin (profiles)`,
-      `CREATE TABLE profiles (
-        name text PRIMARY KEY,
-        description text,
-        settings jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(settings) = 'object'),
-        created_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL
-      )`,
-      // A version is one upload's chunks; files points at the version it serves, so an
-      // upload swaps in by moving that pointer and an unfinished one is never seen.
-      `CREATE TABLE file_versions (
-        id bigserial PRIMARY KEY,
-        path text NOT NULL,
-        started_at timestamptz NOT NULL DEFAULT now()
-      )`,
-      `CREATE TABLE files (
-        path text PRIMARY KEY,
-        version bigint NOT NULL UNIQUE REFERENCES file_versions (id),
-        size bigint NOT NULL,
-        sha256 text NOT NULL,
-        content_type text NOT NULL,
-        chunk_size int NOT NULL,
-        updated_at timestamptz NOT NULL
-      )`,
-      `CREATE TABLE file_chunks (
-        version bigint NOT NULL REFERENCES file_versions (id) ON DELETE CASCADE,
-        seq int NOT NULL,
-        data bytea NOT NULL,
-        PRIMARY KEY (version, seq)
-      )`,
-      // Firmware images are already compressed; trying again costs CPU for nothing.
-      `ALTER TABLE file_chunks ALTER COLUMN data SET STORAGE EXTERNAL`,
-      `CREATE TABLE events (
-        id bigserial PRIMARY KEY,
-        at timestamptz NOT NULL,
-        mac text,
-        driver text,
-        file text NOT NULL,
-        transport text NOT NULL,
-        address text NOT NULL,
-        status int NOT NULL,
-        bytes bigint NOT NULL,
-        duration_ms double precision NOT NULL,
-        user_agent text,
-        retransmissions int,
-        reason text
-      )`,
-      `CREATE INDEX events_mac_at ON events (mac, at)`,
-      `CREATE INDEX events_at ON events (at)`,
-    ],
-  },
-  {
-    version: 2,
-    name: 'firmware catalogue, contact lists, configured file names',
-    statements: [
-      // An image's bytes are one file version like an overlay file's; the catalogue row
-      // points at it, so an upload swaps in only once it is whole and verified.
-      `CREATE TABLE firmware_images (
-        vendor text NOT NULL,
-        model text NOT NULL,
-        version text NOT NULL,
-        file_name text NOT NULL,
-        blob bigint NOT NULL UNIQUE REFERENCES file_versions (id),
-        size bigint NOT NULL,
-        sha256 text NOT NULL,
-        content_type text NOT NULL,
-        chunk_size int NOT NULL,
-        created_at timestamptz NOT NULL
-      )`,
-      // Phones and operators write model names in any case.
-      `CREATE UNIQUE INDEX firmware_images_key ON firmware_images (vendor, lower(model), version)`,
-      `CREATE TABLE contact_lists (
-        device text UNIQUE REFERENCES devices (mac) ON DELETE CASCADE,
-        profile text UNIQUE REFERENCES profiles (name) ON DELETE CASCADE,
-        contacts jsonb NOT NULL CHECK (jsonb_typeof(contacts) = 'array'),
-        updated_at timestamptz NOT NULL,
-        CHECK ((device IS NULL) <> (profile IS NULL))
-      )`,
-      // A Fanvil phone asks for a file by the name its user typed: found by this index.
-      `CREATE INDEX devices_config_name ON devices
-        (regexp_replace(lower(settings->>'provisioning.config_name'), '\\.(cfg|txt|xml)$', ''))`,
-    ],
-  },
-  {
-    version: 3,
-    name: 'content versions; devices by reported serial',
-    statements: [
-      // One row per distinct content of a file family whose version a phone keeps (per device
-      // and category). Rows are never updated: a version, once given, names that content for good.
-      `CREATE TABLE content_versions (
-        scope text NOT NULL,
-        category text NOT NULL,
-        sha256 text NOT NULL,
-        version timestamptz NOT NULL,
-        PRIMARY KEY (scope, category, sha256),
-        UNIQUE (scope, category, version)
-      )`,
-      // A phone may name itself by its serial number alone.
-      `CREATE INDEX devices_reported_serial ON devices ((reported->>'serial'))`,
-    ],
-  },
-  {
-    version: 4,
-    name: 'check-sync outcomes; phones pending after plug-and-play',
-    statements: [
-      // The last check-sync of each device; the event log keeps the history.
-      `CREATE TABLE resync_outcomes (
-        mac text PRIMARY KEY REFERENCES devices (mac) ON DELETE CASCADE,
-        outcome jsonb NOT NULL CHECK (jsonb_typeof(outcome) = 'object'),
-        at timestamptz NOT NULL
-      )`,
-      // Phones that asked by plug-and-play before the operator described them.
-      `CREATE TABLE pending_phones (
-        mac text PRIMARY KEY CHECK (mac ~ '^[0-9a-f]{12}$'),
-        vendor text,
-        model text,
-        firmware text,
-        address text NOT NULL,
-        first_seen timestamptz NOT NULL,
-        last_seen timestamptz NOT NULL,
-        sightings int NOT NULL
-      )`,
-      `CREATE INDEX pending_phones_last_seen ON pending_phones (last_seen)`,
-    ],
-  },
-  {
-    version: 5,
-    name: 'device credentials and first contact; security events',
-    statements: [
-      // Passwords are kept as they are: they are rendered into the phone's files and digest
-      // needs them per realm and algorithm. The data directory is readable by its owner only.
-      `CREATE TABLE device_credentials (
-        mac text PRIMARY KEY REFERENCES devices (mac) ON DELETE CASCADE,
-        username text NOT NULL,
-        password text NOT NULL,
-        previous_password text,
-        previous_until timestamptz,
-        rotated_at timestamptz NOT NULL,
-        first_contact_opened_at timestamptz,
-        first_contact_closed_at timestamptz,
-        CHECK ((previous_password IS NULL) = (previous_until IS NULL))
-      )`,
-      `CREATE TABLE security_events (
-        id bigserial PRIMARY KEY,
-        at timestamptz NOT NULL,
-        kind text NOT NULL,
-        address text,
-        mac text,
-        detail text
-      )`,
-      `CREATE INDEX security_events_mac ON security_events (mac, id)`,
-    ],
-  },
-  {
-    version: 6,
-    name: 'TR-069: what the ACS keeps per device',
-    statements: [
-      // Connection request URL, acknowledged configuration and firmware, downloads in flight,
-      // TransferComplete outcomes, a requested reboot: one document per device, read and
-      // written whole at each CWMP session.
-      `CREATE TABLE cwmp_state (
-        mac text PRIMARY KEY REFERENCES devices (mac) ON DELETE CASCADE,
-        state jsonb NOT NULL CHECK (jsonb_typeof(state) = 'object'),
-        updated_at timestamptz NOT NULL
-      )`,
-    ],
-  },
-  {
-    version: 7,
-    name: 'provisioning events in pages',
-    statements: [
-      // A row per batch of events costs the engine about what a row per event did; the
-      // events of a page are one JSON document that events.ts writes and reads.
-      `CREATE TABLE event_pages (
-        id bigserial PRIMARY KEY,
-        first_at timestamptz NOT NULL,
-        last_at timestamptz NOT NULL,
-        count int NOT NULL CHECK (count > 0),
-        macs text[] NOT NULL,
-        events text NOT NULL,
-        CHECK (first_at <= last_at)
-      )`,
-      // Compressed, a page took half the disk but a fifth (PGlite) to two fifths (PostgreSQL)
-      // more CPU per event; CPU is what a boot storm runs out of.
-      `ALTER TABLE event_pages ALTER COLUMN events SET STORAGE EXTERNAL`,
-      `CREATE INDEX event_pages_last_at ON event_pages (last_at, id)`,
-      `CREATE INDEX event_pages_macs ON event_pages USING gin (macs)`,
-      // Existing events, in pages by id: format 1 with strings as they are. Times are cut
-      // to the millisecond the model keeps, so a page's bounds agree with its events.
-      `INSERT INTO event_pages (id, first_at, last_at, count, macs, events)
-       SELECT page + 1, min(at), max(at), count(*)::int,
-         coalesce(array_agg(DISTINCT mac) FILTER (WHERE mac IS NOT NULL), '{}'),
-         json_build_object('v', 1, 't0', min(t0), 'e', json_agg(json_build_array(
-           ms - t0, mac, driver, file, transport, address, status, bytes, duration_ms,
-           user_agent, retransmissions, reason) ORDER BY id))::text
-       FROM (
-         SELECT numbered.*, min(ms) OVER (PARTITION BY page) AS t0
-         FROM (
-           SELECT id, date_trunc('milliseconds', at) AS at,
-             floor(extract(epoch FROM date_trunc('milliseconds', at)) * 1000)::bigint AS ms,
-             (row_number() OVER (ORDER BY id) - 1) / ${EVENTS_PER_PAGE} AS page,
-             mac, driver, file, transport, address, status, bytes, duration_ms, user_agent,
-             retransmissions, reason
-           FROM events
-         ) AS numbered
-       ) AS paged
-       GROUP BY page`,
-      `SELECT setval(pg_get_serial_sequence('event_pages', 'id'), max(id)) FROM event_pages`,
-      `DROP TABLE events`,
-    ],
-  },
-];
+/**
+ * Each engine's migrations, ordered and append-only: a released migration is never edited, a
+ * new one is added to both lists with the same version, so a schema version means the same
+ * tables on either engine (and in an archive). SQLite's list begins at the schema PostgreSQL
+ * reached in version 8, when SQLite became the embedded engine.
+ */
+export function migrationsFor(dialect: Dialect): readonly Migration[] {
+  return dialect === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS;
+}
+
+/** The schema version this plugndial writes. */
+export function schemaVersion(dialect: Dialect): number {
+  return Math.max(0, ...migrationsFor(dialect).map((migration) => migration.version));
+}
 
 // Any constant shared by every plugndial node; it keys the advisory lock on migrations.
 const MIGRATION_LOCK = 0x706e6421;
@@ -254,16 +34,15 @@ const MIGRATION_LOCK = 0x706e6421;
  */
 export async function migrate(
   client: SqlClient,
-  backend: 'embedded' | 'postgres',
-  migrations: readonly Migration[] = MIGRATIONS,
+  migrations: readonly Migration[] = migrationsFor(client.dialect),
 ): Promise<number> {
   return client.transaction(async (tx) => {
-    if (backend === 'postgres')
+    if (client.dialect === 'postgres')
       await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK]);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version int PRIMARY KEY,
       name text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
+      applied_at ${client.dialect === 'postgres' ? 'timestamptz NOT NULL DEFAULT now()' : 'text NOT NULL'}
     )`);
     const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((row) => row.version));
@@ -278,10 +57,10 @@ export async function migrate(
     for (const migration of migrations) {
       if (applied.has(migration.version)) continue;
       for (const statement of migration.statements) await tx.query(statement);
-      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2::text)', [
-        migration.version,
-        migration.name,
-      ]);
+      await tx.query(
+        'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1::int, $2::text, $3::timestamptz)',
+        [migration.version, migration.name, new Date().toISOString()],
+      );
     }
     return latest;
   });

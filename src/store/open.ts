@@ -1,24 +1,32 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 import { PlugndialError } from '../errors.ts';
 import { isDataDirLocked, lockDataDir } from './data-dir-lock.ts';
-import { openEmbeddedClient, openPostgresClient } from './sql.ts';
+import { openPostgresClient } from './postgres-client.ts';
+import { openSqliteClient } from './sqlite-client.ts';
 import { SqlStore } from './sql-store.ts';
 import type { Store } from './store.ts';
 
 export { isDataDirLocked };
 
-export type StoreOptions = { dataDir: string } | { databaseUrl: string };
+export type StoreOptions = { dataDir: string } | { databaseUrl: string } | { memory: true };
+
+/** The embedded store's database file in a data directory. */
+export const DATABASE_FILE = 'plugndial.db';
 
 /**
  * Opens the store. Embedded: one process owns `dataDir` (its lock file says which), and
- * PGlite keeps its files in `<dataDir>/pgdata`. PostgreSQL: any number of nodes share it.
+ * SQLite keeps the store in `<dataDir>/plugndial.db`. PostgreSQL: any number of nodes share
+ * it. In memory: a store that lives as long as the process (tests, dry runs).
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
   if ('databaseUrl' in options) {
     const client = openPostgresClient(options.databaseUrl);
     return SqlStore.open({ backend: 'postgres', client, databaseUrl: options.databaseUrl });
+  }
+  if ('memory' in options) {
+    return SqlStore.open({ backend: 'embedded', client: openSqliteClient(':memory:') });
   }
   return openEmbeddedStore(options.dataDir);
 }
@@ -33,12 +41,31 @@ async function openEmbeddedStore(dataDir: string): Promise<Store> {
       `cannot create data directory ${dataDir} (${code}); check the path and its permissions`,
     );
   }
+  refuseEarlierEngine(dataDir);
   const lock = lockDataDir(dataDir);
   try {
-    const client = await openEmbeddedClient(join(dataDir, 'pgdata'));
+    const client = openSqliteClient(join(dataDir, DATABASE_FILE));
     return await SqlStore.open({ backend: 'embedded', client, onClose: () => lock.release() });
   } catch (error) {
     lock.release();
     throw error;
   }
+}
+
+/**
+ * plugndial 0.1 kept its embedded store in `<dataDir>/pgdata`, a PostgreSQL data directory
+ * run by PGlite. This version neither reads nor touches it: it says what it found and what
+ * to do, before taking the lock or creating anything.
+ */
+function refuseEarlierEngine(dataDir: string): void {
+  const pgdata = join(dataDir, 'pgdata');
+  if (!existsSync(join(pgdata, 'PG_VERSION'))) return;
+  if (existsSync(join(dataDir, DATABASE_FILE))) return;
+  throw new PlugndialError(
+    'PND_DATA_DIR',
+    `${resolve(pgdata)} holds a store of plugndial 0.1's embedded engine (PGlite), which this version does not read; ` +
+      `it was left untouched. To move its devices here: with plugndial 0.1, "plugndial device list --json" and ` +
+      `"plugndial profile list --json" print them, and "plugndial device import" takes them back as CSV; or start ` +
+      `this version on a new --data-dir, or move ${resolve(pgdata)} away`,
+  );
 }

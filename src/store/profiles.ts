@@ -2,39 +2,41 @@ import { PlugndialError } from '../errors.ts';
 import type { Profile } from '../model/device.ts';
 import type { Settings } from '../model/settings.ts';
 import { countProfileUsers } from './devices.ts';
-import { isoTimestamp, type ConfigOutcome } from './sql-shapes.ts';
+import { fromJson, isoTimestamp, perDialect, type ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 
-const COLUMNS = `name, description, settings,
-  ${isoTimestamp('created_at')} AS created_at, ${isoTimestamp('updated_at')} AS updated_at`;
+const COLUMNS = perDialect(
+  (dialect) => `name, description, settings, ${isoTimestamp('created_at', dialect)} AS created_at,
+    ${isoTimestamp('updated_at', dialect)} AS updated_at`,
+);
 
 interface ProfileRow {
   name: string;
   description: string | null;
-  settings: Settings;
+  settings: Settings | string;
   created_at: string;
   updated_at: string;
 }
 
 export async function getProfile(client: SqlClient, name: string): Promise<Profile | undefined> {
   const [row] = await client.query<ProfileRow>(
-    `SELECT ${COLUMNS} FROM profiles WHERE name = $1::text`,
+    `SELECT ${COLUMNS[client.dialect]} FROM profiles WHERE name = $1::text`,
     [name],
   );
   return row ? toProfile(row) : undefined;
 }
 
 export async function listProfiles(client: SqlClient): Promise<Profile[]> {
-  return (await client.query<ProfileRow>(`SELECT ${COLUMNS} FROM profiles ORDER BY name`)).map(
-    toProfile,
-  );
+  return (
+    await client.query<ProfileRow>(`SELECT ${COLUMNS[client.dialect]} FROM profiles ORDER BY name`)
+  ).map(toProfile);
 }
 
 export async function insertProfile(tx: SqlClient, profile: Profile): Promise<ConfigOutcome<void>> {
   const rows = await tx.query(
     `INSERT INTO profiles (name, description, settings, created_at, updated_at)
      SELECT p->>'name', p->>'description', p->'settings', (p->>'createdAt')::timestamptz, (p->>'updatedAt')::timestamptz
-     FROM (SELECT $1::jsonb AS p) AS input
+     FROM (SELECT $1::jsonb AS p) AS input WHERE true
      ON CONFLICT (name) DO NOTHING RETURNING name`,
     [JSON.stringify(profileRecord(profile))],
   );
@@ -58,7 +60,7 @@ export async function updateProfile(
   now: Date,
 ): Promise<ConfigOutcome<Profile>> {
   const [row] = await tx.query<ProfileRow>(
-    `SELECT ${COLUMNS} FROM profiles WHERE name = $1::text FOR UPDATE`,
+    `SELECT ${COLUMNS[tx.dialect]} FROM profiles WHERE name = $1::text FOR UPDATE`,
     [name],
   );
   if (!row) throw profileNotFound(name);
@@ -79,7 +81,7 @@ export async function updateProfile(
     `UPDATE profiles SET description = p->>'description', settings = p->'settings',
        updated_at = (p->>'updatedAt')::timestamptz
      FROM (SELECT $2::jsonb AS p) AS input
-     WHERE name = $1::text RETURNING ${COLUMNS}`,
+     WHERE name = $1::text RETURNING ${COLUMNS[tx.dialect]}`,
     [name, JSON.stringify(record)],
   );
   if (!updated) throw profileNotFound(name);
@@ -127,7 +129,7 @@ function profileRecord(profile: Profile): Record<string, unknown> {
 function toProfile(row: ProfileRow): Profile {
   const profile: Profile = {
     name: row.name,
-    settings: row.settings,
+    settings: fromJson(row.settings),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -1,6 +1,6 @@
 import type { Mac } from '../model/mac.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
-import { isoTimestamp, wholeNumber } from './sql-shapes.ts';
+import { fromJson, isoTimestamp, offsetOnly, wholeNumber } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 
 /** Pending phones kept at most; a flood of made-up MACs pushes out the oldest sightings only. */
@@ -25,11 +25,13 @@ export async function resyncOutcomes(
   macs: readonly Mac[],
 ): Promise<Map<Mac, ResyncOutcome>> {
   if (macs.length === 0) return new Map();
-  const rows = await client.query<{ mac: Mac; outcome: ResyncOutcome }>(
-    `SELECT mac, outcome FROM resync_outcomes WHERE mac IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+  const rows = await client.query<{ mac: Mac; outcome: ResyncOutcome | string }>(
+    client.dialect === 'postgres'
+      ? `SELECT mac, outcome FROM resync_outcomes WHERE mac IN (SELECT jsonb_array_elements_text($1::jsonb))`
+      : `SELECT mac, outcome FROM resync_outcomes WHERE mac IN (SELECT value FROM json_each($1::jsonb))`,
     [JSON.stringify(macs)],
   );
-  return new Map(rows.map((row) => [row.mac, row.outcome]));
+  return new Map(rows.map((row) => [row.mac, fromJson(row.outcome)]));
 }
 
 /** Adds a sighting, or counts another one; then keeps only the newest `keep` phones. */
@@ -47,7 +49,7 @@ export async function recordPendingPhone(
          model = COALESCE(EXCLUDED.model, pending_phones.model),
          firmware = COALESCE(EXCLUDED.firmware, pending_phones.firmware),
          address = EXCLUDED.address,
-         last_seen = GREATEST(pending_phones.last_seen, EXCLUDED.last_seen),
+         last_seen = ${client.dialect === 'postgres' ? 'GREATEST' : 'max'}(pending_phones.last_seen, EXCLUDED.last_seen),
          sightings = pending_phones.sightings + 1`,
       [
         sighting.mac,
@@ -60,7 +62,7 @@ export async function recordPendingPhone(
     );
     await tx.query(
       `DELETE FROM pending_phones WHERE mac IN
-         (SELECT mac FROM pending_phones ORDER BY last_seen DESC, mac OFFSET $1::int)`,
+         (SELECT mac FROM pending_phones ORDER BY last_seen DESC, mac ${offsetOnly(tx.dialect, '$1::int')})`,
       [wholeNumber(keep, 'keep')],
     );
   });
@@ -78,8 +80,8 @@ export async function listPendingPhones(client: SqlClient): Promise<PendingPhone
     last_seen: string;
     sightings: number;
   }>(
-    `SELECT mac, vendor, model, firmware, address, ${isoTimestamp('first_seen')} AS first_seen,
-       ${isoTimestamp('last_seen')} AS last_seen, sightings
+    `SELECT mac, vendor, model, firmware, address, ${isoTimestamp('first_seen', client.dialect)} AS first_seen,
+       ${isoTimestamp('last_seen', client.dialect)} AS last_seen, sightings
      FROM pending_phones p WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.mac = p.mac)
      ORDER BY last_seen DESC, mac`,
   );

@@ -1,11 +1,35 @@
 import { PlugndialError } from '../errors.ts';
+import type { Dialect } from './sql.ts';
 
 /**
- * A timestamptz column as ISO-8601 UTC text with milliseconds, the form the model uses.
- * Converting in SQL keeps PGlite and node-postgres from each parsing dates their own way.
+ * A time column as ISO-8601 UTC text with milliseconds, the form the model uses. SQLite keeps
+ * times in that form already; PostgreSQL's timestamptz is converted in SQL, so node-postgres
+ * does not parse it into a Date on the way.
  */
-export function isoTimestamp(column: string): string {
+export function isoTimestamp(column: string, dialect: Dialect): string {
+  if (dialect === 'sqlite') return column;
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** A text built for each engine, e.g. a column list with isoTimestamp. */
+export function perDialect(build: (dialect: Dialect) => string): Record<Dialect, string> {
+  return { postgres: build('postgres'), sqlite: build('sqlite') };
+}
+
+/** `OFFSET n` without a limit: SQLite takes an OFFSET only after a LIMIT, and -1 is none. */
+export function offsetOnly(dialect: Dialect, offset: string): string {
+  return dialect === 'sqlite' ? `LIMIT -1 OFFSET ${offset}` : `OFFSET ${offset}`;
+}
+
+/** One statement's text for each engine, where they differ in more than casts and row locks. */
+export interface DialectText {
+  postgres: string;
+  sqlite: string;
+}
+
+/** A JSON column as the model's value: node-postgres parses jsonb, SQLite hands back text. */
+export function fromJson<T>(value: T | string): T {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
 }
 
 /** A timestamptz as the driver returned it (a Date, or text), in the form of isoTimestamp. */

@@ -60,7 +60,7 @@ export interface SqlStoreOptions {
 }
 
 /**
- * The Store on SQL: one query layer for PGlite and PostgreSQL. Every configuration change
+ * The Store on SQL: one query layer for SQLite and PostgreSQL. Every configuration change
  * takes the meta row lock first, so changes are serialised across nodes and each bumps the
  * generation exactly once.
  *
@@ -90,7 +90,7 @@ export class SqlStore implements Store {
   static async open(options: SqlStoreOptions): Promise<SqlStore> {
     const store = new SqlStore(options);
     try {
-      await migrate(store.#client, store.backend);
+      await migrate(store.#client);
       if (store.backend === 'postgres' && options.databaseUrl) {
         store.#feed = await listenForChanges(options.databaseUrl, {
           notice: (notice) => store.#heard(notice),
@@ -99,7 +99,7 @@ export class SqlStore implements Store {
       }
       // Loaded after LISTEN starts, so no change falls between the two.
       store.#generation = await store.#loadGeneration();
-      await files.removeAbandonedUploads(store.#client, store.backend === 'postgres');
+      await files.removeAbandonedUploads(store.#client, store.backend === 'postgres', store.#now());
     } catch (error) {
       await store.close().catch(() => undefined);
       throw error;

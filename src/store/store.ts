@@ -81,7 +81,7 @@ export interface DeviceFilter {
 
 /**
  * The one source of truth. Every mutating call is one transaction: it either happens
- * whole or not at all. Backends: embedded (PGlite in a data directory) and PostgreSQL.
+ * whole or not at all. Backends: embedded (SQLite in a data directory) and PostgreSQL.
  */
 export interface Store {
   readonly backend: 'embedded' | 'postgres';

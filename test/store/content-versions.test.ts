@@ -93,7 +93,7 @@ function defineContract(name: string, open: () => Promise<Store>): void {
 }
 
 const embedded = dataDir();
-defineContract('PGlite', () => openStore({ dataDir: embedded }));
+defineContract('SQLite', () => openStore({ dataDir: embedded }));
 
 test('embedded: versions survive closing and reopening the data directory', async () => {
   // The contract above left its versions in this directory and closed it.

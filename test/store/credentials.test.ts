@@ -9,7 +9,7 @@ import type { Mac } from '../../src/model/mac.ts';
 import { appendSecurityEvents } from '../../src/store/credentials.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
-import { openEmbeddedClient } from '../../src/store/sql.ts';
+import { openSqliteClient } from '../../src/store/sqlite-client.ts';
 import type { Store } from '../../src/store/store.ts';
 import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 import { device } from './store-suite.ts';
@@ -147,7 +147,7 @@ function defineCredentialsSuite(name: string, open: () => Promise<Store>): void 
   });
 }
 
-defineCredentialsSuite('embedded (PGlite)', () => {
+defineCredentialsSuite('embedded (SQLite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'plugndial-credentials-'));
   dirs.push(dir);
   return openStore({ dataDir: join(dir, 'data') });
@@ -156,9 +156,9 @@ defineCredentialsSuite('embedded (PGlite)', () => {
 test('security events are bounded: the oldest go first', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'plugndial-security-bound-'));
   dirs.push(dir);
-  const client = await openEmbeddedClient(join(dir, 'pgdata'));
+  const client = openSqliteClient(join(dir, 'plugndial.db'));
   try {
-    await migrate(client, 'embedded');
+    await migrate(client);
     for (let i = 0; i < 5; i++) {
       await appendSecurityEvents(
         client,

@@ -23,8 +23,8 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-defineStoreSuite('embedded (PGlite)', () => openStore({ dataDir: join(tempDir(), 'data') }));
-defineCatalogueSuite('embedded (PGlite)', () => openStore({ dataDir: join(tempDir(), 'data') }));
+defineStoreSuite('embedded (SQLite)', () => openStore({ dataDir: join(tempDir(), 'data') }));
+defineCatalogueSuite('embedded (SQLite)', () => openStore({ dataDir: join(tempDir(), 'data') }));
 
 /** The pid of a process that has certainly exited. */
 function deadPid(): number {

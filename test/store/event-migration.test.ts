@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import type { ProvisioningEvent } from '../../src/provisioning/event.ts';
 import { appendEvents, pruneEvents, queryEvents } from '../../src/store/events.ts';
-import { migrate, MIGRATIONS } from '../../src/store/migrations.ts';
-import { openEmbeddedClient, openPostgresClient, type SqlClient } from '../../src/store/sql.ts';
+import { migrate } from '../../src/store/migrations.ts';
+import { POSTGRES_MIGRATIONS } from '../../src/store/migrations-postgres.ts';
+import { openPostgresClient } from '../../src/store/postgres-client.ts';
 import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 
 const ROWS = 1_203;
@@ -35,20 +33,23 @@ function expected(g: number): ProvisioningEvent {
   return event;
 }
 
-function defineMigrationSuite(
-  name: string,
-  open: () => Promise<SqlClient>,
-  backend: 'embedded' | 'postgres',
-): void {
-  describe(`event pages migration: ${name}`, () => {
-    test('events of the previous schema move into pages, in order, with every field', async () => {
-      const client = await open();
+/** Migrations up to and including `version`. */
+function upTo(version: number): typeof POSTGRES_MIGRATIONS {
+  return POSTGRES_MIGRATIONS.filter((migration) => migration.version <= version);
+}
+
+await withPostgres('the event migration tests', () => {
+  let server: TestPostgres | undefined;
+  after(async () => {
+    await server?.stop();
+  });
+
+  describe('PostgreSQL: events to pages (7) and back to rows (8)', () => {
+    test('every event keeps its fields, its order and an id that never changes', async () => {
+      server = await startPostgres();
+      const client = openPostgresClient(server.url);
       try {
-        await migrate(
-          client,
-          backend,
-          MIGRATIONS.filter((migration) => migration.version < 7),
-        );
+        await migrate(client, upTo(6));
         await client.query(
           `INSERT INTO events (at, mac, driver, file, transport, address, status, bytes, duration_ms,
              user_agent, retransmissions, reason)
@@ -68,14 +69,9 @@ function defineMigrationSuite(
            FROM generate_series(0, $3::int - 1) AS g`,
           [`{${MACS.join(',')}}`, AGENT, ROWS],
         );
-        assert.equal(await migrate(client, backend), MIGRATIONS.length);
-
-        const [gone] = await client.query<{ old: string | null }>(
-          "SELECT to_regclass('events')::text AS old",
-        );
-        assert.equal(gone?.old, null);
-        const pages = await client.query<{ id: number; count: number; macs: string }>(
-          'SELECT id::float8 AS id, count, macs::text AS macs FROM event_pages ORDER BY id',
+        await migrate(client, upTo(7));
+        const pages = await client.query<{ id: number; count: number }>(
+          'SELECT id::float8 AS id, count FROM event_pages ORDER BY id',
         );
         assert.deepEqual(
           pages.map((page) => [page.id, page.count]),
@@ -85,16 +81,74 @@ function defineMigrationSuite(
             [3, 203],
           ],
         );
-        assert.equal(pages[0]?.macs, `{${MACS.join(',')}}`);
+        // A page as the server of version 7 wrote it: strings by their place in "s", and a
+        // pruned page's places with gaps in "i".
+        const t0 = Date.UTC(2026, 4, 2);
+        await client.query(
+          `INSERT INTO event_pages (id, first_at, last_at, count, macs, events)
+           VALUES (9, $1::timestamptz, $2::timestamptz, 2, '{001565000a09}', $3::text)`,
+          [
+            new Date(t0).toISOString(),
+            new Date(t0 + 250).toISOString(),
+            JSON.stringify({
+              v: 1,
+              t0,
+              s: ['001565000a09', 'fanvil', 'f0X4hw1.100.cfg', 'http', '192.0.2.99', AGENT],
+              i: [3, 7],
+              e: [
+                [0, 0, 1, 2, 3, 4, 200, 1234, 1.5, 5],
+                [250, null, null, 2, 3, 4, 404, 0, 0.25, null, null, 'unknown-mac'],
+              ],
+            }),
+          ],
+        );
 
-        // Newest first: of two rows in the same second, the later row (the larger old id).
+        assert.equal(await migrate(client), 8);
+        const [gone] = await client.query<{ pages: string | null }>(
+          "SELECT to_regclass('event_pages')::text AS pages",
+        );
+        assert.equal(gone?.pages, null);
+
         const events = await queryEvents(client, { limit: 10_000 });
+        assert.equal(events.length, ROWS + 2);
+        assert.deepEqual(events.slice(0, 2), [
+          {
+            id: 9 * 1024 + 7,
+            at: new Date(t0 + 250).toISOString(),
+            file: 'f0X4hw1.100.cfg',
+            transport: 'http',
+            address: '192.0.2.99',
+            status: 404,
+            bytes: 0,
+            durationMs: 0.25,
+            reason: 'unknown-mac',
+          },
+          {
+            id: 9 * 1024 + 3,
+            at: new Date(t0).toISOString(),
+            mac: '001565000a09',
+            driver: 'fanvil',
+            file: 'f0X4hw1.100.cfg',
+            transport: 'http',
+            address: '192.0.2.99',
+            status: 200,
+            bytes: 1234,
+            durationMs: 1.5,
+            userAgent: AGENT,
+          },
+        ]);
+        // Newest first: of two rows in the same second, the later row (the larger old id).
+        const moved = events.slice(2);
         const rows = Array.from({ length: ROWS }, (_, g) => ROWS - 1 - g);
         assert.deepEqual(
-          events.map(({ id: _id, ...event }) => event),
+          moved.map(({ id: _id, ...event }) => event),
           rows.map(expected),
         );
-        for (let k = 1; k < events.length; k += 1) assert.ok(events[k]!.id! < events[k - 1]!.id!);
+        // The ids pages gave them: page × 1024 + place.
+        assert.deepEqual(
+          moved.map((event) => event.id),
+          rows.map((g) => (Math.floor(g / 500) + 1) * 1024 + (g % 500)),
+        );
         assert.deepEqual(
           (await queryEvents(client, { mac: MACS[1], limit: 3 })).map((e) => e.file),
           rows
@@ -103,51 +157,21 @@ function defineMigrationSuite(
             .map((g) => `f${g}`),
         );
 
-        // New pages follow the moved ones; pruning rewrites a moved page like any other.
-        await appendEvents(client, [{ ...expected(ROWS), at: '2026-05-02T00:00:00.000Z' }]);
+        // New events get ids above every moved one; pruning works on the moved rows.
+        await appendEvents(client, [{ ...expected(ROWS), at: '2026-05-03T00:00:00.000Z' }]);
         const [newest] = await queryEvents(client, { limit: 1 });
         assert.equal(newest?.file, `f${ROWS}`);
-        assert.ok(newest!.id! > events[0]!.id!);
+        assert.ok(newest!.id! > 9 * 1024 + 7);
         assert.equal(await pruneEvents(client, new Date(expected(700).at), Infinity), 700);
         const left = await queryEvents(client, { limit: 10_000 });
-        assert.equal(left.length, ROWS + 1 - 700);
+        assert.equal(left.length, ROWS + 3 - 700);
         assert.deepEqual(
           left.at(-1),
-          events.find((e) => e.file === 'f700'),
+          moved.find((e) => e.file === 'f700'),
         );
       } finally {
         await client.close();
       }
     });
   });
-}
-
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-defineMigrationSuite(
-  'embedded (PGlite)',
-  () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plugndial-event-pages-'));
-    dirs.push(dir);
-    return openEmbeddedClient(join(dir, 'pgdata'));
-  },
-  'embedded',
-);
-
-await withPostgres('the event pages migration test', () => {
-  let server: TestPostgres | undefined;
-  after(async () => {
-    await server?.stop();
-  });
-  defineMigrationSuite(
-    'PostgreSQL',
-    async () => {
-      server = await startPostgres();
-      return openPostgresClient(server.url);
-    },
-    'postgres',
-  );
 });

@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 
 import { CHUNK_SIZE, readFileVersion, writeFileVersion } from '../../src/store/file-blobs.ts';
 import { migrate } from '../../src/store/migrations.ts';
-import { openEmbeddedClient, type SqlClient } from '../../src/store/sql.ts';
+import type { SqlClient } from '../../src/store/sql.ts';
+import { openSqliteClient } from '../../src/store/sqlite-client.ts';
 import { byteAt, patternSha256, patternStream } from './store-suite.ts';
 
 let client: SqlClient;
@@ -13,19 +14,21 @@ const chunkReads: number[][] = [];
 /** The embedded client, recording which chunk numbers each read query asks for. */
 function counting(inner: SqlClient): SqlClient {
   return {
+    dialect: inner.dialect,
     query: (text, params) => {
       if (text.startsWith('SELECT seq, data FROM file_chunks'))
         chunkReads.push([Number(params?.[1]), Number(params?.[2])]);
       return inner.query(text, params);
     },
     transaction: (fn) => inner.transaction(fn),
+    snapshot: (fn) => inner.snapshot(fn),
     close: () => inner.close(),
   };
 }
 
 before(async () => {
-  client = counting(await openEmbeddedClient('memory://'));
-  await migrate(client, 'embedded');
+  client = counting(openSqliteClient(':memory:'));
+  await migrate(client);
 });
 after(async () => {
   await client?.close();

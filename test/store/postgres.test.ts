@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 
 import type { Mac } from '../../src/model/mac.ts';
-import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { migrationsFor } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store, StoreChange } from '../../src/store/store.ts';
 import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
@@ -88,7 +88,7 @@ function definePostgresTests(): void {
         );
         assert.deepEqual(
           applied.map((row) => row.version),
-          MIGRATIONS.map((migration) => migration.version),
+          migrationsFor('postgres').map((migration) => migration.version),
         );
       } finally {
         await Promise.all(stores.map((store) => store.close()));

@@ -8,7 +8,7 @@ import type { Mac } from '../../src/model/mac.ts';
 import type { ResyncOutcome } from '../../src/model/resync.ts';
 import { openStore } from '../../src/store/open.ts';
 import { recordPendingPhone } from '../../src/store/sip-state.ts';
-import { openEmbeddedClient } from '../../src/store/sql.ts';
+import { openSqliteClient } from '../../src/store/sqlite-client.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import type { Store } from '../../src/store/store.ts';
 import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
@@ -114,7 +114,7 @@ function defineSipStateSuite(name: string, open: () => Promise<Store>): void {
   });
 }
 
-defineSipStateSuite('embedded (PGlite)', () => {
+defineSipStateSuite('embedded (SQLite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'plugndial-sip-state-'));
   dirs.push(dir);
   return openStore({ dataDir: join(dir, 'data') });
@@ -123,9 +123,9 @@ defineSipStateSuite('embedded (PGlite)', () => {
 test('pending phones are bounded: the oldest sightings go first', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'plugndial-sip-bound-'));
   dirs.push(dir);
-  const client = await openEmbeddedClient(join(dir, 'pgdata'));
+  const client = openSqliteClient(join(dir, 'plugndial.db'));
   try {
-    await migrate(client, 'embedded');
+    await migrate(client);
     for (let i = 0; i < 5; i++) {
       await recordPendingPhone(
         client,

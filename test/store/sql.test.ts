@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { isPlugndialError } from '../../src/errors.ts';
-import { migrate, MIGRATIONS } from '../../src/store/migrations.ts';
-import {
-  openEmbeddedClient,
-  openPostgresClient,
-  sqlStateOf,
-  type SqlClient,
-} from '../../src/store/sql.ts';
+import { migrate, migrationsFor } from '../../src/store/migrations.ts';
+import { openPostgresClient } from '../../src/store/postgres-client.ts';
+import { sqlStateOf, type SqlClient } from '../../src/store/sql.ts';
+import { openSqliteClient, sqliteText } from '../../src/store/sqlite-client.ts';
 import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 
-function defineClientSuite(
-  name: string,
-  open: () => Promise<SqlClient>,
-  backend: 'embedded' | 'postgres',
-): void {
+function defineClientSuite(name: string, open: () => Promise<SqlClient>): void {
   describe(`SqlClient: ${name}`, () => {
     let client: SqlClient;
     before(async () => {
@@ -70,7 +63,7 @@ function defineClientSuite(
           assert.ok(isPlugndialError(error));
           assert.equal(error.code, 'PND_DATABASE');
           assert.equal(sqlStateOf(error), '23505');
-          assert.match(error.message, /unique constraint/);
+          assert.match(error.message, /unique constraint/i);
           return true;
         },
       );
@@ -79,11 +72,11 @@ function defineClientSuite(
 
     test('error messages never carry parameter values', async () => {
       const secret = 'sip-password-Zx81!';
-      for (const text of [
-        'SELECT $1::int AS n',
-        'SELECT $1::jsonb AS j',
-        'INSERT INTO t (k, v) VALUES ($1::text, NULL)',
-      ]) {
+      const failing =
+        client.dialect === 'postgres'
+          ? ['SELECT $1::int AS n', 'SELECT $1::jsonb AS j']
+          : ['SELECT json($1::text) AS j', "SELECT json_extract('{}', $1::text) AS j"];
+      for (const text of [...failing, 'INSERT INTO t (k, v) VALUES ($1::text, NULL)']) {
         await assert.rejects(client.query(text, [secret]), (error: unknown) => {
           assert.ok(isPlugndialError(error));
           assert.equal(error.code, 'PND_DATABASE');
@@ -94,29 +87,59 @@ function defineClientSuite(
       }
     });
 
-    test('migrations apply once and are recorded', async () => {
-      assert.equal(await migrate(client, backend), MIGRATIONS.length);
-      assert.equal(await migrate(client, backend), MIGRATIONS.length);
+    test('migrations apply once and are recorded; both engines reach the same version', async () => {
+      const migrations = migrationsFor(client.dialect);
+      const latest = migrations[migrations.length - 1]!.version;
+      assert.equal(latest, migrationsFor('postgres').at(-1)!.version);
+      assert.equal(await migrate(client), latest);
+      assert.equal(await migrate(client), latest);
       const rows = await client.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       );
       assert.deepEqual(
         rows.map((row) => row.version),
-        MIGRATIONS.map((migration) => migration.version),
+        migrations.map((migration) => migration.version),
       );
       const tables = await client.query<{ name: string }>(
-        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+        client.dialect === 'postgres'
+          ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+          : "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY 1",
       );
-      for (const table of ['devices', 'event_pages', 'file_chunks', 'files', 'meta', 'profiles']) {
+      for (const table of ['devices', 'events', 'file_chunks', 'files', 'meta', 'profiles']) {
         assert.ok(
           tables.some((row) => row.name === table),
           `table ${table}`,
         );
       }
-      const future = [...MIGRATIONS, { version: 9_999, name: 'future', statements: [] }];
-      await migrate(client, backend, future);
-      await assert.rejects(migrate(client, backend), /upgrade plugndial/);
+      assert.ok(!tables.some((row) => row.name === 'event_pages'));
+      const future = [...migrations, { version: 9_999, name: 'future', statements: [] }];
+      await migrate(client, future);
+      await assert.rejects(migrate(client), /upgrade plugndial/);
       await client.query('DELETE FROM schema_migrations WHERE version = 9999');
+    });
+
+    test('a snapshot sees one moment while writes go on beside it', async () => {
+      await client.query('DELETE FROM t');
+      await client.query("INSERT INTO t (k, v) VALUES ('s1', 1)");
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const seen = client.snapshot(async (view) => {
+        const first = await view.query<{ n: number }>('SELECT count(*)::int AS n FROM t');
+        entered();
+        await held;
+        const second = await view.query<{ n: number }>('SELECT count(*)::int AS n FROM t');
+        return [first[0]!.n, second[0]!.n];
+      });
+      await inside;
+      // Neither a lone write nor a transaction waits for the open snapshot.
+      await client.query("INSERT INTO t (k, v) VALUES ('s2', 2)");
+      await client.transaction((tx) => tx.query("INSERT INTO t (k, v) VALUES ('s3', 3)"));
+      release();
+      assert.deepEqual(await seen, [1, 1]);
+      const [now] = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM t');
+      assert.equal(now!.n, 3);
     });
   });
 }
@@ -126,29 +149,114 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-defineClientSuite(
-  'embedded',
-  () => {
+defineClientSuite('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'plugndial-sql-'));
+  dirs.push(dir);
+  return openSqliteClient(join(dir, 'plugndial.db'));
+});
+
+describe('SQLite client', () => {
+  test("PostgreSQL's text becomes SQLite's: placeholders named, casts and row locks dropped", () => {
+    const { sql, types } = sqliteText(
+      `SELECT count(*)::int AS n, $2 AS b FROM devices d WHERE mac = $1::text AND at < $3::timestamptz
+       AND x = '{}'::jsonb AND ids @> $4::text[] FOR UPDATE OF d`,
+    );
+    assert.equal(
+      sql,
+      `SELECT count(*) AS n, @p2 AS b FROM devices d WHERE mac = @p1 AND at < @p3
+       AND x = '{}' AND ids @> @p4`,
+    );
+    assert.deepEqual([...types].sort(), [
+      [1, 'text'],
+      [2, undefined],
+      [3, 'timestamptz'],
+      [4, 'text[]'],
+    ]);
+  });
+
+  test('times are bound as ISO-8601 UTC text with milliseconds; a bad one is refused', async () => {
+    const client = openSqliteClient(':memory:');
+    try {
+      const [row] = await client.query<{ at: string; flag: number }>(
+        'SELECT $1::timestamptz AS at, $2::boolean AS flag',
+        ['2026-03-01T13:00:00+01:00', true],
+      );
+      assert.deepEqual(row, { at: '2026-03-01T12:00:00.000Z', flag: 1 });
+      await assert.rejects(client.query('SELECT $1::timestamptz AS at', ['yesterday']), (error) => {
+        assert.ok(isPlugndialError(error));
+        assert.equal(error.code, 'PND_INVALID_ARGUMENT');
+        return true;
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a read outside a transaction does not wait for an open one, and sees only what is committed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plugndial-sql-'));
     dirs.push(dir);
-    return openEmbeddedClient(join(dir, 'pgdata'));
-  },
-  'embedded',
-);
+    const client = openSqliteClient(join(dir, 'plugndial.db'));
+    try {
+      await client.query('CREATE TABLE t (k text PRIMARY KEY)');
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const order: string[] = [];
+      const open = client.transaction(async (tx) => {
+        await tx.query("INSERT INTO t (k) VALUES ('in-tx')");
+        entered();
+        await held;
+        order.push('commit');
+      });
+      await inside;
+      assert.deepEqual(await client.query('SELECT k FROM t'), []);
+      order.push('read');
+      // A lone write takes its turn after the open transaction.
+      const write = client
+        .query("INSERT INTO t (k) VALUES ('after')")
+        .then(() => order.push('write'));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(order, ['read']);
+      release();
+      await Promise.all([open, write]);
+      assert.deepEqual(order, ['read', 'commit', 'write']);
+      assert.deepEqual(await client.query('SELECT k FROM t ORDER BY k'), [
+        { k: 'after' },
+        { k: 'in-tx' },
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a file that is not a database is named, with what to do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plugndial-sql-'));
+    dirs.push(dir);
+    const file = join(dir, 'plugndial.db');
+    writeFileSync(file, 'this is a spreadsheet, not a database'.repeat(200));
+    assert.throws(
+      () => openSqliteClient(file),
+      (error: unknown) => {
+        assert.ok(isPlugndialError(error));
+        assert.equal(error.code, 'PND_DATABASE');
+        assert.ok(error.message.includes(file));
+        assert.match(error.message, /not a plugndial database or is damaged.*restore/);
+        return true;
+      },
+    );
+  });
+});
 
 await withPostgres('the SqlClient tests', () => {
   let server: TestPostgres | undefined;
   after(async () => {
     await server?.stop();
   });
-  defineClientSuite(
-    'PostgreSQL',
-    async () => {
-      server = await startPostgres();
-      return openPostgresClient(server.url);
-    },
-    'postgres',
-  );
+  defineClientSuite('PostgreSQL', async () => {
+    server = await startPostgres();
+    return openPostgresClient(server.url);
+  });
 
   test('a PostgreSQL transaction runs on one connection throughout', async () => {
     const client = openPostgresClient(server!.url, { max: 4 });

@@ -1,0 +1,331 @@
+import Database from 'better-sqlite3';
+
+import { PlugndialError } from '../errors.ts';
+import type { SqlClient } from './sql.ts';
+
+type Connection = Database.Database;
+type Statement = Database.Statement<unknown[]>;
+
+/**
+ * A statement in PostgreSQL's text turned into SQLite's: `$n` placeholders become named ones
+ * (`@p1`: better-sqlite3 binds numbered ones only from arrays, in order), a cast on a
+ * placeholder says how to bind its value and is dropped, like every other cast, and so are
+ * row locks (`FOR UPDATE`): SQLite has one writer, and a transaction here holds it whole.
+ */
+export interface SqliteStatementText {
+  sql: string;
+  /** The PostgreSQL type each placeholder was cast to, by number; undefined when not cast. */
+  types: ReadonlyMap<number, string | undefined>;
+}
+
+const PLACEHOLDER = /\$(\d+)(?:::([a-z][a-z0-9_]*(?:\[\])?))?/g;
+const CAST = /::[a-z][a-z0-9_]*(?:\[\])?/g;
+const ROW_LOCK = /\s+FOR\s+UPDATE(?:\s+OF\s+\w+)?/gi;
+
+export function sqliteText(text: string): SqliteStatementText {
+  const types = new Map<number, string | undefined>();
+  const sql = text
+    .replace(PLACEHOLDER, (_, n: string, type: string | undefined) => {
+      const index = Number(n);
+      if (!types.has(index) || type !== undefined) types.set(index, type);
+      return `@p${index}`;
+    })
+    .replace(CAST, '')
+    .replace(ROW_LOCK, '');
+  return { sql, types };
+}
+
+/** A parameter as SQLite takes it: times as the model's ISO-8601 text, booleans as 0/1. */
+function bindValue(value: unknown, type: string | undefined): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (type === 'timestamptz') return isoTime(value);
+  if (value instanceof Date) return value.toISOString();
+  return value;
+}
+
+/**
+ * Times are stored as ISO-8601 UTC with milliseconds, so text order is time order. Input
+ * that PostgreSQL would parse (an offset, no milliseconds, a date alone) is normalised;
+ * anything else is refused as PostgreSQL refuses it.
+ */
+function isoTime(value: unknown): string {
+  const ms = value instanceof Date ? value.getTime() : Date.parse(String(value));
+  if (Number.isNaN(ms)) {
+    throw new PlugndialError(
+      'PND_INVALID_ARGUMENT',
+      `"${String(value).slice(0, 40)}" is not a date and time; use ISO 8601, e.g. 2026-03-01T12:00:00Z`,
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+/**
+ * SQLite in one file. Two connections: the writer, which one transaction or one statement
+ * holds at a time (a queue in this process), and a reader for statements outside any
+ * transaction that only read — a phone's request never waits behind an open transaction, and
+ * sees only what is committed (WAL). better-sqlite3 is synchronous: a statement runs on this
+ * thread and costs microseconds, which is cheaper than any thread or process hop.
+ *
+ * Durability: WAL with `synchronous = FULL` syncs the log at every commit, so a change that
+ * was answered survives a power loss as well as `kill -9`.
+ */
+export function openSqliteClient(file: string): SqlClient {
+  return new SqliteConnection(file).client;
+}
+
+class SqliteConnection {
+  readonly client: SqlClient;
+  readonly #file: string;
+  readonly #writer: Connection;
+  readonly #reader: Connection;
+  readonly #texts = new Map<string, SqliteStatementText>();
+  readonly #writerStatements = new Map<string, Statement>();
+  readonly #readerStatements = new Map<string, Statement>();
+  /** The writer's queue: each transaction or lone write runs after the one before. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(file: string) {
+    this.#file = file;
+    this.#writer = openConnection(file, false);
+    try {
+      this.#reader = file === ':memory:' ? this.#writer : openConnection(file, true);
+    } catch (error) {
+      this.#writer.close();
+      throw error;
+    }
+    const tx: SqlClient = {
+      dialect: 'sqlite',
+      query: <T>(text: string, params: readonly unknown[] = []) =>
+        this.#run<T>(this.#writer, this.#writerStatements, text, params),
+      transaction: (fn) => fn(tx),
+      snapshot: (fn) => fn(tx),
+      close: () => Promise.resolve(),
+    };
+    this.client = {
+      dialect: 'sqlite',
+      query: <T>(text: string, params: readonly unknown[] = []) => this.#query<T>(text, params),
+      transaction: <T>(fn: (tx: SqlClient) => Promise<T>) =>
+        this.#exclusive(async () => {
+          this.#writer.exec('BEGIN IMMEDIATE');
+          try {
+            const result = await fn(tx);
+            this.#writer.exec('COMMIT');
+            return result;
+          } catch (error) {
+            if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK');
+            throw error;
+          }
+        }),
+      snapshot: (fn) => this.#snapshot(fn),
+      close: () => this.#close(),
+    };
+  }
+
+  #query<T>(text: string, params: readonly unknown[]): Promise<T[]> {
+    if (this.#closed) return Promise.reject(closedError());
+    let statement: Statement;
+    try {
+      statement = this.#prepare(this.#reader, this.#readerStatements, text);
+    } catch (error) {
+      return Promise.reject(sqliteError(error, text, this.#file));
+    }
+    // Reads go to the reader at once; writes take their turn at the writer.
+    if (statement.readonly && this.#reader !== this.#writer)
+      return this.#run<T>(this.#reader, this.#readerStatements, text, params);
+    return this.#exclusive(() => this.#run<T>(this.#writer, this.#writerStatements, text, params));
+  }
+
+  #run<T>(
+    connection: Connection,
+    cache: Map<string, Statement>,
+    text: string,
+    params: readonly unknown[],
+  ): Promise<T[]> {
+    if (this.#closed) return Promise.reject(closedError());
+    try {
+      const statement = this.#prepare(connection, cache, text);
+      const { types } = this.#text(text);
+      const bound: Record<string, unknown> = {};
+      for (const [index, type] of types) bound[`p${index}`] = bindValue(params[index - 1], type);
+      if (statement.reader) {
+        const rows = types.size > 0 ? statement.all(bound) : statement.all();
+        return Promise.resolve(rows as T[]);
+      }
+      if (types.size > 0) statement.run(bound);
+      else statement.run();
+      return Promise.resolve([]);
+    } catch (error) {
+      return Promise.reject(sqliteError(error, text, this.#file, params));
+    }
+  }
+
+  #text(text: string): SqliteStatementText {
+    let translated = this.#texts.get(text);
+    if (!translated) {
+      translated = sqliteText(text);
+      if (this.#texts.size >= 2048) this.#texts.clear();
+      this.#texts.set(text, translated);
+    }
+    return translated;
+  }
+
+  #prepare(connection: Connection, cache: Map<string, Statement>, text: string): Statement {
+    let statement = cache.get(text);
+    if (!statement) {
+      statement = connection.prepare(this.#text(text).sql) as Statement;
+      // Statements built per call (a batch of n rows) must not grow the cache without end.
+      if (cache.size >= 2048) cache.clear();
+      cache.set(text, statement);
+    }
+    return statement;
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError());
+    const turn = this.#queue.then(fn);
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /**
+   * A connection of its own in one read transaction: WAL keeps its view while the writer
+   * commits, so neither waits. An in-memory database has no second connection; there the
+   * view holds the writer.
+   */
+  async #snapshot<T>(fn: (view: SqlClient) => Promise<T>): Promise<T> {
+    if (this.#closed) throw closedError();
+    if (this.#reader === this.#writer) return this.client.transaction(fn);
+    const connection = openConnection(this.#file, true);
+    const statements = new Map<string, Statement>();
+    const view: SqlClient = {
+      dialect: 'sqlite',
+      query: <R>(text: string, params: readonly unknown[] = []) =>
+        this.#run<R>(connection, statements, text, params),
+      transaction: (inner) => inner(view),
+      snapshot: (inner) => inner(view),
+      close: () => Promise.resolve(),
+    };
+    try {
+      connection.exec('BEGIN');
+      // A read transaction starts at its first read.
+      connection.prepare('SELECT count(*) FROM sqlite_schema').get();
+      return await fn(view);
+    } finally {
+      if (connection.inTransaction) connection.exec('COMMIT');
+      connection.close();
+    }
+  }
+
+  async #close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#queue;
+    this.#closed = true;
+    if (this.#reader !== this.#writer) this.#reader.close();
+    // Folds the log into the database file, so a closed store is one file.
+    try {
+      this.#writer.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Another connection still reads; the log is folded in at the next open.
+    }
+    this.#writer.close();
+  }
+}
+
+function openConnection(file: string, readonly: boolean): Connection {
+  let connection: Connection;
+  try {
+    connection = new Database(file, { readonly, fileMustExist: readonly });
+  } catch (error) {
+    throw sqliteError(error, 'OPEN', file);
+  }
+  try {
+    connection.pragma('busy_timeout = 5000');
+    if (!readonly) {
+      // The first statement that reads the file: a file that is not a database fails here.
+      connection.pragma('journal_mode = WAL');
+      connection.pragma('synchronous = FULL');
+    }
+    connection.pragma('foreign_keys = ON');
+    connection.defaultSafeIntegers(false);
+    return connection;
+  } catch (error) {
+    connection.close();
+    throw sqliteError(error, 'OPEN', file);
+  }
+}
+
+function closedError(): PlugndialError {
+  return new PlugndialError('PND_DATABASE', 'database error: the database is closed');
+}
+
+/** SQLite's result codes for constraints, as the SQLSTATEs the store checks on both engines. */
+const CONSTRAINT_STATES: Record<string, string> = {
+  SQLITE_CONSTRAINT_UNIQUE: '23505',
+  SQLITE_CONSTRAINT_PRIMARYKEY: '23505',
+  SQLITE_CONSTRAINT_FOREIGNKEY: '23503',
+  SQLITE_CONSTRAINT_NOTNULL: '23502',
+  SQLITE_CONSTRAINT_CHECK: '23514',
+};
+
+/**
+ * A SQLite failure as PND_DATABASE. SQLite's messages name tables, columns and constraints,
+ * never bound values; parameter text is scrubbed all the same. A file that is not a
+ * database, a damaged one and a full disk say which file and what to do.
+ */
+export function sqliteError(
+  error: unknown,
+  text: string,
+  file: string,
+  params: readonly unknown[] = [],
+): PlugndialError {
+  if (error instanceof PlugndialError) return error;
+  const fields = (typeof error === 'object' && error !== null ? error : {}) as Record<
+    string,
+    unknown
+  >;
+  const code = typeof fields.code === 'string' ? fields.code : 'SQLITE_ERROR';
+  const message = typeof fields.message === 'string' ? fields.message : String(error);
+  const statement = text.trim().split(/\s+/, 1)[0]?.toUpperCase() ?? '';
+  const details: Record<string, unknown> = { sqlite: code };
+  const sqlState = CONSTRAINT_STATES[code];
+  if (sqlState) details.sqlState = sqlState;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT')) {
+    return new PlugndialError(
+      'PND_DATABASE',
+      `database error: ${file} is not a plugndial database or is damaged (${code}); restore it from a backup ("plugndial restore") or move it away to start empty`,
+      details,
+    );
+  }
+  if (code === 'SQLITE_FULL') {
+    return new PlugndialError(
+      'PND_DATABASE',
+      `database error during ${statement}: the disk holding ${file} is full; nothing of this change was stored — free space and try again`,
+      details,
+    );
+  }
+  if (code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_CANTOPEN')) {
+    return new PlugndialError(
+      'PND_DATA_DIR',
+      `cannot open the database ${file} (${code}); check that the directory exists and is writable by this user`,
+      details,
+    );
+  }
+  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY')) {
+    return new PlugndialError(
+      'PND_DATA_DIR',
+      `the database ${file} is read only (${code}); check its permissions and those of its directory`,
+      details,
+    );
+  }
+  let safe = message;
+  for (const param of params) {
+    if (typeof param === 'string' && param.length >= 4) safe = safe.split(param).join('…');
+  }
+  return new PlugndialError(
+    'PND_DATABASE',
+    `database error during ${statement}: ${safe.slice(0, 200)} [${code}]`,
+    details,
+  );
+}
