@@ -5,10 +5,11 @@
  *   (b) queries of those events: the newest 100, one phone's newest 100, the newest 10,000,
  *   (c) an 8 MiB file written and read back in 256 KiB chunks (bytea).
  *
- *   node --import tsx bench/store-events.ts [--events N] [--batch N] [--file-mib N]
+ *   node --import tsx bench/store-events.ts [--events N] [--batch N] [--file-mib N] [--database URL]
  *
- * For each: wall time, the CPU time of the whole process (the main thread and the engine's
- * worker), the main thread's busy time (event loop utilisation) and the gaps between ticks of
+ * The embedded store (SQLite) in a temporary data directory, or a PostgreSQL database
+ * (--database; its tables are used as they are). For each: wall time, the CPU time of this
+ * process, the main thread's busy time (event loop utilisation) and the gaps between ticks of
  * a 1 ms timer while it ran (the longest, the 99th percentile): how long a phone's request
  * could have waited. A measurement, not a test: it exits 0 unless the store fails.
  */
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     events: { type: 'string', default: '50000' },
     batch: { type: 'string', default: '500' },
     'file-mib': { type: 'string', default: '8' },
+    database: { type: 'string' },
   },
 });
 const EVENTS = Number(values.events);
@@ -106,7 +108,9 @@ function report(name: string, m: Measure, extra = ''): void {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'plugndial-bench-store-'));
   try {
-    const store = await openStore({ dataDir: join(dir, 'data') });
+    const store = await openStore(
+      values.database ? { databaseUrl: values.database } : { dataDir: join(dir, 'data') },
+    );
     try {
       // Warm up the statement path and the JIT once, outside the measurement.
       await store.appendEvents(Array.from({ length: BATCH }, (_, i) => event(i)));

@@ -8,6 +8,7 @@ import type {
 import type { Mac } from '../model/mac.ts';
 import {
   isoTimestamp,
+  LAZY,
   logFilter,
   offsetOnly,
   perDialect,
@@ -157,7 +158,7 @@ export async function appendSecurityEvents(
          (SELECT id FROM security_events ORDER BY id DESC ${offsetOnly(tx.dialect, '$1::int')})`,
       [wholeNumber(keep, 'keep')],
     );
-  });
+  }, LAZY);
 }
 
 /** Newest first; at most 10,000 (100 unless asked). */

@@ -6,6 +6,7 @@ import { SQLITE_CONFIG_NAME } from './migrations-sqlite.ts';
 import {
   fromJson,
   isoOf,
+  LAZY,
   wholeNumber,
   type ConfigOutcome,
   type DialectText,
@@ -187,7 +188,7 @@ export async function recordContacts(
   }
   const batch = JSON.stringify([...byMac.values()].sort((a, b) => (a.mac < b.mac ? -1 : 1)));
   if (client.dialect === 'sqlite') {
-    await client.query(RECORD_CONTACTS_SQLITE, [batch]);
+    await client.transaction((tx) => tx.query(RECORD_CONTACTS_SQLITE, [batch]), LAZY);
     return;
   }
   await client.transaction(async (tx) => {
@@ -204,10 +205,10 @@ export async function recordContacts(
        FROM jsonb_array_elements($1::jsonb) AS u WHERE d.mac = u->>'mac'`,
       [batch],
     );
-  });
+  }, LAZY);
 }
 
-/** One statement, so one transaction: SQLite's writer is this process's alone. */
+/** SQLite's writer is this process's alone: one statement does it, without locks. */
 const RECORD_CONTACTS_SQLITE = `UPDATE devices SET last_contact = u.value->'lastContact',
     reported = CASE WHEN json_type(u.value->'reported') = 'object'
                     THEN json_patch(COALESCE(devices.reported, '{}'), u.value->'reported') ELSE devices.reported END

@@ -8,14 +8,18 @@ export function openPostgresClient(url: string, options: { max?: number } = {}):
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
   // An idle connection that drops is discarded by the pool; the next query opens another.
   pool.on('error', () => undefined);
-  const pooled = async <T>(begin: string, fn: (tx: SqlClient) => Promise<T>): Promise<T> => {
+  const pooled = async <T>(
+    begin: string,
+    fn: (tx: SqlClient) => Promise<T>,
+    lazyCommit = false,
+  ): Promise<T> => {
     let connection: pg.PoolClient;
     try {
       connection = await pool.connect();
     } catch (error) {
       throw databaseError(error, 'CONNECT');
     }
-    return postgresTransaction(connection, begin, fn);
+    return postgresTransaction(connection, begin, fn, lazyCommit);
   };
   return {
     dialect: 'postgres',
@@ -26,7 +30,7 @@ export function openPostgresClient(url: string, options: { max?: number } = {}):
         throw databaseError(error, text, params);
       }
     },
-    transaction: (fn) => pooled('BEGIN', fn),
+    transaction: (fn, options) => pooled('BEGIN', fn, options?.lazyCommit),
     // Repeatable read: every statement sees the moment of the first; writers never wait for it.
     snapshot: (fn) => pooled('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn),
     async close(): Promise<void> {
@@ -39,6 +43,7 @@ async function postgresTransaction<T>(
   connection: pg.PoolClient,
   begin: string,
   fn: (tx: SqlClient) => Promise<T>,
+  lazyCommit: boolean,
 ): Promise<T> {
   const client: SqlClient = {
     dialect: 'postgres',
@@ -56,6 +61,7 @@ async function postgresTransaction<T>(
   let broken = false;
   try {
     await client.query(begin);
+    if (lazyCommit) await client.query('SET LOCAL synchronous_commit = off');
     const result = await fn(client);
     const commit = await connection.query('COMMIT').catch((error: unknown) => {
       throw databaseError(error, 'COMMIT');

@@ -1,6 +1,6 @@
 import type { Mac } from '../model/mac.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
-import { fromJson, isoTimestamp, offsetOnly, wholeNumber } from './sql-shapes.ts';
+import { fromJson, isoTimestamp, LAZY, offsetOnly, wholeNumber } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 
 /** Pending phones kept at most; a flood of made-up MACs pushes out the oldest sightings only. */
@@ -12,11 +12,15 @@ export async function recordResync(
   mac: Mac,
   outcome: ResyncOutcome,
 ): Promise<void> {
-  await client.query(
-    `INSERT INTO resync_outcomes (mac, outcome, at)
-     SELECT $1::text, $2::jsonb, $3::timestamptz WHERE EXISTS (SELECT 1 FROM devices WHERE mac = $1::text)
-     ON CONFLICT (mac) DO UPDATE SET outcome = EXCLUDED.outcome, at = EXCLUDED.at`,
-    [mac, JSON.stringify(outcome), outcome.at],
+  await client.transaction(
+    (tx) =>
+      tx.query(
+        `INSERT INTO resync_outcomes (mac, outcome, at)
+         SELECT $1::text, $2::jsonb, $3::timestamptz WHERE EXISTS (SELECT 1 FROM devices WHERE mac = $1::text)
+         ON CONFLICT (mac) DO UPDATE SET outcome = EXCLUDED.outcome, at = EXCLUDED.at`,
+        [mac, JSON.stringify(outcome), outcome.at],
+      ),
+    LAZY,
   );
 }
 
@@ -65,7 +69,7 @@ export async function recordPendingPhone(
          (SELECT mac FROM pending_phones ORDER BY last_seen DESC, mac ${offsetOnly(tx.dialect, '$1::int')})`,
       [wholeNumber(keep, 'keep')],
     );
-  });
+  }, LAZY);
 }
 
 /** Pending phones that are still not devices, most recently seen first. */

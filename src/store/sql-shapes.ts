@@ -1,5 +1,5 @@
 import { PlugndialError } from '../errors.ts';
-import type { Dialect } from './sql.ts';
+import type { Dialect, TransactionOptions } from './sql.ts';
 
 /**
  * A time column as ISO-8601 UTC text with milliseconds, the form the model uses. SQLite keeps
@@ -10,6 +10,9 @@ export function isoTimestamp(column: string, dialect: Dialect): string {
   if (dialect === 'sqlite') return column;
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
+
+/** Bookkeeping's transactions: their commits may reach the disk a moment later (sql.ts). */
+export const LAZY: TransactionOptions = { lazyCommit: true };
 
 /** A text built for each engine, e.g. a column list with isoTimestamp. */
 export function perDialect(build: (dialect: Dialect) => string): Record<Dialect, string> {

@@ -3,6 +3,16 @@ import { PlugndialError } from '../errors.ts';
 /** The two SQL engines behind the store: SQLite embedded, PostgreSQL for several nodes. */
 export type Dialect = 'sqlite' | 'postgres';
 
+export interface TransactionOptions {
+  /**
+   * Bookkeeping (events, last contacts, check-sync outcomes): the commit returns before it
+   * reaches the disk. A crash of this process loses none of it; a power loss may take the
+   * last fraction of a second of such writes, never a change committed without this. The
+   * next ordinary commit carries them to the disk with it.
+   */
+  lazyCommit?: boolean;
+}
+
 /**
  * The whole of what the store needs from a database: rows from one statement, real
  * transactions, and a consistent read-only view for backups. One query layer runs on both
@@ -15,7 +25,7 @@ export interface SqlClient {
   readonly dialect: Dialect;
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs `fn` in BEGIN … COMMIT, rolling back if it throws. Nested calls join the outer transaction. */
-  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Runs `fn` against one moment of the database, read only, while writers go on: a backup
    * or an export sees every table as of the same instant and pauses no phone.
