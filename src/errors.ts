@@ -31,6 +31,8 @@ export const ERRORS = {
   PND_DATA_DIR_LOCKED: { status: 409, title: 'data directory in use' },
   PND_DATA_DIR: { status: 500, title: 'data directory unusable' },
   PND_DATABASE: { status: 503, title: 'database error' },
+  PND_STORE_NOT_EMPTY: { status: 409, title: 'store not empty' },
+  PND_ARCHIVE_INVALID: { status: 400, title: 'not a usable plugndial archive' },
   PND_CONFIG: { status: 400, title: 'invalid server configuration' },
   PND_DOOR_UNAVAILABLE: { status: 400, title: 'door not available' },
   PND_LISTEN: { status: 500, title: 'cannot listen' },

@@ -21,6 +21,8 @@ import {
   type ChangeFeed,
   type ChangeNotice,
 } from './change-feed.ts';
+import * as archive from './archive.ts';
+import type { ArchiveCounts, ArchiveRecord, ArchiveSink, ExportOptions } from './archive.ts';
 import * as contacts from './contacts.ts';
 import { contentVersion } from './content-versions.ts';
 import * as credentials from './credentials.ts';
@@ -47,6 +49,14 @@ import type {
   StoredFile,
   StoredFileHandle,
 } from './store.ts';
+
+const ENTITIES: readonly StoreChange['entity'][] = [
+  'device',
+  'profile',
+  'file',
+  'firmware',
+  'contacts',
+];
 
 export interface SqlStoreOptions {
   backend: 'embedded' | 'postgres';
@@ -359,15 +369,28 @@ export class SqlStore implements Store {
     return contentVersion(this.#client, scope, category, sha256, now);
   }
 
+  exportRecords(sink: ArchiveSink, options: ExportOptions): Promise<ArchiveCounts> {
+    return archive.exportRecords(this.#client, sink, options);
+  }
+
+  /** Everything may have changed: every entity's listeners hear `*`. */
+  importRecords(records: AsyncIterable<ArchiveRecord>): Promise<ArchiveCounts> {
+    return this.#configChange(ENTITIES, async (tx) => ({
+      result: await archive.importRecords(tx, records, this.#now()),
+      keys: ['*'],
+    }));
+  }
+
   /**
    * Runs one configuration change in one transaction behind the meta row lock. When it
    * touched something, the generation grows by one and other nodes are told (PostgreSQL)
    * in the same transaction; after commit this node's listeners hear of each key.
    */
   async #configChange<T>(
-    entity: StoreChange['entity'],
+    changed: StoreChange['entity'] | readonly StoreChange['entity'][],
     fn: (tx: SqlClient) => Promise<ConfigOutcome<T>>,
   ): Promise<T> {
+    const entities = typeof changed === 'string' ? [changed] : changed;
     const committed = await this.#client.transaction(async (tx) => {
       await tx.query('SELECT generation FROM meta WHERE id = 1 FOR UPDATE');
       const outcome = await fn(tx);
@@ -377,17 +400,27 @@ export class SqlStore implements Store {
       );
       const generation = row?.generation ?? 0;
       if (this.backend === 'postgres') {
-        const notice: ChangeNotice = { node: this.#node, generation, entity, keys: outcome.keys };
-        await tx.query('SELECT pg_notify($1::text, $2::text)', [
-          CHANGE_CHANNEL,
-          encodeNotice(notice),
-        ]);
+        for (const entity of entities) {
+          const notice: ChangeNotice = {
+            node: this.#node,
+            generation,
+            entity,
+            keys: outcome.keys,
+          };
+          await tx.query('SELECT pg_notify($1::text, $2::text)', [
+            CHANGE_CHANNEL,
+            encodeNotice(notice),
+          ]);
+        }
       }
       return { ...outcome, generation };
     });
     const { generation } = committed;
-    if (generation !== undefined)
-      this.#advance(committed.keys.map((key) => ({ entity, key, generation })));
+    if (generation !== undefined) {
+      this.#advance(
+        entities.flatMap((entity) => committed.keys.map((key) => ({ entity, key, generation }))),
+      );
+    }
     return committed.result;
   }
 
@@ -402,14 +435,7 @@ export class SqlStore implements Store {
     try {
       const generation = await this.#loadGeneration();
       if (generation <= this.#generation || this.#closed) return;
-      const entities: StoreChange['entity'][] = [
-        'device',
-        'profile',
-        'file',
-        'firmware',
-        'contacts',
-      ];
-      this.#advance(entities.map((entity) => ({ entity, key: '*', generation })));
+      this.#advance(ENTITIES.map((entity) => ({ entity, key: '*', generation })));
     } catch {
       // The database is away again; the next reconnection catches up.
     }

@@ -12,6 +12,7 @@ import type { Device, LastContact, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
 import type { EventQuery, ProvisioningEvent } from '../provisioning/event.ts';
+import type { ArchiveCounts, ArchiveRecord, ArchiveSink, ExportOptions } from './archive.ts';
 
 /** A file kept in the store's overlay: firmware, phonebooks, certificates, anything served as is. */
 export interface StoredFile {
@@ -191,6 +192,17 @@ export interface Store {
     mac: Mac,
     change: (state: CwmpState) => CwmpState,
   ): Promise<CwmpState | undefined>;
+
+  /**
+   * Hands every record of the store to `sink`, all of one moment, while phones are served
+   * and changes made: backups and moves (archive.ts).
+   */
+  exportRecords(sink: ArchiveSink, options: ExportOptions): Promise<ArchiveCounts>;
+  /**
+   * Fills a store that holds no configuration (PND_STORE_NOT_EMPTY otherwise) with an
+   * archive's records, in one transaction: all of them, or none when one is refused.
+   */
+  importRecords(records: AsyncIterable<ArchiveRecord>): Promise<ArchiveCounts>;
 
   /** The configuration generation this node knows; grows with every change on any node. */
   generation(): number;
