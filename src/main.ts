@@ -17,6 +17,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   phonebook: async () => (await import('./cli/phonebook.ts')).phonebookCommand,
   settings: async () => (await import('./cli/settings.ts')).settingsCommand,
   dhcp: async () => (await import('./cli/dhcp.ts')).dhcpCommand,
+  backup: async () => (await import('./cli/archive.ts')).archiveCommand('backup'),
+  restore: async () => (await import('./cli/archive.ts')).archiveCommand('restore'),
+  export: async () => (await import('./cli/archive.ts')).archiveCommand('export'),
+  import: async () => (await import('./cli/archive.ts')).archiveCommand('import'),
 };
 
 const HELP = `plugndial — zero-touch provisioning for SIP desk phones
@@ -34,6 +38,10 @@ const HELP = `plugndial — zero-touch provisioning for SIP desk phones
   plugndial settings              the canonical settings
   plugndial dhcp --format F       a DHCP server snippet pointing phones here (isc, kea, dnsmasq)
   plugndial dhcp explain …        which URL each vendor's phone derives from DHCP options
+  plugndial backup <file>         the whole store as one file, while the server serves
+  plugndial restore <file>        fill an empty store with a backup
+  plugndial export <file>         the store as a file to move it (--events: with events)
+  plugndial import <file>         fill an empty store, e.g. PostgreSQL, with an export
 
 Every command takes --help. Management commands take --data-dir (default ./data) and use
 the running server's API when one holds that directory.

@@ -25,6 +25,7 @@ import type { EventRecorder } from '../provisioning/recorder.ts';
 import type { CheckSync } from '../sip/check-sync.ts';
 import type { Store } from '../store/store.ts';
 import { accessRoutes } from './access-routes.ts';
+import { archiveRoutes } from './archive-routes.ts';
 import { catalogueRoutes } from './catalogue-routes.ts';
 import { OPENAPI } from './openapi.ts';
 import { bodyJson, deviceJson, explanationJson, profileJson } from './serialize.ts';
@@ -101,6 +102,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   await catalogueRoutes(app, { store });
+  await archiveRoutes(app, { store, recorder: options.recorder, now });
   await accessRoutes(app, { store, recorder: options.recorder, now });
 
   app.get('/openapi.json', async () => OPENAPI);

@@ -1,3 +1,4 @@
+import { ARCHIVE_PATHS } from './archive-routes.ts';
 import { CATALOGUE_PATHS } from './catalogue-routes.ts';
 
 /** The admin API's OpenAPI 3.1 description, served at /api/v1/openapi.json. */
@@ -226,6 +227,7 @@ export const OPENAPI = {
       },
     },
     ...CATALOGUE_PATHS,
+    ...ARCHIVE_PATHS,
     '/devices/{mac}/resync': {
       post: {
         summary:

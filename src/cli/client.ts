@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
@@ -11,6 +11,8 @@ import { openRuntime, type Runtime } from '../runtime.ts';
 export interface ApiClient {
   readonly mode: 'server' | 'local';
   request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
+  /** A GET whose answer is streamed, not held: a backup may be larger than memory. */
+  download(path: string): Promise<Readable>;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function connect(options: ConnectOptions): Promise<ApiClient> {
 function remoteClient(base: string, token: string): ApiClient {
   return {
     mode: 'server',
+    download: (path) => fetchStream(base, token, path),
     async request<T>(
       method: string,
       path: string,
@@ -76,8 +79,14 @@ async function localClient(options: ConnectOptions): Promise<ApiClient> {
     now: runtime.now,
   });
   await app.ready();
+  // Streams need a socket: the in-process API listens on loopback the first time one is asked.
+  let listening: Promise<string> | undefined;
   return {
     mode: 'local',
+    async download(path: string): Promise<Readable> {
+      listening ??= app.listen({ host: '127.0.0.1', port: 0 });
+      return fetchStream(`${await listening}/api/v1`, token, path);
+    },
     async request<T>(
       method: string,
       path: string,
@@ -103,6 +112,26 @@ async function localClient(options: ConnectOptions): Promise<ApiClient> {
       await runtime.close();
     },
   };
+}
+
+/** `base` ends in /api/v1. */
+async function fetchStream(base: string, token: string, path: string): Promise<Readable> {
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+  } catch (error) {
+    throw pndError(
+      'PND_SERVER_UNREACHABLE',
+      `the server at ${base} does not answer (${(error as Error).message}); is it still running?`,
+    );
+  }
+  if (response.status < 200 || response.status >= 300 || !response.body) {
+    decode(response.status, await response.text());
+    throw pndError('PND_INTERNAL', `the server answered ${response.status} without a body`);
+  }
+  return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
 }
 
 function decode<T>(status: number, text: string): T {

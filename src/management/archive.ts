@@ -149,42 +149,55 @@ export function readArchive(
   return { header, records: records() };
 }
 
-/** Gunzips, with the two mistakes operators make told apart: a database file, and a text. */
+/**
+ * Gunzips, with the two mistakes operators make told apart: a database file, and a text.
+ * The source is never destroyed: a refused upload is read to its end, so the one who sent
+ * it (an operator with the admin token) gets the refusal rather than a broken connection.
+ */
 async function* gunzipped(source: Readable, name: string): AsyncGenerator<Buffer> {
   const gunzip = createGunzip();
   let first = true;
-  const feed = (async (): Promise<void> => {
-    try {
-      for await (const piece of source as AsyncIterable<Buffer>) {
-        if (first) {
-          first = false;
-          if (piece.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
-            throw invalid(
-              name,
-              'it is a SQLite database file, not an archive: to use it as the store, stop plugndial and put it in the data directory as plugndial.db',
-            );
-          }
-          if (piece[0] !== 0x1f || piece[1] !== 0x8b) {
-            throw invalid(
-              name,
-              'it is not a plugndial archive (not gzip-compressed: perhaps another product’s backup)',
-            );
-          }
-        }
-        if (!gunzip.write(piece)) await once(gunzip, 'drain');
-      }
-      gunzip.end();
-    } catch (error) {
-      gunzip.destroy(error as Error);
+  const refuse = (error: PlugndialError): void => {
+    source.unpipe(gunzip);
+    source.resume();
+    gunzip.destroy(error);
+  };
+  const onData = (piece: Buffer): void => {
+    if (!first) return;
+    first = false;
+    if (piece.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
+      refuse(
+        invalid(
+          name,
+          'it is a SQLite database file, not an archive: to use it as the store, stop plugndial and put it in the data directory as plugndial.db',
+        ),
+      );
+    } else if (piece[0] !== 0x1f || piece[1] !== 0x8b) {
+      refuse(
+        invalid(
+          name,
+          'it is not a plugndial archive (not gzip-compressed: perhaps another product’s backup)',
+        ),
+      );
     }
-  })();
+  };
+  // Registered before the pipe, so the first piece is judged before gunzip sees it.
+  source.prependListener('data', onData);
+  source.once('error', () => gunzip.destroy(invalid(name, 'it could not be read to its end')));
+  source.pipe(gunzip);
   try {
     for await (const piece of gunzip as AsyncIterable<Buffer>) yield piece;
   } catch (error) {
     if (error instanceof PlugndialError) throw error;
     throw invalid(name, 'its compressed data is damaged or cut short');
+  } finally {
+    source.off('data', onData);
+    if (!source.readableEnded) {
+      source.unpipe(gunzip);
+      source.resume();
+    }
   }
-  await feed;
+  if (first) throw invalid(name, 'it is empty');
 }
 
 async function* lines(source: AsyncIterable<Buffer>, name: string): AsyncGenerator<string> {
@@ -278,6 +291,19 @@ function checkRecord(value: Record<string, unknown>, name: string, line: number)
 
 function invalid(name: string, what: string): PlugndialError {
   return new PlugndialError('PND_ARCHIVE_INVALID', `${name}: ${what}; nothing was stored`);
+}
+
+/** Reads just an archive's header: what it is, before anything is sent or stored. */
+export async function readArchiveHeader(source: Readable, name?: string): Promise<ArchiveHeader> {
+  const archive = readArchive(source, name);
+  const iterator = archive.records[Symbol.asyncIterator]();
+  try {
+    await Promise.race([archive.header, iterator.next()]);
+    return await archive.header;
+  } finally {
+    await iterator.return?.(undefined);
+    source.destroy();
+  }
 }
 
 /** Reads an archive from a stream into the store, which must be empty. */
