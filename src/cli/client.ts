@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
@@ -131,7 +132,7 @@ async function fetchStream(base: string, token: string, path: string): Promise<R
     decode(response.status, await response.text());
     throw pndError('PND_INTERNAL', `the server answered ${response.status} without a body`);
   }
-  return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+  return Readable.fromWeb(response.body as WebReadableStream);
 }
 
 function decode<T>(status: number, text: string): T {
