@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+
 import Database from 'better-sqlite3';
 
 import { PlugndialError } from '../errors.ts';
@@ -82,6 +84,59 @@ export function openSqliteClient(file: string): SqlClient {
   return new SqliteConnection(file).client;
 }
 
+/** The first bytes of every SQLite database file. */
+const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * Checks the database file's header before SQLite opens it: a file that is not a database,
+ * or one cut short (a copy that stopped, a full disk), is named with what to do instead of
+ * failing later on the first page that is missing.
+ */
+function checkDatabaseFile(file: string): void {
+  if (file === ':memory:') return;
+  let header: Buffer;
+  let size: number;
+  try {
+    size = statSync(file).size;
+    if (size === 0) return;
+    header = Buffer.alloc(100);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, header, 0, 100, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Not there yet (a new store), or unreadable: SQLite's own open says which.
+    return;
+  }
+  if (!header.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw sqliteError({ code: 'SQLITE_NOTADB', message: 'not a database' }, 'OPEN', file);
+  }
+  // With frames in the log, the file may be short of what its header says until a checkpoint
+  // has run to its end (one cut by a full disk, say): the log holds the rest.
+  if (walSize(file) > 0) return;
+  const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+  const pages = header.readUInt32BE(28);
+  // The page count in the header is valid only when it was written with the change counter.
+  const valid = header.readUInt32BE(24) === header.readUInt32BE(92);
+  if (valid && pages > 0 && size < pages * pageSize) {
+    throw new PlugndialError(
+      'PND_DATABASE',
+      `database error: ${file} is cut short (${size} of ${pages * pageSize} bytes); restore it from a backup ("plugndial restore") or move it away to start empty`,
+      { sqlite: 'SQLITE_CORRUPT' },
+    );
+  }
+}
+
+function walSize(file: string): number {
+  try {
+    return statSync(`${file}-wal`).size;
+  } catch {
+    return 0;
+  }
+}
+
 class SqliteConnection {
   readonly client: SqlClient;
   readonly #file: string;
@@ -96,6 +151,7 @@ class SqliteConnection {
 
   constructor(file: string) {
     this.#file = file;
+    checkDatabaseFile(file);
     this.#writer = openConnection(file, false);
     try {
       this.#reader = file === ':memory:' ? this.#writer : openConnection(file, true);
