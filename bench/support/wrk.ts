@@ -7,6 +7,8 @@ export interface WrkOptions {
   seconds: number;
   /** Adds `Connection: close`: one TCP connection per request, the way phones fetch files. */
   close: boolean;
+  /** A Lua script of wrk's that chooses each request (e.g. a different device each time). */
+  script?: string;
 }
 
 export interface WrkResult {
@@ -25,6 +27,7 @@ const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, 
 export async function runWrk(url: string, options: WrkOptions): Promise<WrkResult> {
   const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency'];
   if (options.close) args.push('-H', 'Connection: close');
+  if (options.script) args.push('-s', options.script);
   const child = spawn('wrk', [...args, url], { stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   let output = '';

@@ -156,7 +156,8 @@ export async function patchDevice(
  * Profiles inside a cell are separated by `;` or `|`. Empty cells are left unset.
  */
 export function devicesFromCsv(text: string): Result<DeviceInput[]> {
-  const parsed = parseCsv(text);
+  // 100,000 devices and the header above them.
+  const parsed = parseCsv(text, 100_001);
   if (!parsed.ok) return parsed;
   const [header, ...rows] = parsed.value;
   if (!header)

@@ -11,6 +11,8 @@ const run = promisify(execFile);
 /** A throwaway PostgreSQL server owned by one test file. */
 export interface TestPostgres {
   url: string;
+  /** The server's data directory (its postmaster.pid names the server process). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -62,7 +64,7 @@ async function onPath(binary: string): Promise<boolean> {
  * Starts a PostgreSQL server in a temporary directory on a free port. PostgreSQL refuses
  * to run as root, so under root its commands run as the `postgres` OS user.
  */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'plugndial-pg-'));
   const asRoot = process.getuid?.() === 0;
   const command = (binary: string, args: string[]): [string, string[]] =>
@@ -80,12 +82,14 @@ export async function startPostgres(): Promise<TestPostgres> {
   const data = join(dir, 'data');
   const port = await freePort();
   await exec('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  await exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+  // Tests need no durability; a benchmark measures the server as operators run it.
+  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${options.durable ? '' : ' -c fsync=off'}`;
+  await exec('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', 'start']);
 
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    dataDir: data,
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
