@@ -6,7 +6,7 @@
  *   devices, and a management command's wall time with and without a running server —
  *   for the embedded store, then for PostgreSQL (its server's RSS apart).
  *
- *   node --import tsx bench/footprint.ts [--devices 100000] [--seconds 10] [--no-postgres]
+ *   node --import tsx bench/footprint.ts [--devices 100000] [--seconds 10] [--no-postgres] [--compiled]
  *
  * A measurement, not a test: it exits 0 whatever the figures, non-zero when a server does
  * not start or a step fails.
@@ -16,6 +16,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import pg from 'pg';
@@ -30,8 +31,13 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '100000' },
     seconds: { type: 'string', default: '10' },
     'no-postgres': { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
   },
 });
+/** The sources through tsx, or the compiled build in dist/ (`npm run build` first). */
+const PLUGNDIAL: [string, ...string[]] = values.compiled
+  ? [process.execPath, fileURLToPath(new URL('../dist/main.js', import.meta.url))]
+  : [BIN];
 const DEVICES = Number(values.devices);
 const SECONDS = Number(values.seconds);
 
@@ -62,8 +68,9 @@ async function start(store: string[]): Promise<Running & { startMs: number }> {
   const port = await freePort();
   const began = performance.now();
   const child = spawn(
-    BIN,
+    PLUGNDIAL[0],
     [
+      ...PLUGNDIAL.slice(1),
       'serve',
       ...store,
       '--http',
@@ -109,7 +116,10 @@ function command(args: string[], times = 5): number {
   const walls: number[] = [];
   for (let i = 0; i < times; i += 1) {
     const began = performance.now();
-    const result = spawnSync(BIN, args, { encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(PLUGNDIAL[0], [...PLUGNDIAL.slice(1), ...args], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     walls.push(performance.now() - began);
     if (result.status !== 0) throw new Error(`plugndial ${args.join(' ')}: ${result.stderr}`);
   }
@@ -256,7 +266,7 @@ function postgresRss(dataDir: string): number {
 
 async function main(): Promise<void> {
   console.log(
-    `plugndial footprint: ${DEVICES} devices, ${SECONDS} s of fetches; node ${process.version}`,
+    `plugndial footprint: ${DEVICES} devices, ${SECONDS} s of fetches; node ${process.version}, ${values.compiled ? 'the compiled build' : 'the sources through tsx'}`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'plugndial-footprint-'));
   try {
