@@ -104,7 +104,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
       case 'set': {
         const mac = need(positionals, 1, 'MAC', USAGE);
         const patch: Record<string, unknown> = {
-          set: assignments(values['set']),
+          settings: assignments(values['set']),
           unset: strings(values['unset']),
         };
         if (values['vendor']) patch['vendor'] = values['vendor'];

@@ -44,7 +44,7 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
       case 'set': {
         const name = need(positionals, 1, 'profile name', USAGE);
         await client.request('PATCH', path(name), {
-          set: assignments(values['set']),
+          settings: assignments(values['set']),
           unset: strings(values['unset']),
           ...(values['description'] !== undefined ? { description: values['description'] } : {}),
         });

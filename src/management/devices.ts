@@ -19,7 +19,8 @@ export interface DevicePatch {
   vendor?: string;
   model?: string | null;
   profiles?: string[];
-  set?: Record<string, unknown>;
+  /** Merged into the stored settings: the same name as when adding. */
+  settings?: Record<string, unknown>;
   unset?: string[];
 }
 
@@ -125,7 +126,7 @@ export async function patchDevice(
     const vendor = checkVendor(patch.vendor);
     if (!vendor.ok) throw vendor.error;
   }
-  const set = checkSettings(patch.set ?? {});
+  const set = checkSettings(patch.settings ?? {});
   if (!set.ok) throw set.error;
   for (const key of patch.unset ?? []) {
     if (!specFor(key) && !nativeKey(key))
