@@ -343,6 +343,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
             },
           },
           404,
+          409,
         ),
       },
     },
@@ -351,6 +352,13 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       const file = (request.params as Query)['file'] ?? '';
       const origin = `${request.protocol}://${request.host}`;
       const preview = await pipeline.preview(mac, file, origin);
+      if (preview.withheld) {
+        throw pndError(
+          'PND_FILE_WITHHELD',
+          `device ${mac}'s file "${file.slice(0, 80)}" is not served: ${preview.withheld.reason}; ${preview.withheld.fix}`,
+          { reason: preview.withheld.reason },
+        );
+      }
       if (!preview.artifact && !preview.explanation) {
         throw pndError(
           'PND_FILE_NOT_FOUND',
