@@ -20,6 +20,9 @@ import {
 } from '../management/profiles.ts';
 import { parseMac, type Mac } from '../model/mac.ts';
 import { SETTINGS_SCHEMA } from '../model/settings.ts';
+import type { ServerFacts } from '../management/check.ts';
+import { asWarnings, checkScope, type Warn } from '../management/check-scope.ts';
+import { drivers } from '../drivers/registry.ts';
 import { normalisePath } from '../provisioning/path.ts';
 import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
@@ -46,10 +49,13 @@ import {
   SETTING_KEYS,
   SETTINGS,
   text,
+  WARNINGS,
   whole,
+  withWarnings,
 } from './schemas.ts';
 import { bodyJson, deviceJson, explanationJson, profileJson } from './serialize.ts';
 import { sipRoutes } from './sip-routes.ts';
+import { checkRoutes } from './check-routes.ts';
 import { compileRequestSchema, validationError } from './validation.ts';
 
 export interface AdminApiOptions {
@@ -61,6 +67,8 @@ export interface AdminApiOptions {
   now: () => Date;
   /** Sends check-sync NOTIFYs; a local command without a server gets its own. */
   checkSync?: CheckSync;
+  /** The running server's doors and public URL, for `plugndial check`; none without a server. */
+  server?: () => ServerFacts | undefined;
 }
 
 type Query = Record<string, string | undefined>;
@@ -124,14 +132,19 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     return parsed.value;
   };
 
+  const warn: Warn = async (scope) =>
+    asWarnings(await checkScope(store, drivers, scope, options.server?.()));
+
   await sipRoutes(app, {
     store,
     recorder: options.recorder,
     now,
+    warn,
     ...(options.checkSync ? { checkSync: options.checkSync } : {}),
   });
 
-  await catalogueRoutes(app, { store });
+  await catalogueRoutes(app, { store, warn });
+  await checkRoutes(app, { store, ...(options.server ? { server: options.server } : {}) });
   await accessRoutes(app, { store, recorder: options.recorder, now });
 
   app.get(
@@ -200,7 +213,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
         },
         response: replies(
           201,
-          closed({ added: { type: 'integer' }, devices: list(DEVICE) }),
+          closed({ added: { type: 'integer' }, devices: list(DEVICE), warnings: WARNINGS }),
           404,
           409,
         ),
@@ -211,7 +224,11 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       const inputs = 'devices' in body ? body.devices : [body];
       const added = await addDevices(store, inputs, now());
       reply.code(201);
-      return { added: added.length, devices: added.map((d) => deviceJson(d, { secrets: false })) };
+      return {
+        added: added.length,
+        devices: added.map((d) => deviceJson(d, { secrets: false })),
+        warnings: await warn({ devices: added }),
+      };
     },
   );
 
@@ -229,7 +246,12 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
             },
           },
         },
-        response: replies(201, closed({ added: { type: 'integer' } }), 404, 409),
+        response: replies(
+          201,
+          closed({ added: { type: 'integer' }, warnings: WARNINGS }),
+          404,
+          409,
+        ),
       },
     },
     async (request, reply) => {
@@ -239,7 +261,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       if (!parsed.ok) throw parsed.error;
       const added = await addDevices(store, parsed.value, now());
       reply.code(201);
-      return { added: added.length };
+      return { added: added.length, warnings: await warn({ devices: added }) };
     },
   );
 
@@ -275,12 +297,15 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
           settings: SETTINGS,
           unset: SETTING_KEYS,
         }),
-        response: replies(200, DEVICE, 404),
+        response: replies(200, withWarnings(DEVICE), 404),
       },
     },
     async (request) => {
       const device = await patchDevice(store, macOf(request), request.body as DevicePatch, now());
-      return deviceJson(device, { secrets: false });
+      return {
+        ...deviceJson(device, { secrets: false }),
+        warnings: await warn({ devices: [device] }),
+      };
     },
   );
 
@@ -392,13 +417,16 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       schema: {
         summary: 'add a profile',
         body: closed({ name: text(), description: text(), settings: SETTINGS }, ['name']),
-        response: replies(201, PROFILE, 409),
+        response: replies(201, withWarnings(PROFILE), 409),
       },
     },
     async (request, reply) => {
       const profile = await addProfile(store, request.body as ProfileInput, now());
       reply.code(201);
-      return profileJson(profile, { secrets: false });
+      return {
+        ...profileJson(profile, { secrets: false }),
+        warnings: await warn({ profile: profile.name }),
+      };
     },
   );
 
@@ -428,14 +456,16 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
           'change a profile: the settings given are merged, the keys in unset removed (the default profile is made on first change)',
         params: NAME_PARAMS,
         body: closed({ description: text(), settings: SETTINGS, unset: SETTING_KEYS }),
-        response: replies(200, PROFILE, 404),
+        response: replies(200, withWarnings(PROFILE), 404),
       },
     },
     async (request) => {
       const name = (request.params as Query)['name'] ?? '';
-      return profileJson(await patchProfile(store, name, request.body as ProfilePatch, now()), {
-        secrets: false,
-      });
+      const profile = await patchProfile(store, name, request.body as ProfilePatch, now());
+      return {
+        ...profileJson(profile, { secrets: false }),
+        warnings: await warn({ profile: profile.name }),
+      };
     },
   );
 

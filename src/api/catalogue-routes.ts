@@ -6,15 +6,25 @@ import { pndError } from '../errors.ts';
 import { contactOwner, contactsFromCsv } from '../management/contacts.ts';
 import { addFirmware, firmwareKey, type FirmwareInput } from '../management/firmware.ts';
 import { validateContacts, type ContactOwner } from '../model/contact.ts';
+import type { Warn } from '../management/check-scope.ts';
 import type { Store } from '../store/store.ts';
-import { closed, list, MAC_PARAMS, NAME_PARAMS, replies, text } from './schemas.ts';
+import {
+  closed,
+  list,
+  MAC_PARAMS,
+  NAME_PARAMS,
+  replies,
+  text,
+  WARNINGS,
+  withWarnings,
+} from './schemas.ts';
 
 type Query = Record<string, string | undefined>;
 
 /** The firmware catalogue and the contact lists: /firmware and /phonebooks. */
 export async function catalogueRoutes(
   app: FastifyInstance,
-  options: { store: Store },
+  options: { store: Store; warn: Warn },
 ): Promise<void> {
   const { store } = options;
 
@@ -73,7 +83,7 @@ export async function catalogueRoutes(
         body: {
           content: { 'application/octet-stream': { schema: { description: 'the image' } } },
         },
-        response: replies(201, IMAGE, 409, 422),
+        response: replies(201, withWarnings(IMAGE), 409, 422),
       },
     },
     async (request, reply) => {
@@ -82,7 +92,7 @@ export async function catalogueRoutes(
         throw pndError('PND_INVALID_ARGUMENT', 'send the image as application/octet-stream');
       const image = await addFirmware(store, request.query as FirmwareInput, body);
       reply.code(201);
-      return image;
+      return { ...image, warnings: await options.warn({ vendor: image.vendor }) };
     },
   );
 
@@ -94,7 +104,10 @@ export async function catalogueRoutes(
         querystring: closed(firmwareKeyQuery, ['vendor', 'model', 'version']),
         response: replies(
           200,
-          closed({ removed: closed(firmwareKeyQuery, ['vendor', 'model', 'version']) }),
+          closed({
+            removed: closed(firmwareKeyQuery, ['vendor', 'model', 'version']),
+            warnings: WARNINGS,
+          }),
           404,
         ),
       },
@@ -106,7 +119,7 @@ export async function catalogueRoutes(
           'PND_FIRMWARE_NOT_FOUND',
           `the catalogue has no ${key.vendor} ${key.model} ${key.version}; see "plugndial firmware list"`,
         );
-      return { removed: key };
+      return { removed: key, warnings: await options.warn({ vendor: key.vendor }) };
     },
   );
 

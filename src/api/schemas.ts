@@ -2,6 +2,8 @@
 // request and becomes its part of the OpenAPI document (openapi.ts): written once, here
 // and beside the route, never again by hand.
 
+import { KINDS } from '../management/check.ts';
+
 /** A JSON Schema object, as fastify and the OpenAPI document take it. */
 export type Schema = Record<string, unknown>;
 
@@ -89,18 +91,7 @@ export const FINDING: Schema = {
   type: 'object',
   required: ['kind', 'problem', 'fix', 'count', 'devices'],
   properties: {
-    kind: {
-      type: 'string',
-      enum: [
-        'config-key',
-        'firmware-image',
-        'public-url',
-        'native-key',
-        'unknown-model',
-        'access-policy',
-        'registrar',
-      ],
-    },
+    kind: { type: 'string', enum: [...KINDS] },
     problem: { type: 'string' },
     fix: { type: 'string' },
     count: { type: 'integer', description: 'devices concerned' },
@@ -118,6 +109,14 @@ export const WARNINGS: Schema = {
   description:
     'what the change leaves broken for the devices it applies to (as plugndial check says); the change is stored',
 };
+
+/** A change answer: what changed, and what it leaves broken. */
+export function withWarnings(schema: Schema): Schema {
+  return {
+    ...schema,
+    properties: { ...(schema['properties'] as object), warnings: WARNINGS },
+  };
+}
 
 /** A stored device as the API shows it; secret settings masked unless `secrets=true`. */
 export const DEVICE: Schema = {

@@ -9,6 +9,7 @@ import type { EventRecorder } from '../provisioning/recorder.ts';
 import { CheckSync } from '../sip/check-sync.ts';
 import { ephemeralEndpoint } from '../sip/door.ts';
 import { localAddressTowards } from '../sip/transport.ts';
+import type { Warn } from '../management/check-scope.ts';
 import type { Store } from '../store/store.ts';
 import { connectionRequest } from '../tr069/connection-request.ts';
 import {
@@ -23,6 +24,7 @@ import {
   replies,
   SETTINGS,
   text,
+  withWarnings,
 } from './schemas.ts';
 import { deviceJson } from './serialize.ts';
 
@@ -32,6 +34,7 @@ export interface SipRoutesOptions {
   now: () => Date;
   /** The server's sender; without one (a command with no server) a port is opened on first use. */
   checkSync?: CheckSync;
+  warn: Warn;
 }
 
 interface ClaimBody {
@@ -151,7 +154,7 @@ export async function sipRoutes(app: FastifyInstance, options: SipRoutesOptions)
         body: optionalBody(
           closed({ vendor: text(), model: text(), profiles: PROFILE_NAMES, settings: SETTINGS }),
         ),
-        response: replies(201, DEVICE, 404, 409),
+        response: replies(201, withWarnings(DEVICE), 404, 409),
       },
     },
     async (request, reply) => {
@@ -183,7 +186,10 @@ export async function sipRoutes(app: FastifyInstance, options: SipRoutesOptions)
       );
       await store.removePendingPhone(mac);
       reply.code(201);
-      return deviceJson(device!, { secrets: false });
+      return {
+        ...deviceJson(device!, { secrets: false }),
+        warnings: await options.warn({ devices: [device!] }),
+      };
     },
   );
 }

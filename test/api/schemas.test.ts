@@ -145,7 +145,7 @@ test('the OpenAPI document is generated from every registered route and is valid
     Object.keys(operations).map((method) => `${method} ${path}`),
   );
   assert.deepEqual([...documented].sort(), [...registered].sort());
-  for (const route of ['patch /devices/{mac}', 'put /files/{path}'])
+  for (const route of ['get /check', 'patch /devices/{mac}', 'put /files/{path}'])
     assert.ok(documented.includes(route), route);
 
   const validator = new Validator();
