@@ -92,7 +92,8 @@ export async function catalogueRoutes(
         throw pndError('PND_INVALID_ARGUMENT', 'send the image as application/octet-stream');
       const image = await addFirmware(store, request.query as FirmwareInput, body);
       reply.code(201);
-      return { ...image, warnings: await options.warn({ vendor: image.vendor }) };
+      const scope = { vendor: image.vendor, model: image.model };
+      return { ...image, warnings: await options.warn(scope) };
     },
   );
 
@@ -119,7 +120,10 @@ export async function catalogueRoutes(
           'PND_FIRMWARE_NOT_FOUND',
           `the catalogue has no ${key.vendor} ${key.model} ${key.version}; see "plugndial firmware list"`,
         );
-      return { removed: key, warnings: await options.warn({ vendor: key.vendor }) };
+      return {
+        removed: key,
+        warnings: await options.warn({ vendor: key.vendor, model: key.model }),
+      };
     },
   );
 

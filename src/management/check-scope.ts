@@ -8,7 +8,8 @@ export type CheckScope =
   | { all: true }
   /** Every device the profile applies to: all of them for `default`. */
   | { profile: string }
-  | { vendor: string }
+  /** A vendor's devices; with a model, those of that model (the firmware catalogue's key). */
+  | { vendor: string; model?: string }
   | { devices: readonly Device[] };
 
 /** What a change leaves broken for the devices it applies to: the change answer's warnings. */
@@ -44,7 +45,12 @@ export async function checkScope(
 
 async function devicesOf(store: Store, scope: CheckScope): Promise<readonly Device[]> {
   if ('devices' in scope) return scope.devices;
-  if ('vendor' in scope) return store.listDevices({ vendor: scope.vendor });
+  if ('vendor' in scope) {
+    const devices = await store.listDevices({ vendor: scope.vendor });
+    const model = scope.model?.toLowerCase();
+    if (model === undefined) return devices;
+    return devices.filter((d) => (d.model ?? d.reported?.model)?.toLowerCase() === model);
+  }
   if ('profile' in scope && scope.profile !== DEFAULT_PROFILE)
     return store.listDevices({ profile: scope.profile });
   return store.listDevices();
