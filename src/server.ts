@@ -21,6 +21,7 @@ import { openRuntime, type Runtime } from './runtime.ts';
 import { drivers } from './drivers/registry.ts';
 import type { ServerFacts } from './management/check.ts';
 import { checkScope, type CheckReport } from './management/check-scope.ts';
+import { DeviceIndex } from './management/device-index.ts';
 import { doorUrls } from './provisioning/door-urls.ts';
 import { CheckSync } from './sip/check-sync.ts';
 import { ephemeralEndpoint, startSipDoor, type SipDoor } from './sip/door.ts';
@@ -85,6 +86,8 @@ export async function startServer(
       doors: addresses,
       proxied: security.trustedProxies.length > 0,
     });
+    const deviceIndex = new DeviceIndex(runtime.store);
+    closers.push(async () => deviceIndex.close());
     // The admin API is on both HTTP doors; management commands use the plain one.
     const api = async (instance: FastifyInstance): Promise<void> => {
       await instance.register(adminApi, {
@@ -96,6 +99,7 @@ export async function startServer(
         now: runtime.now,
         checkSync,
         server: facts,
+        deviceIndex,
       });
     };
     const http = config.doors.http;
@@ -254,7 +258,8 @@ export async function startServer(
     });
     // The `plugndial check` report, once; in the background, so a large site's devices do
     // not hold the doors back. Closing waits for it.
-    const report = checkScope(runtime.store, drivers, { all: true }, facts()).then(
+    const context = { store: runtime.store, drivers, index: deviceIndex, server: facts() };
+    const report = checkScope(context, { all: true }).then(
       (checked) => logReport(log, checked),
       (error: unknown) => log('warn', 'check not run', { error: (error as Error).message }),
     );

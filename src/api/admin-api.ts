@@ -21,7 +21,8 @@ import {
 import { parseMac, type Mac } from '../model/mac.ts';
 import { SETTINGS_SCHEMA } from '../model/settings.ts';
 import type { ServerFacts } from '../management/check.ts';
-import { asWarnings, checkScope, type Warn } from '../management/check-scope.ts';
+import { asWarnings, checkScope, type CheckContext, type Warn } from '../management/check-scope.ts';
+import { DeviceIndex } from '../management/device-index.ts';
 import { drivers } from '../drivers/registry.ts';
 import { normalisePath } from '../provisioning/path.ts';
 import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
@@ -69,6 +70,8 @@ export interface AdminApiOptions {
   checkSync?: CheckSync;
   /** The running server's doors and public URL, for `plugndial check`; none without a server. */
   server?: () => ServerFacts | undefined;
+  /** Devices as `plugndial check` sees them, shared by the server's doors; else one of its own. */
+  deviceIndex?: DeviceIndex;
 }
 
 type Query = Record<string, string | undefined>;
@@ -132,8 +135,13 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     return parsed.value;
   };
 
-  const warn: Warn = async (scope) =>
-    asWarnings(await checkScope(store, drivers, scope, options.server?.()));
+  const index = options.deviceIndex ?? new DeviceIndex(store);
+  if (!options.deviceIndex) app.addHook('onClose', async () => index.close());
+  const checkContext = (): CheckContext => {
+    const server = options.server?.();
+    return { store, drivers, index, ...(server ? { server } : {}) };
+  };
+  const warn: Warn = async (scope) => asWarnings(await checkScope(checkContext(), scope));
 
   await sipRoutes(app, {
     store,
@@ -144,7 +152,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   await catalogueRoutes(app, { store, warn });
-  await checkRoutes(app, { store, ...(options.server ? { server: options.server } : {}) });
+  await checkRoutes(app, { store, context: checkContext });
   await accessRoutes(app, { store, recorder: options.recorder, now });
 
   app.get(

@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
-import { drivers } from '../drivers/registry.ts';
 import { pndError } from '../errors.ts';
-import type { ServerFacts } from '../management/check.ts';
-import { checkScope, type CheckScope } from '../management/check-scope.ts';
+import { checkScope, type CheckContext } from '../management/check-scope.ts';
 import { DEFAULT_PROFILE } from '../model/device.ts';
 import { parseMac } from '../model/mac.ts';
 import type { Store } from '../store/store.ts';
@@ -11,8 +9,7 @@ import { closed, FINDING, list, mac, replies, text } from './schemas.ts';
 
 export interface CheckRoutesOptions {
   store: Store;
-  /** The running server's doors and public URL; none for a command without a server. */
-  server?: () => ServerFacts | undefined;
+  context: () => CheckContext;
 }
 
 /** `GET /check`: what will break a phone, before it does (`plugndial check`). */
@@ -41,21 +38,26 @@ export async function checkRoutes(
     },
     async (request) => {
       const q = request.query as { mac?: string; profile?: string; vendor?: string };
-      let scope: CheckScope = { all: true };
+      const context = options.context();
       if (q.mac !== undefined) {
         const parsed = parseMac(q.mac);
         if (!parsed.ok) throw parsed.error;
         const device = await store.getDevice(parsed.value);
         if (!device) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${parsed.value}`);
-        scope = { devices: [device] };
-      } else if (q.profile !== undefined) {
+        return checkScope(context, { devices: [device] });
+      }
+      if (q.profile !== undefined) {
         if (!(await store.getProfile(q.profile)) && q.profile !== DEFAULT_PROFILE)
           throw pndError('PND_PROFILE_NOT_FOUND', `no profile "${q.profile.slice(0, 64)}"`);
-        scope = { profile: q.profile };
-      } else if (q.vendor !== undefined) {
-        scope = { vendor: q.vendor };
       }
-      return checkScope(store, drivers, scope, options.server?.());
+      if (q.profile === undefined && q.vendor === undefined)
+        return checkScope(context, { all: true });
+      // Read afresh, as for all: a check sees every change, reported models included.
+      await context.index.refresh();
+      return checkScope(
+        context,
+        q.profile !== undefined ? { profile: q.profile } : { vendor: q.vendor! },
+      );
     },
   );
 }

@@ -1,10 +1,12 @@
 import type { Driver } from '../drivers/driver.ts';
-import { DEFAULT_PROFILE, type Device } from '../model/device.ts';
+import type { Device } from '../model/device.ts';
 import type { Store } from '../store/store.ts';
-import { checkDevices, type Finding, type ServerFacts } from './check.ts';
+import { checkDevices, type CheckedDevice, type Finding, type ServerFacts } from './check.ts';
+import { checkedOf, type DeviceIndex } from './device-index.ts';
 
 /** Which devices a check, or a change, is about. */
 export type CheckScope =
+  /** Every device, read from the store now (`plugndial check`, `serve` start). */
   | { all: true }
   /** Every device the profile applies to: all of them for `default`. */
   | { profile: string }
@@ -21,39 +23,39 @@ export interface CheckReport {
   findings: Finding[];
 }
 
-/** Reads what the analysis needs for a scope from the store and runs it. */
-export async function checkScope(
-  store: Store,
-  drivers: readonly Driver[],
-  scope: CheckScope,
-  server?: ServerFacts,
-): Promise<CheckReport> {
+export interface CheckContext {
+  store: Store;
+  drivers: readonly Driver[];
+  /** Devices as the check sees them, kept between changes. */
+  index: DeviceIndex;
+  server?: ServerFacts;
+}
+
+/** Reads what the analysis needs for a scope and runs it. */
+export async function checkScope(context: CheckContext, scope: CheckScope): Promise<CheckReport> {
   const [profiles, firmware, devices] = await Promise.all([
-    store.listProfiles(),
-    store.listFirmware(),
-    devicesOf(store, scope),
+    context.store.listProfiles(),
+    context.store.listFirmware(),
+    devicesOf(context.index, scope),
   ]);
   const findings = checkDevices({
     devices,
     profiles: new Map(profiles.map((p) => [p.name, p] as const)),
     firmware,
-    drivers,
-    ...(server ? { server } : {}),
+    drivers: context.drivers,
+    ...(context.server ? { server: context.server } : {}),
   });
   return { checked: devices.length, findings };
 }
 
-async function devicesOf(store: Store, scope: CheckScope): Promise<readonly Device[]> {
-  if ('devices' in scope) return scope.devices;
-  if ('vendor' in scope) {
-    const devices = await store.listDevices({ vendor: scope.vendor });
-    const model = scope.model?.toLowerCase();
-    if (model === undefined) return devices;
-    return devices.filter((d) => (d.model ?? d.reported?.model)?.toLowerCase() === model);
-  }
-  if ('profile' in scope && scope.profile !== DEFAULT_PROFILE)
-    return store.listDevices({ profile: scope.profile });
-  return store.listDevices();
+async function devicesOf(index: DeviceIndex, scope: CheckScope): Promise<CheckedDevice[]> {
+  if ('devices' in scope) return scope.devices.map(checkedOf);
+  if ('all' in scope) return index.refresh();
+  if ('profile' in scope) return index.select({ profile: scope.profile });
+  const model = scope.model?.toLowerCase();
+  const devices = await index.select({ vendor: scope.vendor });
+  if (model === undefined) return devices;
+  return devices.filter((d) => (d.model ?? d.reported?.model)?.toLowerCase() === model);
 }
 
 /** A change answer's warnings: the findings, with at most this many MACs each. */

@@ -60,6 +60,10 @@ interface Chain {
 }
 
 const ACCOUNT_USER = /^accounts\.(\d+)\.user$/;
+
+/** A device's own settings that can decide a finding; the rest never do. */
+export const CHECKED_SETTING =
+  /^(security\.config_(encryption|key|cipher)|firmware\.version|provisioning\.(access|first_contact_window)|accounts\.\d+\.(user|registrar|enabled)|native\..+)$/;
 const FILE_DOORS: Record<string, number> = { http: 80, https: 443, tftp: 69, ftp: 21 };
 
 /**
@@ -67,27 +71,20 @@ const FILE_DOORS: Record<string, number> = { http: 80, https: 443, tftp: 69, ftp
  * is one pass over the devices and their own settings: no render, no store access.
  */
 export function checkDevices(input: CheckInput): Finding[] {
-  const findings = new Map<string, Finding>();
-  const add = (kind: FindingKind, problem: string, fix: string, mac?: Mac): void => {
-    const key = `${kind}\0${problem}\0${fix}`;
-    let finding = findings.get(key);
-    if (!finding) {
-      finding = { kind, problem, fix, count: 0, devices: [] };
-      findings.set(key, finding);
-    }
-    if (mac !== undefined) {
-      finding.devices.push(mac);
-      finding.count++;
-    }
-  };
-  if (input.server) checkPublicUrl(input.server, add);
+  const tally = new Tally();
+  if (input.server) checkPublicUrl(input.server, tally);
 
   const chains = new Map<string, Chain>();
-  const images = new Set(input.firmware.map((i) => imageKey(i.vendor, i.model, i.version)));
-  const versions = new Set(input.firmware.map((i) => imageKey(i.vendor, '', i.version)));
+  const catalogue: Catalogue = {
+    images: new Set(input.firmware.map((i) => imageKey(i.vendor, i.model, i.version))),
+    versions: new Set(input.firmware.map((i) => imageKey(i.vendor, '', i.version))),
+  };
   const driverOf = new Map<string, Driver>();
   for (const driver of input.drivers) for (const v of driver.vendors) driverOf.set(v, driver);
 
+  // No closure per device: at 100,000 devices making them (and tsx naming each) would cost
+  // more than the checks. Devices alike in what a finding depends on share it: the memo
+  // key names exactly that, so each text is made once per kind of device.
   for (const device of input.devices) {
     const driver = driverOf.get(device.vendor);
     if (!driver) continue;
@@ -97,101 +94,203 @@ export function checkDevices(input: CheckInput): Finding[] {
       chain = chainOf(device.profiles, input.profiles);
       chains.set(chainKey, chain);
     }
-    const own = device.settings;
-    const get = (key: string): Settings[string] | undefined =>
-      key in own ? own[key] : chain.settings[key];
-    const from = (key: string): string =>
-      key in own ? 'the device' : describeOrigin(chain.origin[key]);
+    const view: View = { own: device.settings, chain, chainKey };
     const { mac, vendor } = device;
 
-    const key = configKeyProblem(driver.configKeys, vendor, pick(get, KEY_SETTINGS));
-    if (key) {
-      const setBy = from(
-        get('security.config_key') === undefined
-          ? 'security.config_encryption'
-          : 'security.config_key',
-      );
-      add('config-key', key.reason, `it comes from ${setBy}; ${key.fix}`, mac);
-    }
+    const keyMemo = `key\0${vendor}\0${source(view, KEY_SETTINGS[0])}\0${source(view, KEY_SETTINGS[1])}\0${source(view, KEY_SETTINGS[2])}`;
+    if (!tally.record(keyMemo, mac)) tally.remember(keyMemo, keyFinding(driver, vendor, view), mac);
 
-    const version = get('firmware.version');
+    const version = value(view, 'firmware.version');
     if (typeof version === 'string') {
       const model = device.model ?? device.reported?.model;
-      if (model !== undefined && !images.has(imageKey(vendor, model, version))) {
-        add(
-          'firmware-image',
-          `firmware.version ${version} has no catalogue image for ${vendor} ${model}`,
-          `add it (plugndial firmware add <file> --vendor ${vendor} --model ${model} --version ${version}) or change firmware.version (from ${from('firmware.version')})`,
-          mac,
-        );
-      } else if (model === undefined && !versions.has(imageKey(vendor, '', version))) {
-        add(
-          'firmware-image',
-          `firmware.version ${version} has no catalogue image for any ${vendor} model`,
-          `add one (plugndial firmware add <file> --vendor ${vendor} --model <model> --version ${version}) or change firmware.version (from ${from('firmware.version')})`,
-          mac,
-        );
-      }
+      const memo = `firmware\0${vendor}\0${model === undefined ? '' : `=${model}`}\0${source(view, 'firmware.version')}`;
+      if (!tally.record(memo, mac))
+        tally.remember(memo, firmwareFinding(catalogue, vendor, model, version, view), mac);
     }
 
-    const names = driver.nativeNames(vendor);
-    for (const setting of Object.keys(own)) {
-      const native = nativeKey(setting);
-      if (!native || names.includes(native.driver)) continue;
-      add(
-        'native-key',
-        `native.${native.driver}.* settings on a ${vendor} device: its files do not carry them`,
-        `remove them from the device (plugndial device set <mac> --unset <key>); a ${vendor} device reads ${names.map((n) => `native.${n}.*`).join(' and ')}`,
-        mac,
-      );
+    for (const setting of Object.keys(view.own)) {
+      const native = setting.startsWith('native.') ? nativeKey(setting) : undefined;
+      if (!native) continue;
+      const memo = `native\0${vendor}\0${native.driver}`;
+      if (!tally.record(memo, mac))
+        tally.remember(memo, nativeFinding(driver, vendor, native.driver), mac);
     }
 
-    if (device.model !== undefined && driver.models && !driver.models.knows(vendor, device.model)) {
-      add(
-        'unknown-model',
-        `model "${device.model.slice(0, 64)}" is not a ${vendor} model the ${driver.name} driver knows`,
-        `correct it (plugndial device set <mac> --model M); known: ${driver.models.describe(vendor)}`,
-        mac,
-      );
+    if (device.model !== undefined && driver.models) {
+      const memo = `model\0${vendor}\0${device.model}`;
+      if (!tally.record(memo, mac))
+        tally.remember(memo, modelFinding(driver, driver.models, vendor, device.model), mac);
     }
 
-    if (
-      get('provisioning.access') === 'device-credentials' &&
-      !driver.takesCredentials &&
-      Number(get('provisioning.first_contact_window') ?? 600) !== 0
-    ) {
-      add(
-        'access-policy',
-        `provisioning.access=device-credentials (from ${from('provisioning.access')}), but ${vendor} phones cannot take credentials from their files: once the first-contact window ends they are refused`,
-        `type each phone's credentials in (plugndial device credentials <mac> --secrets) and set provisioning.first_contact_window=0 for them, or give them another policy (networks, client-certificate)`,
-        mac,
-      );
+    if (value(view, 'provisioning.access') === 'device-credentials' && !driver.takesCredentials) {
+      const memo = `access\0${vendor}\0${source(view, 'provisioning.access')}\0${source(view, 'provisioning.first_contact_window')}`;
+      if (!tally.record(memo, mac)) tally.remember(memo, accessFinding(vendor, view), mac);
     }
 
-    const accounts = new Set(chain.accounts);
-    for (const setting of Object.keys(own)) {
-      const match = ACCOUNT_USER.exec(setting);
-      if (match) accounts.add(Number(match[1]));
+    let accounts: number[] = chain.accounts;
+    for (const setting of Object.keys(view.own)) {
+      const match = setting.startsWith('accounts.') ? ACCOUNT_USER.exec(setting) : null;
+      if (match && !accounts.includes(Number(match[1])))
+        accounts = [...accounts, Number(match[1])].sort((a, b) => a - b);
     }
-    for (const n of [...accounts].sort((a, b) => a - b)) {
-      const user = get(`accounts.${n}.user`);
-      if (user === undefined || user === '' || get(`accounts.${n}.enabled`) === false) continue;
-      const registrar = get(`accounts.${n}.registrar`);
-      if (registrar !== undefined && registrar !== '') continue;
-      add(
-        'registrar',
-        `accounts.${n} has a user but no registrar: the phone cannot register`,
-        `set accounts.${n}.registrar on the device or on one of its profiles (the default profile for all)`,
-        mac,
-      );
+    for (const n of accounts) {
+      if (isBlank(value(view, `accounts.${n}.user`))) continue;
+      if (value(view, `accounts.${n}.enabled`) === false) continue;
+      if (!isBlank(value(view, `accounts.${n}.registrar`))) continue;
+      const memo = `registrar\0${n}`;
+      if (!tally.record(memo, mac)) tally.remember(memo, registrarFinding(n), mac);
     }
   }
-  // Stable for people and scripts: by kind as listed above, then by problem.
-  return [...findings.values()].sort(
-    (a, b) =>
-      KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) ||
-      (a.problem < b.problem ? -1 : a.problem > b.problem ? 1 : 0),
+  return tally.findings();
+}
+
+/** Findings by their text, and by memo key the finding (or none) a kind of device gets. */
+class Tally {
+  readonly #byText = new Map<string, Finding>();
+  readonly #memo = new Map<string, Finding | null>();
+
+  /** Counts the device in when its kind was seen before; false when it was not. */
+  record(memo: string, mac: Mac): boolean {
+    const known = this.#memo.get(memo);
+    if (known === undefined) return false;
+    if (known) {
+      known.devices.push(mac);
+      known.count++;
+    }
+    return true;
+  }
+
+  remember(memo: string, made: Made | undefined, mac: Mac): void {
+    this.#memo.set(memo, made ? this.add(...made) : null);
+    this.record(memo, mac);
+  }
+
+  add(kind: FindingKind, problem: string, fix: string): Finding {
+    const key = `${kind}\0${problem}\0${fix}`;
+    let finding = this.#byText.get(key);
+    if (!finding) {
+      finding = { kind, problem, fix, count: 0, devices: [] };
+      this.#byText.set(key, finding);
+    }
+    return finding;
+  }
+
+  /** Stable for people and scripts: by kind as listed above, then by problem. */
+  findings(): Finding[] {
+    return [...this.#byText.values()].sort(
+      (a, b) =>
+        KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) ||
+        (a.problem < b.problem ? -1 : a.problem > b.problem ? 1 : 0),
+    );
+  }
+}
+
+/** One device's settings: its own over its profile chain's. */
+interface View {
+  own: Settings;
+  chain: Chain;
+  chainKey: string;
+}
+
+interface Catalogue {
+  images: Set<string>;
+  versions: Set<string>;
+}
+
+function value(view: View, key: string): Settings[string] | undefined {
+  return key in view.own ? view.own[key] : view.chain.settings[key];
+}
+
+function origin(view: View, key: string): string {
+  return key in view.own ? 'the device' : describeOrigin(view.chain.origin[key]);
+}
+
+/** Where a value comes from, for a memo key: the device's own value, else its chain. */
+function source(view: View, key: string): string {
+  return key in view.own ? `=${JSON.stringify(view.own[key])}` : `@${view.chainKey}`;
+}
+
+function keyFinding(driver: Driver, vendor: string, view: View): Made | undefined {
+  const settings: Settings = {};
+  for (const key of KEY_SETTINGS) {
+    const v = value(view, key);
+    if (v !== undefined) settings[key] = v;
+  }
+  const key = configKeyProblem(driver.configKeys, vendor, settings);
+  if (!key) return undefined;
+  const setBy = origin(
+    view,
+    settings['security.config_key'] === undefined
+      ? 'security.config_encryption'
+      : 'security.config_key',
   );
+  return ['config-key', key.reason, `it comes from ${setBy}; ${key.fix}`];
+}
+
+function firmwareFinding(
+  catalogue: Catalogue,
+  vendor: string,
+  model: string | undefined,
+  version: string,
+  view: View,
+): Made | undefined {
+  const from = `(from ${origin(view, 'firmware.version')})`;
+  if (model !== undefined && !catalogue.images.has(imageKey(vendor, model, version))) {
+    return [
+      'firmware-image',
+      `firmware.version ${version} has no catalogue image for ${vendor} ${model}`,
+      `add it (plugndial firmware add <file> --vendor ${vendor} --model ${model} --version ${version}) or change firmware.version ${from}`,
+    ];
+  }
+  if (model === undefined && !catalogue.versions.has(imageKey(vendor, '', version))) {
+    return [
+      'firmware-image',
+      `firmware.version ${version} has no catalogue image for any ${vendor} model`,
+      `add one (plugndial firmware add <file> --vendor ${vendor} --model <model> --version ${version}) or change firmware.version ${from}`,
+    ];
+  }
+  return undefined;
+}
+
+function nativeFinding(driver: Driver, vendor: string, name: string): Made | undefined {
+  const names = driver.nativeNames(vendor);
+  if (names.includes(name)) return undefined;
+  return [
+    'native-key',
+    `native.${name}.* settings on a ${vendor} device: its files do not carry them`,
+    `remove them from the device (plugndial device set <mac> --unset <key>); a ${vendor} device reads ${names.map((n) => `native.${n}.*`).join(' and ')}`,
+  ];
+}
+
+function modelFinding(
+  driver: Driver,
+  models: NonNullable<Driver['models']>,
+  vendor: string,
+  model: string,
+): Made | undefined {
+  if (models.knows(vendor, model)) return undefined;
+  return [
+    'unknown-model',
+    `model "${model.slice(0, 64)}" is not a ${vendor} model the ${driver.name} driver knows`,
+    `correct it (plugndial device set <mac> --model M); known: ${models.describe(vendor)}`,
+  ];
+}
+
+function accessFinding(vendor: string, view: View): Made | undefined {
+  if (Number(value(view, 'provisioning.first_contact_window') ?? 600) === 0) return undefined;
+  return [
+    'access-policy',
+    `provisioning.access=device-credentials (from ${origin(view, 'provisioning.access')}), but ${vendor} phones cannot take credentials from their files: once the first-contact window ends they are refused`,
+    `type each phone's credentials in (plugndial device credentials <mac> --secrets) and set provisioning.first_contact_window=0 for them, or give them another policy (networks, client-certificate)`,
+  ];
+}
+
+function registrarFinding(n: number): Made {
+  return [
+    'registrar',
+    `accounts.${n} has a user but no registrar: the phone cannot register`,
+    `set accounts.${n}.registrar on the device or on one of its profiles (the default profile for all)`,
+  ];
 }
 
 const KEY_SETTINGS = [
@@ -200,24 +299,20 @@ const KEY_SETTINGS = [
   'security.config_cipher',
 ] as const;
 
-function pick(
-  get: (key: string) => Settings[string] | undefined,
-  keys: readonly string[],
-): Settings {
-  const out: Settings = {};
-  for (const key of keys) {
-    const value = get(key);
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
+type Made = [FindingKind, string, string];
+
+function isBlank(value: Settings[string] | undefined): boolean {
+  return value === undefined || value === '' || value === null;
 }
 
 function chainOf(names: readonly string[], profiles: ReadonlyMap<string, Profile>): Chain {
   const { settings, origin } = effectiveSettings({ profiles: [...names], settings: {} }, profiles);
-  const accounts = Object.keys(settings).flatMap((key) => {
-    const match = ACCOUNT_USER.exec(key);
-    return match ? [Number(match[1])] : [];
-  });
+  const accounts = Object.keys(settings)
+    .flatMap((key) => {
+      const match = ACCOUNT_USER.exec(key);
+      return match ? [Number(match[1])] : [];
+    })
+    .sort((a, b) => a - b);
   return { settings, origin, accounts };
 }
 
@@ -236,7 +331,7 @@ function imageKey(vendor: string, model: string, version: string): string {
  */
 function checkPublicUrl(
   server: ServerFacts,
-  add: (kind: FindingKind, problem: string, fix: string) => void,
+  tally: { add(kind: FindingKind, problem: string, fix: string): Finding },
 ): void {
   if (!server.publicUrl || server.proxied) return;
   let url: URL;
@@ -252,7 +347,7 @@ function checkPublicUrl(
   const on = Object.keys(server.doors).filter((name) => name in FILE_DOORS);
   const door = server.doors[scheme];
   if (!door || port === undefined) {
-    add(
+    tally.add(
       'public-url',
       `--public-url ${shown} is ${scheme}, but no ${scheme.toUpperCase()} door is on: phones sent there find nothing`,
       `start it (--${scheme} ${port ?? '<port>'}) or give a --public-url of a door that is on (${on.join(', ') || 'none'}); behind a reverse proxy, name it with --trusted-proxies`,
@@ -260,7 +355,7 @@ function checkPublicUrl(
     return;
   }
   if (door.port !== port) {
-    add(
+    tally.add(
       'public-url',
       `--public-url ${shown} names port ${port}, but the ${scheme.toUpperCase()} door listens on ${door.port}: phones sent there find nothing`,
       `write the door's port into --public-url (${url.protocol}//${url.hostname}:${door.port}) or start the door on ${port} (--${scheme} ${port}); behind a reverse proxy, name it with --trusted-proxies`,

@@ -120,4 +120,15 @@ test('a Yealink key on the Yealink device itself: served, and no warning for it'
   const served = await h.phone(`/${YEALINK}.cfg`);
   assert.equal(served.status, 200);
   assert.equal(served.type, 'application/octet-stream');
+
+  // A later change to the default profile sees the device as it is now, and devices added since.
+  await h.api('POST', '/devices', { mac: '001565aabbcd', vendor: 'yealink', settings: account });
+  const again = await h.api('PATCH', '/profiles/default', { settings: { 'time.timezone': 'UTC' } });
+  const keys = (again.body as { warnings: Warning[] }).warnings.filter(
+    (w) => w.kind === 'config-key',
+  );
+  assert.deepEqual(
+    keys.map((w) => w.devices),
+    [[FLYINGVOICE], ['001565aabbcd']],
+  );
 });
