@@ -111,6 +111,31 @@ test('the phone gets the same 404, the event says why, render refuses with the r
   );
 });
 
+test("a key on a device itself must fit that device's vendor: refused, nothing stored", async () => {
+  const added = await h.api('POST', '/devices', {
+    mac: '001565aabbce',
+    vendor: 'yealink',
+    settings: { ...account, 'security.config_key': FANVIL_KEY },
+  });
+  assert.equal(added.status, 400);
+  const error = added.body as { code: string; message: string };
+  assert.equal(error.code, 'PND_INVALID_SETTING');
+  assert.match(
+    error.message,
+    /^security\.config_key: a yealink device takes a 16-character Yealink key/,
+  );
+  assert.doesNotMatch(error.message, new RegExp(FANVIL_KEY));
+  assert.equal((await h.api('GET', '/devices/001565aabbce')).status, 404);
+  const patched = await h.api('PATCH', `/devices/${FANVIL_MAC}`, {
+    settings: { 'security.config_key': 'Ab3dEf6hIj9lMn2p' },
+  });
+  assert.match((patched.body as { message: string }).message, /64-hex-digit Fanvil key/);
+  const fanvil = (await h.api('GET', `/devices/${FANVIL_MAC}?secrets=true`)).body as {
+    settings: Record<string, unknown>;
+  };
+  assert.equal(fanvil.settings['security.config_key'], undefined);
+});
+
 test('a Yealink key on the Yealink device itself: served, and no warning for it', async () => {
   const changed = await h.api('PATCH', `/devices/${YEALINK}`, {
     settings: { 'security.config_key': YEALINK_KEY },
