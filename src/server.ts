@@ -19,6 +19,9 @@ import { pndError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { drivers } from './drivers/registry.ts';
+import type { ServerFacts } from './management/check.ts';
+import { checkScope, type CheckReport } from './management/check-scope.ts';
+import { DeviceIndex } from './management/device-index.ts';
 import { doorUrls } from './provisioning/door-urls.ts';
 import { CheckSync } from './sip/check-sync.ts';
 import { ephemeralEndpoint, startSipDoor, type SipDoor } from './sip/door.ts';
@@ -77,6 +80,14 @@ export async function startServer(
     });
 
     let running: RunningServer | undefined;
+    // What `plugndial check` needs of this server: where phones are sent, where it listens.
+    const facts = (): ServerFacts => ({
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      doors: addresses,
+      proxied: security.trustedProxies.length > 0,
+    });
+    const deviceIndex = new DeviceIndex(runtime.store);
+    closers.push(async () => deviceIndex.close());
     // The admin API is on both HTTP doors; management commands use the plain one.
     const api = async (instance: FastifyInstance): Promise<void> => {
       await instance.register(adminApi, {
@@ -87,6 +98,8 @@ export async function startServer(
         token: token.token,
         now: runtime.now,
         checkSync,
+        server: facts,
+        deviceIndex,
       });
     };
     const http = config.doors.http;
@@ -243,11 +256,35 @@ export async function startServer(
       dataDir: config.dataDir,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     });
+    // The `plugndial check` report, once; in the background, so a large site's devices do
+    // not hold the doors back. Closing waits for it.
+    const context = { store: runtime.store, drivers, index: deviceIndex, server: facts() };
+    const report = checkScope(context, { all: true }).then(
+      (checked) => logReport(log, checked),
+      (error: unknown) => log('warn', 'check not run', { error: (error as Error).message }),
+    );
+    closers.push(() => report);
     return { runtime, addresses, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+function logReport(log: Logger, report: CheckReport): void {
+  for (const finding of report.findings) {
+    log('warn', `check: ${finding.problem}`, {
+      kind: finding.kind,
+      devices: finding.count,
+      ...(finding.devices[0] ? { first: finding.devices[0] } : {}),
+      fix: finding.fix,
+    });
+  }
+  log(report.findings.length > 0 ? 'warn' : 'info', 'check done', {
+    devices: report.checked,
+    problems: report.findings.length,
+    details: 'plugndial check',
+  });
 }
 
 /**

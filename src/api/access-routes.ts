@@ -6,6 +6,19 @@ import { parseMac, type Mac } from '../model/mac.ts';
 import { effectiveSettings } from '../model/merge.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import type { Store } from '../store/store.ts';
+import {
+  ANY_OBJECT,
+  closed,
+  dateTime,
+  flag,
+  list,
+  mac,
+  MAC_PARAMS,
+  optionalBody,
+  replies,
+  SECRETS_QUERY,
+  whole,
+} from './schemas.ts';
 
 export interface AccessRoutesOptions {
   store: Store;
@@ -36,7 +49,7 @@ export async function accessRoutes(
     return parsed.value;
   };
   const secrets = (request: FastifyRequest): boolean =>
-    /^(1|true|yes)$/i.test((request.query as Query)['secrets'] ?? '');
+    (request.query as { secrets?: boolean }).secrets === true;
 
   const settingsOf = async (mac: Mac): Promise<Record<string, unknown>> => {
     const device = await store.getDevice(mac);
@@ -46,62 +59,128 @@ export async function accessRoutes(
   };
 
   // Shown, the credentials exist: an operator may type them into a phone by hand.
-  app.get('/devices/:mac/credentials', async (request) => {
-    const mac = macOf(request);
-    const settings = await settingsOf(mac);
-    const row = await store.ensureDeviceCredentials(mac, generateCredentials(mac), now());
-    if (!row) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
-    return credentialsJson(row, settings, secrets(request));
-  });
-
-  app.post('/devices/:mac/credentials/rotate', async (request) => {
-    const mac = macOf(request);
-    const settings = await settingsOf(mac);
-    const body = (request.body ?? {}) as RotateBody;
-    const grace = body.grace ?? Number(settings['provisioning.credential_grace'] ?? 604_800);
-    if (!Number.isInteger(grace) || grace < 0 || grace > 31_536_000) {
-      throw pndError('PND_INVALID_ARGUMENT', 'grace: expected whole seconds from 0 to 31536000');
-    }
-    const at = now();
-    const rotated = await store.rotateDeviceCredentials(mac, generateCredentials(mac), {
-      reopen: body.reopen === true,
-      ...(grace > 0 ? { graceUntil: new Date(at.getTime() + grace * 1000) } : {}),
-    });
-    await store.appendSecurityEvents([
-      {
-        at: at.toISOString(),
-        kind: body.reopen === true ? 'first-contact-reopened' : 'credentials-rotated',
-        mac,
-        detail: `old password accepted for ${grace} s`,
+  app.get(
+    '/devices/:mac/credentials',
+    {
+      schema: {
+        summary:
+          'the provisioning credentials of a device (made on first need), its policy and first-contact state; the password masked unless secrets=true',
+        params: MAC_PARAMS,
+        querystring: SECRETS_QUERY,
+        response: replies(200, CREDENTIALS, 404),
       },
-    ]);
-    return credentialsJson(rotated, settings, secrets(request));
-  });
+    },
+    async (request) => {
+      const mac = macOf(request);
+      const settings = await settingsOf(mac);
+      const row = await store.ensureDeviceCredentials(mac, generateCredentials(mac), now());
+      if (!row) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
+      return credentialsJson(row, settings, secrets(request));
+    },
+  );
 
-  app.get('/security-events', async (request) => {
-    const q = request.query as Query;
-    let mac: string | undefined;
-    if (q['mac']) {
-      const parsed = parseMac(q['mac']);
-      if (!parsed.ok) throw parsed.error;
-      mac = parsed.value;
-    }
-    const limit = q['limit'] === undefined ? undefined : Number(q['limit']);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
-      throw pndError('PND_INVALID_ARGUMENT', 'limit: expected a whole number');
-    const since = q['since'] === undefined ? undefined : Date.parse(q['since']);
-    if (since !== undefined && Number.isNaN(since))
-      throw pndError(
-        'PND_INVALID_ARGUMENT',
-        'since: expected a date-time such as 2026-01-31T12:00:00Z',
-      );
-    return store.querySecurityEvents({
-      ...(mac ? { mac } : {}),
-      ...(since !== undefined ? { since: new Date(since).toISOString() } : {}),
-      ...(limit !== undefined ? { limit } : {}),
-    });
-  });
+  app.post(
+    '/devices/:mac/credentials/rotate',
+    {
+      schema: {
+        summary:
+          'new credentials; the old password is accepted for grace seconds (default provisioning.credential_grace); reopen starts a first-contact window again',
+        params: MAC_PARAMS,
+        querystring: SECRETS_QUERY,
+        body: optionalBody(
+          closed({
+            grace: {
+              type: 'integer',
+              minimum: 0,
+              maximum: 31_536_000,
+              description: 'seconds the old password is still accepted',
+            },
+            reopen: flag('the phone lost its credentials: open its first-contact window again'),
+          }),
+        ),
+        response: replies(200, CREDENTIALS, 404),
+      },
+    },
+    async (request) => {
+      const mac = macOf(request);
+      const settings = await settingsOf(mac);
+      const body = (request.body ?? {}) as RotateBody;
+      const grace = body.grace ?? Number(settings['provisioning.credential_grace'] ?? 604_800);
+      if (!Number.isInteger(grace) || grace < 0 || grace > 31_536_000) {
+        throw pndError('PND_INVALID_ARGUMENT', 'grace: expected whole seconds from 0 to 31536000');
+      }
+      const at = now();
+      const rotated = await store.rotateDeviceCredentials(mac, generateCredentials(mac), {
+        reopen: body.reopen === true,
+        ...(grace > 0 ? { graceUntil: new Date(at.getTime() + grace * 1000) } : {}),
+      });
+      await store.appendSecurityEvents([
+        {
+          at: at.toISOString(),
+          kind: body.reopen === true ? 'first-contact-reopened' : 'credentials-rotated',
+          mac,
+          detail: `old password accepted for ${grace} s`,
+        },
+      ]);
+      return credentialsJson(rotated, settings, secrets(request));
+    },
+  );
+
+  app.get(
+    '/security-events',
+    {
+      schema: {
+        summary: 'blocked addresses, first contacts and credential rotations, newest first',
+        querystring: closed({
+          mac,
+          since: dateTime('not before'),
+          limit: whole('at most this many'),
+        }),
+        response: replies(200, list(ANY_OBJECT)),
+      },
+    },
+    async (request) => {
+      const q = request.query as { mac?: string; since?: string; limit?: number };
+      let mac: string | undefined;
+      if (q.mac) {
+        const parsed = parseMac(q.mac);
+        if (!parsed.ok) throw parsed.error;
+        mac = parsed.value;
+      }
+      const limit = q.limit;
+      const since = q.since === undefined ? undefined : Date.parse(q.since);
+      if (since !== undefined && Number.isNaN(since))
+        throw pndError(
+          'PND_INVALID_ARGUMENT',
+          'since: expected a date-time such as 2026-01-31T12:00:00Z',
+        );
+      return store.querySecurityEvents({
+        ...(mac ? { mac } : {}),
+        ...(since !== undefined ? { since: new Date(since).toISOString() } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      });
+    },
+  );
 }
+
+const CREDENTIALS = {
+  type: 'object',
+  properties: {
+    mac: { type: 'string' },
+    policy: { type: 'string' },
+    username: { type: 'string' },
+    password: { type: 'string', description: 'masked unless secrets=true' },
+    previousPasswordUntil: { type: ['string', 'null'] },
+    rotatedAt: { type: 'string' },
+    firstContact: {
+      type: 'object',
+      properties: {
+        openedAt: { type: ['string', 'null'] },
+        closedAt: { type: ['string', 'null'] },
+      },
+    },
+  },
+};
 
 function credentialsJson(
   row: DeviceCredentials,

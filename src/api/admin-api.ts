@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
+import type { ErrorObject } from 'ajv';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { asPlugndialError, isPlugndialError, pndError } from '../errors.ts';
@@ -19,6 +20,10 @@ import {
 } from '../management/profiles.ts';
 import { parseMac, type Mac } from '../model/mac.ts';
 import { SETTINGS_SCHEMA } from '../model/settings.ts';
+import type { ServerFacts } from '../management/check.ts';
+import { asWarnings, checkScope, type CheckContext, type Warn } from '../management/check-scope.ts';
+import { DeviceIndex } from '../management/device-index.ts';
+import { drivers } from '../drivers/registry.ts';
 import { normalisePath } from '../provisioning/path.ts';
 import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
@@ -27,9 +32,33 @@ import type { Store } from '../store/store.ts';
 import { accessRoutes } from './access-routes.ts';
 import { archiveRoutes } from './archive-routes.ts';
 import { catalogueRoutes } from './catalogue-routes.ts';
-import { OPENAPI } from './openapi.ts';
+import { OpenApiDocument } from './openapi.ts';
+import {
+  ANY_OBJECT,
+  closed,
+  dateTime,
+  DEVICE,
+  DEVICE_INPUT,
+  flag,
+  list,
+  mac,
+  MAC_PARAMS,
+  NAME_PARAMS,
+  PROFILE,
+  PROFILE_NAMES,
+  replies,
+  SECRETS_QUERY,
+  SETTING_KEYS,
+  SETTINGS,
+  text,
+  WARNINGS,
+  whole,
+  withWarnings,
+} from './schemas.ts';
 import { bodyJson, deviceJson, explanationJson, profileJson } from './serialize.ts';
 import { sipRoutes } from './sip-routes.ts';
+import { checkRoutes } from './check-routes.ts';
+import { compileRequestSchema, validationError } from './validation.ts';
 
 export interface AdminApiOptions {
   store: Store;
@@ -40,6 +69,10 @@ export interface AdminApiOptions {
   now: () => Date;
   /** Sends check-sync NOTIFYs; a local command without a server gets its own. */
   checkSync?: CheckSync;
+  /** The running server's doors and public URL, for `plugndial check`; none without a server. */
+  server?: () => ServerFacts | undefined;
+  /** Devices as `plugndial check` sees them, shared by the server's doors; else one of its own. */
+  deviceIndex?: DeviceIndex;
 }
 
 type Query = Record<string, string | undefined>;
@@ -48,6 +81,9 @@ type Query = Record<string, string | undefined>;
 export async function adminApi(app: FastifyInstance, options: AdminApiOptions): Promise<void> {
   const { store, pipeline, now } = options;
   const expected = Buffer.from(`Bearer ${options.token}`);
+  // Before any route: each one is described as it is registered.
+  const openApi = new OpenApiDocument(app);
+  app.setValidatorCompiler(compileRequestSchema);
 
   app.addContentTypeParser(
     'text/csv',
@@ -70,12 +106,18 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   app.setErrorHandler(async (error, _request, reply) => {
+    const failed = error as {
+      statusCode?: number;
+      validation?: ErrorObject[];
+      validationContext?: 'body' | 'querystring' | 'params' | 'headers';
+    };
     const pnd = isPlugndialError(error)
       ? error
-      : (error as { statusCode?: number }).statusCode &&
-          (error as { statusCode: number }).statusCode < 500
-        ? pndError('PND_INVALID_ARGUMENT', (error as Error).message.slice(0, 300))
-        : asPlugndialError(new Error('request failed'));
+      : failed.validation && failed.validationContext
+        ? validationError(failed.validation, failed.validationContext)
+        : failed.statusCode && failed.statusCode < 500
+          ? pndError('PND_INVALID_ARGUMENT', (error as Error).message.slice(0, 300))
+          : asPlugndialError(new Error('request failed'));
     await reply.code(pnd.status).send(pnd.toJSON());
   });
 
@@ -87,190 +129,459 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   const secrets = (request: FastifyRequest): boolean =>
-    /^(1|true|yes)$/i.test((request.query as Query)['secrets'] ?? '');
+    (request.query as { secrets?: boolean }).secrets === true;
   const macOf = (request: FastifyRequest): Mac => {
     const parsed = parseMac((request.params as Query)['mac'] ?? '');
     if (!parsed.ok) throw parsed.error;
     return parsed.value;
   };
 
+  const index = options.deviceIndex ?? new DeviceIndex(store);
+  if (!options.deviceIndex) app.addHook('onClose', async () => index.close());
+  const checkContext = (): CheckContext => {
+    const server = options.server?.();
+    return { store, drivers, index, ...(server ? { server } : {}) };
+  };
+  const warn: Warn = async (scope) => asWarnings(await checkScope(checkContext(), scope));
+
   await sipRoutes(app, {
     store,
     recorder: options.recorder,
     now,
+    warn,
     ...(options.checkSync ? { checkSync: options.checkSync } : {}),
   });
 
-  await catalogueRoutes(app, { store });
+  await catalogueRoutes(app, { store, warn });
+  await checkRoutes(app, { store, context: checkContext });
   await archiveRoutes(app, { store, recorder: options.recorder, now });
   await accessRoutes(app, { store, recorder: options.recorder, now });
 
-  app.get('/openapi.json', async () => OPENAPI);
-  app.get('/settings', async () => SETTINGS_SCHEMA);
-
-  app.get('/devices', async (request) => {
-    const q = request.query as Query;
-    // Last contacts and reported facts are written in batches: show what phones already did.
-    await options.recorder.flush();
-    const devices = await store.listDevices({
-      ...(q['vendor'] ? { vendor: q['vendor'] } : {}),
-      ...(q['profile'] ? { profile: q['profile'] } : {}),
-      ...(q['limit'] ? { limit: intParam(q['limit'], 'limit') } : {}),
-      ...(q['offset'] ? { offset: intParam(q['offset'], 'offset') } : {}),
-    });
-    const resyncs = await store.resyncOutcomes(devices.map((d) => d.mac));
-    return devices.map((d) => ({
-      ...deviceJson(d, { secrets: false }),
-      lastResync: resyncs.get(d.mac) ?? null,
-    }));
-  });
-
-  app.post('/devices', async (request, reply) => {
-    const body = request.body as DeviceInput | { devices: DeviceInput[] } | undefined;
-    if (!body || typeof body !== 'object')
-      throw pndError('PND_INVALID_ARGUMENT', 'expected a JSON device or {"devices": [...]}');
-    const inputs =
-      'devices' in body && Array.isArray(body.devices) ? body.devices : [body as DeviceInput];
-    const added = await addDevices(store, inputs, now());
-    reply.code(201);
-    return { added: added.length, devices: added.map((d) => deviceJson(d, { secrets: false })) };
-  });
-
-  app.post('/devices/import', async (request, reply) => {
-    if (typeof request.body !== 'string')
-      throw pndError('PND_INVALID_CSV', 'send the CSV as text/csv');
-    const parsed = devicesFromCsv(request.body);
-    if (!parsed.ok) throw parsed.error;
-    const added = await addDevices(store, parsed.value, now());
-    reply.code(201);
-    return { added: added.length };
-  });
-
-  app.get('/devices/:mac', async (request) => {
-    await options.recorder.flush();
-    const device = await store.getDevice(macOf(request));
-    if (!device) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${macOf(request)}`);
-    const resync = (await store.resyncOutcomes([device.mac])).get(device.mac);
-    return { ...deviceJson(device, { secrets: secrets(request) }), lastResync: resync ?? null };
-  });
-
-  app.patch('/devices/:mac', async (request) => {
-    const device = await patchDevice(
-      store,
-      macOf(request),
-      (request.body ?? {}) as DevicePatch,
-      now(),
-    );
-    return deviceJson(device, { secrets: false });
-  });
-
-  app.delete('/devices/:mac', async (request) => {
-    const mac = macOf(request);
-    if (!(await store.removeDevice(mac)))
-      throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
-    return { removed: mac };
-  });
-
-  app.get('/devices/:mac/files', async (request) => {
-    const mac = macOf(request);
-    if (!(await store.getDevice(mac))) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
-    return pipeline.deviceFiles(mac);
-  });
-
-  app.get('/devices/:mac/files/:file', async (request) => {
-    const mac = macOf(request);
-    const file = (request.params as Query)['file'] ?? '';
-    const origin = `${request.protocol}://${request.host}`;
-    const preview = await pipeline.preview(mac, file, origin);
-    if (!preview.artifact && !preview.explanation) {
-      throw pndError(
-        'PND_FILE_NOT_FOUND',
-        `device ${mac} has no file "${file.slice(0, 80)}"; list them with "plugndial render ${mac}"`,
-      );
-    }
-    const explain = /^(1|true|yes)$/i.test((request.query as Query)['explain'] ?? '');
-    return {
-      file,
-      driver: preview.driver,
-      contentType: preview.artifact?.contentType ?? null,
-      body: preview.artifact
-        ? bodyJson(preview.artifact.body, preview.explanation, { secrets: secrets(request) })
-        : null,
-      ...(explain && preview.explanation
-        ? { explanation: explanationJson(preview.explanation, { secrets: secrets(request) }) }
-        : {}),
-    };
-  });
-
-  app.get('/profiles', async () =>
-    (await store.listProfiles()).map((p) => profileJson(p, { secrets: false })),
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        summary: 'this document, generated from the route schemas',
+        response: replies(200, ANY_OBJECT),
+      },
+    },
+    async () => openApi.document(),
+  );
+  app.get(
+    '/settings',
+    { schema: { summary: 'the canonical settings schema', response: replies(200, ANY_OBJECT) } },
+    async () => SETTINGS_SCHEMA,
   );
 
-  app.post('/profiles', async (request, reply) => {
-    const profile = await addProfile(store, (request.body ?? {}) as ProfileInput, now());
-    reply.code(201);
-    return profileJson(profile, { secrets: false });
-  });
+  app.get(
+    '/devices',
+    {
+      schema: {
+        summary: 'list devices',
+        querystring: closed({
+          vendor: text(),
+          profile: text('devices that use this profile'),
+          limit: whole('at most this many'),
+          offset: whole('skip this many'),
+        }),
+        response: replies(200, list(DEVICE)),
+      },
+    },
+    async (request) => {
+      const q = request.query as {
+        vendor?: string;
+        profile?: string;
+        limit?: number;
+        offset?: number;
+      };
+      // Last contacts and reported facts are written in batches: show what phones already did.
+      await options.recorder.flush();
+      const devices = await store.listDevices({
+        ...(q.vendor ? { vendor: q.vendor } : {}),
+        ...(q.profile ? { profile: q.profile } : {}),
+        ...(q.limit !== undefined ? { limit: q.limit } : {}),
+        ...(q.offset !== undefined ? { offset: q.offset } : {}),
+      });
+      const resyncs = await store.resyncOutcomes(devices.map((d) => d.mac));
+      return devices.map((d) => ({
+        ...deviceJson(d, { secrets: false }),
+        lastResync: resyncs.get(d.mac) ?? null,
+      }));
+    },
+  );
 
-  app.get('/profiles/:name', async (request) => {
-    const name = (request.params as Query)['name'] ?? '';
-    const profile = await store.getProfile(name);
-    if (!profile) throw pndError('PND_PROFILE_NOT_FOUND', `no profile "${name.slice(0, 64)}"`);
-    return profileJson(profile, { secrets: secrets(request) });
-  });
+  app.post(
+    '/devices',
+    {
+      schema: {
+        summary: 'add one device, or many at once ({"devices": [...]}, all or nothing)',
+        body: {
+          type: 'object',
+          if: { required: ['devices'] },
+          then: closed({ devices: { type: 'array', items: DEVICE_INPUT } }, ['devices']),
+          else: DEVICE_INPUT,
+        },
+        response: replies(
+          201,
+          closed({ added: { type: 'integer' }, devices: list(DEVICE), warnings: WARNINGS }),
+          404,
+          409,
+        ),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as DeviceInput | { devices: DeviceInput[] };
+      const inputs = 'devices' in body ? body.devices : [body];
+      const added = await addDevices(store, inputs, now());
+      reply.code(201);
+      return {
+        added: added.length,
+        devices: added.map((d) => deviceJson(d, { secrets: false })),
+        warnings: await warn({ devices: added }),
+      };
+    },
+  );
 
-  app.patch('/profiles/:name', async (request) => {
-    const name = (request.params as Query)['name'] ?? '';
-    return profileJson(
-      await patchProfile(store, name, (request.body ?? {}) as ProfilePatch, now()),
-      { secrets: false },
-    );
-  });
-
-  app.delete('/profiles/:name', async (request) => {
-    const name = (request.params as Query)['name'] ?? '';
-    if (!(await store.removeProfile(name)))
-      throw pndError('PND_PROFILE_NOT_FOUND', `no profile "${name.slice(0, 64)}"`);
-    return { removed: name };
-  });
-
-  app.get('/files', async () => store.listFiles());
-
-  app.put('/files/*', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = overlayPath(request);
-    const body = request.body as Readable | undefined;
-    if (!body || typeof (body as Readable).pipe !== 'function') {
-      throw pndError('PND_INVALID_ARGUMENT', 'send the file as application/octet-stream');
-    }
-    const type = (request.headers['x-content-type'] as string | undefined) ?? contentTypeFor(path);
-    const stored = await store.putFile(path, body, type);
-    reply.code(201);
-    return stored;
-  });
-
-  app.delete('/files/*', async (request) => {
-    const path = overlayPath(request);
-    if (!(await store.removeFile(path)))
-      throw pndError('PND_FILE_NOT_FOUND', `no file "${path.slice(0, 120)}"`);
-    return { removed: path };
-  });
-
-  app.get('/events', async (request) => {
-    const q = request.query as Query;
-    await options.recorder.flush();
-    let mac: string | undefined;
-    if (q['mac']) {
-      const parsed = parseMac(q['mac']);
+  app.post(
+    '/devices/import',
+    {
+      schema: {
+        summary: 'import devices from CSV, all or nothing',
+        body: {
+          content: {
+            'text/csv': {
+              schema: text(
+                'header mac,vendor,model,profiles and any setting key; one device a row',
+              ),
+            },
+          },
+        },
+        response: replies(
+          201,
+          closed({ added: { type: 'integer' }, warnings: WARNINGS }),
+          404,
+          409,
+        ),
+      },
+    },
+    async (request, reply) => {
+      if (typeof request.body !== 'string')
+        throw pndError('PND_INVALID_CSV', 'send the CSV as text/csv');
+      const parsed = devicesFromCsv(request.body);
       if (!parsed.ok) throw parsed.error;
-      mac = parsed.value;
-    }
-    return store.queryEvents({
-      ...(mac ? { mac } : {}),
-      ...(q['since'] ? { since: isoParam(q['since'], 'since') } : {}),
-      ...(q['until'] ? { until: isoParam(q['until'], 'until') } : {}),
-      ...(q['limit'] ? { limit: intParam(q['limit'], 'limit') } : {}),
-    });
-  });
+      const added = await addDevices(store, parsed.value, now());
+      reply.code(201);
+      return { added: added.length, warnings: await warn({ devices: added }) };
+    },
+  );
+
+  app.get(
+    '/devices/:mac',
+    {
+      schema: {
+        summary: 'show a device',
+        params: MAC_PARAMS,
+        querystring: SECRETS_QUERY,
+        response: replies(200, DEVICE, 404),
+      },
+    },
+    async (request) => {
+      await options.recorder.flush();
+      const device = await store.getDevice(macOf(request));
+      if (!device) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${macOf(request)}`);
+      const resync = (await store.resyncOutcomes([device.mac])).get(device.mac);
+      return { ...deviceJson(device, { secrets: secrets(request) }), lastResync: resync ?? null };
+    },
+  );
+
+  app.patch(
+    '/devices/:mac',
+    {
+      schema: {
+        summary: 'change a device: the settings given are merged, the keys in unset removed',
+        params: MAC_PARAMS,
+        body: closed({
+          vendor: text(),
+          model: { type: ['string', 'null'], description: 'null removes it' },
+          profiles: PROFILE_NAMES,
+          settings: SETTINGS,
+          unset: SETTING_KEYS,
+        }),
+        response: replies(200, withWarnings(DEVICE), 404),
+      },
+    },
+    async (request) => {
+      const device = await patchDevice(store, macOf(request), request.body as DevicePatch, now());
+      return {
+        ...deviceJson(device, { secrets: false }),
+        warnings: await warn({ devices: [device] }),
+      };
+    },
+  );
+
+  app.delete(
+    '/devices/:mac',
+    {
+      schema: {
+        summary: 'remove a device',
+        params: MAC_PARAMS,
+        response: replies(200, closed({ removed: text() }), 404),
+      },
+    },
+    async (request) => {
+      const mac = macOf(request);
+      if (!(await store.removeDevice(mac)))
+        throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
+      return { removed: mac };
+    },
+  );
+
+  app.get(
+    '/devices/:mac/files',
+    {
+      schema: {
+        summary: "the device's file names",
+        params: MAC_PARAMS,
+        response: replies(200, list({ type: 'string' }), 404),
+      },
+    },
+    async (request) => {
+      const mac = macOf(request);
+      if (!(await store.getDevice(mac))) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
+      return pipeline.deviceFiles(mac);
+    },
+  );
+
+  app.get(
+    '/devices/:mac/files/:file',
+    {
+      schema: {
+        summary: 'render one file as the phone receives it',
+        params: closed({ mac, file: text('a file name, as `GET /devices/{mac}/files` lists it') }, [
+          'mac',
+          'file',
+        ]),
+        querystring: closed({
+          explain: flag('add which canonical key made which native line'),
+          secrets: flag('include secret values'),
+        }),
+        response: replies(
+          200,
+          {
+            type: 'object',
+            properties: {
+              file: text(),
+              driver: text(),
+              contentType: { type: ['string', 'null'] },
+              body: { type: ['string', 'null'] },
+              explanation: ANY_OBJECT,
+            },
+          },
+          404,
+          409,
+        ),
+      },
+    },
+    async (request) => {
+      const mac = macOf(request);
+      const file = (request.params as Query)['file'] ?? '';
+      const origin = `${request.protocol}://${request.host}`;
+      const preview = await pipeline.preview(mac, file, origin);
+      if (preview.withheld) {
+        throw pndError(
+          'PND_FILE_WITHHELD',
+          `device ${mac}'s file "${file.slice(0, 80)}" is not served: ${preview.withheld.reason}; ${preview.withheld.fix}`,
+          { reason: preview.withheld.reason },
+        );
+      }
+      if (!preview.artifact && !preview.explanation) {
+        throw pndError(
+          'PND_FILE_NOT_FOUND',
+          `device ${mac} has no file "${file.slice(0, 80)}"; list them with "plugndial render ${mac}"`,
+        );
+      }
+      const explain = (request.query as { explain?: boolean }).explain === true;
+      return {
+        file,
+        driver: preview.driver,
+        contentType: preview.artifact?.contentType ?? null,
+        body: preview.artifact
+          ? bodyJson(preview.artifact.body, preview.explanation, { secrets: secrets(request) })
+          : null,
+        ...(explain && preview.explanation
+          ? { explanation: explanationJson(preview.explanation, { secrets: secrets(request) }) }
+          : {}),
+      };
+    },
+  );
+
+  app.get(
+    '/profiles',
+    { schema: { summary: 'list profiles', response: replies(200, list(PROFILE)) } },
+    async () => (await store.listProfiles()).map((p) => profileJson(p, { secrets: false })),
+  );
+
+  app.post(
+    '/profiles',
+    {
+      schema: {
+        summary: 'add a profile',
+        body: closed({ name: text(), description: text(), settings: SETTINGS }, ['name']),
+        response: replies(201, withWarnings(PROFILE), 409),
+      },
+    },
+    async (request, reply) => {
+      const profile = await addProfile(store, request.body as ProfileInput, now());
+      reply.code(201);
+      return {
+        ...profileJson(profile, { secrets: false }),
+        warnings: await warn({ profile: profile.name }),
+      };
+    },
+  );
+
+  app.get(
+    '/profiles/:name',
+    {
+      schema: {
+        summary: 'show a profile',
+        params: NAME_PARAMS,
+        querystring: SECRETS_QUERY,
+        response: replies(200, PROFILE, 404),
+      },
+    },
+    async (request) => {
+      const name = (request.params as Query)['name'] ?? '';
+      const profile = await store.getProfile(name);
+      if (!profile) throw pndError('PND_PROFILE_NOT_FOUND', `no profile "${name.slice(0, 64)}"`);
+      return profileJson(profile, { secrets: secrets(request) });
+    },
+  );
+
+  app.patch(
+    '/profiles/:name',
+    {
+      schema: {
+        summary:
+          'change a profile: the settings given are merged, the keys in unset removed (the default profile is made on first change)',
+        params: NAME_PARAMS,
+        body: closed({ description: text(), settings: SETTINGS, unset: SETTING_KEYS }),
+        response: replies(200, withWarnings(PROFILE), 404),
+      },
+    },
+    async (request) => {
+      const name = (request.params as Query)['name'] ?? '';
+      const profile = await patchProfile(store, name, request.body as ProfilePatch, now());
+      return {
+        ...profileJson(profile, { secrets: false }),
+        warnings: await warn({ profile: profile.name }),
+      };
+    },
+  );
+
+  app.delete(
+    '/profiles/:name',
+    {
+      schema: {
+        summary: 'remove a profile (refused while devices use it)',
+        params: NAME_PARAMS,
+        response: replies(200, closed({ removed: text() }), 404, 409),
+      },
+    },
+    async (request) => {
+      const name = (request.params as Query)['name'] ?? '';
+      if (!(await store.removeProfile(name)))
+        throw pndError('PND_PROFILE_NOT_FOUND', `no profile "${name.slice(0, 64)}"`);
+      return { removed: name };
+    },
+  );
+
+  app.get(
+    '/files',
+    {
+      schema: {
+        summary: 'list the files served as they are (the overlay)',
+        response: replies(200, list(ANY_OBJECT)),
+      },
+    },
+    async () => store.listFiles(),
+  );
+
+  const overlayParams = closed({ '*': text('a relative path, e.g. firmware/fip14g.rom') }, ['*']);
+  app.put(
+    '/files/*',
+    {
+      schema: {
+        summary: 'store a file served as it is (raw body, streamed)',
+        params: overlayParams,
+        body: {
+          content: { 'application/octet-stream': { schema: { description: "the file's bytes" } } },
+        },
+        response: replies(201, ANY_OBJECT),
+      },
+    },
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const path = overlayPath(request);
+      const body = request.body as Readable | undefined;
+      if (!body || typeof (body as Readable).pipe !== 'function') {
+        throw pndError('PND_INVALID_ARGUMENT', 'send the file as application/octet-stream');
+      }
+      const type =
+        (request.headers['x-content-type'] as string | undefined) ?? contentTypeFor(path);
+      const stored = await store.putFile(path, body, type);
+      reply.code(201);
+      return stored;
+    },
+  );
+
+  app.delete(
+    '/files/*',
+    {
+      schema: {
+        summary: 'remove a stored file',
+        params: overlayParams,
+        response: replies(200, closed({ removed: text() }), 404),
+      },
+    },
+    async (request) => {
+      const path = overlayPath(request);
+      if (!(await store.removeFile(path)))
+        throw pndError('PND_FILE_NOT_FOUND', `no file "${path.slice(0, 120)}"`);
+      return { removed: path };
+    },
+  );
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        summary: 'provisioning events, newest first',
+        querystring: closed({
+          mac,
+          since: dateTime('not before'),
+          until: dateTime('not after'),
+          limit: whole('at most this many'),
+        }),
+        response: replies(200, list(ANY_OBJECT)),
+      },
+    },
+    async (request) => {
+      const q = request.query as { mac?: string; since?: string; until?: string; limit?: number };
+      await options.recorder.flush();
+      let mac: string | undefined;
+      if (q.mac) {
+        const parsed = parseMac(q.mac);
+        if (!parsed.ok) throw parsed.error;
+        mac = parsed.value;
+      }
+      return store.queryEvents({
+        ...(mac ? { mac } : {}),
+        ...(q.since ? { since: isoParam(q.since, 'since') } : {}),
+        ...(q.until ? { until: isoParam(q.until, 'until') } : {}),
+        ...(q.limit !== undefined ? { limit: q.limit } : {}),
+      });
+    },
+  );
 }
 
 function overlayPath(request: FastifyRequest): string {
@@ -283,13 +594,6 @@ function overlayPath(request: FastifyRequest): string {
     );
   }
   return segments.join('/');
-}
-
-function intParam(text: string, name: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0)
-    throw pndError('PND_INVALID_ARGUMENT', `${name}: expected a whole number`);
-  return n;
 }
 
 function isoParam(text: string, name: string): string {

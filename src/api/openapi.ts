@@ -1,298 +1,192 @@
-import { ARCHIVE_PATHS } from './archive-routes.ts';
-import { CATALOGUE_PATHS } from './catalogue-routes.ts';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 
-/** The admin API's OpenAPI 3.1 description, served at /api/v1/openapi.json. */
-const error = { $ref: '#/components/schemas/Error' };
-const json = (schema: object): object => ({ content: { 'application/json': { schema } } });
-const ok = (description: string, schema: object = { type: 'object' }): object => ({
-  200: { description, ...json(schema) },
-  400: { description: 'invalid input', ...json(error) },
-  401: { description: 'missing or wrong bearer token', ...json(error) },
-  404: { description: 'not found', ...json(error) },
-});
-const macParam = { name: 'mac', in: 'path', required: true, schema: { type: 'string' } };
-const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
-const secretsParam = {
-  name: 'secrets',
-  in: 'query',
-  schema: { type: 'boolean' },
-  description: 'include secret values',
+import { closed, ERROR, type Schema } from './schemas.ts';
+
+/** What a route's schema may say, besides what fastify validates. */
+interface RouteSchema {
+  summary?: string;
+  description?: string;
+  params?: Schema;
+  querystring?: Schema;
+  body?: Schema;
+  response?: Record<string, Schema>;
+}
+
+interface Operation {
+  method: string;
+  path: string;
+  schema: RouteSchema;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+const STATUS_TEXT: Record<string, string> = {
+  200: 'done',
+  201: 'stored',
+  400: 'invalid input (an unknown field or parameter is named)',
+  401: 'missing or wrong bearer token',
+  404: 'not found',
+  409: 'conflicts with what is stored',
+  422: 'refused',
+  502: 'the phone or peer did not answer as it should',
+  503: 'unavailable',
 };
 
-export const OPENAPI = {
-  openapi: '3.1.0',
-  info: { title: 'plugndial admin API', version: '1' },
-  servers: [{ url: '/api/v1' }],
-  security: [{ bearer: [] }],
-  components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-    schemas: {
-      Error: {
-        type: 'object',
-        required: ['code', 'message'],
-        properties: {
-          code: { type: 'string' },
-          message: { type: 'string' },
-          details: { type: 'object' },
-        },
+/**
+ * Collects the admin API's routes as they are registered and describes them as OpenAPI 3.1.
+ * Every route gets a path and query schema (closed, unless it declares its own), so an
+ * unknown parameter is refused everywhere; a route that takes a body must declare it.
+ */
+export class OpenApiDocument {
+  readonly #operations: Operation[] = [];
+  readonly #prefix: string;
+  #document: object | undefined;
+
+  constructor(app: FastifyInstance) {
+    this.#prefix = app.prefix;
+    app.addHook('onRoute', (route) => this.#register(route));
+  }
+
+  #register(route: RouteOptions): void {
+    const methods = [route.method].flat().filter((m) => m !== 'HEAD');
+    if (methods.length === 0) return;
+    const schema = (route.schema ?? {}) as RouteSchema;
+    const names = [...route.url.matchAll(/:([A-Za-z0-9_]+)|\*/g)].map((m) => m[1] ?? '*');
+    if (!schema.params && names.length > 0) {
+      schema.params = closed(Object.fromEntries(names.map((n) => [n, { type: 'string' }])), names);
+    }
+    schema.querystring ??= closed({});
+    for (const method of methods) {
+      if (BODY_METHODS.has(method) && !schema.body) {
+        throw new Error(`admin API route ${method} ${route.url} declares no body schema`);
+      }
+    }
+    route.schema = schema;
+    const path = route.url.slice(this.#prefix.length) || '/';
+    for (const method of methods) this.#operations.push({ method, path, schema });
+    this.#document = undefined;
+  }
+
+  /** The routes as registered: method and OpenAPI path (`/devices/{mac}`). */
+  operations(): { method: string; path: string }[] {
+    return this.#operations.map((o) => ({ method: o.method, path: openApiPath(o.path) }));
+  }
+
+  document(): object {
+    this.#document ??= this.#build();
+    return this.#document;
+  }
+
+  #build(): object {
+    const paths: Record<string, Record<string, object>> = {};
+    for (const operation of this.#operations) {
+      const path = openApiPath(operation.path);
+      paths[path] ??= {};
+      paths[path][operation.method.toLowerCase()] = describeOperation(operation);
+    }
+    return {
+      openapi: '3.1.0',
+      info: {
+        title: 'plugndial admin API',
+        version: '1',
+        description:
+          'Generated from the route schemas that validate each request. Unknown fields and query parameters are refused with 400 PND_UNKNOWN_FIELD.',
       },
-      Settings: {
-        type: 'object',
-        additionalProperties: {
-          oneOf: [
-            { type: 'string' },
-            { type: 'number' },
-            { type: 'boolean' },
-            { type: 'array', items: { type: 'string' } },
-          ],
-        },
+      servers: [{ url: this.#prefix || '/' }],
+      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        schemas: { Error: ERROR },
       },
-      DeviceInput: {
-        type: 'object',
-        required: ['mac', 'vendor'],
-        properties: {
-          mac: { type: 'string' },
-          vendor: { type: 'string' },
-          model: { type: 'string' },
-          profiles: { type: 'array', items: { type: 'string' } },
-          settings: { $ref: '#/components/schemas/Settings' },
-        },
-      },
-      DevicePatch: {
-        type: 'object',
-        properties: {
-          vendor: { type: 'string' },
-          model: { type: ['string', 'null'] },
-          profiles: { type: 'array', items: { type: 'string' } },
-          set: { $ref: '#/components/schemas/Settings' },
-          unset: { type: 'array', items: { type: 'string' } },
-        },
-      },
-      Device: { type: 'object' },
-      Profile: { type: 'object' },
-      Event: { type: 'object' },
-    },
-  },
-  paths: {
-    '/devices': {
-      get: {
-        summary: 'list devices',
-        parameters: [
-          { name: 'vendor', in: 'query', schema: { type: 'string' } },
-          { name: 'profile', in: 'query', schema: { type: 'string' } },
-          { name: 'limit', in: 'query', schema: { type: 'integer' } },
-          { name: 'offset', in: 'query', schema: { type: 'integer' } },
-        ],
-        responses: ok('devices', { type: 'array', items: { $ref: '#/components/schemas/Device' } }),
-      },
-      post: {
-        summary: 'add one device, or many at once ({"devices": [...]}, all or nothing)',
-        requestBody: json({
-          oneOf: [
-            { $ref: '#/components/schemas/DeviceInput' },
-            {
-              type: 'object',
-              properties: {
-                devices: { type: 'array', items: { $ref: '#/components/schemas/DeviceInput' } },
+      paths,
+    };
+  }
+}
+
+/** `/devices/:mac` → `/devices/{mac}`; a wildcard is the `path` parameter. */
+function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*/g, '{path}');
+}
+
+function describeOperation(operation: Operation): object {
+  const { schema } = operation;
+  const parameters = [
+    ...parametersOf(schema.params, 'path'),
+    ...parametersOf(schema.querystring, 'query'),
+  ];
+  const out: Record<string, unknown> = {
+    operationId: `${operation.method.toLowerCase()}${operation.path
+      .split('/')
+      .map((s) => s.replace(/[^A-Za-z0-9]/g, ''))
+      .map((s) => s.charAt(0).toUpperCase() + s.slice(1))
+      .join('')}`,
+    summary: schema.summary ?? `${operation.method} ${operation.path}`,
+    ...(schema.description ? { description: schema.description } : {}),
+  };
+  if (parameters.length > 0) out['parameters'] = parameters;
+  if (schema.body) out['requestBody'] = requestBody(schema.body);
+  out['responses'] = responses(schema.response ?? {});
+  return out;
+}
+
+function parametersOf(schema: Schema | undefined, where: 'path' | 'query'): object[] {
+  const properties = (schema?.['properties'] ?? {}) as Record<string, Schema>;
+  const required = new Set((schema?.['required'] ?? []) as string[]);
+  return Object.entries(properties).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name: name === '*' ? 'path' : name,
+      in: where,
+      required: where === 'path' || required.has(name),
+      ...(description ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+function requestBody(body: Schema): object {
+  const content = body['content'] as Record<string, { schema: Schema }> | undefined;
+  if (content) {
+    return {
+      required: true,
+      content: Object.fromEntries(
+        Object.entries(content).map(([type, entry]) => [type, { schema: entry.schema }]),
+      ),
+    };
+  }
+  const types = [body['type']].flat();
+  return {
+    required: !types.includes('null'),
+    content: { 'application/json': { schema: body } },
+  };
+}
+
+function responses(declared: Record<string, Schema>): object {
+  const out: Record<string, object> = {};
+  const statuses = new Set([...Object.keys(declared), '400', '401']);
+  for (const status of [...statuses].sort()) {
+    const schema = declared[status];
+    const isError = Number(status) >= 400;
+    const description =
+      (schema?.['description'] as string | undefined) ?? STATUS_TEXT[status] ?? 'answer';
+    // An answer of another media type (a stream of bytes) declares its content itself.
+    const content = schema?.['content'] as Record<string, { schema?: Schema }> | undefined;
+    out[status] = {
+      description,
+      content:
+        content && !isError
+          ? Object.fromEntries(
+              Object.entries(content).map(([type, entry]) => [
+                type,
+                { schema: entry.schema ?? {} },
+              ]),
+            )
+          : {
+              'application/json': {
+                schema: isError ? { $ref: '#/components/schemas/Error' } : (schema ?? {}),
               },
             },
-          ],
-        }),
-        responses: ok('added'),
-      },
-    },
-    '/devices/import': {
-      post: {
-        summary: 'import devices from CSV (text/csv body), all or nothing',
-        responses: ok('imported'),
-      },
-    },
-    '/devices/{mac}': {
-      get: {
-        summary: 'show a device',
-        parameters: [macParam, secretsParam],
-        responses: ok('device', { $ref: '#/components/schemas/Device' }),
-      },
-      patch: {
-        summary: 'change a device',
-        parameters: [macParam],
-        requestBody: json({ $ref: '#/components/schemas/DevicePatch' }),
-        responses: ok('device'),
-      },
-      delete: { summary: 'remove a device', parameters: [macParam], responses: ok('removed') },
-    },
-    '/devices/{mac}/files': {
-      get: {
-        summary: "the device's file names",
-        parameters: [macParam],
-        responses: ok('names', { type: 'array', items: { type: 'string' } }),
-      },
-    },
-    '/devices/{mac}/files/{file}': {
-      get: {
-        summary: 'render one file as the phone receives it',
-        parameters: [
-          macParam,
-          { name: 'file', in: 'path', required: true, schema: { type: 'string' } },
-          { name: 'explain', in: 'query', schema: { type: 'boolean' } },
-          secretsParam,
-        ],
-        responses: ok('rendered file'),
-      },
-    },
-    '/profiles': {
-      get: {
-        summary: 'list profiles',
-        responses: ok('profiles', {
-          type: 'array',
-          items: { $ref: '#/components/schemas/Profile' },
-        }),
-      },
-      post: { summary: 'add a profile', responses: ok('added') },
-    },
-    '/profiles/{name}': {
-      get: {
-        summary: 'show a profile',
-        parameters: [nameParam, secretsParam],
-        responses: ok('profile'),
-      },
-      patch: { summary: 'change a profile', parameters: [nameParam], responses: ok('profile') },
-      delete: {
-        summary: 'remove a profile (refused while devices use it)',
-        parameters: [nameParam],
-        responses: ok('removed'),
-      },
-    },
-    '/files': { get: { summary: 'list overlay files', responses: ok('files') } },
-    '/files/{path}': {
-      put: {
-        summary: 'store an overlay file (raw body, streamed)',
-        parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: ok('stored'),
-      },
-      delete: {
-        summary: 'remove an overlay file',
-        parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: ok('removed'),
-      },
-    },
-    '/events': {
-      get: {
-        summary: 'provisioning events, newest first',
-        parameters: [
-          { name: 'mac', in: 'query', schema: { type: 'string' } },
-          { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } },
-          { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' } },
-          { name: 'limit', in: 'query', schema: { type: 'integer' } },
-        ],
-        responses: ok('events', { type: 'array', items: { $ref: '#/components/schemas/Event' } }),
-      },
-    },
-    '/settings': { get: { summary: 'the canonical settings schema', responses: ok('schema') } },
-    '/devices/{mac}/credentials': {
-      get: {
-        summary:
-          'the provisioning credentials of a device (made on first need), its policy and first-contact state; the password masked unless secrets=true',
-        parameters: [macParam, secretsParam],
-        responses: ok('credentials'),
-      },
-    },
-    '/devices/{mac}/credentials/rotate': {
-      post: {
-        summary:
-          'new credentials; the old password is accepted for grace seconds (default provisioning.credential_grace); reopen starts a first-contact window again',
-        parameters: [macParam, secretsParam],
-        requestBody: {
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: { grace: { type: 'integer' }, reopen: { type: 'boolean' } },
-              },
-            },
-          },
-        },
-        responses: ok('credentials'),
-      },
-    },
-    '/security-events': {
-      get: {
-        summary: 'blocked addresses, first contacts and credential rotations, newest first',
-        parameters: [
-          { name: 'mac', in: 'query', schema: { type: 'string' } },
-          { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } },
-          { name: 'limit', in: 'query', schema: { type: 'integer' } },
-        ],
-        responses: ok('security events'),
-      },
-    },
-    ...CATALOGUE_PATHS,
-    ...ARCHIVE_PATHS,
-    '/devices/{mac}/resync': {
-      post: {
-        summary:
-          'send the check-sync NOTIFY and wait for the phone (up to 32 s, twice after a challenge); with via tr069, the TR-069 connection request',
-        parameters: [macParam],
-        requestBody: json({
-          type: 'object',
-          properties: {
-            reboot: { type: 'boolean' },
-            via: { type: 'string', enum: ['sip', 'tr069'] },
-          },
-        }),
-        responses: ok('the outcome, also kept as the device lastResync', {
-          type: 'object',
-          required: ['mac', 'at', 'status', 'ok', 'event', 'target'],
-          properties: {
-            mac: { type: 'string' },
-            at: { type: 'string', format: 'date-time' },
-            status: { type: 'integer', description: 'SIP status; 408 no answer, 503 not sent' },
-            ok: { type: 'boolean' },
-            reason: { type: 'string' },
-            event: { type: 'string' },
-            target: { type: 'string' },
-            retransmissions: { type: 'integer' },
-            durationMs: { type: 'number' },
-          },
-        }),
-      },
-    },
-    '/devices/{mac}/cwmp': {
-      get: {
-        summary:
-          'what the TR-069 ACS keeps about the device: connection request URL, acknowledged configuration and firmware, downloads in flight, TransferComplete outcomes',
-        parameters: [macParam],
-        responses: ok('the state (the connection request password is never shown)'),
-      },
-    },
-    '/pending': {
-      get: {
-        summary: 'phones that asked by plug-and-play and are not devices',
-        responses: ok('pending'),
-      },
-    },
-    '/pending/{mac}': {
-      delete: {
-        summary: 'forget a pending phone',
-        parameters: [macParam],
-        responses: ok('removed'),
-      },
-    },
-    '/pending/{mac}/claim': {
-      post: {
-        summary: 'add a pending phone as a device (vendor and model default to what it said)',
-        parameters: [macParam],
-        requestBody: json({
-          type: 'object',
-          properties: {
-            vendor: { type: 'string' },
-            model: { type: 'string' },
-            profiles: { type: 'array', items: { type: 'string' } },
-            settings: { $ref: '#/components/schemas/Settings' },
-          },
-        }),
-        responses: ok('the device'),
-      },
-    },
-  },
-} as const;
+    };
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
 import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
+import { printWarnings } from './warnings.ts';
 
 const USAGE = `plugndial device add <mac> --vendor V [--model M] [--profile P]… [--set key=value]…
 plugndial device list [--vendor V] [--profile P] [--json]
@@ -62,6 +63,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
           ...(values['model'] ? { model: values['model'] } : {}),
         });
         io.out(`added ${result.devices[0]?.mac}\n`);
+        printWarnings(io, result);
         return 0;
       }
       case 'list': {
@@ -104,7 +106,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
       case 'set': {
         const mac = need(positionals, 1, 'MAC', USAGE);
         const patch: Record<string, unknown> = {
-          set: assignments(values['set']),
+          settings: assignments(values['set']),
           unset: strings(values['unset']),
         };
         if (values['vendor']) patch['vendor'] = values['vendor'];
@@ -116,6 +118,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
           patch,
         );
         io.out(`updated ${device.mac}\n`);
+        printWarnings(io, device);
         return 0;
       }
       case 'credentials': {
@@ -162,6 +165,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
           'text/csv',
         );
         io.out(`imported ${result.added} devices\n`);
+        printWarnings(io, result);
         return 0;
       }
       case 'pending': {
@@ -197,6 +201,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
           },
         );
         io.out(`claimed ${device.mac} as ${device.vendor}\n`);
+        printWarnings(io, device);
         return 0;
       }
       default:

@@ -7,6 +7,7 @@ import type { FirmwareImage, FirmwareKey } from '../store/store.ts';
 import { dataDirOf, need, parse, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
+import { printWarnings } from './warnings.ts';
 
 const USAGE = `plugndial firmware add <image file> --vendor V --model M --version X [--name <served name>]
 plugndial firmware list [--vendor V] [--json]
@@ -68,6 +69,7 @@ export async function firmwareCommand(args: string[], io: CommandIO): Promise<nu
         io.out(
           `added ${image.vendor} ${image.model} ${image.version} as ${image.fileName} (${image.size} bytes, sha256 ${image.sha256.slice(0, 16)}…)\n`,
         );
+        printWarnings(io, image);
         return 0;
       }
       case 'list': {
@@ -102,6 +104,7 @@ export async function firmwareCommand(args: string[], io: CommandIO): Promise<nu
         io.out(
           `removed ${removed.removed.vendor} ${removed.removed.model} ${removed.removed.version}\n`,
         );
+        printWarnings(io, removed);
         return 0;
       }
       default:

@@ -2,6 +2,7 @@ import { pndError } from '../errors.ts';
 import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
+import { printWarnings } from './warnings.ts';
 
 const USAGE = `plugndial profile add <name> [--description D] [--set key=value]…
 plugndial profile set <name> [--description D] [--set key=value]… [--unset key]…
@@ -33,22 +34,24 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
     switch (action) {
       case 'add': {
         const name = need(positionals, 1, 'profile name', USAGE);
-        await client.request('POST', '/profiles', {
+        const added = await client.request('POST', '/profiles', {
           name,
           settings: assignments(values['set']),
           ...(values['description'] ? { description: values['description'] } : {}),
         });
         io.out(`added profile ${name}\n`);
+        printWarnings(io, added);
         return 0;
       }
       case 'set': {
         const name = need(positionals, 1, 'profile name', USAGE);
-        await client.request('PATCH', path(name), {
-          set: assignments(values['set']),
+        const updated = await client.request('PATCH', path(name), {
+          settings: assignments(values['set']),
           unset: strings(values['unset']),
           ...(values['description'] !== undefined ? { description: values['description'] } : {}),
         });
         io.out(`updated profile ${name}\n`);
+        printWarnings(io, updated);
         return 0;
       }
       case 'show': {

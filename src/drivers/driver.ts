@@ -299,6 +299,38 @@ export interface Driver {
   readonly dhcp?: DhcpKnowledge;
   /** TR-069: which file the ACS's Download points this family's phones at (src/tr069/). */
   readonly tr069?: Tr069Knowledge;
+  /**
+   * The `security.config_key` this family's phones decrypt with; absent when its files are
+   * never encrypted. A file that should be encrypted under a key that does not fit is not served.
+   */
+  readonly configKeys?: ConfigKeyForms;
+  /** The models this driver knows (`plugndial check`); absent when it takes any model. */
+  readonly models?: ModelKnowledge;
+  /** The `native.<name>.*` names whose keys a vendor's files carry; others are ignored. */
+  nativeNames(vendor: string): readonly string[];
+  /**
+   * The phone takes provisioning credentials from its own file, so `device-credentials`
+   * works without typing them in (RenderContext.credentials, Artifact.installsCredentials).
+   */
+  readonly takesCredentials: boolean;
+}
+
+/** Which configuration file keys a vendor's phones can decrypt with. */
+export interface ConfigKeyForms {
+  /** The key a vendor's phones take under these settings, e.g. `16-character Yealink key`. */
+  describe(vendor: string, settings: Settings): string;
+  /** Whether the key, as the operator wrote it, is of that form. */
+  fits(vendor: string, key: string, settings: Settings): boolean;
+  /** Whether this file is one the phone receives encrypted when the settings ask for it. */
+  encrypts(recognition: Recognition): boolean;
+}
+
+/** What a driver knows of its vendors' models. */
+export interface ModelKnowledge {
+  /** The model, as the operator or the phone names it, is one the driver knows. */
+  knows(vendor: string, model: string): boolean;
+  /** The models it knows, briefly, for the fix: `FIP10 … FIP16, e.g. FIP14G`. */
+  describe(vendor: string): string;
 }
 
 /** What the ACS needs from a vendor family whose phones speak TR-069. */

@@ -1,4 +1,4 @@
-import { drivers, knownVendors } from '../drivers/registry.ts';
+import { driverForVendor, drivers, knownVendors } from '../drivers/registry.ts';
 import { fail, ok, pndError, type Result } from '../errors.ts';
 import type { Device } from '../model/device.ts';
 import { parseMac } from '../model/mac.ts';
@@ -19,7 +19,8 @@ export interface DevicePatch {
   vendor?: string;
   model?: string | null;
   profiles?: string[];
-  set?: Record<string, unknown>;
+  /** Merged into the stored settings: the same name as when adding. */
+  settings?: Record<string, unknown>;
   unset?: string[];
 }
 
@@ -61,6 +62,22 @@ export function checkSettings(input: Record<string, unknown>, where = ''): Resul
   return ok(out);
 }
 
+/**
+ * A key set on a device itself is for that device alone, so it must be of its vendor's form;
+ * a profile's key may serve some of its phones only (plugndial check warns of the others).
+ */
+export function checkOwnKey(device: Pick<Device, 'vendor' | 'settings'>, where = ''): Result<void> {
+  const key = device.settings['security.config_key'];
+  const forms = driverForVendor(device.vendor)?.configKeys;
+  if (typeof key !== 'string' || !forms || forms.fits(device.vendor, key, device.settings))
+    return ok(undefined);
+  return fail(
+    'PND_INVALID_SETTING',
+    `${where}security.config_key: a ${device.vendor} device takes a ${forms.describe(device.vendor, device.settings)}; a key for other phones belongs on their profile`,
+    { key: 'security.config_key' },
+  );
+}
+
 function isDriverName(name: string): boolean {
   return drivers.some((d) => d.name === name);
 }
@@ -83,6 +100,8 @@ export function buildDevice(input: DeviceInput, now: Date, where = ''): Result<D
   if (!vendor.ok) return fail(vendor.error.code, `${where}${vendor.error.message}`);
   const settings = checkSettings(input.settings ?? {}, where);
   if (!settings.ok) return settings;
+  const own = checkOwnKey({ vendor: vendor.value, settings: settings.value }, where);
+  if (!own.ok) return own;
   const stamp = now.toISOString();
   return ok({
     mac: mac.value,
@@ -132,7 +151,7 @@ export async function patchDevice(
     const vendor = checkVendor(patch.vendor);
     if (!vendor.ok) throw vendor.error;
   }
-  const set = checkSettings(patch.set ?? {});
+  const set = checkSettings(patch.settings ?? {});
   if (!set.ok) throw set.error;
   for (const key of patch.unset ?? []) {
     if (!specFor(key) && !nativeKey(key))
@@ -147,6 +166,8 @@ export async function patchDevice(
     if (patch.model === null) delete next.model;
     else if (patch.model !== undefined) next.model = patch.model;
     if (patch.profiles) next.profiles = dedupe(patch.profiles);
+    const own = checkOwnKey(next);
+    if (!own.ok) throw own.error;
     return next;
   });
 }

@@ -12,7 +12,8 @@ export interface ProfileInput {
 
 export interface ProfilePatch {
   description?: string;
-  set?: Record<string, unknown>;
+  /** Merged into the stored settings: the same name as when adding. */
+  settings?: Record<string, unknown>;
   unset?: string[];
 }
 
@@ -47,7 +48,7 @@ export async function patchProfile(
   patch: ProfilePatch,
   now: Date,
 ): Promise<Profile> {
-  const set = checkSettings(patch.set ?? {});
+  const set = checkSettings(patch.settings ?? {});
   if (!set.ok) throw set.error;
   for (const key of patch.unset ?? []) {
     if (!specFor(key) && !nativeKey(key))

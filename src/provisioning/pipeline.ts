@@ -9,6 +9,7 @@ import type {
 import { setTimeout as delay } from 'node:timers/promises';
 
 import type { AuthChallenge } from '../crypto/http-auth.ts';
+import { configKeyProblem, type KeyProblem } from '../drivers/config-key.ts';
 import type { Contact } from '../model/contact.ts';
 import type { Device } from '../model/device.ts';
 import { findMac, type Mac } from '../model/mac.ts';
@@ -474,12 +475,20 @@ export class ProvisioningPipeline implements Provisioner {
     }
   }
 
-  /** Renders one of a device's files as its phone would receive it (`plugndial render`). */
+  /**
+   * Renders one of a device's files as its phone would receive it (`plugndial render`);
+   * `withheld` says why a file the phone asks for is not served.
+   */
   async preview(
     mac: Mac,
     fileName: string,
     origin: string,
-  ): Promise<{ artifact?: CachedArtifact; explanation?: Explanation; driver?: string }> {
+  ): Promise<{
+    artifact?: CachedArtifact;
+    explanation?: Explanation;
+    driver?: string;
+    withheld?: KeyProblem;
+  }> {
     const device = await this.#store.getDevice(mac);
     if (!device) return {};
     const driver = this.#driverFor(device.vendor);
@@ -494,16 +503,20 @@ export class ProvisioningPipeline implements Provisioner {
       vendor: device.vendor,
       baseUrl: origin,
     });
+    const artifact = await this.#renderCached(
+      driver,
+      recognition,
+      { vendor: device.vendor, device, location: `${origin}/${fileName}` },
+      async () => context,
+    );
+    const withheld = artifact
+      ? undefined
+      : configKeyProblem(driver.configKeys, device.vendor, context.settings);
     return {
       driver: driver.name,
-      artifact:
-        (await this.#renderCached(
-          driver,
-          recognition,
-          { vendor: device.vendor, device, location: `${origin}/${fileName}` },
-          async () => context,
-        )) ?? undefined,
+      ...(artifact ? { artifact } : {}),
       explanation: driver.explain(recognition, context),
+      ...(withheld && driver.configKeys?.encrypts(recognition) ? { withheld } : {}),
     };
   }
 
@@ -512,10 +525,12 @@ export class ProvisioningPipeline implements Provisioner {
     const device = await this.#store.getDevice(mac);
     if (!device) return [];
     // A driver lists every file its phones may ask for; some exist only with some settings
-    // (a category without content, a single-file layout), and those are left out.
+    // (a category without content, a single-file layout), and those are left out; one that
+    // is withheld (encrypted under a key that does not fit) is listed: the phone asks for it.
     const present: string[] = [];
     for (const file of this.#driverFor(device.vendor)?.files(mac) ?? []) {
-      if ((await this.preview(mac, file, 'http://localhost')).artifact) present.push(file);
+      const preview = await this.preview(mac, file, 'http://localhost');
+      if (preview.artifact || preview.withheld) present.push(file);
     }
     return present;
   }
@@ -691,7 +706,10 @@ export class ProvisioningPipeline implements Provisioner {
       },
       () => this.#context(driver, recognition, facts),
     );
-    if (!artifact) return { answer: notFound(), reason: 'no-such-file' };
+    if (!artifact) {
+      const withheld = await this.#withheld(driver, recognition, vendor, facts);
+      return { answer: notFound(), reason: withheld?.reason ?? 'no-such-file' };
+    }
     return {
       ...(artifact.installsCredentials ? { installsCredentials: true } : {}),
       answer: {
@@ -724,11 +742,10 @@ export class ProvisioningPipeline implements Provisioner {
     const baseUrl = facts.baseUrl.endsWith('/') ? facts.baseUrl : `${facts.baseUrl}/`;
     const profiles = await this.#view.profiles();
     // Common files are shared by every phone: they carry the defaults, never one device's values.
-    const owner =
-      device ??
-      facts.firmwareOf ??
-      (facts.profile !== undefined ? { profiles: [facts.profile], settings: {} } : undefined);
-    const settings = effectiveSettings(owner, profiles).settings;
+    const settings = effectiveSettings(
+      device ?? facts.firmwareOf ?? settingsOwner(undefined, facts.profile),
+      profiles,
+    ).settings;
     const reported = { ...(facts.reported ?? device?.reported) };
     const model =
       facts.requested?.model ?? device?.model ?? facts.firmwareOf?.model ?? reported.model;
@@ -763,6 +780,22 @@ export class ProvisioningPipeline implements Provisioner {
       ...(credentials ? { credentials } : {}),
     };
     return this.#versions.attach(driver, recognition, context);
+  }
+
+  /**
+   * Why a recognised file rendered to nothing, when the operator can fix it: it should be
+   * encrypted and the key does not fit the vendor. The phone still gets the same 404.
+   */
+  async #withheld(
+    driver: Driver,
+    recognition: Recognition,
+    vendor: string,
+    facts: { device: Device | undefined; profile?: string },
+  ): Promise<KeyProblem | undefined> {
+    if (!driver.configKeys?.encrypts(recognition)) return undefined;
+    const owner = settingsOwner(facts.device, facts.profile);
+    const settings = effectiveSettings(owner, await this.#view.profiles()).settings;
+    return configKeyProblem(driver.configKeys, vendor, settings);
   }
 
   /**
@@ -1051,4 +1084,15 @@ function withFileNameQuery(request: ProvisioningRequest): ProvisioningRequest {
 
 function encodeSegment(segment: string, transport: string): string {
   return transport === 'http' || transport === 'https' ? encodeURIComponent(segment) : segment;
+}
+
+/**
+ * Whose settings a file carries: the device's; for a user-named file of a profile, that
+ * profile's; for a common file the defaults only, never one device's values.
+ */
+function settingsOwner(
+  device: Device | undefined,
+  profile: string | undefined,
+): Pick<Device, 'profiles' | 'settings'> | undefined {
+  return device ?? (profile !== undefined ? { profiles: [profile], settings: {} } : undefined);
 }

@@ -22,7 +22,8 @@ before(async () => {
   });
   h = await harnessWith([device(OWN, { 'firmware.version': 'AR16' }), device(OTHER)]);
   assert.equal(
-    (await h.api('PATCH', '/profiles/default', { set: { 'firmware.version': 'AR15' } })).status,
+    (await h.api('PATCH', '/profiles/default', { settings: { 'firmware.version': 'AR15' } }))
+      .status,
     200,
   );
   for (const version of ['AR15', 'AR16']) {

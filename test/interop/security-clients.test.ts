@@ -242,7 +242,7 @@ test('curl --digest (SHA-256, then MD5) and --basic over TLS; wrong and missing 
   }
   // The operator prefers MD5 for older phones: curl takes the first algorithm offered.
   await api('PATCH', '/profiles/default', {
-    set: { 'provisioning.digest_algorithms': 'md5,sha-256' },
+    settings: { 'provisioning.digest_algorithms': 'md5,sha-256' },
   });
   const md5 = curl(file, ...tls, '--digest', '-u', `${KNOWN}:${knownPassword}`, '-v');
   assert.equal(md5.status, 200, md5.stderr);

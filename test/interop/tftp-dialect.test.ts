@@ -34,7 +34,7 @@ before(async () => {
   await patchProfile(
     runtime.store,
     'default',
-    { set: { 'time.timezone': 'Europe/Berlin' } },
+    { settings: { 'time.timezone': 'Europe/Berlin' } },
     new Date(clock),
   );
   door = await startTftpDoor({ provisioner: runtime.pipeline, host: '127.0.0.1', port: 0 });
@@ -94,7 +94,7 @@ test('TFTP: provisioning.common_dialect on the default profile chooses what stra
   await patchProfile(
     runtime.store,
     'default',
-    { set: { 'provisioning.common_dialect': 'yealink' } },
+    { settings: { 'provisioning.common_dialect': 'yealink' } },
     new Date(clock),
   );
   assert.match(await tftpGet('y000000000000.cfg'), YEALINK_KEYS);
@@ -112,7 +112,7 @@ test('provisioning.common_dialect must name a vendor', async () => {
     patchProfile(
       runtime.store,
       'default',
-      { set: { 'provisioning.common_dialect': 'yelink' } },
+      { settings: { 'provisioning.common_dialect': 'yelink' } },
       new Date(clock),
     ),
     /provisioning\.common_dialect: "yelink" is no vendor; known: .*yealink/,

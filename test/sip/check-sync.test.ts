@@ -208,7 +208,7 @@ describe('check-sync NOTIFY', () => {
     await patchDevice(
       runtime.store,
       '0021f2000002',
-      { set: { 'provisioning.resync_from_sip': 'false', 'sip.contact': '127.0.0.1:9' } },
+      { settings: { 'provisioning.resync_from_sip': 'false', 'sip.contact': '127.0.0.1:9' } },
       new Date(),
     );
     assert.equal(await code('0021f2000002'), 'PND_SIP_RESYNC_DISABLED');

@@ -130,7 +130,7 @@ describe('crash safety of the embedded store', () => {
             added.add(m);
             settings.set(m, [`u${n}`, `v${n}`]);
             const status2 = await call(api, 'PATCH', `/devices/${m}`, {
-              set: { 'accounts.1.user': `v${n}` },
+              settings: { 'accounts.1.user': `v${n}` },
             });
             settings.set(m, status2 === 200 ? [`v${n}`] : [`u${n}`]);
           } catch {

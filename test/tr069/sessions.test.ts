@@ -82,7 +82,7 @@ test('no change: the next boot gets no Download; a change: the next periodic Inf
   assert.equal(first.downloads.length, 0, first.exchanges.join('\n'));
 
   const changed = await h.harness.api('PATCH', `/devices/${MAC}`, {
-    set: { 'accounts.1.user': '2002' },
+    settings: { 'accounts.1.user': '2002' },
   });
   assert.equal(changed.status, 200, JSON.stringify(changed.body));
   const periodic = await h.cpe({ events: ['2 PERIODIC'] });
@@ -95,7 +95,7 @@ test('no change: the next boot gets no Download; a change: the next periodic Inf
 });
 
 test('a fault in TransferComplete is kept and the file is offered again at the next boot', async () => {
-  await h.harness.api('PATCH', `/devices/${MAC}`, { set: { 'accounts.1.user': '2003' } });
+  await h.harness.api('PATCH', `/devices/${MAC}`, { settings: { 'accounts.1.user': '2003' } });
   const failed = await h.cpe({ events: ['1 BOOT'], failDownloads: 9010 });
   assert.ok(failed.ok, failed.exchanges.join('\n'));
   assert.equal(failed.downloads[0]?.faultCode, 9010);
@@ -157,7 +157,7 @@ test('resync --via tr069 --reboot: a connection request with digest, then Reboot
 });
 
 test('raw SOAP: a cwmp-1-0 CPE without SOAPAction, empty POSTs with Content-Length 0 and chunked, one connection, no cookies', async () => {
-  await h.harness.api('PATCH', `/devices/${MAC}`, { set: { 'accounts.1.user': '2004' } });
+  await h.harness.api('PATCH', `/devices/${MAC}`, { settings: { 'accounts.1.user': '2004' } });
   const cpe = new RawCpe(h.acsUrl);
   try {
     const inform = await cpe.post(informBody({ events: ['1 BOOT'], id: 'seed-1' }));

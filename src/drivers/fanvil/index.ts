@@ -1,6 +1,8 @@
 import type { Driver } from '../driver.ts';
 import { fanvilDhcp } from './dhcp.ts';
+import { fanvilKeys } from './encryption.ts';
 import { macFileName } from './files.ts';
+import { fanvilModels } from './models.ts';
 import { fanvilPhone } from './phone.ts';
 import { checkSync, claimsPnp, plugAndPlayUrl } from './pnp.ts';
 import { recognise } from './recognise.ts';
@@ -24,4 +26,8 @@ export const fanvilDriver: Driver = {
   claimsPnp,
   plugAndPlayUrl,
   checkSync,
+  configKeys: fanvilKeys,
+  models: fanvilModels,
+  nativeNames: () => ['fanvil'],
+  takesCredentials: true,
 };

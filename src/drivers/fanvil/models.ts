@@ -1,3 +1,5 @@
+import type { ModelKnowledge } from '../driver.ts';
+
 /**
  * The general configuration file each Fanvil model asks for (seed 004 §4.1 tables). A
  * general file is the same for every phone of the model; names match without case.
@@ -60,3 +62,9 @@ export function modelOfGeneralFile(name: string): string | undefined {
 export function generalFileOf(model: string): string {
   return BY_MODEL.get(model.toLowerCase())?.name ?? `f0${model}hw1.100.cfg`;
 }
+
+/** The models of the general-file tables; another model's file name is only a guess. */
+export const fanvilModels: ModelKnowledge = {
+  knows: (_vendor, model) => BY_MODEL.has(model.trim().toLowerCase()),
+  describe: () => GENERAL_FILES.map((entry) => entry.model).join(', '),
+};

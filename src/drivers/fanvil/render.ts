@@ -1,4 +1,4 @@
-import { cipherKey, encryptConfig, type CipherName } from '../../crypto/config-cipher.ts';
+import { cipherKey, encryptConfig } from '../../crypto/config-cipher.ts';
 import type { Artifact, Explanation, Recognition, RenderContext } from '../driver.ts';
 import {
   COMMON_PHONEBOOK,
@@ -12,13 +12,13 @@ import {
   type ConfigForm,
   type PhonebookForm,
 } from './files.ts';
+import { fanvilCipher } from './encryption.ts';
 import { renderText, renderXml } from './format.ts';
 import { mapSettings } from './mapping.ts';
 import { generalFileOf } from './models.ts';
 import { renderPhonebook } from './phonebook.ts';
 
 const DEFAULT_PHONEBOOK: PhonebookForm = 'vcf';
-const DEFAULT_CIPHER: CipherName = 'aes-256-cbc';
 
 /** The file's name and the lines it carries; render writes exactly these lines. */
 export function explainFile(
@@ -84,7 +84,7 @@ export function renderFile(recognition: Recognition, context: RenderContext): Ar
   if (context.settings['security.config_encryption'] !== true) {
     return { body: plain, contentType: form === 'xml' ? XML_TYPE : TEXT_TYPE, ...marked };
   }
-  const cipher = (context.settings['security.config_cipher'] ?? DEFAULT_CIPHER) as CipherName;
+  const cipher = fanvilCipher(context.settings);
   const keyText = context.settings['security.config_key'];
   const key = typeof keyText === 'string' ? cipherKey(cipher, keyText) : undefined;
   // Asked to encrypt without a usable key: no file at all rather than a plain one.

@@ -1,5 +1,6 @@
 import type { Driver } from '../driver.ts';
 import { gigasetDhcp } from './dhcp.ts';
+import { MODELS, modelByName } from './models.ts';
 import { deviceFiles } from './files.ts';
 import { gigasetPhone } from './phone.ts';
 import { checkSync, claimsPnp, plugAndPlayUrl, provisioningUrl } from './pnp.ts';
@@ -24,4 +25,10 @@ export const gigasetDriver: Driver = {
   claimsPnp,
   plugAndPlayUrl,
   checkSync,
+  models: {
+    knows: (_vendor, model) => modelByName(model) !== undefined,
+    describe: () => MODELS.map((model) => model.name).join(', '),
+  },
+  nativeNames: () => ['gigaset'],
+  takesCredentials: false,
 };

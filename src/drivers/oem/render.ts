@@ -1,5 +1,6 @@
-import { cipherKey, encryptConfig, type CipherName } from '../../crypto/config-cipher.ts';
+import { cipherKey, encryptConfig } from '../../crypto/config-cipher.ts';
 import type { Artifact, Explanation, FirmwareRef, Recognition, RenderContext } from '../driver.ts';
+import { oemCipher } from './encryption.ts';
 import { renderEncrypted, renderManifest, renderPlain, renderXmlFragment } from './format.ts';
 import { mapSettings } from './mapping.ts';
 import { MANIFEST } from './recognise.ts';
@@ -7,7 +8,6 @@ import { splitClass } from './request.ts';
 
 const TEXT = 'text/plain; charset=utf-8';
 const XML = 'application/xml';
-const DEFAULT_CIPHER: CipherName = 'aes-256-cbc';
 
 export function explainFile(
   recognition: Recognition,
@@ -49,7 +49,7 @@ export function renderFile(recognition: Recognition, context: RenderContext): Ar
   if (context.settings['security.config_encryption'] !== true) {
     return { body: Buffer.from(plain, 'utf8'), contentType: xml ? XML : TEXT };
   }
-  const cipher = (context.settings['security.config_cipher'] ?? DEFAULT_CIPHER) as CipherName;
+  const cipher = oemCipher(context.settings);
   const keyText = context.settings['security.config_key'];
   const key = typeof keyText === 'string' ? cipherKey(cipher, keyText) : undefined;
   if (!key) return undefined;

@@ -39,6 +39,11 @@ export function parseAppQuery(query: string): AppQuery | undefined {
   return mac.ok ? { deviceClass, mac: mac.value } : undefined;
 }
 
+/** An APS class, `<Make>/<Model>` (or one word), as the phone sends it and devices name it. */
+export function isDeviceClass(text: string): boolean {
+  return CLASS.test(text);
+}
+
 /** `leadtek/LR8051S` → OEM `leadtek`, model `LR8051S`; a class of one word is its own OEM. */
 export function splitClass(deviceClass: string): { oem: string; model: string } {
   const slash = deviceClass.indexOf('/');

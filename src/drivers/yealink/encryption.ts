@@ -6,6 +6,8 @@ import {
   wrapKey,
 } from '../../crypto/config-cipher.ts';
 import type { Settings } from '../../model/settings.ts';
+import type { ConfigKeyForms } from '../driver.ts';
+import { isCfgFile, isSecurityFile, isYealinkFile } from './files.ts';
 
 /**
  * Yealink's configuration file encryption, as public reverse engineering describes it
@@ -39,3 +41,10 @@ export function securityFile(key: Buffer): Buffer {
 export function keyFromSecurityFile(file: Buffer): Buffer | undefined {
   return unwrapKey(file, BUILT_IN_KEY);
 }
+
+/** The keys Yealink and Flyingvoice phones take: the cfg files and key files depend on one. */
+export const yealinkKeys: ConfigKeyForms = {
+  describe: (vendor) => `16-character ${vendor === 'yealink' ? 'Yealink' : 'Flyingvoice'} key`,
+  fits: (_vendor, key) => cipherKey('aes-128-ecb-space', key) !== undefined,
+  encrypts: ({ file }) => isYealinkFile(file) && (isCfgFile(file) || isSecurityFile(file)),
+};

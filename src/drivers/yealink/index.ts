@@ -1,7 +1,10 @@
 import type { Driver } from '../driver.ts';
-import { DEFAULT_VENDOR, VENDORS } from './dialect.ts';
+import { DEFAULT_VENDOR, VENDORS, dialectFor } from './dialect.ts';
 import { yealinkDhcp } from './dhcp.ts';
+import { yealinkKeys } from './encryption.ts';
 import { deviceFiles } from './files.ts';
+import { NATIVE_DRIVERS } from './mapping.ts';
+import { yealinkModels } from './models.ts';
 import { yealinkPhone } from './phone.ts';
 import { checkSync, claimsPnp, plugAndPlayUrl } from './plug-and-play.ts';
 import { recognise } from './recognise.ts';
@@ -23,4 +26,8 @@ export const yealinkDriver: Driver = {
   claimsPnp,
   plugAndPlayUrl,
   checkSync,
+  configKeys: yealinkKeys,
+  models: yealinkModels,
+  nativeNames: (vendor) => NATIVE_DRIVERS[dialectFor(vendor)],
+  takesCredentials: true,
 };

@@ -184,7 +184,7 @@ const YEALINK: readonly Section[] = [
 const TABLES: Record<Dialect, readonly Section[]> = { flyingvoice: FLYINGVOICE, yealink: YEALINK };
 
 /** `native.<driver>.<key>` prefixes each dialect passes through, weakest first. */
-const NATIVE_DRIVERS: Record<Dialect, readonly string[]> = {
+export const NATIVE_DRIVERS: Record<Dialect, readonly string[]> = {
   flyingvoice: ['yealink', 'flyingvoice'],
   yealink: ['yealink'],
 };

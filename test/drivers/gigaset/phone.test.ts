@@ -199,7 +199,7 @@ test('against the server: the whole chain, then again with nothing new, then one
   // One account changes: only the nvm chain is fetched again, under a new, later UVC.
   clock = new Date('2026-03-01T12:05:00Z');
   const patched = await harness.api('PATCH', '/devices/7c2f80000001', {
-    set: { 'accounts.2.user': '1003' },
+    settings: { 'accounts.2.user': '1003' },
   });
   assert.equal(patched.status, 200);
   const third = recording();
@@ -242,7 +242,7 @@ test('against the server: unknown phones, names that are no MAC and a foreign pr
   assert.equal(events.length - before, 4 + stranger.steps.length);
 
   await harness.api('PATCH', '/devices/7c2f80000001', {
-    set: { 'native.gigaset.productID': 'zz99' },
+    settings: { 'native.gigaset.productID': 'zz99' },
   });
   const foreign = await gigasetDriver.phone.run(phone, `${harness.url}/gigaset/%MACD`, phoneFetch);
   assert.equal(foreign.ok, false);

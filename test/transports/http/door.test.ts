@@ -68,7 +68,7 @@ test('a change to the device changes the file and its ETag', async () => {
   const etag = before.headers.get('etag');
   await before.text();
   const patched = await h.api('PATCH', '/devices/0021f2000001', {
-    set: { 'accounts.1.label': 'Reception' },
+    settings: { 'accounts.1.label': 'Reception' },
   });
   assert.equal(patched.status, 200);
   const after = await fetch(`${h.url}/0021f2000001.cfg`);

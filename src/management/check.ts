@@ -1,0 +1,364 @@
+// What will break a phone before it does: pure analysis of devices, profiles, the firmware
+// catalogue and the server's doors. `plugndial check`, the log at `serve` start and the
+// `warnings` of every change answer are this module's findings.
+
+import type { ListenAddress } from '../config/listen.ts';
+import { configKeyProblem } from '../drivers/config-key.ts';
+import type { Driver } from '../drivers/driver.ts';
+import type { Device, Profile } from '../model/device.ts';
+import type { Mac } from '../model/mac.ts';
+import { effectiveSettings } from '../model/merge.ts';
+import { nativeKey, type Settings } from '../model/settings.ts';
+
+export const KINDS = [
+  'public-url',
+  'config-key',
+  'firmware-image',
+  'native-key',
+  'unknown-model',
+  'access-policy',
+  'registrar',
+] as const;
+
+export type FindingKind = (typeof KINDS)[number];
+
+/** One problem and its fix, with every device it concerns (none: the server as a whole). */
+export interface Finding {
+  kind: FindingKind;
+  problem: string;
+  fix: string;
+  count: number;
+  devices: Mac[];
+}
+
+/** What the running server knows of itself: where phones are sent and where it listens. */
+export interface ServerFacts {
+  publicUrl?: string;
+  doors: Partial<Record<string, ListenAddress>>;
+  /** A reverse proxy is named (--trusted-proxies): the public URL may be the proxy's own. */
+  proxied: boolean;
+}
+
+export type CheckedDevice = Pick<Device, 'mac' | 'vendor' | 'model' | 'profiles' | 'settings'> & {
+  reported?: Device['reported'];
+};
+
+export interface CheckInput {
+  devices: Iterable<CheckedDevice>;
+  profiles: ReadonlyMap<string, Profile>;
+  firmware: readonly { vendor: string; model: string; version: string }[];
+  drivers: readonly Driver[];
+  server?: ServerFacts;
+}
+
+/** A profile chain's merged settings, shared by every device with the same profiles. */
+interface Chain {
+  settings: Settings;
+  origin: Record<string, string>;
+  /** Account numbers the chain gives a user. */
+  accounts: number[];
+}
+
+const ACCOUNT_USER = /^accounts\.(\d+)\.user$/;
+
+/** A device's own settings that can decide a finding; the rest never do. */
+export const CHECKED_SETTING =
+  /^(security\.config_(encryption|key|cipher)|firmware\.version|provisioning\.(access|first_contact_window)|accounts\.\d+\.(user|registrar|enabled)|native\..+)$/;
+const FILE_DOORS: Record<string, number> = { http: 80, https: 443, tftp: 69, ftp: 21 };
+
+/**
+ * Every finding for these devices. Settings are merged once per profile chain, so the cost
+ * is one pass over the devices and their own settings: no render, no store access.
+ */
+export function checkDevices(input: CheckInput): Finding[] {
+  const tally = new Tally();
+  if (input.server) checkPublicUrl(input.server, tally);
+
+  const chains = new Map<string, Chain>();
+  const catalogue: Catalogue = {
+    images: new Set(input.firmware.map((i) => imageKey(i.vendor, i.model, i.version))),
+    versions: new Set(input.firmware.map((i) => imageKey(i.vendor, '', i.version))),
+  };
+  const driverOf = new Map<string, Driver>();
+  for (const driver of input.drivers) for (const v of driver.vendors) driverOf.set(v, driver);
+
+  // No closure per device: at 100,000 devices making them (and tsx naming each) would cost
+  // more than the checks. Devices alike in what a finding depends on share it: the memo
+  // key names exactly that, so each text is made once per kind of device.
+  for (const device of input.devices) {
+    const driver = driverOf.get(device.vendor);
+    if (!driver) continue;
+    const chainKey = device.profiles.join('\0');
+    let chain = chains.get(chainKey);
+    if (!chain) {
+      chain = chainOf(device.profiles, input.profiles);
+      chains.set(chainKey, chain);
+    }
+    const view: View = { own: device.settings, chain, chainKey };
+    const { mac, vendor } = device;
+
+    const keyMemo = `key\0${vendor}\0${source(view, KEY_SETTINGS[0])}\0${source(view, KEY_SETTINGS[1])}\0${source(view, KEY_SETTINGS[2])}`;
+    if (!tally.record(keyMemo, mac)) tally.remember(keyMemo, keyFinding(driver, vendor, view), mac);
+
+    const version = value(view, 'firmware.version');
+    if (typeof version === 'string') {
+      const model = device.model ?? device.reported?.model;
+      const memo = `firmware\0${vendor}\0${model === undefined ? '' : `=${model}`}\0${source(view, 'firmware.version')}`;
+      if (!tally.record(memo, mac))
+        tally.remember(memo, firmwareFinding(catalogue, vendor, model, version, view), mac);
+    }
+
+    for (const setting of Object.keys(view.own)) {
+      const native = setting.startsWith('native.') ? nativeKey(setting) : undefined;
+      if (!native) continue;
+      const memo = `native\0${vendor}\0${native.driver}`;
+      if (!tally.record(memo, mac))
+        tally.remember(memo, nativeFinding(driver, vendor, native.driver), mac);
+    }
+
+    if (device.model !== undefined && driver.models) {
+      const memo = `model\0${vendor}\0${device.model}`;
+      if (!tally.record(memo, mac))
+        tally.remember(memo, modelFinding(driver, driver.models, vendor, device.model), mac);
+    }
+
+    if (value(view, 'provisioning.access') === 'device-credentials' && !driver.takesCredentials) {
+      const memo = `access\0${vendor}\0${source(view, 'provisioning.access')}\0${source(view, 'provisioning.first_contact_window')}`;
+      if (!tally.record(memo, mac)) tally.remember(memo, accessFinding(vendor, view), mac);
+    }
+
+    let accounts: number[] = chain.accounts;
+    for (const setting of Object.keys(view.own)) {
+      const match = setting.startsWith('accounts.') ? ACCOUNT_USER.exec(setting) : null;
+      if (match && !accounts.includes(Number(match[1])))
+        accounts = [...accounts, Number(match[1])].sort((a, b) => a - b);
+    }
+    for (const n of accounts) {
+      if (isBlank(value(view, `accounts.${n}.user`))) continue;
+      if (value(view, `accounts.${n}.enabled`) === false) continue;
+      if (!isBlank(value(view, `accounts.${n}.registrar`))) continue;
+      const memo = `registrar\0${n}`;
+      if (!tally.record(memo, mac)) tally.remember(memo, registrarFinding(n), mac);
+    }
+  }
+  return tally.findings();
+}
+
+/** Findings by their text, and by memo key the finding (or none) a kind of device gets. */
+class Tally {
+  readonly #byText = new Map<string, Finding>();
+  readonly #memo = new Map<string, Finding | null>();
+
+  /** Counts the device in when its kind was seen before; false when it was not. */
+  record(memo: string, mac: Mac): boolean {
+    const known = this.#memo.get(memo);
+    if (known === undefined) return false;
+    if (known) {
+      known.devices.push(mac);
+      known.count++;
+    }
+    return true;
+  }
+
+  remember(memo: string, made: Made | undefined, mac: Mac): void {
+    this.#memo.set(memo, made ? this.add(...made) : null);
+    this.record(memo, mac);
+  }
+
+  add(kind: FindingKind, problem: string, fix: string): Finding {
+    const key = `${kind}\0${problem}\0${fix}`;
+    let finding = this.#byText.get(key);
+    if (!finding) {
+      finding = { kind, problem, fix, count: 0, devices: [] };
+      this.#byText.set(key, finding);
+    }
+    return finding;
+  }
+
+  /** Stable for people and scripts: by kind as listed above, then by problem. */
+  findings(): Finding[] {
+    return [...this.#byText.values()].sort(
+      (a, b) =>
+        KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) ||
+        (a.problem < b.problem ? -1 : a.problem > b.problem ? 1 : 0),
+    );
+  }
+}
+
+/** One device's settings: its own over its profile chain's. */
+interface View {
+  own: Settings;
+  chain: Chain;
+  chainKey: string;
+}
+
+interface Catalogue {
+  images: Set<string>;
+  versions: Set<string>;
+}
+
+function value(view: View, key: string): Settings[string] | undefined {
+  return key in view.own ? view.own[key] : view.chain.settings[key];
+}
+
+function origin(view: View, key: string): string {
+  return key in view.own ? 'the device' : describeOrigin(view.chain.origin[key]);
+}
+
+/** Where a value comes from, for a memo key: the device's own value, else its chain. */
+function source(view: View, key: string): string {
+  return key in view.own ? `=${JSON.stringify(view.own[key])}` : `@${view.chainKey}`;
+}
+
+function keyFinding(driver: Driver, vendor: string, view: View): Made | undefined {
+  const settings: Settings = {};
+  for (const key of KEY_SETTINGS) {
+    const v = value(view, key);
+    if (v !== undefined) settings[key] = v;
+  }
+  const key = configKeyProblem(driver.configKeys, vendor, settings);
+  if (!key) return undefined;
+  const setBy = origin(
+    view,
+    settings['security.config_key'] === undefined
+      ? 'security.config_encryption'
+      : 'security.config_key',
+  );
+  return ['config-key', key.reason, `it comes from ${setBy}; ${key.fix}`];
+}
+
+function firmwareFinding(
+  catalogue: Catalogue,
+  vendor: string,
+  model: string | undefined,
+  version: string,
+  view: View,
+): Made | undefined {
+  const from = `(from ${origin(view, 'firmware.version')})`;
+  if (model !== undefined && !catalogue.images.has(imageKey(vendor, model, version))) {
+    return [
+      'firmware-image',
+      `firmware.version ${version} has no catalogue image for ${vendor} ${model}`,
+      `add it (plugndial firmware add <file> --vendor ${vendor} --model ${model} --version ${version}) or change firmware.version ${from}`,
+    ];
+  }
+  if (model === undefined && !catalogue.versions.has(imageKey(vendor, '', version))) {
+    return [
+      'firmware-image',
+      `firmware.version ${version} has no catalogue image for any ${vendor} model`,
+      `add one (plugndial firmware add <file> --vendor ${vendor} --model <model> --version ${version}) or change firmware.version ${from}`,
+    ];
+  }
+  return undefined;
+}
+
+function nativeFinding(driver: Driver, vendor: string, name: string): Made | undefined {
+  const names = driver.nativeNames(vendor);
+  if (names.includes(name)) return undefined;
+  return [
+    'native-key',
+    `native.${name}.* settings on a ${vendor} device: its files do not carry them`,
+    `remove them from the device (plugndial device set <mac> --unset <key>); a ${vendor} device reads ${names.map((n) => `native.${n}.*`).join(' and ')}`,
+  ];
+}
+
+function modelFinding(
+  driver: Driver,
+  models: NonNullable<Driver['models']>,
+  vendor: string,
+  model: string,
+): Made | undefined {
+  if (models.knows(vendor, model)) return undefined;
+  return [
+    'unknown-model',
+    `model "${model.slice(0, 64)}" is not a ${vendor} model the ${driver.name} driver knows`,
+    `correct it (plugndial device set <mac> --model M); known: ${models.describe(vendor)}`,
+  ];
+}
+
+function accessFinding(vendor: string, view: View): Made | undefined {
+  if (Number(value(view, 'provisioning.first_contact_window') ?? 600) === 0) return undefined;
+  return [
+    'access-policy',
+    `provisioning.access=device-credentials (from ${origin(view, 'provisioning.access')}), but ${vendor} phones cannot take credentials from their files: once the first-contact window ends they are refused`,
+    `type each phone's credentials in (plugndial device credentials <mac> --secrets) and set provisioning.first_contact_window=0 for them, or give them another policy (networks, client-certificate)`,
+  ];
+}
+
+function registrarFinding(n: number): Made {
+  return [
+    'registrar',
+    `accounts.${n} has a user but no registrar: the phone cannot register`,
+    `set accounts.${n}.registrar on the device or on one of its profiles (the default profile for all)`,
+  ];
+}
+
+const KEY_SETTINGS = [
+  'security.config_encryption',
+  'security.config_key',
+  'security.config_cipher',
+] as const;
+
+type Made = [FindingKind, string, string];
+
+function isBlank(value: Settings[string] | undefined): boolean {
+  return value === undefined || value === '' || value === null;
+}
+
+function chainOf(names: readonly string[], profiles: ReadonlyMap<string, Profile>): Chain {
+  const { settings, origin } = effectiveSettings({ profiles: [...names], settings: {} }, profiles);
+  const accounts = Object.keys(settings)
+    .flatMap((key) => {
+      const match = ACCOUNT_USER.exec(key);
+      return match ? [Number(match[1])] : [];
+    })
+    .sort((a, b) => a - b);
+  return { settings, origin, accounts };
+}
+
+function describeOrigin(origin: string | undefined): string {
+  if (origin === undefined || origin === 'schema') return 'the built-in defaults';
+  return origin.startsWith('profile:') ? `profile "${origin.slice(8)}"` : origin;
+}
+
+function imageKey(vendor: string, model: string, version: string): string {
+  return `${vendor}\0${model.toLowerCase()}\0${version}`;
+}
+
+/**
+ * The public URL goes into plug-and-play answers, DHCP snippets and Downloads: its scheme
+ * must be a door that is on, on that port, unless a named proxy stands in front.
+ */
+function checkPublicUrl(
+  server: ServerFacts,
+  tally: { add(kind: FindingKind, problem: string, fix: string): Finding },
+): void {
+  if (!server.publicUrl || server.proxied) return;
+  let url: URL;
+  try {
+    url = new URL(server.publicUrl);
+  } catch {
+    return;
+  }
+  const scheme = url.protocol.slice(0, -1);
+  // Never the userinfo: the URL may carry a password.
+  const shown = `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  const port = url.port ? Number(url.port) : FILE_DOORS[scheme];
+  const on = Object.keys(server.doors).filter((name) => name in FILE_DOORS);
+  const door = server.doors[scheme];
+  if (!door || port === undefined) {
+    tally.add(
+      'public-url',
+      `--public-url ${shown} is ${scheme}, but no ${scheme.toUpperCase()} door is on: phones sent there find nothing`,
+      `start it (--${scheme} ${port ?? '<port>'}) or give a --public-url of a door that is on (${on.join(', ') || 'none'}); behind a reverse proxy, name it with --trusted-proxies`,
+    );
+    return;
+  }
+  if (door.port !== port) {
+    tally.add(
+      'public-url',
+      `--public-url ${shown} names port ${port}, but the ${scheme.toUpperCase()} door listens on ${door.port}: phones sent there find nothing`,
+      `write the door's port into --public-url (${url.protocol}//${url.hostname}:${door.port}) or start the door on ${port} (--${scheme} ${port}); behind a reverse proxy, name it with --trusted-proxies`,
+    );
+  }
+}
