@@ -20,6 +20,7 @@ import type { Logger } from './log.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { drivers } from './drivers/registry.ts';
 import { doorUrls } from './provisioning/door-urls.ts';
+import { LimitRecorder } from './provisioning/limit-recorder.ts';
 import { CheckSync } from './sip/check-sync.ts';
 import { ephemeralEndpoint, startSipDoor, type SipDoor } from './sip/door.ts';
 import { localAddressTowards } from './sip/transport.ts';
@@ -54,6 +55,13 @@ export async function startServer(
   if (!config.databaseUrl) tightenDataDir(config.dataDir);
   const closers: (() => Promise<void>)[] = [() => runtime.close()];
   const addresses: RunningDoors['addresses'] = {};
+  const { limits } = security;
+  // Clients held to a door's limits become security events, a few a minute at most.
+  const limitsReached = new LimitRecorder({
+    append: (events) => runtime.store.appendSecurityEvents(events),
+    now: runtime.now,
+  });
+  closers.push(async () => limitsReached.close());
   let ready = false;
   const close = async (): Promise<void> => {
     clearRunningServer(config.dataDir);
@@ -162,6 +170,11 @@ export async function startServer(
             host: ftp.host,
             port: ftp.port,
             ...(security.ftpPassivePorts ? { passivePorts: security.ftpPassivePorts } : {}),
+            maxSessions: limits.ftpSessions,
+            maxSessionsPerAddress: limits.ftpSessionsPerAddress,
+            lineTimeoutMs: limits.ftpLineTimeoutMs,
+            loginTimeoutMs: limits.ftpLoginTimeoutMs,
+            onLimit: limitsReached.hit,
             onError: (message) => log('warn', 'ftp door', { error: message }),
           }),
         'ftp',
