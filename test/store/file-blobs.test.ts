@@ -14,7 +14,7 @@ const chunkReads: number[][] = [];
 function counting(inner: SqlClient): SqlClient {
   return {
     query: (text, params) => {
-      if (text.startsWith('SELECT seq, data FROM file_chunks'))
+      if (text.startsWith('SELECT seq, substring(data'))
         chunkReads.push([Number(params?.[1]), Number(params?.[2])]);
       return inner.query(text, params);
     },
