@@ -208,6 +208,11 @@ export async function startServer(
                 reachedAt,
                 ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
               }),
+            answers: {
+              notifyTo: limits.sipNotifyTo,
+              notifiesPerMinute: limits.sipNotifiesPerMinute,
+              onLimit: limitsReached.hit,
+            },
             onJoinFailure: (address, code) =>
               log('warn', 'cannot join the plug-and-play group', { interface: address, code }),
           }),
