@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 
 import { LoopPoller } from '../loop-poller.ts';
+import { DurableNodeFS, durableStartParams } from './durable-nodefs.ts';
 import { isRead } from './read-query.ts';
 
 /** What the main thread asks. `id` is echoed in the reply; `tx` names an open transaction. */
@@ -181,10 +182,19 @@ async function handle(request: EmbeddedRequest): Promise<void> {
 }
 
 try {
-  db = await PGlite.create((workerData as EmbeddedWorkerData).pgdata, {
+  const pgdata = (workerData as EmbeddedWorkerData).pgdata;
+  const codecs = {
     parsers: { [types.BYTEA]: byteaParser },
     serializers: { [types.BYTEA]: byteaSerializer },
-  });
+  };
+  // A directory on disk is made durable: an acknowledged change survives a power loss too.
+  db = pgdata.startsWith('memory://')
+    ? await PGlite.create(pgdata, codecs)
+    : await PGlite.create({
+        ...codecs,
+        fs: new DurableNodeFS(pgdata),
+        startParams: durableStartParams(),
+      });
 } catch (error) {
   post({ id: 0, ok: false, error: failure(error) });
 }
