@@ -162,7 +162,7 @@ const UNREAD_BODY_MS = 2000;
  * rather than a reset. node:http alone would read the whole body, whatever its length, to
  * keep the connection alive.
  */
-export function closeIfBodyUnread(request: IncomingMessage, response: ServerResponse): void {
+function closeIfBodyUnread(request: IncomingMessage, response: ServerResponse): void {
   if (request.complete || response.headersSent) return;
   const headers = request.headers;
   // A small declared body is read and dropped as before; the connection stays.
