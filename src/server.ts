@@ -23,6 +23,7 @@ import type { ServerFacts } from './management/check.ts';
 import { checkScope, type CheckReport } from './management/check-scope.ts';
 import { DeviceIndex } from './management/device-index.ts';
 import { doorUrls } from './provisioning/door-urls.ts';
+import { LimitRecorder } from './provisioning/limit-recorder.ts';
 import { CheckSync } from './sip/check-sync.ts';
 import { ephemeralEndpoint, startSipDoor, type SipDoor } from './sip/door.ts';
 import { localAddressTowards } from './sip/transport.ts';
@@ -57,6 +58,13 @@ export async function startServer(
   if (!config.databaseUrl) tightenDataDir(config.dataDir);
   const closers: (() => Promise<void>)[] = [() => runtime.close()];
   const addresses: RunningDoors['addresses'] = {};
+  const { limits } = security;
+  // Clients held to a door's limits become security events, a few a minute at most.
+  const limitsReached = new LimitRecorder({
+    append: (events) => runtime.store.appendSecurityEvents(events),
+    now: runtime.now,
+  });
+  closers.push(async () => limitsReached.close());
   let ready = false;
   const close = async (): Promise<void> => {
     clearRunningServer(config.dataDir);
@@ -158,6 +166,11 @@ export async function startServer(
             host: tftp.host,
             port: tftp.port,
             ackPollMs: config.tftp?.ackPollMs,
+            maxTransfers: limits.tftpTransfers,
+            maxTransfersPerClient: limits.tftpTransfersPerAddress,
+            maxClientTimeoutMs: limits.tftpMaxTimeoutMs,
+            maxHoldMs: limits.tftpMaxHoldMs,
+            onLimit: limitsReached.hit,
           }),
         'tftp',
         tftp,
@@ -175,6 +188,11 @@ export async function startServer(
             host: ftp.host,
             port: ftp.port,
             ...(security.ftpPassivePorts ? { passivePorts: security.ftpPassivePorts } : {}),
+            maxSessions: limits.ftpSessions,
+            maxSessionsPerAddress: limits.ftpSessionsPerAddress,
+            lineTimeoutMs: limits.ftpLineTimeoutMs,
+            loginTimeoutMs: limits.ftpLoginTimeoutMs,
+            onLimit: limitsReached.hit,
             onError: (message) => log('warn', 'ftp door', { error: message }),
           }),
         'ftp',
@@ -203,6 +221,11 @@ export async function startServer(
                 reachedAt,
                 ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
               }),
+            answers: {
+              notifyTo: limits.sipNotifyTo,
+              notifiesPerMinute: limits.sipNotifiesPerMinute,
+              onLimit: limitsReached.hit,
+            },
             onJoinFailure: (address, code) =>
               log('warn', 'cannot join the plug-and-play group', { interface: address, code }),
           }),

@@ -1,3 +1,4 @@
+import { LIMIT_FLAGS } from '../config/door-limits.ts';
 import { loadServerConfig } from '../config/server-config.ts';
 import { consoleLogger } from '../log.ts';
 import { startServer } from '../server.ts';
@@ -29,6 +30,10 @@ Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP), --acs 7547;
 --trusted-proxies: proxies whose X-Forwarded-For names the client.
 --miss-limit/--miss-window/--miss-block: more than N misses (unknown MAC, missing file, wrong
   credentials) from one address within S seconds refuse it for S seconds (20, 60, 300; 0 = never).
+Door limits (docs/security.md): --ftp-sessions 256 --ftp-sessions-per-address 8
+  --ftp-line-timeout 30 --ftp-login-timeout 30 --tftp-transfers 512
+  --tftp-transfers-per-address 16 --tftp-max-timeout 10 --tftp-max-hold 600
+  --sip-notify-to source|contact --sip-notifies-per-minute 60 (seconds where a time).
 Every flag can also be given as PLUGNDIAL_<FLAG> in the environment (e.g. PLUGNDIAL_HTTP=8080).`;
 
 export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
@@ -55,6 +60,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     'event-retention-days': { type: 'string' },
     'event-max': { type: 'string' },
     'tftp-ack-poll': { type: 'string' },
+    ...Object.fromEntries(LIMIT_FLAGS.map((name) => [name, { type: 'string' } as const])),
   });
   if (values['help']) {
     io.out(`${USAGE}\n`);

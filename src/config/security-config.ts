@@ -1,6 +1,7 @@
 import { pndError } from '../errors.ts';
 import { parseCidr } from '../model/cidr.ts';
 import type { ThrottleLimits } from '../provisioning/throttle.ts';
+import { loadDoorLimits, type DoorLimits } from './door-limits.ts';
 
 /** The server-wide half of access control: TLS material, proxies, the miss throttle, FTP ports. */
 export interface SecurityConfig {
@@ -16,6 +17,8 @@ export interface SecurityConfig {
   throttle: ThrottleLimits;
   /** FTP passive data ports; undefined lets the system pick. */
   ftpPassivePorts?: { from: number; to: number };
+  /** Sessions, deadlines and rates per client at the FTP, TFTP and SIP doors. */
+  limits: DoorLimits;
 }
 
 /** Reads the security flags; `pick` resolves flag ◀ environment ◀ config file. */
@@ -48,6 +51,7 @@ export function loadSecurityConfig(pick: (name: string) => string | undefined): 
       windowMs: whole(pick('miss-window') ?? '60', 'miss-window', 1) * 1000,
       blockMs: whole(pick('miss-block') ?? '300', 'miss-block', 1) * 1000,
     },
+    limits: loadDoorLimits(pick),
     ...passivePorts(pick('ftp-passive-ports')),
   };
 }

@@ -48,7 +48,9 @@ export type SecurityEventKind =
   /** Its credentials were delivered: later fetches need them. */
   | 'first-contact-closed'
   | 'credentials-rotated'
-  | 'first-contact-reopened';
+  | 'first-contact-reopened'
+  /** A door refused or cut off a client at one of its limits (sessions, deadlines, rates). */
+  | 'limit-reached';
 
 export interface SecurityEventQuery {
   mac?: string;

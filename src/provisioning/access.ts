@@ -85,6 +85,8 @@ export type AccessVerdict =
       reason: string;
       /** Counts towards the address's miss limit. */
       miss: boolean;
+      /** Wrong credentials were presented: a guess, counted apart from anonymous refusals. */
+      guess?: boolean;
       /** The client's Digest nonce had expired: challenge again with stale=true. */
       stale?: boolean;
       /** The client proved who it is: "not found" rather than another challenge. */
@@ -143,7 +145,15 @@ export class AccessControl {
   readonly #now: () => Date;
   readonly #log: Logger | undefined;
   readonly #nonces = new NonceKeeper();
-  readonly #throttle: MissThrottle;
+  /**
+   * Refusals of requests that proved nothing (no credentials, no certificate), the same for
+   * a known MAC, an unknown one and a missing file, so the block tells nothing about which
+   * MACs are devices. Every Digest exchange starts with one, so a blocked address is still
+   * served whatever valid credentials or a certificate open (phones behind one NAT).
+   */
+  readonly #anonymous: MissThrottle;
+  /** Wrong credentials: blocks everything from the address, valid credentials included. */
+  readonly #guesses: MissThrottle;
   readonly #proxies: NetworkSet;
   readonly #realm: string;
   /** Credentials by device, for this generation (a rotation is a configuration change). */
@@ -163,7 +173,8 @@ export class AccessControl {
     this.#view = options.view;
     this.#now = options.now;
     this.#log = options.log;
-    this.#throttle = new MissThrottle(options.config?.throttle ?? DEFAULT_THROTTLE);
+    this.#anonymous = new MissThrottle(options.config?.throttle ?? DEFAULT_THROTTLE);
+    this.#guesses = new MissThrottle(options.config?.throttle ?? DEFAULT_THROTTLE);
     this.#proxies = new NetworkSet(options.config?.trustedProxies ?? []);
     this.#realm = options.config?.realm ?? REALM;
   }
@@ -189,16 +200,30 @@ export class AccessControl {
     return client;
   }
 
-  isBlocked(client: string): boolean {
-    return this.#throttle.isBlocked(client, this.#now().getTime());
+  /**
+   * How far the address is blocked: `all` after too many wrong credentials, `anonymous`
+   * (only what valid credentials or a certificate open) after too many other refusals.
+   */
+  blocked(client: string): 'all' | 'anonymous' | undefined {
+    const now = this.#now().getTime();
+    if (this.#guesses.isBlocked(client, now)) return 'all';
+    return this.#anonymous.isBlocked(client, now) ? 'anonymous' : undefined;
+  }
+
+  /** Whether an anonymous-blocked address may still be served this way. */
+  static proven(via: AccessVia): boolean {
+    return via !== 'open' && via !== 'network' && via !== 'first-contact';
   }
 
   /** Counts a miss; the one that crosses the limit blocks the address and is recorded. */
-  miss(client: string, transport: string): void {
+  miss(client: string, transport: string, guess = false): void {
     const now = this.#now();
-    if (!this.#throttle.miss(client, now.getTime())) return;
-    const { misses, windowMs, blockMs } = this.#throttle.limits;
-    const detail = `more than ${misses} misses in ${windowMs / 1000} s over ${transport}; refused for ${blockMs / 1000} s`;
+    const throttle = guess ? this.#guesses : this.#anonymous;
+    if (!throttle.miss(client, now.getTime())) return;
+    const { misses, windowMs, blockMs } = throttle.limits;
+    const what = guess ? 'wrong credentials' : 'refusals without credentials';
+    const scope = guess ? 'everything' : 'all but valid credentials';
+    const detail = `more than ${misses} ${what} in ${windowMs / 1000} s over ${transport}; ${scope} refused for ${blockMs / 1000} s`;
     this.#log?.('warn', 'address blocked', { address: client, reason: detail });
     this.#security({ at: now.toISOString(), kind: 'address-blocked', address: client, detail });
   }
@@ -339,7 +364,7 @@ export class AccessControl {
 
   /** FTP PASS: anonymous always logs in (files are judged one by one); others must be right. */
   async login(attempt: LoginAttempt, policy: PolicySettings, client: string): Promise<boolean> {
-    if (this.isBlocked(client)) return false;
+    if (this.blocked(client) === 'all') return false;
     if (!needsCredentials(policy.policy)) return true;
     const presented: PresentedCredentials = {
       scheme: 'login',
@@ -353,7 +378,7 @@ export class AccessControl {
       origin: '',
     });
     if (found.ok) return true;
-    this.miss(client, attempt.transport);
+    this.miss(client, attempt.transport, true);
     return false;
   }
 
@@ -399,6 +424,7 @@ export class AccessControl {
             allowed: false,
             reason: 'credentials-of-another-device',
             miss: true,
+            guess: true,
             authenticated: true,
           };
         }
@@ -409,13 +435,14 @@ export class AccessControl {
         };
       }
       if (checked.stale) return { allowed: false, reason: 'stale-nonce', miss: false, stale: true };
-      return { allowed: false, reason: checked.reason, miss: true };
+      return { allowed: false, reason: checked.reason, miss: true, guess: true };
     }
     if (question.device && (await this.#firstContactOpen(question))) {
       return { allowed: true, via: 'first-contact' };
     }
-    // Asking without credentials for something that exists is how Digest starts: no miss.
-    return { allowed: false, reason: found ? 'unauthorised' : 'unauthorised-miss', miss: !found };
+    // Known MAC or not, file or not: the same 401 outside, so the same count inside. (Every
+    // Digest exchange starts here; valid credentials pass an address blocked for it.)
+    return { allowed: false, reason: found ? 'unauthorised' : 'unauthorised-miss', miss: true };
   }
 
   async #byCertificate(question: AccessQuestion): Promise<AccessVerdict> {

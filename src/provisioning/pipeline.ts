@@ -105,6 +105,12 @@ interface Identified {
 const COMMON_DIALECT = 'provisioning.common_dialect';
 
 const NOT_FOUND_TYPE = 'text/plain; charset=utf-8';
+const THROTTLED: Refusal = { allowed: false, reason: 'throttled', miss: false };
+
+/** Credentials or a verified certificate: what may still open a file to a blocked address. */
+function showsProof(request: ProvisioningRequest): boolean {
+  return request.credentials !== undefined || request.clientCertificate?.verified === true;
+}
 
 /**
  * The one provisioning pipeline behind every door:
@@ -153,10 +159,11 @@ export class ProvisioningPipeline implements Provisioner {
     const started = performance.now();
     const at = this.#now();
     const client = this.#access.clientAddress(request);
-    // A blocked address costs no store lookup: its flood stops here.
-    if (this.#access.isBlocked(client)) {
-      const verdict: Refusal = { allowed: false, reason: 'throttled', miss: false };
-      return this.#refuse(request, { segments: [] }, verdict, { at, started, client });
+    // A blocked address costs no store lookup: its flood stops here, unless it shows
+    // credentials or a certificate (that may be a phone behind the same NAT).
+    const blocked = this.#access.blocked(client);
+    if (blocked === 'all' || (blocked === 'anonymous' && !showsProof(request))) {
+      return this.#refuse(request, { segments: [] }, THROTTLED, { at, started, client });
     }
     const generation = this.#view.generation;
     const memoKey = `${request.transport}|${request.origin}|${request.rawPath}|${request.query ?? ''}|${request.userAgent ?? ''}`;
@@ -173,6 +180,8 @@ export class ProvisioningPipeline implements Provisioner {
       (await this.#authorise(request, identified, client, answer.status === 200));
     if (!verdict.allowed)
       return this.#refuse(request, identified, verdict, { at, started, client });
+    if (blocked !== undefined && !AccessControl.proven(verdict.via))
+      return this.#refuse(request, identified, THROTTLED, { at, started, client });
     const device = identified.device ?? verdict.device;
     if (device) this.#recent.saw(client, device, at.getTime());
     if (answer.status !== 200) {
@@ -219,7 +228,8 @@ export class ProvisioningPipeline implements Provisioner {
   > {
     const started = performance.now();
     const client = this.#access.clientAddress(request);
-    if (this.#access.isBlocked(client)) {
+    const blocked = this.#access.blocked(client);
+    if (blocked === 'all' || (blocked === 'anonymous' && !showsProof(request))) {
       await this.#floor(started);
       return { allowed: false, reason: 'throttled' };
     }
@@ -230,18 +240,20 @@ export class ProvisioningPipeline implements Provisioner {
       client,
       device !== undefined,
     );
-    if (verdict.allowed) {
+    if (verdict.allowed && (blocked === undefined || AccessControl.proven(verdict.via))) {
       const found = device ?? verdict.device;
       return { allowed: true, via: verdict.via, ...(found ? { device: found } : {}) };
     }
-    if (verdict.miss) this.#access.miss(client, request.transport);
+    if (!verdict.allowed && verdict.miss)
+      this.#access.miss(client, request.transport, verdict.guess === true);
     await this.#floor(started);
-    const challenge = verdict.authenticated
+    const refusal = verdict.allowed ? THROTTLED : verdict;
+    const challenge = refusal.authenticated
       ? undefined
       : await this.#access
-          .challenge(request, await this.#policyFor(undefined), verdict.stale === true)
+          .challenge(request, await this.#policyFor(undefined), refusal.stale === true)
           .catch(() => undefined);
-    return { allowed: false, reason: verdict.reason, ...(challenge ? { challenge } : {}) };
+    return { allowed: false, reason: refusal.reason, ...(challenge ? { challenge } : {}) };
   }
 
   /** One-time credentials for one path of one device (a TR-069 Download's Username/Password). */
@@ -287,7 +299,7 @@ export class ProvisioningPipeline implements Provisioner {
     let names: string[] = [];
     let device: Device | undefined;
     const username = request.credentials?.username;
-    const mac = username && !this.#access.isBlocked(client) ? findMac(username) : undefined;
+    const mac = username && this.#access.blocked(client) !== 'all' ? findMac(username) : undefined;
     try {
       device = mac ? await this.#view.device(mac) : undefined;
       if (device) {
@@ -378,7 +390,7 @@ export class ProvisioningPipeline implements Provisioner {
     verdict: Refusal,
     when: { at: Date; started: number; client: string },
   ): Promise<Answer> {
-    if (verdict.miss) this.#access.miss(when.client, request.transport);
+    if (verdict.miss) this.#access.miss(when.client, request.transport, verdict.guess === true);
     await this.#floor(when.started);
     const challenge = verdict.authenticated
       ? undefined

@@ -8,7 +8,7 @@ import type { Store } from '../store/store.ts';
 import { SipEndpoint, type EndpointStats, type SipTimers } from './endpoint.ts';
 import { MAX_MESSAGE_BYTES } from './parse.ts';
 import type { UnknownPolicy } from './policy.ts';
-import { PnpResponder } from './responder.ts';
+import { PnpResponder, type ResponderOptions } from './responder.ts';
 import { joinProblem, resolveInterfaces, type InterfaceChoice } from './interfaces.ts';
 import {
   localAddressTowards,
@@ -32,6 +32,8 @@ export interface SipDoorOptions {
   timers?: Partial<SipTimers>;
   /** Told once per interface the group could not be joined on (auto/all only). */
   onJoinFailure?(address: string, code: string): void;
+  /** Plug-and-play answers: where they go, how many NOTIFYs a destination gets (responder.ts). */
+  answers?: Pick<ResponderOptions, 'notifyTo' | 'notifiesPerMinute' | 'onLimit'>;
 }
 
 export interface SipDoor {
@@ -77,6 +79,7 @@ export async function startSipDoor(options: SipDoorOptions): Promise<SipDoor> {
     doorUrls: options.doorUrls,
     localAddress: localAddressTowards,
     ...(options.now ? { now: options.now } : {}),
+    ...options.answers,
   });
   endpoint.onRequest(responder.handle);
   return {

@@ -10,6 +10,7 @@ import type { Mac } from '../model/mac.ts';
 import { effectiveSettings } from '../model/merge.ts';
 import { ConfigurationView } from '../provisioning/catalogue.ts';
 import type { ProvisioningEvent } from '../provisioning/event.ts';
+import type { OnLimit } from '../provisioning/limit-recorder.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import type { Store } from '../store/store.ts';
 import { missingHeaders, newTag, responseDestination, responseTo, type Peer } from './build.ts';
@@ -34,6 +35,16 @@ export interface ResponderOptions {
   rate?: { burst: number; perSecond: number };
   /** NOTIFY transactions at once; each may retransmit for 32 s. */
   maxNotifies?: number;
+  /**
+   * Where answers go. `source` (default): the address and port the SUBSCRIBE came from,
+   * whatever its Contact and Via say, so a forged SUBSCRIBE cannot aim our NOTIFY at a
+   * third host. `contact`: as RFC 3261 routes them (Via without rport, then Contact).
+   */
+  notifyTo?: 'source' | 'contact';
+  /** NOTIFYs one destination address gets in a minute: a burst of this many, then refilled. */
+  notifiesPerMinute?: number;
+  /** A destination was held to the NOTIFY rate. */
+  onLimit?: OnLimit;
 }
 
 const ALLOW = 'SUBSCRIBE, OPTIONS';
@@ -59,6 +70,8 @@ export class PnpResponder {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   readonly #rate: { burst: number; perSecond: number };
   readonly #maxNotifies: number;
+  readonly #notifyTo: 'source' | 'contact';
+  readonly #destinations = new Map<string, { tokens: number; at: number }>();
   #notifying = 0;
 
   constructor(options: ResponderOptions) {
@@ -68,6 +81,12 @@ export class PnpResponder {
     this.#unknown = options.unknown ?? 'pending-answer';
     this.#rate = options.rate ?? { burst: 20, perSecond: 2 };
     this.#maxNotifies = options.maxNotifies ?? 1024;
+    this.#notifyTo = options.notifyTo ?? 'source';
+  }
+
+  /** Where a response to `request` goes (see `notifyTo`). */
+  #answerTo(request: SipRequest, from: Peer): Peer {
+    return this.#notifyTo === 'source' ? from : responseDestination(request, from);
   }
 
   /** The endpoint's request handler. */
@@ -85,7 +104,7 @@ export class PnpResponder {
         toTag: newTag(),
         headers: [{ name: 'Allow', value: ALLOW }],
       }),
-      responseDestination(request, from),
+      this.#answerTo(request, from),
     );
   };
 
@@ -112,7 +131,7 @@ export class PnpResponder {
         await endpoint.respond(
           request,
           responseTo(request, status, why, { from, toTag: newTag() }),
-          responseDestination(request, from),
+          this.#answerTo(request, from),
         );
       }
       return { status, reason, ...(mac ? { mac } : {}) };
@@ -171,19 +190,23 @@ export class PnpResponder {
       : driver.provisioningUrl?.(doors);
     if (url === undefined) return { ...known, reason: 'no-url' };
     if (this.#notifying >= this.#maxNotifies) return { ...known, status: 503, reason: 'busy' };
+    const destination = this.#notifyTo === 'source' ? from : notifyDestination(request, from);
+    if (!this.#mayNotify(destination.address)) {
+      return { ...known, status: 429, reason: 'notify-limited' };
+    }
 
     const local: Peer = { address: reachedAt, port: endpoint.local.port };
     const toTag = newTag();
     await endpoint.respond(
       request,
       pnpAccepted(request, from, local, toTag),
-      responseDestination(request, from),
+      this.#answerTo(request, from),
     );
     this.#notifying++;
     try {
       const outcome = await endpoint.request(
         pnpNotify(request, { url, toTag, local, target: from }),
-        notifyDestination(request, from),
+        destination,
       );
       return {
         ...known,
@@ -233,6 +256,29 @@ export class PnpResponder {
       return false;
     }
     this.#buckets.set(address, { tokens: tokens - 1, at: now });
+    return true;
+  }
+
+  /** A token bucket per NOTIFY destination, so no host is flooded with them, forged or not. */
+  #mayNotify(address: string): boolean {
+    const perMinute = this.#options.notifiesPerMinute ?? 60;
+    const now = Date.now();
+    const bucket = this.#destinations.get(address);
+    const tokens = bucket
+      ? Math.min(perMinute, bucket.tokens + ((now - bucket.at) / 60_000) * perMinute)
+      : perMinute;
+    if (!bucket && this.#destinations.size >= MAX_BUCKETS) this.#destinations.clear();
+    if (tokens < 1) {
+      this.#destinations.set(address, { tokens, at: now });
+      this.#options.onLimit?.({
+        door: 'sip',
+        limit: 'sip-notifies-per-minute',
+        address,
+        detail: `more than ${perMinute} NOTIFYs a minute to this address`,
+      });
+      return false;
+    }
+    this.#destinations.set(address, { tokens: tokens - 1, at: now });
     return true;
   }
 

@@ -394,11 +394,13 @@ test('a burst of 100 guessed MACs ends throttled and recorded; a phone elsewhere
     statuses.every((s) => s === '401'),
     'every guess looks the same',
   );
-  // The address is now refused even what it could otherwise have...
+  // The address is now refused whatever proves nothing, a file that exists too...
+  assert.equal(curl(`${http}/${KNOWN}.cfg`, '--interface', '127.0.0.3').status, 401);
+  // ...but a phone there with its own credentials is served (phones share a NAT address),
   const user = `${KNOWN}:${knownPassword}`;
   const from = ['--digest', '-u', user, '--interface', '127.0.0.3'];
-  assert.equal(curl(`${http}/${KNOWN}.cfg`, ...from).status, 401);
-  // ...while a phone at another address is served.
+  assert.equal(curl(`${http}/${KNOWN}.cfg`, ...from).status, 200);
+  // ...and so is one at another address.
   const elsewhere = curl(
     `${http}/${KNOWN}.cfg`,
     '--digest',
@@ -413,11 +415,11 @@ test('a burst of 100 guessed MACs ends throttled and recorded; a phone elsewhere
     address: string;
     at: string;
   }[];
-  const blocked = security.filter((e) => e.kind === 'address-blocked');
-  assert.deepEqual(
-    blocked.map((e) => e.address),
-    ['127.0.0.3'],
-  );
+  // (127.0.0.1 may be blocked too: the tests before this one start many Digest exchanges
+  // there, each with a refusal that counts; their credentials kept them served.)
+  const blocked = security.filter((e) => e.kind === 'address-blocked').map((e) => e.address);
+  assert.ok(blocked.includes('127.0.0.3'), blocked.join(', '));
+  assert.ok(!blocked.includes('127.0.0.2'));
   const events = (await api('GET', '/events?limit=200')) as {
     address: string;
     reason?: string;
@@ -427,7 +429,7 @@ test('a burst of 100 guessed MACs ends throttled and recorded; a phone elsewhere
     (e) => e.address === '127.0.0.3' && e.reason === 'throttled',
   ).length;
   // 20 misses are allowed in 60 s; the 21st blocks; the other 79 are refused as throttled,
-  // and so are both requests of the legitimate try (curl --digest asks, then answers).
+  // and so are the plain request and the first of curl --digest's two (it asks, then answers).
   assert.equal(throttled, 100 - 21 + 2);
   t.diagnostic(
     `burst of 100 guesses in ${elapsed.toFixed(0)} ms (${(elapsed / 100).toFixed(1)} ms each); blocked after 21; ${throttled} refused as throttled`,

@@ -16,7 +16,7 @@ function counting(inner: SqlClient): SqlClient {
   return {
     dialect: inner.dialect,
     query: (text, params) => {
-      if (text.startsWith('SELECT seq, data FROM file_chunks'))
+      if (text.startsWith('SELECT seq, substr(data'))
         chunkReads.push([Number(params?.[1]), Number(params?.[2])]);
       return inner.query(text, params);
     },

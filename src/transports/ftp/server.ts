@@ -6,6 +6,7 @@ import { createServer, isIP, type AddressInfo, type Server, type Socket } from '
 import { pipeline as pump } from 'node:stream/promises';
 
 import type { PresentedCredentials } from '../../crypto/http-auth.ts';
+import type { OnLimit } from '../../provisioning/limit-recorder.ts';
 import type { Answer, Provisioner, ProvisioningRequest } from '../../provisioning/request.ts';
 import { acceptSteadily } from '../steady-accept.ts';
 import {
@@ -29,10 +30,18 @@ export interface FtpDoorOptions {
   port: number;
   /** Passive data ports; without a range the system picks. */
   passivePorts?: { from: number; to: number };
-  /** Control connections at once. Default 256. */
+  /** Control connections at once. Default 256; the last eighth only for addresses holding none. */
   maxSessions?: number;
+  /** Control connections at once from one address. Default 8. */
+  maxSessionsPerAddress?: number;
   /** A control connection silent this long is closed. Default 120 s. */
   idleTimeoutMs?: number;
+  /** Time from a command line's first byte to its end. Default 30 s. */
+  lineTimeoutMs?: number;
+  /** Time from connecting to a successful login. Default 30 s. */
+  loginTimeoutMs?: number;
+  /** A client was held to one of the limits above. */
+  onLimit?: OnLimit;
   /** How long a client has to open the data connection. Default 15 s. */
   dataTimeoutMs?: number;
   onError?: (message: string) => void;
@@ -47,17 +56,37 @@ const MAX_FAILED_LOGINS = 3;
 
 export async function startFtpDoor(options: FtpDoorOptions): Promise<FtpDoor> {
   const sessions = new Set<FtpSession>();
+  const perAddress = new Map<string, number>();
   const maxSessions = options.maxSessions ?? 256;
+  const maxPerAddress = options.maxSessionsPerAddress ?? 8;
+  // Slots one address cannot fill: while some addresses sit at their cap, others still get in.
+  const open = maxSessions - Math.floor(maxSessions / 8);
   const server: Server = createServer((socket) => {
     socket.on('error', () => undefined);
-    if (sessions.size >= maxSessions) {
+    const client = plain(socket.remoteAddress);
+    const held = perAddress.get(client) ?? 0;
+    const refusal =
+      held >= maxPerAddress
+        ? {
+            limit: 'ftp-sessions-per-address',
+            detail: `${maxPerAddress} sessions from this address`,
+          }
+        : sessions.size >= maxSessions || (held > 0 && sessions.size >= open)
+          ? { limit: 'ftp-sessions', detail: `${sessions.size} of ${maxSessions} sessions taken` }
+          : undefined;
+    if (refusal) {
+      options.onLimit?.({ door: 'ftp', address: client, ...refusal });
       socket.end('421 Too many connections, try again later.\r\n');
       return;
     }
     const session = new FtpSession(socket, options);
     sessions.add(session);
+    perAddress.set(client, held + 1);
     socket.once('close', () => {
       sessions.delete(session);
+      const left = (perAddress.get(client) ?? 1) - 1;
+      if (left > 0) perAddress.set(client, left);
+      else perAddress.delete(client);
       session.dispose();
     });
     session.start();
@@ -177,6 +206,10 @@ class FtpSession {
   /** A SIZE answer kept for the RETR that usually follows: one request, one event. */
   #probe: { path: string; answer: Answer } | undefined;
   #closed = false;
+  /** Runs from a command line's first byte until its end. */
+  #lineTimer: NodeJS.Timeout | undefined;
+  /** Runs from the greeting until a login succeeds. */
+  #loginTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: Socket, options: FtpDoorOptions) {
     this.#socket = socket;
@@ -192,7 +225,20 @@ class FtpSession {
       this.#socket.end();
     });
     this.#socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    const loginMs = this.#options.loginTimeoutMs ?? 30_000;
+    this.#loginTimer = setTimeout(
+      () => this.#cutOff('ftp-login-timeout', `no login within ${loginMs / 1000} s`),
+      loginMs,
+    );
     this.#reply('220 plugndial FTP, read-only.');
+  }
+
+  /** A deadline passed: say so, record it, close. */
+  #cutOff(limit: string, detail: string): void {
+    this.#options.onLimit?.({ door: 'ftp', limit, address: this.#client, detail });
+    this.#reply(`421 Timeout: ${detail}; closing the control connection.`);
+    this.#socket.destroySoon();
+    this.dispose();
   }
 
   /** The door is closing: transfers in flight end, the probe is recorded. */
@@ -205,6 +251,8 @@ class FtpSession {
   dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#lineTimer);
+    clearTimeout(this.#loginTimer);
     this.#passive?.close();
     this.#passive = undefined;
     this.#settleProbe();
@@ -219,10 +267,24 @@ class FtpSession {
       return;
     }
     let end: number;
+    let ended = false;
     while ((end = this.#buffer.indexOf('\n')) >= 0) {
       const line = this.#buffer.slice(0, end + 1);
       this.#buffer = this.#buffer.slice(end + 1);
       this.#queue = this.#queue.then(() => this.#command(line));
+      ended = true;
+    }
+    // A line trickled a byte at a time still has to arrive whole in time.
+    if (ended || this.#buffer === '') {
+      clearTimeout(this.#lineTimer);
+      this.#lineTimer = undefined;
+    }
+    if (this.#buffer !== '' && this.#lineTimer === undefined && !this.#closed) {
+      const lineMs = this.#options.lineTimeoutMs ?? 30_000;
+      this.#lineTimer = setTimeout(
+        () => this.#cutOff('ftp-line-timeout', `no whole command line within ${lineMs / 1000} s`),
+        lineMs,
+      );
     }
   }
 
@@ -343,6 +405,7 @@ class FtpSession {
     if (user === undefined) return this.#reply('503 Login with USER first.');
     if (isAnonymous(user)) {
       this.#loggedIn = true;
+      clearTimeout(this.#loginTimer);
       return this.#reply('230 Login successful.');
     }
     const ok = this.#options.provisioner.login
@@ -355,6 +418,7 @@ class FtpSession {
       : true;
     if (ok) {
       this.#loggedIn = true;
+      clearTimeout(this.#loginTimer);
       this.#credentials = { scheme: 'login', username: user, password };
       return this.#reply('230 Login successful.');
     }

@@ -68,6 +68,13 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
     },
   });
 
+  // A refusal answered before its body was read (401, 413, 404 on the API) closes the
+  // connection rather than reading a body of any size to keep it alive.
+  app.addHook('onSend', async (request, reply, payload) => {
+    closeIfBodyUnread(request.raw, reply.raw);
+    return payload;
+  });
+
   app.get('/healthz', async (_request, reply) => {
     const healthy = options.healthy?.() ?? true;
     return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'starting' });
@@ -119,6 +126,7 @@ async function answerPhone(
 ): Promise<void> {
   const method = request.method;
   if (method !== 'GET' && method !== 'HEAD') {
+    closeIfBodyUnread(request, response);
     response.writeHead(405, { allow: 'GET, HEAD', 'content-length': 0 });
     response.end();
     return;
@@ -138,7 +146,49 @@ async function answerPhone(
       request.socket,
     ),
   );
+  // Phones send no bodies: one that came with a GET is not read to its end either.
+  closeIfBodyUnread(request, response);
   await replyToPhone(request, response, answer);
+}
+
+/** What is still read of a body after its request was answered, before the connection closes. */
+const UNREAD_BODY_BYTES = 64 * 1024;
+const UNREAD_BODY_MS = 2000;
+
+/**
+ * Answers with `Connection: close` when the request's body has not been read, and closes
+ * gently: the reply is sent, then at most UNREAD_BODY_BYTES more of the body (or
+ * UNREAD_BODY_MS) is read and dropped before the socket goes, so the client sees the answer
+ * rather than a reset. node:http alone would read the whole body, whatever its length, to
+ * keep the connection alive.
+ */
+function closeIfBodyUnread(request: IncomingMessage, response: ServerResponse): void {
+  if (request.complete || response.headersSent) return;
+  const headers = request.headers;
+  // A small declared body is read and dropped as before; the connection stays.
+  const declared = Number(headers['content-length'] ?? 0);
+  if (headers['transfer-encoding'] === undefined && !(declared > UNREAD_BODY_BYTES)) return;
+  response.setHeader('connection', 'close');
+  const socket = request.socket as Socket & { destroySoon?: () => void };
+  // node:http ends a `Connection: close` exchange with destroySoon(): linger first instead.
+  socket.destroySoon = lingerThenClose;
+}
+
+function lingerThenClose(this: Socket): void {
+  let read = 0;
+  const close = (): void => {
+    clearTimeout(timer);
+    this.destroy();
+  };
+  const timer = setTimeout(close, UNREAD_BODY_MS);
+  timer.unref();
+  this.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > UNREAD_BODY_BYTES) close();
+  });
+  this.once('end', close);
+  this.once('close', () => clearTimeout(timer));
+  this.end();
 }
 
 /**

@@ -350,6 +350,11 @@ export class PhoneConnections {
     }
   }
 
+  /**
+   * Gives the connection to node:http once every reply owed on it has left: what node:http
+   * writes then follows them, and a connection it closes at once (a malformed head, CONNECT)
+   * has already sent them. A reply the kernel has not taken whole is waited for.
+   */
   #handOver(conversation: Conversation): void {
     const { socket, pending } = conversation;
     socket.off('data', PhoneConnections.#onData);
@@ -358,7 +363,25 @@ export class PhoneConnections {
     socket.off('close', PhoneConnections.#onClose);
     (socket as PhoneSocket)[CONVERSATION] = undefined;
     this.#forget(conversation);
-    this.#options.handOver(socket, pending);
+    this.#outbox.flush();
+    if (socket.writableLength === 0) {
+      this.#options.handOver(socket, pending);
+      return;
+    }
+    socket.pause();
+    socket.on('error', destroyOnError);
+    // A phone that never reads its replies is dropped, as the sweeper would.
+    const stalled = setTimeout(() => socket.destroy(), this.#options.stallMs);
+    stalled.unref();
+    const drained = (): void => {
+      clearTimeout(stalled);
+      socket.off('error', destroyOnError);
+      socket.off('close', drained);
+      socket.off('drain', drained);
+      if (!socket.destroyed) this.#options.handOver(socket, pending);
+    };
+    socket.once('drain', drained);
+    socket.once('close', drained);
   }
 }
 
@@ -416,6 +439,10 @@ class Outbox {
  * costs a shutdown call and a wait for the phone's own FIN per connection, and phones open
  * one per file; the kernel still sends what is queued, then its FIN.
  */
+function destroyOnError(this: Socket): void {
+  this.destroy();
+}
+
 function closeWhenFlushed(socket: Socket): void {
   if (socket.writableLength === 0) socket.destroy();
   else socket.once('drain', () => socket.destroy());

@@ -16,6 +16,12 @@ export const MAX_WINDOW_BYTES = 1024 * 1024;
 export interface NegotiationLimits {
   maxBlksize: number;
   maxWindowsize: number;
+  /**
+   * The largest `timeout` honoured, in ms. A larger one (the RFC allows 255 s) is left out of
+   * the OACK and the server's own timeout applies: a client that asks for 255 s and goes
+   * silent would otherwise hold its transfer for retries × 255 s.
+   */
+  maxTimeoutMs?: number;
 }
 
 export interface Negotiated {
@@ -48,6 +54,7 @@ export function negotiateRead(options: TftpOptions, limits: NegotiationLimits): 
         break;
       case 'timeout':
         if (value < 1 || value > 255) return { ok: false, option: name };
+        if (value * 1000 > (limits.maxTimeoutMs ?? 255_000)) continue;
         timeout = value;
         break;
       case 'tsize':

@@ -11,6 +11,7 @@ import type {
   TransferOutcome,
 } from '../../provisioning/request.ts';
 import { LoopPoller } from '../../loop-poller.ts';
+import type { OnLimit } from '../../provisioning/limit-recorder.ts';
 import { originFinder } from './origin.ts';
 import { negotiateRead, oackEntries } from './options.ts';
 import type { Negotiated } from './options.ts';
@@ -36,7 +37,7 @@ import {
   resolveHost,
   socketType,
 } from './sockets.ts';
-import { bufferSource, streamSource } from './source.ts';
+import { bufferSource, rangeSource } from './source.ts';
 import type { BlockSource } from './source.ts';
 import { ReadTransfer } from './transfer.ts';
 
@@ -53,10 +54,16 @@ export interface TftpDoorOptions {
   timeoutMs?: number;
   /** Timeouts in a row before a transfer is given up. Default 5. */
   retries?: number;
-  /** Transfers at once, in total. Default 512. */
+  /** Transfers at once, in total. Default 512; the last eighth only for addresses holding none. */
   maxTransfers?: number;
   /** Transfers at once from one address (phones behind NAT share one). Default 16. */
   maxTransfersPerClient?: number;
+  /** The largest client `timeout` option honoured; larger ones are not acknowledged. Default 10 s. */
+  maxClientTimeoutMs?: number;
+  /** How long one transfer may last, whatever its progress. Default 600 s. */
+  maxHoldMs?: number;
+  /** A client was held to one of the limits above. */
+  onLimit?: OnLimit;
   /**
    * How long after sending a block the door keeps polling for its ACK instead of sleeping
    * (src/loop-poller.ts). Default 1 ms; 0 turns it off.
@@ -130,10 +137,14 @@ interface Settings {
   retries: number;
   maxTransfers: number;
   maxTransfersPerClient: number;
+  maxTimeoutMs: number;
+  maxHoldMs: number;
   ackPollMs: number;
 }
 
 const MAX_LOGGED_NAME = 256;
+/** Bytes of a stored file read ahead of the window (a window larger than this is read whole). */
+const READ_AHEAD = 64 * 1024;
 const SHUTDOWN_WAIT_MS = 5000;
 
 export async function startTftpDoor(options: TftpDoorOptions): Promise<TftpDoor> {
@@ -155,7 +166,15 @@ export async function startTftpDoor(options: TftpDoorOptions): Promise<TftpDoor>
   } catch {
     // The system maximum is lower; the default still works, with less room for bursts.
   }
-  const door = new Door(options.provisioner, settings, host, type, main, options.log);
+  const door = new Door(
+    options.provisioner,
+    settings,
+    host,
+    type,
+    main,
+    options.log,
+    options.onLimit,
+  );
   return {
     address: door.address,
     close: () => door.close(),
@@ -171,6 +190,8 @@ function checkSettings(options: TftpDoorOptions): Settings {
     retries: options.retries ?? 5,
     maxTransfers: options.maxTransfers ?? 512,
     maxTransfersPerClient: options.maxTransfersPerClient ?? 16,
+    maxTimeoutMs: options.maxClientTimeoutMs ?? 10_000,
+    maxHoldMs: options.maxHoldMs ?? 600_000,
     ackPollMs: options.ackPollMs ?? 1,
   };
   const ranges: Record<keyof Settings, [number, number]> = {
@@ -181,6 +202,8 @@ function checkSettings(options: TftpDoorOptions): Settings {
     retries: [0, 100],
     maxTransfers: [1, 100_000],
     maxTransfersPerClient: [1, 100_000],
+    maxTimeoutMs: [1000, 255_000],
+    maxHoldMs: [1000, 86_400_000],
     ackPollMs: [0, 100],
   };
   for (const [name, [low, high]] of Object.entries(ranges) as Array<
@@ -233,6 +256,7 @@ class Door {
     private readonly type: dgram.SocketType,
     private readonly main: dgram.Socket,
     private readonly log: ((event: TftpDoorEvent) => void) | undefined,
+    private readonly onLimit: OnLimit | undefined,
   ) {
     const bound = main.address();
     this.address = { address: bound.address, port: bound.port };
@@ -336,7 +360,11 @@ class Door {
       );
       return;
     }
-    const negotiation = negotiateRead(packet.options, this.settings);
+    const negotiation = negotiateRead(packet.options, {
+      maxBlksize: this.settings.maxBlksize,
+      maxWindowsize: this.settings.maxWindowsize,
+      maxTimeoutMs: this.settings.maxTimeoutMs,
+    });
     if (!negotiation.ok) {
       this.refuse(
         remote,
@@ -347,17 +375,36 @@ class Door {
       return;
     }
     const client = plainAddress(remote.address);
-    if (this.active >= this.settings.maxTransfers) {
-      this.refuse(remote, 'too many transfers', TFTP_ERROR.notDefined, 'Server busy, retry later');
-      return;
-    }
-    if ((this.perClient.get(client) ?? 0) >= this.settings.maxTransfersPerClient) {
+    const { maxTransfers, maxTransfersPerClient } = this.settings;
+    const held = this.perClient.get(client) ?? 0;
+    if (held >= maxTransfersPerClient) {
+      this.onLimit?.({
+        door: 'tftp',
+        limit: 'tftp-transfers-per-address',
+        address: client,
+        detail: `${maxTransfersPerClient} transfers from this address`,
+      });
       this.refuse(
         remote,
         'too many transfers from client',
         TFTP_ERROR.notDefined,
         'Server busy, retry later',
       );
+      return;
+    }
+    // The last eighth of the slots is for addresses holding none: phones get in while others
+    // sit at their cap.
+    if (
+      this.active >= maxTransfers ||
+      (held > 0 && this.active >= maxTransfers - Math.floor(maxTransfers / 8))
+    ) {
+      this.onLimit?.({
+        door: 'tftp',
+        limit: 'tftp-transfers',
+        address: client,
+        detail: `${this.active} of ${maxTransfers} transfers under way`,
+      });
+      this.refuse(remote, 'too many transfers', TFTP_ERROR.notDefined, 'Server busy, retry later');
       return;
     }
     const entry: Entry = {
@@ -402,9 +449,11 @@ class Door {
       return;
     }
     let recorded = false;
+    const hold: { timer?: NodeJS.Timeout } = {};
     const finish = (outcome: TransferOutcome): void => {
       if (recorded) return;
       recorded = true;
+      clearTimeout(hold.timer);
       this.unregister(entry);
       this.record(entry, remote, outcome, performance.now() - started);
       try {
@@ -466,6 +515,16 @@ class Door {
       },
     });
     entry.transfer = transfer;
+    // However it progresses, a transfer gives its slot back in the end.
+    hold.timer = setTimeout(() => {
+      this.onLimit?.({
+        door: 'tftp',
+        limit: 'tftp-max-hold',
+        address: entry.client,
+        detail: `a transfer still under way after ${this.settings.maxHoldMs / 1000} s`,
+      });
+      transfer.abort(408, 'held too long', 'Transfer took too long');
+    }, this.settings.maxHoldMs);
     socket.on('message', (datagram: Buffer, from: dgram.RemoteInfo) => {
       try {
         if (from.port === remote.port && from.address === remote.address) {
@@ -575,11 +634,11 @@ function openContent(
       return { source: bufferSource(bytes), size: bytes.length };
     }
     if (answer.open !== undefined) {
+      const open = answer.open.bind(answer);
       // The converted size of a stream is unknown without reading it twice: tsize is left out.
-      const stream = answer.open();
       return netascii
-        ? { source: streamSource(stream, toNetascii), size: undefined }
-        : { source: streamSource(stream), size: answer.size };
+        ? { source: rangeSource(open, answer.size, READ_AHEAD, toNetascii), size: undefined }
+        : { source: rangeSource(open, answer.size, READ_AHEAD), size: answer.size };
     }
   } catch {
     return undefined;

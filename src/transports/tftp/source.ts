@@ -116,3 +116,119 @@ class StreamSource implements BlockSource {
     queueMicrotask(waiter);
   }
 }
+
+/** A byte range of a stored file, as an answer's opener streams it. */
+export type RangeOpener = (range: { start: number; end: number }) => Readable;
+
+/**
+ * Blocks of a stored file read a range at a time, only when the window needs them: nothing
+ * before the first block is due, and never more than `readAhead` bytes (at least one
+ * window) beyond what was sent. A transfer held half-done holds its window and that much,
+ * not the store's fetch of several chunks a whole-file stream keeps going.
+ */
+export function rangeSource(
+  open: RangeOpener,
+  size: number,
+  readAhead: number,
+  transform?: (chunk: Buffer) => Buffer,
+): BlockSource {
+  return new RangeSource(open, size, readAhead, transform);
+}
+
+class RangeSource implements BlockSource {
+  private readonly chunks: Buffer[] = [];
+  private available = 0;
+  /** The next byte of the file to read. */
+  private offset = 0;
+  private reading: Readable | undefined;
+  private waiter: (() => void) | undefined;
+  private closed = false;
+  failure: Error | undefined;
+
+  constructor(
+    private readonly open: RangeOpener,
+    private readonly size: number,
+    private readonly readAhead: number,
+    private readonly transform: ((chunk: Buffer) => Buffer) | undefined,
+  ) {}
+
+  nextPacket(size: number): Buffer | undefined {
+    if (this.failure !== undefined) return undefined;
+    const rest = this.offset >= this.size && this.reading === undefined;
+    if (this.available < size && !rest) {
+      this.fill(size);
+      if (this.available < size) return undefined;
+    }
+    const length = Math.min(size, this.available);
+    const packet = Buffer.allocUnsafe(HEADER_SIZE + length);
+    let at = HEADER_SIZE;
+    while (at < packet.length) {
+      const head = this.chunks[0] as Buffer;
+      const take = Math.min(head.length, packet.length - at);
+      head.copy(packet, at, 0, take);
+      at += take;
+      if (take === head.length) this.chunks.shift();
+      else this.chunks[0] = head.subarray(take);
+    }
+    this.available -= length;
+    return packet;
+  }
+
+  wait(ready: () => void): void {
+    this.waiter = ready;
+    if (this.failure !== undefined || this.reading === undefined) this.wake();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.waiter = undefined;
+    this.chunks.length = 0;
+    this.available = 0;
+    this.reading?.destroy();
+    this.reading = undefined;
+  }
+
+  /** Starts reading the next range, unless one is under way or the file is read. */
+  private fill(size: number): void {
+    if (this.reading !== undefined || this.offset >= this.size || this.closed) return;
+    const start = this.offset;
+    const end = Math.min(this.size, start + Math.max(this.readAhead, size)) - 1;
+    this.offset = end + 1;
+    let stream: Readable;
+    try {
+      stream = this.open({ start, end });
+    } catch (error) {
+      this.failure = error as Error;
+      return;
+    }
+    this.reading = stream;
+    let read = 0;
+    stream.on('data', (chunk: Buffer | string) => {
+      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      read += bytes.length;
+      // A copy: the store's chunk behind a slice would stay in memory with it.
+      const kept = this.transform ? this.transform(bytes) : Buffer.from(bytes);
+      if (kept.length > 0) {
+        this.chunks.push(kept);
+        this.available += kept.length;
+      }
+    });
+    stream.once('end', () => {
+      this.reading = undefined;
+      if (read !== end - start + 1) this.failure = new Error('the stored file ended early');
+      this.wake();
+    });
+    stream.once('error', (error: Error) => {
+      this.reading = undefined;
+      this.failure = error;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    if (waiter === undefined) return;
+    this.waiter = undefined;
+    queueMicrotask(waiter);
+  }
+}

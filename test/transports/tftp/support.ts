@@ -86,11 +86,14 @@ export function fakeProvisioner(
           status: 200,
           contentType: 'application/octet-stream',
           size: image.length,
-          open: () =>
+          // An inclusive byte range, as the store streams one.
+          open: (range?: { start: number; end: number }) =>
             Readable.from(
               (function* chunks(): Generator<Buffer> {
-                for (let at = 0; at < image.length; at += 65536) {
-                  const chunk = image.subarray(at, at + 65536);
+                const start = range?.start ?? 0;
+                const end = Math.min(range?.end ?? image.length - 1, image.length - 1) + 1;
+                for (let at = start; at < end; at += 65536) {
+                  const chunk = image.subarray(at, Math.min(at + 65536, end));
                   streamedBytes += chunk.length;
                   yield chunk;
                 }

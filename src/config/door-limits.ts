@@ -1,0 +1,101 @@
+import { pndError } from '../errors.ts';
+
+/**
+ * What one client may hold of a door, and for how long: the brakes on locking a door out.
+ * Each is a `plugndial serve` flag and config key of the same name (see docs/security.md).
+ */
+export interface DoorLimits {
+  /** FTP control connections at once; the last eighth only for addresses holding none. */
+  ftpSessions: number;
+  ftpSessionsPerAddress: number;
+  /** From a command line's first byte to its end. */
+  ftpLineTimeoutMs: number;
+  /** From connecting to a successful login. */
+  ftpLoginTimeoutMs: number;
+  /** TFTP transfers at once; the last eighth only for addresses holding none. */
+  tftpTransfers: number;
+  tftpTransfersPerAddress: number;
+  /** The largest `timeout` option honoured; a larger one is left out of the OACK. */
+  tftpMaxTimeoutMs: number;
+  /** How long one transfer may last, whatever its progress. */
+  tftpMaxHoldMs: number;
+  /** Where a plug-and-play NOTIFY goes: the SUBSCRIBE's source, or what its Contact/Via name. */
+  sipNotifyTo: 'source' | 'contact';
+  /** NOTIFYs to one destination address in a minute (a burst of this many, then refilled). */
+  sipNotifiesPerMinute: number;
+}
+
+/** The flags (and config keys) that set them. */
+export const LIMIT_FLAGS = [
+  'ftp-sessions',
+  'ftp-sessions-per-address',
+  'ftp-line-timeout',
+  'ftp-login-timeout',
+  'tftp-transfers',
+  'tftp-transfers-per-address',
+  'tftp-max-timeout',
+  'tftp-max-hold',
+  'sip-notify-to',
+  'sip-notifies-per-minute',
+] as const;
+
+export const DEFAULT_DOOR_LIMITS: DoorLimits = {
+  ftpSessions: 256,
+  ftpSessionsPerAddress: 8,
+  ftpLineTimeoutMs: 30_000,
+  ftpLoginTimeoutMs: 30_000,
+  tftpTransfers: 512,
+  tftpTransfersPerAddress: 16,
+  tftpMaxTimeoutMs: 10_000,
+  tftpMaxHoldMs: 600_000,
+  sipNotifyTo: 'source',
+  sipNotifiesPerMinute: 60,
+};
+
+/** Reads the limits; `pick` resolves flag ◀ environment ◀ config file. */
+export function loadDoorLimits(pick: (name: string) => string | undefined): DoorLimits {
+  const d = DEFAULT_DOOR_LIMITS;
+  const count = (name: string, fallback: number, max: number): number =>
+    whole(pick(name), name, fallback, 1, max);
+  const seconds = (name: string, fallbackMs: number, max: number): number =>
+    whole(pick(name), name, fallbackMs / 1000, 1, max) * 1000;
+  const notifyTo = pick('sip-notify-to') ?? d.sipNotifyTo;
+  if (notifyTo !== 'source' && notifyTo !== 'contact') {
+    throw pndError(
+      'PND_CONFIG',
+      '--sip-notify-to: expected source (the SUBSCRIBE came from there) or contact (what it names)',
+    );
+  }
+  const limits: DoorLimits = {
+    ftpSessions: count('ftp-sessions', d.ftpSessions, 100_000),
+    ftpSessionsPerAddress: count('ftp-sessions-per-address', d.ftpSessionsPerAddress, 100_000),
+    ftpLineTimeoutMs: seconds('ftp-line-timeout', d.ftpLineTimeoutMs, 3600),
+    ftpLoginTimeoutMs: seconds('ftp-login-timeout', d.ftpLoginTimeoutMs, 3600),
+    tftpTransfers: count('tftp-transfers', d.tftpTransfers, 100_000),
+    tftpTransfersPerAddress: count(
+      'tftp-transfers-per-address',
+      d.tftpTransfersPerAddress,
+      100_000,
+    ),
+    tftpMaxTimeoutMs: seconds('tftp-max-timeout', d.tftpMaxTimeoutMs, 255),
+    tftpMaxHoldMs: seconds('tftp-max-hold', d.tftpMaxHoldMs, 86_400),
+    sipNotifyTo: notifyTo,
+    sipNotifiesPerMinute: count('sip-notifies-per-minute', d.sipNotifiesPerMinute, 100_000),
+  };
+  return limits;
+}
+
+function whole(
+  text: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw pndError('PND_CONFIG', `--${name}: expected a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
