@@ -1,11 +1,10 @@
 import type { Readable } from 'node:stream';
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 
-import { adminApi } from '../api/admin-api.ts';
 import { adminToken, ensureDataDir, readToken, runningServer } from '../config/data-dir.ts';
 import { PlugndialError, pndError, type ErrorCode, ERRORS } from '../errors.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
+import type { Runtime } from '../runtime.ts';
 
 /** Management commands speak the admin API, to the running server or to an in-process one. */
 export interface ApiClient {
@@ -56,13 +55,28 @@ function remoteClient(base: string, token: string): ApiClient {
           `the server at ${base} does not answer (${(error as Error).message}); is it still running?`,
         );
       }
-      return decode<T>(response.status, await response.text());
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        throw pndError(
+          'PND_SERVER_UNREACHABLE',
+          `the server at ${base} stopped in the middle of its answer (${(error as Error).message}); whether the change was made is unknown: check with the show or list command once it runs again`,
+        );
+      }
+      return decode<T>(response.status, text);
     },
     async close(): Promise<void> {},
   };
 }
 
 async function localClient(options: ConnectOptions): Promise<ApiClient> {
+  // Loaded here only: a command that talks to the running server need not load the store.
+  const [{ default: Fastify }, { adminApi }, { openRuntime }] = await Promise.all([
+    import('fastify'),
+    import('../api/admin-api.ts'),
+    import('../runtime.ts'),
+  ]);
   ensureDataDir(options.dataDir);
   const runtime: Runtime = await openRuntime(options);
   const token = adminToken(options.dataDir).token;
