@@ -5,16 +5,49 @@ import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
 import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
+import { answerHelp, synopsis, type ActionUsage } from './usage.ts';
 
-const USAGE = `plugndial device add <mac> --vendor V [--model M] [--profile P]… [--set key=value]…
-plugndial device list [--vendor V] [--profile P] [--json]
-plugndial device show <mac> [--json] [--secrets]
-plugndial device set <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]… [--unset key]…
-plugndial device rm <mac>
-plugndial device credentials <mac> [--secrets] [--rotate [--grace SECONDS]] [--reopen] [--json]
-plugndial device import <file.csv>
-plugndial device pending [--json]          phones plug-and-play found that are not devices
-plugndial device claim <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]…`;
+const USAGE: ActionUsage = {
+  command: 'device',
+  actions: {
+    add: `plugndial device add <mac> --vendor V [--model M] [--profile P]… [--set key=value]…
+Adds one device. --profile names profiles to apply, in order (repeatable); --set gives the
+device's own settings (see plugndial settings).`,
+    list: `plugndial device list [--vendor V] [--profile P] [--json]
+Lists devices (all, or of one vendor or profile) with their last contact.`,
+    show: `plugndial device show <mac> [--json] [--secrets]
+A device's settings (passwords and keys masked unless --secrets), what its phone reported,
+its last contact and its last resync.`,
+    set: `plugndial device set <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]… [--unset key]…
+Changes a device: --set and --unset change only the keys named; --profile replaces the list.`,
+    rm: `plugndial device rm <mac>
+Removes a device (its phone gets the answer of an unknown phone from then on).`,
+    credentials: `plugndial device credentials <mac> [--secrets] [--rotate [--grace SECONDS]] [--reopen] [--json]
+The device's provisioning credentials (provisioning.access=device-credentials): user, password
+(masked unless --secrets), first-contact window. --rotate makes a new password (the old one
+works for --grace seconds, default provisioning.credential_grace); --reopen opens one more
+first contact (a factory-reset phone).`,
+    import: `plugndial device import <file.csv> [--update] [--check]
+Adds the devices of a CSV file, all or nothing: with one bad row none is stored, and every
+bad row is reported (up to 100) by its line in the file.
+--update  changes the devices that exist (the row's non-empty cells) and adds the others
+--check   checks the file as the import would, and stores nothing
+Columns, named by a header row in any order:
+  mac       required: the phone's MAC (00:15:65:00:00:01, 00-15-65-00-00-01 or 001565000001)
+  vendor    required: flyingvoice, yealink, gigaset, auerswald, fanvil or oem
+  model     the model, e.g. T46S, X4, Maxwell 3, leadtek/LR8051S
+  profiles  profiles to apply, in order, separated by ; or |
+  any canonical setting (plugndial settings), e.g. accounts.1.user, and
+  native.<vendor>.<vendor key>; an empty cell leaves that setting unset
+Example:
+  mac,vendor,profiles,accounts.1.user,accounts.1.password
+  00:15:65:00:00:01,yealink,office,1001,s3cret`,
+    pending: `plugndial device pending [--json]
+Phones that plug-and-play found and that are not devices (for device claim).`,
+    claim: `plugndial device claim <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]…
+Makes a pending phone a device; the vendor and model it reported are used unless given.`,
+  },
+};
 
 interface DeviceJson {
   mac: string;
@@ -40,15 +73,13 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
     grace: { type: 'string' },
   });
   const [action] = positionals;
-  if (values['help'] || !action) {
-    io.out(`${USAGE}\n`);
-    return action ? 0 : 2;
-  }
+  const helped = answerHelp(USAGE, action, values['help'] === true, io);
+  if (helped !== undefined) return helped;
   const client = await connect(dataDirOf(values));
   try {
     switch (action) {
       case 'add': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         if (!values['vendor'])
           throw pndError(
             'PND_INVALID_ARGUMENT',
@@ -92,7 +123,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'show': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         const device = await client.request<DeviceJson>(
           'GET',
           `/devices/${encodeURIComponent(mac)}${values['secrets'] ? '?secrets=true' : ''}`,
@@ -102,7 +133,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'set': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         const patch: Record<string, unknown> = {
           set: assignments(values['set']),
           unset: strings(values['unset']),
@@ -119,7 +150,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'credentials': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         const path = `/devices/${encodeURIComponent(mac)}/credentials`;
         const query = values['secrets'] ? '?secrets=true' : '';
         const change = values['rotate'] || values['reopen'];
@@ -136,7 +167,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'rm': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         const result = await client.request<{ removed: string }>(
           'DELETE',
           `/devices/${encodeURIComponent(mac)}`,
@@ -145,7 +176,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'import': {
-        const file = need(positionals, 1, 'CSV file', USAGE);
+        const file = need(positionals, 1, 'CSV file', synopsis(USAGE, action));
         let text: string;
         try {
           text = readFileSync(file, 'utf8');
@@ -185,7 +216,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'claim': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         const device = await client.request<DeviceJson>(
           'POST',
           `/pending/${encodeURIComponent(mac)}/claim`,
@@ -200,7 +231,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       default:
-        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"; usage:\n${USAGE}`);
+        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"`);
     }
   } finally {
     await client.close();

@@ -22,22 +22,24 @@ import { doorUrls } from '../provisioning/door-urls.ts';
 import { dataDirOf, parse, strings } from './args.ts';
 import type { CommandIO } from './io.ts';
 
-const USAGE = `plugndial dhcp --format isc|kea|dnsmasq [--vendor V]… [--custom-option CODE]
+const SNIPPET_USAGE = `plugndial dhcp --format isc|kea|dnsmasq [--vendor V]… [--custom-option CODE]
                [--public-url URL] [--http [host:]port|off] [--tftp [host:]port|off]
-               [--vendor-class V=PREFIX]… [--mac-prefix V=OUI]… [--data-dir DIR]
-plugndial dhcp explain --option CODE=VALUE… [--vendor V]… [--custom-option CODE] [--json]
-
-The first form prints a snippet for your DHCP server that gives each vendor's phones the
-URL plugndial wants them to use. Doors are taken from the flags (as serve takes them), else
-from the server running on --data-dir, else from serve's defaults and PLUGNDIAL_* variables.
+               [--vendor-class V=PREFIX]… [--mac-prefix V=OUI]… [--data-dir DIR] [--config FILE]
+Prints a snippet for your DHCP server that gives each vendor's phones the URL plugndial
+wants them to use. Doors are taken from the flags (as serve takes them), else from the
+server running on --data-dir, else from serve's defaults and PLUGNDIAL_* variables; with
+--public-url alone, the running server's doors (their ports) and the URL's host.
 A door listening on every address needs --public-url (or --http/--tftp ADDRESS:PORT).
 --vendor-class and --mac-prefix replace what plugndial knows for that vendor (repeatable;
 an empty value removes it). --custom-option CODE (128–254): the custom option phones that
-read one are set to.
+read one are set to.`;
 
-explain says which URL each vendor's phone derives from the options given, e.g.
+const EXPLAIN_USAGE = `plugndial dhcp explain --option CODE=VALUE… [--vendor V]… [--custom-option CODE] [--json]
+Says which URL each vendor's phone derives from the options given, e.g.
   plugndial dhcp explain --option 43=42:0b:68:74:74:70:3a:2f:2f:66:6f:6f:00:43:0c:3c:48:57:54:59:50:3e:2e:62:61:6b:00
 VALUE is text, or bytes as colon-separated hex (as packet captures show them), hex:… or 0x….`;
+
+const USAGE = `${SNIPPET_USAGE}\n\n${EXPLAIN_USAGE}`;
 
 const FORMATS = {
   isc: iscSnippet,
@@ -61,14 +63,17 @@ const OPTIONS = {
 export async function dhcpCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, OPTIONS);
   if (values['help']) {
-    io.out(`${USAGE}\n`);
+    io.out(`${positionals[0] === 'explain' ? EXPLAIN_USAGE : USAGE}\n`);
     return 0;
   }
   const choices = choicesOf(values);
   const vendors = strings(values['vendor']);
   if (positionals[0] === 'explain') return explain(values, vendors, choices, io);
   if (positionals.length > 0)
-    throw pndError('PND_INVALID_ARGUMENT', `unexpected "${positionals[0]}"; usage:\n${USAGE}`);
+    throw pndError(
+      'PND_INVALID_ARGUMENT',
+      `unexpected "${positionals[0]}"; usage:\n${SNIPPET_USAGE.split('\n')[0]}\n${EXPLAIN_USAGE.split('\n')[0]}`,
+    );
 
   const format = String(values['format'] ?? '');
   if (!(format in FORMATS))

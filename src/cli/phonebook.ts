@@ -6,12 +6,23 @@ import type { ContactList, ContactOwner } from '../model/contact.ts';
 import { dataDirOf, need, parse, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
+import { answerHelp, synopsis, type ActionUsage } from './usage.ts';
 
-const USAGE = `plugndial phonebook import <contacts.csv|contacts.json> --profile P | --device MAC
-plugndial phonebook show --profile P | --device MAC [--json]
-plugndial phonebook list [--json]
-plugndial phonebook rm --profile P | --device MAC
-CSV columns (header row): name, office, mobile, other, group.`;
+const USAGE: ActionUsage = {
+  command: 'phonebook',
+  actions: {
+    import: `plugndial phonebook import <contacts.csv|contacts.json> --profile P | --device MAC
+Stores the contact list of a profile or device, replacing the one it had.
+CSV columns (header row): name, office, mobile, other, group.`,
+    show: `plugndial phonebook show --profile P | --device MAC [--json]
+A profile's contact list; for a device, the list its phone gets and where it comes from
+(the device's own, else its last profile's that has one, else the default profile's).`,
+    list: `plugndial phonebook list [--json]
+Every contact list, by owner.`,
+    rm: `plugndial phonebook rm --profile P | --device MAC
+Removes a contact list.`,
+  },
+};
 
 /**
  * Contact lists, rendered for each phone in its vendor's phonebook format. A phone gets its
@@ -23,10 +34,8 @@ export async function phonebookCommand(args: string[], io: CommandIO): Promise<n
     device: { type: 'string' },
   });
   const [action] = positionals;
-  if (values['help'] || !action) {
-    io.out(`${USAGE}\n`);
-    return action ? 0 : 2;
-  }
+  const helped = answerHelp(USAGE, action, values['help'] === true, io);
+  if (helped !== undefined) return helped;
   const owner = (): ContactOwner =>
     contactOwner(values['profile'] as string | undefined, values['device'] as string | undefined);
   const path = (o: ContactOwner): string =>
@@ -37,7 +46,7 @@ export async function phonebookCommand(args: string[], io: CommandIO): Promise<n
   try {
     switch (action) {
       case 'import': {
-        const file = need(positionals, 1, 'contacts file', USAGE);
+        const file = need(positionals, 1, 'contacts file', synopsis(USAGE, action));
         const target = owner();
         let text: string;
         try {
@@ -94,7 +103,7 @@ export async function phonebookCommand(args: string[], io: CommandIO): Promise<n
         return 0;
       }
       default:
-        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"; usage:\n${USAGE}`);
+        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"`);
     }
   } finally {
     await client.close();
