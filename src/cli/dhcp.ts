@@ -208,30 +208,32 @@ function pairs(
   return out;
 }
 
-/** The doors as phones reach them: flags, else the running server, else serve's defaults. */
+/**
+ * The doors as phones reach them. Each door: its flag, else the server running on the data
+ * directory (as bound, port 0 resolved), else serve's defaults; the public URL: the flag, else
+ * the running server's. `--public-url` alone names the host, not the doors: a running TFTP
+ * door on 16969 stays on 16969.
+ */
 function doorsOf(values: Record<string, unknown>): DoorUrls {
   const flagNames = ['public-url', 'http', 'tftp', 'config'] as const;
   const flags = Object.fromEntries(
     flagNames.filter((n) => typeof values[n] === 'string').map((n) => [n, String(values[n])]),
   );
   const { dataDir } = dataDirOf(values as Parameters<typeof dataDirOf>[0]);
-  const running = Object.keys(flags).length === 0 ? runningServer(dataDir) : undefined;
-  let bound: { http?: ListenAddress; tftp?: ListenAddress };
-  let publicUrl: string | undefined;
-  if (running?.doors) {
-    bound = {
-      ...(running.doors['http'] ? { http: running.doors['http'] } : {}),
-      ...(running.doors['tftp'] ? { tftp: running.doors['tftp'] } : {}),
-    };
-    publicUrl = running.publicUrl;
-  } else {
-    const config = loadServerConfig({ flags, env: process.env });
-    bound = {
-      ...(config.doors.http ? { http: config.doors.http } : {}),
-      ...(config.doors.tftp ? { tftp: config.doors.tftp } : {}),
-    };
-    publicUrl = config.publicUrl;
+  const running = runningServer(dataDir);
+  const config = loadServerConfig({ flags, env: process.env });
+  // A file or an environment variable naming a door is a flag for it too.
+  const named = (door: 'http' | 'tftp'): boolean =>
+    flags[door] !== undefined ||
+    flags['config'] !== undefined ||
+    process.env[`PLUGNDIAL_${door.toUpperCase()}`] !== undefined;
+  const bound: { http?: ListenAddress; tftp?: ListenAddress } = {};
+  for (const door of ['http', 'tftp'] as const) {
+    const address = running?.doors && !named(door) ? running.doors[door] : config.doors[door];
+    if (address) bound[door] = address;
   }
+  const publicUrl =
+    flags['public-url'] !== undefined ? config.publicUrl : (running?.publicUrl ?? config.publicUrl);
   if (!publicUrl) {
     for (const [name, address] of Object.entries(bound))
       if (address.host === '0.0.0.0' || address.host === '::')
