@@ -4,6 +4,7 @@ import { pndError } from '../errors.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
 import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
 import { connect } from './client.ts';
+import { resyncAdvice } from './resync.ts';
 import type { CommandIO } from './io.ts';
 import { answerHelp, synopsis, type ActionUsage } from './usage.ts';
 
@@ -274,7 +275,7 @@ function showText(device: DeviceJson): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
     `last seen  ${device.lastContact ? `${device.lastContact.at} from ${device.lastContact.address} fetching ${device.lastContact.file}` : 'never'}`,
-    `resync     ${resyncText(device.lastResync)}`,
+    `resync     ${resyncText(device.mac, device.lastResync)}`,
     'settings',
     ...Object.entries(device.settings).map(
       ([k, v]) => `  ${k}=${Array.isArray(v) ? v.join(',') : String(v)}`,
@@ -283,8 +284,9 @@ function showText(device: DeviceJson): string {
   return `${lines.join('\n')}\n`;
 }
 
-function resyncText(outcome: ResyncOutcome | null | undefined): string {
+function resyncText(mac: string, outcome: ResyncOutcome | null | undefined): string {
   if (!outcome) return 'never';
   const verdict = outcome.ok ? 'ok' : (outcome.reason ?? 'failed');
-  return `${outcome.at} ${outcome.event} to ${outcome.target}: ${outcome.status} ${verdict}`;
+  const advice = resyncAdvice(mac, outcome);
+  return `${outcome.at} ${outcome.event} to ${outcome.target}: ${outcome.status} ${verdict}${advice ? ` (${advice})` : ''}`;
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 
-import { pndError } from '../errors.ts';
+import { isPlugndialError, pndError } from '../errors.ts';
 import { contactOwner } from '../management/contacts.ts';
-import type { ContactList, ContactOwner } from '../model/contact.ts';
+import { phonebookOwners, type ContactList, type ContactOwner } from '../model/contact.ts';
+import { DEFAULT_PROFILE } from '../model/device.ts';
 import { dataDirOf, need, parse, table } from './args.ts';
-import { connect } from './client.ts';
+import { connect, type ApiClient } from './client.ts';
 import type { CommandIO } from './io.ts';
 import { answerHelp, synopsis, type ActionUsage } from './usage.ts';
 
@@ -65,20 +66,25 @@ export async function phonebookCommand(args: string[], io: CommandIO): Promise<n
         return 0;
       }
       case 'show': {
-        const list = await client.request<ContactList>('GET', path(owner()));
+        const target = owner();
+        const { list, from } =
+          'device' in target
+            ? await effectiveList(client, target.device)
+            : { list: await client.request<ContactList>('GET', path(target)), from: undefined };
         if (values['json']) io.out(`${JSON.stringify(list, null, 2)}\n`);
         else
           io.out(
-            table(
-              ['NAME', 'OFFICE', 'MOBILE', 'OTHER', 'GROUP'],
-              list.contacts.map((c) => [
-                c.name,
-                c.office ?? '',
-                c.mobile ?? '',
-                c.other ?? '',
-                c.group ?? '',
-              ]),
-            ),
+            (from ? `${from}\n` : '') +
+              table(
+                ['NAME', 'OFFICE', 'MOBILE', 'OTHER', 'GROUP'],
+                list.contacts.map((c) => [
+                  c.name,
+                  c.office ?? '',
+                  c.mobile ?? '',
+                  c.other ?? '',
+                  c.group ?? '',
+                ]),
+              ),
           );
         return 0;
       }
@@ -108,6 +114,51 @@ export async function phonebookCommand(args: string[], io: CommandIO): Promise<n
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The list a device's phone gets and a line saying whose it is, looked for as the pipeline
+ * does; none anywhere is PND_PHONEBOOK_NOT_FOUND saying where it was looked for.
+ */
+async function effectiveList(
+  client: ApiClient,
+  mac: string,
+): Promise<{ list: ContactList; from: string }> {
+  const device = await client.request<{ mac: string; profiles: string[] }>(
+    'GET',
+    `/devices/${encodeURIComponent(mac)}`,
+  );
+  const chain = device.profiles.filter((p) => p !== DEFAULT_PROFILE);
+  for (const owner of phonebookOwners(device.mac, device.profiles)) {
+    const path =
+      'device' in owner
+        ? `/phonebooks/devices/${owner.device}`
+        : `/phonebooks/profiles/${encodeURIComponent(owner.profile)}`;
+    let list: ContactList;
+    try {
+      list = await client.request<ContactList>('GET', path);
+    } catch (error) {
+      if (isPlugndialError(error) && error.code === 'PND_PHONEBOOK_NOT_FOUND') continue;
+      throw error;
+    }
+    const from =
+      'device' in owner
+        ? "the device's own"
+        : owner.profile !== DEFAULT_PROFILE
+          ? `from profile ${owner.profile}`
+          : chain.length > 0
+            ? `from the default profile (the device and its profiles ${chain.join(', ')} have none)`
+            : 'from the default profile (the device has none)';
+    return { list, from };
+  }
+  const looked =
+    chain.length > 0
+      ? `neither it, nor its profiles (${chain.join(', ')}), nor the default profile has one`
+      : 'neither it nor the default profile has one';
+  throw pndError(
+    'PND_PHONEBOOK_NOT_FOUND',
+    `device ${device.mac} gets no phonebook: ${looked}; give it one with plugndial phonebook import contacts.csv --device ${device.mac} (or --profile NAME for a group)`,
+  );
 }
 
 function describe(owner: ContactOwner): string {
