@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asPlugndialError, isPlugndialError, pndError } from '../errors.ts';
 import {
   addDevices,
-  devicesFromCsv,
+  importDevicesCsv,
   patchDevice,
   type DeviceInput,
   type DevicePatch,
@@ -137,11 +137,25 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   app.post('/devices/import', async (request, reply) => {
     if (typeof request.body !== 'string')
       throw pndError('PND_INVALID_CSV', 'send the CSV as text/csv');
-    const parsed = devicesFromCsv(request.body);
-    if (!parsed.ok) throw parsed.error;
-    const added = await addDevices(store, parsed.value, now());
-    reply.code(201);
-    return { added: added.length };
+    const q = request.query as Query;
+    const flag = (name: string): boolean => {
+      const value = q[name];
+      if (value === undefined || value === 'false') return false;
+      if (value === 'true') return true;
+      throw pndError('PND_INVALID_ARGUMENT', `${name}: expected true or false`);
+    };
+    const outcome = await importDevicesCsv(
+      store,
+      request.body,
+      {
+        update: flag('update'),
+        check: flag('check'),
+        ...(q['file'] ? { file: q['file'].slice(0, 200) } : {}),
+      },
+      now(),
+    );
+    reply.code(outcome.checked ? 200 : 201);
+    return outcome;
   });
 
   app.get('/devices/:mac', async (request) => {

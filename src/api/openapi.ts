@@ -102,8 +102,30 @@ export const OPENAPI = {
     },
     '/devices/import': {
       post: {
-        summary: 'import devices from CSV (text/csv body), all or nothing',
-        responses: ok('imported'),
+        summary:
+          'import devices from CSV (text/csv body), all or nothing; every bad row is named by its line (details.rows, up to 100)',
+        parameters: [
+          {
+            name: 'update',
+            in: 'query',
+            description:
+              "true: change the devices that exist (the row's non-empty cells) instead of refusing the file",
+            schema: { type: 'boolean' },
+          },
+          {
+            name: 'check',
+            in: 'query',
+            description: 'true: check everything the import would, and store nothing',
+            schema: { type: 'boolean' },
+          },
+          {
+            name: 'file',
+            in: 'query',
+            description: 'the file name messages name the rows of',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: ok('{added, updated, checked}'),
       },
     },
     '/devices/{mac}': {

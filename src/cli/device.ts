@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 import { pndError } from '../errors.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
@@ -72,6 +73,8 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
     rotate: { type: 'boolean' },
     reopen: { type: 'boolean' },
     grace: { type: 'string' },
+    update: { type: 'boolean' },
+    check: { type: 'boolean' },
   });
   const [action] = positionals;
   const helped = answerHelp(USAGE, action, values['help'] === true, io);
@@ -187,13 +190,24 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
             `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
           );
         }
-        const result = await client.request<{ added: number }>(
+        const query = new URLSearchParams({ file: basename(file) });
+        if (values['update']) query.set('update', 'true');
+        if (values['check']) query.set('check', 'true');
+        const result = await client.request<{ added: number; updated: number; checked: boolean }>(
           'POST',
-          '/devices/import',
+          `/devices/import?${query}`,
           text,
           'text/csv',
         );
-        io.out(`imported ${result.added} devices\n`);
+        const total = result.added + result.updated;
+        const devices = `${total} ${total === 1 ? 'device' : 'devices'}`;
+        if (result.checked)
+          io.out(
+            `checked ${devices}: ${result.added} would be added, ${result.updated} updated; nothing was stored\n`,
+          );
+        else if (values['update'])
+          io.out(`imported ${devices}: ${result.added} added, ${result.updated} updated\n`);
+        else io.out(`imported ${devices}\n`);
         return 0;
       }
       case 'pending': {
