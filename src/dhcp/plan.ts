@@ -4,7 +4,7 @@
 
 import type { DhcpChoices, DhcpOffer, DoorUrls, Driver } from '../drivers/driver.ts';
 import { fail, ok, type Result } from '../errors.ts';
-import { encodeValue } from './options.ts';
+import { encodeValue } from '../formats/dhcp-options.ts';
 
 export interface VendorPlan {
   vendor: string;
