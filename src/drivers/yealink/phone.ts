@@ -15,8 +15,9 @@ import {
   parseBase,
   type Fetched,
 } from '../phone-kit.ts';
+import { NULL_VALUE } from './cfg-markers.ts';
 import { COMMON_BOOT, COMMON_CFG, macBareName, macBootName, macCfgName } from './files.ts';
-import { phoneAnnouncement } from './plug-and-play.ts';
+import { phoneAnnouncement } from './pnp.ts';
 import { formatUserAgent } from './user-agent.ts';
 
 /** A boot file may name many files; a phone stops somewhere, and so do we. */
@@ -179,7 +180,7 @@ function applyCfg(
   steps: PhoneStep[],
   settings: Map<string, string>,
 ): boolean {
-  const parsed = parseCfg(answer.body.toString('utf8'));
+  const parsed = parseCfg(answer.body.toString('utf8'), { emptyValue: NULL_VALUE });
   if (!parsed.ok) {
     steps.push(answerStep(answer, false, parsed.error.message));
     return false;
