@@ -1,9 +1,9 @@
 import { driverForVendor, drivers, knownVendors } from '../drivers/registry.ts';
-import { fail, ok, pndError, type Result } from '../errors.ts';
+import { fail, ok, pndError, type PlugndialError, type Result } from '../errors.ts';
 import type { Device } from '../model/device.ts';
 import { parseMac } from '../model/mac.ts';
 import { nativeKey, parseSetting, specFor, type Settings } from '../model/settings.ts';
-import { parseCsv } from '../formats/csv.ts';
+import { parseCsvRows } from '../formats/csv.ts';
 import type { Store } from '../store/store.ts';
 
 /** A device as an operator describes it (CLI, CSV row or API body). */
@@ -172,13 +172,47 @@ export async function patchDevice(
   });
 }
 
+/** A device row of a CSV file: what it describes and the line of the file it starts on. */
+export interface CsvDevice {
+  line: number;
+  input: DeviceInput;
+}
+
+/** What is wrong with one row of a CSV file. */
+export interface RowProblem {
+  line: number;
+  message: string;
+}
+
+/** Bad rows named in one refusal; the rest are counted. */
+const MAX_REPORTED_ROWS = 100;
+
+/** One refusal naming every bad row (up to 100) by its line, with the rows in `details`. */
+function rowsRefused(file: string, problems: readonly RowProblem[]): PlugndialError {
+  const shown = [...problems].sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_ROWS);
+  const more = problems.length - shown.length;
+  const rows = problems.length === 1 ? '1 row' : `${problems.length} rows`;
+  return pndError(
+    'PND_INVALID_CSV',
+    [
+      `${rows} of ${file} ${problems.length === 1 ? 'is' : 'are'} refused; no device was stored:`,
+      ...shown.map((p) => `  row ${p.line}: ${p.message}`),
+      ...(more > 0 ? [`  … and ${more} more bad rows`] : []),
+    ].join('\n'),
+    { rows: shown },
+  );
+}
+
 /**
  * Reads a device CSV: header `mac,vendor,model,profiles` plus any canonical key as a column.
- * Profiles inside a cell are separated by `;` or `|`. Empty cells are left unset.
+ * Profiles inside a cell are separated by `;` or `|`. Empty cells are left unset. Every bad
+ * row is reported, by the line of the file it starts on.
  */
-export function devicesFromCsv(text: string): Result<DeviceInput[]> {
+export function devicesFromCsv(
+  text: string,
+): Result<{ devices: CsvDevice[]; problems: RowProblem[] }> {
   // 100,000 devices and the header above them.
-  const parsed = parseCsv(text, 100_001);
+  const parsed = parseCsvRows(text, 100_001);
   if (!parsed.ok) return parsed;
   const [header, ...rows] = parsed.value;
   if (!header)
@@ -186,7 +220,7 @@ export function devicesFromCsv(text: string): Result<DeviceInput[]> {
       'PND_INVALID_CSV',
       'the file is empty; expected a header row starting with mac,vendor',
     );
-  const columns = header.map((h) => h.trim());
+  const columns = header.cells.map((h) => h.trim());
   for (const required of ['mac', 'vendor']) {
     if (!columns.includes(required))
       return fail('PND_INVALID_CSV', `the header has no "${required}" column`);
@@ -200,14 +234,13 @@ export function devicesFromCsv(text: string): Result<DeviceInput[]> {
       );
     }
   }
-  const inputs: DeviceInput[] = [];
-  for (const [i, row] of rows.entries()) {
-    const line = i + 2;
+  const devices: CsvDevice[] = [];
+  const problems: RowProblem[] = [];
+  const firstLine = new Map<string, number>();
+  for (const { line, cells: row } of rows) {
     if (row.length !== columns.length) {
-      return fail(
-        'PND_INVALID_CSV',
-        `row ${line}: ${row.length} cells, the header has ${columns.length}`,
-      );
+      problems.push({ line, message: `${row.length} cells, the header has ${columns.length}` });
+      continue;
     }
     const cell = (name: string): string => (row[columns.indexOf(name)] ?? '').trim();
     const settings: Record<string, string> = {};
@@ -226,11 +259,72 @@ export function devicesFromCsv(text: string): Result<DeviceInput[]> {
       settings,
       ...(cell('model') ? { model: cell('model') } : {}),
     };
-    const built = buildDevice(input, new Date(0), `row ${line}: `);
-    if (!built.ok) return built;
-    inputs.push(input);
+    const built = buildDevice(input, new Date(0));
+    if (!built.ok) {
+      problems.push({ line, message: built.error.message });
+      continue;
+    }
+    const earlier = firstLine.get(built.value.mac);
+    if (earlier !== undefined) {
+      problems.push({
+        line,
+        message: `MAC ${built.value.mac} is listed twice (first on row ${earlier})`,
+      });
+      continue;
+    }
+    firstLine.set(built.value.mac, line);
+    devices.push({ line, input });
   }
-  return ok(inputs);
+  return ok({ devices, problems });
+}
+
+export interface ImportOutcome {
+  added: number;
+  updated: number;
+  /** Checked only: nothing was stored. */
+  checked: boolean;
+  /** The devices added (or, checked, that would be). */
+  devices: Device[];
+}
+
+/**
+ * Imports a device CSV all or nothing: every bad row is reported (by its line), a device that
+ * exists refuses the file, and `check` runs every check of the import without storing.
+ */
+export async function importDevicesCsv(
+  store: Store,
+  text: string,
+  options: { check: boolean; file?: string },
+  now: Date,
+): Promise<ImportOutcome> {
+  const file = options.file ?? 'the file';
+  const parsed = devicesFromCsv(text);
+  if (!parsed.ok) throw parsed.error;
+  const { devices, problems } = parsed.value;
+  const known = new Set((await store.listProfiles()).map((p) => p.name));
+  for (const { line, input } of devices) {
+    const missing = (input.profiles ?? []).find((name) => !known.has(name));
+    if (missing !== undefined)
+      problems.push({
+        line,
+        message: `profile "${missing.slice(0, 64)}" does not exist; create it with "plugndial profile add ${missing.slice(0, 64)}"`,
+      });
+  }
+  const built = devices.map(({ line, input }) => {
+    const device = buildDevice(input, now);
+    if (!device.ok) throw device.error;
+    return { line, device: device.value };
+  });
+  for (const { line, device } of built) {
+    if (await store.getDevice(device.mac))
+      problems.push({ line, message: `device ${device.mac} already exists` });
+  }
+  if (problems.length > 0) throw rowsRefused(file, problems);
+  const all = built.map(({ device }) => device);
+  if (options.check) return { added: all.length, updated: 0, checked: true, devices: all };
+  // The store refuses the whole batch if a device appeared meanwhile.
+  await store.insertDevices(all);
+  return { added: all.length, updated: 0, checked: false, devices: all };
 }
 
 function dedupe(names: readonly string[]): string[] {
