@@ -11,8 +11,11 @@ const USAGE = `plugndial serve [--data-dir DIR | --database postgres://…] [--p
                 [--https [host:]port|off] [--tls-cert FILE --tls-key FILE] [--client-ca FILE]…
                 [--ftp [host:]port|off] [--ftp-passive-ports FROM-TO]
                 [--trusted-proxies CIDR,…] [--miss-limit N] [--miss-window S] [--miss-block S]
-                [--acs on|[host:]port|off] [--config file.json]
-Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP), --acs 7547; HTTPS and FTP off.
+                [--acs on|[host:]port|off] [--admin [host:]port|off] [--config file.json]
+Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP), --acs 7547,
+  --admin 127.0.0.1:8080; HTTPS and FTP off.
+--admin: the admin listener: the operator console (/console/) and the admin API, apart from
+  the phones' doors (the API is on the HTTP doors too, for the token only).
 --tftp-ack-poll: after each block the TFTP door polls for its ACK this long instead of
   sleeping (default 1 ms; lock-step transfers run about twice as fast; 0 saves the CPU).
 --sip-interface: where to join the plug-and-play group 224.0.1.75; repeatable or a comma
@@ -47,6 +50,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     ftp: door,
     sip: door,
     acs: door,
+    admin: door,
     'sip-interface': { type: 'string', multiple: true },
     'sip-unknown': { type: 'string' },
     'tls-cert': { type: 'string' },
