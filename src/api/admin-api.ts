@@ -203,7 +203,12 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   );
   app.get(
     '/settings',
-    { schema: { summary: 'the canonical settings schema', response: replies(200, ANY_OBJECT) } },
+    {
+      schema: {
+        summary: 'the canonical settings schema: one entry per key pattern',
+        response: replies(200, list(ANY_OBJECT)),
+      },
+    },
     async () => SETTINGS_SCHEMA,
   );
 

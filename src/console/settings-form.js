@@ -69,13 +69,13 @@ function control(spec, key, own, inherited) {
       placeholder: own !== undefined ? 'set — type to replace' : placeholder,
     });
   }
-  const type = kind.type === 'int' ? 'number' : 'text';
+  // Text, not number: the server checks every value and answers the command line's message.
   return h('input', {
     ...attributes,
-    type,
+    type: 'text',
     value: text(own),
     placeholder,
-    ...(kind.type === 'int' ? { min: kind.min, max: kind.max, inputmode: 'numeric' } : {}),
+    ...(kind.type === 'int' ? { inputmode: 'numeric' } : {}),
     ...(kind.type === 'string' && kind.max ? { maxlength: kind.max } : {}),
     spellcheck: 'false',
   });

@@ -69,7 +69,7 @@ export function progressBar(label) {
 }
 
 export function section(title, ...children) {
-  return h('section', { class: 'card', 'aria-label': title }, h('h2', {}, title), children);
+  return h('section', { class: 'card' }, h('h2', {}, title), children);
 }
 
 /** A key's source as a badge: default, profile:<name> or device. */
