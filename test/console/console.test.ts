@@ -45,11 +45,14 @@ async function console_(t: TestContext): Promise<Page | undefined> {
   return page;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of several shapes
+type Json = any;
+
 async function api(
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Json }> {
   const response = await fetch(`${server.http}/api/v1${path}`, {
     method,
     headers: {
@@ -141,13 +144,13 @@ test('upload a firmware image: the progress bar moves, the catalogue lists it', 
     downloadThroughput: -1,
     uploadThroughput: 2 * 1024 * 1024,
   });
-  await p.evaluate(() => {
-    const seen: number[] = [];
-    (window as unknown as { progressSeen: number[] }).progressSeen = seen;
-    const bar = document.querySelector('progress')!;
+  // Records the bar's fill as it changes (browser code, given as text: no DOM types here).
+  await p.evaluate(`(() => {
+    const seen = (window.progressSeen = []);
+    const bar = document.querySelector('progress');
     new MutationObserver(() => seen.push(bar.value / bar.max)).observe(bar, { attributes: true });
     setInterval(() => seen.push(bar.value / bar.max), 50);
-  });
+  })()`);
   await p.getByLabel('Vendor').fill('flyingvoice');
   await p.getByLabel('Model').fill('FIP14G');
   await p.getByLabel('Version', { exact: true }).fill('9.9.9');
@@ -164,9 +167,7 @@ test('upload a firmware image: the progress bar moves, the catalogue lists it', 
     downloadThroughput: -1,
     uploadThroughput: -1,
   });
-  const seen = await p.evaluate(
-    () => (window as unknown as { progressSeen: number[] }).progressSeen,
-  );
+  const seen = (await p.evaluate('window.progressSeen')) as number[];
   assert.ok(
     seen.some((f) => f > 0 && f < 1),
     `the bar showed only ${[...new Set(seen)].join(', ')}`,
