@@ -80,7 +80,7 @@ test('a page of another origin can neither sign in nor use a session', async () 
   const mine = await call('GET', '/fleet/overview', { cookie, 'sec-fetch-site': 'same-origin' });
   assert.equal(mine.status, 200);
   const sibling = server.admin.replace(/:\d+$/, ':1');
-  for (const headers of [
+  for (const headers of <Record<string, string>[]>[
     { origin: 'http://evil.example' },
     { origin: sibling },
     { origin: 'null' },
