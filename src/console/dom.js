@@ -65,11 +65,11 @@ export function count(n) {
   return Number(n ?? 0).toLocaleString('en');
 }
 
-/** A time as a short local date and time, with the exact ISO time as its title. */
+/** A time as a local date and time in ISO order (2026-03-01 12:05:00), with the exact ISO time as its title. */
 export function time(iso) {
   if (!iso) return h('span', { class: 'muted' }, 'never');
   const at = new Date(iso);
-  return h('time', { datetime: iso, title: iso }, at.toLocaleString('en-GB', { hour12: false }));
+  return h('time', { datetime: iso, title: iso }, at.toLocaleString('sv-SE'));
 }
 
 /** A MAC as the operator reads it: 00:21:f2:00:00:01. */
