@@ -25,9 +25,12 @@ export function eventRow(event) {
     h(
       'td',
       { 'data-label': 'Device' },
-      event.mac
-        ? h('a', { href: `#/devices/${event.mac}`, class: 'mono' }, macText(event.mac))
-        : h('span', { class: 'muted' }, 'unknown'),
+      // A MAC no device has is shown, not linked: its device page does not exist.
+      !event.mac
+        ? h('span', { class: 'muted' }, 'unknown')
+        : event.reason === 'unknown-device'
+          ? h('span', { class: 'mono', title: 'not a device' }, macText(event.mac), ' ✕')
+          : h('a', { href: `#/devices/${event.mac}`, class: 'mono' }, macText(event.mac)),
     ),
     h('td', { 'data-label': 'File', class: 'mono wrap' }, event.file),
     h('td', { 'data-label': 'Door' }, event.transport),
