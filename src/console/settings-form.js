@@ -174,7 +174,7 @@ export function settingsForm({
       );
       body.append(more);
     } else {
-      body.append(specs.map((spec) => fieldFor(spec, spec.pattern)));
+      body.append(...specs.map((spec) => fieldFor(spec, spec.pattern)));
     }
     sections.push(details);
   }

@@ -292,6 +292,23 @@ test('a live event arrives on the events page without reload', async (t) => {
     .waitFor({ timeout: 15_000 });
 });
 
+test('edit a profile: a field of the generated form is stored for the devices using it', async (t) => {
+  const p = await console_(t);
+  if (!p) return;
+  await p.getByRole('link', { name: 'Profiles' }).click();
+  await p.getByRole('link', { name: 'floor1' }).click();
+  await p.getByRole('heading', { name: 'Profile floor1' }).waitFor();
+  await p.getByText('5,000 devices').waitFor();
+  await p.locator('summary', { hasText: 'firmware' }).click();
+  await p.getByLabel(/^firmware\.version/).fill('2.4.1');
+  await p.getByRole('button', { name: 'Save settings' }).click();
+  await p.getByText('Profile floor1 saved').waitFor();
+  const profile = await api('GET', '/profiles/floor1');
+  assert.equal(profile.body.settings['firmware.version'], '2.4.1');
+  const effective = await api('GET', `/devices/${macOf(2)}/effective`);
+  assert.equal(effective.body.origin['firmware.version'], 'profile:floor1');
+});
+
 test('sign out: the session ends on the server, the console asks for the token again', async (t) => {
   const p = await console_(t);
   if (!p) return;
