@@ -61,10 +61,7 @@ export function renderCfg(entries: readonly CfgEntry[], options: CfgRenderOption
  * Reads `key=value` lines: `#` comments and blank lines are skipped, CRLF is accepted,
  * keys and values are trimmed, the family's empty word is empty and a later duplicate wins.
  */
-export function parseCfg(
-  text: string,
-  options: CfgParseOptions = {},
-): Result<Map<string, string>> {
+export function parseCfg(text: string, options: CfgParseOptions = {}): Result<Map<string, string>> {
   if (text.length > MAX_FILE_CHARS) {
     return fail('PND_INVALID_CFG', `the file is larger than ${MAX_FILE_CHARS} characters`);
   }

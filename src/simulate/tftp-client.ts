@@ -20,7 +20,12 @@ import {
   opcodeOf,
 } from '../transports/tftp/packet.ts';
 import type { TftpOptions } from '../transports/tftp/packet.ts';
-import { closeSocket, createUdpSocket, resolveHost, socketType } from '../transports/tftp/sockets.ts';
+import {
+  closeSocket,
+  createUdpSocket,
+  resolveHost,
+  socketType,
+} from '../transports/tftp/sockets.ts';
 
 export interface TftpTarget {
   host: string;

@@ -28,19 +28,25 @@ test('renderCfg writes the first line it is given, then key=value lines ending i
 test('renderCfg can leave out the version line and writes comments after it', () => {
   assert.equal(renderCfg([{ key: 'a', value: '1' }]), 'a=1\n');
   assert.equal(
-    renderCfg([{ key: 'a', value: '1' }], { ...FIRST, comments: ['made by plugndial', 'two\nlines'] }),
+    renderCfg([{ key: 'a', value: '1' }], {
+      ...FIRST,
+      comments: ['made by plugndial', 'two\nlines'],
+    }),
     `${VERSION_LINE}\n# made by plugndial\n# two\n# lines\na=1\n`,
   );
 });
 
 test('renderCfg never lets a value or a key start a new line', () => {
-  const text = renderCfg([
-    { key: 'account.1.label', value: 'evil\r\naccount.1.password=x' },
-    { key: 'bad\nkey', value: '1' },
-    { key: 'has=equals', value: '1' },
-    { key: '#comment', value: '1' },
-    { key: '', value: '1' },
-  ], FIRST);
+  const text = renderCfg(
+    [
+      { key: 'account.1.label', value: 'evil\r\naccount.1.password=x' },
+      { key: 'bad\nkey', value: '1' },
+      { key: 'has=equals', value: '1' },
+      { key: '#comment', value: '1' },
+      { key: '', value: '1' },
+    ],
+    FIRST,
+  );
   assert.equal(text, `${VERSION_LINE}\naccount.1.label=evilaccount.1.password=x\n`);
   assert.equal(text.split('\n').length, 3);
 });
