@@ -76,6 +76,11 @@ export interface DeviceFilter {
   profile?: string;
   /** Devices whose `provisioning.config_name`, without case or a .cfg/.txt/.xml ending, is this. */
   configName?: string;
+  /**
+   * Only devices whose MAC sorts after this one. With `limit`, it reads a whole fleet a page
+   * at a time: each page is one range of the primary key, however deep into the fleet.
+   */
+  after?: Mac;
   limit?: number;
   offset?: number;
 }
