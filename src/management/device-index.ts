@@ -4,15 +4,21 @@ import { DEFAULT_PROFILE, type Device } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { Store } from '../store/store.ts';
 import { checkedSettings, type CheckedDevice, type CheckedGroup } from './check.ts';
+import { MacList } from './mac-list.ts';
 
 /** Past this many devices changed since the last look, reading them all again is cheaper. */
 const REREAD_ABOVE = 500;
+/**
+ * Finding a changed device's old kind looks at every kind; past this many looks, reading
+ * them all again is cheaper (a fleet whose every device is a kind of its own, say).
+ */
+const REREAD_ABOVE_LOOKS = 5_000_000;
 /** Devices read at a time: a full read holds one page of rows, never the fleet. */
 const PAGE = 1000;
 
 /** A kind of device and the MACs of every device of that kind. */
 interface Group extends Omit<CheckedGroup, 'macs'> {
-  macs: Set<Mac>;
+  macs: MacList;
 }
 
 /**
@@ -20,8 +26,8 @@ interface Group extends Omit<CheckedGroup, 'macs'> {
  * a change to the default profile applies to every device, and reading 100,000 rows out of
  * the store costs seconds, where checking them costs a fraction of one. Devices are kept by
  * kind (checkedOf: vendor, model, reported model, profiles and the settings that can decide a
- * finding), each kind once with its MACs, so a fleet costs a MAC a device and a few dozen
- * kinds. The index follows the store's change feed (this node's changes and other nodes'): a
+ * finding), each kind once with its MACs as numbers (mac-list.ts), so a fleet costs 8 bytes
+ * a device and a few dozen kinds. The index follows the store's change feed (this node's changes and other nodes'): a
  * changed device is read again on the next look, a change it cannot name drops the index.
  * Reported models, written in batches without a change, are as fresh as the last full read
  * (every `plugndial check`).
@@ -30,7 +36,6 @@ export class DeviceIndex {
   readonly #store: Store;
   readonly #pageSize: number;
   #kinds: Map<string, Group> | undefined;
-  readonly #kindOf = new Map<Mac, Group>();
   readonly #stale = new Set<Mac>();
   #dropped = false;
   /** One look at a time: a full read and the changes applied after it are never interleaved. */
@@ -50,12 +55,13 @@ export class DeviceIndex {
   close(): void {
     this.#unsubscribe();
     this.#kinds = undefined;
-    this.#kindOf.clear();
   }
 
   /** How much the index holds: devices, and the kinds they fall into. */
   size(): { devices: number; kinds: number } {
-    return { devices: this.#kindOf.size, kinds: this.#kinds?.size ?? 0 };
+    let devices = 0;
+    for (const kind of this.#kinds?.values() ?? []) devices += kind.macs.size;
+    return { devices, kinds: this.#kinds?.size ?? 0 };
   }
 
   /** The devices a profile applies to (all of them for `default`), or a vendor's, by kind. */
@@ -91,23 +97,28 @@ export class DeviceIndex {
   }
 
   async #current(): Promise<Map<string, Group>> {
-    if (this.#dropped || this.#stale.size > REREAD_ABOVE) this.#kinds = undefined;
+    const stale = this.#stale.size;
+    if (
+      this.#dropped ||
+      stale > REREAD_ABOVE ||
+      stale * (this.#kinds?.size ?? 0) > REREAD_ABOVE_LOOKS
+    )
+      this.#kinds = undefined;
     let kinds = this.#kinds;
     if (!kinds) {
       // Changes heard from here on are applied after the read: it may or may not hold them.
       this.#dropped = false;
       this.#stale.clear();
-      this.#kindOf.clear();
       kinds = new Map();
       await this.#readAll(kinds);
       this.#kinds = kinds;
     }
-    const stale = [...this.#stale];
+    const changed = [...this.#stale];
     this.#stale.clear();
-    for (const mac of stale) {
+    for (const mac of changed) {
       const device = await this.#store.getDevice(mac);
-      this.#remove(mac);
-      if (device) this.#add(kinds, device);
+      remove(kinds, mac);
+      if (device) add(kinds, device);
     }
     return kinds;
   }
@@ -120,39 +131,38 @@ export class DeviceIndex {
         limit: this.#pageSize,
         ...(after !== undefined ? { after } : {}),
       });
-      for (const device of page) this.#add(kinds, device);
+      for (const device of page) add(kinds, device);
       if (page.length < this.#pageSize) return;
       after = page[page.length - 1]!.mac;
       // The embedded store reads on this thread: phones and /healthz are answered in between.
       await nextTurn();
     }
   }
+}
 
-  #add(kinds: Map<string, Group>, device: Device): void {
-    const checked = checkedOf(device);
-    const key = kindKey(checked);
-    let kind = kinds.get(key);
-    if (!kind) {
-      const { mac: _mac, ...rest } = checked;
-      kind = { ...rest, macs: new Set() };
-      kinds.set(key, kind);
-    }
-    kind.macs.add(device.mac);
-    this.#kindOf.set(device.mac, kind);
+function add(kinds: Map<string, Group>, device: Device): void {
+  const checked = checkedOf(device);
+  const key = kindKey(checked);
+  let kind = kinds.get(key);
+  if (!kind) {
+    const { mac: _mac, ...rest } = checked;
+    kind = { ...rest, macs: new MacList() };
+    kinds.set(key, kind);
   }
+  kind.macs.add(device.mac);
+}
 
-  #remove(mac: Mac): void {
-    const kind = this.#kindOf.get(mac);
-    if (!kind) return;
-    this.#kindOf.delete(mac);
-    kind.macs.delete(mac);
-    if (kind.macs.size === 0) this.#kinds?.delete(kindKey(kind));
+function remove(kinds: Map<string, Group>, mac: Mac): void {
+  for (const [key, kind] of kinds) {
+    if (!kind.macs.delete(mac)) continue;
+    if (kind.macs.size === 0) kinds.delete(key);
+    return;
   }
 }
 
 /** A kind as it is now: later changes to the index do not reach a check under way. */
 function snapshot(kind: Group): CheckedGroup {
-  return { ...kind, macs: [...kind.macs] };
+  return { ...kind, macs: kind.macs.toMacs() };
 }
 
 /** Names what a finding can depend on; checkedSettings are in key order already. */

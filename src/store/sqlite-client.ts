@@ -321,6 +321,9 @@ class SqliteConnection {
   }
 }
 
+/** Each connection's page cache, in KiB. */
+const PAGE_CACHE_KIB = 2048;
+
 function openConnection(file: string, readonly: boolean): Connection {
   let connection: Connection;
   try {
@@ -330,6 +333,10 @@ function openConnection(file: string, readonly: boolean): Connection {
   }
   try {
     connection.pragma('busy_timeout = 5000');
+    // better-sqlite3 builds SQLite with a 16 MiB page cache per connection; SQLite's own 2 MiB
+    // holds every interior page of a large fleet's tables, and the kernel caches the rest of
+    // the file. A full read (the check, a backup) no longer leaves 16 MiB behind per connection.
+    connection.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     if (!readonly) {
       // The first statement that reads the file: a file that is not a database fails here.
       connection.pragma('journal_mode = WAL');
