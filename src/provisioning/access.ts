@@ -25,7 +25,7 @@ import type { AccessPolicy, Settings } from '../model/settings.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { ConfigurationView } from './catalogue.ts';
-import { GenerationCache } from './generation-cache.ts';
+import { GenerationCache, HOT_ENTRIES } from './generation-cache.ts';
 import type { ClientCertificate, LoginAttempt, ProvisioningRequest } from './request.ts';
 import { DEFAULT_THROTTLE, MissThrottle, type ThrottleLimits } from './throttle.ts';
 
@@ -157,7 +157,7 @@ export class AccessControl {
   readonly #proxies: NetworkSet;
   readonly #realm: string;
   /** Credentials by device, for this generation (a rotation is a configuration change). */
-  readonly #credentials = new GenerationCache<DeviceCredentials>(100_000);
+  readonly #credentials = new GenerationCache<DeviceCredentials>(HOT_ENTRIES);
   readonly #inUse = new GenerationCache<boolean>(1);
   /** One-time credentials by username; held in memory by the node that handed them out. */
   readonly #grants = new Map<string, OneTimeGrant>();

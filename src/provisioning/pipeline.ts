@@ -33,7 +33,7 @@ import type { ProvisioningEvent } from './event.ts';
 import { normalisePath } from './path.ts';
 import { RecentRequests, type RecentDevice } from './recent-requests.ts';
 import type { EventRecorder } from './recorder.ts';
-import { GenerationCache } from './generation-cache.ts';
+import { GenerationCache, HOT_ENTRIES } from './generation-cache.ts';
 import { withEtag, type CachedArtifact } from './render-cache.ts';
 import type {
   Answer,
@@ -123,15 +123,15 @@ export class ProvisioningPipeline implements Provisioner {
   readonly #now: () => Date;
   readonly #view: ConfigurationView;
   readonly #versions: ContentVersions;
-  readonly #renders = new GenerationCache<CachedArtifact | null>(50_000);
+  readonly #renders = new GenerationCache<CachedArtifact | null>(HOT_ENTRIES);
   /**
    * Whole answers by the raw request, so a warm request skips recognise, identify and render.
    * They hold what a path is, never who may have it: access is decided after, every time.
    */
-  readonly #answers = new GenerationCache<Memo>(100_000);
+  readonly #answers = new GenerationCache<Memo>(HOT_ENTRIES);
   readonly #access: AccessControl;
   /** Access settings by device (`''` for requests that name none). */
-  readonly #policies = new GenerationCache<PolicySettings>(100_000);
+  readonly #policies = new GenerationCache<PolicySettings>(HOT_ENTRIES);
   readonly #missFloorMs: number;
   readonly #recent: RecentRequests;
 

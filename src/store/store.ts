@@ -129,6 +129,8 @@ export interface Store {
   removeFirmware(key: FirmwareKey): Promise<boolean>;
 
   getContacts(owner: ContactOwner): Promise<ContactList | undefined>;
+  /** The owners that have a list: few, so the hot path asks only about those. */
+  contactOwners(): Promise<ContactOwner[]>;
   listContacts(): Promise<ContactList[]>;
   /** Replaces the owner's whole list; PND_DEVICE_NOT_FOUND / PND_PROFILE_NOT_FOUND if absent. */
   setContacts(owner: ContactOwner, contacts: readonly Contact[]): Promise<ContactList>;
