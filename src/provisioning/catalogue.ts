@@ -83,9 +83,7 @@ export class ConfigurationView {
     let found = this.#contacts.get(key);
     if (!found) {
       found = this.#owners().then((owners) =>
-        owners.has(key)
-          ? this.#store.getContacts(owner).then((list) => list?.contacts)
-          : undefined,
+        owners.has(key) ? this.#store.getContacts(owner).then((list) => list?.contacts) : undefined,
       );
       setBounded(this.#contacts, key, found, this.#maxDevices);
       found.catch(() => {
@@ -97,9 +95,7 @@ export class ConfigurationView {
 
   #owners(): Promise<ReadonlySet<string>> {
     if (!this.#contactOwners) {
-      const loading = this.#store
-        .contactOwners()
-        .then((owners) => new Set(owners.map(ownerKey)));
+      const loading = this.#store.contactOwners().then((owners) => new Set(owners.map(ownerKey)));
       loading.catch(() => {
         if (this.#contactOwners === loading) this.#contactOwners = undefined;
       });

@@ -995,8 +995,23 @@ export class ProvisioningPipeline implements Provisioner {
         break;
       }
     }
-    this.#recorder.record(event, contact);
+    // Facts the device (as this node last read it) already has are no news: the contact may
+    // wait for the next of the recorder's contact writes.
+    this.#recorder.record(
+      event,
+      contact,
+      reported !== undefined && isNews(device.reported, reported),
+    );
   }
+}
+
+/** A fact in `facts` that `known` lacks or holds otherwise. */
+function isNews(known: Device['reported'], facts: NonNullable<Device['reported']>): boolean {
+  for (const key in facts) {
+    const name = key as keyof typeof facts;
+    if (facts[name] !== undefined && known?.[name] !== facts[name]) return true;
+  }
+  return false;
 }
 
 /** What recording one request takes, from its answer to the end of its transfer. */
