@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { pndError } from '../errors.ts';
+import { DEFAULT_DATA_DIR } from './data-dir.ts';
 import { parseInterfaceChoice, type InterfaceChoice } from '../sip/interfaces.ts';
 import { UNKNOWN_POLICIES, type UnknownPolicy } from '../sip/policy.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
@@ -42,7 +43,7 @@ export interface ServerConfig {
   security?: SecurityConfig;
 }
 
-export const DEFAULT_DATA_DIR = 'data';
+export { DEFAULT_DATA_DIR };
 
 /** Flags, environment (`PLUGNDIAL_*`) and an optional JSON file, in that order of precedence. */
 export interface ConfigSources {
