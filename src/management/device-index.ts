@@ -13,8 +13,12 @@ const REREAD_ABOVE = 500;
  * them all again is cheaper (a fleet whose every device is a kind of its own, say).
  */
 const REREAD_ABOVE_LOOKS = 5_000_000;
-/** Devices read at a time: a full read holds one page of rows, never the fleet. */
-const PAGE = 1000;
+/**
+ * Devices read at a time: a full read holds one page of rows, never the fleet. Small pages
+ * also keep V8's young generation from growing for the read and staying grown: with 100,000
+ * devices the server idled at 118 MB after a read in pages of 1,000 and at 104 MB with 250.
+ */
+const PAGE = 250;
 
 /** A kind of device and the MACs of every device of that kind. */
 interface Group extends Omit<CheckedGroup, 'macs'> {
