@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { pndError } from '../errors.ts';
-import { DEFAULT_DATA_DIR } from '../config/server-config.ts';
+import { DEFAULT_DATA_DIR } from '../config/data-dir.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,8 +1,8 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
 
 import { adminToken, ensureDataDir, readToken, runningServer } from '../config/data-dir.ts';
 import { PlugndialError, pndError, type ErrorCode, ERRORS } from '../errors.ts';
+import { callApi, textOf } from './api-request.ts';
 
 /** Management commands speak the admin API, to the running server or to an in-process one. */
 export interface ApiClient {
@@ -35,37 +35,24 @@ function remoteClient(base: string, token: string): ApiClient {
       body?: unknown,
       contentType?: string,
     ): Promise<T> {
-      let response: Response;
       const isStream = body !== undefined && typeof (body as Readable).pipe === 'function';
-      try {
-        response = await fetch(`${base}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
-          },
-          ...(body !== undefined
-            ? isStream
-              ? { body: body as unknown as ReadableStream, duplex: 'half' }
-              : { body: contentType ? String(body) : JSON.stringify(body) }
-            : {}),
-        } as RequestInit);
-      } catch (error) {
-        throw pndError(
-          'PND_SERVER_UNREACHABLE',
-          `the server at ${base} does not answer (${(error as Error).message}); is it still running?`,
-        );
-      }
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (error) {
-        throw pndError(
-          'PND_SERVER_UNREACHABLE',
-          `the server at ${base} stopped in the middle of its answer (${(error as Error).message}); whether the change was made is unknown: check with the show or list command once it runs again`,
-        );
-      }
-      return decode<T>(response.status, text);
+      const response = await callApi(base, path, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
+        },
+        ...(body !== undefined
+          ? {
+              body: isStream
+                ? (body as Readable)
+                : contentType
+                  ? String(body)
+                  : JSON.stringify(body),
+            }
+          : {}),
+      });
+      return decode<T>(response.statusCode ?? 0, await textOf(response, base));
     },
     async close(): Promise<void> {},
   };
@@ -131,22 +118,16 @@ async function localClient(options: ConnectOptions): Promise<ApiClient> {
 
 /** `base` ends in /api/v1. */
 async function fetchStream(base: string, token: string, path: string): Promise<Readable> {
-  let response: Response;
-  try {
-    response = await fetch(`${base}${path}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-  } catch (error) {
-    throw pndError(
-      'PND_SERVER_UNREACHABLE',
-      `the server at ${base} does not answer (${(error as Error).message}); is it still running?`,
-    );
+  const response = await callApi(base, path, {
+    method: 'GET',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    decode(status, await textOf(response, base));
+    throw pndError('PND_INTERNAL', `the server answered ${status} without a body`);
   }
-  if (response.status < 200 || response.status >= 300 || !response.body) {
-    decode(response.status, await response.text());
-    throw pndError('PND_INTERNAL', `the server answered ${response.status} without a body`);
-  }
-  return Readable.fromWeb(response.body as WebReadableStream);
+  return response;
 }
 
 function decode<T>(status: number, text: string): T {

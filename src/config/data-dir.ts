@@ -15,6 +15,12 @@ import { isMainThread } from 'node:worker_threads';
 import { pndError } from '../errors.ts';
 import type { ListenAddress } from './listen.ts';
 
+/**
+ * The data directory when none is named; here rather than in server-config, so a command
+ * reads it without loading the server's configuration.
+ */
+export const DEFAULT_DATA_DIR = 'data';
+
 /** Files plugndial keeps beside the embedded database in its data directory. */
 export const TOKEN_FILE = 'admin-token';
 export const SERVER_FILE = 'server.json';

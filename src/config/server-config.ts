@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 
 import { pndError } from '../errors.ts';
 import { maskUserinfo } from '../redact.ts';
+import { DEFAULT_DATA_DIR } from './data-dir.ts';
 import { parseInterfaceChoice, type InterfaceChoice } from '../sip/interfaces.ts';
 import { UNKNOWN_POLICIES, type UnknownPolicy } from '../sip/policy.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
@@ -43,7 +44,7 @@ export interface ServerConfig {
   security?: SecurityConfig;
 }
 
-export const DEFAULT_DATA_DIR = 'data';
+export { DEFAULT_DATA_DIR };
 export const DEFAULT_ADMIN = '127.0.0.1:7080';
 
 /** Flags, environment (`PLUGNDIAL_*`) and an optional JSON file, in that order of precedence. */

@@ -1,7 +1,13 @@
 import type { Driver } from '../drivers/driver.ts';
 import type { Device } from '../model/device.ts';
 import type { Store } from '../store/store.ts';
-import { checkDevices, type CheckedDevice, type Finding, type ServerFacts } from './check.ts';
+import {
+  checkDevices,
+  type CheckedGroup,
+  type CheckInput,
+  type Finding,
+  type ServerFacts,
+} from './check.ts';
 import { checkedOf, type DeviceIndex } from './device-index.ts';
 
 /** Which devices a check, or a change, is about. */
@@ -39,23 +45,33 @@ export async function checkScope(context: CheckContext, scope: CheckScope): Prom
     devicesOf(context.index, scope),
   ]);
   const findings = checkDevices({
-    devices,
+    ...devices,
     profiles: new Map(profiles.map((p) => [p.name, p] as const)),
     firmware,
     drivers: context.drivers,
     ...(context.server ? { server: context.server } : {}),
   });
-  return { checked: devices.length, findings };
+  return { checked: devices.checked, findings };
 }
 
-async function devicesOf(index: DeviceIndex, scope: CheckScope): Promise<CheckedDevice[]> {
-  if ('devices' in scope) return scope.devices.map(checkedOf);
-  if ('all' in scope) return index.refresh();
-  if ('profile' in scope) return index.select({ profile: scope.profile });
-  const model = scope.model?.toLowerCase();
-  const devices = await index.select({ vendor: scope.vendor });
-  if (model === undefined) return devices;
-  return devices.filter((d) => (d.model ?? d.reported?.model)?.toLowerCase() === model);
+async function devicesOf(
+  index: DeviceIndex,
+  scope: CheckScope,
+): Promise<{ checked: number } & Pick<CheckInput, 'devices' | 'groups'>> {
+  if ('devices' in scope)
+    return { checked: scope.devices.length, devices: scope.devices.map(checkedOf) };
+  let groups: CheckedGroup[];
+  if ('all' in scope) groups = await index.refresh();
+  else if ('profile' in scope) groups = await index.select({ profile: scope.profile });
+  else {
+    const model = scope.model?.toLowerCase();
+    groups = await index.select({ vendor: scope.vendor });
+    if (model !== undefined)
+      groups = groups.filter((g) => (g.model ?? g.reported?.model)?.toLowerCase() === model);
+  }
+  let checked = 0;
+  for (const group of groups) checked += group.macs.length;
+  return { checked, groups };
 }
 
 /** A change answer's warnings: the findings, with at most this many MACs each. */

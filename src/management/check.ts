@@ -43,8 +43,17 @@ export type CheckedDevice = Pick<Device, 'mac' | 'vendor' | 'model' | 'profiles'
   reported?: Device['reported'];
 };
 
+/**
+ * Devices alike in everything a finding depends on (vendor, model, reported model, profiles,
+ * checked settings), and their MACs: a fleet is a few dozen kinds of device, however many.
+ */
+export type CheckedGroup = Omit<CheckedDevice, 'mac'> & { macs: readonly Mac[] };
+
 export interface CheckInput {
-  devices: Iterable<CheckedDevice>;
+  /** Devices one by one; their findings list them in this order. */
+  devices?: Iterable<CheckedDevice>;
+  /** Devices by kind; their findings list them in MAC order. */
+  groups?: Iterable<CheckedGroup>;
   profiles: ReadonlyMap<string, Profile>;
   firmware: readonly { vendor: string; model: string; version: string }[];
   drivers: readonly Driver[];
@@ -64,6 +73,26 @@ const ACCOUNT_USER = /^accounts\.(\d+)\.user$/;
 /** A device's own settings that can decide a finding; the rest never do. */
 export const CHECKED_SETTING =
   /^(security\.config_(encryption|key|cipher)|firmware\.version|provisioning\.(access|first_contact_window)|accounts\.\d+\.(user|registrar|enabled)|native\..+)$/;
+/** Checked settings whose value matters only as there or blank (native.*: only the name). */
+const PRESENCE_SETTING = /^(accounts\.\d+\.(user|registrar)|native\..+)$/;
+/** What a checked setting that is not blank stands for when only its presence matters. */
+const PRESENT = 'set';
+
+/**
+ * A device's own settings as the check sees them: only those that can decide a finding, in
+ * key order, and where only presence decides (an account's user, a native key), not the
+ * value. Devices that differ only in their accounts' users then look alike, and the secrets
+ * and names among the rest are not kept.
+ */
+export function checkedSettings(settings: Settings): Settings {
+  const out: Settings = {};
+  for (const key of Object.keys(settings).sort()) {
+    if (!CHECKED_SETTING.test(key)) continue;
+    const value = settings[key]!;
+    out[key] = PRESENCE_SETTING.test(key) && !isBlank(value) ? PRESENT : value;
+  }
+  return out;
+}
 const FILE_DOORS: Record<string, number> = { http: 80, https: 443, tftp: 69, ftp: 21 };
 
 /**
@@ -85,63 +114,82 @@ export function checkDevices(input: CheckInput): Finding[] {
   // No closure per device: at 100,000 devices making them (and tsx naming each) would cost
   // more than the checks. Devices alike in what a finding depends on share it: the memo
   // key names exactly that, so each text is made once per kind of device.
-  for (const device of input.devices) {
-    const driver = driverOf.get(device.vendor);
-    if (!driver) continue;
-    const chainKey = device.profiles.join('\0');
-    let chain = chains.get(chainKey);
-    if (!chain) {
-      chain = chainOf(device.profiles, input.profiles);
-      chains.set(chainKey, chain);
-    }
-    const view: View = { own: device.settings, chain, chainKey };
-    const { mac, vendor } = device;
+  const pass: Pass = { tally, chains, catalogue, driverOf, profiles: input.profiles };
+  for (const device of input.devices ?? []) checkKind(pass, device, [device.mac]);
+  for (const group of input.groups ?? []) checkKind(pass, group, group.macs);
+  return tally.findings(input.groups !== undefined);
+}
 
-    const keyMemo = `key\0${vendor}\0${source(view, KEY_SETTINGS[0])}\0${source(view, KEY_SETTINGS[1])}\0${source(view, KEY_SETTINGS[2])}`;
-    if (!tally.record(keyMemo, mac)) tally.remember(keyMemo, keyFinding(driver, vendor, view), mac);
+/** What one pass over a fleet shares between its kinds of device. */
+interface Pass {
+  tally: Tally;
+  chains: Map<string, Chain>;
+  catalogue: Catalogue;
+  driverOf: Map<string, Driver>;
+  profiles: ReadonlyMap<string, Profile>;
+}
 
-    const version = value(view, 'firmware.version');
-    if (typeof version === 'string') {
-      const model = device.model ?? device.reported?.model;
-      const memo = `firmware\0${vendor}\0${model === undefined ? '' : `=${model}`}\0${source(view, 'firmware.version')}`;
-      if (!tally.record(memo, mac))
-        tally.remember(memo, firmwareFinding(catalogue, vendor, model, version, view), mac);
-    }
-
-    for (const setting of Object.keys(view.own)) {
-      const native = setting.startsWith('native.') ? nativeKey(setting) : undefined;
-      if (!native) continue;
-      const memo = `native\0${vendor}\0${native.driver}`;
-      if (!tally.record(memo, mac))
-        tally.remember(memo, nativeFinding(driver, vendor, native.driver), mac);
-    }
-
-    if (device.model !== undefined && driver.models) {
-      const memo = `model\0${vendor}\0${device.model}`;
-      if (!tally.record(memo, mac))
-        tally.remember(memo, modelFinding(driver, driver.models, vendor, device.model), mac);
-    }
-
-    if (value(view, 'provisioning.access') === 'device-credentials' && !driver.takesCredentials) {
-      const memo = `access\0${vendor}\0${source(view, 'provisioning.access')}\0${source(view, 'provisioning.first_contact_window')}`;
-      if (!tally.record(memo, mac)) tally.remember(memo, accessFinding(vendor, view), mac);
-    }
-
-    let accounts: number[] = chain.accounts;
-    for (const setting of Object.keys(view.own)) {
-      const match = setting.startsWith('accounts.') ? ACCOUNT_USER.exec(setting) : null;
-      if (match && !accounts.includes(Number(match[1])))
-        accounts = [...accounts, Number(match[1])].sort((a, b) => a - b);
-    }
-    for (const n of accounts) {
-      if (isBlank(value(view, `accounts.${n}.user`))) continue;
-      if (value(view, `accounts.${n}.enabled`) === false) continue;
-      if (!isBlank(value(view, `accounts.${n}.registrar`))) continue;
-      const memo = `registrar\0${n}`;
-      if (!tally.record(memo, mac)) tally.remember(memo, registrarFinding(n), mac);
-    }
+/** The findings of one kind of device, counted for each of its MACs. */
+function checkKind(pass: Pass, device: Omit<CheckedDevice, 'mac'>, macs: readonly Mac[]): void {
+  const { tally, chains } = pass;
+  const driver = pass.driverOf.get(device.vendor);
+  if (!driver) return;
+  const chainKey = device.profiles.join('\0');
+  let chain = chains.get(chainKey);
+  if (!chain) {
+    chain = chainOf(device.profiles, pass.profiles);
+    chains.set(chainKey, chain);
   }
-  return tally.findings();
+  const view: View = { own: device.settings, chain, chainKey };
+  const { vendor } = device;
+  const catalogue = pass.catalogue;
+
+  const keyMemo = `key\0${vendor}\0${source(view, KEY_SETTINGS[0])}\0${source(view, KEY_SETTINGS[1])}\0${source(view, KEY_SETTINGS[2])}`;
+  if (!tally.record(keyMemo, macs)) tally.remember(keyMemo, keyFinding(driver, vendor, view), macs);
+
+  const version = value(view, 'firmware.version');
+  if (typeof version === 'string') {
+    const model = device.model ?? device.reported?.model;
+    const memo = `firmware\0${vendor}\0${model === undefined ? '' : `=${model}`}\0${source(view, 'firmware.version')}`;
+    if (!tally.record(memo, macs))
+      tally.remember(memo, firmwareFinding(catalogue, vendor, model, version, view), macs);
+  }
+
+  let natives: string[] | undefined;
+  for (const setting of Object.keys(view.own)) {
+    const native = setting.startsWith('native.') ? nativeKey(setting) : undefined;
+    // Several keys of one driver are one finding for the device, counted once.
+    if (!native || natives?.includes(native.driver)) continue;
+    (natives ??= []).push(native.driver);
+    const memo = `native\0${vendor}\0${native.driver}`;
+    if (!tally.record(memo, macs))
+      tally.remember(memo, nativeFinding(driver, vendor, native.driver), macs);
+  }
+
+  if (device.model !== undefined && driver.models) {
+    const memo = `model\0${vendor}\0${device.model}`;
+    if (!tally.record(memo, macs))
+      tally.remember(memo, modelFinding(driver, driver.models, vendor, device.model), macs);
+  }
+
+  if (value(view, 'provisioning.access') === 'device-credentials' && !driver.takesCredentials) {
+    const memo = `access\0${vendor}\0${source(view, 'provisioning.access')}\0${source(view, 'provisioning.first_contact_window')}`;
+    if (!tally.record(memo, macs)) tally.remember(memo, accessFinding(vendor, view), macs);
+  }
+
+  let accounts: number[] = chain.accounts;
+  for (const setting of Object.keys(view.own)) {
+    const match = setting.startsWith('accounts.') ? ACCOUNT_USER.exec(setting) : null;
+    if (match && !accounts.includes(Number(match[1])))
+      accounts = [...accounts, Number(match[1])].sort((a, b) => a - b);
+  }
+  for (const n of accounts) {
+    if (isBlank(value(view, `accounts.${n}.user`))) continue;
+    if (value(view, `accounts.${n}.enabled`) === false) continue;
+    if (!isBlank(value(view, `accounts.${n}.registrar`))) continue;
+    const memo = `registrar\0${n}`;
+    if (!tally.record(memo, macs)) tally.remember(memo, registrarFinding(n), macs);
+  }
 }
 
 /** Findings by their text, and by memo key the finding (or none) a kind of device gets. */
@@ -149,20 +197,20 @@ class Tally {
   readonly #byText = new Map<string, Finding>();
   readonly #memo = new Map<string, Finding | null>();
 
-  /** Counts the device in when its kind was seen before; false when it was not. */
-  record(memo: string, mac: Mac): boolean {
+  /** Counts the devices in when their kind was seen before; false when it was not. */
+  record(memo: string, macs: readonly Mac[]): boolean {
     const known = this.#memo.get(memo);
     if (known === undefined) return false;
     if (known) {
-      known.devices.push(mac);
-      known.count++;
+      for (const mac of macs) known.devices.push(mac);
+      known.count = known.devices.length;
     }
     return true;
   }
 
-  remember(memo: string, made: Made | undefined, mac: Mac): void {
+  remember(memo: string, made: Made | undefined, macs: readonly Mac[]): void {
     this.#memo.set(memo, made ? this.add(...made) : null);
-    this.record(memo, mac);
+    this.record(memo, macs);
   }
 
   add(kind: FindingKind, problem: string, fix: string): Finding {
@@ -175,8 +223,12 @@ class Tally {
     return finding;
   }
 
-  /** Stable for people and scripts: by kind as listed above, then by problem. */
-  findings(): Finding[] {
+  /**
+   * Stable for people and scripts: by kind as listed above, then by problem; with `byMac`,
+   * each finding's devices in MAC order (they were gathered kind by kind).
+   */
+  findings(byMac = false): Finding[] {
+    if (byMac) for (const finding of this.#byText.values()) sortMacs(finding.devices);
     return [...this.#byText.values()].sort(
       (a, b) =>
         KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) ||
@@ -300,6 +352,16 @@ const KEY_SETTINGS = [
 ] as const;
 
 type Made = [FindingKind, string, string];
+
+/** MACs are 12 lowercase hex digits: text order is their order. Cheap when already sorted. */
+function sortMacs(macs: Mac[]): void {
+  for (let i = 1; i < macs.length; i++) {
+    if (macs[i - 1]! > macs[i]!) {
+      macs.sort();
+      return;
+    }
+  }
+}
 
 function isBlank(value: Settings[string] | undefined): boolean {
   return value === undefined || value === '' || value === null;

@@ -8,6 +8,35 @@ export interface EffectiveSettings {
   origin: Record<string, string>;
 }
 
+/** The schema's defaults, made once: they are the first layer of every merge. */
+let defaults: Settings | undefined;
+
+/**
+ * Schema defaults ◀ the `default` profile ◀ these profiles in order: what every device with
+ * this chain shares. With `withOwnSettings` it is effectiveSettings' `settings`, for callers
+ * that keep a chain's merge for many devices.
+ */
+export function chainSettings(
+  names: readonly string[],
+  profiles: ReadonlyMap<string, Profile>,
+): Settings {
+  defaults ??= schemaDefaults();
+  const settings: Settings = { ...defaults };
+  const profile = profiles.get(DEFAULT_PROFILE);
+  if (profile) Object.assign(settings, profile.settings);
+  for (const name of names) {
+    if (name === DEFAULT_PROFILE) continue;
+    const next = profiles.get(name);
+    if (next) Object.assign(settings, next.settings);
+  }
+  return settings;
+}
+
+/** A chain's settings with a device's own over them, the chain left as it was. */
+export function withOwnSettings(chain: Settings, own: Settings): Settings {
+  return Object.assign({ ...chain }, own);
+}
+
 /**
  * Effective settings = schema defaults ◀ the `default` profile ◀ the device's profiles in
  * order ◀ the device's own settings. Missing profiles are skipped (the store refuses to

@@ -25,7 +25,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { clientAddress } from './client-address.ts';
 import type { ConfigurationView } from './configuration-view.ts';
-import { GenerationCache } from './generation-cache.ts';
+import { GenerationCache, HOT_ENTRIES } from './generation-cache.ts';
 import { isGrantName, OneTimeGrants } from './one-time-grants.ts';
 import type { ClientCertificate, LoginAttempt, ProvisioningRequest } from './request.ts';
 import { DEFAULT_THROTTLE, MissThrottle, type ThrottleLimits } from './throttle.ts';
@@ -144,7 +144,7 @@ export class AccessControl {
   readonly #proxies: NetworkSet;
   readonly #realm: string;
   /** Credentials by device, for this generation (a rotation is a configuration change). */
-  readonly #credentials = new GenerationCache<DeviceCredentials>(100_000);
+  readonly #credentials = new GenerationCache<DeviceCredentials>(HOT_ENTRIES);
   readonly #inUse = new GenerationCache<boolean>(1);
   readonly #grants = new OneTimeGrants();
 

@@ -3,6 +3,7 @@ import { ownerKey } from '../model/contact.ts';
 import type { Device, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { FirmwareImage, Store } from '../store/store.ts';
+import { HOT_ENTRIES, setBounded } from './generation-cache.ts';
 
 /** Who carries a configured file name: one device, else one profile. */
 export type NamedOwner = { device: Device } | { profile: string };
@@ -19,10 +20,12 @@ export class ConfigurationView {
   #profiles: Promise<ReadonlyMap<string, Profile>> | undefined;
   #firmware: Promise<readonly FirmwareImage[]> | undefined;
   #contacts = new Map<string, Promise<readonly Contact[] | undefined>>();
+  /** The owners with a list (ownerKey), so a phone whose owner has none costs no lookup. */
+  #contactOwners: Promise<ReadonlySet<string>> | undefined;
   #named = new Map<string, Promise<NamedOwner | undefined>>();
   readonly #maxDevices: number;
 
-  constructor(store: Store, maxDevices = 100_000) {
+  constructor(store: Store, maxDevices = HOT_ENTRIES) {
     this.#store = store;
     this.#maxDevices = maxDevices;
   }
@@ -36,11 +39,12 @@ export class ConfigurationView {
     this.#sync();
     let found = this.#devices.get(mac);
     if (!found) {
-      if (this.#devices.size >= this.#maxDevices) this.#devices.clear();
       found = this.#store.getDevice(mac);
-      this.#devices.set(mac, found);
+      setBounded(this.#devices, mac, found, this.#maxDevices);
       // A failed read must not stay cached.
-      found.catch(() => this.#devices.delete(mac));
+      found.catch(() => {
+        if (this.#devices.get(mac) === found) this.#devices.delete(mac);
+      });
     }
     return found;
   }
@@ -78,12 +82,26 @@ export class ConfigurationView {
     const key = ownerKey(owner);
     let found = this.#contacts.get(key);
     if (!found) {
-      if (this.#contacts.size >= this.#maxDevices) this.#contacts.clear();
-      found = this.#store.getContacts(owner).then((list) => list?.contacts);
-      this.#contacts.set(key, found);
-      found.catch(() => this.#contacts.delete(key));
+      found = this.#owners().then((owners) =>
+        owners.has(key) ? this.#store.getContacts(owner).then((list) => list?.contacts) : undefined,
+      );
+      setBounded(this.#contacts, key, found, this.#maxDevices);
+      found.catch(() => {
+        if (this.#contacts.get(key) === found) this.#contacts.delete(key);
+      });
     }
     return found;
+  }
+
+  #owners(): Promise<ReadonlySet<string>> {
+    if (!this.#contactOwners) {
+      const loading = this.#store.contactOwners().then((owners) => new Set(owners.map(ownerKey)));
+      loading.catch(() => {
+        if (this.#contactOwners === loading) this.#contactOwners = undefined;
+      });
+      this.#contactOwners = loading;
+    }
+    return this.#contactOwners;
   }
 
   /**
@@ -96,10 +114,11 @@ export class ConfigurationView {
     const key = name.toLowerCase();
     let found = this.#named.get(key);
     if (!found) {
-      if (this.#named.size >= this.#maxDevices) this.#named.clear();
       found = this.#lookUpName(key);
-      this.#named.set(key, found);
-      found.catch(() => this.#named.delete(key));
+      setBounded(this.#named, key, found, this.#maxDevices);
+      found.catch(() => {
+        if (this.#named.get(key) === found) this.#named.delete(key);
+      });
     }
     return found;
   }
@@ -123,6 +142,7 @@ export class ConfigurationView {
       this.#profiles = undefined;
       this.#firmware = undefined;
       this.#contacts = new Map();
+      this.#contactOwners = undefined;
       this.#named = new Map();
     }
   }

@@ -11,9 +11,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AuthChallenge } from '../crypto/http-auth.ts';
 import { configKeyProblem, type KeyProblem } from '../drivers/config-key.ts';
 import { phonebookOwners, type Contact } from '../model/contact.ts';
-import type { Device } from '../model/device.ts';
+import type { Device, Profile } from '../model/device.ts';
 import { findMac, type Mac } from '../model/mac.ts';
-import { effectiveSettings } from '../model/merge.ts';
+import { chainSettings, withOwnSettings } from '../model/merge.ts';
 import type { Settings } from '../model/settings.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
@@ -33,7 +33,7 @@ import { normalisePath } from './path.ts';
 import { RecentRequests, type RecentDevice } from './recent-requests.ts';
 import { lastContactOf } from './last-contact.ts';
 import type { EventRecorder } from './recorder.ts';
-import { GenerationCache } from './generation-cache.ts';
+import { GenerationCache, HOT_ENTRIES, setBounded } from './generation-cache.ts';
 import { withEtag, type CachedArtifact } from './render-cache.ts';
 import type {
   Answer,
@@ -123,15 +123,22 @@ export class ProvisioningPipeline implements Provisioner {
   readonly #now: () => Date;
   readonly #view: ConfigurationView;
   readonly #versions: ContentVersions;
-  readonly #renders = new GenerationCache<CachedArtifact | null>(50_000);
+  readonly #renders = new GenerationCache<CachedArtifact | null>(HOT_ENTRIES);
   /**
    * Whole answers by the raw request, so a warm request skips recognise, identify and render.
    * They hold what a path is, never who may have it: access is decided after, every time.
    */
-  readonly #answers = new GenerationCache<Memo>(100_000);
+  readonly #answers = new GenerationCache<Memo>(HOT_ENTRIES);
   readonly #access: AccessControl;
   /** Access settings by device (`''` for requests that name none). */
-  readonly #policies = new GenerationCache<PolicySettings>(100_000);
+  readonly #policies = new GenerationCache<PolicySettings>(HOT_ENTRIES);
+  /** Access settings by profile chain and a device's own access settings (policyShape). */
+  readonly #chainPolicies = new GenerationCache<PolicySettings>(CHAINS);
+  /** Profile chains' merged settings, for the profiles the view holds now. */
+  #chains: { profiles: ReadonlyMap<string, Profile> | undefined; merged: Map<string, Settings> } = {
+    profiles: undefined,
+    merged: new Map(),
+  };
   readonly #missFloorMs: number;
   readonly #recent: RecentRequests;
 
@@ -263,7 +270,7 @@ export class ProvisioningPipeline implements Provisioner {
 
   /** The catalogue image a device should run, as its phone would fetch it from `baseUrl`. */
   async firmwareFor(device: Device, baseUrl: string): Promise<FirmwareTarget | undefined> {
-    const settings = effectiveSettings(device, await this.#view.profiles()).settings;
+    const settings = this.#settingsOf(device, await this.#view.profiles());
     const model = device.model ?? device.reported?.model;
     const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
     return this.#firmwareTarget(settings, device.vendor, model, device.reported?.firmware, base);
@@ -429,8 +436,35 @@ export class ProvisioningPipeline implements Provisioner {
     const cached = this.#policies.get(generation, key);
     if (cached) return cached;
     const profiles = await this.#view.profiles();
-    const settings = effectiveSettings(device, profiles).settings;
-    return this.#policies.set(generation, key, policySettings(settings));
+    // Devices of one chain with no access settings of their own share one policy (and its
+    // network set) rather than each making its own.
+    const shape = device ? policyShape(device) : '';
+    let policy = this.#chainPolicies.get(generation, shape);
+    if (!policy) {
+      policy = policySettings(this.#settingsOf(device, profiles));
+      this.#chainPolicies.set(generation, shape, policy);
+    }
+    return this.#policies.set(generation, key, policy);
+  }
+
+  /**
+   * A device's (or with none, the defaults' and `default` profile's) effective settings: the
+   * profile chain's merge is made once for the profiles the view holds, the device's own
+   * settings laid over a copy.
+   */
+  #settingsOf(
+    owner: Pick<Device, 'profiles' | 'settings'> | undefined,
+    profiles: ReadonlyMap<string, Profile>,
+  ): Settings {
+    if (this.#chains.profiles !== profiles) this.#chains = { profiles, merged: new Map() };
+    const names = owner?.profiles ?? [];
+    const key = names.join('\0');
+    let chain = this.#chains.merged.get(key);
+    if (!chain) {
+      chain = chainSettings(names, profiles);
+      setBounded(this.#chains.merged, key, chain, CHAINS);
+    }
+    return owner ? withOwnSettings(chain, owner.settings) : { ...chain };
   }
 
   /**
@@ -638,9 +672,7 @@ export class ProvisioningPipeline implements Provisioner {
 
   /** `provisioning.common_dialect` of the defaults and the default profile, if this driver speaks it. */
   async #commonDialect(driver: Driver): Promise<string> {
-    const chosen = effectiveSettings(undefined, await this.#view.profiles()).settings[
-      COMMON_DIALECT
-    ];
+    const chosen = this.#settingsOf(undefined, await this.#view.profiles())[COMMON_DIALECT];
     return typeof chosen === 'string' && driver.vendors.includes(chosen)
       ? chosen
       : driver.defaultVendor;
@@ -754,10 +786,10 @@ export class ProvisioningPipeline implements Provisioner {
     const baseUrl = facts.baseUrl.endsWith('/') ? facts.baseUrl : `${facts.baseUrl}/`;
     const profiles = await this.#view.profiles();
     // Common files are shared by every phone: they carry the defaults, never one device's values.
-    const settings = effectiveSettings(
+    const settings = this.#settingsOf(
       device ?? facts.firmwareOf ?? settingsOwner(undefined, facts.profile),
       profiles,
-    ).settings;
+    );
     const reported = { ...(facts.reported ?? device?.reported) };
     const model =
       facts.requested?.model ?? device?.model ?? facts.firmwareOf?.model ?? reported.model;
@@ -806,7 +838,7 @@ export class ProvisioningPipeline implements Provisioner {
   ): Promise<KeyProblem | undefined> {
     if (!driver.configKeys?.encrypts(recognition)) return undefined;
     const owner = settingsOwner(facts.device, facts.profile);
-    const settings = effectiveSettings(owner, await this.#view.profiles()).settings;
+    const settings = this.#settingsOf(owner, await this.#view.profiles());
     return configKeyProblem(driver.configKeys, vendor, settings);
   }
 
@@ -975,8 +1007,24 @@ export class ProvisioningPipeline implements Provisioner {
       this.#recorder.record(event);
       return;
     }
-    this.#recorder.record(event, lastContactOf(event, device.mac, identified.reported));
+    const reported = identified.reported;
+    // Facts the device (as this node last read it) already has are no news: the contact may
+    // wait for the next of the recorder's contact writes.
+    this.#recorder.record(
+      event,
+      lastContactOf(event, device.mac, reported),
+      reported !== undefined && isNews(device.reported, reported),
+    );
   }
+}
+
+/** A fact in `facts` that `known` lacks or holds otherwise. */
+function isNews(known: Device['reported'], facts: NonNullable<Device['reported']>): boolean {
+  for (const key in facts) {
+    const name = key as keyof typeof facts;
+    if (facts[name] !== undefined && known?.[name] !== facts[name]) return true;
+  }
+  return false;
 }
 
 /** What recording one request takes, from its answer to the end of its transfer. */
@@ -1082,6 +1130,18 @@ function encodeSegment(segment: string, transport: string): string {
  * Whose settings a file carries: the device's; for a user-named file of a profile, that
  * profile's; for a common file the defaults only, never one device's values.
  */
+/** Profile chains kept merged: sites have a few dozen. */
+const CHAINS = 1000;
+
+/** What decides a device's access settings: its profile chain and its own provisioning.* keys. */
+function policyShape(device: Device): string {
+  let own = '';
+  for (const key in device.settings) {
+    if (key.startsWith('provisioning.')) own += `\0${key}=${JSON.stringify(device.settings[key])}`;
+  }
+  return `${device.profiles.join('\0')}\u0001${own}`;
+}
+
 function settingsOwner(
   device: Device | undefined,
   profile: string | undefined,

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 import type { StoreChange } from './store.ts';
 import { databaseError } from './sql.ts';
@@ -70,6 +70,8 @@ export async function listenForChanges(
   handlers: ChangeFeedHandlers,
   options: { retryMs?: number; maxRetryMs?: number } = {},
 ): Promise<ChangeFeed> {
+  // Loaded here: the embedded store never needs PostgreSQL's client.
+  const { default: postgres } = await import('pg');
   const retryMs = options.retryMs ?? 500;
   const maxRetryMs = options.maxRetryMs ?? 30_000;
   let closed = false;
@@ -78,7 +80,7 @@ export async function listenForChanges(
   let delay = retryMs;
 
   const connect = async (): Promise<pg.Client> => {
-    const next = new pg.Client({ connectionString: url, keepAlive: true });
+    const next = new postgres.Client({ connectionString: url, keepAlive: true });
     next.on('error', () => undefined);
     next.on('notification', (message) => {
       if (message.channel !== CHANGE_CHANNEL || message.payload === undefined) return;

@@ -32,6 +32,16 @@ export async function getContacts(
   return row ? toList(row) : undefined;
 }
 
+/** Who has a list, without the lists. */
+export async function contactOwners(client: SqlClient): Promise<ContactOwner[]> {
+  const rows = await client.query<{ device: string | null; profile: string | null }>(
+    'SELECT device, profile FROM contact_lists',
+  );
+  return rows.map((row) =>
+    row.device !== null ? { device: row.device } : { profile: row.profile ?? '' },
+  );
+}
+
 export async function listContacts(client: SqlClient): Promise<ContactList[]> {
   const rows = await client.query<ContactRow>(
     `SELECT ${COLUMNS[client.dialect]} FROM contact_lists ORDER BY profile NULLS LAST, device`,

@@ -61,6 +61,10 @@ export async function listDevices(client: SqlClient, filter: DeviceFilter): Prom
     params.push(filter.profile);
     where.push(listsProfile(client.dialect, `$${params.length}::text`));
   }
+  if (filter.after !== undefined) {
+    params.push(filter.after);
+    where.push(`mac > $${params.length}::text`);
+  }
   if (filter.configName !== undefined) {
     // The same expression as the devices_config_name index.
     params.push(filter.configName.toLowerCase());

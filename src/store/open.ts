@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 
 import { PlugndialError } from '../errors.ts';
 import { isDataDirLocked, lockDataDir } from './data-dir-lock.ts';
-import { openPostgresClient } from './postgres-client.ts';
 import { openSqliteClient } from './sqlite-client.ts';
 import { SqlStore } from './sql-store.ts';
 import type { Store } from './store.ts';
@@ -22,6 +21,8 @@ export const DATABASE_FILE = 'plugndial.db';
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
   if ('databaseUrl' in options) {
+    // Loaded only for PostgreSQL: the embedded store and its commands never need its client.
+    const { openPostgresClient } = await import('./postgres-client.ts');
     const client = openPostgresClient(options.databaseUrl);
     return SqlStore.open({ backend: 'postgres', client, databaseUrl: options.databaseUrl });
   }

@@ -297,6 +297,10 @@ export class SqlStore implements Store {
     return contacts.getContacts(this.#client, owner);
   }
 
+  contactOwners(): Promise<ContactOwner[]> {
+    return contacts.contactOwners(this.#client);
+  }
+
   listContacts(): Promise<ContactList[]> {
     return contacts.listContacts(this.#client);
   }

@@ -82,6 +82,11 @@ export interface DeviceFilter {
   profile?: string;
   /** Devices whose `provisioning.config_name`, without case or a .cfg/.txt/.xml ending, is this. */
   configName?: string;
+  /**
+   * Only devices whose MAC sorts after this one. With `limit`, it reads a whole fleet a page
+   * at a time: each page is one range of the primary key, however deep into the fleet.
+   */
+  after?: Mac;
   limit?: number;
   offset?: number;
 }
@@ -212,6 +217,8 @@ export interface Store {
   removeFirmware(key: FirmwareKey): Promise<boolean>;
 
   getContacts(owner: ContactOwner): Promise<ContactList | undefined>;
+  /** The owners that have a list: few, so the hot path asks only about those. */
+  contactOwners(): Promise<ContactOwner[]>;
   listContacts(): Promise<ContactList[]>;
   /** Replaces the owner's whole list; PND_DEVICE_NOT_FOUND / PND_PROFILE_NOT_FOUND if absent. */
   setContacts(owner: ContactOwner, contacts: readonly Contact[]): Promise<ContactList>;

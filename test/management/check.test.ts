@@ -3,7 +3,13 @@ import { describe, test } from 'node:test';
 
 import type { Driver } from '../../src/drivers/driver.ts';
 import { drivers } from '../../src/drivers/registry.ts';
-import { checkDevices, type CheckedDevice, type CheckInput } from '../../src/management/check.ts';
+import {
+  checkDevices,
+  checkedSettings,
+  type CheckedDevice,
+  type CheckedGroup,
+  type CheckInput,
+} from '../../src/management/check.ts';
 import type { Profile } from '../../src/model/device.ts';
 import type { Mac } from '../../src/model/mac.ts';
 
@@ -163,6 +169,56 @@ describe('plugndial check findings', () => {
       ],
     );
     assert.match(findings[0]!.fix, /a yealink device reads native\.yealink\.\*/);
+  });
+
+  test('native-key: several keys of one driver count the device once', () => {
+    const findings = check({
+      devices: [
+        device('001565aabbcc', 'yealink', {
+          settings: { ...account, 'native.fanvil.X.Y': '1', 'native.fanvil.X.Z': '2' },
+        }),
+      ],
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.kind, f.count, f.devices]),
+      [['native-key', 1, ['001565aabbcc']]],
+    );
+  });
+
+  test('devices given by kind get the findings they get one by one, in MAC order', () => {
+    const profiles = new Map([
+      profile('default', { 'firmware.version': '2.12.0.1' }),
+      profile('lab', { 'security.config_encryption': true, 'security.config_key': FANVIL_KEY }),
+    ]);
+    const one = (i: number): CheckedDevice =>
+      device(
+        `0c383e${((i * 7919) % 4096).toString(16).padStart(6, '0')}`,
+        i % 2 ? 'fanvil' : 'yealink',
+        {
+          model: ['X4', 'T54W', 'Y9'][i % 3]!,
+          profiles: i % 5 ? ['lab'] : [],
+          settings: checkedSettings({
+            'accounts.1.user': String(1000 + i),
+            ...(i % 7 ? { 'accounts.1.registrar': `pbx-${i}.example.com` } : {}),
+            ...(i % 11 ? {} : { 'native.gigaset.a': String(i) }),
+          }),
+        },
+      );
+    const devices = Array.from({ length: 600 }, (_, i) => one(i));
+    const kinds = new Map<string, CheckedGroup & { macs: Mac[] }>();
+    for (const { mac, ...rest } of devices) {
+      const key = JSON.stringify([rest.vendor, rest.model, rest.profiles, rest.settings]);
+      let kind = kinds.get(key);
+      if (!kind) kinds.set(key, (kind = { ...rest, macs: [] }));
+      kind.macs.push(mac);
+    }
+    assert.ok(kinds.size < 60, `${kinds.size} kinds`);
+    const sorted = [...devices].sort((a, b) => (a.mac < b.mac ? -1 : 1));
+    const firmware = [{ vendor: 'fanvil', model: 'X4', version: '2.12.0.1' }];
+    const byDevice = check({ devices: sorted, profiles, firmware });
+    const byKind = check({ groups: [...kinds.values()].reverse(), profiles, firmware });
+    assert.ok(byDevice.length >= 4, byDevice.map((f) => f.kind).join());
+    assert.deepEqual(byKind, byDevice);
   });
 
   test('unknown-model: a model its driver does not know', () => {

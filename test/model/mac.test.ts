@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { findMac, formatMac, parseMac, type Mac } from '../../src/model/mac.ts';
+import { findMac, formatMac, parseMac, readMac, type Mac } from '../../src/model/mac.ts';
 
 test('every accepted MAC form becomes 12 lowercase hex digits', () => {
   for (const form of [
@@ -15,6 +15,7 @@ test('every accepted MAC form becomes 12 lowercase hex digits', () => {
     const parsed = parseMac(form);
     assert.ok(parsed.ok, form);
     assert.equal(parsed.value, '0021f2000001');
+    assert.equal(readMac(form), '0021f2000001');
   }
 });
 
@@ -31,6 +32,7 @@ test('anything else is a clear error naming the accepted forms', () => {
   ]) {
     const parsed = parseMac(bad);
     assert.equal(parsed.ok, false, bad);
+    assert.equal(readMac(bad), undefined, bad);
     if (!parsed.ok) {
       assert.equal(parsed.error.code, 'PND_INVALID_MAC');
       assert.match(parsed.error.message, /00:21:f2:00:00:01/);

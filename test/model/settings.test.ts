@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { effectiveSettings } from '../../src/model/merge.ts';
+import { chainSettings, effectiveSettings, withOwnSettings } from '../../src/model/merge.ts';
 import type { Profile } from '../../src/model/device.ts';
 import {
   groupIndexes,
@@ -124,6 +124,14 @@ test('effective settings: schema defaults ◀ default profile ◀ device profile
   assert.equal(settings['provisioning.resync_on_reset'], true);
   assert.equal(origin['provisioning.resync_on_reset'], 'schema');
   assert.equal(origin['accounts.1.user'], 'device');
+  // A chain merged once, the device's own laid over it: the same settings in the same order.
+  const own = { 'accounts.1.user': '1001', 'time.timezone': 'Asia/Tokyo' };
+  for (const names of [['office', 'floor2'], ['floor2', 'default', 'office'], [], ['gone']]) {
+    const chain = chainSettings(names, profiles);
+    const expected = effectiveSettings({ profiles: names, settings: own }, profiles).settings;
+    assert.deepEqual(Object.entries(withOwnSettings(chain, own)), Object.entries(expected));
+    assert.equal(chain['accounts.1.user'], undefined, 'the chain is left as it was');
+  }
   assert.deepEqual(
     groupIndexes(
       { 'accounts.2.user': 'a', 'accounts.1.user': 'b', 'keys.3.type': 'blf' },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import type { Mac } from '../../src/model/mac.ts';
 import type { ProvisioningEvent } from '../../src/model/event.ts';
 import { EventRecorder } from '../../src/provisioning/recorder.ts';
 import type { ContactUpdate, Store } from '../../src/store/store.ts';
@@ -70,5 +71,51 @@ test('a backlog larger than a batch is written in whole batches by one flush', a
   for (let i = 0; i < 1_200; i += 1) recorder.record(event(i));
   await settle(finish, recorder.flush());
   assert.deepEqual(batches, [500, 500, 200]);
+  await recorder.close();
+});
+
+test('a contact with nothing new waits for the contact writes; one with news goes with the events', async () => {
+  const written: { events: number[]; contacts: string[][] } = { events: [], contacts: [] };
+  const store = {
+    appendEvents: async (batch: readonly ProvisioningEvent[]) => {
+      written.events.push(batch.length);
+    },
+    recordContacts: async (updates: readonly ContactUpdate[]) => {
+      written.contacts.push(updates.map((u) => u.mac));
+    },
+  } as unknown as Store;
+  const recorder = new EventRecorder(store, {
+    flushIntervalMs: 60_000,
+    contactIntervalMs: 60_000,
+    batchSize: 2,
+  });
+  const contact = (mac: string): ContactUpdate => ({
+    mac: mac as Mac,
+    lastContact: {
+      at: event(0).at,
+      address: '192.0.2.1',
+      file: 'f',
+      transport: 'http',
+      status: 200,
+    },
+  });
+  const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  // A full batch of events goes out; the contact that reports nothing new stays.
+  recorder.record(event(1), contact('001565000001'), false);
+  recorder.record(event(2));
+  await settled();
+  assert.deepEqual(written, { events: [2], contacts: [] });
+
+  // News (a model, a firmware) takes every waiting contact along with the next batch.
+  recorder.record(event(3), { ...contact('001565000002'), reported: { firmware: '2' } }, true);
+  recorder.record(event(4));
+  await settled();
+  assert.deepEqual(written, { events: [2, 2], contacts: [['001565000001', '001565000002']] });
+
+  // An explicit flush (the API's, before it shows devices) writes everything.
+  recorder.record(event(5), contact('001565000003'), false);
+  await recorder.flush();
+  assert.deepEqual(written.contacts.at(-1), ['001565000003']);
   await recorder.close();
 });

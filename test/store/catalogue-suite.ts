@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 
 import { isPlugndialError } from '../../src/errors.ts';
+import type { ContactOwner } from '../../src/model/contact.ts';
 import type { Mac } from '../../src/model/mac.ts';
 import type { Store, StoreChange } from '../../src/store/store.ts';
 import { device, patternSha256, patternStream, profile } from './store-suite.ts';
@@ -136,6 +137,9 @@ export function defineCatalogueSuite(name: string, open: () => Promise<Store>): 
       ]);
       const owners = (await store.listContacts()).map((l) => l.owner);
       assert.deepEqual(owners, [{ profile: 'pb-office' }, { device: '0015657777a1' }]);
+      const byOwner = (a: ContactOwner, b: ContactOwner): number =>
+        JSON.stringify(a) < JSON.stringify(b) ? -1 : 1;
+      assert.deepEqual((await store.contactOwners()).sort(byOwner), [...owners].sort(byOwner));
 
       await assert.rejects(
         store.setContacts({ profile: 'nowhere' }, []),

@@ -141,6 +141,22 @@ export function defineStoreSuite(name: string, open: () => Promise<Store>): void
         page.map((d) => d.mac),
         ['0015650000a2'],
       );
+      // Keyset pages: each starts after the last MAC of the one before, in MAC order.
+      const all = (await store.listDevices()).map((d) => d.mac);
+      const paged: string[] = [];
+      for (let after: Mac | undefined; ;) {
+        const next = await store.listDevices({ limit: 1, ...(after ? { after } : {}) });
+        if (next.length === 0) break;
+        paged.push(next[0]!.mac);
+        after = next[0]!.mac;
+      }
+      assert.deepEqual(paged, all);
+      assert.deepEqual(
+        (await store.listDevices({ profile: 'default', after: '0015650000a1' as Mac })).map(
+          (d) => d.mac,
+        ),
+        ['0015650000a2'],
+      );
 
       const reordered = await store.updateDevice('0015650000a2' as Mac, (d) => ({
         ...d,

@@ -1,4 +1,4 @@
-import { parseMac, type Mac } from '../../model/mac.ts';
+import { readMac, type Mac } from '../../model/mac.ts';
 import type { DeviceFileRequest, Recognition } from '../driver.ts';
 import { COMMON, OPERATIONS, SETTINGS, type AuerswaldFile } from './files.ts';
 import { HARDWARE_TYPE, parseUserAgent } from './user-agent.ts';
@@ -85,6 +85,5 @@ function first(query: URLSearchParams, names: readonly string[]): string | undef
 /** A MAC as the phone writes `<MACADR>`, or with separators; an unreplaced marker is none. */
 function macOf(text: string | null | undefined): Mac | undefined {
   if (!text || text.length > 17) return undefined;
-  const parsed = parseMac(text);
-  return parsed.ok ? parsed.value : undefined;
+  return readMac(text);
 }

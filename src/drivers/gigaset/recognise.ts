@@ -1,4 +1,4 @@
-import { parseMac, type Mac } from '../../model/mac.ts';
+import { readMac, type Mac } from '../../model/mac.ts';
 import type { DeviceFileRequest, FileKind, Recognition } from '../driver.ts';
 import { PROVISIONING, SETTINGS, UPDATES, isGigasetFile, type GigasetFile } from './files.ts';
 import { modelByDvid } from './models.ts';
@@ -88,8 +88,7 @@ function claimPath(segments: readonly string[]): Claim | undefined {
 /** A MAC written bare or with separators; anything else (`%MACD` unexpanded too) is none. */
 function macOf(text: string | null | undefined): Mac | undefined {
   if (!text || text.length > 17) return undefined;
-  const parsed = parseMac(text);
-  return parsed.ok ? parsed.value : undefined;
+  return readMac(text);
 }
 
 function kindOf(file: GigasetFile): FileKind {

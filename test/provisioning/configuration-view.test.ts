@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import type { Mac } from '../../src/model/mac.ts';
+import { ConfigurationView } from '../../src/provisioning/configuration-view.ts';
+import { GenerationCache } from '../../src/provisioning/generation-cache.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/store.ts';
+import { device } from '../store/store-suite.ts';
+
+/** The store, counting the reads the view makes of it. */
+function counted(store: Store): { store: Store; reads: Record<string, number> } {
+  const reads: Record<string, number> = { getDevice: 0, getContacts: 0, contactOwners: 0 };
+  const wrapped = new Proxy(store, {
+    get(target, name: string) {
+      const member = (target as unknown as Record<string, unknown>)[name];
+      if (typeof member !== 'function') return member;
+      return (...args: unknown[]): unknown => {
+        if (name in reads) reads[name]!++;
+        return (member as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: wrapped, reads };
+}
+
+test('a phone whose owner has no contact list costs no contact lookup', async () => {
+  const base = await openStore({ memory: true });
+  try {
+    await base.insertDevices([device('001565000001'), device('001565000002')]);
+    const { store, reads } = counted(base);
+    const view = new ConfigurationView(store);
+    for (const mac of ['001565000001', '001565000002'])
+      assert.equal(await view.contacts({ device: mac }), undefined);
+    assert.equal(await view.contacts({ profile: 'default' }), undefined);
+    assert.deepEqual([reads.contactOwners, reads.getContacts], [1, 0]);
+
+    // A list is a configuration change: the next look knows the owner has one.
+    await base.setContacts({ device: '001565000002' }, [{ name: 'Reception', office: '100' }]);
+    assert.equal(await view.contacts({ device: '001565000001' }), undefined);
+    assert.deepEqual(await view.contacts({ device: '001565000002' }), [
+      { name: 'Reception', office: '100' },
+    ]);
+    assert.deepEqual([reads.contactOwners, reads.getContacts], [2, 1]);
+  } finally {
+    await base.close();
+  }
+});
+
+test('past its bound the view forgets the device it read first, not every device', async () => {
+  const base = await openStore({ memory: true });
+  try {
+    const macs = ['001565000001', '001565000002', '001565000003'] as Mac[];
+    await base.insertDevices(macs.map((mac) => device(mac)));
+    const { store, reads } = counted(base);
+    const view = new ConfigurationView(store, 2);
+    for (const mac of macs) await view.device(mac);
+    assert.equal(reads.getDevice, 3);
+    await view.device(macs[2]!);
+    await view.device(macs[1]!);
+    assert.equal(reads.getDevice, 3, 'the two newest are still held');
+    await view.device(macs[0]!);
+    assert.equal(reads.getDevice, 4, 'the oldest was forgotten');
+  } finally {
+    await base.close();
+  }
+});
+
+test('a generation cache at its bound makes room by its oldest entry', () => {
+  const cache = new GenerationCache<number>(3);
+  for (let i = 0; i < 5; i++) cache.set(1, `k${i}`, i);
+  assert.equal(cache.size, 3);
+  assert.deepEqual(
+    ['k0', 'k1', 'k2', 'k3', 'k4'].map((k) => cache.get(1, k)),
+    [undefined, undefined, 2, 3, 4],
+  );
+  cache.set(2, 'k5', 5);
+  assert.deepEqual([cache.size, cache.get(1, 'k4'), cache.get(2, 'k5')], [1, undefined, 5]);
+});
