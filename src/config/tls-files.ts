@@ -113,12 +113,25 @@ function readPem(file: string, flag: string): Buffer {
     text = readFileSync(file);
   } catch (error) {
     throw pndError(
-      'PND_CONFIG',
-      `${flag}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      'PND_TLS_FILE',
+      `${flag}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the path and that the service's user may read it`,
     );
   }
   if (!text.includes('-----BEGIN ')) {
-    throw pndError('PND_CONFIG', `${flag}: ${file} is not a PEM file`);
+    throw pndError('PND_TLS_FILE', `${flag}: ${file} is not a PEM file`);
   }
   return text;
+}
+
+/**
+ * The HTTPS door's key, certificate and client CAs, as a secure context takes them: at start,
+ * and for `setSecureContext` when they are reloaded (connections open keep theirs).
+ */
+export function secureContextOptions(tls: { key: Buffer; cert: Buffer; ca?: Buffer }): {
+  key: Buffer;
+  cert: Buffer;
+  ca?: Buffer;
+  minVersion: 'TLSv1.2';
+} {
+  return { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2', ...(tls.ca ? { ca: tls.ca } : {}) };
 }
