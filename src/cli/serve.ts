@@ -45,7 +45,7 @@ Door limits (docs/security.md): --ftp-sessions 256 --ftp-sessions-per-address 8
 --log-level: info (default) logs starts, stops, blocks and problems; debug adds one line per
   phone request. --log-format: text on a terminal, JSON lines otherwise (journald).
 --metrics-public: GET /metrics without the admin token (Prometheus text format).
-SIGHUP reloads the TLS files and the --config file (docs/operations.md says what changes);
+SIGHUP reloads the TLS files and the --config file (docs/service.md says what changes);
 SIGTERM stops accepting, lets transfers finish for --stop-timeout seconds (30), writes the
 events and exits 0.
 Every flag is also a key of the --config file and a PLUGNDIAL_<FLAG> environment variable
