@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
  * build is tested as it is installed (test/package/install.test.ts).
  */
 export const BIN = fileURLToPath(new URL('../../bin/plugndial-dev', import.meta.url));
+/** The compiled build in dist/ with plain node, as installed (benchmarks compare the two). */
+export const COMPILED_BIN = fileURLToPath(new URL('../../bin/plugndial', import.meta.url));
 
 /** The records of serve's log (JSON lines when not on a terminal); other lines are skipped. */
 export function logRecords(output: string): Record<string, unknown>[] {
@@ -40,10 +42,10 @@ export interface ServeProcess {
 }
 
 /** Starts `plugndial serve` as its own process and waits until it says it is ready. */
-export function serve(args: string[], timeoutMs = 90_000): Promise<ServeProcess> {
+export function serve(args: string[], timeoutMs = 90_000, bin = BIN): Promise<ServeProcess> {
   // The ACS door listens on 7547 by default; tests running side by side must not all take it.
   const doors = args.includes('--acs') ? args : [...args, '--acs', 'off'];
-  const child = spawn(BIN, ['serve', ...doors], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, ['serve', ...doors], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
