@@ -3,7 +3,10 @@
  * one process each, keep-alive and one new connection per request (what phones do), plus the
  * in-process cost of a cold resolve+render.
  *
- *   node --import tsx bench/http.ts [--quick]
+ *   node --import tsx bench/http.ts [--quick] [--compiled]
+ *
+ * --compiled serves from the build in dist/ with plain node (`npm run build` first), as
+ * installed; without it, from the sources through tsx.
  *
  * Exits 0 whatever the ratios (a measurement, not a test); non-zero when a server does not
  * start or wrk sees socket errors or non-2xx answers from plugndial.
@@ -15,12 +18,13 @@ import { join } from 'node:path';
 
 import { addDevices, type DeviceInput } from '../src/management/devices.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
-import { run, serve, type ServeProcess } from '../test/support/serve.ts';
+import { BIN, COMPILED_BIN, run, serve, type ServeProcess } from '../test/support/serve.ts';
 import { isRunning, killAll, track } from './support/children.ts';
 import { NGINX, startNginx, type NginxProcess } from './support/nginx.ts';
 import { runWrk, type WrkResult } from './support/wrk.ts';
 
 const QUICK = process.argv.includes('--quick');
+const COMPILED = process.argv.includes('--compiled');
 /** Full run stays under ~2 minutes, --quick under ~30 s (setup included). */
 const PLAN = QUICK
   ? { rounds: 1, seconds: 2, warmupSeconds: 1, coldDevices: 500 }
@@ -80,7 +84,7 @@ function printSetup(): void {
     spawnSync('wrk', ['-v'], { encoding: 'utf8', timeout: 5000 }).stdout.split('\n')[0] ?? ''
   ).trim();
   console.log(
-    `plugndial HTTP bench${QUICK ? ' (--quick)' : ''}: node ${process.version}, ${cpus().length} CPUs`,
+    `plugndial HTTP bench${QUICK ? ' (--quick)' : ''}: node ${process.version}, ${cpus().length} CPUs, ${COMPILED ? 'compiled build (dist/)' : 'sources through tsx'}`,
   );
   console.log(`peer: ${nginxVersion}, worker_processes 1; load: ${wrkVersion.split(' [')[0]}`);
   console.log(
@@ -94,16 +98,11 @@ async function measureHttp(dir: string): Promise<HttpResults> {
   let server: ServeProcess | undefined;
   let nginx: NginxProcess | undefined;
   try {
-    server = await serve([
-      '--data-dir',
-      dataDir,
-      '--http',
-      '127.0.0.1:0',
-      '--tftp',
-      'off',
-      '--sip',
-      'off',
-    ]);
+    server = await serve(
+      ['--data-dir', dataDir, '--http', '127.0.0.1:0', '--tftp', 'off', '--sip', 'off'],
+      90_000,
+      COMPILED ? COMPILED_BIN : BIN,
+    );
     track(server.child);
     const port = server.ports.http;
     if (port === undefined)

@@ -3,7 +3,10 @@
  * Serves every file of a directory from memory: small files whole (as rendered files come),
  * files over 1 MiB through open() in 64 KiB chunks (as overlay files stream from the store).
  *
- *   node --import tsx bench/tftp-door.ts <dir>     (started by bench/tftp.ts, over IPC)
+ *   node --import tsx bench/tftp-door.ts <dir> [--compiled]   (started by bench/tftp.ts, over IPC)
+ *
+ * --compiled takes the door from the build in dist/ (loaded as plain JavaScript: tsx leaves
+ * .js files as they are), else from the sources through tsx.
  *
  * IPC: sends { port } when listening; answers 'stats' with { stats, rss, maxRss }; exits on 'stop'.
  */
@@ -12,7 +15,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
 import type { Answer, Provisioner } from '../src/provisioning/request.ts';
-import { startTftpDoor } from '../src/transports/tftp/server.ts';
+import type * as TftpServer from '../src/transports/tftp/server.ts';
+
+const { startTftpDoor } = (await import(
+  process.argv.includes('--compiled')
+    ? '../dist/transports/tftp/server.js'
+    : '../src/transports/tftp/server.ts'
+)) as typeof TftpServer;
 
 const STREAM_FROM = 1024 * 1024;
 const CHUNK = 64 * 1024;

@@ -7,7 +7,9 @@
  *       ask (tsize=0, blksize=512),
  *   (c) the door's peak RSS (it runs in a process of its own).
  *
- *   node --import tsx bench/tftp.ts [--quick]
+ *   node --import tsx bench/tftp.ts [--quick] [--compiled]
+ *
+ * --compiled runs the door from the build in dist/ (`npm run build` first).
  *
  * Prints ratios (plugndial / tftpd-hpa). Exits non-zero when a server does not start or a
  * transfer fails; ratios below target are reported, not failed (a measurement, not a test).
@@ -25,6 +27,7 @@ import { exited, killAll, track } from './support/children.ts';
 import type { LoadResult } from './tftp-load.ts';
 
 const QUICK = process.argv.includes('--quick');
+const COMPILED = process.argv.includes('--compiled');
 /** Full run ~2 minutes, --quick ~30 s. */
 const PLAN = QUICK
   ? { imageRounds: 3, configTotal: 2000, configRounds: 1 }
@@ -192,7 +195,8 @@ async function startTftpdHpa(dir: string): Promise<number> {
 }
 
 function startDoor(dir: string): Promise<DoorProcess> {
-  const child = fork(join(import.meta.dirname, 'tftp-door.ts'), [dir], {
+  const args = COMPILED ? [dir, '--compiled'] : [dir];
+  const child = fork(join(import.meta.dirname, 'tftp-door.ts'), args, {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -297,7 +301,7 @@ function printSetup(): void {
   const hpa = `${version.stdout}${version.stderr}`.split('\n')[0]?.trim() ?? 'tftpd-hpa';
   console.log(`TFTP door vs ${hpa} (in.tftpd -L, a process per transfer)`);
   console.log(
-    `node ${process.version}, ${cpus().length} CPUs; load client: tftpGet in its own process${QUICK ? '; --quick' : ''}`,
+    `node ${process.version}, ${cpus().length} CPUs; load client: tftpGet in its own process; door: ${COMPILED ? 'compiled build (dist/)' : 'sources through tsx'}${QUICK ? '; --quick' : ''}`,
   );
   console.log(
     `(a) ${IMAGE_SIZE / 1024 / 1024} MiB image, blksize 1468, tsize, one at a time, median of ${PLAN.imageRounds}` +

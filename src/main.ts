@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   settings: async () => (await import('./cli/settings.ts')).settingsCommand,
   dhcp: async () => (await import('./cli/dhcp.ts')).dhcpCommand,
   check: async () => (await import('./cli/check.ts')).checkCommand,
+  config: async () => (await import('./cli/config.ts')).configCommand,
   backup: async () => (await import('./cli/archive.ts')).archiveCommand('backup'),
   restore: async () => (await import('./cli/archive.ts')).archiveCommand('restore'),
   export: async () => (await import('./cli/archive.ts')).archiveCommand('export'),
@@ -41,6 +42,7 @@ const HELP = `plugndial — zero-touch provisioning for SIP desk phones
   plugndial resync <mac>…         tell phones to provision again (SIP check-sync)
   plugndial settings              the canonical settings
   plugndial check                 what will break a phone before it does, and the fix
+  plugndial config check          serve's effective configuration, where each value comes from
   plugndial dhcp --format F       a DHCP server snippet pointing phones here (isc, kea, dnsmasq)
   plugndial dhcp explain …        which URL each vendor's phone derives from DHCP options
   plugndial backup <file>         the whole store as one file, while the server serves

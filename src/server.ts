@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { createSecureContext, type Server as TlsServer } from 'node:tls';
 
 import type { FastifyInstance } from 'fastify';
 
@@ -16,7 +17,8 @@ import {
 } from './config/data-dir.ts';
 import { loadSecurityConfig } from './config/security-config.ts';
 import type { DoorName, ServerConfig } from './config/server-config.ts';
-import { tlsMaterial } from './config/tls-files.ts';
+import { tlsMaterial, type TlsMaterial } from './config/tls-files.ts';
+import { secureContextOptions } from './transports/http/tls-context.ts';
 import { pndError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
@@ -25,6 +27,8 @@ import type { ServerFacts } from './management/check.ts';
 import { checkScope, type CheckReport } from './management/check-scope.ts';
 import { DeviceIndex } from './management/device-index.ts';
 import { doorUrls } from './config/door-urls.ts';
+import { metricsRoute } from './metrics/route.ts';
+import { ServerMetrics } from './metrics/server-metrics.ts';
 import { LimitRecorder } from './provisioning/limit-recorder.ts';
 import { CheckSync } from './sip/check-sync.ts';
 import { ephemeralEndpoint, startSipDoor, type SipDoor } from './sip/door.ts';
@@ -41,7 +45,20 @@ export interface RunningDoors {
   addresses: Partial<Record<DoorName, ListenAddress>>;
   /** The admin listener (console and admin API), when it is on. */
   admin?: ListenAddress;
-  close(): Promise<void>;
+  metrics: ServerMetrics;
+  /**
+   * Takes up what can change while serving (SIGHUP): the TLS certificate, key and client
+   * CAs (read again even when their names did not change), the public URL, trusted proxies,
+   * the miss throttle, whether /metrics is public. Throws, changing nothing, when a TLS file
+   * is unusable; connections and transfers under way are not touched.
+   */
+  reload(next: ServerConfig): void;
+  /**
+   * Stops accepting at every door; transfers under way may finish for `drainMs`, then the
+   * rest are cut off, and the events are written last. Without `drainMs` (tests, commands),
+   * HTTP replies under way finish and TFTP and FTP transfers are aborted at once.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** Starts every configured door on one runtime; the order of shutdown is the reverse. */
@@ -51,6 +68,8 @@ export async function startServer(
   now?: () => Date,
 ): Promise<RunningDoors> {
   ensureDataDir(config.dataDir);
+  // What a reload may change is read from `current` wherever it is used.
+  let current = config;
   const security = config.security ?? loadSecurityConfig(() => undefined);
   const runtime = await openRuntime({
     dataDir: config.dataDir,
@@ -61,6 +80,8 @@ export async function startServer(
   });
   if (!config.databaseUrl) tightenDataDir(config.dataDir);
   const closers: (() => Promise<void>)[] = [() => runtime.close()];
+  // The doors stop together, each draining what it has under way, before everything else.
+  const doorClosers: ((drainMs: number | undefined) => Promise<void>)[] = [];
   const addresses: RunningDoors['addresses'] = {};
   const { limits } = security;
   // Clients held to a door's limits become security events, a few a minute at most.
@@ -70,9 +91,23 @@ export async function startServer(
   });
   closers.push(async () => limitsReached.close());
   let ready = false;
-  const close = async (): Promise<void> => {
-    clearRunningServer(config.dataDir);
-    for (const closer of closers.reverse()) await closer().catch(() => {});
+  let tftpDoor: { stats(): { active: number } } | undefined;
+  const metrics = new ServerMetrics({
+    vendors: drivers.flatMap((driver) => driver.vendors),
+    tftpInFlight: () => tftpDoor?.stats().active ?? 0,
+    events: () => ({ pending: runtime.recorder.pending, dropped: runtime.recorder.dropped }),
+    blockedAddresses: () => runtime.pipeline.blockedAddresses(),
+  });
+  closers.push(async () => metrics.close());
+  let closing: Promise<void> | undefined;
+  const close = (drainMs?: number): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      clearRunningServer(config.dataDir);
+      await Promise.all(doorClosers.map((closer) => closer(drainMs).catch(() => {})));
+      for (const closer of closers.reverse()) await closer().catch(() => {});
+    })();
+    return closing;
   };
   try {
     const token = adminToken(config.dataDir);
@@ -94,7 +129,7 @@ export async function startServer(
     let running: RunningServer | undefined;
     // What `plugndial check` needs of this server: where phones are sent, where it listens.
     const facts = (): ServerFacts => ({
-      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      ...(current.publicUrl ? { publicUrl: current.publicUrl } : {}),
       doors: addresses,
       proxied: security.trustedProxies.length > 0,
     });
@@ -115,6 +150,11 @@ export async function startServer(
         server: facts,
         deviceIndex,
       });
+      metricsRoute(instance, {
+        metrics,
+        token: token.token,
+        isPublic: () => current.metricsPublic === true,
+      });
     };
     const http = config.doors.http;
     if (http) {
@@ -124,7 +164,7 @@ export async function startServer(
         extend: (instance) => api(instance),
       });
       await listen(() => app.listen({ host: http.host, port: http.port }), 'http', http);
-      closers.push(() => app.close());
+      doorClosers.push((drainMs) => closeHttpDoor(app, drainMs));
       const bound = app.server.address() as AddressInfo;
       addresses.http = { host: http.host, port: bound.port };
       const apiHost = http.host === '0.0.0.0' || http.host === '::' ? '127.0.0.1' : http.host;
@@ -137,20 +177,25 @@ export async function startServer(
     }
 
     const https = config.doors.https;
-    if (https) {
-      const host = config.publicUrl
-        ? new URL(config.publicUrl).hostname.replace(/^\[|\]$/g, '')
-        : https.host === '0.0.0.0' || https.host === '::'
+    // The HTTPS door's certificate: read at start and again at each reload.
+    const readTls = (next: ServerConfig): TlsMaterial => {
+      const host = next.publicUrl
+        ? new URL(next.publicUrl).hostname.replace(/^\[|\]$/g, '')
+        : https!.host === '0.0.0.0' || https!.host === '::'
           ? 'localhost'
-          : https.host;
-      const tls = tlsMaterial({
-        dataDir: config.dataDir,
-        ...security.tls,
+          : https!.host;
+      return tlsMaterial({
+        dataDir: next.dataDir,
+        ...(next.security ?? security).tls,
         host,
         now: runtime.now(),
       });
-      if (tls.created)
-        log('info', 'self-signed TLS certificate created', { file: tls.certPath, host });
+    };
+    let httpsServer: TlsServer | undefined;
+    let clientCas = security.tls.clientCaFiles.length > 0;
+    if (https) {
+      const tls = readTls(config);
+      if (tls.created) log('info', 'self-signed TLS certificate created', { file: tls.certPath });
       const app = await buildHttpDoor({
         provisioner: runtime.pipeline,
         healthy: () => ready,
@@ -159,7 +204,8 @@ export async function startServer(
         extend: (instance) => api(instance),
       });
       await listen(() => app.listen({ host: https.host, port: https.port }), 'https', https);
-      closers.push(() => app.close());
+      doorClosers.push((drainMs) => closeHttpDoor(app, drainMs));
+      httpsServer = app.server as unknown as TlsServer;
       addresses.https = { host: https.host, port: (app.server.address() as AddressInfo).port };
     }
 
@@ -181,7 +227,8 @@ export async function startServer(
         'tftp',
         tftp,
       );
-      closers.push(() => door.close());
+      doorClosers.push((drainMs) => door.close(drainMs));
+      tftpDoor = door;
       addresses.tftp = { host: tftp.host, port: door.address.port };
     }
 
@@ -204,7 +251,7 @@ export async function startServer(
         'ftp',
         ftp,
       );
-      closers.push(() => door.close());
+      doorClosers.push((drainMs) => door.close(drainMs));
       addresses.ftp = { host: ftp.host, port: door.address.port };
     }
 
@@ -225,7 +272,7 @@ export async function startServer(
             doorUrls: (reachedAt) =>
               doorUrls(addresses, {
                 reachedAt,
-                ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+                ...(current.publicUrl ? { publicUrl: current.publicUrl } : {}),
               }),
             answers: {
               notifyTo: limits.sipNotifyTo,
@@ -239,7 +286,7 @@ export async function startServer(
         sip,
       );
       sipDoor = door;
-      closers.push(() => door.close());
+      doorClosers.push(() => door.close());
       addresses.sip = { host: sip.host, port: door.address.port };
       log('info', 'plug-and-play group joined', {
         group: '224.0.1.75',
@@ -262,13 +309,13 @@ export async function startServer(
               now: runtime.now,
               log,
               // Read at each session: Downloads name the file doors as they are bound.
-              fileOrigin: (reachedAt) => fileOrigin(addresses, reachedAt, config.publicUrl),
+              fileOrigin: (reachedAt) => fileOrigin(addresses, reachedAt, current.publicUrl),
             }),
           }),
         'acs',
         acs,
       );
-      closers.push(() => door.close());
+      doorClosers.push(() => door.close());
       addresses.acs = { host: acs.host, port: door.address.port };
     }
     let adminAddress: ListenAddress | undefined;
@@ -281,10 +328,12 @@ export async function startServer(
     }
     ready = true;
     // Again with every door as bound, for commands that point phones here (plugndial dhcp).
-    if (running) {
-      const publicUrl = config.publicUrl ? { publicUrl: config.publicUrl } : {};
+    const announce = (): void => {
+      if (!running) return;
+      const publicUrl = current.publicUrl ? { publicUrl: current.publicUrl } : {};
       writeRunningServer(config.dataDir, { ...running, doors: { ...addresses }, ...publicUrl });
-    }
+    };
+    announce();
     for (const [name, address] of Object.entries(addresses)) {
       log('info', `${name} door listening`, { address: formatListen(address) });
     }
@@ -305,7 +354,45 @@ export async function startServer(
       (error: unknown) => log('warn', 'check not run', { error: (error as Error).message }),
     );
     closers.push(() => report);
-    return { runtime, addresses, ...(adminAddress ? { admin: adminAddress } : {}), close };
+    const reload = (next: ServerConfig): void => {
+      const nextSecurity = next.security ?? security;
+      if (httpsServer) {
+        const wantsCas = nextSecurity.tls.clientCaFiles.length > 0;
+        if (wantsCas !== clientCas) {
+          throw pndError(
+            'PND_CONFIG',
+            '--client-ca: asking for client certificates, or ceasing to, takes a restart',
+          );
+        }
+        const tls = readTls(next);
+        try {
+          // The pair is checked before the door uses it: a key of another certificate fails here.
+          createSecureContext(secureContextOptions(tls));
+        } catch (error) {
+          throw pndError(
+            'PND_TLS_FILE',
+            `${tls.certPath}: the certificate and key cannot be used together (${(error as Error).message.slice(0, 120)}); the previous ones stay in use`,
+          );
+        }
+        httpsServer.setSecureContext(secureContextOptions(tls));
+        clientCas = wantsCas;
+        log('info', 'TLS certificate reloaded', { file: tls.certPath });
+      }
+      runtime.pipeline.configureAccess({
+        trustedProxies: nextSecurity.trustedProxies,
+        throttle: nextSecurity.throttle,
+      });
+      current = next;
+      announce();
+    };
+    return {
+      runtime,
+      addresses,
+      ...(adminAddress ? { admin: adminAddress } : {}),
+      metrics,
+      reload,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -344,6 +431,25 @@ function fileOrigin(
   if (!https) return undefined;
   const host = https.host === '0.0.0.0' || https.host === '::' ? reachedAt : https.host;
   return `https://${host.includes(':') ? `[${host}]` : host}${https.port === 443 ? '' : `:${https.port}`}`;
+}
+
+/**
+ * An HTTP(S) door's shutdown: no new connections, idle ones closed at once, replies under way
+ * given until the deadline, then cut off.
+ */
+async function closeHttpDoor(app: FastifyInstance, drainMs: number | undefined): Promise<void> {
+  const closed = app.close();
+  if (drainMs === undefined) return closed;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      app.server.closeAllConnections();
+      resolve();
+    }, drainMs);
+  });
+  await Promise.race([closed, late]);
+  clearTimeout(timer);
+  await closed;
 }
 
 async function listen<T>(

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 
 import { loadServerConfig } from '../src/config/server-config.ts';
-import { consoleLogger } from '../src/log.ts';
+import { operatorLog } from '../src/log.ts';
 import { maskUserinfo } from '../src/redact.ts';
 import { tempDir } from './support/harness.ts';
 import { run, serve } from './support/serve.ts';
@@ -24,18 +24,20 @@ test('maskUserinfo hides the whole userinfo of every URL in a text, and nothing 
   assert.equal(maskUserinfo('HTTPS://u@host'), 'HTTPS://****@host');
 });
 
-test('every log line is masked, message and fields alike', () => {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const log = consoleLogger(stream, () => new Date(0));
-  log('info', 'plugndial ready', {
-    publicUrl: 'http://prov:Pa55w0rd@10.0.0.5',
-    nested: { url: 'https://a:b@c/' },
-  });
-  log('warn', 'fetch of http://u:Pa55w0rd@h/x failed');
-  assert.doesNotMatch(text, /Pa55w0rd|prov:|a:b@/);
-  assert.match(text, /publicUrl=http:\/\/\*\*\*\*@10\.0\.0\.5/);
+test('every log line is masked, message and fields alike, as text and as JSON', () => {
+  for (const format of ['text', 'json'] as const) {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const log = operatorLog({ stream, format });
+    log('info', 'plugndial ready', {
+      publicUrl: 'http://prov:Pa55w0rd@10.0.0.5',
+      nested: { url: 'https://a:b@c/' },
+    });
+    log('warn', 'fetch of http://u:Pa55w0rd@h/x failed');
+    assert.doesNotMatch(text, /Pa55w0rd|prov:|a:b@/, format);
+    assert.match(text, /http:\/\/\*\*\*\*@10\.0\.0\.5/, format);
+  }
 });
 
 test('a --public-url refused as invalid is not echoed with its password', () => {
@@ -88,7 +90,7 @@ test('serve with credentials in --public-url: the log, the events and simulate n
     const pending = run(['device', 'pending', '--json', '--data-dir', dir]);
     for (const text of [server.log(), phone.out, phone.err, events.out, pending.out])
       assert.doesNotMatch(text, /Pa55w0rd|prov:/);
-    assert.match(server.log(), /publicUrl=http:\/\/\*\*\*\*@127\.0\.0\.1:1/);
+    assert.match(server.log(), /publicUrl"?[=:]"?http:\/\/\*\*\*\*@127\.0\.0\.1:1/);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,14 @@
-import { LIMIT_FLAGS } from '../config/door-limits.ts';
-import { loadServerConfig } from '../config/server-config.ts';
-import { consoleLogger } from '../log.ts';
-import { startServer } from '../server.ts';
+import { isPlugndialError } from '../errors.ts';
+import {
+  flagValues,
+  resolveOptions,
+  SERVE_OPTIONS,
+  serveFlags,
+  type ResolvedOptions,
+} from '../config/options.ts';
+import { serverConfigOf, type ServerConfig } from '../config/server-config.ts';
+import { logRequests, operatorLog, type OperatorLog } from '../log.ts';
+import { startServer, type RunningDoors } from '../server.ts';
 import { parse } from './args.ts';
 import type { CommandIO } from './io.ts';
 
@@ -12,6 +19,8 @@ const USAGE = `plugndial serve [--data-dir DIR | --database postgres://…] [--p
                 [--ftp [host:]port|off] [--ftp-passive-ports FROM-TO] [--acs on|[host:]port|off]
                 [--trusted-proxies CIDR,…] [--miss-limit N] [--miss-window S] [--miss-block S]
                 [--event-retention-days D] [--event-max N] [--admin [host:]port|off]
+                [--config file.json] [--metrics-public]
+                [--log-level error|warn|info|debug] [--log-format json|text] [--stop-timeout S]
 Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP), --acs 7547,
   --admin 127.0.0.1:7080; HTTPS and FTP off.
 --admin: the admin listener: the operator console (/console/) and the admin API, apart from
@@ -47,67 +56,90 @@ Door limits (docs/security.md): --ftp-sessions 256 --ftp-sessions-per-address 8
 --config FILE: the same options as a JSON object, names without the dashes, e.g.
   {"http": "8080", "tftp": "6969", "public-url": "http://10.0.0.5:8080", "sip-interface": "eth0",
    "client-ca": ["yealink-ca.pem", "fanvil-ca.pem"], "event-retention-days": 7}
-Precedence: flags, then PLUGNDIAL_<FLAG> in the environment (e.g. PLUGNDIAL_HTTP=8080,
-PLUGNDIAL_PUBLIC_URL=…), then the file.`;
-
-/** Every flag serve takes; the usage above and the README document each of them. */
-export const SERVE_OPTIONS = {
-  'public-url': { type: 'string' },
-  config: { type: 'string' },
-  http: { type: 'string' },
-  https: { type: 'string' },
-  tftp: { type: 'string' },
-  ftp: { type: 'string' },
-  sip: { type: 'string' },
-  acs: { type: 'string' },
-  admin: { type: 'string' },
-  'sip-interface': { type: 'string', multiple: true },
-  'sip-unknown': { type: 'string' },
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-  'client-ca': { type: 'string', multiple: true },
-  'trusted-proxies': { type: 'string' },
-  'miss-limit': { type: 'string' },
-  'miss-window': { type: 'string' },
-  'miss-block': { type: 'string' },
-  'ftp-passive-ports': { type: 'string' },
-  'event-retention-days': { type: 'string' },
-  'event-max': { type: 'string' },
-  'tftp-ack-poll': { type: 'string' },
-  ...(Object.fromEntries(LIMIT_FLAGS.map((name) => [name, { type: 'string' }])) as Record<
-    (typeof LIMIT_FLAGS)[number],
-    { type: 'string' }
-  >),
-} as const;
+--log-level: info (default) logs starts, stops, blocks and problems; debug adds one line per
+  phone request. --log-format: text on a terminal, JSON lines otherwise (journald).
+--metrics-public: GET /metrics without the admin token (Prometheus text format).
+SIGHUP reloads the TLS files and the --config file (docs/service.md says what changes);
+SIGTERM stops accepting, lets transfers finish for --stop-timeout seconds (30), writes the
+events and exits 0.
+Every flag is also a key of the --config file and a PLUGNDIAL_<FLAG> environment variable
+(e.g. PLUGNDIAL_HTTP=8080): docs/configuration.md; "plugndial config check" shows the result.`;
 
 export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values } = parse(args, SERVE_OPTIONS);
+  const { values } = parse(args, serveFlags());
   if (values['help']) {
     io.out(`${USAGE}\n`);
     return 0;
   }
-  const flags = Object.fromEntries(
-    Object.entries(values)
-      .map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v])
-      .filter(([, v]) => typeof v === 'string'),
-  ) as Record<string, string>;
-  const config = loadServerConfig({ flags, env: process.env });
-  const log = consoleLogger();
+  const flags = flagValues(values);
+  let resolved = resolveOptions({ flags, env: process.env });
+  let config = serverConfigOf(resolved);
+  const log = operatorLog(config.log ?? { level: 'info' });
+  const requests = logRequests(log);
   const server = await startServer(config, log);
   const prune = setInterval(() => {
     const before = new Date(Date.now() - config.events.retentionDays * 86_400_000);
     server.runtime.store.pruneEvents(before, config.events.maxEvents).catch(() => {});
   }, 600_000);
   prune.unref();
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      log('info', 'stopping', { signal });
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+  const reload = (): void => {
+    const next = reloaded(server, resolved, flags, log);
+    if (next) ({ resolved, config } = next);
+  };
+  process.on('SIGHUP', reload);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  process.off('SIGHUP', reload);
+  const drainMs = config.stopTimeoutMs ?? 30_000;
+  log('info', 'stopping: no new requests; transfers under way may finish', {
+    signal,
+    deadlineSeconds: drainMs / 1000,
   });
   clearInterval(prune);
-  await server.close();
+  await server.close(drainMs);
+  requests.close();
+  log('info', 'stopped', { signal });
   return 0;
+}
+
+/**
+ * SIGHUP: the configuration file and environment read again, applied where they can be
+ * while serving. Anything wrong leaves the running configuration as it was, with an error
+ * that names the key or the file.
+ */
+function reloaded(
+  server: RunningDoors,
+  before: ResolvedOptions,
+  flags: Record<string, string>,
+  log: OperatorLog,
+): { resolved: ResolvedOptions; config: ServerConfig } | undefined {
+  let resolved: ResolvedOptions;
+  let config: ServerConfig;
+  try {
+    resolved = resolveOptions({ flags, env: process.env });
+    config = serverConfigOf(resolved);
+    server.reload(config);
+  } catch (error) {
+    const known = isPlugndialError(error);
+    log('error', 'reload refused; the running configuration stays', {
+      error: known ? error.message : 'internal error',
+      ...(known ? { code: error.code } : {}),
+    });
+    return undefined;
+  }
+  if (config.log) log.setLevel(config.log.level);
+  const changed = SERVE_OPTIONS.filter(
+    (option) => resolved.values.get(option.name)?.value !== before.values.get(option.name)?.value,
+  );
+  const later = changed.filter((option) => !option.reloads).map((option) => option.name);
+  log('info', 'configuration reloaded', {
+    changed: changed.map((option) => option.name).join(',') || 'nothing',
+    ...(resolved.file ? { file: resolved.file } : {}),
+  });
+  if (later.length > 0) {
+    log('warn', 'some changes take effect at the next start', { restart: later.join(',') });
+  }
+  return { resolved, config };
 }

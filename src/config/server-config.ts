@@ -1,12 +1,21 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { pndError } from '../errors.ts';
+import { isPlugndialError, pndError, PlugndialError } from '../errors.ts';
 import { maskUserinfo } from '../redact.ts';
 import { DEFAULT_DATA_DIR } from './data-dir.ts';
 import { parseInterfaceChoice, type InterfaceChoice } from '../sip/interfaces.ts';
 import { UNKNOWN_POLICIES, type UnknownPolicy } from '../sip/policy.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
+import {
+  envName,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  resolveOptions,
+  type ConfigSources,
+  type LogFormat,
+  type LogLevel,
+  type ResolvedOptions,
+} from './options.ts';
 import { loadSecurityConfig, type SecurityConfig } from './security-config.ts';
 
 export type DoorName = 'http' | 'https' | 'tftp' | 'ftp' | 'sip' | 'acs';
@@ -42,26 +51,55 @@ export interface ServerConfig {
   sip: { interfaces: InterfaceChoice; unknown: UnknownPolicy };
   /** TLS material, trusted proxies, the miss throttle, FTP passive ports (defaults if absent). */
   security?: SecurityConfig;
+  /** The operator log: its level, and its form (text on a terminal, JSON otherwise, unless set). */
+  log?: { level: LogLevel; format?: LogFormat };
+  /** GET /metrics without the admin token. */
+  metricsPublic?: boolean;
+  /** How long SIGTERM waits for transfers under way before it cuts them off. */
+  stopTimeoutMs?: number;
 }
 
 export { DEFAULT_DATA_DIR };
 export const DEFAULT_ADMIN = '127.0.0.1:7080';
 
+export type { ConfigSources };
+
 /** Flags, environment (`PLUGNDIAL_*`) and an optional JSON file, in that order of precedence. */
-export interface ConfigSources {
-  flags: Record<string, string | undefined>;
-  env: NodeJS.ProcessEnv;
+export function loadServerConfig(sources: ConfigSources): ServerConfig {
+  return serverConfigOf(resolveOptions(sources));
 }
 
-export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
-  const file = flags['config'] ?? env['PLUGNDIAL_CONFIG'];
-  const fromFile = file ? readConfigFile(file) : {};
-  const pick = (name: string): string | undefined =>
-    flags[name] ?? env[`PLUGNDIAL_${name.toUpperCase().replace(/-/g, '_')}`] ?? fromFile[name];
+/**
+ * The configuration from resolved settings. A value that does not parse is refused naming
+ * where it came from: the flag, the environment variable or the file's key.
+ */
+export function serverConfigOf(resolved: ResolvedOptions): ServerConfig {
+  try {
+    return build((name) => resolved.values.get(name)?.value);
+  } catch (error) {
+    throw renamed(error, resolved);
+  }
+}
 
+function renamed(error: unknown, resolved: ResolvedOptions): unknown {
+  if (!isPlugndialError(error) || error.code !== 'PND_CONFIG') return error;
+  const flag = /^--([a-z-]+): /.exec(error.message);
+  const source = flag ? resolved.values.get(flag[1]!)?.source : undefined;
+  if (!flag || (source !== 'environment' && source !== 'file')) return error;
+  const name = flag[1]!;
+  const where =
+    source === 'environment' ? envName(name) : `config file ${resolved.file}, key "${name}"`;
+  return new PlugndialError(
+    error.code,
+    `${where}: ${error.message.slice(flag[0].length)}`,
+    error.details,
+  );
+}
+
+function build(pick: (name: string) => string | undefined): ServerConfig {
   const doors: ServerConfig['doors'] = {};
   for (const door of DOORS) {
-    const given = pick(door.name) ?? (door.offByDefault ? 'off' : String(door.defaultPort));
+    const given = pick(door.name) ?? 'off';
     // `on` is the door's default port on every address (`--acs on` is 0.0.0.0:7547).
     const text = given.trim() === 'on' ? String(door.defaultPort) : given;
     const parsed = parseListen(text, '0.0.0.0');
@@ -81,7 +119,7 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
     } catch {
       throw pndError(
         'PND_CONFIG',
-        `--public-url: "${maskUserinfo(publicUrl).slice(0, 80)}" is not an http(s), tftp or ftp URL`,
+        `--public-url: ${shownUrl(publicUrl)} is not an http(s), tftp or ftp URL`,
       );
     }
   }
@@ -102,6 +140,9 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
       maxEvents: positive(pick('event-max') ?? '1000000', 'event-max'),
     },
     tftp: { ackPollMs: ackPoll(pick('tftp-ack-poll') ?? '1') },
+    log: logConfig(pick),
+    metricsPublic: yes(pick('metrics-public') ?? 'false', 'metrics-public'),
+    stopTimeoutMs: whole(pick('stop-timeout') ?? '30', 'stop-timeout', 0, 3600) * 1000,
     sip: {
       interfaces: parseInterfaceChoice([pick('sip-interface') ?? '']),
       unknown: unknown as UnknownPolicy,
@@ -126,18 +167,35 @@ function positive(text: string, name: string): number {
   return n;
 }
 
-function readConfigFile(path: string): Record<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw pndError('PND_CONFIG', `cannot read config file ${path}: ${(error as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+/** A URL for an error message: never the userinfo, which may hold a password. */
+function shownUrl(text: string): string {
+  const masked = maskUserinfo(text);
+  return masked.includes('@') && masked === text ? 'the URL' : `"${masked.slice(0, 80)}"`;
+}
+
+function logConfig(pick: (name: string) => string | undefined): NonNullable<ServerConfig['log']> {
+  const level = pick('log-level') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw pndError('PND_CONFIG', `--log-level: expected one of ${LOG_LEVELS.join(', ')}`);
+  const format = pick('log-format');
+  if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format))
     throw pndError(
       'PND_CONFIG',
-      `config file ${path}: expected a JSON object of option names to values`,
+      `--log-format: expected ${LOG_FORMATS.join(' or ')} (default: text on a terminal, else json)`,
     );
-  }
-  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+  return { level: level as LogLevel, ...(format ? { format: format as LogFormat } : {}) };
+}
+
+function yes(text: string, name: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (value === 'true' || value === '1' || value === 'yes') return true;
+  if (value === 'false' || value === '0' || value === 'no') return false;
+  throw pndError('PND_CONFIG', `--${name}: expected true or false`);
+}
+
+function whole(text: string, name: string, min: number, max: number): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+    throw pndError('PND_CONFIG', `--${name}: expected a whole number from ${min} to ${max}`);
+  return n;
 }

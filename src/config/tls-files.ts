@@ -113,12 +113,12 @@ function readPem(file: string, flag: string): Buffer {
     text = readFileSync(file);
   } catch (error) {
     throw pndError(
-      'PND_CONFIG',
-      `${flag}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      'PND_TLS_FILE',
+      `${flag}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the path and that the service's user may read it`,
     );
   }
   if (!text.includes('-----BEGIN ')) {
-    throw pndError('PND_CONFIG', `${flag}: ${file} is not a PEM file`);
+    throw pndError('PND_TLS_FILE', `${flag}: ${file} is not a PEM file`);
   }
   return text;
 }

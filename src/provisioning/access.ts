@@ -12,6 +12,7 @@ import {
   type DigestAlgorithm,
   type PresentedCredentials,
 } from '../crypto/http-auth.ts';
+import { blockChannel, type BlockMessage } from '../channels.ts';
 import { NetworkSet } from '../model/cidr.ts';
 import {
   generateCredentials,
@@ -141,7 +142,7 @@ export class AccessControl {
   readonly #anonymous: MissThrottle;
   /** Wrong credentials: blocks everything from the address, valid credentials included. */
   readonly #guesses: MissThrottle;
-  readonly #proxies: NetworkSet;
+  #proxies: NetworkSet;
   readonly #realm: string;
   /** Credentials by device, for this generation (a rotation is a configuration change). */
   readonly #credentials = new GenerationCache<DeviceCredentials>(HOT_ENTRIES);
@@ -163,6 +164,19 @@ export class AccessControl {
     this.#guesses = new MissThrottle(options.config?.throttle ?? DEFAULT_THROTTLE);
     this.#proxies = new NetworkSet(options.config?.trustedProxies ?? []);
     this.#realm = options.config?.realm ?? REALM;
+  }
+
+  /** Trusted proxies and throttle limits from a reload; counts and blocks in force stay. */
+  configure(config: Pick<AccessConfig, 'trustedProxies' | 'throttle'>): void {
+    this.#proxies = new NetworkSet(config.trustedProxies ?? []);
+    this.#anonymous.limits = config.throttle ?? DEFAULT_THROTTLE;
+    this.#guesses.limits = config.throttle ?? DEFAULT_THROTTLE;
+  }
+
+  /** Addresses blocked now: for refusals without credentials, and for wrong credentials. */
+  blockedAddresses(): Record<BlockMessage['scope'], number> {
+    const now = this.#now().getTime();
+    return { anonymous: this.#anonymous.blockedCount(now), all: this.#guesses.blockedCount(now) };
   }
 
   /** The client's address, through the trusted proxies (client-address.ts). */
@@ -195,6 +209,8 @@ export class AccessControl {
     const scope = guess ? 'everything' : 'all but valid credentials';
     const detail = `more than ${misses} ${what} in ${windowMs / 1000} s over ${transport}; ${scope} refused for ${blockMs / 1000} s`;
     this.#log?.('warn', 'address blocked', { address: client, reason: detail });
+    if (blockChannel.hasSubscribers)
+      blockChannel.publish({ scope: guess ? 'all' : 'anonymous' } satisfies BlockMessage);
     this.#security({ at: now.toISOString(), kind: 'address-blocked', address: client, detail });
   }
 

@@ -8,6 +8,7 @@ import type {
 } from '../drivers/driver.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 
+import { publishRequest } from '../channels.ts';
 import type { AuthChallenge } from '../crypto/http-auth.ts';
 import { configKeyProblem, type KeyProblem } from '../drivers/config-key.ts';
 import { phonebookOwners, type Contact } from '../model/contact.ts';
@@ -261,6 +262,16 @@ export class ProvisioningPipeline implements Provisioner {
           .challenge(request, await this.#policyFor(undefined), refusal.stale === true)
           .catch(() => undefined);
     return { allowed: false, reason: refusal.reason, ...(challenge ? { challenge } : {}) };
+  }
+
+  /** Trusted proxies and the miss throttle, changed by a reload of the configuration. */
+  configureAccess(config: Pick<AccessConfig, 'trustedProxies' | 'throttle'>): void {
+    this.#access.configure(config);
+  }
+
+  /** Addresses the miss throttle refuses now, by what blocked them. */
+  blockedAddresses(): { anonymous: number; all: number } {
+    return this.#access.blockedAddresses();
   }
 
   /** One-time credentials for one path of one device (a TR-069 Download's Username/Password). */
@@ -1003,6 +1014,11 @@ export class ProvisioningPipeline implements Provisioner {
     if (outcome.retransmissions) event.retransmissions = outcome.retransmissions;
     const why = outcome.reason ?? reason;
     if (why) event.reason = why;
+    publishRequest(
+      event,
+      device?.vendor ?? identified.vendor ?? 'unknown',
+      identified.recognition?.kind ?? (identified.image ? 'firmware' : 'other'),
+    );
     if (!device) {
       this.#recorder.record(event);
       return;

@@ -105,6 +105,11 @@ export class EventRecorder {
     return this.#dropped;
   }
 
+  /** Events waiting to be written. */
+  get pending(): number {
+    return this.#events.length;
+  }
+
   /** Writes everything buffered so far; resolves when it is stored. */
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(() => this.#write(true));

@@ -14,7 +14,7 @@ export const DEFAULT_THROTTLE: ThrottleLimits = { misses: 20, windowMs: 60_000, 
  * memory, per node; a restart forgets. Bounded: past `maxAddresses` the oldest entries go.
  */
 export class MissThrottle {
-  readonly #limits: ThrottleLimits;
+  #limits: ThrottleLimits;
   readonly #maxAddresses: number;
   /** Miss times within the window, oldest first, per address. */
   readonly #misses = new Map<string, number[]>();
@@ -28,6 +28,18 @@ export class MissThrottle {
 
   get limits(): ThrottleLimits {
     return this.#limits;
+  }
+
+  /** New limits from a reload; the misses counted and the blocks in force stay. */
+  set limits(limits: ThrottleLimits) {
+    this.#limits = limits;
+  }
+
+  /** Addresses refused now. */
+  blockedCount(nowMs: number): number {
+    let count = 0;
+    for (const until of this.#blocked.values()) if (nowMs < until) count++;
+    return count;
   }
 
   isBlocked(address: string, nowMs: number): boolean {

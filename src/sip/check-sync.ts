@@ -7,6 +7,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
 import { digestAuthorization, parseDigestChallenge } from '../crypto/digest.ts';
+import { publishRequest } from '../channels.ts';
 import type { Driver } from '../drivers/driver.ts';
 import { fail, ok, pndError, type Result } from '../errors.ts';
 import type { Device } from '../model/device.ts';
@@ -14,6 +15,7 @@ import type { Mac } from '../model/mac.ts';
 import { effectiveSettings } from '../model/merge.ts';
 import type { ResyncOutcome } from '../model/resync.ts';
 import type { Settings } from '../model/settings.ts';
+import type { ProvisioningEvent } from '../model/event.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import type { Store } from '../store/store.ts';
 import { newBranch, newCallId, newTag, sentBy, type Peer } from './build.ts';
@@ -124,7 +126,7 @@ export class CheckSync {
       ...(result.reason ? { reason: result.reason } : {}),
     };
     await store.recordResync(mac, outcome).catch(() => undefined);
-    this.#options.recorder.record({
+    const recorded: ProvisioningEvent = {
       at: outcome.at,
       mac,
       driver: driver!.name,
@@ -136,7 +138,9 @@ export class CheckSync {
       durationMs: outcome.durationMs,
       ...(outcome.retransmissions ? { retransmissions: outcome.retransmissions } : {}),
       ...(outcome.reason ? { reason: outcome.reason } : {}),
-    });
+    };
+    publishRequest(recorded, device.vendor, 'resync');
+    this.#options.recorder.record(recorded);
     return outcome;
   }
 

@@ -4,6 +4,7 @@
 
 import { isIP } from 'node:net';
 
+import { publishRequest } from '../channels.ts';
 import type { Driver, DoorUrls, PnpContext, PnpSubscribe } from '../drivers/driver.ts';
 import type { Device } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
@@ -58,6 +59,8 @@ interface Handled {
   file?: string;
   mac?: Mac;
   driver?: string;
+  /** The vendor the phone was taken for. */
+  vendor?: string;
   device?: Device;
   subscribe?: PnpSubscribe;
   bytes?: number;
@@ -177,6 +180,7 @@ export class PnpResponder {
     }
     if (!driver) return { ...known, reason: 'no-driver' };
     known.driver = driver.name;
+    known.vendor = vendor;
 
     const reachedAt = await this.#reachedAt(from.address);
     const doors = this.#options.doorUrls(reachedAt);
@@ -301,6 +305,7 @@ export class PnpResponder {
       ...(handled.reason ? { reason: handled.reason } : {}),
     };
     const device = handled.device;
+    publishRequest(event, handled.vendor ?? device?.vendor ?? 'unknown', 'pnp');
     const reported: NonNullable<Device['reported']> = {};
     if (handled.subscribe?.model) reported.model = handled.subscribe.model;
     if (handled.subscribe?.version) reported.firmware = handled.subscribe.version;

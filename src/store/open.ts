@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { storeQueryChannel, type StoreQueryMessage } from '../channels.ts';
 import { PlugndialError } from '../errors.ts';
 import { isDataDirLocked, lockDataDir } from './data-dir-lock.ts';
 import { openSqliteClient } from './sqlite-client.ts';
 import { SqlStore } from './sql-store.ts';
+import type { SqlClient } from './sql.ts';
 import type { Store } from './store.ts';
 
 export { isDataDirLocked };
@@ -23,7 +25,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if ('databaseUrl' in options) {
     // Loaded only for PostgreSQL: the embedded store and its commands never need its client.
     const { openPostgresClient } = await import('./postgres-client.ts');
-    const client = openPostgresClient(options.databaseUrl);
+    const client = timed(openPostgresClient(options.databaseUrl));
     return SqlStore.open({ backend: 'postgres', client, databaseUrl: options.databaseUrl });
   }
   if ('memory' in options) {
@@ -45,7 +47,7 @@ async function openEmbeddedStore(dataDir: string): Promise<Store> {
   refuseEarlierEngine(dataDir);
   const lock = lockDataDir(dataDir);
   try {
-    const client = openSqliteClient(join(dataDir, DATABASE_FILE));
+    const client = timed(openSqliteClient(join(dataDir, DATABASE_FILE)));
     return await SqlStore.open({ backend: 'embedded', client, onClose: () => lock.release() });
   } catch (error) {
     lock.release();
@@ -69,4 +71,30 @@ function refuseEarlierEngine(dataDir: string): void {
       `"plugndial profile list --json" print them, and "plugndial device import" takes them back as CSV; or start ` +
       `this version on a new --data-dir, or move ${resolve(pgdata)} away`,
   );
+}
+
+/**
+ * The client with each statement and transaction timed for whoever listens on
+ * storeQueryChannel (the metrics); without a listener it costs a property read.
+ */
+function timed(client: SqlClient): SqlClient {
+  const engine = client.dialect;
+  const time = <T>(what: StoreQueryMessage['what'], run: () => Promise<T>): Promise<T> => {
+    if (!storeQueryChannel.hasSubscribers) return run();
+    const started = performance.now();
+    const published = (): void => {
+      const seconds = (performance.now() - started) / 1000;
+      storeQueryChannel.publish({ engine, what, seconds } satisfies StoreQueryMessage);
+    };
+    const running = run();
+    running.then(published, published);
+    return running;
+  };
+  return {
+    dialect: engine,
+    query: (text, params) => time('query', () => client.query(text, params)),
+    transaction: (fn, options) => time('transaction', () => client.transaction(fn, options)),
+    snapshot: (fn) => client.snapshot(fn),
+    close: () => client.close(),
+  };
 }

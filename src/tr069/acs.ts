@@ -4,6 +4,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 
+import { publishRequest, tr069Channel, type Tr069Message } from '../channels.ts';
 import type { AuthChallenge, PresentedCredentials } from '../crypto/http-auth.ts';
 import type { Driver } from '../drivers/driver.ts';
 import type { Logger } from '../log.ts';
@@ -241,6 +242,8 @@ export class Acs {
       this.#sessions.delete(this.#sessions.keys().next().value!);
     this.#sessions.set(session.id, entry);
     this.#byConnection.set(request.connection, session.id);
+    if (tr069Channel.hasSubscribers)
+      tr069Channel.publish({ what: 'session' } satisfies Tr069Message);
     if (device) {
       const connectionRequestUrl = parameter(inform, '.ManagementServer.ConnectionRequestURL');
       const root = inform.parameters[0]?.name.split('.')[0];
@@ -457,6 +460,7 @@ export class Acs {
         message?.method === 'DownloadResponse' ? childText(message.body, 'Status') : '';
       // Status 0: done and applied already, no TransferComplete follows.
       if (fault || status === '0') {
+        downloaded(fault?.code ?? 0);
         await this.#update(mac, (s) =>
           settle(s, {
             at: at.toISOString(),
@@ -478,6 +482,7 @@ export class Acs {
 
   async #transferComplete(device: Device, envelope: Envelope, at: Date): Promise<string> {
     const done = readTransferComplete(envelope.body!);
+    downloaded(done.faultCode);
     await this.#update(device.mac, (s) =>
       settle(s, {
         at: at.toISOString(),
@@ -527,6 +532,7 @@ export class Acs {
       ...(request.userAgent ? { userAgent: request.userAgent.slice(0, 256) } : {}),
       ...(facts.reason ? { reason: facts.reason } : {}),
     };
+    publishRequest(event, device?.vendor ?? 'unknown', 'cwmp');
     this.#options.recorder.record(
       event,
       device ? lastContactOf(event, device.mac, facts.reported) : undefined,
@@ -582,4 +588,10 @@ function informFacts(inform: Inform): Device['reported'] {
     ...(firmware ? { firmware: firmware.slice(0, 128) } : {}),
     ...(serial ? { serial: serial.slice(0, 128) } : {}),
   };
+}
+
+/** A Download's result as the CPE reported it (0: done), for whoever counts them. */
+function downloaded(faultCode: number): void {
+  if (tr069Channel.hasSubscribers)
+    tr069Channel.publish({ what: 'download', faultCode } satisfies Tr069Message);
 }

@@ -5,9 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
+import { publishRequest, requestChannel } from '../channels.ts';
 import { digestAuthorization, parseDigestChallenge } from '../crypto/digest.ts';
 import type { Mac } from '../model/mac.ts';
 import type { ResyncOutcome } from '../model/resync.ts';
+import type { ProvisioningEvent } from '../model/event.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import type { Store } from '../store/store.ts';
 
@@ -52,7 +54,7 @@ export async function connectionRequest(
     };
   }
   await context.store.recordResync(mac, outcome).catch(() => undefined);
-  context.recorder.record({
+  const recorded: ProvisioningEvent = {
     at: outcome.at,
     mac,
     file: 'cwmp/connection-request',
@@ -62,7 +64,12 @@ export async function connectionRequest(
     bytes: 0,
     durationMs: outcome.durationMs,
     ...(outcome.reason ? { reason: outcome.reason } : {}),
-  });
+  };
+  if (requestChannel.hasSubscribers) {
+    const device = await context.store.getDevice(mac).catch(() => undefined);
+    publishRequest(recorded, device?.vendor ?? 'unknown', 'resync');
+  }
+  context.recorder.record(recorded);
   return outcome;
 }
 

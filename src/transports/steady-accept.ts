@@ -10,8 +10,12 @@
 //
 // Here the server accepts as Node does, but the options already hold those four keys (with
 // the values the constructor gives them anyway), so the copy keeps one class. Anything
-// unusual (an accept error, a server at maxConnections, TCP keep-alive) still goes through
-// Node's own code.
+// unusual (an accept error, a connection limit, a block list, TCP keep-alive) still goes
+// through Node's own code.
+//
+// This reaches into net.Server's internals, so it runs only on the Node line it was verified
+// on. Node 22 and 24 accept the same way, but their V8 gives those copies one class already
+// (test/transports/steady-accept-maps.ts counts the classes): there Node's own accept is used.
 
 import { channel } from 'node:diagnostics_channel';
 import { Socket, type Server } from 'node:net';
@@ -25,6 +29,7 @@ interface ServerInternals {
   noDelay?: boolean;
   keepAlive?: boolean;
   highWaterMark?: number;
+  blockList?: unknown;
 }
 
 type AcceptCallback = (this: ListenHandle, error: number, client: object) => void;
@@ -42,11 +47,21 @@ const STEADY = Symbol('plugndial.steady-accept');
 /** Node publishes each accepted socket here; so do we. */
 const acceptedChannel = channel('net.server.socket');
 
+/** The Node major versions whose accept and Socket constructor this module was checked against. */
+export const VERIFIED_NODE_MAJORS: readonly number[] = [20];
+
+export function nodeMajor(version: string = process.versions.node): number {
+  return Number(version.split('.')[0]);
+}
+
 /**
  * Makes `server` accept its connections with steady options, now if it listens and again
- * each time it starts listening. Leaves Node's accept in place when its internals differ.
+ * each time it starts listening. Leaves Node's accept in place on a Node line it was not
+ * verified on (`major` is the running one unless a test says otherwise) and when the
+ * internals differ.
  */
-export function acceptSteadily(server: Server): void {
+export function acceptSteadily(server: Server, major: number = nodeMajor()): void {
+  if (!VERIFIED_NODE_MAJORS.includes(major)) return;
   const install = (): void => {
     const internals = server as unknown as ServerInternals;
     const handle = internals._handle;
@@ -54,7 +69,7 @@ export function acceptSteadily(server: Server): void {
     if (!handle || typeof nodeAccept !== 'function' || nodeAccept[STEADY]) return;
     const steady: AcceptCallback = function (this: ListenHandle, error, client) {
       const full = server.maxConnections > 0 && internals._connections >= server.maxConnections;
-      if (error || full || internals.keepAlive) {
+      if (error || full || internals.blockList || internals.keepAlive) {
         nodeAccept.call(this, error, client);
         return;
       }

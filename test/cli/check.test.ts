@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 
 import { cli } from '../support/cli.ts';
 import { tempDir } from '../support/harness.ts';
-import { run, serve, type ServeProcess } from '../support/serve.ts';
+import { logRecords, run, serve, type ServeProcess } from '../support/serve.ts';
 
 const FANVIL_KEY = 'c7fc19404e0b0bcc8885d31f2d8ff7e8e09f0e28c7fc19404e0b0bcc8885d31f';
 const dirs: string[] = [];
@@ -111,12 +111,19 @@ test('serve logs the report at start; check through the running server knows its
   ]);
   // The report follows readiness: wait for its last line, a bounded number of times.
   for (let i = 0; i < 200 && !server.log().includes('check done'); i++) await delay(50);
-  const log = server.log();
-  assert.match(
-    log,
-    /warn check: --public-url https:\/\/prov\.example\.com is https, but no HTTPS door is on: phones sent there find nothing kind=public-url devices=0 fix=/,
+  const records = logRecords(server.log());
+  const finding = records.find((r) => String(r['msg']).startsWith('check: --public-url'));
+  assert.equal(
+    finding?.['msg'],
+    'check: --public-url https://prov.example.com is https, but no HTTPS door is on: phones sent there find nothing',
   );
-  assert.match(log, /warn check done devices=0 problems=1/);
+  assert.deepEqual(
+    [finding?.['level'], finding?.['kind'], finding?.['devices']],
+    ['warn', 'public-url', 0],
+  );
+  assert.ok(finding?.['fix']);
+  const done = records.find((r) => r['msg'] === 'check done');
+  assert.deepEqual([done?.['level'], done?.['devices'], done?.['problems']], ['warn', 0, 1]);
 
   const checked = run(['check', '--json', ...d]);
   assert.equal(checked.code, 1, checked.err);

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 
 import { tempDir } from '../support/harness.ts';
 import { requirePeer } from '../support/peer.ts';
-import { BIN } from '../support/serve.ts';
+import { BIN, doorPorts } from '../support/serve.ts';
 
 // An acknowledged change must survive a power loss, not only a crash: its commit must be in
 // SQLite's write-ahead log on disk (fsync) before the API answers. strace watches the real
@@ -78,7 +78,7 @@ test('a change the API acknowledged is on disk: its WAL was synced before the an
     const timer = setTimeout(() => reject(new Error(`not ready:\n${output}`)), 120_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const port = /http door listening address=\S*:(\d+)/.exec(output)?.[1];
+      const port = doorPorts(output)['http'];
       if (port && output.includes('plugndial ready')) {
         clearTimeout(timer);
         resolve(Number(port));

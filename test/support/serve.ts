@@ -1,7 +1,38 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/plugndial', import.meta.url));
+/**
+ * The sources through tsx: tests need no build step between an edit and a run. The compiled
+ * build is tested as it is installed (test/package/install.test.ts).
+ */
+export const BIN = fileURLToPath(new URL('../../bin/plugndial-dev', import.meta.url));
+/** The compiled build in dist/ with plain node, as installed (benchmarks compare the two). */
+export const COMPILED_BIN = fileURLToPath(new URL('../../bin/plugndial', import.meta.url));
+
+/** The records of serve's log (JSON lines when not on a terminal); other lines are skipped. */
+export function logRecords(output: string): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      records.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // a line cut short by the end of the output so far
+    }
+  }
+  return records;
+}
+
+/** The port each door listens on, from its "<door> door listening" record. */
+export function doorPorts(output: string): Record<string, number> {
+  const ports: Record<string, number> = {};
+  for (const record of logRecords(output)) {
+    const door = /^(\w+) door listening$/.exec(String(record['msg']))?.[1];
+    const port = /:(\d+)$/.exec(String(record['address']))?.[1];
+    if (door && port) ports[door] = Number(port);
+  }
+  return ports;
+}
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -11,12 +42,12 @@ export interface ServeProcess {
 }
 
 /** Starts `plugndial serve` as its own process and waits until it says it is ready. */
-export function serve(args: string[], timeoutMs = 90_000): Promise<ServeProcess> {
+export function serve(args: string[], timeoutMs = 90_000, bin = BIN): Promise<ServeProcess> {
   // The ACS door (7547) and the admin listener (7080) have fixed default ports; tests running
   // side by side must not all take them.
   const withAcs = args.includes('--acs') ? args : [...args, '--acs', 'off'];
   const doors = withAcs.includes('--admin') ? withAcs : [...withAcs, '--admin', 'off'];
-  const child = spawn(BIN, ['serve', ...doors], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, ['serve', ...doors], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -27,9 +58,7 @@ export function serve(args: string[], timeoutMs = 90_000): Promise<ServeProcess>
       output += chunk.toString();
       if (!output.includes('plugndial ready')) return;
       clearTimeout(timer);
-      const ports: Record<string, number> = {};
-      for (const m of output.matchAll(/(\w+) door listening address=\S*:(\d+)/g))
-        ports[m[1]!] = Number(m[2]);
+      const ports = doorPorts(output);
       resolve({
         child,
         ports,

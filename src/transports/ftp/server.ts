@@ -49,7 +49,11 @@ export interface FtpDoorOptions {
 
 export interface FtpDoor {
   address: AddressInfo;
-  close(): Promise<void>;
+  /**
+   * Stops taking connections and ends the idle sessions; a file being sent may finish for
+   * `drainMs` (0: none) before its session is ended too.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 const MAX_FAILED_LOGINS = 3;
@@ -103,8 +107,14 @@ export async function startFtpDoor(options: FtpDoorOptions): Promise<FtpDoor> {
   server.on('error', (error) => options.onError?.(`ftp: ${error.message}`));
   return {
     address: server.address() as AddressInfo,
-    async close(): Promise<void> {
+    async close(drainMs = 0): Promise<void> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const deadline = Date.now() + drainMs;
+      for (;;) {
+        for (const session of sessions) if (!session.sending) session.abort();
+        if (sessions.size === 0 || Date.now() >= deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(25, deadline - Date.now())));
+      }
       for (const session of sessions) session.abort();
       await closed;
     },
@@ -206,6 +216,8 @@ class FtpSession {
   /** A SIZE answer kept for the RETR that usually follows: one request, one event. */
   #probe: { path: string; answer: Answer } | undefined;
   #closed = false;
+  /** A file is going out on the data connection. */
+  sending = false;
   /** Runs from a command line's first byte until its end. */
   #lineTimer: NodeJS.Timeout | undefined;
   /** Runs from the greeting until a login succeeds. */
@@ -484,6 +496,7 @@ class FtpSession {
       `150 Opening BINARY mode data connection for ${path} (${answer.size - offset} bytes).`,
     );
     this.#idle(false);
+    this.sending = true;
     try {
       const data = await passive.socket(this.#options.dataTimeoutMs ?? 15_000);
       if (!data) {
@@ -515,6 +528,7 @@ class FtpSession {
         return this.#reply('426 Connection closed; transfer aborted.');
       }
     } finally {
+      this.sending = false;
       passive.close();
       this.#idle(true);
     }

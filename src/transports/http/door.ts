@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
+import { secureContextOptions } from './tls-context.ts';
 import type { Provisioner } from '../../provisioning/request.ts';
 import { acceptSteadily } from '../steady-accept.ts';
 import { PhoneConnections } from './phone-connection.ts';
@@ -57,7 +58,8 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
     serverFactory: (handler) => {
       const route = (request: IncomingMessage, response: ServerResponse): void => {
         const url = request.url ?? '/';
-        if (url.startsWith('/api/') || url === '/healthz') handler(request, response);
+        if (url.startsWith('/api/') || url === '/healthz' || isMetrics(url))
+          handler(request, response);
         else phone(request, response);
       };
       const server = options.https
@@ -115,6 +117,16 @@ function takePhoneConnections(
     phones.closeIdle();
     closeIdle();
   };
+  // Past a shutdown's deadline, replies still under way are cut off too.
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeAllConnections = (): void => {
+    phones.closeAll();
+    closeAll();
+  };
+}
+
+function isMetrics(url: string): boolean {
+  return url === '/metrics' || url.startsWith('/metrics?');
 }
 
 /** A phone request node:http parsed (one the lean reader handed over). */
@@ -198,9 +210,7 @@ function lingerThenClose(this: Socket): void {
 function tlsOptions(tls: { key: Buffer; cert: Buffer; ca?: Buffer }): Record<string, unknown> {
   return {
     ...SERVER_OPTIONS,
-    key: tls.key,
-    cert: tls.cert,
-    minVersion: 'TLSv1.2',
-    ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {}),
+    ...secureContextOptions(tls),
+    ...(tls.ca ? { requestCert: true, rejectUnauthorized: false } : {}),
   };
 }

@@ -78,7 +78,7 @@ interface ParsedHead extends PhoneRequestHead {
 
 /**
  * Reads a request head (without its final CRLF CRLF). Undefined when node:http should have
- * it: not GET/HEAD, the admin API or /healthz, a body, an upgrade, a repeated or missing
+ * it: not GET/HEAD, the admin API, /healthz or /metrics, a body, an upgrade, a repeated or missing
  * Host, or any line that is not plainly well-formed.
  */
 export function readPhoneHead(text: string): ParsedHead | undefined {
@@ -86,7 +86,13 @@ export function readPhoneHead(text: string): ParsedHead | undefined {
   const request = REQUEST_LINE.exec(lines[0] ?? '');
   if (request === null) return undefined;
   const target = request[2]!;
-  if (target.startsWith('/api/') || target === '/healthz' || target.startsWith('/healthz?')) {
+  if (
+    target.startsWith('/api/') ||
+    target === '/healthz' ||
+    target.startsWith('/healthz?') ||
+    target === '/metrics' ||
+    target.startsWith('/metrics?')
+  ) {
     return undefined;
   }
   const http10 = request[3] === '0';
@@ -214,6 +220,13 @@ export class PhoneConnections {
       if (!conversation.busy) conversation.socket.destroy();
     }
     if (this.#open.size === 0) clearInterval(this.#sweeper);
+  }
+
+  /** Ends every connection, replies under way too: a shutdown's deadline passed. */
+  closeAll(): void {
+    this.#closing = true;
+    for (const conversation of this.#open) conversation.socket.destroy();
+    clearInterval(this.#sweeper);
   }
 
   #forget(conversation: Conversation): void {

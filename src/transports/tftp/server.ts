@@ -118,7 +118,11 @@ export interface TftpDoorStats {
 
 export interface TftpDoor {
   address: { address: string; port: number };
-  close(): Promise<void>;
+  /**
+   * Stops taking requests; transfers under way may finish for `drainMs` (0: none), then the
+   * rest are aborted. Every transfer is recorded either way.
+   */
+  close(drainMs?: number): Promise<void>;
   stats(): TftpDoorStats;
 }
 
@@ -177,7 +181,7 @@ export async function startTftpDoor(options: TftpDoorOptions): Promise<TftpDoor>
   );
   return {
     address: door.address,
-    close: () => door.close(),
+    close: (drainMs) => door.close(drainMs),
     stats: () => door.stats(),
   };
 }
@@ -246,6 +250,8 @@ class Door {
   };
   #active = 0;
   #closing: Promise<void> | undefined;
+  /** Past the drain: what is still under way is aborted, nothing more is sent. */
+  #aborting = false;
   readonly #origin: (remote: string) => Promise<string>;
   readonly #ackPoller: LoopPoller;
   readonly #provisioner: Provisioner;
@@ -292,12 +298,18 @@ class Door {
     return { active: this.#active, ...this.#counters };
   }
 
-  close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
+  close(drainMs = 0): Promise<void> {
+    this.#closing ??= this.#shutdown(drainMs);
     return this.#closing;
   }
 
-  async #shutdown(): Promise<void> {
+  async #shutdown(drainMs: number): Promise<void> {
+    // New requests are ignored from here on; those already taken may finish until the deadline.
+    const deadline = Date.now() + drainMs;
+    while ((this.#active > 0 || this.#pending.size > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(25, deadline - Date.now())));
+    }
+    this.#aborting = true;
     this.#ackPoller.stop();
     const closed = closeSocket(this.#main);
     for (const entry of [...this.#byTid.values()]) {
@@ -476,7 +488,7 @@ class Door {
         this.#emit({ type: 'error', message: `recording outcome: ${String(error)}` });
       }
     };
-    if (this.#closing !== undefined) {
+    if (this.#aborting) {
       finish({ status: 503, bytes: 0, retransmissions: 0, reason: 'server closing' });
       return;
     }
@@ -504,7 +516,7 @@ class Door {
       finish({ status: 500, bytes: 0, retransmissions: 0, reason: 'no socket' });
       return;
     }
-    if (this.#closing !== undefined) {
+    if (this.#aborting) {
       content.source.close();
       void closeSocket(socket);
       finish({ status: 503, bytes: 0, retransmissions: 0, reason: 'server closing' });
@@ -620,7 +632,7 @@ class Door {
 
   /** Errors before a transfer exists go out from the request port. */
   #reply(remote: dgram.RemoteInfo, code: number, message: string): void {
-    if (this.#closing !== undefined) return;
+    if (this.#aborting) return;
     try {
       this.#main.send(encodeError(code, message), remote.port, remote.address);
     } catch (error) {
