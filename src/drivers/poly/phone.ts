@@ -76,7 +76,9 @@ async function runPhone(
       session.steps.push(answerStep(answer, false, read.error.message));
       continue;
     }
-    session.steps.push(answerStep(answer, true, 'master configuration file'));
+    session.steps.push(
+      answerStep(answer, changed(session, url, answer.body), 'master configuration file'),
+    );
     master = { url, attributes: read.value };
     break;
   }
