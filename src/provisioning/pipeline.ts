@@ -365,18 +365,36 @@ export class ProvisioningPipeline implements Provisioner {
       identified = { segments, mac, device, driver: claim.driver, recognition: claim.recognition };
       const verdict = await this.#authorise(request, identified, client, true);
       if (!verdict.allowed) return refuse(verdict);
+      // First contact lets a phone fetch its credentials, never write where its files are kept.
+      if (verdict.via === 'first-contact')
+        return refuse({ allowed: false, reason: 'first-contact-upload', miss: false });
       const settings = effectiveSettings(device, await this.#view.profiles()).settings;
       const limitSetting = settings['provisioning.upload_limit'];
       const limit = typeof limitSetting === 'number' ? limitSetting : UPLOAD_LIMIT;
       if (body.declaredLength !== undefined && body.declaredLength > limit)
         return done(413, 'upload-too-large');
+      // Read by hand, not with for-await: leaving that loop early would destroy the request,
+      // and the door still has to answer on its socket.
+      const chunks = (body.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
       const counted = (async function* (): AsyncGenerator<Buffer> {
-        for await (const chunk of body.stream as AsyncIterable<Buffer>) {
-          received += chunk.length;
+        for (;;) {
+          const next = await chunks.next();
+          if (next.done) return;
+          received += next.value.length;
           if (received > limit) throw new UploadTooLarge();
-          yield chunk;
+          yield next.value;
         }
       })();
+      // A phone that shows it has its credentials has had its first contact.
+      if (verdict.via === 'credentials' || verdict.via === 'previous-credentials')
+        void this.#access
+          .delivered(device, {
+            installsCredentials: false,
+            via: verdict.via,
+            client,
+            file: segments.join('/'),
+          })
+          .catch(() => undefined);
       try {
         if (settings['provisioning.uploads'] === 'store') {
           await this.#store.putFile(

@@ -29,6 +29,8 @@ export async function answerUpload(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
+  // Held now: the request may be done with its socket by the time the answer is written.
+  const socket = request.socket;
   const forwarded = request.headers['x-forwarded-for'];
   const declared = request.headers['content-length'];
   const length = declared === undefined ? undefined : Number(declared);
@@ -44,7 +46,7 @@ export async function answerUpload(
             forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
           },
           scheme,
-          request.socket,
+          socket,
         ),
         {
           stream: request,
@@ -60,7 +62,7 @@ export async function answerUpload(
   if (answer.bodyLeft && !request.complete) {
     headers['connection'] = 'close';
     // node:http ends a `Connection: close` exchange with destroySoon(): linger first instead.
-    (request.socket as Socket & { destroySoon?: () => void }).destroySoon = lingerThenClose;
+    (socket as Socket & { destroySoon?: () => void }).destroySoon = lingerThenClose;
   }
   response.writeHead(answer.status, headers);
   response.end(text);
