@@ -1,3 +1,6 @@
+import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+
 import type {
   Driver,
   Explanation,
@@ -6,7 +9,6 @@ import type {
   Recognition,
   RenderContext,
 } from '../drivers/driver.ts';
-import { setTimeout as delay } from 'node:timers/promises';
 
 import type { AuthChallenge } from '../crypto/http-auth.ts';
 import type { Contact } from '../model/contact.ts';
@@ -40,6 +42,8 @@ import type {
   ProvisioningRequest,
   Provisioner,
   TransferOutcome,
+  UploadAnswer,
+  UploadBody,
 } from './request.ts';
 
 export interface PipelineOptions {
@@ -104,6 +108,13 @@ interface Identified {
 const COMMON_DIALECT = 'provisioning.common_dialect';
 
 const NOT_FOUND_TYPE = 'text/plain; charset=utf-8';
+
+/** Twelve zeros name a common file (`000000000000.cfg`), never a phone. */
+const NO_MAC = '000000000000';
+
+/** Where uploads are kept (`provisioning.uploads=store`), and their default size cap. */
+const UPLOADS = 'uploads';
+const UPLOAD_LIMIT = 1_048_576;
 
 /**
  * The one provisioning pipeline behind every door:
@@ -272,6 +283,107 @@ export class ProvisioningPipeline implements Provisioner {
     } catch {
       await this.#floor(started);
       return false;
+    }
+  }
+
+  /**
+   * A file the phone sends (HTTP PUT): taken only where its driver says the phone writes it,
+   * for a device in the store, under that device's access policy. It is read up to
+   * `provisioning.upload_limit` and kept as a stored file (`provisioning.uploads=store`) or
+   * dropped; never held whole in memory. One event, whatever the outcome.
+   */
+  async upload(request: ProvisioningRequest, body: UploadBody): Promise<UploadAnswer> {
+    const started = performance.now();
+    const at = this.#now();
+    const client = this.#access.clientAddress(request);
+    let identified: Identified = { segments: [] };
+    let received = 0;
+    const done = (
+      status: UploadAnswer['status'],
+      reason: string,
+      extra: { challenge?: AuthChallenge; bodyLeft?: boolean } = {},
+    ): UploadAnswer => {
+      this.#record(request, identified, at, started, { status, bytes: received, reason }, undefined, client);
+      return {
+        status,
+        bodyLeft: extra.bodyLeft ?? true,
+        ...(extra.challenge ? { challenge: extra.challenge } : {}),
+      };
+    };
+    const refuse = async (verdict: Refusal): Promise<UploadAnswer> => {
+      if (verdict.miss) this.#access.miss(client, request.transport);
+      await this.#floor(started);
+      const challenge = verdict.authenticated
+        ? undefined
+        : await this.#access
+            .challenge(request, await this.#policyFor(undefined), verdict.stale === true)
+            .catch(() => undefined);
+      return done(challenge ? 401 : 404, verdict.reason, challenge ? { challenge } : {});
+    };
+    if (this.#access.isBlocked(client)) return refuse({ allowed: false, reason: 'throttled', miss: false });
+    try {
+      const segments = normalisePath(request.rawPath, {
+        percentEncoded: request.transport === 'http' || request.transport === 'https',
+        backslashIsSeparator: false,
+      });
+      if (!segments) return done(404, 'bad-path');
+      identified = { segments };
+      const fileRequest = {
+        segments,
+        query: request.query ?? '',
+        transport: request.transport,
+        upload: true,
+        ...(request.userAgent ? { userAgent: request.userAgent } : {}),
+      };
+      const claims: { driver: Driver; recognition: Recognition; name: string }[] = [];
+      for (const driver of this.#drivers) {
+        const recognition = driver.recognise(fileRequest);
+        const name = recognition?.writable;
+        if (recognition && name !== undefined && recognition.mac && recognition.mac !== NO_MAC)
+          claims.push({ driver, recognition, name });
+      }
+      if (claims.length === 0) return done(405, 'not-writable');
+      const mac = claims[0]!.recognition.mac!;
+      const device = await this.#view.device(mac);
+      identified = { segments, mac, ...(device ? { device } : {}) };
+      const claim = device && claims.find((c) => c.driver.vendors.includes(device.vendor));
+      if (!device || !claim)
+        return refuse({ allowed: false, reason: device ? 'not-writable' : 'unknown-device', miss: !device });
+      identified = { segments, mac, device, driver: claim.driver, recognition: claim.recognition };
+      const verdict = await this.#authorise(request, identified, client, true);
+      if (!verdict.allowed) return refuse(verdict);
+      const settings = effectiveSettings(device, await this.#view.profiles()).settings;
+      const limitSetting = settings['provisioning.upload_limit'];
+      const limit = typeof limitSetting === 'number' ? limitSetting : UPLOAD_LIMIT;
+      if (body.declaredLength !== undefined && body.declaredLength > limit)
+        return done(413, 'upload-too-large');
+      const counted = (async function* (): AsyncGenerator<Buffer> {
+        for await (const chunk of body.stream as AsyncIterable<Buffer>) {
+          received += chunk.length;
+          if (received > limit) throw new UploadTooLarge();
+          yield chunk;
+        }
+      })();
+      try {
+        if (settings['provisioning.uploads'] === 'store') {
+          await this.#store.putFile(
+            uploadPath(device.mac, claim.name),
+            Readable.from(counted),
+            uploadType(claim.name),
+          );
+          return done(204, 'upload-stored', { bodyLeft: false });
+        }
+        for await (const _chunk of counted) {
+          // Read and dropped: the phone is answered, nothing is kept.
+        }
+        return done(204, 'upload-discarded', { bodyLeft: false });
+      } catch (error) {
+        if (error instanceof UploadTooLarge) return done(413, 'upload-too-large');
+        throw error;
+      }
+    } catch {
+      // A store outage or a broken body: nothing is kept, the phone is told so plainly.
+      return done(500, 'internal-error');
     }
   }
 
@@ -549,7 +661,7 @@ export class ProvisioningPipeline implements Provisioner {
     }
     const agent = request.userAgent ? this.#parseAgent(request.userAgent) : undefined;
     const named =
-      candidates.find((c) => c.recognition.mac)?.recognition.mac ??
+      candidates.find((c) => c.recognition.mac && c.recognition.mac !== NO_MAC)?.recognition.mac ??
       agent?.mac ??
       (request.userAgent ? findMac(request.userAgent) : undefined);
     // Without a MAC, a phone may name itself by the serial it reported before.
@@ -691,7 +803,12 @@ export class ProvisioningPipeline implements Provisioner {
       },
       () => this.#context(driver, recognition, facts),
     );
-    if (!artifact) return { answer: notFound(), reason: 'no-such-file' };
+    if (!artifact) {
+      // A file the phone writes: what it uploaded, when it was kept.
+      if (recognition.writable !== undefined && fileDevice)
+        return this.#overlayFile(uploadPath(fileDevice.mac, recognition.writable));
+      return { answer: notFound(), reason: 'no-such-file' };
+    }
     return {
       ...(artifact.installsCredentials ? { installsCredentials: true } : {}),
       answer: {
@@ -857,20 +974,24 @@ export class ProvisioningPipeline implements Provisioner {
   async #overlay(segments: string[]): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {
     // An overlay file may be asked for under any prefix: try the full path, then shorter tails.
     for (let i = 0; i < segments.length; i++) {
-      const file = await this.#store.openFile(segments.slice(i).join('/'));
-      if (file) {
-        return {
-          answer: {
-            status: 200,
-            contentType: file.contentType,
-            size: file.size,
-            etag: `"${file.sha256.slice(0, 27)}"`,
-            open: (range) => file.stream(range),
-          },
-        };
-      }
+      const found = await this.#overlayFile(segments.slice(i).join('/'));
+      if (found.answer.status === 200) return found;
     }
     return { answer: notFound(), reason: 'no-such-file' };
+  }
+
+  async #overlayFile(path: string): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {
+    const file = await this.#store.openFile(path);
+    if (!file) return { answer: notFound(), reason: 'no-such-file' };
+    return {
+      answer: {
+        status: 200,
+        contentType: file.contentType,
+        size: file.size,
+        etag: `"${file.sha256.slice(0, 27)}"`,
+        open: (range) => file.stream(range),
+      },
+    };
   }
 
   /** Records a request once its transfer ended; a file fully delivered also tells access. */
@@ -1052,3 +1173,15 @@ function withFileNameQuery(request: ProvisioningRequest): ProvisioningRequest {
 function encodeSegment(segment: string, transport: string): string {
   return transport === 'http' || transport === 'https' ? encodeURIComponent(segment) : segment;
 }
+
+/** The stored file an upload is kept as: per device, by the name the phone gave it. */
+function uploadPath(mac: Mac, name: string): string {
+  return `${UPLOADS}/${mac}/${name}`;
+}
+
+function uploadType(name: string): string {
+  if (/\.xml$/i.test(name)) return 'application/xml';
+  return 'text/plain; charset=utf-8';
+}
+
+class UploadTooLarge extends Error {}
