@@ -14,6 +14,11 @@ export interface DeviceFileRequest {
   query: string;
   userAgent?: string;
   transport: Transport;
+  /**
+   * The phone sends this file (HTTP PUT) rather than asking for it. Only recognitions that
+   * say `writable` are taken for an upload.
+   */
+  upload?: boolean;
 }
 
 /** `acs`: a CWMP (TR-069) request to the ACS door. */
@@ -43,6 +48,13 @@ export interface Recognition {
    * `provisioning.config_name` is this name; with neither, the path falls to the overlay.
    */
   configName?: string;
+  /**
+   * The phone writes this file as well as reading it (HTTP PUT: logs, overrides, its own
+   * directory), under this name. With `provisioning.uploads=store` the pipeline keeps what
+   * it sent as the stored file `uploads/<mac>/<name>` and serves that back to a request for
+   * it when the driver renders nothing. Needs a MAC.
+   */
+  writable?: string;
 }
 
 /** One image of the firmware catalogue, as the pipeline hands it to a driver. */
@@ -148,7 +160,12 @@ export interface Explanation {
 export interface PhoneFetch {
   (
     url: string,
-    options?: { userAgent?: string; credentials?: { username: string; password: string } },
+    options?: {
+      userAgent?: string;
+      credentials?: { username: string; password: string };
+      /** Sends these bytes to the URL (HTTP PUT) instead of fetching it. */
+      upload?: Buffer;
+    },
   ): Promise<{ status: number; body: Buffer }>;
 }
 

@@ -288,6 +288,18 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
       "the vendor whose dialect a phone gets when neither it nor a device that just asked from its address says who it is (a common file over TFTP); read from the defaults and the default profile; default: the driver's own (flyingvoice for y000000000000.*)",
   },
   {
+    pattern: 'provisioning.uploads',
+    kind: { type: 'enum', values: ['discard', 'store'] },
+    description:
+      "files phones upload with HTTP PUT (logs, overrides, directories): discard (unset) answers them and keeps nothing; store keeps each as the stored file uploads/<mac>/<name> (plugndial file list), served back as that phone's file, under its access policy",
+  },
+  {
+    pattern: 'provisioning.upload_limit',
+    kind: { type: 'int', min: 1024, max: 16_777_216 },
+    description:
+      'largest upload accepted from a phone, bytes (unset: 1048576); a larger one is refused (413) and nothing is kept',
+  },
+  {
     pattern: 'provisioning.overwrite_mode',
     kind: { type: 'bool' },
     description: 'keys missing from the files fall back to factory values',
@@ -328,6 +340,11 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     pattern: 'keys.N.pickup_value',
     kind: { type: 'string', max: 64 },
     description: 'pickup code for BLF keys',
+  },
+  {
+    pattern: 'security.admin_password',
+    kind: { type: 'secret' },
+    description: "the phone's administrator password (its web interface and admin menu)",
   },
   { pattern: 'security.web_http', kind: { type: 'bool' }, description: 'phone web UI over HTTP' },
   { pattern: 'security.web_https', kind: { type: 'bool' }, description: 'phone web UI over HTTPS' },
