@@ -303,7 +303,15 @@ export class ProvisioningPipeline implements Provisioner {
       reason: string,
       extra: { challenge?: AuthChallenge; bodyLeft?: boolean } = {},
     ): UploadAnswer => {
-      this.#record(request, identified, at, started, { status, bytes: received, reason }, undefined, client);
+      this.#record(
+        request,
+        identified,
+        at,
+        started,
+        { status, bytes: received, reason },
+        undefined,
+        client,
+      );
       return {
         status,
         bodyLeft: extra.bodyLeft ?? true,
@@ -320,7 +328,8 @@ export class ProvisioningPipeline implements Provisioner {
             .catch(() => undefined);
       return done(challenge ? 401 : 404, verdict.reason, challenge ? { challenge } : {});
     };
-    if (this.#access.isBlocked(client)) return refuse({ allowed: false, reason: 'throttled', miss: false });
+    if (this.#access.isBlocked(client))
+      return refuse({ allowed: false, reason: 'throttled', miss: false });
     try {
       const segments = normalisePath(request.rawPath, {
         percentEncoded: request.transport === 'http' || request.transport === 'https',
@@ -348,7 +357,11 @@ export class ProvisioningPipeline implements Provisioner {
       identified = { segments, mac, ...(device ? { device } : {}) };
       const claim = device && claims.find((c) => c.driver.vendors.includes(device.vendor));
       if (!device || !claim)
-        return refuse({ allowed: false, reason: device ? 'not-writable' : 'unknown-device', miss: !device });
+        return refuse({
+          allowed: false,
+          reason: device ? 'not-writable' : 'unknown-device',
+          miss: !device,
+        });
       identified = { segments, mac, device, driver: claim.driver, recognition: claim.recognition };
       const verdict = await this.#authorise(request, identified, client, true);
       if (!verdict.allowed) return refuse(verdict);
