@@ -5,7 +5,7 @@ import { deviceFiles } from './files.ts';
 import { yealinkPhone } from './phone.ts';
 import { checkSync, claimsPnp, plugAndPlayUrl } from './plug-and-play.ts';
 import { recognise } from './recognise.ts';
-import { explainFile, renderFile } from './render.ts';
+import { explainFile, firmwareImage, renderFile } from './render.ts';
 import { parseUserAgent } from './user-agent.ts';
 
 /** Yealink-style boot/cfg provisioning: Flyingvoice (seed 001) and Yealink itself. */
@@ -17,6 +17,7 @@ export const yealinkDriver: Driver = {
   parseUserAgent,
   render: renderFile,
   explain: explainFile,
+  firmwareImage,
   files: deviceFiles,
   phone: yealinkPhone,
   dhcp: yealinkDhcp,
