@@ -2,7 +2,7 @@ import { cfgValue, isCfgKey } from '../../formats/cfg.ts';
 import { groupIndexes, nativeKey, type Settings } from '../../model/settings.ts';
 import type { FirmwareTarget, NativeEntry } from '../driver.ts';
 import type { Dialect } from './dialect.ts';
-import type { YealinkModel } from './models.ts';
+import { STATIC_RELEASE, type YealinkModel } from './models.ts';
 import { flag, text, type Convert } from './native-values.ts';
 import { sectionsFor } from './sections.ts';
 import { zoneLines } from './time-zone.ts';
@@ -21,6 +21,8 @@ export interface MapContext {
   now: Date;
   /** The model the file is written for, when the table knows it (the `yealink` dialect). */
   model?: YealinkModel;
+  /** The firmware release whose keys the phone reads (`73`, `80`, `86`), when known. */
+  release?: number;
   /** Where the phone fetched this file, ending with `/`. */
   baseUrl?: string;
   /** Catalogue images of what is attached to the phone (a DECT base's handsets). */
@@ -85,7 +87,7 @@ export function mapSettings(dialect: Dialect, context: MapContext): Mapping {
   const entries: NativeEntry[] = [];
   const notes: string[] = [];
   const used = new Set<string>(BOOT_KEYS);
-  for (const section of sectionsFor(dialect, context.model)) {
+  for (const section of sectionsFor(dialect, context.model, context.release)) {
     const zone = section.zone && settings['time.timezone'];
     const zoned = zone ? zoneLines(zone, dialect, now) : undefined;
     if (zoned) {
@@ -111,6 +113,10 @@ export function mapSettings(dialect: Dialect, context: MapContext): Mapping {
         if (entry.from) used.add(entry.from);
       }
     }
+  }
+  // Firmware before V81 reads the same keys without their `static.` prefix.
+  if (context.release !== undefined && context.release < STATIC_RELEASE) {
+    for (const entry of entries) entry.key = entry.key.replace(/^static\./, '');
   }
   for (const driver of NATIVE_DRIVERS[dialect]) applyNative(settings, driver, entries, used);
   const ignored = Object.keys(settings)

@@ -17,8 +17,8 @@ export interface YealinkModel {
   /** A DECT base or manager: how many handsets and accounts; multi-cell ones use server templates. */
   dect?: Dect;
   /**
-   * Its last firmware is V73 or older: the transport is `account.N.transport`, not
-   * `account.N.sip_server.1.transport_type`.
+   * Its last firmware is V73 (the T2xP of old): keys without `static.` and the transport as
+   * `account.N.transport`, when the phone does not say which firmware it runs.
    */
   legacy?: true;
   /** Other names the same phone goes by (a User-Agent or a catalogue entry). */
@@ -204,3 +204,23 @@ export function commonFileOf(model: YealinkModel): string {
 export function isHandsetModel(model: string): boolean {
   return HANDSET_MODELS.includes(modelName(model));
 }
+
+/** The release a firmware version belongs to: `28.73.0.50` → 73, `96.86.0.70` → 86. */
+export function firmwareRelease(firmware: string | undefined): number | undefined {
+  const field = firmware === undefined ? undefined : /^\d+\.(\d+)\./.exec(firmware.trim())?.[1];
+  return field === undefined ? undefined : Number(field);
+}
+
+/** The release whose keys a file for this phone is written in: what it runs, else its model's last. */
+export function releaseOf(
+  model: YealinkModel | undefined,
+  firmware: string | undefined,
+): number | undefined {
+  return firmwareRelease(firmware) ?? (model?.legacy ? LEGACY_RELEASE : undefined);
+}
+
+export const LEGACY_RELEASE = 73;
+/** From V81 on, provisioning, network and security keys carry `static.`. */
+export const STATIC_RELEASE = 81;
+/** From V80 on, an account's transport is `account.N.sip_server.1.transport_type`. */
+export const SERVER_TRANSPORT_RELEASE = 80;

@@ -35,7 +35,7 @@ import {
   type YealinkFile,
 } from './files.ts';
 import { mapSettings, overwriteMode } from './mapping.ts';
-import { commonFileOf, modelInfo, modelOfCode, type YealinkModel } from './models.ts';
+import { commonFileOf, modelInfo, modelOfCode, releaseOf, type YealinkModel } from './models.ts';
 import { renderPhonebook } from './phonebook.ts';
 
 const INCLUDE = 'include:config';
@@ -70,11 +70,15 @@ export function explainFile(
   const derived = derivedSettings(file, mac, context);
   const dialect = dialectFor(context.vendor);
   const model = dialect === 'yealink' ? modelOf(file, recognition, context) : undefined;
+  // A shared file is read by phones of every release: only a phone's own file follows its firmware.
+  const firmware = file === 'mac-cfg' ? context.reported?.firmware : undefined;
+  const release = dialect === 'yealink' ? releaseOf(model, firmware) : undefined;
   const mapping = mapSettings(dialect, {
     settings: derived.settings,
     now: context.now,
     baseUrl: context.baseUrl,
     ...(model ? { model } : {}),
+    ...(release !== undefined ? { release } : {}),
     ...(context.accessoryFirmware ? { accessories: context.accessoryFirmware } : {}),
   });
   const entries = mapping.entries.map((e) =>

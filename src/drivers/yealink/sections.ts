@@ -2,7 +2,7 @@ import type { Dialect } from './dialect.ts';
 import { handsetRules, otaLines, templateLines, templateRule } from './dect.ts';
 import { keyPrefix, pickupField } from './keys.ts';
 import type { MapContext, Rule, Section } from './mapping.ts';
-import type { YealinkModel } from './models.ts';
+import { SERVER_TRANSPORT_RELEASE, type YealinkModel } from './models.ts';
 import {
   adminPassword,
   dateFormat,
@@ -22,8 +22,12 @@ import {
  * generations differ (key layout, legacy transport key, DECT server templates and handsets).
  * Sources are cited in README.md.
  */
-export function sectionsFor(dialect: Dialect, model: YealinkModel | undefined): readonly Section[] {
-  return dialect === 'flyingvoice' ? FLYINGVOICE : yealinkSections(model);
+export function sectionsFor(
+  dialect: Dialect,
+  model: YealinkModel | undefined,
+  release: number | undefined,
+): readonly Section[] {
+  return dialect === 'flyingvoice' ? FLYINGVOICE : yealinkSections(model, release);
 }
 
 const enabledByUser: Rule['otherwise'] = { from: 'accounts.N.user', convert: (): string => '1' };
@@ -111,14 +115,15 @@ const OUTBOUND: readonly Rule[] = [
   { from: 'accounts.N.outbound_proxy_port', to: 'account.N.outbound_proxy.1.port' },
 ];
 
-/** The account's own server: V8x keys; firmware of V73 and before names the transport apart. */
-function serverRules(model: YealinkModel | undefined): readonly Rule[] {
+/** The account's own server: V8x keys; firmware before V80 names the transport apart. */
+function serverRules(release: number | undefined): readonly Rule[] {
+  const legacy = release !== undefined && release < SERVER_TRANSPORT_RELEASE;
   return [
     { from: 'accounts.N.registrar', to: 'account.N.sip_server.1.address' },
     { from: 'accounts.N.registrar_port', to: 'account.N.sip_server.1.port' },
     {
       from: 'accounts.N.transport',
-      to: model?.legacy ? 'account.N.transport' : 'account.N.sip_server.1.transport_type',
+      to: legacy ? 'account.N.transport' : 'account.N.sip_server.1.transport_type',
       convert: transport,
     },
   ];
@@ -191,7 +196,10 @@ function uploadPath(context: MapContext): string | undefined {
   return /^https?:\/\//i.test(base) ? base : undefined;
 }
 
-function yealinkSections(model: YealinkModel | undefined): readonly Section[] {
+function yealinkSections(
+  model: YealinkModel | undefined,
+  release: number | undefined,
+): readonly Section[] {
   const dect = model?.dect;
   const templates = dect?.serverTemplates === true;
   const sections: Section[] = [];
@@ -200,7 +208,11 @@ function yealinkSections(model: YealinkModel | undefined): readonly Section[] {
     {
       group: 'accounts',
       ...(dect ? { max: dect.accounts } : {}),
-      rules: [...ACCOUNT_NAMES, ...(templates ? [templateRule] : serverRules(model)), ...OUTBOUND],
+      rules: [
+        ...ACCOUNT_NAMES,
+        ...(templates ? [templateRule] : serverRules(release)),
+        ...OUTBOUND,
+      ],
     },
     { zone: true, rules: TIME },
   );

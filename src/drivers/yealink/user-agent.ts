@@ -12,7 +12,7 @@ const FLYINGVOICE = /^flying\s?voice[\s/_-]+([^\s/]+)(?:[\s/]+(v?\d+(?:\.\d+)+))
 const FIP = /^(fip\d[0-9a-z()_-]*)(?:[\s/]+(v?\d+(?:\.\d+)+))?(?:\s+(.*))?$/i;
 
 const DEFAULTS = {
-  yealink: { model: 'SIP-T46G', firmware: '28.72.0.1' },
+  yealink: { model: 'SIP-T46S', firmware: '66.86.0.15' },
   flyingvoice: { model: 'FIP14G', firmware: 'V0.5.15' },
 } as const;
 
