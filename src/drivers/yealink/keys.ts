@@ -20,9 +20,12 @@ export function keyPrefix(n: number, model: YealinkModel | undefined): string | 
 }
 
 /**
- * The key of a BLF key's pickup code: `extension` on V8x line and expansion keys (as
- * public templates write it), `pickup_value` on the memory keys of the V7x generation.
+ * The key of a BLF key's pickup code: `extension` from V80 on (public templates for V80 and
+ * later write it), `pickup_value` before, and on the memory keys of the T2x of those days.
  */
-export function pickupField(prefix: string): string {
-  return prefix.startsWith('memorykey.') ? 'pickup_value' : 'extension';
+export function pickupField(prefix: string, release: number | undefined): string {
+  const old = prefix.startsWith('memorykey.') || (release !== undefined && release < V80);
+  return old ? 'pickup_value' : 'extension';
 }
+
+const V80 = 80;

@@ -137,12 +137,12 @@ const KEY_RULES: readonly Rule[] = [
 ];
 
 /** The pickup code goes to `extension` or `pickup_value`, whichever the key's kind reads. */
-function pickupRule(model: YealinkModel | undefined): Rule {
+function pickupRule(model: YealinkModel | undefined, release: number | undefined): Rule {
   return {
     from: 'keys.N.pickup_value',
     to: (n: number): string => {
       const prefix = keyPrefix(n, model) ?? `linekey.${n}`;
-      return `${prefix}.${pickupField(prefix)}`;
+      return `${prefix}.${pickupField(prefix, release)}`;
     },
   };
 }
@@ -227,7 +227,7 @@ function yealinkSections(
     {
       group: 'keys',
       prefix: (n: number): string | undefined => keyPrefix(n, model),
-      rules: [...KEY_RULES, pickupRule(model)],
+      rules: [...KEY_RULES, pickupRule(model, release)],
     },
     { rules: [...PROVISIONING, ...(dect ? DECT_LOCALE : DESK_LOCALE)] },
   );
