@@ -296,13 +296,16 @@ async function upload(after: After, url: URL, body: Buffer): Promise<void> {
  * is not fetched again.
  */
 async function firmware(after: After): Promise<void> {
-  const images: [string, string][] = [];
+  // Its own image first, then what it hands on to its handsets.
+  const own: [string, string][] = [];
+  const handsets: [string, string][] = [];
   for (const [key, value] of after.boot.settings) {
     if (value === '') continue;
-    if (key === 'static.firmware.url' || key === 'firmware.url') images.push(['firmware', value]);
+    if (key === 'static.firmware.url' || key === 'firmware.url') own.push(['firmware', value]);
     const handset = /^over_the_air\.url\.([a-z0-9_]+)$/i.exec(key);
-    if (handset) images.push([`firmware.${handset[1]!.toLowerCase()}`, value]);
+    if (handset) handsets.push([`firmware.${handset[1]!.toLowerCase()}`, value]);
   }
+  const images = [...own.slice(-1), ...handsets];
   for (const [slot, value] of images) {
     if (after.memory[slot] === value) continue;
     const url = resolve(value, after.base);
