@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import type { PhoneFetch, PhoneIdentity } from '../../../src/drivers/driver.ts';
+import { parseBoot } from '../../../src/formats/cfg.ts';
 import { yealinkDriver } from '../../../src/drivers/yealink/index.ts';
 import type { Mac } from '../../../src/model/mac.ts';
+import { golden } from './helpers.ts';
 
 const BASE = 'http://10.0.0.5/prov/';
 
@@ -142,4 +144,31 @@ test('firmware: its own image and a DECT base its handsets, each fetched once', 
   s.asked.length = 0;
   await yealinkDriver.phone.run(phone, BASE, s.fetch, first.memory);
   assert.equal(s.asked.length, 2, 'installed images are not fetched again');
+});
+
+test("golden: the administrator guide's boot file example is followed to its absolute include", async () => {
+  // Administrator's Guide for SIP-T2 Series/T19(P) E2/T4 Series IP Phones, "Boot Files"
+  // (p. 126): the include lines and overwrite_mode as the page prints them, the one include
+  // whose URL it shows.
+  const text = golden('yealink-guide.boot');
+  const parsed = parseBoot(text);
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.value, {
+    includes: ['http://10.2.5.206/configure/account.cfg'],
+    overwriteMode: true,
+  });
+  const s = server({
+    [`${BASE}001565770984.boot`]: text,
+    'http://10.2.5.206/configure/account.cfg': 'account.1.user_name=1001\n',
+  });
+  const run = await yealinkDriver.phone.run(
+    { mac: '001565770984' as Mac, vendor: 'yealink' },
+    BASE,
+    s.fetch,
+  );
+  assert.equal(run.ok, true);
+  assert.deepEqual(s.asked, [
+    `${BASE}001565770984.boot`,
+    'http://10.2.5.206/configure/account.cfg',
+  ]);
 });
