@@ -97,6 +97,12 @@ export interface RenderContext {
    * catalogue image for its vendor and model and the phone does not report that version.
    */
   firmware?: FirmwareTarget;
+  /**
+   * Catalogue images for what is attached to this phone (DECT handsets, expansion modules):
+   * those `firmware.accessories` names as MODEL=VERSION for the phone's vendor. The phone
+   * reports no versions of these here, so each is offered and it compares for itself.
+   */
+  accessoryFirmware?: readonly FirmwareTarget[];
   /** The phonebook for this file: the device's list, else its profiles' (see model/contact.ts). */
   contacts?: readonly Contact[];
   /**

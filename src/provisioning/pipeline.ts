@@ -917,6 +917,7 @@ export class ProvisioningPipeline implements Provisioner {
       reported.firmware,
       baseUrl,
     );
+    const accessories = await this.#accessoryFirmware(settings, vendor, baseUrl);
     const contacts = await this.#contacts(device, facts.profile, profiles);
     // What the access policy asks of this phone from now on; only its own files carry it.
     const credentials = device
@@ -937,6 +938,7 @@ export class ProvisioningPipeline implements Provisioner {
           }
         : {}),
       ...(firmware ? { firmware } : {}),
+      ...(accessories.length > 0 ? { accessoryFirmware: accessories } : {}),
       ...(contacts ? { contacts } : {}),
       ...(credentials ? { credentials } : {}),
     };
@@ -979,19 +981,33 @@ export class ProvisioningPipeline implements Provisioner {
         i.version === version &&
         i.model.toLowerCase() === model.toLowerCase(),
     );
-    if (!image) return undefined;
-    const path = ['firmware', image.vendor, image.model, image.version, image.fileName]
-      .map(encodeURIComponent)
-      .join('/');
-    return {
-      vendor: image.vendor,
-      model: image.model,
-      version: image.version,
-      fileName: image.fileName,
-      size: image.size,
-      sha256: image.sha256,
-      url: `${baseUrl}${path}`,
-    };
+    return image && catalogueTarget(image, baseUrl);
+  }
+
+  /**
+   * The catalogue images `firmware.accessories` names (MODEL=VERSION) for this vendor: what
+   * is attached to the phone (DECT handsets, expansion modules), whose versions it does not
+   * report here, so every one named is offered.
+   */
+  async #accessoryFirmware(
+    settings: Settings,
+    vendor: string,
+    baseUrl: string,
+  ): Promise<FirmwareTarget[]> {
+    const wanted = settings['firmware.accessories'];
+    if (!Array.isArray(wanted) || wanted.length === 0) return [];
+    const images = await this.#view.firmware();
+    const targets: FirmwareTarget[] = [];
+    for (const item of wanted) {
+      const eq = item.indexOf('=');
+      const model = item.slice(0, eq).toLowerCase();
+      const version = item.slice(eq + 1);
+      const image = images.find(
+        (i) => i.vendor === vendor && i.version === version && i.model.toLowerCase() === model,
+      );
+      if (image) targets.push(catalogueTarget(image, baseUrl));
+    }
+    return targets;
   }
 
   /** The device's own list, else its last profile's that has one, else the default profile's. */
@@ -1207,6 +1223,22 @@ class PipelineAnswer implements Answer {
     this.#delivery = undefined;
     this.#finish(delivery, outcome);
   }
+}
+
+/** A catalogue image as a driver writes it: under the door and prefix the phone used. */
+function catalogueTarget(image: Omit<FirmwareTarget, 'url'>, baseUrl: string): FirmwareTarget {
+  const path = ['firmware', image.vendor, image.model, image.version, image.fileName]
+    .map(encodeURIComponent)
+    .join('/');
+  return {
+    vendor: image.vendor,
+    model: image.model,
+    version: image.version,
+    fileName: image.fileName,
+    size: image.size,
+    sha256: image.sha256,
+    url: `${baseUrl}${path}`,
+  };
 }
 
 function notFound(): Omit<Answer, 'done'> {
