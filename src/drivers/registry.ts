@@ -2,6 +2,7 @@ import { auerswaldDriver } from './auerswald/index.ts';
 import type { Driver } from './driver.ts';
 import { fanvilDriver } from './fanvil/index.ts';
 import { gigasetDriver } from './gigaset/index.ts';
+import { grandstreamDriver } from './grandstream/index.ts';
 import { oemDriver } from './oem/index.ts';
 import { yealinkDriver } from './yealink/index.ts';
 
@@ -12,6 +13,7 @@ export const drivers: readonly Driver[] = [
   fanvilDriver,
   oemDriver,
   auerswaldDriver,
+  grandstreamDriver,
 ];
 
 /** The driver that speaks for a vendor as devices name it (`flyingvoice`, `yealink`, …). */

@@ -272,8 +272,9 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   },
   {
     pattern: 'provisioning.config_format',
-    kind: { type: 'enum', values: ['text', 'xml'] },
-    description: 'configuration file form where the phone reads several (Fanvil, Plug-n-Dial)',
+    kind: { type: 'enum', values: ['text', 'xml', 'p-values', 'binary'] },
+    description:
+      'configuration file form where the phone reads several: text or xml (Fanvil, Plug-n-Dial); p-values (Grandstream XML in P-values, not aliases) or binary (Grandstream: also the legacy binary cfg<mac>)',
   },
   {
     pattern: 'provisioning.config_name',
@@ -328,6 +329,11 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     pattern: 'keys.N.pickup_value',
     kind: { type: 'string', max: 64 },
     description: 'pickup code for BLF keys',
+  },
+  {
+    pattern: 'security.admin_password',
+    kind: { type: 'secret' },
+    description: "the phone's administrator password (its web interface and admin menu)",
   },
   { pattern: 'security.web_http', kind: { type: 'bool' }, description: 'phone web UI over HTTP' },
   { pattern: 'security.web_https', kind: { type: 'bool' }, description: 'phone web UI over HTTPS' },
