@@ -1,4 +1,5 @@
 import { auerswaldDriver } from './auerswald/index.ts';
+import { ciscoDriver } from './cisco/index.ts';
 import type { Driver } from './driver.ts';
 import { fanvilDriver } from './fanvil/index.ts';
 import { gigasetDriver } from './gigaset/index.ts';
@@ -14,6 +15,7 @@ export const drivers: readonly Driver[] = [
   oemDriver,
   auerswaldDriver,
   grandstreamDriver,
+  ciscoDriver,
 ];
 
 /** The driver that speaks for a vendor as devices name it (`flyingvoice`, `yealink`, …). */
