@@ -67,10 +67,11 @@ export function planSite(drivers: readonly Driver[], options: PlanOptions): Resu
     const dhcp = driver.dhcp!;
     const vendorClasses = options.vendorClasses?.[vendor] ?? dhcp.vendorClasses[vendor] ?? [];
     for (const prefix of vendorClasses)
-      if (!SAFE_CLASS.test(prefix) || /["'\\]/.test(prefix))
+      // dnsmasq separates a vendor class from its tag by a comma: one inside cannot be said.
+      if (!SAFE_CLASS.test(prefix) || /["'\\,]/.test(prefix))
         return fail(
           'PND_DHCP_OPTION',
-          `vendor class "${prefix.slice(0, 40)}" for ${vendor}: printable characters only, no quotes or backslashes`,
+          `vendor class "${prefix.slice(0, 40)}" for ${vendor}: printable characters only, no quotes, backslashes or commas`,
         );
     const macPrefixes = options.macPrefixes?.[vendor] ?? dhcp.macPrefixes[vendor] ?? [];
     const provisioningUrl = driver.provisioningUrl?.(options.doors);

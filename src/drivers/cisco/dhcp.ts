@@ -17,7 +17,8 @@ import { MPP, SPA } from './models.ts';
 
 /**
  * Option 60 as public provisioning servers match it: SPA phones send `Cisco SPA504G` or
- * `Cisco Systems, Inc. IP Phone SPA504G`, the SPA1xx adapters `CISCO SPA112`; the MPP
+ * `Cisco Systems, Inc. IP Phone SPA504G` (a comma no snippet can match: those phones are
+ * matched by MAC block), the SPA1xx adapters `CISCO SPA112`; the MPP
  * phones' class ends in `CP-<model>-3PCC` (what precedes it is *uncertain*, so `CP-` is
  * matched as a prefix; `plugndial dhcp --vendor-class cisco=…` replaces it). Enterprise
  * phones (`Cisco Systems, Inc. IP Phone CP-7841`) are deliberately not matched: they belong
@@ -39,7 +40,7 @@ export const MPP_PREFIXES: readonly string[] = ['d0ec35', '00562b'];
 export const ciscoDhcp: DhcpKnowledge = {
   vendorClasses: {
     [MPP]: ['CP-'],
-    [SPA]: ['Cisco SPA', 'CISCO SPA', 'Cisco Systems, Inc. IP Phone SPA'],
+    [SPA]: ['Cisco SPA', 'CISCO SPA'],
   },
   macPrefixes: { [MPP]: MPP_PREFIXES, [SPA]: SPA_PREFIXES },
   requested: () => [OPTION.tftpServerName, OPTION.tftpServerAddresses],
@@ -47,7 +48,7 @@ export const ciscoDhcp: DhcpKnowledge = {
   derive,
 };
 
-function offer(vendor: string, { doors }: DhcpContext): DhcpOffer | undefined {
+function offer(vendor: string, { doors, customOption }: DhcpContext): DhcpOffer | undefined {
   if (doors.tftp !== undefined) {
     const parsed = new URL(doors.tftp);
     const standard = parsed.port === '' || parsed.port === '69';
@@ -58,7 +59,10 @@ function offer(vendor: string, { doors }: DhcpContext): DhcpOffer | undefined {
         value: { kind: 'text', text: standard ? parsed.hostname : url },
       },
     ];
-    if (standard && /^\d{1,3}(\.\d{1,3}){3}$/.test(parsed.hostname))
+    // A site that chose 150 as its custom option (a URL as text for other phones) keeps it:
+    // these phones then read 66 alone.
+    const free = customOption !== OPTION.tftpServerAddresses;
+    if (free && standard && /^\d{1,3}(\.\d{1,3}){3}$/.test(parsed.hostname))
       options.push({
         code: OPTION.tftpServerAddresses,
         value: { kind: 'addresses', addresses: [parsed.hostname] },
