@@ -94,8 +94,11 @@ export function mapSettings(
   // Provisioning first: the rules the next resync follows, then its timing.
   const user = context.credentials?.username ?? text('provisioning.username');
   const password = context.credentials?.password ?? text('provisioning.password');
+  // From now on the phone's first rule is its own profile, with the credentials it must
+  // present; rule B, which led here from the bootstrap, is cleared. (A bootstrap run on every
+  // resync would set rule B again without them.)
   push({
-    name: 'Profile_Rule_B',
+    name: 'Profile_Rule',
     value: profileRule(rules.base, {
       ...(user !== undefined && password !== undefined ? { user, password } : {}),
       key: rules.encrypted,
@@ -105,6 +108,7 @@ export function mapSettings(
       ? { also: ['provisioning.username', 'provisioning.password'] }
       : {}),
   });
+  push({ name: 'Profile_Rule_B', value: '' });
   const flag = (name: string, key: string): void => {
     const value = settings[key];
     if (typeof value === 'boolean') push({ name, value: yes(value), from: key });

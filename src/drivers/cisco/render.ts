@@ -69,7 +69,7 @@ export function explainFile(
  * points Profile_Rule at itself on the door the phone used (or `provisioning.url`) and
  * Profile_Rule_B at the phone's own profile, `$MA.xml`, and clears rules C and D of any
  * earlier server. Profile rules run in order in one resync, so the phone fetches its profile
- * right after.
+ * right after; the profile then makes itself the phone's first rule.
  */
 function bootstrap(recognition: Recognition, context: RenderContext): Explanation | undefined {
   const family = (recognition.params?.['family'] ?? 'mpp') as CiscoFamily;
