@@ -11,9 +11,9 @@ export const GRANDSTREAM_PREFIXES: readonly string[] = ['000b82', 'c074ad', 'ec7
 /**
  * The phone takes option 66 as its Config Server Path when "Allow DHCP Option 43 and Option
  * 66 to Override Server" is on (the default): a host, or a full URL whose scheme sets the
- * protocol (SIP Device Provisioning Guide). plugndial gives the full URL, so the protocol
- * does not depend on the phone's "Config Upgrade Via": HTTPS, else HTTP, else TFTP (the
- * phones' own default is HTTP or HTTPS).
+ * protocol (SIP Device Provisioning Guide, page 7). plugndial gives HTTPS, else HTTP, else
+ * TFTP: a bare host for HTTP on port 80 (the templates' default "Config Upgrade Via" is HTTP;
+ * *uncertain* for firmware whose default is HTTPS), else the full URL.
  */
 export const grandstreamDhcp: DhcpKnowledge = {
   vendorClasses: { grandstream: ['Grandstream'] },
@@ -27,7 +27,13 @@ function offer(_vendor: string, { doors }: DhcpContext): DhcpOffer | undefined {
   const door = doors.https ?? doors.http ?? doors.tftp;
   if (door === undefined) return undefined;
   const url = `${door.replace(/\/+$/, '')}/`;
-  return { url, options: [{ code: OPTION.tftpServerName, value: { kind: 'text', text: url } }] };
+  // HTTP on its own port says nothing a bare host does not (the phones' default protocol
+  // is HTTP); DHCP clients that check 66 as a host name let it through.
+  const bare = /^http:\/\/([^/:[\]]+)\/$/i.exec(url)?.[1];
+  return {
+    url,
+    options: [{ code: OPTION.tftpServerName, value: { kind: 'text', text: bare ?? url } }],
+  };
 }
 
 function derive(_vendor: string, options: DhcpOptions): DhcpDerivation | undefined {

@@ -61,8 +61,12 @@ test('DHCP: option 66 as a full URL, read back as the phone does', () => {
   const offer = dhcp.offer('grandstream', {
     doors: { http: 'http://10.0.0.5', tftp: 'tftp://10.0.0.5' },
   })!;
-  assert.deepEqual(offer.options, [
-    { code: 66, value: { kind: 'text', text: 'http://10.0.0.5/' } },
+  // HTTP on port 80: a bare host, which DHCP clients checking 66 as a host name let through.
+  assert.deepEqual(offer.options, [{ code: 66, value: { kind: 'text', text: '10.0.0.5' } }]);
+  assert.equal(offer.url, 'http://10.0.0.5/');
+  const port = dhcp.offer('grandstream', { doors: { http: 'http://10.0.0.5:8080' } })!;
+  assert.deepEqual(port.options, [
+    { code: 66, value: { kind: 'text', text: 'http://10.0.0.5:8080/' } },
   ]);
   const derived = dhcp.derive('grandstream', new Map([[66, Buffer.from('http://10.0.0.5/')]]), {});
   assert.equal(derived?.start.baseUrl, 'http://10.0.0.5/');
