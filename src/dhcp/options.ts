@@ -13,6 +13,7 @@ export const OPTION = {
   vendorClass: 60,
   tftpServerName: 66,
   bootFileName: 67,
+  tftpServerAddresses: 150,
   defaultUrl: 114,
   polycomUrl: 160,
 } as const;
@@ -82,12 +83,37 @@ export function decodeSuboptions(data: Buffer): Result<{ code: number; data: Buf
   return ok(out);
 }
 
+/** IPv4 addresses as four bytes each (option 150, RFC 5859). */
+export function encodeAddresses(addresses: readonly string[]): Result<Buffer> {
+  const parts: Buffer[] = [];
+  for (const address of addresses) {
+    const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
+      .exec(address)
+      ?.slice(1)
+      .map(Number);
+    if (!octets || octets.some((n) => n > 255))
+      return fail('PND_DHCP_OPTION', `"${address.slice(0, 40)}" is not an IPv4 address`);
+    parts.push(Buffer.from(octets));
+  }
+  return ok(Buffer.concat(parts));
+}
+
+/** Reads four-byte IPv4 addresses; a length that is no multiple of four is not a list. */
+export function decodeAddresses(data: Buffer): string[] | undefined {
+  if (data.length === 0 || data.length % 4 !== 0) return undefined;
+  const out: string[] = [];
+  for (let at = 0; at < data.length; at += 4) out.push([...data.subarray(at, at + 4)].join('.'));
+  return out;
+}
+
 /** The bytes of one option's value, whatever it carries. */
 export function encodeValue(value: DhcpValue): Result<Buffer> {
   const data =
     value.kind === 'text'
       ? ok(encodeText(value.text))
-      : encodeSuboptions(value.suboptions, value.nulTerminated);
+      : value.kind === 'addresses'
+        ? encodeAddresses(value.addresses)
+        : encodeSuboptions(value.suboptions, value.nulTerminated);
   if (data.ok && data.value.length > MAX_OPTION_LENGTH)
     return fail(
       'PND_DHCP_OPTION',

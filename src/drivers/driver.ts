@@ -395,10 +395,14 @@ export interface DhcpSuboption {
   text: string;
 }
 
-/** What one option carries: text (66, 67, 114, 160, 128–254, 43 as a string) or sub-options (43). */
+/**
+ * What one option carries: text (66, 67, 114, 160, 128–254, 43 as a string), sub-options (43)
+ * or IPv4 addresses, four bytes each (150, a TFTP server list).
+ */
 export type DhcpValue =
   | { kind: 'text'; text: string }
-  | { kind: 'suboptions'; suboptions: readonly DhcpSuboption[]; nulTerminated: boolean };
+  | { kind: 'suboptions'; suboptions: readonly DhcpSuboption[]; nulTerminated: boolean }
+  | { kind: 'addresses'; addresses: readonly string[] };
 
 export interface DhcpOption {
   code: number;

@@ -1,7 +1,9 @@
 import { auerswaldDriver } from './auerswald/index.ts';
+import { ciscoDriver } from './cisco/index.ts';
 import type { Driver } from './driver.ts';
 import { fanvilDriver } from './fanvil/index.ts';
 import { gigasetDriver } from './gigaset/index.ts';
+import { grandstreamDriver } from './grandstream/index.ts';
 import { oemDriver } from './oem/index.ts';
 import { polyDriver } from './poly/index.ts';
 import { snomDriver } from './snom/index.ts';
@@ -16,6 +18,8 @@ export const drivers: readonly Driver[] = [
   auerswaldDriver,
   snomDriver,
   polyDriver,
+  grandstreamDriver,
+  ciscoDriver,
 ];
 
 /** The driver that speaks for a vendor as devices name it (`flyingvoice`, `yealink`, …). */

@@ -278,8 +278,9 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   },
   {
     pattern: 'provisioning.config_format',
-    kind: { type: 'enum', values: ['text', 'xml'] },
-    description: 'configuration file form where the phone reads several (Fanvil, Plug-n-Dial)',
+    kind: { type: 'enum', values: ['text', 'xml', 'p-values', 'binary'] },
+    description:
+      'configuration file form where the phone reads several: text or xml (Fanvil, Plug-n-Dial); p-values (Grandstream XML in P-values, not aliases) or binary (Grandstream: also the legacy binary cfg<mac>)',
   },
   {
     pattern: 'provisioning.config_name',
