@@ -53,6 +53,17 @@ test('each driver says which key its phones take', () => {
   assert.equal(forms('oem'), undefined);
   // Families whose files are never encrypted have no key to get wrong.
   assert.equal(forms('gigaset'), undefined);
+  // Grandstream and Cisco take the key as a passphrase: either form will do, none is none.
+  assert.equal(forms('grandstream'), undefined);
+  assert.equal(forms('cisco-spa'), undefined);
+  assert.match(
+    configKeyProblem(driverForVendor('grandstream')!.configKeys, 'grandstream', on)!.reason,
+    /not set \(a passphrase the phones hold as their XML Config File Password \(P1359\)\)/,
+  );
+  assert.match(
+    configKeyProblem(driverForVendor('cisco')!.configKeys, 'cisco', on)!.reason,
+    /not set \(a passphrase the phones hold as GPP_SA/,
+  );
   // Families that decrypt nothing plugndial can write: no key fits, and the fix says so.
   assert.equal(forms('snom')?.reason, 'encrypted, but Snom documents no encrypted setting file');
   assert.match(forms('poly')?.reason ?? '', /envelope of encrypted UC Software files/);
