@@ -1,6 +1,9 @@
+import { maskUserinfo } from './redact.ts';
+
 /**
  * Operator log: one line per event, `time level message key=value…`. Callers pass
- * facts, never secrets; values are quoted when they contain spaces.
+ * facts, never secrets; values are quoted when they contain spaces. URL userinfo is masked
+ * in the whole line, whichever field carries it.
  */
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -17,7 +20,9 @@ export function consoleLogger(
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${formatValue(v)}`);
     stream.write(
-      `${now().toISOString()} ${level} ${message}${pairs.length ? ' ' + pairs.join(' ') : ''}\n`,
+      maskUserinfo(
+        `${now().toISOString()} ${level} ${message}${pairs.length ? ' ' + pairs.join(' ') : ''}\n`,
+      ),
     );
   };
 }

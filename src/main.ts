@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+
 import { isPlugndialError } from './errors.ts';
 import { processIO, type CommandIO } from './cli/io.ts';
+import { runAsProcess } from './cli/process-exit.ts';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
 
@@ -45,17 +48,37 @@ const HELP = `plugndial — zero-touch provisioning for SIP desk phones
   plugndial export <file>         the store as a file to move it (--events: with events)
   plugndial import <file>         fill an empty store, e.g. PostgreSQL, with an export
 
-Every command takes --help. Management commands take --data-dir (default ./data) and use
-the running server's API when one holds that directory.
+Every command and action takes --help (plugndial device add --help), and plugndial help
+COMMAND [ACTION] says the same. Management commands take --data-dir (default ./data) and use
+the running server's API when one holds that directory. plugndial --version: the version.
 `;
 
+/** The version in package.json, beside src/ and dist/ alike. */
+export function version(): string {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as { version?: string };
+  return manifest.version ?? 'unknown';
+}
+
 export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(HELP);
-    return name ? 0 : 2;
+  const [first, ...more] = argv;
+  if (first === '--version' || first === '-V') {
+    io.out(`plugndial ${version()}\n`);
+    return 0;
   }
-  const load = COMMANDS[name];
+  if (!first) {
+    io.err(HELP);
+    return 2;
+  }
+  // `plugndial help device add` is `plugndial device add --help`.
+  const asHelp = first === 'help' && more.length > 0;
+  const [name, ...rest] = asHelp ? [...more, '--help'] : argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.out(HELP);
+    return 0;
+  }
+  const load = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
     io.err(`plugndial: unknown command "${name}"\n\n${HELP}`);
     return 2;
@@ -74,9 +97,4 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
 }
 
 const entry = process.argv[1] ?? '';
-if (/main\.(ts|js)$/.test(entry)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    () => process.exit(1),
-  );
-}
+if (/main\.(ts|js)$/.test(entry)) runAsProcess(() => main(process.argv.slice(2)));

@@ -341,8 +341,10 @@ async function listen<T>(
       code === 'EACCES'
         ? `; ports below 1024 need privileges: run as root or pass --${door} 8${String(address.port).padStart(3, '0').slice(-3)}`
         : code === 'EADDRINUSE'
-          ? `; something else listens there: pass --${door} <other port> or --${door} off`
-          : '';
+          ? `; something else listens there: pass --${door} OTHER-PORT or --${door} off`
+          : code === 'EADDRNOTAVAIL'
+            ? `; no interface of this host has that address: pass --${door} ${address.port} (every address), --${door} ADDRESS:${address.port} with an address of this host, or --${door} off`
+            : '';
     throw pndError(
       'PND_LISTEN',
       `cannot listen for ${door} on ${formatListen(address)}: ${code ?? (error as Error).message}${hint}`,

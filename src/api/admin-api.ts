@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asPlugndialError, isPlugndialError, pndError } from '../errors.ts';
 import {
   addDevices,
-  devicesFromCsv,
+  importDevicesCsv,
   patchDevice,
   type DeviceInput,
   type DevicePatch,
@@ -59,6 +59,14 @@ import { bodyJson, deviceJson, explanationJson, profileJson } from './serialize.
 import { sipRoutes } from './sip-routes.ts';
 import { checkRoutes } from './check-routes.ts';
 import { compileRequestSchema, validationError } from './validation.ts';
+
+/** What an import did: devices added and changed, and whether it only checked. */
+const IMPORTED = closed({
+  added: { type: 'integer' },
+  updated: { type: 'integer' },
+  checked: { type: 'boolean' },
+  warnings: WARNINGS,
+});
 
 export interface AdminApiOptions {
   store: Store;
@@ -246,7 +254,15 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     '/devices/import',
     {
       schema: {
-        summary: 'import devices from CSV, all or nothing',
+        summary:
+          'import devices from CSV, all or nothing; every bad row is named by its line (details.rows, up to 100)',
+        querystring: closed({
+          update: flag(
+            "change the devices that exist (the row's non-empty cells) instead of refusing the file",
+          ),
+          check: flag('check everything the import would, and store nothing'),
+          file: text('the file name messages name the rows of'),
+        }),
         body: {
           content: {
             'text/csv': {
@@ -256,22 +272,29 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
             },
           },
         },
-        response: replies(
-          201,
-          closed({ added: { type: 'integer' }, warnings: WARNINGS }),
-          404,
-          409,
-        ),
+        response: {
+          ...replies(201, IMPORTED, 404, 409),
+          200: { ...IMPORTED, description: 'checked only (check=true): nothing was stored' },
+        },
       },
     },
     async (request, reply) => {
       if (typeof request.body !== 'string')
         throw pndError('PND_INVALID_CSV', 'send the CSV as text/csv');
-      const parsed = devicesFromCsv(request.body);
-      if (!parsed.ok) throw parsed.error;
-      const added = await addDevices(store, parsed.value, now());
-      reply.code(201);
-      return { added: added.length, warnings: await warn({ devices: added }) };
+      const q = request.query as { update?: boolean; check?: boolean; file?: string };
+      const { outcome, devices } = await importDevicesCsv(
+        store,
+        request.body,
+        {
+          update: q.update === true,
+          check: q.check === true,
+          ...(q.file ? { file: q.file.slice(0, 200) } : {}),
+        },
+        now(),
+      );
+      // A check stores nothing: 200, where an import that stored answers 201.
+      if (!outcome.checked) (reply as FastifyReply).code(201);
+      return { ...outcome, warnings: await warn({ devices }) };
     },
   );
 

@@ -5,7 +5,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pndError } from '../errors.ts';
 import { contactOwner, contactsFromCsv } from '../management/contacts.ts';
 import { addFirmware, firmwareKey, type FirmwareInput } from '../management/firmware.ts';
+import { ensureDefaultProfile } from '../management/profiles.ts';
 import { validateContacts, type ContactOwner } from '../model/contact.ts';
+import { DEFAULT_PROFILE } from '../model/device.ts';
 import type { Warn } from '../management/check-scope.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -194,6 +196,8 @@ export async function catalogueRoutes(
             ? contactsFromCsv(body)
             : validateContacts((body as { contacts?: unknown } | undefined)?.contacts);
         if (!contacts.ok) throw contacts.error;
+        if ('profile' in owner && owner.profile === DEFAULT_PROFILE)
+          await ensureDefaultProfile(store, new Date());
         return store.setContacts(owner, contacts.value);
       },
     );

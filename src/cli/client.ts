@@ -56,7 +56,16 @@ function remoteClient(base: string, token: string): ApiClient {
           `the server at ${base} does not answer (${(error as Error).message}); is it still running?`,
         );
       }
-      return decode<T>(response.status, await response.text());
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        throw pndError(
+          'PND_SERVER_UNREACHABLE',
+          `the server at ${base} stopped in the middle of its answer (${(error as Error).message}); whether the change was made is unknown: check with the show or list command once it runs again`,
+        );
+      }
+      return decode<T>(response.status, text);
     },
     async close(): Promise<void> {},
   };

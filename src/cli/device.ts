@@ -1,21 +1,56 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 import { pndError } from '../errors.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
 import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
 import { connect } from './client.ts';
+import { resyncAdvice } from './resync.ts';
 import type { CommandIO } from './io.ts';
 import { printWarnings } from './warnings.ts';
+import { answerHelp, synopsis, type ActionUsage } from './usage.ts';
 
-const USAGE = `plugndial device add <mac> --vendor V [--model M] [--profile P]… [--set key=value]…
-plugndial device list [--vendor V] [--profile P] [--json]
-plugndial device show <mac> [--json] [--secrets]
-plugndial device set <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]… [--unset key]…
-plugndial device rm <mac>
-plugndial device credentials <mac> [--secrets] [--rotate [--grace SECONDS]] [--reopen] [--json]
-plugndial device import <file.csv>
-plugndial device pending [--json]          phones plug-and-play found that are not devices
-plugndial device claim <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]…`;
+const USAGE: ActionUsage = {
+  command: 'device',
+  actions: {
+    add: `plugndial device add <mac> --vendor V [--model M] [--profile P]… [--set key=value]…
+Adds one device. --profile names profiles to apply, in order (repeatable); --set gives the
+device's own settings (see plugndial settings).`,
+    list: `plugndial device list [--vendor V] [--profile P] [--json]
+Lists devices (all, or of one vendor or profile) with their last contact.`,
+    show: `plugndial device show <mac> [--json] [--secrets]
+A device's settings (passwords and keys masked unless --secrets), what its phone reported,
+its last contact and its last resync.`,
+    set: `plugndial device set <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]… [--unset key]…
+Changes a device: --set and --unset change only the keys named; --profile replaces the list.`,
+    rm: `plugndial device rm <mac>
+Removes a device (its phone gets the answer of an unknown phone from then on).`,
+    credentials: `plugndial device credentials <mac> [--secrets] [--rotate [--grace SECONDS]] [--reopen] [--json]
+The device's provisioning credentials (provisioning.access=device-credentials): user, password
+(masked unless --secrets), first-contact window. --rotate makes a new password (the old one
+works for --grace seconds, default provisioning.credential_grace); --reopen opens one more
+first contact (a factory-reset phone).`,
+    import: `plugndial device import <file.csv> [--update] [--check]
+Adds the devices of a CSV file, all or nothing: with one bad row none is stored, and every
+bad row is reported (up to 100) by its line in the file.
+--update  changes the devices that exist (the row's non-empty cells) and adds the others
+--check   checks the file as the import would, and stores nothing
+Columns, named by a header row in any order:
+  mac       required: the phone's MAC (00:15:65:00:00:01, 00-15-65-00-00-01 or 001565000001)
+  vendor    required: flyingvoice, yealink, gigaset, auerswald, fanvil or oem
+  model     the model, e.g. T46S, X4, Maxwell 3, leadtek/LR8051S
+  profiles  profiles to apply, in order, separated by ; or |
+  any canonical setting (plugndial settings), e.g. accounts.1.user, and
+  native.<vendor>.<vendor key>; an empty cell leaves that setting unset
+Example:
+  mac,vendor,profiles,accounts.1.user,accounts.1.password
+  00:15:65:00:00:01,yealink,office,1001,s3cret`,
+    pending: `plugndial device pending [--json]
+Phones that plug-and-play found and that are not devices (for device claim).`,
+    claim: `plugndial device claim <mac> [--vendor V] [--model M] [--profile P]… [--set key=value]…
+Makes a pending phone a device; the vendor and model it reported are used unless given.`,
+  },
+};
 
 interface DeviceJson {
   mac: string;
@@ -39,17 +74,17 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
     rotate: { type: 'boolean' },
     reopen: { type: 'boolean' },
     grace: { type: 'string' },
+    update: { type: 'boolean' },
+    check: { type: 'boolean' },
   });
   const [action] = positionals;
-  if (values['help'] || !action) {
-    io.out(`${USAGE}\n`);
-    return action ? 0 : 2;
-  }
+  const helped = answerHelp(USAGE, action, values['help'] === true, io);
+  if (helped !== undefined) return helped;
   const client = await connect(dataDirOf(values));
   try {
     switch (action) {
       case 'add': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         if (!values['vendor'])
           throw pndError(
             'PND_INVALID_ARGUMENT',
@@ -94,7 +129,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'show': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         const device = await client.request<DeviceJson>(
           'GET',
           `/devices/${encodeURIComponent(mac)}${values['secrets'] ? '?secrets=true' : ''}`,
@@ -104,7 +139,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'set': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         const patch: Record<string, unknown> = {
           settings: assignments(values['set']),
           unset: strings(values['unset']),
@@ -122,7 +157,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'credentials': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         const path = `/devices/${encodeURIComponent(mac)}/credentials`;
         const query = values['secrets'] ? '?secrets=true' : '';
         const change = values['rotate'] || values['reopen'];
@@ -139,7 +174,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'rm': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         const result = await client.request<{ removed: string }>(
           'DELETE',
           `/devices/${encodeURIComponent(mac)}`,
@@ -148,7 +183,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'import': {
-        const file = need(positionals, 1, 'CSV file', USAGE);
+        const file = need(positionals, 1, 'CSV file', synopsis(USAGE, action));
         let text: string;
         try {
           text = readFileSync(file, 'utf8');
@@ -158,13 +193,24 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
             `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
           );
         }
-        const result = await client.request<{ added: number }>(
+        const query = new URLSearchParams({ file: basename(file) });
+        if (values['update']) query.set('update', 'true');
+        if (values['check']) query.set('check', 'true');
+        const result = await client.request<{ added: number; updated: number; checked: boolean }>(
           'POST',
-          '/devices/import',
+          `/devices/import?${query}`,
           text,
           'text/csv',
         );
-        io.out(`imported ${result.added} devices\n`);
+        const total = result.added + result.updated;
+        const devices = `${total} ${total === 1 ? 'device' : 'devices'}`;
+        if (result.checked)
+          io.out(
+            `checked ${devices}: ${result.added} would be added, ${result.updated} updated; nothing was stored\n`,
+          );
+        else if (values['update'])
+          io.out(`imported ${devices}: ${result.added} added, ${result.updated} updated\n`);
+        else io.out(`imported ${devices}\n`);
         printWarnings(io, result);
         return 0;
       }
@@ -189,7 +235,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'claim': {
-        const mac = need(positionals, 1, 'MAC', USAGE);
+        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
         const device = await client.request<DeviceJson>(
           'POST',
           `/pending/${encodeURIComponent(mac)}/claim`,
@@ -205,7 +251,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       default:
-        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"; usage:\n${USAGE}`);
+        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"`);
     }
   } finally {
     await client.close();
@@ -248,7 +294,7 @@ function showText(device: DeviceJson): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
     `last seen  ${device.lastContact ? `${device.lastContact.at} from ${device.lastContact.address} fetching ${device.lastContact.file}` : 'never'}`,
-    `resync     ${resyncText(device.lastResync)}`,
+    `resync     ${resyncText(device.mac, device.lastResync)}`,
     'settings',
     ...Object.entries(device.settings).map(
       ([k, v]) => `  ${k}=${Array.isArray(v) ? v.join(',') : String(v)}`,
@@ -257,8 +303,9 @@ function showText(device: DeviceJson): string {
   return `${lines.join('\n')}\n`;
 }
 
-function resyncText(outcome: ResyncOutcome | null | undefined): string {
+function resyncText(mac: string, outcome: ResyncOutcome | null | undefined): string {
   if (!outcome) return 'never';
   const verdict = outcome.ok ? 'ok' : (outcome.reason ?? 'failed');
-  return `${outcome.at} ${outcome.event} to ${outcome.target}: ${outcome.status} ${verdict}`;
+  const advice = resyncAdvice(mac, outcome);
+  return `${outcome.at} ${outcome.event} to ${outcome.target}: ${outcome.status} ${verdict}${advice ? ` (${advice})` : ''}`;
 }

@@ -22,22 +22,24 @@ import { doorUrls } from '../provisioning/door-urls.ts';
 import { dataDirOf, parse, strings } from './args.ts';
 import type { CommandIO } from './io.ts';
 
-const USAGE = `plugndial dhcp --format isc|kea|dnsmasq [--vendor V]… [--custom-option CODE]
+const SNIPPET_USAGE = `plugndial dhcp --format isc|kea|dnsmasq [--vendor V]… [--custom-option CODE]
                [--public-url URL] [--http [host:]port|off] [--tftp [host:]port|off]
-               [--vendor-class V=PREFIX]… [--mac-prefix V=OUI]… [--data-dir DIR]
-plugndial dhcp explain --option CODE=VALUE… [--vendor V]… [--custom-option CODE] [--json]
-
-The first form prints a snippet for your DHCP server that gives each vendor's phones the
-URL plugndial wants them to use. Doors are taken from the flags (as serve takes them), else
-from the server running on --data-dir, else from serve's defaults and PLUGNDIAL_* variables.
+               [--vendor-class V=PREFIX]… [--mac-prefix V=OUI]… [--data-dir DIR] [--config FILE]
+Prints a snippet for your DHCP server that gives each vendor's phones the URL plugndial
+wants them to use. Doors are taken from the flags (as serve takes them), else from the
+server running on --data-dir, else from serve's defaults and PLUGNDIAL_* variables; with
+--public-url alone, the running server's doors (their ports) and the URL's host.
 A door listening on every address needs --public-url (or --http/--tftp ADDRESS:PORT).
 --vendor-class and --mac-prefix replace what plugndial knows for that vendor (repeatable;
 an empty value removes it). --custom-option CODE (128–254): the custom option phones that
-read one are set to.
+read one are set to.`;
 
-explain says which URL each vendor's phone derives from the options given, e.g.
+const EXPLAIN_USAGE = `plugndial dhcp explain --option CODE=VALUE… [--vendor V]… [--custom-option CODE] [--json]
+Says which URL each vendor's phone derives from the options given, e.g.
   plugndial dhcp explain --option 43=42:0b:68:74:74:70:3a:2f:2f:66:6f:6f:00:43:0c:3c:48:57:54:59:50:3e:2e:62:61:6b:00
 VALUE is text, or bytes as colon-separated hex (as packet captures show them), hex:… or 0x….`;
+
+const USAGE = `${SNIPPET_USAGE}\n\n${EXPLAIN_USAGE}`;
 
 const FORMATS = {
   isc: iscSnippet,
@@ -61,14 +63,17 @@ const OPTIONS = {
 export async function dhcpCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, OPTIONS);
   if (values['help']) {
-    io.out(`${USAGE}\n`);
+    io.out(`${positionals[0] === 'explain' ? EXPLAIN_USAGE : USAGE}\n`);
     return 0;
   }
   const choices = choicesOf(values);
   const vendors = strings(values['vendor']);
   if (positionals[0] === 'explain') return explain(values, vendors, choices, io);
   if (positionals.length > 0)
-    throw pndError('PND_INVALID_ARGUMENT', `unexpected "${positionals[0]}"; usage:\n${USAGE}`);
+    throw pndError(
+      'PND_INVALID_ARGUMENT',
+      `unexpected "${positionals[0]}"; usage:\n${SNIPPET_USAGE.split('\n')[0]}\n${EXPLAIN_USAGE.split('\n')[0]}`,
+    );
 
   const format = String(values['format'] ?? '');
   if (!(format in FORMATS))
@@ -203,30 +208,32 @@ function pairs(
   return out;
 }
 
-/** The doors as phones reach them: flags, else the running server, else serve's defaults. */
+/**
+ * The doors as phones reach them. Each door: its flag, else the server running on the data
+ * directory (as bound, port 0 resolved), else serve's defaults; the public URL: the flag, else
+ * the running server's. `--public-url` alone names the host, not the doors: a running TFTP
+ * door on 16969 stays on 16969.
+ */
 function doorsOf(values: Record<string, unknown>): DoorUrls {
   const flagNames = ['public-url', 'http', 'tftp', 'config'] as const;
   const flags = Object.fromEntries(
     flagNames.filter((n) => typeof values[n] === 'string').map((n) => [n, String(values[n])]),
   );
   const { dataDir } = dataDirOf(values as Parameters<typeof dataDirOf>[0]);
-  const running = Object.keys(flags).length === 0 ? runningServer(dataDir) : undefined;
-  let bound: { http?: ListenAddress; tftp?: ListenAddress };
-  let publicUrl: string | undefined;
-  if (running?.doors) {
-    bound = {
-      ...(running.doors['http'] ? { http: running.doors['http'] } : {}),
-      ...(running.doors['tftp'] ? { tftp: running.doors['tftp'] } : {}),
-    };
-    publicUrl = running.publicUrl;
-  } else {
-    const config = loadServerConfig({ flags, env: process.env });
-    bound = {
-      ...(config.doors.http ? { http: config.doors.http } : {}),
-      ...(config.doors.tftp ? { tftp: config.doors.tftp } : {}),
-    };
-    publicUrl = config.publicUrl;
+  const running = runningServer(dataDir);
+  const config = loadServerConfig({ flags, env: process.env });
+  // A file or an environment variable naming a door is a flag for it too.
+  const named = (door: 'http' | 'tftp'): boolean =>
+    flags[door] !== undefined ||
+    flags['config'] !== undefined ||
+    process.env[`PLUGNDIAL_${door.toUpperCase()}`] !== undefined;
+  const bound: { http?: ListenAddress; tftp?: ListenAddress } = {};
+  for (const door of ['http', 'tftp'] as const) {
+    const address = running?.doors && !named(door) ? running.doors[door] : config.doors[door];
+    if (address) bound[door] = address;
   }
+  const publicUrl =
+    flags['public-url'] !== undefined ? config.publicUrl : (running?.publicUrl ?? config.publicUrl);
   if (!publicUrl) {
     for (const [name, address] of Object.entries(bound))
       if (address.host === '0.0.0.0' || address.host === '::')

@@ -7,24 +7,32 @@ import type { StoredFile } from '../store/store.ts';
 import { dataDirOf, need, parse, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
+import { answerHelp, synopsis, type ActionUsage } from './usage.ts';
 
-const USAGE = `plugndial file put <local file> [<served path>]
-plugndial file list [--json]
-plugndial file rm <served path>`;
+const USAGE: ActionUsage = {
+  command: 'file',
+  actions: {
+    put: `plugndial file put <local file> [<served path>]
+Stores a file that phones fetch as it is (certificates, images, firmware), at the served
+path (default: the file's name), e.g. plugndial file put ca.pem certs/ca.pem.`,
+    list: `plugndial file list [--json]
+The stored files, with size, type and when they changed.`,
+    rm: `plugndial file rm <served path>
+Removes a stored file.`,
+  },
+};
 
 /** The file overlay: anything served as is when no driver claims the path. */
 export async function fileCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {});
   const [action] = positionals;
-  if (values['help'] || !action) {
-    io.out(`${USAGE}\n`);
-    return action ? 0 : 2;
-  }
+  const helped = answerHelp(USAGE, action, values['help'] === true, io);
+  if (helped !== undefined) return helped;
   const client = await connect(dataDirOf(values));
   try {
     switch (action) {
       case 'put': {
-        const local = need(positionals, 1, 'local file', USAGE);
+        const local = need(positionals, 1, 'local file', synopsis(USAGE, action));
         try {
           if (!statSync(local).isFile()) throw new Error('not a file');
         } catch {
@@ -55,13 +63,13 @@ export async function fileCommand(args: string[], io: CommandIO): Promise<number
         return 0;
       }
       case 'rm': {
-        const served = need(positionals, 1, 'served path', USAGE);
+        const served = need(positionals, 1, 'served path', synopsis(USAGE, action));
         await client.request('DELETE', `/files/${servedPath(served)}`);
         io.out(`removed ${served}\n`);
         return 0;
       }
       default:
-        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"; usage:\n${USAGE}`);
+        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"`);
     }
   } finally {
     await client.close();

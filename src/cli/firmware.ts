@@ -8,10 +8,21 @@ import { dataDirOf, need, parse, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
 import { printWarnings } from './warnings.ts';
+import { answerHelp, synopsis, type ActionUsage } from './usage.ts';
 
-const USAGE = `plugndial firmware add <image file> --vendor V --model M --version X [--name <served name>]
-plugndial firmware list [--vendor V] [--json]
-plugndial firmware rm --vendor V --model M --version X`;
+const USAGE: ActionUsage = {
+  command: 'firmware',
+  actions: {
+    add: `plugndial firmware add <image file> --vendor V --model M --version X [--name <served name>]
+Adds an image to the catalogue; a device or profile with firmware.version=X is offered it
+while its phone reports another version. The upload is checked (size, SHA-256, not empty,
+not a web page) before it is stored.`,
+    list: `plugndial firmware list [--vendor V] [--json]
+The catalogue: vendor, model, version, file name, size, SHA-256.`,
+    rm: `plugndial firmware rm --vendor V --model M --version X
+Removes an image from the catalogue.`,
+  },
+};
 
 /**
  * The firmware catalogue. A device or profile with `firmware.version` set is offered the
@@ -26,10 +37,8 @@ export async function firmwareCommand(args: string[], io: CommandIO): Promise<nu
     name: { type: 'string' },
   });
   const [action] = positionals;
-  if (values['help'] || !action) {
-    io.out(`${USAGE}\n`);
-    return action ? 0 : 2;
-  }
+  const helped = answerHelp(USAGE, action, values['help'] === true, io);
+  if (helped !== undefined) return helped;
   const text = (key: string): string | undefined =>
     typeof values[key] === 'string' ? (values[key] as string) : undefined;
   const key = (): URLSearchParams => {
@@ -37,7 +46,10 @@ export async function firmwareCommand(args: string[], io: CommandIO): Promise<nu
     for (const name of ['vendor', 'model', 'version']) {
       const value = text(name);
       if (value === undefined)
-        throw pndError('PND_INVALID_ARGUMENT', `missing --${name}; usage:\n${USAGE}`);
+        throw pndError(
+          'PND_INVALID_ARGUMENT',
+          `missing --${name}; usage: ${synopsis(USAGE, String(action))}`,
+        );
       query.set(name, value);
     }
     return query;
@@ -46,7 +58,7 @@ export async function firmwareCommand(args: string[], io: CommandIO): Promise<nu
   try {
     switch (action) {
       case 'add': {
-        const local = need(positionals, 1, 'image file', USAGE);
+        const local = need(positionals, 1, 'image file', synopsis(USAGE, action));
         const query = key();
         let size: number;
         try {
@@ -108,7 +120,7 @@ export async function firmwareCommand(args: string[], io: CommandIO): Promise<nu
         return 0;
       }
       default:
-        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"; usage:\n${USAGE}`);
+        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"`);
     }
   } finally {
     await client.close();

@@ -3,12 +3,23 @@ import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
 import { printWarnings } from './warnings.ts';
+import { answerHelp, synopsis, type ActionUsage } from './usage.ts';
 
-const USAGE = `plugndial profile add <name> [--description D] [--set key=value]…
-plugndial profile set <name> [--description D] [--set key=value]… [--unset key]…
-plugndial profile show <name> [--json] [--secrets]
-plugndial profile list [--json]
-plugndial profile rm <name>`;
+const USAGE: ActionUsage = {
+  command: 'profile',
+  actions: {
+    add: `plugndial profile add <name> [--description D] [--set key=value]…
+Adds a profile: settings a group of phones shares (devices name it with --profile).`,
+    set: `plugndial profile set <name> [--description D] [--set key=value]… [--unset key]…
+Changes a profile; the default profile (every phone's) is changed this way too.`,
+    show: `plugndial profile show <name> [--json] [--secrets]
+A profile's settings, passwords and keys masked unless --secrets.`,
+    list: `plugndial profile list [--json]
+Every profile, with how many settings it holds.`,
+    rm: `plugndial profile rm <name>
+Removes a profile no device uses.`,
+  },
+};
 
 interface ProfileJson {
   name: string;
@@ -24,16 +35,14 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
     secrets: { type: 'boolean' },
   });
   const [action] = positionals;
-  if (values['help'] || !action) {
-    io.out(`${USAGE}\n`);
-    return action ? 0 : 2;
-  }
+  const helped = answerHelp(USAGE, action, values['help'] === true, io);
+  if (helped !== undefined) return helped;
   const client = await connect(dataDirOf(values));
   const path = (name: string): string => `/profiles/${encodeURIComponent(name)}`;
   try {
     switch (action) {
       case 'add': {
-        const name = need(positionals, 1, 'profile name', USAGE);
+        const name = need(positionals, 1, 'profile name', synopsis(USAGE, action));
         const added = await client.request('POST', '/profiles', {
           name,
           settings: assignments(values['set']),
@@ -44,7 +53,7 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
         return 0;
       }
       case 'set': {
-        const name = need(positionals, 1, 'profile name', USAGE);
+        const name = need(positionals, 1, 'profile name', synopsis(USAGE, action));
         const updated = await client.request('PATCH', path(name), {
           settings: assignments(values['set']),
           unset: strings(values['unset']),
@@ -55,7 +64,7 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
         return 0;
       }
       case 'show': {
-        const name = need(positionals, 1, 'profile name', USAGE);
+        const name = need(positionals, 1, 'profile name', synopsis(USAGE, action));
         const profile = await client.request<ProfileJson>(
           'GET',
           `${path(name)}${values['secrets'] ? '?secrets=true' : ''}`,
@@ -91,13 +100,13 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
         return 0;
       }
       case 'rm': {
-        const name = need(positionals, 1, 'profile name', USAGE);
+        const name = need(positionals, 1, 'profile name', synopsis(USAGE, action));
         await client.request('DELETE', path(name));
         io.out(`removed profile ${name}\n`);
         return 0;
       }
       default:
-        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"; usage:\n${USAGE}`);
+        throw pndError('PND_INVALID_ARGUMENT', `unknown action "${action}"`);
     }
   } finally {
     await client.close();

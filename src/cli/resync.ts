@@ -71,6 +71,7 @@ export async function resyncCommand(args: string[], io: CommandIO): Promise<numb
     );
     if (values['json']) io.out(`${JSON.stringify(results, null, 2)}\n`);
     else if (macs.length === 0) io.out('no devices to resync\n');
+    else if (positionals.length === 0 || macs.length > 1) io.out(`${summary(results)}\n`);
     return results.every((r) => 'ok' in r && r.ok) ? 0 : 1;
   } finally {
     await client.close();
@@ -143,5 +144,37 @@ function line(result: Result): string {
     return `${result.mac}  -  ${result.error.message} [${result.error.code}]\n`;
   }
   const verdict = result.ok ? 'ok' : (result.reason ?? 'failed');
-  return `${[result.mac, result.status, verdict, result.target, result.event].join('  ')}\n`;
+  const advice = resyncAdvice(result.mac, result);
+  return `${[result.mac, result.status, advice ? `${verdict}: ${advice}` : verdict, result.target, result.event].filter((part) => part !== '').join('  ')}\n`;
+}
+
+/** Phones a TR-069 connection request cannot reach, by why. */
+const NO_URL = new Set(['never-informed', 'no-connection-request-url']);
+
+/** What the operator can do about a resync that could not be sent, when there is something. */
+export function resyncAdvice(mac: string, outcome: ResyncOutcome): string | undefined {
+  const check = `see what it sent with plugndial device show ${mac} --json (lastContact, transport acs) or GET /api/v1/devices/${mac}/cwmp (connectionRequestUrl)`;
+  if (outcome.reason === 'never-informed')
+    return `the phone has never sent an Inform to the ACS, so there is no ConnectionRequestURL to ask it at; point its ACS URL at this server's ACS door (serve --acs, port 7547) and let it boot; ${check}`;
+  if (outcome.reason === 'no-connection-request-url')
+    return `the phone's Inform carried no ConnectionRequestURL (ManagementServer.ConnectionRequestURL); enable connection requests in its TR-069 settings and let it inform again; ${check}`;
+  return undefined;
+}
+
+/** The line a fleet's resync ends with: phones, NOTIFYs sent, answered, failed, unreachable. */
+function summary(results: readonly Result[]): string {
+  let sent = 0;
+  let answered = 0;
+  let noAddress = 0;
+  for (const result of results) {
+    if ('error' in result) {
+      if (result.error.code === 'PND_SIP_NO_ADDRESS') noAddress++;
+    } else if (result.reason !== undefined && NO_URL.has(result.reason)) noAddress++;
+    else {
+      sent++;
+      if (result.ok) answered++;
+    }
+  }
+  const failed = results.length - answered - noAddress;
+  return `${results.length} phones: ${sent} sent, ${answered} answered, ${failed} failed, ${noAddress} without an address`;
 }

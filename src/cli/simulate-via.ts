@@ -1,6 +1,7 @@
 import { parseListen } from '../config/listen.ts';
 import type { Driver, PhoneIdentity } from '../drivers/driver.ts';
 import { pndError } from '../errors.ts';
+import { maskUserinfo } from '../redact.ts';
 import { discoverByPnp } from '../simulate/pnp.ts';
 import { PNP_GROUP } from '../sip/pnp.ts';
 import type { Parsed } from './args.ts';
@@ -55,7 +56,9 @@ export async function startUrl(
     userAgent: driver.phone.userAgent(identity),
     ...(values['sip-interface'] ? { interfaceAddress: String(values['sip-interface']) } : {}),
   });
-  io.err(`pnp ${found.url} (NOTIFY from ${found.server.address}:${found.server.port})\n`);
+  io.err(
+    `pnp ${maskUserinfo(found.url)} (NOTIFY from ${found.server.address}:${found.server.port})\n`,
+  );
   if (!/^(https?|ftp|tftp):\/\/[^/]+/i.test(found.url))
     throw pndError(
       'PND_SIMULATE_STEP',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { pndError } from '../errors.ts';
+import { maskUserinfo } from '../redact.ts';
 import { parseInterfaceChoice, type InterfaceChoice } from '../sip/interfaces.ts';
 import { UNKNOWN_POLICIES, type UnknownPolicy } from '../sip/policy.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
@@ -81,7 +82,7 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
     } catch {
       throw pndError(
         'PND_CONFIG',
-        `--public-url: "${publicUrl.slice(0, 80)}" is not an http(s), tftp or ftp URL`,
+        `--public-url: "${maskUserinfo(publicUrl).slice(0, 80)}" is not an http(s), tftp or ftp URL`,
       );
     }
   }

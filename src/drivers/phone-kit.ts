@@ -1,3 +1,4 @@
+import { maskUserinfo } from '../redact.ts';
 import type { PhoneFetch, PhoneStep } from './driver.ts';
 
 /**
@@ -37,12 +38,9 @@ export function parseBase(baseUrl: string): URL | undefined {
   }
 }
 
-/** Steps are printed and logged: a password in `ftp://user:pass@host/` must not be. */
+/** Steps are printed and logged: the credentials in `ftp://user:pass@host/` must not be. */
 export function shownUrl(url: URL): string {
-  if (url.password === '') return url.href;
-  const shown = new URL(url.href);
-  shown.password = '****';
-  return shown.href;
+  return maskUserinfo(url.href);
 }
 
 /** Why a fetch did not answer 200. */

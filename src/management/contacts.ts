@@ -1,5 +1,5 @@
 import { fail, ok, pndError, type Result } from '../errors.ts';
-import { parseCsv } from '../formats/csv.ts';
+import { parseCsvRows } from '../formats/csv.ts';
 import { validateContacts, type Contact, type ContactOwner } from '../model/contact.ts';
 import { parseMac } from '../model/mac.ts';
 import { PROFILE_NAME } from '../model/device.ts';
@@ -11,11 +11,11 @@ const COLUMNS = ['name', 'office', 'mobile', 'other', 'group'];
  * and group (any order, any case), then one contact per row. Any bad row refuses the file.
  */
 export function contactsFromCsv(text: string): Result<Contact[]> {
-  const parsed = parseCsv(text);
+  const parsed = parseCsvRows(text);
   if (!parsed.ok) return parsed;
-  const [header, ...rows] = parsed.value;
-  if (!header) return fail('PND_INVALID_CSV', 'the file is empty; the first row names the columns');
-  const columns = header.map((cell) => cell.trim().toLowerCase());
+  const [head, ...rows] = parsed.value;
+  if (!head) return fail('PND_INVALID_CSV', 'the file is empty; the first row names the columns');
+  const columns = head.cells.map((cell) => cell.trim().toLowerCase());
   const unknown = columns.find((column) => !COLUMNS.includes(column));
   if (unknown !== undefined)
     return fail(
@@ -24,10 +24,9 @@ export function contactsFromCsv(text: string): Result<Contact[]> {
     );
   if (!columns.includes('name')) return fail('PND_INVALID_CSV', 'the header has no name column');
   const entries: Record<string, string>[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
+  for (const { cells: row, line } of rows) {
     if (row.length > columns.length)
-      return fail('PND_INVALID_CSV', `row ${i + 2}: more cells than columns`);
+      return fail('PND_INVALID_CSV', `line ${line}: more cells than columns`);
     const entry: Record<string, string> = {};
     columns.forEach((column, c) => {
       const cell = row[c]?.trim();
@@ -37,10 +36,10 @@ export function contactsFromCsv(text: string): Result<Contact[]> {
   }
   const contacts = validateContacts(entries);
   if (!contacts.ok) {
-    // Name the CSV row, not the list position.
+    // Name the file's line, not the list position.
     const message = contacts.error.message.replace(
       /^contact (\d+)/,
-      (_m, n: string) => `row ${Number(n) + 1}`,
+      (_m, n: string) => `line ${rows[Number(n) - 1]?.line ?? Number(n) + 1}`,
     );
     return fail('PND_INVALID_CONTACTS', message);
   }

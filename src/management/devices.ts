@@ -1,10 +1,17 @@
 import { driverForVendor, drivers, knownVendors } from '../drivers/registry.ts';
-import { fail, ok, pndError, type Result } from '../errors.ts';
+import {
+  fail,
+  isPlugndialError,
+  ok,
+  pndError,
+  type PlugndialError,
+  type Result,
+} from '../errors.ts';
 import type { Device } from '../model/device.ts';
 import { parseMac } from '../model/mac.ts';
 import { nativeKey, parseSetting, specFor, type Settings } from '../model/settings.ts';
-import { parseCsv } from '../formats/csv.ts';
-import type { Store } from '../store/store.ts';
+import { parseCsvRows } from '../formats/csv.ts';
+import type { DeviceImport, Store } from '../store/store.ts';
 
 /** A device as an operator describes it (CLI, CSV row or API body). */
 export interface DeviceInput {
@@ -173,13 +180,47 @@ export async function patchDevice(
   });
 }
 
+/** A device row of a CSV file: what it describes and the line of the file it starts on. */
+export interface CsvDevice {
+  line: number;
+  input: DeviceInput;
+}
+
+/** What is wrong with one row of a CSV file. */
+export interface RowProblem {
+  line: number;
+  message: string;
+}
+
+/** Bad rows named in one refusal; the rest are counted. */
+const MAX_REPORTED_ROWS = 100;
+
+/** One refusal naming every bad row (up to 100) by its line, with the rows in `details`. */
+function rowsRefused(file: string, problems: readonly RowProblem[]): PlugndialError {
+  const shown = [...problems].sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_ROWS);
+  const more = problems.length - shown.length;
+  const rows = problems.length === 1 ? '1 row' : `${problems.length} rows`;
+  return pndError(
+    'PND_INVALID_CSV',
+    [
+      `${rows} of ${file} ${problems.length === 1 ? 'is' : 'are'} refused; no device was stored:`,
+      ...shown.map((p) => `  line ${p.line}: ${p.message}`),
+      ...(more > 0 ? [`  … and ${more} more bad rows`] : []),
+    ].join('\n'),
+    { rows: shown },
+  );
+}
+
 /**
  * Reads a device CSV: header `mac,vendor,model,profiles` plus any canonical key as a column.
- * Profiles inside a cell are separated by `;` or `|`. Empty cells are left unset.
+ * Profiles inside a cell are separated by `;` or `|`. Empty cells are left unset. Every bad
+ * row is reported, by the line of the file it starts on.
  */
-export function devicesFromCsv(text: string): Result<DeviceInput[]> {
+export function devicesFromCsv(
+  text: string,
+): Result<{ devices: CsvDevice[]; problems: RowProblem[] }> {
   // 100,000 devices and the header above them.
-  const parsed = parseCsv(text, 100_001);
+  const parsed = parseCsvRows(text, 100_001);
   if (!parsed.ok) return parsed;
   const [header, ...rows] = parsed.value;
   if (!header)
@@ -187,7 +228,7 @@ export function devicesFromCsv(text: string): Result<DeviceInput[]> {
       'PND_INVALID_CSV',
       'the file is empty; expected a header row starting with mac,vendor',
     );
-  const columns = header.map((h) => h.trim());
+  const columns = header.cells.map((h) => h.trim());
   for (const required of ['mac', 'vendor']) {
     if (!columns.includes(required))
       return fail('PND_INVALID_CSV', `the header has no "${required}" column`);
@@ -201,14 +242,13 @@ export function devicesFromCsv(text: string): Result<DeviceInput[]> {
       );
     }
   }
-  const inputs: DeviceInput[] = [];
-  for (const [i, row] of rows.entries()) {
-    const line = i + 2;
+  const devices: CsvDevice[] = [];
+  const problems: RowProblem[] = [];
+  const firstLine = new Map<string, number>();
+  for (const { line, cells: row } of rows) {
     if (row.length !== columns.length) {
-      return fail(
-        'PND_INVALID_CSV',
-        `row ${line}: ${row.length} cells, the header has ${columns.length}`,
-      );
+      problems.push({ line, message: `${row.length} cells, the header has ${columns.length}` });
+      continue;
     }
     const cell = (name: string): string => (row[columns.indexOf(name)] ?? '').trim();
     const settings: Record<string, string> = {};
@@ -227,11 +267,119 @@ export function devicesFromCsv(text: string): Result<DeviceInput[]> {
       settings,
       ...(cell('model') ? { model: cell('model') } : {}),
     };
-    const built = buildDevice(input, new Date(0), `row ${line}: `);
-    if (!built.ok) return built;
-    inputs.push(input);
+    const built = buildDevice(input, new Date(0));
+    if (!built.ok) {
+      problems.push({ line, message: built.error.message });
+      continue;
+    }
+    const earlier = firstLine.get(built.value.mac);
+    if (earlier !== undefined) {
+      problems.push({
+        line,
+        message: `MAC ${built.value.mac} is listed twice (first on line ${earlier})`,
+      });
+      continue;
+    }
+    firstLine.set(built.value.mac, line);
+    devices.push({ line, input });
   }
-  return ok(inputs);
+  return ok({ devices, problems });
+}
+
+export interface ImportOutcome {
+  added: number;
+  updated: number;
+  /** Checked only: nothing was stored. */
+  checked: boolean;
+}
+
+/** An import's outcome and the devices it added or changed, as stored (for the check). */
+export interface ImportResult {
+  outcome: ImportOutcome;
+  devices: Device[];
+}
+
+/**
+ * Imports a device CSV all or nothing: every bad row is reported (by its line), a device that
+ * exists refuses the file unless `update`, and `check` runs it all without storing.
+ */
+export async function importDevicesCsv(
+  store: Store,
+  text: string,
+  options: { update: boolean; check: boolean; file?: string },
+  now: Date,
+): Promise<ImportResult> {
+  const file = options.file ?? 'the file';
+  const parsed = devicesFromCsv(text);
+  if (!parsed.ok) throw parsed.error;
+  const { devices, problems } = parsed.value;
+  const known = new Set((await store.listProfiles()).map((p) => p.name));
+  for (const { line, input } of devices) {
+    const missing = (input.profiles ?? []).find((name) => !known.has(name));
+    if (missing !== undefined)
+      problems.push({
+        line,
+        message: `profile "${missing.slice(0, 64)}" does not exist; create it with "plugndial profile add ${missing.slice(0, 64)}"`,
+      });
+  }
+  if (problems.length > 0) throw rowsRefused(file, problems);
+  const changed: Device[] = [];
+  const batch = devices.map(({ input }): DeviceImport => {
+    const built = buildDevice(input, now);
+    if (!built.ok) throw built.error;
+    return {
+      device: built.value,
+      change: (existing) => {
+        const next = changedByRow(existing, built.value, input);
+        changed.push(next);
+        return next;
+      },
+    };
+  });
+  try {
+    const result = await store.importDevices(batch, {
+      update: options.update,
+      dryRun: options.check,
+    });
+    const added = new Set<string>(result.added);
+    return {
+      outcome: {
+        added: result.added.length,
+        updated: result.updated.length,
+        checked: options.check,
+      },
+      devices: [...batch.map((b) => b.device).filter((d) => added.has(d.mac)), ...changed],
+    };
+  } catch (error) {
+    const macs =
+      isPlugndialError(error) && error.code === 'PND_DEVICE_EXISTS'
+        ? error.details?.['macs']
+        : undefined;
+    if (!Array.isArray(macs)) throw error;
+    const there = new Set(macs.map(String));
+    throw rowsRefused(
+      file,
+      devices
+        .map(({ line }, i) => ({ line, mac: batch[i]!.device.mac }))
+        .filter(({ mac }) => there.has(mac))
+        .map(({ line, mac }) => ({
+          line,
+          message: `device ${mac} already exists; --update changes it`,
+        })),
+    );
+  }
+}
+
+/** An existing device as a CSV row changes it: the row's non-empty cells, nothing else. */
+function changedByRow(existing: Device, row: Device, input: DeviceInput): Device {
+  const next: Device = {
+    ...existing,
+    vendor: row.vendor,
+    settings: { ...existing.settings, ...row.settings },
+  };
+  if (input.model) next.model = row.model!;
+  if ((input.profiles ?? []).length > 0) next.profiles = row.profiles;
+  return next;
 }
 
 function dedupe(names: readonly string[]): string[] {

@@ -54,19 +54,7 @@ export async function patchProfile(
     if (!specFor(key) && !nativeKey(key))
       throw pndError('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"`, { key });
   }
-  // The default profile exists as soon as it is edited: `profile set default` on a fresh store.
-  if (name === DEFAULT_PROFILE && !(await store.getProfile(name))) {
-    await store
-      .insertProfile({
-        name,
-        settings: {},
-        createdAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-      })
-      .catch((error: unknown) => {
-        if ((error as { code?: string }).code !== 'PND_PROFILE_EXISTS') throw error;
-      });
-  }
+  if (name === DEFAULT_PROFILE) await ensureDefaultProfile(store, now);
   return store.updateProfile(name, (profile) => {
     const settings = { ...profile.settings, ...set.value };
     for (const key of patch.unset ?? []) delete settings[key];
@@ -77,4 +65,22 @@ export async function patchProfile(
       ...(patch.description !== undefined ? { description: patch.description } : {}),
     };
   });
+}
+
+/**
+ * The default profile exists as soon as it is edited (`profile set default`, a phonebook for
+ * it) on a fresh store: every phone has it, so there is nothing to add first.
+ */
+export async function ensureDefaultProfile(store: Store, now: Date): Promise<void> {
+  if (await store.getProfile(DEFAULT_PROFILE)) return;
+  await store
+    .insertProfile({
+      name: DEFAULT_PROFILE,
+      settings: {},
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    })
+    .catch((error: unknown) => {
+      if ((error as { code?: string }).code !== 'PND_PROFILE_EXISTS') throw error;
+    });
 }

@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from '../errors.ts';
+import { DEFAULT_PROFILE } from './device.ts';
 
 /**
  * One entry of a phonebook, in vendor-neutral terms. A contact list belongs to a profile
@@ -19,6 +20,21 @@ export interface ContactList {
   owner: ContactOwner;
   contacts: Contact[];
   updatedAt: string;
+}
+
+/**
+ * Whose contact list a phone gets, in the order looked for (the first that has one wins):
+ * its device's, then its profiles' from the last, then the default profile's.
+ */
+export function phonebookOwners(
+  mac: string | undefined,
+  profiles: readonly string[],
+): ContactOwner[] {
+  const names = [...new Set([DEFAULT_PROFILE, ...profiles])].reverse();
+  return [
+    ...(mac === undefined ? [] : [{ device: mac }]),
+    ...names.map((profile) => ({ profile })),
+  ];
 }
 
 export const MAX_CONTACTS = 10_000;

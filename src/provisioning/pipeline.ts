@@ -12,10 +12,9 @@ import type {
 
 import type { AuthChallenge } from '../crypto/http-auth.ts';
 import { configKeyProblem, type KeyProblem } from '../drivers/config-key.ts';
-import type { Contact } from '../model/contact.ts';
+import { phonebookOwners, type Contact } from '../model/contact.ts';
 import type { Device } from '../model/device.ts';
 import { findMac, type Mac } from '../model/mac.ts';
-import { DEFAULT_PROFILE } from '../model/device.ts';
 import { effectiveSettings } from '../model/merge.ts';
 import type { Settings } from '../model/settings.ts';
 import type { Logger } from '../log.ts';
@@ -1016,14 +1015,10 @@ export class ProvisioningPipeline implements Provisioner {
     profile: string | undefined,
     profiles: ReadonlyMap<string, unknown>,
   ): Promise<readonly Contact[] | undefined> {
-    if (device) {
-      const own = await this.#view.contacts({ device: device.mac });
-      if (own) return own;
-    }
-    const order = [DEFAULT_PROFILE, ...(device?.profiles ?? (profile ? [profile] : []))];
-    for (const name of order.reverse()) {
-      if (!profiles.has(name)) continue;
-      const list = await this.#view.contacts({ profile: name });
+    const chain = device?.profiles ?? (profile ? [profile] : []);
+    for (const owner of phonebookOwners(device?.mac, chain)) {
+      if ('profile' in owner && !profiles.has(owner.profile)) continue;
+      const list = await this.#view.contacts(owner);
       if (list) return list;
     }
     return undefined;

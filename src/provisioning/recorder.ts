@@ -1,6 +1,7 @@
 import type { Device } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { ContactUpdate, Store } from '../store/store.ts';
+import { maskUserinfo } from '../redact.ts';
 import type { ProvisioningEvent } from './event.ts';
 
 export interface RecorderOptions {
@@ -38,6 +39,21 @@ export class EventRecorder {
   }
 
   record(event: ProvisioningEvent, contact?: ContactUpdate): void {
+    // A URL an event names (a plug-and-play answer, a requested path) keeps no credentials.
+    const file = maskUserinfo(event.file);
+    if (file !== event.file) {
+      if (contact?.lastContact.file === event.file) contact.lastContact.file = file;
+      event.file = file;
+    }
+    const agent = event.userAgent;
+    if (agent !== undefined) {
+      const shown = maskUserinfo(agent);
+      if (shown !== agent) {
+        if (contact && contact.lastContact.userAgent === agent)
+          contact.lastContact.userAgent = shown;
+        event.userAgent = shown;
+      }
+    }
     if (this.#events.length >= this.#maxBuffered) {
       this.#events.shift();
       this.#dropped++;

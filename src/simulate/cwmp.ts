@@ -18,6 +18,7 @@ import { digestAuthorization, parseDigestChallenge } from '../crypto/digest.ts';
 import { NonceKeeper, parseAuthorization, verifyDigest } from '../crypto/http-auth.ts';
 import type { CpeDescription, PhoneFetch } from '../drivers/driver.ts';
 import type { Mac } from '../model/mac.ts';
+import { maskUserinfo } from '../redact.ts';
 import {
   DEFAULT_NAMESPACE,
   arg,
@@ -452,13 +453,7 @@ async function fetchDownload(
 }
 
 function masked(url: string): string {
-  try {
-    const shown = new URL(url);
-    if (shown.password) shown.password = '****';
-    return shown.href;
-  } catch {
-    return url.slice(0, 200);
-  }
+  return maskUserinfo(url).slice(0, 200);
 }
 
 function formatMac(mac: Mac): string {

@@ -12,6 +12,7 @@ import { ConfigurationView } from '../provisioning/catalogue.ts';
 import type { ProvisioningEvent } from '../provisioning/event.ts';
 import type { OnLimit } from '../provisioning/limit-recorder.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
+import { maskUserinfo } from '../redact.ts';
 import type { Store } from '../store/store.ts';
 import { missingHeaders, newTag, responseDestination, responseTo, type Peer } from './build.ts';
 import type { Arrival, SipEndpoint } from './endpoint.ts';
@@ -211,7 +212,7 @@ export class PnpResponder {
       return {
         ...known,
         status: outcome.status,
-        file: shownUrl(url),
+        file: maskUserinfo(url).slice(0, 256),
         bytes: Buffer.byteLength(url),
         retransmissions: outcome.retransmissions,
         ...(outcome.timedOut
@@ -326,16 +327,4 @@ export function isMulticast(host: string | undefined): boolean {
   if (host === undefined || isIP(host) !== 4) return false;
   const first = Number(host.split('.')[0]);
   return first >= 224 && first <= 239;
-}
-
-/** URLs in events lose any password an operator put in the public URL. */
-function shownUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url.slice(0, 256);
-    parsed.password = '****';
-    return parsed.href.slice(0, 256);
-  } catch {
-    return url.slice(0, 256);
-  }
 }

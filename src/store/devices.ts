@@ -12,7 +12,7 @@ import {
   type DialectText,
 } from './sql-shapes.ts';
 import type { Dialect, SqlClient } from './sql.ts';
-import type { ContactUpdate, DeviceFilter } from './store.ts';
+import type { ContactUpdate, DeviceFilter, DeviceImport } from './store.ts';
 
 // Timestamps come as the driver's own value and are formatted here: a phone's first request
 // reads its device row, and to_char costs more than the rest of that read.
@@ -113,6 +113,54 @@ export async function insertDevices(
   }
   await tx.query(INSERT[tx.dialect], [JSON.stringify(devices.map(deviceRecord))]);
   return { result: undefined, keys: devices.map((device) => device.mac) };
+}
+
+/** Adds the new devices and changes the existing ones (rows locked), all in the caller's transaction. */
+export async function importDevices(
+  tx: SqlClient,
+  batch: readonly DeviceImport[],
+  update: boolean,
+  now: Date,
+): Promise<ConfigOutcome<{ added: Mac[]; updated: Mac[] }>> {
+  const macs = batch.map((entry) => entry.device.mac);
+  const rows = await tx.query<DeviceRow>(IMPORTED_EXISTING[tx.dialect], [JSON.stringify(macs)]);
+  const existing = new Map(rows.map((row) => [row.mac, toDevice(row)]));
+  if (!update && existing.size > 0) {
+    throw new PlugndialError(
+      'PND_DEVICE_EXISTS',
+      `${existing.size} of the ${batch.length} devices already exist; none was added`,
+      { macs: [...existing.keys()] },
+    );
+  }
+  const added: Device[] = [];
+  const changed: Record<string, unknown>[] = [];
+  for (const entry of batch) {
+    const current = existing.get(entry.device.mac);
+    if (!current) {
+      added.push(entry.device);
+      continue;
+    }
+    const next = entry.change(structuredClone(current));
+    changed.push(
+      deviceRecord({
+        ...next,
+        mac: current.mac,
+        createdAt: current.createdAt,
+        updatedAt: now.toISOString(),
+      }),
+    );
+  }
+  if (added.length > 0) await insertDevices(tx, added);
+  if (changed.length > 0) {
+    await tx.query(IMPORTED_CHANGES[tx.dialect], [JSON.stringify(changed)]);
+  }
+  return {
+    result: {
+      added: added.map((device) => device.mac),
+      updated: [...existing.keys()] as Mac[],
+    },
+    keys: macs,
+  };
 }
 
 /** Reads the device under a row lock, applies `change` to a copy and writes the result. */
@@ -217,6 +265,23 @@ const RECORD_CONTACTS_SQLITE = `UPDATE devices SET last_contact = u.value->'last
 const CONFIG_NAME: Record<Dialect, string> = {
   postgres: `regexp_replace(lower(settings->>'provisioning.config_name'), '\\.(cfg|txt|xml)$', '')`,
   sqlite: SQLITE_CONFIG_NAME,
+};
+
+const IMPORTED_EXISTING: DialectText = {
+  postgres: `SELECT ${COLUMNS} FROM devices WHERE mac IN (SELECT jsonb_array_elements_text($1::jsonb))
+     ORDER BY mac FOR UPDATE`,
+  sqlite: `SELECT ${COLUMNS} FROM devices WHERE mac IN (SELECT value FROM json_each($1::jsonb))
+     ORDER BY mac`,
+};
+
+/** The configuration only: what phones reported and their last contacts stay as recorded. */
+const IMPORTED_CHANGES: DialectText = {
+  postgres: `UPDATE devices d SET vendor = u->>'vendor', model = u->>'model', profiles = u->'profiles',
+       settings = u->'settings', updated_at = (u->>'updatedAt')::timestamptz
+     FROM jsonb_array_elements($1::jsonb) AS u WHERE d.mac = u->>'mac'`,
+  sqlite: `UPDATE devices SET vendor = u.value->>'vendor', model = u.value->>'model',
+       profiles = u.value->'profiles', settings = u.value->'settings', updated_at = u.value->>'updatedAt'
+     FROM json_each($1::jsonb) AS u WHERE devices.mac = u.value->>'mac'`,
 };
 
 const FIRST_EXISTING: DialectText = {

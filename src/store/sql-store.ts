@@ -40,6 +40,7 @@ import type { SqlClient } from './sql.ts';
 import type {
   ContactUpdate,
   DeviceFilter,
+  DeviceImport,
   FirmwareHandle,
   FirmwareImage,
   FirmwareKey,
@@ -155,6 +156,24 @@ export class SqlStore implements Store {
   async insertDevices(batch: readonly Device[]): Promise<void> {
     if (batch.length === 0) return;
     await this.#configChange('device', (tx) => devices.insertDevices(tx, batch));
+  }
+
+  async importDevices(
+    batch: readonly DeviceImport[],
+    options: { update: boolean; dryRun: boolean },
+  ): Promise<{ added: Mac[]; updated: Mac[] }> {
+    if (batch.length === 0) return { added: [], updated: [] };
+    try {
+      return await this.#configChange('device', async (tx) => {
+        const outcome = await devices.importDevices(tx, batch, options.update, this.#now());
+        // A check runs the import to its end and rolls it back: the same checks, nothing kept.
+        if (options.dryRun) throw new RolledBack(outcome.result);
+        return outcome;
+      });
+    } catch (error) {
+      if (error instanceof RolledBack) return error.result;
+      throw error;
+    }
   }
 
   updateDevice(mac: Mac, change: (device: Device) => Device): Promise<Device> {
@@ -459,5 +478,15 @@ export class SqlStore implements Store {
       'SELECT generation::float8 AS generation FROM meta WHERE id = 1',
     );
     return row?.generation ?? 0;
+  }
+}
+
+/** Ends a dry-run transaction with the result it would have had. */
+class RolledBack extends Error {
+  readonly result: { added: Mac[]; updated: Mac[] };
+
+  constructor(result: { added: Mac[]; updated: Mac[] }) {
+    super('rolled back on purpose');
+    this.result = result;
   }
 }

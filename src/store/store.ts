@@ -71,6 +71,12 @@ export interface StoreChange {
   generation: number;
 }
 
+/** One device of an import: as added when new, and how it changes one that exists. */
+export interface DeviceImport {
+  device: Device;
+  change: (existing: Device) => Device;
+}
+
 export interface DeviceFilter {
   vendor?: string;
   profile?: string;
@@ -92,6 +98,15 @@ export interface Store {
   countDevices(): Promise<number>;
   /** Inserts all or none; PND_DEVICE_EXISTS names the first MAC already present. */
   insertDevices(devices: readonly Device[]): Promise<void>;
+  /**
+   * Adds the new devices and, with `update`, changes those that exist, in one transaction.
+   * Without `update` an existing device refuses the whole import (PND_DEVICE_EXISTS with
+   * `details.macs`, every one already there); `dryRun` does everything and rolls it back.
+   */
+  importDevices(
+    devices: readonly DeviceImport[],
+    options: { update: boolean; dryRun: boolean },
+  ): Promise<{ added: Mac[]; updated: Mac[] }>;
   /** Reads, changes and writes one device in one transaction; PND_DEVICE_NOT_FOUND if absent. */
   updateDevice(mac: Mac, change: (device: Device) => Device): Promise<Device>;
   removeDevice(mac: Mac): Promise<boolean>;

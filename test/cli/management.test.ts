@@ -111,7 +111,7 @@ test('device import is all or nothing and names the bad row', async () => {
   );
   const bad = await cli('device', 'import', csv, ...d);
   assert.equal(bad.code, 2);
-  assert.match(bad.err, /row 3: accounts\.1\.registrar_port/);
+  assert.match(bad.err, /line 3: accounts\.1\.registrar_port/);
   assert.equal(
     (await cli('device', 'show', '0021f2000010', ...d)).code,
     2,

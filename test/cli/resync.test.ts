@@ -116,12 +116,40 @@ test('a profile or the whole fleet, paced by --rate; a phone without address fai
 
   const all = await cli('resync', '--all', '--rate', '50', '--data-dir', dir);
   assert.equal(all.code, 1);
-  const lines = all.out.trim().split('\n').sort();
+  const lines = all.out.trim().split('\n');
+  // One line per phone as it answers, then what the whole run came to.
+  assert.equal(lines.pop(), '3 phones: 2 sent, 2 answered, 0 failed, 1 without an address');
+  lines.sort();
   assert.equal(lines.length, 3);
   assert.match(
     lines[2]!,
     /^0021f2000013 {2}- {2}device 0021f2000013 has never contacted .* \[PND_SIP_NO_ADDRESS\]$/,
   );
+  const floor = await cli('resync', '--profile', 'floor1', '--rate', '50', '--data-dir', dir);
+  assert.equal(floor.code, 0, floor.err);
+  assert.match(floor.out, /\n2 phones: 2 sent, 2 answered, 0 failed, 0 without an address\n$/);
+});
+
+test('resync --via tr069 of a phone that never informed says what it must send and how to check', async () => {
+  const r = await cli('resync', '0021f2000013', '--via', 'tr069', '--data-dir', dir);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /^0021f2000013 {2}503 {2}never-informed: /);
+  assert.match(r.out, /Inform/);
+  assert.match(r.out, /ConnectionRequestURL/);
+  assert.match(r.out, /plugndial device show 0021f2000013 --json/);
+  assert.match(r.out, /GET \/api\/v1\/devices\/0021f2000013\/cwmp/);
+  const informed = await server.runtime.store.updateCwmpState('0021f2000013' as Mac, (s) => ({
+    ...s,
+    lastInform: { at: '2026-01-01T00:00:00.000Z', address: '127.0.0.1', events: ['1 BOOT'] },
+  }));
+  assert.ok(informed);
+  const noUrl = await cli('resync', '0021f2000013', '--via', 'tr069', '--data-dir', dir);
+  assert.equal(noUrl.code, 1);
+  assert.match(
+    noUrl.out,
+    /^0021f2000013 {2}503 {2}no-connection-request-url: .*ConnectionRequestURL/,
+  );
+  assert.match(noUrl.out, /GET \/api\/v1\/devices\/0021f2000013\/cwmp/);
 });
 
 test('usage errors: one way to name phones, a sane rate', async () => {

@@ -171,6 +171,39 @@ describe('plugndial dhcp', () => {
     }
   });
 
+  it('with --public-url, still takes the doors of the running server: the TFTP port stays', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pnd-dhcp-public-'));
+    try {
+      writeFileSync(
+        join(dir, 'server.json'),
+        JSON.stringify({
+          pid: process.pid,
+          api: 'http://127.0.0.1:18080/api/v1',
+          startedAt: new Date().toISOString(),
+          doors: {
+            http: { host: '0.0.0.0', port: 18080 },
+            tftp: { host: '0.0.0.0', port: 16969 },
+          },
+        }),
+      );
+      const args = ['dhcp', '--format', 'isc', '--public-url', 'http://127.0.0.1:18080'];
+      const result = await cli(...args, '--data-dir', dir);
+      assert.equal(result.code, 0, result.err);
+      assert.match(
+        result.out,
+        /^# Doors: http http:\/\/127\.0\.0\.1:18080, tftp tftp:\/\/127\.0\.0\.1:16969$/m,
+      );
+      assert.match(result.out, /option tftp-server-name "tftp:\/\/127\.0\.0\.1:16969\/";/);
+      assert.doesNotMatch(result.out, /"127\.0\.0\.1"/);
+      // A door given as a flag is the operator's word for it (e.g. a port forwarded to it).
+      const flagged = await cli(...args, '--tftp', '127.0.0.1:69', '--data-dir', dir);
+      assert.equal(flagged.code, 0, flagged.err);
+      assert.match(flagged.out, /option tftp-server-name "127\.0\.0\.1";/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an unknown format', async () => {
     const result = await cli('dhcp', '--format', 'windows', '--data-dir', empty);
     assert.equal(result.code, 2);

@@ -34,7 +34,7 @@ export function serve(args: string[], timeoutMs = 90_000): Promise<ServeProcess>
         log: () => output,
         stop: () =>
           new Promise((done) => {
-            if (child.exitCode !== null) return done(child.exitCode);
+            if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
             const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
             child.once('exit', (code) => {
               clearTimeout(kill);

@@ -1,0 +1,12 @@
+// URL userinfo is a credential (`http://user:pass@host/` is how some phones are handed one):
+// it goes to phones as given, and is masked in every line written about it — the log,
+// provisioning events, messages and what `simulate` prints.
+
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+
+/** The text with the userinfo of every URL in it replaced by `****`. */
+export function maskUserinfo(text: string): string {
+  // Most lines hold no URL with userinfo: skip the regular expression for them.
+  if (!text.includes('@') || !text.includes('://')) return text;
+  return text.replace(USERINFO, '$1****@');
+}
