@@ -63,7 +63,7 @@ const ACCOUNT_USER = /^accounts\.(\d+)\.user$/;
 
 /** A device's own settings that can decide a finding; the rest never do. */
 export const CHECKED_SETTING =
-  /^(security\.config_(encryption|key|cipher)|firmware\.version|provisioning\.(access|first_contact_window)|accounts\.\d+\.(user|registrar|enabled)|native\..+)$/;
+  /^(security\.config_(encryption|key|cipher)|firmware\.(version|accessories)|provisioning\.(access|first_contact_window)|accounts\.\d+\.(user|registrar|enabled)|native\..+)$/;
 const FILE_DOORS: Record<string, number> = { http: 80, https: 443, tftp: 69, ftp: 21 };
 
 /**
@@ -106,6 +106,13 @@ export function checkDevices(input: CheckInput): Finding[] {
       const memo = `firmware\0${vendor}\0${model === undefined ? '' : `=${model}`}\0${source(view, 'firmware.version')}`;
       if (!tally.record(memo, mac))
         tally.remember(memo, firmwareFinding(catalogue, vendor, model, version, view), mac);
+    }
+
+    const accessories = value(view, 'firmware.accessories');
+    if (Array.isArray(accessories)) {
+      const memo = `accessories\0${vendor}\0${source(view, 'firmware.accessories')}`;
+      if (!tally.record(memo, mac))
+        tally.remember(memo, accessoryFinding(catalogue, vendor, accessories, view), mac);
     }
 
     for (const setting of Object.keys(view.own)) {
@@ -247,6 +254,27 @@ function firmwareFinding(
       'firmware-image',
       `firmware.version ${version} has no catalogue image for any ${vendor} model`,
       `add one (plugndial firmware add <file> --vendor ${vendor} --model <model> --version ${version}) or change firmware.version ${from}`,
+    ];
+  }
+  return undefined;
+}
+
+/** The first `firmware.accessories` item (MODEL=VERSION) with no catalogue image. */
+function accessoryFinding(
+  catalogue: Catalogue,
+  vendor: string,
+  items: readonly string[],
+  view: View,
+): Made | undefined {
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const model = item.slice(0, eq);
+    const version = item.slice(eq + 1);
+    if (catalogue.images.has(imageKey(vendor, model, version))) continue;
+    return [
+      'firmware-image',
+      `firmware.accessories names ${model}=${version}, which has no catalogue image for ${vendor} ${model}: the phone is not offered it`,
+      `add it (plugndial firmware add <file> --vendor ${vendor} --model ${model} --version ${version}) or change firmware.accessories (from ${origin(view, 'firmware.accessories')})`,
     ];
   }
   return undefined;

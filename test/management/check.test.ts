@@ -190,6 +190,36 @@ describe('plugndial check findings', () => {
     assert.match(findings[1]!.fix, /FIP10 to FIP16/);
   });
 
+  test('firmware-image: a firmware.accessories image the catalogue lacks, for the bases that name it', () => {
+    const handsets = { 'firmware.accessories': ['W56H=61.87.0.5', 'W73H=116.87.0.5'] };
+    const findings = check({
+      profiles: new Map([profile('dect', handsets)]),
+      firmware: [{ vendor: 'yealink', model: 'w56h', version: '61.87.0.5' }],
+      devices: [
+        device('805ec0000077', 'yealink', { model: 'W60B', profiles: ['dect'] }),
+        device('805ec0000078', 'yealink', { model: 'W60B', profiles: ['dect'] }),
+        device('805ec0000079', 'yealink', {
+          model: 'W60B',
+          settings: { ...account, 'firmware.accessories': ['W56H=61.87.0.5'] },
+        }),
+      ],
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.kind, f.problem, f.devices]),
+      [
+        [
+          'firmware-image',
+          'firmware.accessories names W73H=116.87.0.5, which has no catalogue image for yealink W73H: the phone is not offered it',
+          ['805ec0000077', '805ec0000078'],
+        ],
+      ],
+    );
+    assert.match(
+      findings[0]!.fix,
+      /--model W73H --version 116\.87\.0\.5\) or change firmware\.accessories \(from profile "dect"\)/,
+    );
+  });
+
   test('the five families of more phones: their models are known, and others are found', () => {
     const clean = check({
       devices: [
