@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
-import type { ProvisioningEvent } from '../src/provisioning/event.ts';
+import type { ProvisioningEvent } from '../src/model/event.ts';
 import { openStore } from '../src/store/open.ts';
 
 const { values } = parseArgs({

@@ -24,7 +24,6 @@ export const ERRORS = {
   PND_PROFILE_EXISTS: { status: 409, title: 'profile exists' },
   PND_PROFILE_NOT_FOUND: { status: 404, title: 'profile not found' },
   PND_PROFILE_IN_USE: { status: 409, title: 'profile in use' },
-  PND_PROFILE_CYCLE: { status: 400, title: 'profile inheritance cycle' },
   PND_FILE_NOT_FOUND: { status: 404, title: 'file not found' },
   PND_FILE_WITHHELD: { status: 409, title: 'file not served as configured' },
   PND_INVALID_PATH: { status: 400, title: 'invalid path' },
@@ -36,10 +35,8 @@ export const ERRORS = {
   PND_STORE_NOT_EMPTY: { status: 409, title: 'store not empty' },
   PND_ARCHIVE_INVALID: { status: 400, title: 'not a usable plugndial archive' },
   PND_CONFIG: { status: 400, title: 'invalid server configuration' },
-  PND_DOOR_UNAVAILABLE: { status: 400, title: 'door not available' },
   PND_LISTEN: { status: 500, title: 'cannot listen' },
   PND_SERVER_UNREACHABLE: { status: 503, title: 'server unreachable' },
-  PND_RENDER: { status: 500, title: 'render failed' },
   PND_SIMULATE_STEP: { status: 502, title: 'phone step failed' },
   PND_TFTP_ILLEGAL_OPERATION: { status: 400, title: 'TFTP illegal operation' },
   PND_TFTP_MALFORMED: { status: 400, title: 'malformed TFTP packet' },
@@ -48,15 +45,12 @@ export const ERRORS = {
   PND_TFTP_ACCESS_VIOLATION: { status: 403, title: 'TFTP access violation' },
   PND_TFTP_OPTION_REFUSED: { status: 400, title: 'TFTP option refused' },
   PND_TFTP_TIMEOUT: { status: 504, title: 'TFTP transfer timed out' },
-  PND_TFTP_BUSY: { status: 503, title: 'TFTP server busy' },
   PND_TFTP_TOO_LARGE: { status: 413, title: 'TFTP file too large' },
   PND_SIP_MALFORMED: { status: 400, title: 'malformed SIP message' },
   PND_SIP_TOO_LARGE: { status: 413, title: 'SIP message too large' },
   PND_SIP_NO_ADDRESS: { status: 409, title: 'no SIP address for the device' },
   PND_SIP_UNSUPPORTED: { status: 409, title: 'the phone cannot be told to resync' },
   PND_SIP_RESYNC_DISABLED: { status: 409, title: 'resync from SIP disabled' },
-  PND_SIP_SEND: { status: 502, title: 'SIP message not sent' },
-  PND_SIP_OFF: { status: 503, title: 'SIP unavailable' },
   PND_DHCP_OPTION: { status: 400, title: 'invalid DHCP option' },
   PND_DHCP_NO_DOOR: { status: 409, title: 'no door phones can be pointed at' },
   PND_DHCP_CLIENT: { status: 502, title: 'DHCP client failed' },
@@ -97,11 +91,24 @@ export function isPlugndialError(value: unknown): value is PlugndialError {
   return value instanceof PlugndialError;
 }
 
-/** Wraps anything thrown into a catalogued error without echoing unknown text that may hold secrets. */
+/**
+ * Wraps anything thrown into a catalogued error. Its text is not echoed: a driver's or a
+ * database's message may quote a value that is a secret. What kind of failure it was (a
+ * system error code such as ENOSPC, or the error's class) is kept, which is never a secret.
+ */
 export function asPlugndialError(value: unknown): PlugndialError {
   if (value instanceof PlugndialError) return value;
-  const message = value instanceof Error ? value.message : String(value);
-  return new PlugndialError('PND_INTERNAL', `internal error: ${message.slice(0, 200)}`);
+  const code = (value as { code?: unknown } | undefined)?.code;
+  const kind =
+    typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)
+      ? code
+      : value instanceof Error
+        ? value.constructor.name.slice(0, 40)
+        : typeof value;
+  return new PlugndialError(
+    'PND_INTERNAL',
+    `internal error (${kind}); its text is not shown, as it may quote a secret`,
+  );
 }
 
 /** A parse result for pure parsers: they return typed errors instead of throwing. */

@@ -22,7 +22,7 @@ import { drivers } from './drivers/registry.ts';
 import type { ServerFacts } from './management/check.ts';
 import { checkScope, type CheckReport } from './management/check-scope.ts';
 import { DeviceIndex } from './management/device-index.ts';
-import { doorUrls } from './provisioning/door-urls.ts';
+import { doorUrls } from './config/door-urls.ts';
 import { LimitRecorder } from './provisioning/limit-recorder.ts';
 import { CheckSync } from './sip/check-sync.ts';
 import { ephemeralEndpoint, startSipDoor, type SipDoor } from './sip/door.ts';

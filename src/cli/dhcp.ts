@@ -13,12 +13,12 @@ import {
   parseOptionArguments,
   vendorClassMatches,
   type DhcpOptions,
-} from '../dhcp/options.ts';
+} from '../formats/dhcp-options.ts';
 import { planSite, type SitePlan } from '../dhcp/plan.ts';
 import type { DhcpChoices, DhcpDerivation, DoorUrls } from '../drivers/driver.ts';
 import { drivers } from '../drivers/registry.ts';
 import { pndError } from '../errors.ts';
-import { doorUrls } from '../provisioning/door-urls.ts';
+import { doorUrls } from '../config/door-urls.ts';
 import { dataDirOf, parse, strings } from './args.ts';
 import type { CommandIO } from './io.ts';
 

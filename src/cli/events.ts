@@ -2,7 +2,7 @@ import { dataDirOf, parse, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
 import type { SecurityEvent } from '../model/credentials.ts';
-import type { ProvisioningEvent } from '../provisioning/event.ts';
+import type { ProvisioningEvent } from '../model/event.ts';
 
 const USAGE = `plugndial events [--mac M] [--since T] [--until T] [--limit N] [--json]
 plugndial events --security [--mac M] [--since T] [--limit N] [--json]

@@ -1,4 +1,4 @@
-import { isCustomCode, parseOptionArguments } from '../dhcp/options.ts';
+import { isCustomCode, parseOptionArguments } from '../formats/dhcp-options.ts';
 import type { DhcpChoices, Driver, PhoneIdentity } from '../drivers/driver.ts';
 import { pndError } from '../errors.ts';
 import { obtainLease } from '../simulate/dhcp.ts';

@@ -13,19 +13,17 @@ export type DoorName = 'http' | 'https' | 'tftp' | 'ftp' | 'sip' | 'acs';
 export interface DoorSpec {
   name: DoorName;
   defaultPort: number;
-  /** Doors whose transport is not built yet accept only `off`. */
-  available: boolean;
   /** Off unless asked for (HTTPS and FTP are opt-in). */
   offByDefault?: boolean;
 }
 
 export const DOORS: readonly DoorSpec[] = [
-  { name: 'http', defaultPort: 80, available: true },
-  { name: 'https', defaultPort: 443, available: true, offByDefault: true },
-  { name: 'tftp', defaultPort: 69, available: true },
-  { name: 'ftp', defaultPort: 21, available: true, offByDefault: true },
-  { name: 'sip', defaultPort: 5060, available: true },
-  { name: 'acs', defaultPort: 7547, available: true },
+  { name: 'http', defaultPort: 80 },
+  { name: 'https', defaultPort: 443, offByDefault: true },
+  { name: 'tftp', defaultPort: 69 },
+  { name: 'ftp', defaultPort: 21, offByDefault: true },
+  { name: 'sip', defaultPort: 5060 },
+  { name: 'acs', defaultPort: 7547 },
 ];
 
 export interface ServerConfig {
@@ -59,18 +57,11 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
 
   const doors: ServerConfig['doors'] = {};
   for (const door of DOORS) {
-    const given =
-      pick(door.name) ?? (door.available && !door.offByDefault ? String(door.defaultPort) : 'off');
+    const given = pick(door.name) ?? (door.offByDefault ? 'off' : String(door.defaultPort));
     // `on` is the door's default port on every address (`--acs on` is 0.0.0.0:7547).
     const text = given.trim() === 'on' ? String(door.defaultPort) : given;
     const parsed = parseListen(text, '0.0.0.0');
     if (!parsed.ok) throw pndError('PND_CONFIG', `--${door.name}: ${parsed.error.message}`);
-    if (parsed.value && !door.available) {
-      throw pndError(
-        'PND_DOOR_UNAVAILABLE',
-        `--${door.name}: this door is not available in this version; only "off" is accepted`,
-      );
-    }
     if (parsed.value) doors[door.name] = parsed.value;
   }
 

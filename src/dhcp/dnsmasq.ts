@@ -1,5 +1,5 @@
-import type { DhcpOption } from '../drivers/driver.ts';
-import { encodeValue, formatHex } from './options.ts';
+import type { DhcpOption } from '../formats/dhcp-options.ts';
+import { encodeValue, formatHex } from '../formats/dhcp-options.ts';
 import {
   allVendorClasses,
   className,

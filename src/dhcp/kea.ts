@@ -1,5 +1,5 @@
-import type { DhcpOption } from '../drivers/driver.ts';
-import { OPTION, encodeValue } from './options.ts';
+import type { DhcpOption } from '../formats/dhcp-options.ts';
+import { OPTION, encodeValue } from '../formats/dhcp-options.ts';
 import {
   allVendorClasses,
   className,

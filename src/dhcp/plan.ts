@@ -2,9 +2,9 @@
 // phones are told apart (option 60 prefixes, MAC prefixes) and which options they get.
 // The knowledge comes from the drivers; this file only gathers it.
 
-import type { DhcpChoices, DhcpOffer, DhcpValue, DoorUrls, Driver } from '../drivers/driver.ts';
+import type { DhcpChoices, DhcpOffer, DoorUrls, Driver } from '../drivers/driver.ts';
 import { fail, ok, type Result } from '../errors.ts';
-import { encodeValue } from './options.ts';
+import { encodeValue, type DhcpValue } from '../formats/dhcp-options.ts';
 
 export interface VendorPlan {
   vendor: string;

@@ -1,5 +1,7 @@
+import type { DhcpOption } from '../formats/dhcp-options.ts';
 import type { Contact } from '../model/contact.ts';
 import type { Device } from '../model/device.ts';
+import type { Transport } from '../model/event.ts';
 import type { Mac } from '../model/mac.ts';
 import type { Settings } from '../model/settings.ts';
 
@@ -20,9 +22,6 @@ export interface DeviceFileRequest {
    */
   upload?: boolean;
 }
-
-/** `acs`: a CWMP (TR-069) request to the ACS door. */
-export type Transport = 'http' | 'https' | 'tftp' | 'ftp' | 'sip' | 'acs';
 
 export type FileKind = 'boot' | 'config' | 'firmware' | 'phonebook' | 'manifest' | 'resource';
 
@@ -387,26 +386,6 @@ export interface UserAgentFacts {
   model?: string;
   firmware?: string;
   mac?: Mac;
-}
-
-/** One DHCP vendor sub-option (option 43 as type-length-value), its text as the phone reads it. */
-export interface DhcpSuboption {
-  code: number;
-  text: string;
-}
-
-/**
- * What one option carries: text (66, 67, 114, 160, 128–254, 43 as a string), sub-options (43)
- * or IPv4 addresses, four bytes each (150, a TFTP server list).
- */
-export type DhcpValue =
-  | { kind: 'text'; text: string }
-  | { kind: 'suboptions'; suboptions: readonly DhcpSuboption[]; nulTerminated: boolean }
-  | { kind: 'addresses'; addresses: readonly string[] };
-
-export interface DhcpOption {
-  code: number;
-  value: DhcpValue;
 }
 
 /** The options that point one vendor's phones at plugndial, and the URL the phone makes of them. */

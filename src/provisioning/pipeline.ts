@@ -18,7 +18,7 @@ import { findMac, type Mac } from '../model/mac.ts';
 import { effectiveSettings } from '../model/merge.ts';
 import type { Settings } from '../model/settings.ts';
 import type { Logger } from '../log.ts';
-import type { ContactUpdate, Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import {
   AccessControl,
   policySettings,
@@ -30,9 +30,10 @@ import {
 } from './access.ts';
 import { ConfigurationView } from './catalogue.ts';
 import { ContentVersions } from './content-versions.ts';
-import type { ProvisioningEvent } from './event.ts';
+import type { ProvisioningEvent } from '../model/event.ts';
 import { normalisePath } from './path.ts';
 import { RecentRequests, type RecentDevice } from './recent-requests.ts';
+import { lastContactOf } from './last-contact.ts';
 import type { EventRecorder } from './recorder.ts';
 import { GenerationCache } from './generation-cache.ts';
 import { withEtag, type CachedArtifact } from './render-cache.ts';
@@ -1143,23 +1144,7 @@ export class ProvisioningPipeline implements Provisioner {
       this.#recorder.record(event);
       return;
     }
-    const lastContact: ContactUpdate['lastContact'] = {
-      at: event.at,
-      address: event.address,
-      file: event.file,
-      transport: event.transport,
-      status: event.status,
-    };
-    if (event.userAgent) lastContact.userAgent = event.userAgent;
-    const contact: ContactUpdate = { mac: device.mac, lastContact };
-    const reported = identified.reported;
-    if (reported) {
-      for (const _ in reported) {
-        contact.reported = reported;
-        break;
-      }
-    }
-    this.#recorder.record(event, contact);
+    this.#recorder.record(event, lastContactOf(event, device.mac, identified.reported));
   }
 }
 

@@ -2,7 +2,7 @@ import type { Device } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { ContactUpdate, Store } from '../store/store.ts';
 import { maskUserinfo } from '../redact.ts';
-import type { ProvisioningEvent } from './event.ts';
+import type { ProvisioningEvent } from '../model/event.ts';
 
 export interface RecorderOptions {
   /** How often buffered events are written. */

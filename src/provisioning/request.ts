@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
 import type { AuthChallenge, PresentedCredentials } from '../crypto/http-auth.ts';
-import type { Transport } from '../drivers/driver.ts';
+import type { Transport } from '../model/event.ts';
 
 /** A device-facing request as a transport adapter hands it to the pipeline. */
 export interface ProvisioningRequest {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { pndError } from '../errors.ts';
-import { OPTION, encodeText } from '../dhcp/options.ts';
+import { OPTION, encodeText } from '../formats/dhcp-options.ts';
 
 export interface DhcpLease {
   address: string;

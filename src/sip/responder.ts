@@ -9,7 +9,8 @@ import type { Device } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import { effectiveSettings } from '../model/merge.ts';
 import { ConfigurationView } from '../provisioning/catalogue.ts';
-import type { ProvisioningEvent } from '../provisioning/event.ts';
+import type { ProvisioningEvent } from '../model/event.ts';
+import { lastContactOf } from '../provisioning/last-contact.ts';
 import type { OnLimit } from '../provisioning/limit-recorder.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import { maskUserinfo } from '../redact.ts';
@@ -305,20 +306,7 @@ export class PnpResponder {
     if (handled.subscribe?.version) reported.firmware = handled.subscribe.version;
     this.#options.recorder.record(
       event,
-      device
-        ? {
-            mac: device.mac,
-            lastContact: {
-              at: event.at,
-              address: event.address,
-              file: event.file,
-              transport: 'sip',
-              status: event.status,
-              ...(event.userAgent ? { userAgent: event.userAgent } : {}),
-            },
-            ...(Object.keys(reported).length > 0 ? { reported } : {}),
-          }
-        : undefined,
+      device ? lastContactOf(event, device.mac, reported) : undefined,
     );
   }
 }

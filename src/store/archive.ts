@@ -13,7 +13,7 @@ import type { CwmpState } from '../model/cwmp.ts';
 import type { Device, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
-import type { ProvisioningEvent } from '../provisioning/event.ts';
+import type { ProvisioningEvent } from '../model/event.ts';
 import { insertDevices } from './devices.ts';
 import { fromJson, isoTimestamp } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';

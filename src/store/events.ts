@@ -4,7 +4,7 @@
  * orders and prunes them by its indexes (at, id) and (mac, at, id).
  */
 import { PlugndialError } from '../errors.ts';
-import type { EventQuery, ProvisioningEvent } from '../provisioning/event.ts';
+import type { EventQuery, ProvisioningEvent } from '../model/event.ts';
 import { isoTimestamp, LAZY, offsetOnly, perDialect, wholeNumber } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 

@@ -11,7 +11,7 @@ import type { CwmpState } from '../model/cwmp.ts';
 import type { Device, LastContact, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
-import type { EventQuery, ProvisioningEvent } from '../provisioning/event.ts';
+import type { EventQuery, ProvisioningEvent } from '../model/event.ts';
 import type { ArchiveCounts, ArchiveRecord, ArchiveSink, ExportOptions } from './archive.ts';
 
 /** A file kept in the store's overlay: firmware, phonebooks, certificates, anything served as is. */

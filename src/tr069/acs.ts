@@ -10,8 +10,9 @@ import type { Logger } from '../log.ts';
 import { MAX_CWMP_TRANSFERS, type CwmpState, type CwmpTransfer } from '../model/cwmp.ts';
 import type { Device } from '../model/device.ts';
 import { findMac, parseMac, type Mac } from '../model/mac.ts';
-import type { ProvisioningEvent } from '../provisioning/event.ts';
+import type { ProvisioningEvent } from '../model/event.ts';
 import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
+import { lastContactOf } from '../provisioning/last-contact.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -526,24 +527,9 @@ export class Acs {
       ...(request.userAgent ? { userAgent: request.userAgent.slice(0, 256) } : {}),
       ...(facts.reason ? { reason: facts.reason } : {}),
     };
-    const reported =
-      facts.reported && Object.keys(facts.reported).length > 0 ? facts.reported : undefined;
     this.#options.recorder.record(
       event,
-      device
-        ? {
-            mac: device.mac,
-            lastContact: {
-              at: event.at,
-              address: event.address,
-              file: event.file,
-              transport: event.transport,
-              status: event.status,
-              ...(event.userAgent ? { userAgent: event.userAgent } : {}),
-            },
-            ...(reported ? { reported } : {}),
-          }
-        : undefined,
+      device ? lastContactOf(event, device.mac, facts.reported) : undefined,
     );
   }
 

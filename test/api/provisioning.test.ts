@@ -4,7 +4,7 @@ import { get } from 'node:http';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 
-import type { ProvisioningEvent } from '../../src/provisioning/event.ts';
+import type { ProvisioningEvent } from '../../src/model/event.ts';
 import type { FirmwareHandle } from '../../src/store/store.ts';
 import { patternSha256, patternStream } from '../store/store-suite.ts';
 import { FANVIL_AGENT, FANVIL_MAC, fanvilPhone, harnessWith, type Catalogue } from './support.ts';

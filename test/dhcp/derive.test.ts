@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { encodeValue, parseOptionArguments } from '../../src/dhcp/options.ts';
+import { encodeValue, parseOptionArguments } from '../../src/formats/dhcp-options.ts';
 import type { DoorUrls } from '../../src/drivers/driver.ts';
 import { driverForVendor, drivers } from '../../src/drivers/registry.ts';
 

@@ -17,7 +17,7 @@ import {
   parseOptionArguments,
   parseOptionValue,
   vendorClassMatches,
-} from '../../src/dhcp/options.ts';
+} from '../../src/formats/dhcp-options.ts';
 
 // Seed 003: option 43 carrying 66 and 67 as sub-options 0x42 and 0x43, NUL-terminated.
 const SEED_003_43 =

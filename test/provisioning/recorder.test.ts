@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import type { ProvisioningEvent } from '../../src/provisioning/event.ts';
+import type { ProvisioningEvent } from '../../src/model/event.ts';
 import { EventRecorder } from '../../src/provisioning/recorder.ts';
 import type { ContactUpdate, Store } from '../../src/store/store.ts';
 

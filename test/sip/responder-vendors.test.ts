@@ -10,7 +10,7 @@ import { oemDriver } from '../../src/drivers/oem/index.ts';
 import { drivers } from '../../src/drivers/registry.ts';
 import { addDevices } from '../../src/management/devices.ts';
 import type { Mac } from '../../src/model/mac.ts';
-import { doorUrls } from '../../src/provisioning/door-urls.ts';
+import { doorUrls } from '../../src/config/door-urls.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { startSipDoor, type SipDoor } from '../../src/sip/door.ts';
 import type { SipRequest } from '../../src/sip/message.ts';

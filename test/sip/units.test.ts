@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { digestAuthorization, parseDigestChallenge } from '../../src/crypto/digest.ts';
-import { doorUrls } from '../../src/provisioning/door-urls.ts';
+import { doorUrls } from '../../src/config/door-urls.ts';
 import { macOfUri, readPnpSubscribe } from '../../src/sip/pnp.ts';
 import { isMulticast } from '../../src/sip/responder.ts';
 import { parseInterfaceChoice, resolveInterfaces } from '../../src/sip/interfaces.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
-import type { ProvisioningEvent } from '../../src/provisioning/event.ts';
+import type { ProvisioningEvent } from '../../src/model/event.ts';
 import { appendEvents, pruneEvents, queryEvents } from '../../src/store/events.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import { POSTGRES_MIGRATIONS } from '../../src/store/migrations-postgres.ts';

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { isPlugndialError } from '../../src/errors.ts';
 import type { Device, Profile } from '../../src/model/device.ts';
 import type { Mac } from '../../src/model/mac.ts';
-import type { ProvisioningEvent } from '../../src/provisioning/event.ts';
+import type { ProvisioningEvent } from '../../src/model/event.ts';
 import type { Store, StoreChange } from '../../src/store/store.ts';
 
 export function device(mac: string, overrides: Partial<Device> = {}): Device {

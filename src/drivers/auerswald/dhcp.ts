@@ -5,7 +5,7 @@ import {
   hasScheme,
   joinUrl,
   type DhcpOptions,
-} from '../../dhcp/options.ts';
+} from '../../formats/dhcp-options.ts';
 import type { DhcpContext, DhcpDerivation, DhcpKnowledge, DhcpOffer } from '../driver.ts';
 
 const VENDOR = 'auerswald';

@@ -4,15 +4,10 @@ import {
   decodeText,
   hasScheme,
   isUrlText,
+  type DhcpOption,
   type DhcpOptions,
-} from '../../dhcp/options.ts';
-import type {
-  DhcpContext,
-  DhcpDerivation,
-  DhcpKnowledge,
-  DhcpOffer,
-  DhcpOption,
-} from '../driver.ts';
+} from '../../formats/dhcp-options.ts';
+import type { DhcpContext, DhcpDerivation, DhcpKnowledge, DhcpOffer } from '../driver.ts';
 import { MPP, SPA } from './models.ts';
 
 /**

@@ -1,4 +1,10 @@
-import { OPTION, decodeText, hasScheme, isUrlText, type DhcpOptions } from '../../dhcp/options.ts';
+import {
+  OPTION,
+  decodeText,
+  hasScheme,
+  isUrlText,
+  type DhcpOptions,
+} from '../../formats/dhcp-options.ts';
 import type { DhcpContext, DhcpDerivation, DhcpKnowledge, DhcpOffer } from '../driver.ts';
 import { VENDOR } from './user-agent.ts';
 

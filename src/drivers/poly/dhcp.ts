@@ -4,15 +4,15 @@ import {
   hasScheme,
   isCustomCode,
   isUrlText,
+  type DhcpOption,
   type DhcpOptions,
-} from '../../dhcp/options.ts';
+} from '../../formats/dhcp-options.ts';
 import type {
   DhcpChoices,
   DhcpContext,
   DhcpDerivation,
   DhcpKnowledge,
   DhcpOffer,
-  DhcpOption,
 } from '../driver.ts';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { decodeText } from '../../../src/dhcp/options.ts';
+import { decodeText } from '../../../src/formats/dhcp-options.ts';
 import type { PnpSubscribe } from '../../../src/drivers/driver.ts';
 import { gigasetDriver } from '../../../src/drivers/gigaset/index.ts';
 import { snomDriver } from '../../../src/drivers/snom/index.ts';

@@ -524,8 +524,11 @@ describe('TFTP door limits and endings', () => {
 
   it('waits on close for requests still with the pipeline, and records them 503', async () => {
     const pipeline = fakeProvisioner({ 'a.cfg': CONFIG });
+    let asked!: () => void;
+    const reached = new Promise<void>((resolve) => (asked = resolve));
     const slow = {
       answer: async (request: Parameters<typeof pipeline.answer>[0]) => {
+        asked();
         await new Promise((resolve) => setTimeout(resolve, 100));
         return pipeline.answer(request);
       },
@@ -534,7 +537,8 @@ describe('TFTP door limits and endings', () => {
     const peer = await RawPeer.open();
     try {
       peer.send(rrq('a.cfg'), door.address.port);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Closed while the request is with the pipeline, however long the door took to get it.
+      await reached;
       await door.close();
       assert.deepEqual(pipeline.answers[0]?.outcomes, [
         { status: 503, bytes: 0, retransmissions: 0, reason: 'server closing' },

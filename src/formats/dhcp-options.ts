@@ -2,8 +2,27 @@
 // Drivers say which options their phones read (src/drivers/<vendor>/dhcp.ts); the
 // generators beside this file write them in each DHCP server's syntax.
 
-import type { DhcpSuboption, DhcpValue } from '../drivers/driver.ts';
 import { fail, ok, type Result } from '../errors.ts';
+
+/** One DHCP vendor sub-option (option 43 as type-length-value), its text as the phone reads it. */
+export interface DhcpSuboption {
+  code: number;
+  text: string;
+}
+
+/**
+ * What one option carries: text (66, 67, 114, 160, 128–254, 43 as a string), sub-options (43)
+ * or IPv4 addresses, four bytes each (150, a TFTP server list).
+ */
+export type DhcpValue =
+  | { kind: 'text'; text: string }
+  | { kind: 'suboptions'; suboptions: readonly DhcpSuboption[]; nulTerminated: boolean }
+  | { kind: 'addresses'; addresses: readonly string[] };
+
+export interface DhcpOption {
+  code: number;
+  value: DhcpValue;
+}
 
 /** The options a phone received, by code, as raw bytes (several instances already joined). */
 export type DhcpOptions = ReadonlyMap<number, Buffer>;

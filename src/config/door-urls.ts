@@ -4,7 +4,7 @@
 
 import { isIP } from 'node:net';
 
-import type { ListenAddress } from '../config/listen.ts';
+import type { ListenAddress } from './listen.ts';
 import type { DoorUrls } from '../drivers/driver.ts';
 
 export interface BoundDoors {

@@ -1,4 +1,5 @@
-import type { Transport } from '../drivers/driver.ts';
+/** The door a request came through; `acs`: a CWMP (TR-069) request to the ACS door. */
+export type Transport = 'http' | 'https' | 'tftp' | 'ftp' | 'sip' | 'acs';
 
 /** One record per device-facing request, whatever its outcome. */
 export interface ProvisioningEvent {
