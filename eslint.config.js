@@ -23,6 +23,29 @@ export default tseslint.config(
     },
   },
   {
+    // The console's pages: plain ES modules run by the browser, no build step.
+    files: ['src/console/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'history',
+          'sessionStorage',
+          'fetch',
+          'EventSource',
+          'XMLHttpRequest',
+          'URLSearchParams',
+          'Node',
+          'confirm',
+          'setTimeout',
+          'clearTimeout',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['src/drivers/**', 'test/**', 'bench/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },

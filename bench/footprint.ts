@@ -72,6 +72,8 @@ async function start(store: string[]): Promise<Running & { startMs: number }> {
     [
       ...PLUGNDIAL.slice(1),
       'serve',
+      '--admin',
+      'off',
       ...store,
       '--http',
       `127.0.0.1:${port}`,

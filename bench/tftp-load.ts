@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { tftpGet } from '../src/transports/tftp/client.ts';
-import type { TftpGetOptions } from '../src/transports/tftp/client.ts';
+import { tftpGet } from '../src/simulate/tftp-client.ts';
+import type { TftpGetOptions } from '../src/simulate/tftp-client.ts';
 
 export interface LoadResult {
   transfers: number;

@@ -19,7 +19,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { tftpGet } from '../src/transports/tftp/client.ts';
+import { tftpGet } from '../src/simulate/tftp-client.ts';
 import type { TftpDoorStats } from '../src/transports/tftp/server.ts';
 import { exited, killAll, track } from './support/children.ts';
 import type { LoadResult } from './tftp-load.ts';

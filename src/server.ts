@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
 import { adminApi } from './api/admin-api.ts';
+import { buildAdminDoor } from './api/admin-door.ts';
+import type { ConsoleSessions } from './api/sessions.ts';
 import { formatListen, type ListenAddress } from './config/listen.ts';
 import {
   adminToken,
@@ -37,6 +39,8 @@ export interface RunningDoors {
   runtime: Runtime;
   /** Where each door listens, with the port actually bound (port 0 picks one). */
   addresses: Partial<Record<DoorName, ListenAddress>>;
+  /** The admin listener (console and admin API), when it is on. */
+  admin?: ListenAddress;
   close(): Promise<void>;
 }
 
@@ -96,9 +100,11 @@ export async function startServer(
     });
     const deviceIndex = new DeviceIndex(runtime.store);
     closers.push(async () => deviceIndex.close());
-    // The admin API is on both HTTP doors; management commands use the plain one.
-    const api = async (instance: FastifyInstance): Promise<void> => {
+    // The admin API is on both HTTP doors (management commands use the plain one) and on the
+    // admin listener, the one place where a console session stands for the token.
+    const api = async (instance: FastifyInstance, sessions?: ConsoleSessions): Promise<void> => {
       await instance.register(adminApi, {
+        ...(sessions ? { sessions } : {}),
         prefix: '/api/v1',
         store: runtime.store,
         pipeline: runtime.pipeline,
@@ -115,7 +121,7 @@ export async function startServer(
       const app = await buildHttpDoor({
         provisioner: runtime.pipeline,
         healthy: () => ready,
-        extend: api,
+        extend: (instance) => api(instance),
       });
       await listen(() => app.listen({ host: http.host, port: http.port }), 'http', http);
       closers.push(() => app.close());
@@ -150,7 +156,7 @@ export async function startServer(
         healthy: () => ready,
         scheme: 'https',
         https: { key: tls.key, cert: tls.cert, ...(tls.ca ? { ca: tls.ca } : {}) },
-        extend: api,
+        extend: (instance) => api(instance),
       });
       await listen(() => app.listen({ host: https.host, port: https.port }), 'https', https);
       closers.push(() => app.close());
@@ -265,6 +271,14 @@ export async function startServer(
       closers.push(() => door.close());
       addresses.acs = { host: acs.host, port: door.address.port };
     }
+    let adminAddress: ListenAddress | undefined;
+    const admin = config.admin;
+    if (admin) {
+      const app = await buildAdminDoor({ api, healthy: () => ready });
+      await listen(() => app.listen({ host: admin.host, port: admin.port }), 'admin', admin);
+      closers.push(() => app.close());
+      adminAddress = { host: admin.host, port: (app.server.address() as AddressInfo).port };
+    }
     ready = true;
     // Again with every door as bound, for commands that point phones here (plugndial dhcp).
     if (running) {
@@ -273,6 +287,10 @@ export async function startServer(
     }
     for (const [name, address] of Object.entries(addresses)) {
       log('info', `${name} door listening`, { address: formatListen(address) });
+    }
+    if (adminAddress) {
+      const address = formatListen(adminAddress);
+      log('info', 'admin door listening', { address, console: `http://${address}/console/` });
     }
     log('info', 'plugndial ready', {
       store: config.databaseUrl ? 'postgres' : 'embedded',
@@ -287,7 +305,7 @@ export async function startServer(
       (error: unknown) => log('warn', 'check not run', { error: (error as Error).message }),
     );
     closers.push(() => report);
-    return { runtime, addresses, close };
+    return { runtime, addresses, ...(adminAddress ? { admin: adminAddress } : {}), close };
   } catch (error) {
     await close();
     throw error;

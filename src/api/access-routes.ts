@@ -134,13 +134,14 @@ export async function accessRoutes(
         querystring: closed({
           mac,
           since: dateTime('not before'),
+          after: whole('only events recorded after the one of this id'),
           limit: whole('at most this many'),
         }),
         response: replies(200, list(ANY_OBJECT)),
       },
     },
     async (request) => {
-      const q = request.query as { mac?: string; since?: string; limit?: number };
+      const q = request.query as { mac?: string; since?: string; after?: number; limit?: number };
       let mac: string | undefined;
       if (q.mac) {
         const parsed = parseMac(q.mac);
@@ -157,6 +158,7 @@ export async function accessRoutes(
       return store.querySecurityEvents({
         ...(mac ? { mac } : {}),
         ...(since !== undefined ? { since: new Date(since).toISOString() } : {}),
+        ...(q.after !== undefined ? { afterId: q.after } : {}),
         ...(limit !== undefined ? { limit } : {}),
       });
     },

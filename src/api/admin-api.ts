@@ -59,14 +59,10 @@ import { bodyJson, deviceJson, explanationJson, profileJson } from './serialize.
 import { sipRoutes } from './sip-routes.ts';
 import { checkRoutes } from './check-routes.ts';
 import { compileRequestSchema, validationError } from './validation.ts';
-
-/** What an import did: devices added and changed, and whether it only checked. */
-const IMPORTED = closed({
-  added: { type: 'integer' },
-  updated: { type: 'integer' },
-  checked: { type: 'boolean' },
-  warnings: WARNINGS,
-});
+import { fleetRoutes } from './fleet-routes.ts';
+import { liveRoutes } from './live-routes.ts';
+import { sessionRoutes } from './session-routes.ts';
+import type { ConsoleSessions } from './sessions.ts';
 
 export interface AdminApiOptions {
   store: Store;
@@ -81,9 +77,19 @@ export interface AdminApiOptions {
   server?: () => ServerFacts | undefined;
   /** Devices as `plugndial check` sees them, shared by the server's doors; else one of its own. */
   deviceIndex?: DeviceIndex;
+  /** Console sessions, on the admin listener only: there a session cookie stands for the token. */
+  sessions?: ConsoleSessions;
 }
 
 type Query = Record<string, string | undefined>;
+
+/** What an import did: devices added and changed, and whether it only checked. */
+const IMPORTED = closed({
+  added: { type: 'integer', description: 'devices added (checked: that would be)' },
+  updated: { type: 'integer', description: 'devices changed (update=true)' },
+  checked: { type: 'boolean', description: 'true: nothing was stored' },
+  warnings: WARNINGS,
+});
 
 /** The REST admin API under /api/v1. Every management command goes through it. */
 export async function adminApi(app: FastifyInstance, options: AdminApiOptions): Promise<void> {
@@ -102,8 +108,21 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     done(null, payload),
   );
 
+  const sessions = options.sessions;
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.endsWith('/openapi.json')) return;
+    // Where the console lives, a request without the token may be the console's, by its session.
+    if (sessions && request.headers.authorization === undefined) {
+      // Signing in checks the token it is given, and where the request came from, itself.
+      if (request.method === 'POST' && request.routeOptions.url === `${app.prefix}/session`) return;
+      const verdict = sessions.authorise({
+        method: request.method,
+        headers: request.headers,
+        host: request.host,
+      });
+      if ('error' in verdict) await reply.code(verdict.error.status).send(verdict.error.toJSON());
+      return;
+    }
     const given = Buffer.from(request.headers.authorization ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       await reply.code(401).send({
@@ -164,6 +183,14 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   await checkRoutes(app, { store, context: checkContext });
   await archiveRoutes(app, { store, recorder: options.recorder, now });
   await accessRoutes(app, { store, recorder: options.recorder, now });
+  await sessionRoutes(app, {
+    store,
+    token: options.token,
+    now,
+    ...(sessions ? { sessions } : {}),
+  });
+  await fleetRoutes(app, { store, recorder: options.recorder, now });
+  await liveRoutes(app, { store, ...(sessions ? { sessions } : {}) });
 
   app.get(
     '/openapi.json',
@@ -177,7 +204,12 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   );
   app.get(
     '/settings',
-    { schema: { summary: 'the canonical settings schema', response: replies(200, ANY_OBJECT) } },
+    {
+      schema: {
+        summary: 'the canonical settings schema: one entry per key pattern',
+        response: replies(200, list(ANY_OBJECT)),
+      },
+    },
     async () => SETTINGS_SCHEMA,
   );
 
@@ -583,13 +615,24 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
           mac,
           since: dateTime('not before'),
           until: dateTime('not after'),
+          after: whole('only events recorded after the one of this id'),
+          reason: text('only events of this reason, e.g. unknown-device'),
+          failed: flag('only failures: status 400 or more, or a fault the phone reported'),
           limit: whole('at most this many'),
         }),
         response: replies(200, list(ANY_OBJECT)),
       },
     },
     async (request) => {
-      const q = request.query as { mac?: string; since?: string; until?: string; limit?: number };
+      const q = request.query as {
+        mac?: string;
+        since?: string;
+        until?: string;
+        after?: number;
+        reason?: string;
+        failed?: boolean;
+        limit?: number;
+      };
       await options.recorder.flush();
       let mac: string | undefined;
       if (q.mac) {
@@ -601,6 +644,9 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
         ...(mac ? { mac } : {}),
         ...(q.since ? { since: isoParam(q.since, 'since') } : {}),
         ...(q.until ? { until: isoParam(q.until, 'until') } : {}),
+        ...(q.after !== undefined ? { afterId: q.after } : {}),
+        ...(q.reason !== undefined ? { reason: q.reason } : {}),
+        ...(q.failed === true ? { failed: true } : {}),
         ...(q.limit !== undefined ? { limit: q.limit } : {}),
       });
     },

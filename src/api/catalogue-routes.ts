@@ -12,6 +12,7 @@ import type { Warn } from '../management/check-scope.ts';
 import type { Store } from '../store/store.ts';
 import {
   closed,
+  flag,
   list,
   MAC_PARAMS,
   NAME_PARAMS,
@@ -177,25 +178,29 @@ export async function catalogueRoutes(
       path,
       {
         schema: {
-          summary: 'replace the contact list whole',
+          summary:
+            'replace the contact list whole; check=true answers the parsed contacts and stores nothing (a preview)',
           params,
+          querystring: closed({ check: flag('parse and check the list, store nothing') }),
           body: {
             content: {
               'application/json': { schema: closed({ contacts: list(CONTACT) }, ['contacts']) },
               'text/csv': { schema: text('columns name,office,mobile,other,group') },
             },
           },
-          response: replies(200, CONTACT_LIST, 404),
+          response: replies(200, CHECKED_LIST, 404),
         },
       },
       async (request) => {
         const owner = ownerOf(request);
         const body = request.body;
+        const check = (request.query as { check?: boolean }).check === true;
         const contacts =
           typeof body === 'string'
             ? contactsFromCsv(body)
             : validateContacts((body as { contacts?: unknown } | undefined)?.contacts);
         if (!contacts.ok) throw contacts.error;
+        if (check) return { owner, contacts: contacts.value, checked: true };
         if ('profile' in owner && owner.profile === DEFAULT_PROFILE)
           await ensureDefaultProfile(store, new Date());
         return store.setContacts(owner, contacts.value);
@@ -233,3 +238,10 @@ const OWNER = {
   additionalProperties: false,
 };
 const CONTACT_LIST = closed({ owner: OWNER, contacts: list(CONTACT), updatedAt: text() });
+/** A list as stored, or, checked only, as it would be (no updatedAt then). */
+const CHECKED_LIST = closed({
+  owner: OWNER,
+  contacts: list(CONTACT),
+  updatedAt: text(),
+  checked: { type: 'boolean', description: 'true: nothing was stored' },
+});

@@ -10,6 +10,8 @@ import { CheckSync } from '../sip/check-sync.ts';
 import { ephemeralEndpoint } from '../sip/door.ts';
 import { localAddressTowards } from '../sip/transport.ts';
 import type { Warn } from '../management/check-scope.ts';
+import type { ResyncRequest } from '../management/resync-jobs.ts';
+import type { ResyncOutcome } from '../model/resync.ts';
 import type { Store } from '../store/store.ts';
 import { connectionRequest } from '../tr069/connection-request.ts';
 import {
@@ -26,6 +28,7 @@ import {
   text,
   withWarnings,
 } from './schemas.ts';
+import { resyncJobRoutes } from './resync-job-routes.ts';
 import { deviceJson } from './serialize.ts';
 
 export interface SipRoutesOptions {
@@ -61,6 +64,15 @@ export async function sipRoutes(app: FastifyInstance, options: SipRoutesOptions)
     });
   }
   const sender = checkSync;
+  const resync = async (mac: string, request: ResyncRequest): Promise<ResyncOutcome> => {
+    if (request.via === 'tr069') {
+      if (!(await store.getDevice(mac as Mac)))
+        throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
+      const context = { store, recorder: options.recorder, now };
+      return connectionRequest(context, mac as Mac, { reboot: request.reboot });
+    }
+    return sender.resync(mac as Mac, { reboot: request.reboot });
+  };
   const macOf = (request: FastifyRequest): Mac => {
     const parsed = parseMac((request.params as Record<string, string>)['mac'] ?? '');
     if (!parsed.ok) throw parsed.error;
@@ -86,18 +98,14 @@ export async function sipRoutes(app: FastifyInstance, options: SipRoutesOptions)
     async (request) => {
       const body = (request.body ?? {}) as { reboot?: boolean; via?: 'sip' | 'tr069' };
       const mac = macOf(request);
-      if (body.via === 'tr069') {
-        if (!(await store.getDevice(mac)))
-          throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
-        const context = { store, recorder: options.recorder, now };
-        return {
-          mac,
-          ...(await connectionRequest(context, mac, { reboot: body.reboot === true })),
-        };
-      }
-      return { mac, ...(await sender.resync(mac, { reboot: body.reboot === true })) };
+      return {
+        mac,
+        ...(await resync(mac, { reboot: body.reboot === true, via: body.via ?? 'sip' })),
+      };
     },
   );
+
+  await resyncJobRoutes(app, { store, now, resync });
 
   app.get(
     '/devices/:mac/cwmp',

@@ -11,8 +11,11 @@ const USAGE = `plugndial serve [--data-dir DIR | --database postgres://…] [--p
                 [--https [host:]port|off] [--tls-cert FILE --tls-key FILE] [--client-ca FILE]…
                 [--ftp [host:]port|off] [--ftp-passive-ports FROM-TO] [--acs on|[host:]port|off]
                 [--trusted-proxies CIDR,…] [--miss-limit N] [--miss-window S] [--miss-block S]
-                [--event-retention-days D] [--event-max N]
-Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP), --acs 7547; HTTPS and FTP off.
+                [--event-retention-days D] [--event-max N] [--admin [host:]port|off]
+Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP), --acs 7547,
+  --admin 127.0.0.1:7080; HTTPS and FTP off.
+--admin: the admin listener: the operator console (/console/) and the admin API, apart from
+  the phones' doors (the API is on the HTTP doors too, for the token only).
 --data-dir: the embedded store's directory (one server owns it); --database: a PostgreSQL
   server instead, shared by several nodes.
 --public-url: the URL phones are given (plug-and-play answers, TR-069 Downloads, DHCP
@@ -57,6 +60,7 @@ export const SERVE_OPTIONS = {
   ftp: { type: 'string' },
   sip: { type: 'string' },
   acs: { type: 'string' },
+  admin: { type: 'string' },
   'sip-interface': { type: 'string', multiple: true },
   'sip-unknown': { type: 'string' },
   'tls-cert': { type: 'string' },

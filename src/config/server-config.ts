@@ -32,6 +32,8 @@ export interface ServerConfig {
   /** The URL phones are told to use, when it differs from the address they reached us on. */
   publicUrl?: string;
   doors: Partial<Record<DoorName, ListenAddress>>;
+  /** The admin listener: the admin API and the operator console, off the phones' doors. */
+  admin?: ListenAddress;
   events: { retentionDays: number; maxEvents: number };
   /** How long the TFTP door polls for an ACK after each block, in ms (0: sleeps at once). */
   tftp?: { ackPollMs: number };
@@ -42,6 +44,7 @@ export interface ServerConfig {
 }
 
 export const DEFAULT_DATA_DIR = 'data';
+export const DEFAULT_ADMIN = '127.0.0.1:7080';
 
 /** Flags, environment (`PLUGNDIAL_*`) and an optional JSON file, in that order of precedence. */
 export interface ConfigSources {
@@ -64,6 +67,10 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
     if (!parsed.ok) throw pndError('PND_CONFIG', `--${door.name}: ${parsed.error.message}`);
     if (parsed.value) doors[door.name] = parsed.value;
   }
+
+  // Loopback by default: the console is for the operator's machine, not the phones' network.
+  const admin = parseListen(pick('admin') ?? DEFAULT_ADMIN, '127.0.0.1');
+  if (!admin.ok) throw pndError('PND_CONFIG', `--admin: ${admin.error.message}`);
 
   const publicUrl = pick('public-url');
   if (publicUrl !== undefined) {
@@ -88,6 +95,7 @@ export function loadServerConfig({ flags, env }: ConfigSources): ServerConfig {
   return {
     dataDir: resolve(pick('data-dir') ?? DEFAULT_DATA_DIR),
     doors,
+    ...(admin.value ? { admin: admin.value } : {}),
     events: {
       retentionDays: positive(pick('event-retention-days') ?? '30', 'event-retention-days'),
       maxEvents: positive(pick('event-max') ?? '1000000', 'event-max'),

@@ -2,13 +2,9 @@ import { fail, ok, type Result } from '../errors.ts';
 
 /**
  * The `key=value` configuration format and the boot file format that several phone
- * families share (Yealink and the vendors that copied it). Pure text in, text out.
+ * families share. Pure text in, text out; a family's own markers (a first line it wants,
+ * a word it writes for "empty") come from its driver.
  */
-
-export const VERSION_LINE = '#!version:1.0.0.1';
-
-/** Written by Yealink for "empty"; read back as the empty string. */
-export const NULL_VALUE = '%NULL%';
 
 /** Phones keep these files small; anything larger is not a configuration file. */
 export const MAX_FILE_CHARS = 1_048_576;
@@ -21,10 +17,15 @@ export interface CfgEntry {
 }
 
 export interface CfgRenderOptions {
-  /** Writes `#!version:1.0.0.1` as the first line (default true; Yealink requires it). */
-  versionLine?: boolean;
-  /** Comment lines written after the version line, each as `# text`. */
+  /** A line the family wants before anything else, e.g. its format version. */
+  firstLine?: string;
+  /** Comment lines written after the first line, each as `# text`. */
   comments?: readonly string[];
+}
+
+export interface CfgParseOptions {
+  /** The word the family writes for an empty value; read back as the empty string. */
+  emptyValue?: string;
 }
 
 export interface BootRenderOptions extends CfgRenderOptions {
@@ -58,9 +59,9 @@ export function renderCfg(entries: readonly CfgEntry[], options: CfgRenderOption
 
 /**
  * Reads `key=value` lines: `#` comments and blank lines are skipped, CRLF is accepted,
- * keys and values are trimmed, `%NULL%` is empty and a later duplicate wins.
+ * keys and values are trimmed, the family's empty word is empty and a later duplicate wins.
  */
-export function parseCfg(text: string): Result<Map<string, string>> {
+export function parseCfg(text: string, options: CfgParseOptions = {}): Result<Map<string, string>> {
   if (text.length > MAX_FILE_CHARS) {
     return fail('PND_INVALID_CFG', `the file is larger than ${MAX_FILE_CHARS} characters`);
   }
@@ -75,7 +76,7 @@ export function parseCfg(text: string): Result<Map<string, string>> {
       return fail('PND_INVALID_CFG', `line ${i + 1}: expected key=value`, { line: i + 1 });
     }
     const value = line.slice(eq + 1).trim();
-    values.set(key, value === NULL_VALUE ? '' : value);
+    values.set(key, value === options.emptyValue ? '' : value);
   }
   return ok(values);
 }
@@ -143,7 +144,7 @@ export function parseBoot(text: string): Result<BootFile> {
 }
 
 function header(options: CfgRenderOptions): string[] {
-  const lines = options.versionLine === false ? [] : [VERSION_LINE];
+  const lines = options.firstLine === undefined ? [] : [options.firstLine];
   for (const comment of options.comments ?? []) {
     for (const part of comment.split(/\r\n|\r|\n/)) lines.push(part === '' ? '#' : `# ${part}`);
   }

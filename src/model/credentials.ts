@@ -50,11 +50,17 @@ export type SecurityEventKind =
   | 'credentials-rotated'
   | 'first-contact-reopened'
   /** A door refused or cut off a client at one of its limits (sessions, deadlines, rates). */
-  | 'limit-reached';
+  | 'limit-reached'
+  /** An operator signed in to the console with the admin token, or gave a wrong one. */
+  | 'console-sign-in'
+  | 'console-sign-in-refused'
+  | 'console-sign-out';
 
 export interface SecurityEventQuery {
   mac?: string;
   since?: string;
+  /** Only events recorded after the one of this id (a live tail). */
+  afterId?: number;
   limit?: number;
 }
 

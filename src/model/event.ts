@@ -25,5 +25,11 @@ export interface EventQuery {
   mac?: string;
   since?: string;
   until?: string;
+  /** Only events recorded after the one of this id (a live tail). */
+  afterId?: number;
+  /** Only events with this reason. */
+  reason?: string;
+  /** Only failures: a status of 400 or more, or a fault the phone reported. */
+  failed?: boolean;
   limit?: number;
 }

@@ -3,7 +3,6 @@
 // device's `provisioning.access` policy. It knows no vendor and no transport's syntax.
 
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 
 import {
   NonceKeeper,
@@ -13,7 +12,7 @@ import {
   type DigestAlgorithm,
   type PresentedCredentials,
 } from '../crypto/http-auth.ts';
-import { NetworkSet, unmapped } from '../model/cidr.ts';
+import { NetworkSet } from '../model/cidr.ts';
 import {
   generateCredentials,
   type DeviceCredentials,
@@ -24,8 +23,10 @@ import { findMac, parseMac, type Mac } from '../model/mac.ts';
 import type { AccessPolicy, Settings } from '../model/settings.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
-import type { ConfigurationView } from './catalogue.ts';
+import { clientAddress } from './client-address.ts';
+import type { ConfigurationView } from './configuration-view.ts';
 import { GenerationCache } from './generation-cache.ts';
+import { isGrantName, OneTimeGrants } from './one-time-grants.ts';
 import type { ClientCertificate, LoginAttempt, ProvisioningRequest } from './request.ts';
 import { DEFAULT_THROTTLE, MissThrottle, type ThrottleLimits } from './throttle.ts';
 
@@ -57,20 +58,6 @@ export type AccessVia =
   | 'first-contact'
   /** Credentials another door handed out for one file (the ACS's Download). */
   | 'one-time';
-
-/** Credentials for one file of one device, as a TR-069 Download carries them. */
-interface OneTimeGrant {
-  mac: Mac;
-  /** The request path they open, as the client sends it (percent-encoded). */
-  path: string;
-  password: string;
-  expires: number;
-}
-
-/** One-time grants kept at most; the oldest go first. */
-const MAX_GRANTS = 10_000;
-/** A Download's credentials prefix: never a MAC, so never a device's username. */
-const GRANT_PREFIX = 'dl-';
 
 export type AccessVerdict =
   | {
@@ -159,8 +146,7 @@ export class AccessControl {
   /** Credentials by device, for this generation (a rotation is a configuration change). */
   readonly #credentials = new GenerationCache<DeviceCredentials>(100_000);
   readonly #inUse = new GenerationCache<boolean>(1);
-  /** One-time credentials by username; held in memory by the node that handed them out. */
-  readonly #grants = new Map<string, OneTimeGrant>();
+  readonly #grants = new OneTimeGrants();
 
   constructor(options: {
     store: Store;
@@ -179,25 +165,9 @@ export class AccessControl {
     this.#realm = options.config?.realm ?? REALM;
   }
 
-  /**
-   * The client's address: the peer's, or, when the peer is a trusted proxy, the nearest
-   * address in `X-Forwarded-For` that is not one (the ones further left are the client's word).
-   */
+  /** The client's address, through the trusted proxies (client-address.ts). */
   clientAddress(request: ProvisioningRequest): string {
-    const peer = unmapped(request.remoteAddress);
-    if (!request.forwardedFor || !this.#proxies.has(peer)) return peer;
-    const hops = request.forwardedFor
-      .split(',')
-      .slice(-32)
-      .map((hop) => unmapped(hop.trim()));
-    let client = peer;
-    for (let i = hops.length - 1; i >= 0; i--) {
-      const hop = hops[i]!;
-      if (isIP(hop) === 0) break;
-      client = hop;
-      if (!this.#proxies.has(hop)) break;
-    }
-    return client;
+    return clientAddress(request, this.#proxies);
   }
 
   /**
@@ -263,17 +233,11 @@ export class AccessControl {
    * once (`revoke`): what the ACS writes into a Download so the CPE can fetch from the HTTP door.
    */
   grant(mac: Mac, path: string, ttlMs: number): { username: string; password: string } {
-    const now = this.#now().getTime();
-    for (const [name, grant] of this.#grants) if (grant.expires <= now) this.#grants.delete(name);
-    while (this.#grants.size >= MAX_GRANTS) this.#grants.delete(this.#grants.keys().next().value!);
-    const username = `${GRANT_PREFIX}${randomBytes(9).toString('base64url')}`;
-    const password = randomBytes(18).toString('base64url');
-    this.#grants.set(username, { mac, path, password, expires: now + ttlMs });
-    return { username, password };
+    return this.#grants.grant(mac, path, ttlMs, this.#now().getTime());
   }
 
   revoke(username: string): void {
-    this.#grants.delete(username);
+    this.#grants.revoke(username);
   }
 
   async decide(question: AccessQuestion): Promise<AccessVerdict> {
@@ -298,7 +262,8 @@ export class AccessControl {
    * A boot storm is nearly all such requests, and each saved await is saved per request.
    */
   decideAtOnce(question: AccessQuestion): AccessVerdict | undefined {
-    if (question.request.credentials?.username.startsWith(GRANT_PREFIX)) return undefined;
+    if (question.request.credentials && isGrantName(question.request.credentials.username))
+      return undefined;
     const kind = question.policy.policy;
     return kind === 'open' || kind === 'networks' ? byAddress(question) : undefined;
   }
@@ -386,9 +351,9 @@ export class AccessControl {
   async #oneTime(question: AccessQuestion): Promise<AccessVerdict | undefined> {
     const { request } = question;
     const presented = request.credentials;
-    if (!presented?.username.startsWith(GRANT_PREFIX)) return undefined;
-    const grant = this.#grants.get(presented.username);
-    if (!grant || grant.expires <= this.#now().getTime()) return undefined;
+    if (!presented) return undefined;
+    const grant = this.#grants.find(presented.username, this.#now().getTime());
+    if (!grant) return undefined;
     if (grant.path !== request.rawPath || (question.mac && question.mac !== grant.mac))
       return undefined;
     if (presented.scheme === 'basic' && request.transport !== 'https') return undefined;

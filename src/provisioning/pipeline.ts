@@ -28,7 +28,7 @@ import {
   type PolicySettings,
   type Refusal,
 } from './access.ts';
-import { ConfigurationView } from './catalogue.ts';
+import { ConfigurationView } from './configuration-view.ts';
 import { ContentVersions } from './content-versions.ts';
 import type { ProvisioningEvent } from '../model/event.ts';
 import { normalisePath } from './path.ts';

@@ -1,6 +1,6 @@
 import type { PhoneFetch } from '../drivers/driver.ts';
 import { isPlugndialError } from '../errors.ts';
-import { tftpGet } from '../transports/tftp/client.ts';
+import { tftpGet } from './tftp-client.ts';
 import { ftpGet } from './ftp-client.ts';
 import { httpGet, type PhoneTls } from './http-client.ts';
 

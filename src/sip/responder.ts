@@ -8,7 +8,7 @@ import type { Driver, DoorUrls, PnpContext, PnpSubscribe } from '../drivers/driv
 import type { Device } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import { effectiveSettings } from '../model/merge.ts';
-import { ConfigurationView } from '../provisioning/catalogue.ts';
+import { ConfigurationView } from '../provisioning/configuration-view.ts';
 import type { ProvisioningEvent } from '../model/event.ts';
 import { lastContactOf } from '../provisioning/last-contact.ts';
 import type { OnLimit } from '../provisioning/limit-recorder.ts';

@@ -16,9 +16,9 @@ import type { ContactUpdate, DeviceFilter, DeviceImport } from './store.ts';
 
 // Timestamps come as the driver's own value and are formatted here: a phone's first request
 // reads its device row, and to_char costs more than the rest of that read.
-const COLUMNS = `mac, vendor, model, profiles, settings, reported, last_contact, created_at, updated_at`;
+export const COLUMNS = `mac, vendor, model, profiles, settings, reported, last_contact, created_at, updated_at`;
 
-interface DeviceRow {
+export interface DeviceRow {
   mac: string;
   vendor: string;
   model: string | null;
@@ -305,7 +305,7 @@ const INSERT: DialectText = {
 };
 
 /** A condition: the device lists this profile (a parameter's text). */
-function listsProfile(dialect: Dialect, profile: string): string {
+export function listsProfile(dialect: Dialect, profile: string): string {
   return dialect === 'postgres'
     ? `profiles @> jsonb_build_array(${profile})`
     : `EXISTS (SELECT 1 FROM json_each(profiles) WHERE value = ${profile})`;
@@ -331,7 +331,7 @@ function deviceRecord(device: Device): Record<string, unknown> {
   };
 }
 
-function toDevice(row: DeviceRow): Device {
+export function toDevice(row: DeviceRow): Device {
   const device: Device = {
     mac: row.mac as Mac,
     vendor: row.vendor,

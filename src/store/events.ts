@@ -98,6 +98,9 @@ export async function queryEvents(
   if (query.mac !== undefined) add('mac = ?::text', query.mac);
   if (query.since !== undefined) add('at >= ?::timestamptz', query.since);
   if (query.until !== undefined) add('at < ?::timestamptz', query.until);
+  if (query.afterId !== undefined) add('id > ?::bigint', wholeNumber(query.afterId, 'after'));
+  if (query.reason !== undefined) add('reason = ?::text', query.reason);
+  if (query.failed === true) conditions.push(FAILED);
   params.push(limit);
   const rows = await client.query<EventRow>(
     `SELECT ${COLUMNS[client.dialect]} FROM events
@@ -107,6 +110,9 @@ export async function queryEvents(
   );
   return rows.map(toEvent);
 }
+
+/** A request that failed: refused, missing, timed out, or a transfer the phone reported faulty. */
+export const FAILED = `(status >= 400 OR reason LIKE 'transfer-fault%')`;
 
 /**
  * Deletes events older than `before` and any beyond the newest `keep` (Infinity keeps all),

@@ -62,6 +62,8 @@ export interface LogFilter {
   mac?: string;
   since?: string;
   until?: string;
+  /** Only rows written after the one of this id: a live tail's cursor. */
+  afterId?: number;
   limit?: number;
 }
 
@@ -82,6 +84,7 @@ export function logFilter(
   if (filter.mac !== undefined) add('mac = ?::text', filter.mac);
   if (filter.since !== undefined) add('at >= ?::timestamptz', filter.since);
   if (filter.until !== undefined) add('at < ?::timestamptz', filter.until);
+  if (filter.afterId !== undefined) add('id > ?::bigint', wholeNumber(filter.afterId, 'after'));
   params.push(Math.min(wholeNumber(filter.limit ?? limits.default, 'limit'), limits.max));
   return { where: conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '', params };
 }

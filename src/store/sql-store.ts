@@ -32,6 +32,7 @@ import * as events from './events.ts';
 import { discardFileVersion, writeFileVersion } from './file-blobs.ts';
 import * as files from './files.ts';
 import * as firmware from './firmware.ts';
+import * as fleet from './fleet.ts';
 import { migrate } from './migrations.ts';
 import * as profiles from './profiles.ts';
 import * as sipState from './sip-state.ts';
@@ -41,10 +42,13 @@ import type {
   ContactUpdate,
   DeviceFilter,
   DeviceImport,
+  DevicePage,
+  DeviceSearch,
   FirmwareHandle,
   FirmwareImage,
   FirmwareKey,
   FirmwareUpload,
+  FleetCounts,
   Store,
   StoreChange,
   StoredFile,
@@ -151,6 +155,14 @@ export class SqlStore implements Store {
 
   countDevices(): Promise<number> {
     return devices.countDevices(this.#client);
+  }
+
+  searchDevices(search: DeviceSearch): Promise<DevicePage> {
+    return fleet.searchDevices(this.#client, search);
+  }
+
+  fleetCounts(since: { hour: string; day: string; failures: string }): Promise<FleetCounts> {
+    return fleet.fleetCounts(this.#client, since);
   }
 
   async insertDevices(batch: readonly Device[]): Promise<void> {

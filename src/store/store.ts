@@ -86,6 +86,75 @@ export interface DeviceFilter {
   offset?: number;
 }
 
+/** What the devices table sorts by. */
+export const DEVICE_SORT_KEYS = [
+  'mac',
+  'vendor',
+  'model',
+  'user',
+  'lastContact',
+  'firmware',
+  'created',
+  'updated',
+] as const;
+export type DeviceSortKey = (typeof DEVICE_SORT_KEYS)[number];
+
+/** A page of the fleet: filtered, searched and sorted by the database, not in memory. */
+export interface DeviceSearch {
+  /**
+   * Free text: part of a MAC in any form (`00:21:f2`, `0021-F2`), or of the vendor, model
+   * (own or reported), `accounts.1` user, label or display name, a profile, the reported
+   * firmware or the last contact's address. Case does not matter.
+   */
+  text?: string;
+  vendor?: string;
+  profile?: string;
+  /** The model, own or else reported, without case. */
+  model?: string;
+  /** The reported firmware is this version; `not` inverts it (a device reporting none included). */
+  firmware?: { version: string; not: boolean };
+  /** Last contact at or after this time (ISO 8601). */
+  seenSince?: string;
+  /** Last contact before this time; with `never`, or never seen at all. */
+  seenBefore?: string;
+  /** Never seen. */
+  never?: boolean;
+  sort?: DeviceSortKey;
+  descending?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface DevicePage {
+  /** Devices matching the search, whatever the page. */
+  total: number;
+  devices: Device[];
+}
+
+/** Counts of the whole fleet for the overview, each one query of the database. */
+export interface FleetCounts {
+  devices: number;
+  seenSince: { hour: number; day: number };
+  never: number;
+  vendors: { vendor: string; devices: number }[];
+  profiles: { profile: string; devices: number }[];
+  /**
+   * Devices grouped by what decides their firmware compliance: vendor, model (own, else
+   * reported, lower case), profiles, own `firmware.version` and the version they report.
+   */
+  firmware: {
+    vendor: string;
+    model: string | null;
+    profiles: string[];
+    own: string | null;
+    running: string | null;
+    devices: number;
+  }[];
+  /** Failed requests since the time asked, by reason and door. */
+  failures: { reason: string | null; transport: string; count: number }[];
+  pending: number;
+}
+
 /**
  * The one source of truth. Every mutating call is one transaction: it either happens
  * whole or not at all. Backends: embedded (SQLite in a data directory) and PostgreSQL.
@@ -96,6 +165,10 @@ export interface Store {
   getDevice(mac: Mac): Promise<Device | undefined>;
   listDevices(filter?: DeviceFilter): Promise<Device[]>;
   countDevices(): Promise<number>;
+  /** One page of the fleet and how many match (the devices table). */
+  searchDevices(search: DeviceSearch): Promise<DevicePage>;
+  /** The overview's counts: contacts since `hour` and `day`, failures since `failuresSince`. */
+  fleetCounts(since: { hour: string; day: string; failures: string }): Promise<FleetCounts>;
   /** Inserts all or none; PND_DEVICE_EXISTS names the first MAC already present. */
   insertDevices(devices: readonly Device[]): Promise<void>;
   /**

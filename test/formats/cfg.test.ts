@@ -3,7 +3,6 @@ import { test } from 'node:test';
 
 import {
   MAX_FILE_CHARS,
-  VERSION_LINE,
   isCfgKey,
   parseBoot,
   parseCfg,
@@ -11,30 +10,43 @@ import {
   renderCfg,
 } from '../../src/formats/cfg.ts';
 
-test('renderCfg writes the version line, then key=value lines ending in LF', () => {
-  const text = renderCfg([
-    { key: 'local_time.time_zone', value: '+8' },
-    { key: 'account.1.label', value: '' },
-  ]);
+/** A family's first line, as its driver passes it. */
+const VERSION_LINE = '#!version:1.0.0.1';
+const FIRST = { firstLine: VERSION_LINE };
+
+test('renderCfg writes the first line it is given, then key=value lines ending in LF', () => {
+  const text = renderCfg(
+    [
+      { key: 'local_time.time_zone', value: '+8' },
+      { key: 'account.1.label', value: '' },
+    ],
+    FIRST,
+  );
   assert.equal(text, `${VERSION_LINE}\nlocal_time.time_zone=+8\naccount.1.label=\n`);
 });
 
 test('renderCfg can leave out the version line and writes comments after it', () => {
-  assert.equal(renderCfg([{ key: 'a', value: '1' }], { versionLine: false }), 'a=1\n');
+  assert.equal(renderCfg([{ key: 'a', value: '1' }]), 'a=1\n');
   assert.equal(
-    renderCfg([{ key: 'a', value: '1' }], { comments: ['made by plugndial', 'two\nlines'] }),
+    renderCfg([{ key: 'a', value: '1' }], {
+      ...FIRST,
+      comments: ['made by plugndial', 'two\nlines'],
+    }),
     `${VERSION_LINE}\n# made by plugndial\n# two\n# lines\na=1\n`,
   );
 });
 
 test('renderCfg never lets a value or a key start a new line', () => {
-  const text = renderCfg([
-    { key: 'account.1.label', value: 'evil\r\naccount.1.password=x' },
-    { key: 'bad\nkey', value: '1' },
-    { key: 'has=equals', value: '1' },
-    { key: '#comment', value: '1' },
-    { key: '', value: '1' },
-  ]);
+  const text = renderCfg(
+    [
+      { key: 'account.1.label', value: 'evil\r\naccount.1.password=x' },
+      { key: 'bad\nkey', value: '1' },
+      { key: 'has=equals', value: '1' },
+      { key: '#comment', value: '1' },
+      { key: '', value: '1' },
+    ],
+    FIRST,
+  );
   assert.equal(text, `${VERSION_LINE}\naccount.1.label=evilaccount.1.password=x\n`);
   assert.equal(text.split('\n').length, 3);
 });
@@ -56,6 +68,7 @@ test('parseCfg skips comments and blank lines, accepts CRLF, trims and reads %NU
   const parsed = parseCfg(
     '#!version:1.0.0.1\r\n##Time Zone ranges from -11 to +14.\r\n  local_time.time_zone = +8 \r\n\r\n' +
       'account.1.label=%NULL%\r\nauto_provision.server.url=\r\nlocal_contact.data.url=http://10.20.0.92/a=b.xml\r\n',
+    { emptyValue: '%NULL%' },
   );
   assert.ok(parsed.ok);
   assert.deepEqual(
@@ -121,17 +134,17 @@ test('renderCfg and parseCfg round-trip', () => {
 
 test('renderBoot writes one quoted include per line, then overwrite_mode when asked', () => {
   assert.equal(
-    renderBoot(['y000000000000.cfg', '0021f2000001.cfg']),
+    renderBoot(['y000000000000.cfg', '0021f2000001.cfg'], FIRST),
     `${VERSION_LINE}\ninclude:config "y000000000000.cfg"\ninclude:config "0021f2000001.cfg"\n`,
   );
   assert.equal(
-    renderBoot(['y000000000000.cfg'], { overwriteMode: true }),
+    renderBoot(['y000000000000.cfg'], { ...FIRST, overwriteMode: true }),
     `${VERSION_LINE}\ninclude:config "y000000000000.cfg"\noverwrite_mode = 1\n`,
   );
 });
 
 test('renderBoot cannot be made to write a second line or break the quoting', () => {
-  const text = renderBoot(['a.cfg"\ninclude:config "evil.cfg', '']);
+  const text = renderBoot(['a.cfg"\ninclude:config "evil.cfg', ''], FIRST);
   assert.equal(text, `${VERSION_LINE}\ninclude:config "a.cfginclude:config evil.cfg"\n`);
 });
 

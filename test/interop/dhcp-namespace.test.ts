@@ -274,6 +274,8 @@ describe('DHCP: dnsmasq with the generated snippet, phones in another namespace'
       SERVER_NS,
       BIN,
       'serve',
+      '--admin',
+      'off',
       '--data-dir',
       dataDir,
       '--http',

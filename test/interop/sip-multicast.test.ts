@@ -89,6 +89,8 @@ before(async () => {
       SERVER_NS,
       BIN,
       'serve',
+      '--admin',
+      'off',
       '--data-dir',
       dir,
       '--http',

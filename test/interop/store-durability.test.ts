@@ -58,6 +58,8 @@ test('a change the API acknowledged is on disk: its WAL was synced before the an
       'trace=fsync,fdatasync',
       BIN,
       'serve',
+      '--admin',
+      'off',
       '--data-dir',
       dir,
       '--http',

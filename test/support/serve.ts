@@ -12,8 +12,10 @@ export interface ServeProcess {
 
 /** Starts `plugndial serve` as its own process and waits until it says it is ready. */
 export function serve(args: string[], timeoutMs = 90_000): Promise<ServeProcess> {
-  // The ACS door listens on 7547 by default; tests running side by side must not all take it.
-  const doors = args.includes('--acs') ? args : [...args, '--acs', 'off'];
+  // The ACS door (7547) and the admin listener (7080) have fixed default ports; tests running
+  // side by side must not all take them.
+  const withAcs = args.includes('--acs') ? args : [...args, '--acs', 'off'];
+  const doors = withAcs.includes('--admin') ? withAcs : [...withAcs, '--admin', 'off'];
   const child = spawn(BIN, ['serve', ...doors], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {

@@ -14,7 +14,7 @@ import type {
   DhcpKnowledge,
   DhcpOffer,
 } from '../driver.ts';
-import { PREFIXES } from './plug-and-play.ts';
+import { PREFIXES } from './pnp.ts';
 
 // Yealink phones send `yealink` as option 60. What Flyingvoice phones send is not documented
 // (uncertain: `plugndial dhcp --vendor-class flyingvoice=…` overrides it).

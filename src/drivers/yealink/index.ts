@@ -6,7 +6,7 @@ import { deviceFiles } from './files.ts';
 import { NATIVE_DRIVERS } from './mapping.ts';
 import { yealinkModels } from './models.ts';
 import { yealinkPhone } from './phone.ts';
-import { checkSync, claimsPnp, plugAndPlayUrl } from './plug-and-play.ts';
+import { checkSync, claimsPnp, plugAndPlayUrl } from './pnp.ts';
 import { recognise } from './recognise.ts';
 import { explainFile, firmwareImage, renderFile } from './render.ts';
 import { parseUserAgent } from './user-agent.ts';

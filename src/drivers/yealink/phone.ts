@@ -16,6 +16,7 @@ import {
   urlStep,
   type Fetched,
 } from '../phone-kit.ts';
+import { NULL_VALUE } from './cfg-markers.ts';
 import { dialectFor } from './dialect.ts';
 import {
   COMMON_BOOT,
@@ -26,7 +27,7 @@ import {
   uploadName,
 } from './files.ts';
 import { commonFileOf, modelInfo } from './models.ts';
-import { phoneAnnouncement } from './plug-and-play.ts';
+import { phoneAnnouncement } from './pnp.ts';
 import { formatUserAgent } from './user-agent.ts';
 
 /** A boot file may name many files; a phone stops somewhere, and so do we. */
@@ -196,7 +197,7 @@ async function followBoot(answer: Fetched<URL>, get: Get, boot: Boot): Promise<b
 
 /** Applies one cfg over the settings so far: later files override earlier ones. */
 function applyCfg(answer: Fetched<URL>, boot: Boot): boolean {
-  const parsed = parseCfg(answer.body.toString('utf8'));
+  const parsed = parseCfg(answer.body.toString('utf8'), { emptyValue: NULL_VALUE });
   if (!parsed.ok) {
     boot.steps.push(answerStep(answer, false, parsed.error.message));
     return false;

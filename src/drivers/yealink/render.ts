@@ -9,6 +9,7 @@ import type {
   Recognition,
   RenderContext,
 } from '../driver.ts';
+import { VERSION_LINE } from './cfg-markers.ts';
 import { dialectFor } from './dialect.ts';
 import { configKey, encryptCfg, securityFile } from './encryption.ts';
 import {
@@ -184,9 +185,12 @@ export function renderFile(recognition: Recognition, context: RenderContext): Ar
   const text = isBootFile(file)
     ? renderBoot(
         explanation.entries.filter((e) => e.key === INCLUDE).map((e) => e.value),
-        { overwriteMode: explanation.entries.some((e) => e.key === OVERWRITE && e.value === '1') },
+        {
+          firstLine: VERSION_LINE,
+          overwriteMode: explanation.entries.some((e) => e.key === OVERWRITE && e.value === '1'),
+        },
       )
-    : renderCfg(explanation.entries);
+    : renderCfg(explanation.entries, { firstLine: VERSION_LINE });
   const body = Buffer.from(text, 'utf8');
   const installs = file === 'mac-cfg' && context.credentials !== undefined;
   const artifact: Artifact =

@@ -37,15 +37,15 @@ export function toNetascii(local: Buffer): Buffer {
 
 /** netascii back to local bytes; a CR at the end of one chunk is resolved by the next. */
 export class NetasciiDecoder {
-  private pendingCr = false;
+  #pendingCr = false;
 
   push(wire: Buffer): Buffer {
     const out = Buffer.allocUnsafe(wire.length + 1);
     let at = 0;
     for (let i = 0; i < wire.length; i += 1) {
       const byte = wire[i] as number;
-      if (this.pendingCr) {
-        this.pendingCr = false;
+      if (this.#pendingCr) {
+        this.#pendingCr = false;
         if (byte === LF) {
           out[at++] = LF;
           continue;
@@ -53,15 +53,15 @@ export class NetasciiDecoder {
         out[at++] = CR;
         if (byte === NUL) continue;
       }
-      if (byte === CR) this.pendingCr = true;
+      if (byte === CR) this.#pendingCr = true;
       else out[at++] = byte;
     }
     return out.subarray(0, at);
   }
 
   end(): Buffer {
-    if (!this.pendingCr) return Buffer.alloc(0);
-    this.pendingCr = false;
+    if (!this.#pendingCr) return Buffer.alloc(0);
+    this.#pendingCr = false;
     return Buffer.from([CR]);
   }
 }

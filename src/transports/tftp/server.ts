@@ -226,12 +226,12 @@ function checkSettings(options: TftpDoorOptions): Settings {
 
 class Door {
   readonly address: { address: string; port: number };
-  private readonly byTid = new Map<string, Entry>();
-  private readonly perClient = new Map<string, number>();
-  private readonly sockets = new Set<dgram.Socket>();
+  readonly #byTid = new Map<string, Entry>();
+  readonly #perClient = new Map<string, number>();
+  readonly #sockets = new Set<dgram.Socket>();
   /** Requests from their arrival until their transfer starts (or they are answered). */
-  private readonly pending = new Set<Promise<void>>();
-  private readonly counters: Omit<TftpDoorStats, 'active'> = {
+  readonly #pending = new Set<Promise<void>>();
+  readonly #counters: Omit<TftpDoorStats, 'active'> = {
     requests: 0,
     delivered: 0,
     notFound: 0,
@@ -244,49 +244,63 @@ class Door {
     bytes: 0,
     retransmissions: 0,
   };
-  private active = 0;
-  private closing: Promise<void> | undefined;
-  private readonly origin: (remote: string) => Promise<string>;
-  private readonly ackPoller: LoopPoller;
+  #active = 0;
+  #closing: Promise<void> | undefined;
+  readonly #origin: (remote: string) => Promise<string>;
+  readonly #ackPoller: LoopPoller;
+  readonly #provisioner: Provisioner;
+  readonly #settings: Settings;
+  readonly #host: string;
+  readonly #type: dgram.SocketType;
+  readonly #main: dgram.Socket;
+  readonly #log: ((event: TftpDoorEvent) => void) | undefined;
+  readonly #onLimit: OnLimit | undefined;
 
   constructor(
-    private readonly provisioner: Provisioner,
-    private readonly settings: Settings,
-    private readonly host: string,
-    private readonly type: dgram.SocketType,
-    private readonly main: dgram.Socket,
-    private readonly log: ((event: TftpDoorEvent) => void) | undefined,
-    private readonly onLimit: OnLimit | undefined,
+    provisioner: Provisioner,
+    settings: Settings,
+    host: string,
+    type: dgram.SocketType,
+    main: dgram.Socket,
+    log: ((event: TftpDoorEvent) => void) | undefined,
+    onLimit: OnLimit | undefined,
   ) {
+    this.#provisioner = provisioner;
+    this.#settings = settings;
+    this.#host = host;
+    this.#type = type;
+    this.#main = main;
+    this.#log = log;
+    this.#onLimit = onLimit;
     const bound = main.address();
     this.address = { address: bound.address, port: bound.port };
-    this.origin = originFinder(host, bound.port, type);
-    this.ackPoller = new LoopPoller(settings.ackPollMs);
+    this.#origin = originFinder(host, bound.port, type);
+    this.#ackPoller = new LoopPoller(settings.ackPollMs);
     main.on('message', (datagram: Buffer, remote: dgram.RemoteInfo) => {
       try {
-        this.onRequest(datagram, remote);
+        this.#onRequest(datagram, remote);
       } catch (error) {
-        this.emit({ type: 'error', message: `request handler: ${String(error)}` });
+        this.#emit({ type: 'error', message: `request handler: ${String(error)}` });
       }
     });
     main.on('error', (error: Error) => {
-      this.emit({ type: 'error', message: `listening socket: ${error.message}` });
+      this.#emit({ type: 'error', message: `listening socket: ${error.message}` });
     });
   }
 
   stats(): TftpDoorStats {
-    return { active: this.active, ...this.counters };
+    return { active: this.#active, ...this.#counters };
   }
 
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
   }
 
-  private async shutdown(): Promise<void> {
-    this.ackPoller.stop();
-    const closed = closeSocket(this.main);
-    for (const entry of [...this.byTid.values()]) {
+  async #shutdown(): Promise<void> {
+    this.#ackPoller.stop();
+    const closed = closeSocket(this.#main);
+    for (const entry of [...this.#byTid.values()]) {
       entry.transfer?.abort(503, 'server closing', 'Server shutting down');
     }
     await closed;
@@ -294,65 +308,65 @@ class Door {
     // answers must not hold the shutdown forever.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(this.pending),
+      Promise.all(this.#pending),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, SHUTDOWN_WAIT_MS);
       }),
     ]);
     clearTimeout(timer);
-    await Promise.all([...this.sockets].map((socket) => closeSocket(socket)));
+    await Promise.all([...this.#sockets].map((socket) => closeSocket(socket)));
   }
 
-  private onRequest(datagram: Buffer, remote: dgram.RemoteInfo): void {
-    if (this.closing !== undefined) return;
+  #onRequest(datagram: Buffer, remote: dgram.RemoteInfo): void {
+    if (this.#closing !== undefined) return;
     const opcode = opcodeOf(datagram);
     // Never answer an error, nor a datagram too short to be anything (no reflection for free).
     if (opcode === OPCODE.error || datagram.length < 4) return;
     if (datagram.length > MAX_REQUEST_SIZE) {
-      this.counters.malformed += 1;
-      this.emit({ type: 'malformed', ...peer(remote), reason: 'oversized' });
-      this.reply(remote, TFTP_ERROR.illegalOperation, 'Illegal operation');
+      this.#counters.malformed += 1;
+      this.#emit({ type: 'malformed', ...peer(remote), reason: 'oversized' });
+      this.#reply(remote, TFTP_ERROR.illegalOperation, 'Illegal operation');
       return;
     }
     const decoded = decodePacket(datagram);
     if (!decoded.ok) {
-      this.counters.malformed += 1;
-      this.emit({
+      this.#counters.malformed += 1;
+      this.#emit({
         type: 'malformed',
         ...peer(remote),
         reason: String(decoded.error.details?.reason),
       });
-      this.reply(remote, TFTP_ERROR.illegalOperation, 'Illegal operation');
+      this.#reply(remote, TFTP_ERROR.illegalOperation, 'Illegal operation');
       return;
     }
     const packet = decoded.value;
     switch (packet.kind) {
       case 'rrq':
-        this.onRead(packet, remote);
+        this.#onRead(packet, remote);
         return;
       case 'wrq':
-        this.refuse(remote, 'write request', TFTP_ERROR.accessViolation, 'Access violation');
+        this.#refuse(remote, 'write request', TFTP_ERROR.accessViolation, 'Access violation');
         return;
       default:
         // ACK, DATA or OACK here are strays of ended transfers (tftp-hpa acknowledges the
         // error that ends a transfer, to the port it came from): dropped without a word.
-        this.counters.strays += 1;
+        this.#counters.strays += 1;
     }
   }
 
-  private onRead(packet: TftpRequestPacket, remote: dgram.RemoteInfo): void {
+  #onRead(packet: TftpRequestPacket, remote: dgram.RemoteInfo): void {
     const key = `${remote.address}|${remote.port}`;
-    const existing = this.byTid.get(key);
+    const existing = this.#byTid.get(key);
     if (existing !== undefined) {
       if (existing.transfer?.awaitingFinalAck === true) {
         existing.transfer.completeByNewRequest();
       } else if (existing.filename === packet.filename) {
-        this.counters.duplicateRequests += 1;
+        this.#counters.duplicateRequests += 1;
         return;
       }
     }
     if (packet.mode !== 'octet' && packet.mode !== 'netascii') {
-      this.refuse(
+      this.#refuse(
         remote,
         `mode ${packet.mode.slice(0, 16)}`,
         TFTP_ERROR.illegalOperation,
@@ -361,12 +375,12 @@ class Door {
       return;
     }
     const negotiation = negotiateRead(packet.options, {
-      maxBlksize: this.settings.maxBlksize,
-      maxWindowsize: this.settings.maxWindowsize,
-      maxTimeoutMs: this.settings.maxTimeoutMs,
+      maxBlksize: this.#settings.maxBlksize,
+      maxWindowsize: this.#settings.maxWindowsize,
+      maxTimeoutMs: this.#settings.maxTimeoutMs,
     });
     if (!negotiation.ok) {
-      this.refuse(
+      this.#refuse(
         remote,
         `option ${negotiation.option}`,
         TFTP_ERROR.optionRefused,
@@ -375,16 +389,16 @@ class Door {
       return;
     }
     const client = plainAddress(remote.address);
-    const { maxTransfers, maxTransfersPerClient } = this.settings;
-    const held = this.perClient.get(client) ?? 0;
+    const { maxTransfers, maxTransfersPerClient } = this.#settings;
+    const held = this.#perClient.get(client) ?? 0;
     if (held >= maxTransfersPerClient) {
-      this.onLimit?.({
+      this.#onLimit?.({
         door: 'tftp',
         limit: 'tftp-transfers-per-address',
         address: client,
         detail: `${maxTransfersPerClient} transfers from this address`,
       });
-      this.refuse(
+      this.#refuse(
         remote,
         'too many transfers from client',
         TFTP_ERROR.notDefined,
@@ -395,16 +409,16 @@ class Door {
     // The last eighth of the slots is for addresses holding none: phones get in while others
     // sit at their cap.
     if (
-      this.active >= maxTransfers ||
-      (held > 0 && this.active >= maxTransfers - Math.floor(maxTransfers / 8))
+      this.#active >= maxTransfers ||
+      (held > 0 && this.#active >= maxTransfers - Math.floor(maxTransfers / 8))
     ) {
-      this.onLimit?.({
+      this.#onLimit?.({
         door: 'tftp',
         limit: 'tftp-transfers',
         address: client,
-        detail: `${this.active} of ${maxTransfers} transfers under way`,
+        detail: `${this.#active} of ${maxTransfers} transfers under way`,
       });
-      this.refuse(remote, 'too many transfers', TFTP_ERROR.notDefined, 'Server busy, retry later');
+      this.#refuse(remote, 'too many transfers', TFTP_ERROR.notDefined, 'Server busy, retry later');
       return;
     }
     const entry: Entry = {
@@ -414,18 +428,18 @@ class Door {
       transfer: undefined,
       registered: false,
     };
-    this.register(entry);
-    this.counters.requests += 1;
-    const serving = this.serve(entry, packet, negotiation.value, remote)
+    this.#register(entry);
+    this.#counters.requests += 1;
+    const serving = this.#serve(entry, packet, negotiation.value, remote)
       .catch((error: unknown) => {
-        this.emit({ type: 'error', message: `transfer setup: ${String(error)}` });
-        this.unregister(entry);
+        this.#emit({ type: 'error', message: `transfer setup: ${String(error)}` });
+        this.#unregister(entry);
       })
-      .finally(() => this.pending.delete(serving));
-    this.pending.add(serving);
+      .finally(() => this.#pending.delete(serving));
+    this.#pending.add(serving);
   }
 
-  private async serve(
+  async #serve(
     entry: Entry,
     packet: TftpRequestPacket,
     negotiated: Negotiated,
@@ -437,15 +451,15 @@ class Door {
       rawPath: packet.filename,
       query: '',
       remoteAddress: entry.client,
-      origin: await this.origin(remote.address),
+      origin: await this.#origin(remote.address),
     };
     let answer: Answer;
     try {
-      answer = await this.provisioner.answer(request);
+      answer = await this.#provisioner.answer(request);
     } catch (error) {
-      this.unregister(entry);
-      this.emit({ type: 'error', message: `pipeline: ${String(error)}` });
-      this.reply(remote, TFTP_ERROR.notDefined, 'Server error');
+      this.#unregister(entry);
+      this.#emit({ type: 'error', message: `pipeline: ${String(error)}` });
+      this.#reply(remote, TFTP_ERROR.notDefined, 'Server error');
       return;
     }
     let recorded = false;
@@ -454,43 +468,43 @@ class Door {
       if (recorded) return;
       recorded = true;
       clearTimeout(hold.timer);
-      this.unregister(entry);
-      this.record(entry, remote, outcome, performance.now() - started);
+      this.#unregister(entry);
+      this.#record(entry, remote, outcome, performance.now() - started);
       try {
         answer.done(outcome);
       } catch (error) {
-        this.emit({ type: 'error', message: `recording outcome: ${String(error)}` });
+        this.#emit({ type: 'error', message: `recording outcome: ${String(error)}` });
       }
     };
-    if (this.closing !== undefined) {
+    if (this.#closing !== undefined) {
       finish({ status: 503, bytes: 0, retransmissions: 0, reason: 'server closing' });
       return;
     }
     if (answer.status !== 200) {
-      this.reply(remote, TFTP_ERROR.fileNotFound, 'File not found');
+      this.#reply(remote, TFTP_ERROR.fileNotFound, 'File not found');
       finish({ status: 404, bytes: 0, retransmissions: 0 });
       return;
     }
     const content = openContent(answer, packet.mode === 'netascii');
     if (content === undefined) {
-      this.reply(remote, TFTP_ERROR.notDefined, 'Server error');
+      this.#reply(remote, TFTP_ERROR.notDefined, 'Server error');
       finish({ status: 500, bytes: 0, retransmissions: 0, reason: 'content unavailable' });
       return;
     }
-    const socket = createUdpSocket(this.type);
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    const socket = createUdpSocket(this.#type);
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
     try {
-      await bindSocket(socket, this.host, 0);
+      await bindSocket(socket, this.#host, 0);
     } catch (error) {
       content.source.close();
       void closeSocket(socket);
-      this.emit({ type: 'error', message: `transfer socket: ${String(error)}` });
-      this.reply(remote, TFTP_ERROR.notDefined, 'Server error');
+      this.#emit({ type: 'error', message: `transfer socket: ${String(error)}` });
+      this.#reply(remote, TFTP_ERROR.notDefined, 'Server error');
       finish({ status: 500, bytes: 0, retransmissions: 0, reason: 'no socket' });
       return;
     }
-    if (this.closing !== undefined) {
+    if (this.#closing !== undefined) {
       content.source.close();
       void closeSocket(socket);
       finish({ status: 503, bytes: 0, retransmissions: 0, reason: 'server closing' });
@@ -501,13 +515,13 @@ class Door {
       source: content.source,
       blksize: negotiated.blksize,
       windowsize: negotiated.windowsize,
-      timeoutMs: negotiated.timeoutMs ?? this.settings.timeoutMs,
-      oackTimeoutMs: this.settings.timeoutMs,
-      retries: this.settings.retries,
+      timeoutMs: negotiated.timeoutMs ?? this.#settings.timeoutMs,
+      oackTimeoutMs: this.#settings.timeoutMs,
+      retries: this.#settings.retries,
       oack: entries.length > 0 ? encodeOack(entries) : undefined,
       send: (datagram: Buffer): void => {
         socket.send(datagram, remote.port, remote.address);
-        this.ackPoller.hold();
+        this.#ackPoller.hold();
       },
       finish: (outcome: TransferOutcome): void => {
         void closeSocket(socket);
@@ -517,14 +531,14 @@ class Door {
     entry.transfer = transfer;
     // However it progresses, a transfer gives its slot back in the end.
     hold.timer = setTimeout(() => {
-      this.onLimit?.({
+      this.#onLimit?.({
         door: 'tftp',
         limit: 'tftp-max-hold',
         address: entry.client,
-        detail: `a transfer still under way after ${this.settings.maxHoldMs / 1000} s`,
+        detail: `a transfer still under way after ${this.#settings.maxHoldMs / 1000} s`,
       });
       transfer.abort(408, 'held too long', 'Transfer took too long');
-    }, this.settings.maxHoldMs);
+    }, this.#settings.maxHoldMs);
     socket.on('message', (datagram: Buffer, from: dgram.RemoteInfo) => {
       try {
         if (from.port === remote.port && from.address === remote.address) {
@@ -537,7 +551,7 @@ class Door {
           if (decoded.ok) transfer.receive(decoded.value);
           return;
         }
-        this.counters.unknownTid += 1;
+        this.#counters.unknownTid += 1;
         if (opcodeOf(datagram) !== OPCODE.error) {
           socket.send(
             encodeError(TFTP_ERROR.unknownTid, 'Unknown transfer ID'),
@@ -546,47 +560,47 @@ class Door {
           );
         }
       } catch (error) {
-        this.emit({ type: 'error', message: `transfer handler: ${String(error)}` });
+        this.#emit({ type: 'error', message: `transfer handler: ${String(error)}` });
         transfer.abort(500, 'internal error', 'Server error');
       }
     });
     socket.on('error', (error: Error) => {
-      this.emit({ type: 'error', message: `transfer socket: ${error.message}` });
+      this.#emit({ type: 'error', message: `transfer socket: ${error.message}` });
       transfer.abort(500, 'socket error', 'Server error');
     });
     transfer.start();
   }
 
-  private register(entry: Entry): void {
+  #register(entry: Entry): void {
     entry.registered = true;
-    this.byTid.set(entry.key, entry);
-    this.perClient.set(entry.client, (this.perClient.get(entry.client) ?? 0) + 1);
-    this.active += 1;
+    this.#byTid.set(entry.key, entry);
+    this.#perClient.set(entry.client, (this.#perClient.get(entry.client) ?? 0) + 1);
+    this.#active += 1;
   }
 
-  private unregister(entry: Entry): void {
+  #unregister(entry: Entry): void {
     if (!entry.registered) return;
     entry.registered = false;
-    if (this.byTid.get(entry.key) === entry) this.byTid.delete(entry.key);
-    const count = (this.perClient.get(entry.client) ?? 1) - 1;
-    if (count <= 0) this.perClient.delete(entry.client);
-    else this.perClient.set(entry.client, count);
-    this.active -= 1;
+    if (this.#byTid.get(entry.key) === entry) this.#byTid.delete(entry.key);
+    const count = (this.#perClient.get(entry.client) ?? 1) - 1;
+    if (count <= 0) this.#perClient.delete(entry.client);
+    else this.#perClient.set(entry.client, count);
+    this.#active -= 1;
   }
 
-  private record(
+  #record(
     entry: Entry,
     remote: dgram.RemoteInfo,
     outcome: TransferOutcome,
     durationMs: number,
   ): void {
-    if (outcome.status === 200) this.counters.delivered += 1;
-    else if (outcome.status === 404) this.counters.notFound += 1;
-    else this.counters.failed += 1;
-    this.counters.bytes += outcome.bytes;
-    this.counters.retransmissions += outcome.retransmissions ?? 0;
-    if (this.log === undefined) return;
-    this.emit({
+    if (outcome.status === 200) this.#counters.delivered += 1;
+    else if (outcome.status === 404) this.#counters.notFound += 1;
+    else this.#counters.failed += 1;
+    this.#counters.bytes += outcome.bytes;
+    this.#counters.retransmissions += outcome.retransmissions ?? 0;
+    if (this.#log === undefined) return;
+    this.#emit({
       type: 'transfer',
       ...peer(remote),
       file: entry.filename.slice(0, MAX_LOGGED_NAME),
@@ -598,26 +612,26 @@ class Door {
     });
   }
 
-  private refuse(remote: dgram.RemoteInfo, reason: string, code: number, message: string): void {
-    this.counters.refused += 1;
-    this.emit({ type: 'refused', ...peer(remote), reason, tftpCode: code });
-    this.reply(remote, code, message);
+  #refuse(remote: dgram.RemoteInfo, reason: string, code: number, message: string): void {
+    this.#counters.refused += 1;
+    this.#emit({ type: 'refused', ...peer(remote), reason, tftpCode: code });
+    this.#reply(remote, code, message);
   }
 
   /** Errors before a transfer exists go out from the request port. */
-  private reply(remote: dgram.RemoteInfo, code: number, message: string): void {
-    if (this.closing !== undefined) return;
+  #reply(remote: dgram.RemoteInfo, code: number, message: string): void {
+    if (this.#closing !== undefined) return;
     try {
-      this.main.send(encodeError(code, message), remote.port, remote.address);
+      this.#main.send(encodeError(code, message), remote.port, remote.address);
     } catch (error) {
-      this.emit({ type: 'error', message: `reply: ${String(error)}` });
+      this.#emit({ type: 'error', message: `reply: ${String(error)}` });
     }
   }
 
-  private emit(event: TftpDoorEvent): void {
-    if (this.log === undefined) return;
+  #emit(event: TftpDoorEvent): void {
+    if (this.#log === undefined) return;
     try {
-      this.log(event);
+      this.#log(event);
     } catch {
       // A failing logger must not take a transfer down.
     }

@@ -43,76 +43,78 @@ export function streamSource(stream: Readable, transform?: (chunk: Buffer) => Bu
 }
 
 class StreamSource implements BlockSource {
-  private readonly chunks: Buffer[] = [];
-  private available = 0;
-  private ended = false;
-  private waiter: (() => void) | undefined;
+  readonly #chunks: Buffer[] = [];
+  #available = 0;
+  #ended = false;
+  #waiter: (() => void) | undefined;
   failure: Error | undefined;
 
-  constructor(
-    private readonly stream: Readable,
-    private readonly transform: ((chunk: Buffer) => Buffer) | undefined,
-  ) {
-    stream.on('readable', () => this.wake());
+  readonly #stream: Readable;
+  readonly #transform: ((chunk: Buffer) => Buffer) | undefined;
+
+  constructor(stream: Readable, transform: ((chunk: Buffer) => Buffer) | undefined) {
+    this.#stream = stream;
+    this.#transform = transform;
+    stream.on('readable', () => this.#wake());
     stream.on('end', () => {
-      this.ended = true;
-      this.wake();
+      this.#ended = true;
+      this.#wake();
     });
     stream.on('error', (error: Error) => {
       this.failure = error;
-      this.wake();
+      this.#wake();
     });
     stream.on('close', () => {
-      if (!this.ended && this.failure === undefined) {
+      if (!this.#ended && this.failure === undefined) {
         this.failure = new Error('stream closed before its end');
-        this.wake();
+        this.#wake();
       }
     });
   }
 
   nextPacket(size: number): Buffer | undefined {
     if (this.failure !== undefined) return undefined;
-    while (this.available < size && !this.ended) {
-      const chunk: unknown = this.stream.read();
+    while (this.#available < size && !this.#ended) {
+      const chunk: unknown = this.#stream.read();
       if (chunk === null) break;
       const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-      const converted = this.transform ? this.transform(bytes) : bytes;
+      const converted = this.#transform ? this.#transform(bytes) : bytes;
       if (converted.length === 0) continue;
-      this.chunks.push(converted);
-      this.available += converted.length;
+      this.#chunks.push(converted);
+      this.#available += converted.length;
     }
-    if (this.available < size && !this.ended) return undefined;
-    const length = Math.min(size, this.available);
+    if (this.#available < size && !this.#ended) return undefined;
+    const length = Math.min(size, this.#available);
     const packet = Buffer.allocUnsafe(HEADER_SIZE + length);
     let at = HEADER_SIZE;
     while (at < packet.length) {
-      const head = this.chunks[0] as Buffer;
+      const head = this.#chunks[0] as Buffer;
       const take = Math.min(head.length, packet.length - at);
       head.copy(packet, at, 0, take);
       at += take;
-      if (take === head.length) this.chunks.shift();
-      else this.chunks[0] = head.subarray(take);
+      if (take === head.length) this.#chunks.shift();
+      else this.#chunks[0] = head.subarray(take);
     }
-    this.available -= length;
+    this.#available -= length;
     return packet;
   }
 
   wait(ready: () => void): void {
-    this.waiter = ready;
-    if (this.ended || this.failure !== undefined) this.wake();
+    this.#waiter = ready;
+    if (this.#ended || this.failure !== undefined) this.#wake();
   }
 
   close(): void {
-    this.waiter = undefined;
-    this.chunks.length = 0;
-    this.available = 0;
-    if (!this.stream.destroyed) this.stream.destroy();
+    this.#waiter = undefined;
+    this.#chunks.length = 0;
+    this.#available = 0;
+    if (!this.#stream.destroyed) this.#stream.destroy();
   }
 
-  private wake(): void {
-    const waiter = this.waiter;
+  #wake(): void {
+    const waiter = this.#waiter;
     if (waiter === undefined) return;
-    this.waiter = undefined;
+    this.#waiter = undefined;
     queueMicrotask(waiter);
   }
 }
@@ -136,99 +138,109 @@ export function rangeSource(
 }
 
 class RangeSource implements BlockSource {
-  private readonly chunks: Buffer[] = [];
-  private available = 0;
+  readonly #chunks: Buffer[] = [];
+  #available = 0;
   /** The next byte of the file to read. */
-  private offset = 0;
-  private reading: Readable | undefined;
-  private waiter: (() => void) | undefined;
-  private closed = false;
+  #offset = 0;
+  #reading: Readable | undefined;
+  #waiter: (() => void) | undefined;
+  #closed = false;
   failure: Error | undefined;
 
+  readonly #open: RangeOpener;
+  readonly #size: number;
+  readonly #readAhead: number;
+  readonly #transform: ((chunk: Buffer) => Buffer) | undefined;
+
   constructor(
-    private readonly open: RangeOpener,
-    private readonly size: number,
-    private readonly readAhead: number,
-    private readonly transform: ((chunk: Buffer) => Buffer) | undefined,
-  ) {}
+    open: RangeOpener,
+    size: number,
+    readAhead: number,
+    transform: ((chunk: Buffer) => Buffer) | undefined,
+  ) {
+    this.#open = open;
+    this.#size = size;
+    this.#readAhead = readAhead;
+    this.#transform = transform;
+  }
 
   nextPacket(size: number): Buffer | undefined {
     if (this.failure !== undefined) return undefined;
-    const rest = this.offset >= this.size && this.reading === undefined;
-    if (this.available < size && !rest) {
-      this.fill(size);
-      if (this.available < size) return undefined;
+    const rest = this.#offset >= this.#size && this.#reading === undefined;
+    if (this.#available < size && !rest) {
+      this.#fill(size);
+      if (this.#available < size) return undefined;
     }
-    const length = Math.min(size, this.available);
+    const length = Math.min(size, this.#available);
     const packet = Buffer.allocUnsafe(HEADER_SIZE + length);
     let at = HEADER_SIZE;
     while (at < packet.length) {
-      const head = this.chunks[0] as Buffer;
+      const head = this.#chunks[0] as Buffer;
       const take = Math.min(head.length, packet.length - at);
       head.copy(packet, at, 0, take);
       at += take;
-      if (take === head.length) this.chunks.shift();
-      else this.chunks[0] = head.subarray(take);
+      if (take === head.length) this.#chunks.shift();
+      else this.#chunks[0] = head.subarray(take);
     }
-    this.available -= length;
+    this.#available -= length;
     return packet;
   }
 
   wait(ready: () => void): void {
-    this.waiter = ready;
-    if (this.failure !== undefined || this.reading === undefined) this.wake();
+    this.#waiter = ready;
+    if (this.failure !== undefined || this.#reading === undefined) this.#wake();
   }
 
   close(): void {
-    this.closed = true;
-    this.waiter = undefined;
-    this.chunks.length = 0;
-    this.available = 0;
-    this.reading?.destroy();
-    this.reading = undefined;
+    this.#closed = true;
+    this.#waiter = undefined;
+    this.#chunks.length = 0;
+    this.#available = 0;
+    this.#reading?.destroy();
+    this.#reading = undefined;
   }
 
   /** Starts reading the next range, unless one is under way or the file is read. */
-  private fill(size: number): void {
-    if (this.reading !== undefined || this.offset >= this.size || this.closed) return;
-    const start = this.offset;
-    const end = Math.min(this.size, start + Math.max(this.readAhead, size)) - 1;
-    this.offset = end + 1;
+  #fill(size: number): void {
+    if (this.#reading !== undefined || this.#offset >= this.#size || this.#closed) return;
+    const start = this.#offset;
+    const end = Math.min(this.#size, start + Math.max(this.#readAhead, size)) - 1;
+    this.#offset = end + 1;
     let stream: Readable;
     try {
-      stream = this.open({ start, end });
+      stream = this.#open({ start, end });
     } catch (error) {
       this.failure = error as Error;
       return;
     }
-    this.reading = stream;
+    this.#reading = stream;
     let read = 0;
     stream.on('data', (chunk: Buffer | string) => {
       const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       read += bytes.length;
       // A copy: the store's chunk behind a slice would stay in memory with it.
-      const kept = this.transform ? this.transform(bytes) : Buffer.from(bytes);
+      const kept = this.#transform ? this.#transform(bytes) : Buffer.from(bytes);
       if (kept.length > 0) {
-        this.chunks.push(kept);
-        this.available += kept.length;
+        this.#chunks.push(kept);
+        this.#available += kept.length;
       }
     });
     stream.once('end', () => {
-      this.reading = undefined;
+      this.#reading = undefined;
       if (read !== end - start + 1) this.failure = new Error('the stored file ended early');
-      this.wake();
+      this.#wake();
     });
     stream.once('error', (error: Error) => {
-      this.reading = undefined;
+      this.#reading = undefined;
       this.failure = error;
-      this.wake();
+      this.#wake();
     });
   }
 
-  private wake(): void {
-    const waiter = this.waiter;
+  #wake(): void {
+    const waiter = this.#waiter;
     if (waiter === undefined) return;
-    this.waiter = undefined;
+    this.#waiter = undefined;
     queueMicrotask(waiter);
   }
 }

@@ -55,173 +55,175 @@ export const startNodeTimer: StartTimer = (ms, fire) => {
 type State = 'idle' | 'negotiating' | 'sending' | 'closed';
 
 export class ReadTransfer {
-  private state: State = 'idle';
+  #state: State = 'idle';
   /** Absolute number of the last block the client acknowledged (0: none yet). */
-  private acked = 0;
+  #acked = 0;
   /** Absolute number of the highest block sent since the window last moved. */
-  private sent = 0;
+  #sent = 0;
   /** Absolute number of the final (short) block, once it has been read. */
-  private lastBlock: number | undefined;
+  #lastBlock: number | undefined;
   /** Packets for blocks acked+1 … in order, kept until acknowledged. */
-  private window: Buffer[] = [];
-  private retriesLeft: number;
-  private retransmissions = 0;
-  private bytes = 0;
-  private timer: TransferTimer | undefined;
+  #window: Buffer[] = [];
+  #retriesLeft: number;
+  #retransmissions = 0;
+  #bytes = 0;
+  #timer: TransferTimer | undefined;
 
   constructor(private readonly config: ReadTransferConfig) {
-    this.retriesLeft = config.retries;
+    this.#retriesLeft = config.retries;
   }
 
   get closed(): boolean {
-    return this.state === 'closed';
+    return this.#state === 'closed';
   }
 
   /** Every block has been sent and only the client's final ACK is missing. */
   get awaitingFinalAck(): boolean {
-    return this.state === 'sending' && this.lastBlock !== undefined && this.sent === this.lastBlock;
+    return (
+      this.#state === 'sending' && this.#lastBlock !== undefined && this.#sent === this.#lastBlock
+    );
   }
 
   start(): void {
-    if (this.state !== 'idle') return;
+    if (this.#state !== 'idle') return;
     const negotiating = this.config.oack !== undefined;
     const ms = negotiating
       ? (this.config.oackTimeoutMs ?? this.config.timeoutMs)
       : this.config.timeoutMs;
-    this.timer = this.startTimer(ms);
+    this.#timer = this.#startTimer(ms);
     if (this.config.oack !== undefined) {
-      this.state = 'negotiating';
+      this.#state = 'negotiating';
       this.config.send(this.config.oack);
     } else {
-      this.state = 'sending';
-      this.pump();
+      this.#state = 'sending';
+      this.#pump();
     }
   }
 
   /** An ACK from the client's TID (the common case, kept apart from `receive`). */
   receiveAck(block: number): void {
-    if (this.state === 'negotiating' || this.state === 'sending') this.onAck(block);
+    if (this.#state === 'negotiating' || this.#state === 'sending') this.#onAck(block);
   }
 
   receive(packet: TftpPacket): void {
-    if (this.state === 'closed' || this.state === 'idle') return;
+    if (this.#state === 'closed' || this.#state === 'idle') return;
     switch (packet.kind) {
       case 'ack':
-        this.onAck(packet.block);
+        this.#onAck(packet.block);
         return;
       case 'error':
-        this.end({ status: 499, reason: `client error ${packet.code}` });
+        this.#end({ status: 499, reason: `client error ${packet.code}` });
         return;
       default:
         this.config.send(encodeError(TFTP_ERROR.illegalOperation, 'Illegal operation'));
-        this.end({ status: 400, reason: `unexpected ${packet.kind}` });
+        this.#end({ status: 400, reason: `unexpected ${packet.kind}` });
     }
   }
 
   /** Ends the transfer from outside (shutdown, socket failure), telling the client. */
   abort(status: number, reason: string, message: string): void {
-    if (this.state === 'closed') return;
+    if (this.#state === 'closed') return;
     this.config.send(encodeError(TFTP_ERROR.notDefined, message));
-    this.end({ status, reason });
+    this.#end({ status, reason });
   }
 
   /** The client started a new request from the same port: it had the whole file. */
   completeByNewRequest(): void {
-    if (this.awaitingFinalAck) this.end({ status: 200, reason: 'final ACK implied' }, true);
+    if (this.awaitingFinalAck) this.#end({ status: 200, reason: 'final ACK implied' }, true);
   }
 
-  private onAck(wireBlock: number): void {
-    if (this.state === 'negotiating') {
+  #onAck(wireBlock: number): void {
+    if (this.#state === 'negotiating') {
       if (wireBlock !== 0) return;
-      this.state = 'sending';
-      this.timer?.cancel();
-      this.timer = this.startTimer(this.config.timeoutMs);
-      this.retriesLeft = this.config.retries;
-      this.pump();
+      this.#state = 'sending';
+      this.#timer?.cancel();
+      this.#timer = this.#startTimer(this.config.timeoutMs);
+      this.#retriesLeft = this.config.retries;
+      this.#pump();
       return;
     }
-    const delta = (wireBlock - (this.acked & 0xffff)) & 0xffff;
+    const delta = (wireBlock - (this.#acked & 0xffff)) & 0xffff;
     // delta 0 is a duplicate; anything past what was sent is stale or bogus.
-    if (delta === 0 || delta > this.sent - this.acked) return;
-    const block = this.acked + delta;
+    if (delta === 0 || delta > this.#sent - this.#acked) return;
+    const block = this.#acked + delta;
     for (let i = 0; i < delta; i += 1)
-      this.bytes += (this.window[i] as Buffer).length - HEADER_SIZE;
-    this.window.splice(0, delta);
-    this.acked = block;
-    this.progress();
-    if (block === this.lastBlock) {
-      this.end({ status: 200 });
+      this.#bytes += (this.#window[i] as Buffer).length - HEADER_SIZE;
+    this.#window.splice(0, delta);
+    this.#acked = block;
+    this.#progress();
+    if (block === this.#lastBlock) {
+      this.#end({ status: 200 });
       return;
     }
-    if (block < this.sent) this.sent = block;
-    this.pump();
+    if (block < this.#sent) this.#sent = block;
+    this.#pump();
   }
 
-  private startTimer(ms: number): TransferTimer {
+  #startTimer(ms: number): TransferTimer {
     const startTimer = this.config.startTimer ?? startNodeTimer;
-    return startTimer(ms, () => this.onTimeout());
+    return startTimer(ms, () => this.#onTimeout());
   }
 
-  private progress(): void {
-    this.retriesLeft = this.config.retries;
-    this.timer?.refresh();
+  #progress(): void {
+    this.#retriesLeft = this.config.retries;
+    this.#timer?.refresh();
   }
 
-  private pump(): void {
+  #pump(): void {
     const { blksize, windowsize, source } = this.config;
-    while (this.state === 'sending') {
-      const next = this.sent + 1;
-      if (next > this.acked + windowsize) return;
-      if (this.lastBlock !== undefined && next > this.lastBlock) return;
-      let packet = this.window[next - this.acked - 1];
+    while (this.#state === 'sending') {
+      const next = this.#sent + 1;
+      if (next > this.#acked + windowsize) return;
+      if (this.#lastBlock !== undefined && next > this.#lastBlock) return;
+      let packet = this.#window[next - this.#acked - 1];
       if (packet === undefined) {
         packet = source.nextPacket(blksize);
         if (packet === undefined) {
           if (source.failure !== undefined) {
             this.abort(500, 'content read failed', 'Transfer failed');
           } else {
-            source.wait(() => this.pump());
+            source.wait(() => this.#pump());
           }
           return;
         }
         writeDataHeader(packet, next);
-        this.window.push(packet);
-        if (packet.length - HEADER_SIZE < blksize) this.lastBlock = next;
+        this.#window.push(packet);
+        if (packet.length - HEADER_SIZE < blksize) this.#lastBlock = next;
       } else {
-        this.retransmissions += 1;
+        this.#retransmissions += 1;
       }
-      this.sent = next;
+      this.#sent = next;
       this.config.send(packet);
     }
   }
 
-  private onTimeout(): void {
-    if (this.state === 'closed') return;
-    if (this.retriesLeft <= 0) {
+  #onTimeout(): void {
+    if (this.#state === 'closed') return;
+    if (this.#retriesLeft <= 0) {
       this.config.send(encodeError(TFTP_ERROR.notDefined, 'Transfer timed out'));
-      this.end({ status: 408, reason: 'timed out' });
+      this.#end({ status: 408, reason: 'timed out' });
       return;
     }
-    this.retriesLeft -= 1;
-    this.timer?.refresh();
-    if (this.state === 'negotiating') {
-      this.retransmissions += 1;
+    this.#retriesLeft -= 1;
+    this.#timer?.refresh();
+    if (this.#state === 'negotiating') {
+      this.#retransmissions += 1;
       this.config.send(this.config.oack as Buffer);
       return;
     }
-    this.sent = this.acked;
-    this.pump();
+    this.#sent = this.#acked;
+    this.#pump();
   }
 
-  private end(outcome: Omit<TransferOutcome, 'bytes'>, finalBlockDelivered = false): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.timer?.cancel();
+  #end(outcome: Omit<TransferOutcome, 'bytes'>, finalBlockDelivered = false): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#timer?.cancel();
     this.config.source.close();
     if (finalBlockDelivered) {
-      for (const packet of this.window) this.bytes += packet.length - HEADER_SIZE;
+      for (const packet of this.#window) this.#bytes += packet.length - HEADER_SIZE;
     }
-    this.window = [];
-    this.config.finish({ retransmissions: this.retransmissions, ...outcome, bytes: this.bytes });
+    this.#window = [];
+    this.config.finish({ retransmissions: this.#retransmissions, ...outcome, bytes: this.#bytes });
   }
 }

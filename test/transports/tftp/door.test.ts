@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { isPlugndialError } from '../../../src/errors.ts';
-import { tftpCodeOf, tftpGet } from '../../../src/transports/tftp/client.ts';
+import { tftpCodeOf, tftpGet } from '../../../src/simulate/tftp-client.ts';
 import { toNetascii } from '../../../src/transports/tftp/netascii.ts';
 import { encodeAck, encodeError, encodeRequest } from '../../../src/transports/tftp/packet.ts';
 import type { TftpPacket } from '../../../src/transports/tftp/packet.ts';

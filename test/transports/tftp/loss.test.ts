@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
-import { tftpGet } from '../../../src/transports/tftp/client.ts';
+import { tftpGet } from '../../../src/simulate/tftp-client.ts';
 import { startTftpDoor } from '../../../src/transports/tftp/server.ts';
 import type { TftpDoor } from '../../../src/transports/tftp/server.ts';
 import { requirePeer } from '../../support/peer.ts';

@@ -4,9 +4,9 @@
 
 import type dgram from 'node:dgram';
 
-import { pndError } from '../../errors.ts';
-import type { ErrorCode, PlugndialError } from '../../errors.ts';
-import { NetasciiDecoder } from './netascii.ts';
+import { pndError } from '../errors.ts';
+import type { ErrorCode, PlugndialError } from '../errors.ts';
+import { NetasciiDecoder } from '../transports/tftp/netascii.ts';
 import {
   DEFAULT_BLKSIZE,
   MAX_BLKSIZE,
@@ -18,9 +18,14 @@ import {
   encodeError,
   encodeRequest,
   opcodeOf,
-} from './packet.ts';
-import type { TftpOptions } from './packet.ts';
-import { closeSocket, createUdpSocket, resolveHost, socketType } from './sockets.ts';
+} from '../transports/tftp/packet.ts';
+import type { TftpOptions } from '../transports/tftp/packet.ts';
+import {
+  closeSocket,
+  createUdpSocket,
+  resolveHost,
+  socketType,
+} from '../transports/tftp/sockets.ts';
 
 export interface TftpTarget {
   host: string;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { isPlugndialError } from '../../../src/errors.ts';
-import { parseTftpUrl, tftpCodeOf, tftpGet } from '../../../src/transports/tftp/client.ts';
-import { encodeData, encodeError, encodeOack } from '../../../src/transports/tftp/packet.ts';
-import type { TftpPacket } from '../../../src/transports/tftp/packet.ts';
-import { RawPeer, patternBytes } from './support.ts';
+import { isPlugndialError } from '../../src/errors.ts';
+import { parseTftpUrl, tftpCodeOf, tftpGet } from '../../src/simulate/tftp-client.ts';
+import { encodeData, encodeError, encodeOack } from '../../src/transports/tftp/packet.ts';
+import type { TftpPacket } from '../../src/transports/tftp/packet.ts';
+import { RawPeer, patternBytes } from '../transports/tftp/support.ts';
 
 /** A hand-driven server: its request port and a second socket as the transfer's TID. */
 async function fakeServer(): Promise<{ main: RawPeer; tid: RawPeer; close(): Promise<void> }> {
@@ -165,12 +165,10 @@ describe('tftpGet', () => {
   it('times out after its retries, resending the request', async () => {
     const server = await fakeServer();
     try {
-      const started = Date.now();
       await assert.rejects(
         tftpGet(`tftp://127.0.0.1:${port(server.main)}/f`, { timeoutMs: 30, retries: 2 }),
         { code: 'PND_TFTP_TIMEOUT' },
       );
-      assert.ok(Date.now() - started < 2000);
       const requests = await server.main.drain(50);
       assert.equal(requests.length, 3);
       assert.ok(requests.every((r) => r.packet?.kind === 'rrq'));

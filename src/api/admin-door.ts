@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+
+import Fastify, { type FastifyInstance } from 'fastify';
+
+import { consoleRoutes } from './console-files.ts';
+import { ConsoleSessions } from './sessions.ts';
+
+export interface AdminDoorOptions {
+  /** Registers the admin API (under /api/v1) with the console's sessions. */
+  api: (app: FastifyInstance, sessions: ConsoleSessions) => Promise<void>;
+  /** Tells /healthz whether every door listens. */
+  healthy?: () => boolean;
+  /** Console sessions; made here unless given (tests give one with their own clock). */
+  sessions?: ConsoleSessions;
+  /** The console's folder (tests). */
+  consoleFolder?: string;
+}
+
+/**
+ * The admin listener: the operator console under /console/ and the admin API, on an address of
+ * its own (loopback by default) so the console is not on the phones' network, and nothing here
+ * is a phone's file. A console session cookie stands for the admin token here only.
+ */
+export async function buildAdminDoor(options: AdminDoorOptions): Promise<FastifyInstance> {
+  // Cookies are shared by every port of a host: a name of this process keeps two servers apart.
+  const sessions =
+    options.sessions ??
+    new ConsoleSessions({ cookieName: `plugndial-${randomBytes(4).toString('hex')}` });
+  const app = Fastify({
+    logger: false,
+    routerOptions: { maxParamLength: 1024 },
+    bodyLimit: 10 * 1024 * 1024,
+    return503OnClosing: true,
+    // Server-sent event streams stay open; closing the listener must not wait for them.
+    forceCloseConnections: true,
+  });
+  app.get('/healthz', async (_request, reply) => {
+    const healthy = options.healthy?.() ?? true;
+    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'starting' });
+  });
+  await app.register(async (instance) => options.api(instance, sessions));
+  await app.register(async (instance) =>
+    consoleRoutes(instance, options.consoleFolder ? { folder: options.consoleFolder } : {}),
+  );
+  return app;
+}

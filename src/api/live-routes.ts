@@ -1,0 +1,184 @@
+import type { ServerResponse } from 'node:http';
+
+import type { FastifyInstance } from 'fastify';
+
+import { pndError } from '../errors.ts';
+import type { SecurityEvent } from '../model/credentials.ts';
+import { parseMac } from '../model/mac.ts';
+import type { ProvisioningEvent } from '../model/event.ts';
+import type { Store } from '../store/store.ts';
+import { closed, mac, replies } from './schemas.ts';
+import type { ConsoleSessions } from './sessions.ts';
+
+export interface LiveRoutesOptions {
+  store: Store;
+  /** How often the store is asked for new events while someone listens. Default 1 s. */
+  pollMs?: number;
+  /** A comment line this often keeps proxies from closing a quiet stream. Default 15 s. */
+  keepAliveMs?: number;
+  sessions?: ConsoleSessions;
+}
+
+/** Streams open at once; each costs a socket and a little memory. */
+const MAX_STREAMS = 100;
+/** A client that reads slower than this much piles up is let go. */
+const MAX_BACKLOG = 1024 * 1024;
+/** Events read per poll and kind; a storm beyond it is reported as skipped, not queued. */
+const BATCH = 500;
+
+interface Listener {
+  response: ServerResponse;
+  mac?: string;
+  /** The session the stream was opened with; when it ends, so does the stream. */
+  cookie?: string;
+}
+
+/**
+ * `GET /events/stream`: provisioning and security events as server-sent events, as they are
+ * recorded on any node. The store is polled by id once a second while anyone listens (one
+ * query per kind, whatever the number of listeners), so a stream sees what every node wrote.
+ */
+export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
+  const { store, sessions } = options;
+  const pollMs = options.pollMs ?? 1000;
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const listeners = new Set<Listener>();
+  let cursor: { provisioning: number; security: number } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let keepAlive: NodeJS.Timeout | undefined;
+  let polling = false;
+
+  const send = (listener: Listener, chunk: string): void => {
+    const response = listener.response;
+    if (response.writableLength > MAX_BACKLOG) {
+      response.destroy();
+      listeners.delete(listener);
+      return;
+    }
+    response.write(chunk);
+  };
+
+  const poll = async (): Promise<void> => {
+    if (polling || listeners.size === 0) return;
+    polling = true;
+    try {
+      cursor ??= await newest(store);
+      const [provisioning, security] = await Promise.all([
+        store.queryEvents({ afterId: cursor.provisioning, limit: BATCH }),
+        store.querySecurityEvents({ afterId: cursor.security, limit: BATCH }),
+      ]);
+      // Newest first from the store; listeners get them in the order they happened.
+      for (const event of provisioning.reverse()) {
+        cursor.provisioning = Math.max(cursor.provisioning, event.id ?? 0);
+        const chunk = sse('provisioning', event);
+        for (const listener of listeners) {
+          if (listener.mac === undefined || listener.mac === event.mac) send(listener, chunk);
+        }
+      }
+      for (const event of security.reverse()) {
+        cursor.security = Math.max(cursor.security, event.id ?? 0);
+        const chunk = sse('security', event);
+        for (const listener of listeners) {
+          if (listener.mac === undefined || listener.mac === event.mac) send(listener, chunk);
+        }
+      }
+    } catch {
+      // The store was busy or closing: the next poll reads from the same cursor.
+    } finally {
+      polling = false;
+    }
+  };
+
+  const stop = (listener: Listener): void => {
+    listeners.delete(listener);
+    if (listeners.size > 0) return;
+    clearInterval(timer);
+    clearInterval(keepAlive);
+    timer = keepAlive = undefined;
+    cursor = undefined;
+  };
+
+  app.addHook('preClose', async () => {
+    for (const listener of [...listeners]) {
+      listener.response.end();
+      stop(listener);
+    }
+  });
+
+  app.get(
+    '/events/stream',
+    {
+      schema: {
+        summary:
+          'provisioning and security events as they are recorded, as server-sent events (event: provisioning | security, data: the event as GET /events and /security-events show it)',
+        querystring: closed({ mac }),
+        response: {
+          ...replies(200, {}, 503),
+          200: {
+            description: 'a stream of server-sent events',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query as { mac?: string };
+      let only: string | undefined;
+      if (q.mac !== undefined) {
+        const parsed = parseMac(q.mac);
+        if (!parsed.ok) throw parsed.error;
+        only = parsed.value;
+      }
+      if (listeners.size >= MAX_STREAMS)
+        throw pndError('PND_TOO_MANY_STREAMS', `${MAX_STREAMS} event streams are open; close one`);
+      const cookie =
+        sessions && request.headers.authorization === undefined
+          ? request.headers.cookie
+          : undefined;
+      reply.hijack();
+      const response = reply.raw;
+      response.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        connection: 'keep-alive',
+      });
+      // Tells the browser how soon to come back after a dropped connection.
+      response.write(`retry: 3000\n\n`);
+      const listener: Listener = {
+        response,
+        ...(only ? { mac: only } : {}),
+        ...(cookie ? { cookie } : {}),
+      };
+      listeners.add(listener);
+      request.raw.once('close', () => stop(listener));
+      response.once('close', () => stop(listener));
+      if (!timer) {
+        cursor = await newest(store).catch(() => undefined);
+        timer = setInterval(() => void poll(), pollMs);
+        keepAlive = setInterval(() => {
+          for (const each of [...listeners]) {
+            // A stream does not keep its session alive; it ends with it.
+            if (sessions && each.cookie !== undefined && !sessions.peek(each.cookie)) {
+              each.response.end('event: end\ndata: {"reason":"session ended"}\n\n');
+              stop(each);
+              continue;
+            }
+            send(each, ': keep-alive\n\n');
+          }
+        }, keepAliveMs);
+      }
+    },
+  );
+}
+
+/** The ids of the newest events now: a new stream starts after them. */
+async function newest(store: Store): Promise<{ provisioning: number; security: number }> {
+  const [provisioning] = await store.queryEvents({ limit: 1 });
+  const [security] = await store.querySecurityEvents({ limit: 1 });
+  return { provisioning: provisioning?.id ?? 0, security: security?.id ?? 0 };
+}
+
+function sse(kind: 'provisioning' | 'security', event: ProvisioningEvent | SecurityEvent): string {
+  return `event: ${kind}\nid: ${kind}-${event.id ?? 0}\ndata: ${JSON.stringify(event)}\n\n`;
+}
