@@ -16,7 +16,7 @@ export default tseslint.config(
         'error',
         {
           selector:
-            'ImportDeclaration[source.value=/drivers\\/(yealink|fanvil|gigaset|auerswald|oem)\\//]',
+            'ImportDeclaration[source.value=/drivers\\/(yealink|fanvil|gigaset|auerswald|oem|snom|poly|grandstream|cisco)\\//]',
           message: 'Vendor code is reached through drivers/registry.ts only.',
         },
       ],

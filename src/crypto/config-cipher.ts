@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 
 /**
  * Symmetric encryption of whole configuration files. Pure functions over bytes: the
@@ -11,6 +11,9 @@ import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
  *   the same file encrypts to the same bytes, so caches and validators stay stable, and two
  *   different files never share an IV.
  * - `aes-256-ecb`: AES-256-ECB, a 64-hex-digit key, PKCS#7 padding, no IV.
+ *
+ * And, apart from those (its key is a passphrase, not key bytes), the file format of
+ * `openssl enc -aes-256-cbc -k <passphrase>` (sealPassphrase).
  */
 export const CIPHERS = ['aes-128-ecb-space', 'aes-256-cbc', 'aes-256-ecb'] as const;
 export type CipherName = (typeof CIPHERS)[number];
@@ -95,4 +98,53 @@ function ecb(
     : createDecipheriv(algorithm, key, null);
   cipher.setAutoPadding(pkcs7);
   return Buffer.concat([cipher.update(data), cipher.final()]);
+}
+
+const SALTED = Buffer.from('Salted__', 'latin1');
+const SALT = 8;
+
+/**
+ * `openssl enc -e -aes-256-cbc -k <passphrase>` as OpenSSL before 1.1.0 wrote it: `Salted__`,
+ * 8 bytes of salt, then AES-256-CBC with PKCS#7 padding under the key and IV that
+ * EVP_BytesToKey derives from passphrase and salt with MD5 and one round. The salt is the
+ * first 8 bytes of HMAC-SHA256(passphrase, plain text) rather than random, so the same
+ * file seals to the same bytes and versions, ETags and caches stay stable.
+ */
+export function sealPassphrase(plain: Buffer, passphrase: string): Buffer {
+  const secret = Buffer.from(passphrase, 'utf8');
+  const salt = createHmac('sha256', secret).update(plain).digest().subarray(0, SALT);
+  const { key, iv } = bytesToKey(secret, salt);
+  const cipher = createCipheriv('aes-256-cbc', key, iv);
+  return Buffer.concat([SALTED, salt, cipher.update(plain), cipher.final()]);
+}
+
+/** Reverses sealPassphrase (and opens any such file); undefined for another format or key. */
+export function openPassphrase(sealed: Buffer, passphrase: string): Buffer | undefined {
+  const head = SALTED.length + SALT;
+  if (sealed.length < head + BLOCK || (sealed.length - head) % BLOCK !== 0) return undefined;
+  if (!sealed.subarray(0, SALTED.length).equals(SALTED)) return undefined;
+  const { key, iv } = bytesToKey(
+    Buffer.from(passphrase, 'utf8'),
+    sealed.subarray(SALTED.length, head),
+  );
+  try {
+    const decipher = createDecipheriv('aes-256-cbc', key, iv);
+    return Buffer.concat([decipher.update(sealed.subarray(head)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** EVP_BytesToKey(MD5, count 1): D_i = MD5(D_(i-1) ‖ passphrase ‖ salt) until 48 bytes. */
+function bytesToKey(secret: Buffer, salt: Buffer): { key: Buffer; iv: Buffer } {
+  const parts: Buffer[] = [];
+  let previous = Buffer.alloc(0);
+  while (parts.reduce((n, p) => n + p.length, 0) < 48) {
+    previous = createHash('md5')
+      .update(Buffer.concat([previous, secret, salt]))
+      .digest();
+    parts.push(previous);
+  }
+  const bytes = Buffer.concat(parts);
+  return { key: bytes.subarray(0, 32), iv: bytes.subarray(32, 48) };
 }

@@ -44,6 +44,8 @@ export function dnsmasqSnippet(plan: SitePlan): string {
 
 /** Text in double quotes (dnsmasq's escapes for `\` and `"`), sub-options as colon hex. */
 function value(option: DhcpOption): string {
+  // dnsmasq reads dotted quads as addresses for any option code.
+  if (option.value.kind === 'addresses') return option.value.addresses.join(',');
   if (option.value.kind === 'text')
     return `"${option.value.text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
   const bytes = encodeValue(option.value);

@@ -4,6 +4,7 @@ import {
   allVendorClasses,
   className,
   optionCodes,
+  optionKind,
   ouiBytes,
   served,
   summary,
@@ -35,7 +36,10 @@ export function iscSnippet(plan: SitePlan): string {
   const lines = summary(plan, 'isc', include).map((line) => `# ${line}`);
   const declared = optionCodes(plan).filter((code) => NAMES[code] === undefined);
   if (declared.length > 0) lines.push('');
-  for (const code of declared) lines.push(`option ${optionName(code)} code ${code} = text;`);
+  for (const code of declared) {
+    const type = optionKind(plan, code) === 'addresses' ? 'array of ip-address' : 'text';
+    lines.push(`option ${optionName(code)} code ${code} = ${type};`);
+  }
   const anyClass = allVendorClasses(plan).map(classTest);
   for (const v of served(plan)) {
     const tests = v.vendorClasses.map(classTest);
@@ -70,6 +74,7 @@ function optionName(code: number): string {
 
 function value(option: DhcpOption): string {
   if (option.value.kind === 'text') return quote(option.value.text);
+  if (option.value.kind === 'addresses') return option.value.addresses.join(', ');
   const bytes = encodeValue(option.value);
   return bytes.ok ? formatHex(bytes.value) : '""';
 }

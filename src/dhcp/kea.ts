@@ -4,6 +4,7 @@ import {
   allVendorClasses,
   className,
   optionCodes,
+  optionKind,
   served,
   summary,
   vendorHeading,
@@ -35,7 +36,11 @@ export function keaSnippet(plan: SitePlan): string {
     .map((line) => `// ${line}`);
   const defs = optionCodes(plan)
     .filter((code) => NAMES[code] === undefined && code !== OPTION.vendorSpecific)
-    .map((code) => ({ name: optionName(code), code, type: 'string', space: 'dhcp4' }));
+    .map((code) =>
+      optionKind(plan, code) === 'addresses'
+        ? { name: optionName(code), code, type: 'ipv4-address', array: true, space: 'dhcp4' }
+        : { name: optionName(code), code, type: 'string', space: 'dhcp4' },
+    );
   const anyClass = allVendorClasses(plan).map(classTest);
   const classes = served(plan).map((v) => {
     const tests = v.vendorClasses.map(classTest);
@@ -85,6 +90,7 @@ function optionName(code: number): string {
 /** Strings as they are (Kea splits option data on commas: those are escaped); binary as hex. */
 function data(option: DhcpOption): string {
   if (option.value.kind === 'text') return option.value.text.replace(/,/g, '\\,');
+  if (option.value.kind === 'addresses') return option.value.addresses.join(',');
   const bytes = encodeValue(option.value);
   return bytes.ok ? bytes.value.toString('hex') : '';
 }

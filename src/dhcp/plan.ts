@@ -4,7 +4,7 @@
 
 import type { DhcpChoices, DhcpOffer, DoorUrls, Driver } from '../drivers/driver.ts';
 import { fail, ok, type Result } from '../errors.ts';
-import { encodeValue } from '../formats/dhcp-options.ts';
+import { encodeValue, type DhcpValue } from '../formats/dhcp-options.ts';
 
 export interface VendorPlan {
   vendor: string;
@@ -67,10 +67,11 @@ export function planSite(drivers: readonly Driver[], options: PlanOptions): Resu
     const dhcp = driver.dhcp!;
     const vendorClasses = options.vendorClasses?.[vendor] ?? dhcp.vendorClasses[vendor] ?? [];
     for (const prefix of vendorClasses)
-      if (!SAFE_CLASS.test(prefix) || /["'\\]/.test(prefix))
+      // dnsmasq separates a vendor class from its tag by a comma: one inside cannot be said.
+      if (!SAFE_CLASS.test(prefix) || /["'\\,]/.test(prefix))
         return fail(
           'PND_DHCP_OPTION',
-          `vendor class "${prefix.slice(0, 40)}" for ${vendor}: printable characters only, no quotes or backslashes`,
+          `vendor class "${prefix.slice(0, 40)}" for ${vendor}: printable characters only, no quotes, backslashes or commas`,
         );
     const macPrefixes = options.macPrefixes?.[vendor] ?? dhcp.macPrefixes[vendor] ?? [];
     const provisioningUrl = driver.provisioningUrl?.(options.doors);
@@ -96,6 +97,19 @@ export function planSite(drivers: readonly Driver[], options: PlanOptions): Resu
     }
     vendors.push(plan);
   }
+  // One option code is declared once in each server's syntax: its vendors must agree on its type.
+  const kinds = new Map<number, { kind: string; vendor: string }>();
+  for (const v of vendors) {
+    for (const option of v.skipped ? [] : (v.offer?.options ?? [])) {
+      const seen = kinds.get(option.code);
+      if (seen && seen.kind !== option.value.kind && option.code !== 43)
+        return fail(
+          'PND_DHCP_OPTION',
+          `option ${option.code} carries ${seen.kind} for ${seen.vendor} and ${option.value.kind} for ${v.vendor}: choose another --custom-option, or give the snippet one of them with --vendor`,
+        );
+      if (!seen) kinds.set(option.code, { kind: option.value.kind, vendor: v.vendor });
+    }
+  }
   const flags = [
     ...(options.vendors ?? []).map((v) => `--vendor ${v}`),
     ...(choices.customOption ? [`--custom-option ${choices.customOption}`] : []),
@@ -119,6 +133,13 @@ export function served(plan: SitePlan): (VendorPlan & { offer: DhcpOffer })[] {
 /** Every vendor class any served vendor claims: a MAC prefix applies only to phones sending none. */
 export function allVendorClasses(plan: SitePlan): string[] {
   return [...new Set(served(plan).flatMap((v) => v.vendorClasses))];
+}
+
+/** What each option code the snippet sends carries (one kind per code; planSite checks). */
+export function optionKind(plan: SitePlan, code: number): DhcpValue['kind'] {
+  for (const v of served(plan))
+    for (const option of v.offer.options) if (option.code === code) return option.value.kind;
+  return 'text';
 }
 
 /** Option codes the snippet sends that a server may not know by name (160, 128–254, …). */

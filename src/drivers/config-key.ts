@@ -18,6 +18,11 @@ export function configKeyProblem(
   settings: Settings,
 ): KeyProblem | undefined {
   if (!forms || settings['security.config_encryption'] !== true) return undefined;
+  if (forms.none !== undefined)
+    return {
+      reason: `encrypted, but ${forms.none}`,
+      fix: 'set security.config_encryption=false where these devices take it (on them, or a profile only they use) and serve them over HTTPS',
+    };
   const key = settings['security.config_key'];
   const form = forms.describe(vendor, settings);
   const fix = `set security.config_key to a ${form} where these devices take it (on them, or a profile only they use), or security.config_encryption=false`;

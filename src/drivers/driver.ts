@@ -16,6 +16,11 @@ export interface DeviceFileRequest {
   query: string;
   userAgent?: string;
   transport: Transport;
+  /**
+   * The phone sends this file (HTTP PUT) rather than asking for it. Only recognitions that
+   * say `writable` are taken for an upload.
+   */
+  upload?: boolean;
 }
 
 export type FileKind = 'boot' | 'config' | 'firmware' | 'phonebook' | 'manifest' | 'resource';
@@ -42,6 +47,13 @@ export interface Recognition {
    * `provisioning.config_name` is this name; with neither, the path falls to the overlay.
    */
   configName?: string;
+  /**
+   * The phone writes this file as well as reading it (HTTP PUT: logs, overrides, its own
+   * directory), under this name. With `provisioning.uploads=store` the pipeline keeps what
+   * it sent as the stored file `uploads/<mac>/<name>` and serves that back to a request for
+   * it when the driver renders nothing. Needs a MAC.
+   */
+  writable?: string;
 }
 
 /** One image of the firmware catalogue, as the pipeline hands it to a driver. */
@@ -84,6 +96,12 @@ export interface RenderContext {
    * catalogue image for its vendor and model and the phone does not report that version.
    */
   firmware?: FirmwareTarget;
+  /**
+   * Catalogue images for what is attached to this phone (DECT handsets, expansion modules):
+   * those `firmware.accessories` names as MODEL=VERSION for the phone's vendor. The phone
+   * reports no versions of these here, so each is offered and it compares for itself.
+   */
+  accessoryFirmware?: readonly FirmwareTarget[];
   /** The phonebook for this file: the device's list, else its profiles' (see model/contact.ts). */
   contacts?: readonly Contact[];
   /**
@@ -147,7 +165,12 @@ export interface Explanation {
 export interface PhoneFetch {
   (
     url: string,
-    options?: { userAgent?: string; credentials?: { username: string; password: string } },
+    options?: {
+      userAgent?: string;
+      credentials?: { username: string; password: string };
+      /** Sends these bytes to the URL (HTTP PUT) instead of fetching it. */
+      upload?: Buffer;
+    },
   ): Promise<{ status: number; body: Buffer }>;
 }
 
@@ -316,6 +339,11 @@ export interface Driver {
 
 /** Which configuration file keys a vendor's phones can decrypt with. */
 export interface ConfigKeyForms {
+  /**
+   * Set when the vendor's phones decrypt no file under a scheme the driver can write: why,
+   * e.g. `Snom documents no encrypted setting file`. No key fits; the files are withheld.
+   */
+  readonly none?: string;
   /** The key a vendor's phones take under these settings, e.g. `16-character Yealink key`. */
   describe(vendor: string, settings: Settings): string;
   /** Whether the key, as the operator wrote it, is of that form. */

@@ -10,10 +10,14 @@ export interface DhcpSuboption {
   text: string;
 }
 
-/** What one option carries: text (66, 67, 114, 160, 128–254, 43 as a string) or sub-options (43). */
+/**
+ * What one option carries: text (66, 67, 114, 160, 128–254, 43 as a string), sub-options (43)
+ * or IPv4 addresses, four bytes each (150, a TFTP server list).
+ */
 export type DhcpValue =
   | { kind: 'text'; text: string }
-  | { kind: 'suboptions'; suboptions: readonly DhcpSuboption[]; nulTerminated: boolean };
+  | { kind: 'suboptions'; suboptions: readonly DhcpSuboption[]; nulTerminated: boolean }
+  | { kind: 'addresses'; addresses: readonly string[] };
 
 export interface DhcpOption {
   code: number;
@@ -28,6 +32,7 @@ export const OPTION = {
   vendorClass: 60,
   tftpServerName: 66,
   bootFileName: 67,
+  tftpServerAddresses: 150,
   defaultUrl: 114,
   polycomUrl: 160,
 } as const;
@@ -97,12 +102,37 @@ export function decodeSuboptions(data: Buffer): Result<{ code: number; data: Buf
   return ok(out);
 }
 
+/** IPv4 addresses as four bytes each (option 150, RFC 5859). */
+export function encodeAddresses(addresses: readonly string[]): Result<Buffer> {
+  const parts: Buffer[] = [];
+  for (const address of addresses) {
+    const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
+      .exec(address)
+      ?.slice(1)
+      .map(Number);
+    if (!octets || octets.some((n) => n > 255))
+      return fail('PND_DHCP_OPTION', `"${address.slice(0, 40)}" is not an IPv4 address`);
+    parts.push(Buffer.from(octets));
+  }
+  return ok(Buffer.concat(parts));
+}
+
+/** Reads four-byte IPv4 addresses; a length that is no multiple of four is not a list. */
+export function decodeAddresses(data: Buffer): string[] | undefined {
+  if (data.length === 0 || data.length % 4 !== 0) return undefined;
+  const out: string[] = [];
+  for (let at = 0; at < data.length; at += 4) out.push([...data.subarray(at, at + 4)].join('.'));
+  return out;
+}
+
 /** The bytes of one option's value, whatever it carries. */
 export function encodeValue(value: DhcpValue): Result<Buffer> {
   const data =
     value.kind === 'text'
       ? ok(encodeText(value.text))
-      : encodeSuboptions(value.suboptions, value.nulTerminated);
+      : value.kind === 'addresses'
+        ? encodeAddresses(value.addresses)
+        : encodeSuboptions(value.suboptions, value.nulTerminated);
   if (data.ok && data.value.length > MAX_OPTION_LENGTH)
     return fail(
       'PND_DHCP_OPTION',

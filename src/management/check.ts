@@ -72,7 +72,7 @@ const ACCOUNT_USER = /^accounts\.(\d+)\.user$/;
 
 /** A device's own settings that can decide a finding; the rest never do. */
 export const CHECKED_SETTING =
-  /^(security\.config_(encryption|key|cipher)|firmware\.version|provisioning\.(access|first_contact_window)|accounts\.\d+\.(user|registrar|enabled)|native\..+)$/;
+  /^(security\.config_(encryption|key|cipher)|firmware\.(version|accessories)|provisioning\.(access|first_contact_window)|accounts\.\d+\.(user|registrar|enabled)|native\..+)$/;
 /** Checked settings whose value matters only as there or blank (native.*: only the name). */
 const PRESENCE_SETTING = /^(accounts\.\d+\.(user|registrar)|native\..+)$/;
 /** What a checked setting that is not blank stands for when only its presence matters. */
@@ -153,6 +153,13 @@ function checkKind(pass: Pass, device: Omit<CheckedDevice, 'mac'>, macs: readonl
     const memo = `firmware\0${vendor}\0${model === undefined ? '' : `=${model}`}\0${source(view, 'firmware.version')}`;
     if (!tally.record(memo, macs))
       tally.remember(memo, firmwareFinding(catalogue, vendor, model, version, view), macs);
+  }
+
+  const accessories = value(view, 'firmware.accessories');
+  if (Array.isArray(accessories)) {
+    const memo = `accessories\0${vendor}\0${source(view, 'firmware.accessories')}`;
+    if (!tally.record(memo, macs))
+      tally.remember(memo, accessoryFinding(catalogue, vendor, accessories, view), macs);
   }
 
   let natives: string[] | undefined;
@@ -299,6 +306,27 @@ function firmwareFinding(
       'firmware-image',
       `firmware.version ${version} has no catalogue image for any ${vendor} model`,
       `add one (plugndial firmware add <file> --vendor ${vendor} --model <model> --version ${version}) or change firmware.version ${from}`,
+    ];
+  }
+  return undefined;
+}
+
+/** The first `firmware.accessories` item (MODEL=VERSION) with no catalogue image. */
+function accessoryFinding(
+  catalogue: Catalogue,
+  vendor: string,
+  items: readonly string[],
+  view: View,
+): Made | undefined {
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const model = item.slice(0, eq);
+    const version = item.slice(eq + 1);
+    if (catalogue.images.has(imageKey(vendor, model, version))) continue;
+    return [
+      'firmware-image',
+      `firmware.accessories names ${model}=${version}, which has no catalogue image for ${vendor} ${model}: the phone is not offered it`,
+      `add it (plugndial firmware add <file> --vendor ${vendor} --model ${model} --version ${version}) or change firmware.accessories (from ${origin(view, 'firmware.accessories')})`,
     ];
   }
   return undefined;

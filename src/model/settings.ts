@@ -17,7 +17,7 @@ type Kind =
   | { type: 'int'; min: number; max: number }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] }
-  | { type: 'list'; item: 'host' | 'string' | 'cidr'; max?: number }
+  | { type: 'list'; item: 'host' | 'string' | 'cidr' | 'index' | 'model_version'; max?: number }
   | { type: 'timezone' }
   | { type: 'language' }
   | { type: 'aes_key' }
@@ -171,6 +171,12 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     description: 'firmware image URL given to the phone',
   },
   {
+    pattern: 'firmware.accessories',
+    kind: { type: 'list', item: 'model_version', max: 16 },
+    description:
+      'firmware for what is attached to the phone (DECT handsets, expansion modules): catalogue images as MODEL=VERSION, comma separated, e.g. W56H=61.87.0.5,W73H=116.87.0.5',
+  },
+  {
     pattern: 'provisioning.url',
     kind: { type: 'url' },
     description: 'provisioning server URL the phone keeps; defaults to the door it used',
@@ -272,8 +278,9 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   },
   {
     pattern: 'provisioning.config_format',
-    kind: { type: 'enum', values: ['text', 'xml'] },
-    description: 'configuration file form where the phone reads several (Fanvil, Plug-n-Dial)',
+    kind: { type: 'enum', values: ['text', 'xml', 'p-values', 'binary'] },
+    description:
+      'configuration file form where the phone reads several: text or xml (Fanvil, Plug-n-Dial); p-values (Grandstream XML in P-values, not aliases) or binary (Grandstream: also the legacy binary cfg<mac>)',
   },
   {
     pattern: 'provisioning.config_name',
@@ -286,6 +293,18 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     kind: { type: 'string', max: 40 },
     description:
       "the vendor whose dialect a phone gets when neither it nor a device that just asked from its address says who it is (a common file over TFTP); read from the defaults and the default profile; default: the driver's own (flyingvoice for y000000000000.*)",
+  },
+  {
+    pattern: 'provisioning.uploads',
+    kind: { type: 'enum', values: ['discard', 'store'] },
+    description:
+      "files phones upload with HTTP PUT (logs, overrides, directories): discard (unset) answers them and keeps nothing; store keeps each as the stored file uploads/<mac>/<name> (plugndial file list), served back as that phone's file, under its access policy",
+  },
+  {
+    pattern: 'provisioning.upload_limit',
+    kind: { type: 'int', min: 1024, max: 16_777_216 },
+    description:
+      'largest upload accepted from a phone, bytes (unset: 1048576); a larger one is refused (413) and nothing is kept',
   },
   {
     pattern: 'provisioning.overwrite_mode',
@@ -303,6 +322,23 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     kind: { type: 'bool' },
     description:
       'remove from the phone what the settings no longer set (Auerswald operations file; true when unset)',
+  },
+  {
+    pattern: 'handsets.N.name',
+    kind: { type: 'string', max: 32 },
+    description: 'DECT handset N of a base: the name it shows',
+  },
+  {
+    pattern: 'handsets.N.accounts',
+    kind: { type: 'list', item: 'index', max: 64 },
+    description:
+      'DECT handset N of a base: the accounts it rings for and dials out with, e.g. 1,3 (unset: the base decides)',
+  },
+  {
+    pattern: 'handsets.N.account',
+    kind: { type: 'int', min: 1, max: 64 },
+    description:
+      'DECT handset N of a base: the account it dials out with by default, one of handsets.N.accounts',
   },
   {
     pattern: 'keys.N.type',
@@ -328,6 +364,11 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
     pattern: 'keys.N.pickup_value',
     kind: { type: 'string', max: 64 },
     description: 'pickup code for BLF keys',
+  },
+  {
+    pattern: 'security.admin_password',
+    kind: { type: 'secret' },
+    description: "the phone's administrator password (its web interface and admin menu)",
   },
   { pattern: 'security.web_http', kind: { type: 'bool' }, description: 'phone web UI over HTTP' },
   { pattern: 'security.web_https', kind: { type: 'bool' }, description: 'phone web UI over HTTPS' },
@@ -420,6 +461,13 @@ function allowedKeysHint(): string {
 const HOST =
   /^(?=.{1,253}$)(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$/i;
 
+// A catalogue model and version, e.g. `W56H=61.87.0.5`.
+const MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}=[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+
+function isIndex(text: string): boolean {
+  return /^[1-9][0-9]?$/.test(text) && Number(text) <= INDEX_MAX;
+}
+
 /** `sip:1001@10.0.0.23:5060`, `1001@pbx.example.com`, `10.0.0.23` or `[2001:db8::1]:5062`. */
 function isSipAddress(text: string): boolean {
   const match =
@@ -455,9 +503,16 @@ function describeKind(kind: Kind): string {
     case 'url':
       return 'an absolute URL (http, https, tftp or ftp)';
     case 'list':
-      return kind.item === 'cidr'
-        ? `a comma-separated list of up to ${kind.max ?? 8} networks such as 10.0.0.0/8 or 2001:db8::/32`
-        : 'a comma-separated list of host names';
+      switch (kind.item) {
+        case 'cidr':
+          return `a comma-separated list of up to ${kind.max ?? 8} networks such as 10.0.0.0/8 or 2001:db8::/32`;
+        case 'index':
+          return `a comma-separated list of up to ${kind.max ?? 8} numbers from 1 to ${INDEX_MAX}, e.g. 1,3`;
+        case 'model_version':
+          return `a comma-separated list of up to ${kind.max ?? 8} MODEL=VERSION items, e.g. W56H=61.87.0.5`;
+        default:
+          return 'a comma-separated list of host names';
+      }
     case 'timezone':
       return 'an IANA time zone name such as Europe/Berlin or America/New_York';
     case 'language':
@@ -511,6 +566,8 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
         : undefined;
     if (!items || items.length === 0 || items.length > (kind.max ?? 8)) return bad();
     if (kind.item === 'host' && !items.every((h) => HOST.test(h))) return bad();
+    if (kind.item === 'index' && !items.every(isIndex)) return bad();
+    if (kind.item === 'model_version' && !items.every((i) => MODEL_VERSION.test(i))) return bad();
     if (kind.item === 'cidr') {
       const networks = items.map(parseCidr);
       return networks.every((n) => n !== undefined) ? ok(networks as string[]) : bad();
@@ -612,7 +669,10 @@ export function settingToText(value: SettingValue): string {
 }
 
 /** The 1-based indexes present for a repeated group, e.g. accountIndexes(s, 'accounts') → [1, 2]. */
-export function groupIndexes(settings: Settings, group: 'accounts' | 'keys'): number[] {
+export function groupIndexes(
+  settings: Settings,
+  group: 'accounts' | 'keys' | 'handsets',
+): number[] {
   const found = new Set<number>();
   const prefix = `${group}.`;
   for (const key of Object.keys(settings)) {

@@ -1,3 +1,6 @@
+import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+
 import type {
   Driver,
   Explanation,
@@ -6,7 +9,6 @@ import type {
   Recognition,
   RenderContext,
 } from '../drivers/driver.ts';
-import { setTimeout as delay } from 'node:timers/promises';
 
 import { publishRequest } from '../channels.ts';
 import type { AuthChallenge } from '../crypto/http-auth.ts';
@@ -42,6 +44,8 @@ import type {
   ProvisioningRequest,
   Provisioner,
   TransferOutcome,
+  UploadAnswer,
+  UploadBody,
 } from './request.ts';
 
 export interface PipelineOptions {
@@ -112,6 +116,13 @@ const THROTTLED: Refusal = { allowed: false, reason: 'throttled', miss: false };
 function showsProof(request: ProvisioningRequest): boolean {
   return request.credentials !== undefined || request.clientCertificate?.verified === true;
 }
+
+/** Twelve zeros name a common file (`000000000000.cfg`), never a phone. */
+const NO_MAC = '000000000000';
+
+/** Where uploads are kept (`provisioning.uploads=store`), and their default size cap. */
+const UPLOADS = 'uploads';
+const UPLOAD_LIMIT = 1_048_576;
 
 /**
  * The one provisioning pipeline behind every door:
@@ -303,6 +314,141 @@ export class ProvisioningPipeline implements Provisioner {
     } catch {
       await this.#floor(started);
       return false;
+    }
+  }
+
+  /**
+   * A file the phone sends (HTTP PUT): taken only where its driver says the phone writes it,
+   * for a device in the store, under that device's access policy. It is read up to
+   * `provisioning.upload_limit` and kept as a stored file (`provisioning.uploads=store`) or
+   * dropped; never held whole in memory. One event, whatever the outcome.
+   */
+  async upload(request: ProvisioningRequest, body: UploadBody): Promise<UploadAnswer> {
+    const started = performance.now();
+    const at = this.#now();
+    const client = this.#access.clientAddress(request);
+    let identified: Identified = { segments: [] };
+    let received = 0;
+    const done = (
+      status: UploadAnswer['status'],
+      reason: string,
+      extra: { challenge?: AuthChallenge; bodyLeft?: boolean } = {},
+    ): UploadAnswer => {
+      this.#record(
+        request,
+        identified,
+        at,
+        started,
+        { status, bytes: received, reason },
+        undefined,
+        client,
+      );
+      return {
+        status,
+        bodyLeft: extra.bodyLeft ?? true,
+        ...(extra.challenge ? { challenge: extra.challenge } : {}),
+      };
+    };
+    const refuse = async (verdict: Refusal): Promise<UploadAnswer> => {
+      if (verdict.miss) this.#access.miss(client, request.transport, verdict.guess === true);
+      await this.#floor(started);
+      const challenge = verdict.authenticated
+        ? undefined
+        : await this.#access
+            .challenge(request, await this.#policyFor(undefined), verdict.stale === true)
+            .catch(() => undefined);
+      return done(challenge ? 401 : 404, verdict.reason, challenge ? { challenge } : {});
+    };
+    // As for a GET: a blocked address is refused before any lookup, unless it shows proof.
+    const blocked = this.#access.blocked(client);
+    if (blocked === 'all' || (blocked === 'anonymous' && !showsProof(request)))
+      return refuse(THROTTLED);
+    try {
+      const segments = normalisePath(request.rawPath, {
+        percentEncoded: request.transport === 'http' || request.transport === 'https',
+        backslashIsSeparator: false,
+      });
+      if (!segments) return done(404, 'bad-path');
+      identified = { segments };
+      const fileRequest = {
+        segments,
+        query: request.query ?? '',
+        transport: request.transport,
+        upload: true,
+        ...(request.userAgent ? { userAgent: request.userAgent } : {}),
+      };
+      const claims: { driver: Driver; recognition: Recognition; name: string }[] = [];
+      for (const driver of this.#drivers) {
+        const recognition = driver.recognise(fileRequest);
+        const name = recognition?.writable;
+        if (recognition && name !== undefined && recognition.mac && recognition.mac !== NO_MAC)
+          claims.push({ driver, recognition, name });
+      }
+      if (claims.length === 0) return done(405, 'not-writable');
+      const mac = claims[0]!.recognition.mac!;
+      const device = await this.#view.device(mac);
+      identified = { segments, mac, ...(device ? { device } : {}) };
+      const claim = device && claims.find((c) => c.driver.vendors.includes(device.vendor));
+      if (!device || !claim)
+        return refuse({
+          allowed: false,
+          reason: device ? 'not-writable' : 'unknown-device',
+          miss: !device,
+        });
+      identified = { segments, mac, device, driver: claim.driver, recognition: claim.recognition };
+      const verdict = await this.#authorise(request, identified, client, true);
+      if (!verdict.allowed) return refuse(verdict);
+      if (blocked !== undefined && !AccessControl.proven(verdict.via)) return refuse(THROTTLED);
+      // First contact lets a phone fetch its credentials, never write where its files are kept.
+      if (verdict.via === 'first-contact')
+        return refuse({ allowed: false, reason: 'first-contact-upload', miss: false });
+      const settings = this.#settingsOf(device, await this.#view.profiles());
+      const limitSetting = settings['provisioning.upload_limit'];
+      const limit = typeof limitSetting === 'number' ? limitSetting : UPLOAD_LIMIT;
+      if (body.declaredLength !== undefined && body.declaredLength > limit)
+        return done(413, 'upload-too-large');
+      // Read by hand, not with for-await: leaving that loop early would destroy the request,
+      // and the door still has to answer on its socket.
+      const chunks = (body.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      const counted = (async function* (): AsyncGenerator<Buffer> {
+        for (;;) {
+          const next = await chunks.next();
+          if (next.done) return;
+          received += next.value.length;
+          if (received > limit) throw new UploadTooLarge();
+          yield next.value;
+        }
+      })();
+      // A phone that shows it has its credentials has had its first contact.
+      if (verdict.via === 'credentials' || verdict.via === 'previous-credentials')
+        void this.#access
+          .delivered(device, {
+            installsCredentials: false,
+            via: verdict.via,
+            client,
+            file: segments.join('/'),
+          })
+          .catch(() => undefined);
+      try {
+        if (settings['provisioning.uploads'] === 'store') {
+          await this.#store.putFile(
+            uploadPath(device.mac, claim.name),
+            Readable.from(counted),
+            uploadType(claim.name),
+          );
+          return done(204, 'upload-stored', { bodyLeft: false });
+        }
+        for await (const _chunk of counted) {
+          // Read and dropped: the phone is answered, nothing is kept.
+        }
+        return done(204, 'upload-discarded', { bodyLeft: false });
+      } catch (error) {
+        if (error instanceof UploadTooLarge) return done(413, 'upload-too-large');
+        throw error;
+      }
+    } catch {
+      // A store outage or a broken body: nothing is kept, the phone is told so plainly.
+      return done(500, 'internal-error');
     }
   }
 
@@ -621,7 +767,7 @@ export class ProvisioningPipeline implements Provisioner {
     }
     const agent = request.userAgent ? this.#parseAgent(request.userAgent) : undefined;
     const named =
-      candidates.find((c) => c.recognition.mac)?.recognition.mac ??
+      candidates.find((c) => c.recognition.mac && c.recognition.mac !== NO_MAC)?.recognition.mac ??
       agent?.mac ??
       (request.userAgent ? findMac(request.userAgent) : undefined);
     // Without a MAC, a phone may name itself by the serial it reported before.
@@ -762,6 +908,9 @@ export class ProvisioningPipeline implements Provisioner {
       () => this.#context(driver, recognition, facts),
     );
     if (!artifact) {
+      // A file the phone writes: what it uploaded, when it was kept.
+      if (recognition.writable !== undefined && fileDevice)
+        return this.#overlayFile(uploadPath(fileDevice.mac, recognition.writable));
       const withheld = await this.#withheld(driver, recognition, vendor, facts);
       return { answer: notFound(), reason: withheld?.reason ?? 'no-such-file' };
     }
@@ -811,6 +960,7 @@ export class ProvisioningPipeline implements Provisioner {
       reported.firmware,
       baseUrl,
     );
+    const accessories = await this.#accessoryFirmware(settings, vendor, baseUrl);
     const contacts = await this.#contacts(device, facts.profile, profiles);
     // What the access policy asks of this phone from now on; only its own files carry it.
     const credentials = device
@@ -831,6 +981,7 @@ export class ProvisioningPipeline implements Provisioner {
           }
         : {}),
       ...(firmware ? { firmware } : {}),
+      ...(accessories.length > 0 ? { accessoryFirmware: accessories } : {}),
       ...(contacts ? { contacts } : {}),
       ...(credentials ? { credentials } : {}),
     };
@@ -873,19 +1024,33 @@ export class ProvisioningPipeline implements Provisioner {
         i.version === version &&
         i.model.toLowerCase() === model.toLowerCase(),
     );
-    if (!image) return undefined;
-    const path = ['firmware', image.vendor, image.model, image.version, image.fileName]
-      .map(encodeURIComponent)
-      .join('/');
-    return {
-      vendor: image.vendor,
-      model: image.model,
-      version: image.version,
-      fileName: image.fileName,
-      size: image.size,
-      sha256: image.sha256,
-      url: `${baseUrl}${path}`,
-    };
+    return image && catalogueTarget(image, baseUrl);
+  }
+
+  /**
+   * The catalogue images `firmware.accessories` names (MODEL=VERSION) for this vendor: what
+   * is attached to the phone (DECT handsets, expansion modules), whose versions it does not
+   * report here, so every one named is offered.
+   */
+  async #accessoryFirmware(
+    settings: Settings,
+    vendor: string,
+    baseUrl: string,
+  ): Promise<FirmwareTarget[]> {
+    const wanted = settings['firmware.accessories'];
+    if (!Array.isArray(wanted) || wanted.length === 0) return [];
+    const images = await this.#view.firmware();
+    const targets: FirmwareTarget[] = [];
+    for (const item of wanted) {
+      const eq = item.indexOf('=');
+      const model = item.slice(0, eq).toLowerCase();
+      const version = item.slice(eq + 1);
+      const image = images.find(
+        (i) => i.vendor === vendor && i.version === version && i.model.toLowerCase() === model,
+      );
+      if (image) targets.push(catalogueTarget(image, baseUrl));
+    }
+    return targets;
   }
 
   /** The device's own list, else its last profile's that has one, else the default profile's. */
@@ -941,20 +1106,24 @@ export class ProvisioningPipeline implements Provisioner {
   async #overlay(segments: string[]): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {
     // An overlay file may be asked for under any prefix: try the full path, then shorter tails.
     for (let i = 0; i < segments.length; i++) {
-      const file = await this.#store.openFile(segments.slice(i).join('/'));
-      if (file) {
-        return {
-          answer: {
-            status: 200,
-            contentType: file.contentType,
-            size: file.size,
-            etag: `"${file.sha256.slice(0, 27)}"`,
-            open: (range) => file.stream(range),
-          },
-        };
-      }
+      const found = await this.#overlayFile(segments.slice(i).join('/'));
+      if (found.answer.status === 200) return found;
     }
     return { answer: notFound(), reason: 'no-such-file' };
+  }
+
+  async #overlayFile(path: string): Promise<{ answer: Omit<Answer, 'done'>; reason?: string }> {
+    const file = await this.#store.openFile(path);
+    if (!file) return { answer: notFound(), reason: 'no-such-file' };
+    return {
+      answer: {
+        status: 200,
+        contentType: file.contentType,
+        size: file.size,
+        etag: `"${file.sha256.slice(0, 27)}"`,
+        open: (range) => file.stream(range),
+      },
+    };
   }
 
   /** Records a request once its transfer ended; a file fully delivered also tells access. */
@@ -1100,6 +1269,22 @@ class PipelineAnswer implements Answer {
   }
 }
 
+/** A catalogue image as a driver writes it: under the door and prefix the phone used. */
+function catalogueTarget(image: Omit<FirmwareTarget, 'url'>, baseUrl: string): FirmwareTarget {
+  const path = ['firmware', image.vendor, image.model, image.version, image.fileName]
+    .map(encodeURIComponent)
+    .join('/');
+  return {
+    vendor: image.vendor,
+    model: image.model,
+    version: image.version,
+    fileName: image.fileName,
+    size: image.size,
+    sha256: image.sha256,
+    url: `${baseUrl}${path}`,
+  };
+}
+
 function notFound(): Omit<Answer, 'done'> {
   return { status: 404, contentType: NOT_FOUND_TYPE, size: 0 };
 }
@@ -1164,3 +1349,15 @@ function settingsOwner(
 ): Pick<Device, 'profiles' | 'settings'> | undefined {
   return device ?? (profile !== undefined ? { profiles: [profile], settings: {} } : undefined);
 }
+
+/** The stored file an upload is kept as: per device, by the name the phone gave it. */
+function uploadPath(mac: Mac, name: string): string {
+  return `${UPLOADS}/${mac}/${name}`;
+}
+
+function uploadType(name: string): string {
+  if (/\.xml$/i.test(name)) return 'application/xml';
+  return 'text/plain; charset=utf-8';
+}
+
+class UploadTooLarge extends Error {}

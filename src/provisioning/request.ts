@@ -15,7 +15,7 @@ export interface ProvisioningRequest {
   remoteAddress: string;
   /** `scheme://host[:port]` the phone used to reach us; URLs in rendered files start here. */
   origin: string;
-  /** The method (HTTP GET or HEAD): Digest answers are computed over it. */
+  /** The method (HTTP GET, HEAD or PUT): Digest answers are computed over it. */
   method?: string;
   /** What the client presented: an Authorization header as the door read it, or an FTP login. */
   credentials?: PresentedCredentials;
@@ -73,8 +73,28 @@ export interface LoginAttempt {
   password: string;
 }
 
+/** The bytes of a file a phone sends (HTTP PUT), and the length it declared, if any. */
+export interface UploadBody {
+  stream: Readable;
+  declaredLength?: number;
+}
+
+/**
+ * The answer to an upload, once the pipeline has read what it takes of the body: 204 taken
+ * (kept or dropped), 405 a file no phone writes, 413 larger than the limit, 500 the store
+ * failed; 401 and 404 as for any refused request.
+ */
+export interface UploadAnswer {
+  status: 204 | 401 | 404 | 405 | 413 | 500;
+  challenge?: AuthChallenge;
+  /** The body was not read to its end: the door must not keep the connection. */
+  bodyLeft: boolean;
+}
+
 export interface Provisioner {
   answer(request: ProvisioningRequest): Promise<Answer>;
+  /** A file the phone sends; records one event. */
+  upload?(request: ProvisioningRequest, body: UploadBody): Promise<UploadAnswer>;
   /** Whether a login (not anonymous) names valid credentials; refusals count as misses. */
   login?(attempt: LoginAttempt): Promise<boolean>;
   /**

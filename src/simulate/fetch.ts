@@ -16,8 +16,11 @@ export function phoneFetcher(tls: PhoneTls = {}): PhoneFetch {
         tls,
         ...(options.userAgent ? { userAgent: options.userAgent } : {}),
         ...(options.credentials ? { credentials: options.credentials } : {}),
+        ...(options.upload ? { upload: options.upload } : {}),
       });
     }
+    // TFTP and FTP uploads are not played: the doors refuse writes (TFTP access violation, FTP 550).
+    if (options.upload) return { status: 405, body: Buffer.alloc(0) };
     if (scheme === 'ftp') {
       return ftpGet(url, options.credentials ? { credentials: options.credentials } : {});
     }

@@ -20,6 +20,8 @@ export interface HttpGetOptions {
   credentials?: { username: string; password: string };
   tls?: PhoneTls;
   timeoutMs?: number;
+  /** Sends these bytes with PUT instead of a GET (a phone uploading a log or an override). */
+  upload?: Buffer;
 }
 
 /** Files a phone fetches are small; anything beyond this is cut off as a failure. */
@@ -42,7 +44,7 @@ export async function httpGet(
   target.password = '';
   const first = await once(target, options, undefined);
   if (first.status !== 401 || !credentials) return first;
-  const authorization = answer(first.challenges, credentials, target);
+  const authorization = answer(first.challenges, credentials, target, options.upload !== undefined);
   if (!authorization) return first;
   return once(target, options, authorization);
 }
@@ -51,12 +53,13 @@ function answer(
   challenges: string[],
   credentials: { username: string; password: string },
   target: URL,
+  put: boolean,
 ): string | undefined {
   for (const text of challenges) {
     const digest = parseDigestChallenge(text);
     if (digest && (digest.algorithm === 'SHA-256' || digest.algorithm === 'MD5')) {
       return digestAuthorization(digest, credentials, {
-        method: 'GET',
+        method: put ? 'PUT' : 'GET',
         uri: `${target.pathname}${target.search}`,
         cnonce: randomBytes(12).toString('hex'),
         nc: 1,
@@ -76,6 +79,8 @@ function once(
 ): Promise<{ status: number; body: Buffer; challenges: string[] }> {
   const headers: Record<string, string> = {};
   if (options.userAgent) headers['user-agent'] = options.userAgent;
+  if (options.upload) headers['content-length'] = String(options.upload.length);
+  const method = options.upload ? 'PUT' : 'GET';
   if (authorization) headers['authorization'] = authorization;
   const tls = options.tls ?? {};
   const secure = target.protocol === 'https:';
@@ -103,6 +108,7 @@ function once(
       ? httpsRequest(
           target,
           {
+            method,
             headers,
             ...(tls.ca ? { ca: tls.ca } : {}),
             ...(tls.cert ? { cert: tls.cert } : {}),
@@ -111,9 +117,9 @@ function once(
           },
           onResponse,
         )
-      : httpRequest(target, { headers }, onResponse);
+      : httpRequest(target, { method, headers }, onResponse);
     request.setTimeout(options.timeoutMs ?? 30_000, () => request.destroy(new Error('timed out')));
     request.on('error', reject);
-    request.end();
+    request.end(options.upload);
   });
 }

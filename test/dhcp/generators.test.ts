@@ -268,4 +268,32 @@ describe('plugndial dhcp', () => {
     assert.equal((await cli('dhcp', 'explain', '--option', '300=x')).code, 2);
     assert.equal((await cli('dhcp', 'explain')).code, 2);
   });
+
+  it('a vendor class with a comma is refused: dnsmasq could not tell it from its tag', () => {
+    const refused = planSite(drivers, {
+      doors: DOORS,
+      vendorClasses: { 'cisco-spa': ['Cisco Systems, Inc. IP Phone SPA'] },
+    });
+    assert.equal(refused.ok, false);
+    assert.match(refused.ok ? '' : refused.error.message, /no quotes, backslashes or commas/);
+  });
+
+  it('option 150: Cisco phones get the TFTP address as four bytes in every syntax', () => {
+    const site = plan({ vendors: ['cisco', 'cisco-spa'] });
+    assert.match(
+      iscSnippet(site),
+      /^option plugndial-option-150 code 150 = array of ip-address;$/m,
+    );
+    assert.match(iscSnippet(site), /^ {2}option plugndial-option-150 10\.0\.0\.5;$/m);
+    assert.match(dnsmasqSnippet(site), /^dhcp-option-force=tag:plugndial-cisco,150,10\.0\.0\.5$/m);
+    const kea = keaSnippet(site);
+    assert.match(kea, /"type": "ipv4-address",\n\s+"array": true/);
+    // A site whose custom option is 150 keeps it for the other phones; Cisco's get 66 alone.
+    const custom = plan({ choices: { customOption: 150 } });
+    const cisco = custom.vendors.find((v) => v.vendor === 'cisco')!;
+    assert.deepEqual(
+      cisco.offer!.options.map((o) => o.code),
+      [66],
+    );
+  });
 });

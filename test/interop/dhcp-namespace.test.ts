@@ -160,6 +160,28 @@ const PHONES: Phone[] = [
     url: `http://${SERVER}/`,
     extra: ['--model', 'OEM/Model1'],
   },
+  {
+    vendor: 'grandstream',
+    blockMac: '000b82a00007',
+    plainMac: '02a0a0000007',
+    vendorClass: 'Grandstream GXP2130',
+    url: `http://${SERVER}/`,
+  },
+  {
+    // 66 a bare TFTP host and 150 its address: the phone reads 66 first.
+    vendor: 'cisco',
+    blockMac: 'd0ec35a00008',
+    plainMac: '02a0a0000008',
+    vendorClass: 'CP-8841-3PCC',
+    url: `tftp://${SERVER}/`,
+  },
+  {
+    vendor: 'cisco-spa',
+    blockMac: '002699a00009',
+    plainMac: '02a0a0000009',
+    vendorClass: 'Cisco SPA504G',
+    url: `tftp://${SERVER}/`,
+  },
 ];
 const OPERATOR_FLAGS = ['--vendor-class', 'oem=PND-OEM', '--mac-prefix', 'oem=02:bb:bb'];
 

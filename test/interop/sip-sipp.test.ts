@@ -364,3 +364,96 @@ for (const v of [
     if (v.vendor === 'fanvil') assert.equal(urls[1], `${http}/${v.mac}.cfg`);
   });
 }
+
+// A Yealink W60B base as Yealink phones announce themselves: the bare `MAC<hex>` form, its
+// model and firmware in the Event and its agent; then told to resync as Yealink's guide writes
+// the NOTIFY (Administrator's Guide for SIP-T5 Series, "How to reboot the IP phone remotely?":
+// `Event: check-sync;reboot=true`; plain `check-sync` resyncs with sip.notify_reboot_enable=0).
+const W60B = '805ec0000077';
+
+test('sipp as a Yealink W60B: plug-and-play answers its boot file, check-sync resyncs or reboots it', async (t) => {
+  if (!requirePeer(t, 'sipp', 'sip-tester')) return;
+  const added = await cli(
+    'device',
+    'add',
+    W60B,
+    '--vendor',
+    'yealink',
+    '--model',
+    'W60B',
+    '--set',
+    'accounts.1.user=2001',
+    '--set',
+    'accounts.1.registrar=pbx.example.com',
+    '--data-dir',
+    dir,
+  );
+  assert.equal(added.code, 0, added.err);
+  const announce = async (mac: string): Promise<string> => {
+    const result = await sipp(
+      'pnp-subscribe-vendor',
+      await freePort(),
+      {
+        user: `MAC${mac}`,
+        vendor: 'Yealink',
+        model: 'W60B',
+        version: '77.85.0.25',
+        agent: `Yealink W60B 77.85.0.25 ${mac.replace(/(..)(?!$)/g, '$1:')}`,
+      },
+      `127.0.0.1:${server.ports['sip']}`,
+    );
+    assert.equal(result.code, 0, result.output);
+    return /^URL (\S+)$/m.exec(result.log)?.[1] ?? '';
+  };
+  const tftp = `tftp://127.0.0.1:${server.ports['tftp']}`;
+  assert.equal(await announce(W60B), `${tftp}/${W60B}.boot`);
+  assert.equal(await announce('805ec00000ff'), `${tftp}/y000000000000.boot`);
+
+  const port = await freePort();
+  const set = await cli(
+    'device',
+    'set',
+    W60B,
+    '--set',
+    `sip.contact=sip:2001@127.0.0.1:${port}`,
+    '--data-dir',
+    dir,
+  );
+  assert.equal(set.code, 0, set.err);
+  for (const reboot of [false, true]) {
+    const phone = sipp('check-sync-uas', port, { user: '2001' });
+    const resync = await cli('resync', W60B, ...(reboot ? ['--reboot'] : []), '--data-dir', dir);
+    const answered = await phone;
+    const event = reboot ? 'check-sync;reboot=true' : 'check-sync';
+    assert.equal(resync.code, 0, resync.err + resync.out);
+    assert.equal(answered.code, 0, answered.output);
+    assert.match(answered.log, new RegExp(`^EVENT +${event.replace(/[;=]/g, '\\$&')}$`, 'm'));
+  }
+});
+
+test('simulate --via pnp as a Yealink W60B: the boot file over TFTP, then its model file and its own', async () => {
+  // The device may exist from the sipp test above, or not when that was skipped.
+  await cli('device', 'add', W60B, '--vendor', 'yealink', '--model', 'W60B', '--data-dir', dir);
+  await cli('device', 'set', W60B, '--set', 'handsets.1.name=Desk', '--data-dir', dir);
+  const sim = run([
+    'simulate',
+    W60B,
+    '--vendor',
+    'yealink',
+    '--model',
+    'W60B',
+    '--via',
+    'pnp',
+    '--sip',
+    `127.0.0.1:${server.ports['sip']}`,
+    '--json',
+  ]);
+  assert.equal(sim.code, 0, sim.err);
+  const tftp = `tftp://127.0.0.1:${server.ports['tftp']}`;
+  const result = JSON.parse(sim.out);
+  assert.deepEqual(
+    result.steps.map((s: { url: string }) => s.url),
+    [`${tftp}/${W60B}.boot`, `${tftp}/y000000000077.cfg`, `${tftp}/${W60B}.cfg`],
+  );
+  assert.equal(result.settings['handset.1.name'], 'Desk');
+});

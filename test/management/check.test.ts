@@ -246,6 +246,78 @@ describe('plugndial check findings', () => {
     assert.match(findings[1]!.fix, /FIP10 to FIP16/);
   });
 
+  test('firmware-image: a firmware.accessories image the catalogue lacks, for the bases that name it', () => {
+    const handsets = { 'firmware.accessories': ['W56H=61.87.0.5', 'W73H=116.87.0.5'] };
+    const findings = check({
+      profiles: new Map([profile('dect', handsets)]),
+      firmware: [{ vendor: 'yealink', model: 'w56h', version: '61.87.0.5' }],
+      devices: [
+        device('805ec0000077', 'yealink', { model: 'W60B', profiles: ['dect'] }),
+        device('805ec0000078', 'yealink', { model: 'W60B', profiles: ['dect'] }),
+        device('805ec0000079', 'yealink', {
+          model: 'W60B',
+          settings: { ...account, 'firmware.accessories': ['W56H=61.87.0.5'] },
+        }),
+      ],
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.kind, f.problem, f.devices]),
+      [
+        [
+          'firmware-image',
+          'firmware.accessories names W73H=116.87.0.5, which has no catalogue image for yealink W73H: the phone is not offered it',
+          ['805ec0000077', '805ec0000078'],
+        ],
+      ],
+    );
+    assert.match(
+      findings[0]!.fix,
+      /--model W73H --version 116\.87\.0\.5\) or change firmware\.accessories \(from profile "dect"\)/,
+    );
+  });
+
+  test('the five families of more phones: their models are known, and others are found', () => {
+    const clean = check({
+      devices: [
+        device('805ec0000077', 'yealink', { model: 'W60B' }),
+        device('001565aabbcc', 'yealink', { model: 'T46S' }),
+        device('000413a11fa7', 'snom', { model: 'D345' }),
+        device('0004f200106c', 'poly', { model: 'VVX450' }),
+        device('000b82123456', 'grandstream', { model: 'GXP2130' }),
+        device('00562b043615', 'cisco', { model: 'CP-8841-3PCC' }),
+        device('002699aabbcc', 'cisco-spa', { model: 'SPA504G' }),
+      ],
+    });
+    assert.deepEqual(clean, []);
+    const findings = check({
+      devices: [
+        device('000b82123456', 'grandstream', { model: 'X4' }),
+        device('00562b043615', 'cisco', { model: 'SPA504G' }),
+        device('002699aabbcc', 'cisco-spa', { model: 'CP-8841-3PCC' }),
+      ],
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.kind, f.devices[0], f.fix.replace(/^.*known: /, '')]),
+      [
+        [
+          'unknown-model',
+          '002699aabbcc',
+          'SPA30x, SPA50x, SPA52x and SPA1xx as the phone names itself, e.g. SPA504G',
+        ],
+        [
+          'unknown-model',
+          '00562b043615',
+          'the 68xx, 78xx and 88xx multiplatform phones, e.g. CP-8841-3PCC',
+        ],
+        [
+          'unknown-model',
+          '000b82123456',
+          'the GXP, GRP, GXV, DP, WP and HT series as the phone names itself, e.g. GXP2130',
+        ],
+      ],
+    );
+  });
+
   test('access-policy: device credentials for phones that cannot take their own, unless typed in', () => {
     const policy = { 'provisioning.access': 'device-credentials' };
     const findings = check({

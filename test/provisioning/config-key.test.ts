@@ -53,6 +53,22 @@ test('each driver says which key its phones take', () => {
   assert.equal(forms('oem'), undefined);
   // Families whose files are never encrypted have no key to get wrong.
   assert.equal(forms('gigaset'), undefined);
+  // Grandstream and Cisco take the key as a passphrase: either form will do, none is none.
+  assert.equal(forms('grandstream'), undefined);
+  assert.equal(forms('cisco-spa'), undefined);
+  assert.match(
+    configKeyProblem(driverForVendor('grandstream')!.configKeys, 'grandstream', on)!.reason,
+    /not set \(a passphrase the phones hold as their XML Config File Password \(P1359\)\)/,
+  );
+  assert.match(
+    configKeyProblem(driverForVendor('cisco')!.configKeys, 'cisco', on)!.reason,
+    /not set \(a passphrase the phones hold as GPP_SA/,
+  );
+  // Families that decrypt nothing plugndial can write: no key fits, and the fix says so.
+  assert.equal(forms('snom')?.reason, 'encrypted, but Snom documents no encrypted setting file');
+  assert.match(forms('poly')?.reason ?? '', /envelope of encrypted UC Software files/);
+  assert.match(forms('poly')?.fix ?? '', /security\.config_encryption=false .*HTTPS/);
+  assert.equal(configKeyProblem(driverForVendor('snom')!.configKeys, 'snom', {}), undefined);
   const short = configKeyProblem(driverForVendor('fanvil')!.configKeys, 'fanvil', {
     ...on,
     'security.config_key': YEALINK_KEY,
@@ -156,4 +172,27 @@ test('a Yealink key on the Yealink device itself: served, and no warning for it'
     keys.map((w) => w.devices),
     [[FLYINGVOICE], ['001565aabbcd']],
   );
+});
+
+test('a Snom phone under encryption: its settings are withheld with the reason, its list is not, and a key on it is no error', async () => {
+  const mac = '000413a11fa7';
+  const added = await h.api('POST', '/devices', {
+    mac,
+    vendor: 'snom',
+    model: 'D345',
+    settings: { ...account, 'security.config_encryption': true, 'security.config_key': FANVIL_KEY },
+  });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const warnings = (added.body as { warnings: Warning[] }).warnings;
+  assert.deepEqual(
+    warnings.filter((w) => w.kind === 'config-key').map((w) => [w.problem, w.devices]),
+    [['encrypted, but Snom documents no encrypted setting file', [mac]]],
+  );
+  assert.equal((await h.phone(`/snomD345-000413A11FA7.htm`)).status, 200);
+  assert.equal((await h.phone(`/000413A11FA7.xml`)).status, 404);
+  assert.equal(
+    await reasonOf('000413A11FA7.xml'),
+    'encrypted, but Snom documents no encrypted setting file',
+  );
+  await h.api('DELETE', `/devices/${mac}`);
 });

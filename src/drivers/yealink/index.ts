@@ -8,7 +8,7 @@ import { yealinkModels } from './models.ts';
 import { yealinkPhone } from './phone.ts';
 import { checkSync, claimsPnp, plugAndPlayUrl } from './pnp.ts';
 import { recognise } from './recognise.ts';
-import { explainFile, renderFile } from './render.ts';
+import { explainFile, firmwareImage, renderFile } from './render.ts';
 import { parseUserAgent } from './user-agent.ts';
 
 /** Yealink-style boot/cfg provisioning: Flyingvoice (seed 001) and Yealink itself. */
@@ -20,6 +20,7 @@ export const yealinkDriver: Driver = {
   parseUserAgent,
   render: renderFile,
   explain: explainFile,
+  firmwareImage,
   files: deviceFiles,
   phone: yealinkPhone,
   dhcp: yealinkDhcp,

@@ -1,20 +1,10 @@
 import { cfgValue, isCfgKey } from '../../formats/cfg.ts';
 import { groupIndexes, nativeKey, type Settings } from '../../model/settings.ts';
-import type { NativeEntry } from '../driver.ts';
+import type { FirmwareTarget, NativeEntry } from '../driver.ts';
 import type { Dialect } from './dialect.ts';
-import {
-  dateFormat,
-  flag,
-  keyType,
-  language,
-  listItem,
-  repeatEnable,
-  repeatMinutes,
-  text,
-  timeFormat,
-  transport,
-  type Convert,
-} from './native-values.ts';
+import { STATIC_RELEASE, type YealinkModel } from './models.ts';
+import { flag, text, type Convert } from './native-values.ts';
+import { sectionsFor } from './sections.ts';
 import { zoneLines } from './time-zone.ts';
 
 /** Canonical settings in one dialect: the native lines, and what the dialect cannot say. */
@@ -25,20 +15,49 @@ export interface Mapping {
   notes: string[];
 }
 
-interface Rule {
+/** Everything a mapping may look at besides one value. */
+export interface MapContext {
+  settings: Settings;
+  now: Date;
+  /** The model the file is written for, when the table knows it (the `yealink` dialect). */
+  model?: YealinkModel;
+  /** The firmware release whose keys the phone reads (`73`, `80`, `86`), when known. */
+  release?: number;
+  /** Where the phone fetched this file, ending with `/`. */
+  baseUrl?: string;
+  /** Catalogue images of what is attached to the phone (a DECT base's handsets). */
+  accessories?: readonly FirmwareTarget[];
+}
+
+export interface Rule {
   /** Canonical key; `N` stands for the group index. */
   from: string;
-  /** Native key; `N` is the same index. */
-  to: string;
+  /** Native key; `N` is the same index, `K` the section's key prefix at that index. */
+  to: string | ((n: number) => string);
   convert?: Convert;
+  /** The native value from the whole context, for values that depend on more than `from`. */
+  compute?: (context: MapContext, n: number) => string | undefined;
   /** When `from` is absent, the canonical key whose value stands in for it. */
   otherwise?: { from: string; convert?: Convert };
 }
 
-interface Section {
-  group?: 'accounts' | 'keys';
+/** Lines a section writes from the whole context, and the canonical keys they express. */
+export interface Lines {
+  entries: NativeEntry[];
+  used: readonly string[];
+  notes?: readonly string[];
+}
+
+export interface Section {
+  group?: 'accounts' | 'keys' | 'handsets';
   /** The section starts with the `time.timezone` lines (time-zone.ts). */
   zone?: true;
+  /** The highest index the phone takes; keys beyond it are not expressed. */
+  max?: number;
+  /** What `K` stands for at index n; undefined leaves the index out. */
+  prefix?: (n: number) => string | undefined;
+  /** Lines written before the rules, from the whole context (server templates, handset images). */
+  lines?: (context: MapContext) => Lines;
   rules: readonly Rule[];
 }
 
@@ -53,136 +72,6 @@ export const BOOT_KEYS: readonly string[] = [
   'security.config_key',
 ];
 
-const enabledByUser: Rule['otherwise'] = { from: 'accounts.N.user', convert: (): string => '1' };
-
-const TIME: readonly Rule[] = [
-  { from: 'time.ntp_servers', to: 'local_time.ntp_server1', convert: listItem(0) },
-  { from: 'time.ntp_servers', to: 'local_time.ntp_server2', convert: listItem(1) },
-  { from: 'time.time_format', to: 'local_time.time_format', convert: timeFormat },
-  { from: 'time.date_format', to: 'local_time.date_format', convert: dateFormat },
-];
-
-const LINE_KEYS: readonly Rule[] = [
-  { from: 'keys.N.type', to: 'linekey.N.type', convert: keyType },
-  { from: 'keys.N.account', to: 'linekey.N.line' },
-  { from: 'keys.N.value', to: 'linekey.N.value' },
-  { from: 'keys.N.label', to: 'linekey.N.label' },
-];
-
-/** Seed 001's keys exactly; the web-only provisioning fields have no documented key. */
-const FLYINGVOICE: readonly Section[] = [
-  {
-    group: 'accounts',
-    rules: [
-      {
-        from: 'accounts.N.enabled',
-        to: 'account.N.enable',
-        convert: flag,
-        otherwise: enabledByUser,
-      },
-      { from: 'accounts.N.label', to: 'account.N.label' },
-      { from: 'accounts.N.display_name', to: 'account.N.display_name' },
-      {
-        from: 'accounts.N.auth_user',
-        to: 'account.N.auth_name',
-        otherwise: { from: 'accounts.N.user' },
-      },
-      { from: 'accounts.N.password', to: 'account.N.password' },
-      { from: 'accounts.N.user', to: 'account.N.user_name' },
-      { from: 'accounts.N.registrar', to: 'account.N.sip_server_host' },
-      { from: 'accounts.N.registrar_port', to: 'account.N.sip_server_port' },
-      { from: 'accounts.N.outbound_proxy', to: 'account.N.outbound_host' },
-      { from: 'accounts.N.outbound_proxy_port', to: 'account.N.outbound_port' },
-    ],
-  },
-  { zone: true, rules: TIME },
-  {
-    group: 'keys',
-    rules: [...LINE_KEYS, { from: 'keys.N.pickup_value', to: 'linekey.N.pickup_value' }],
-  },
-  {
-    rules: [
-      { from: 'provisioning.url', to: 'auto_provision.server.url' },
-      { from: 'provisioning.username', to: 'auto_provision.server.username' },
-      { from: 'provisioning.password', to: 'auto_provision.server.password' },
-      { from: 'phonebook.url', to: 'local_contact.data.url' },
-      // Yealink's key before the static. prefix, which Flyingvoice copied (not in seed 001).
-      { from: 'firmware.url', to: 'firmware.url' },
-      { from: 'security.web_http', to: 'wui.http_enable', convert: flag },
-      { from: 'security.web_https', to: 'wui.https_enable', convert: flag },
-      { from: 'locale.language', to: 'lang.gui', convert: language },
-    ],
-  },
-];
-
-const YEALINK: readonly Section[] = [
-  {
-    group: 'accounts',
-    rules: [
-      {
-        from: 'accounts.N.enabled',
-        to: 'account.N.enable',
-        convert: flag,
-        otherwise: enabledByUser,
-      },
-      { from: 'accounts.N.label', to: 'account.N.label' },
-      { from: 'accounts.N.display_name', to: 'account.N.display_name' },
-      {
-        from: 'accounts.N.auth_user',
-        to: 'account.N.auth_name',
-        otherwise: { from: 'accounts.N.user' },
-      },
-      { from: 'accounts.N.user', to: 'account.N.user_name' },
-      { from: 'accounts.N.password', to: 'account.N.password' },
-      { from: 'accounts.N.registrar', to: 'account.N.sip_server.1.address' },
-      { from: 'accounts.N.registrar_port', to: 'account.N.sip_server.1.port' },
-      {
-        from: 'accounts.N.transport',
-        to: 'account.N.sip_server.1.transport_type',
-        convert: transport,
-      },
-      {
-        from: 'accounts.N.outbound_proxy',
-        to: 'account.N.outbound_proxy_enable',
-        convert: (): string => '1',
-      },
-      { from: 'accounts.N.outbound_proxy', to: 'account.N.outbound_proxy.1.address' },
-      { from: 'accounts.N.outbound_proxy_port', to: 'account.N.outbound_proxy.1.port' },
-    ],
-  },
-  { zone: true, rules: TIME },
-  { group: 'keys', rules: LINE_KEYS },
-  {
-    rules: [
-      { from: 'provisioning.url', to: 'static.auto_provision.server.url' },
-      { from: 'provisioning.username', to: 'static.auto_provision.server.username' },
-      { from: 'provisioning.password', to: 'static.auto_provision.server.password' },
-      { from: 'provisioning.resync_on_reset', to: 'static.auto_provision.power_on', convert: flag },
-      {
-        from: 'provisioning.resync_interval',
-        to: 'static.auto_provision.repeat.enable',
-        convert: repeatEnable,
-      },
-      {
-        from: 'provisioning.resync_interval',
-        to: 'static.auto_provision.repeat.minutes',
-        convert: repeatMinutes,
-      },
-      { from: 'provisioning.pnp', to: 'static.auto_provision.pnp_enable', convert: flag },
-      { from: 'firmware.url', to: 'static.firmware.url' },
-      { from: 'phonebook.url', to: 'remote_phonebook.data.1.url' },
-      { from: 'phonebook.name', to: 'remote_phonebook.data.1.name' },
-      { from: 'resources.certificate', to: 'static.trusted_certificates.url' },
-      { from: 'resources.background', to: 'wallpaper_upload.url' },
-      { from: 'security.web_http', to: 'static.wui.http_enable', convert: flag },
-      { from: 'security.web_https', to: 'static.wui.https_enable', convert: flag },
-      { from: 'locale.language', to: 'lang.gui', convert: language },
-    ],
-  },
-];
-
-const TABLES: Record<Dialect, readonly Section[]> = { flyingvoice: FLYINGVOICE, yealink: YEALINK };
-
 /** `native.<driver>.<key>` prefixes each dialect passes through, weakest first. */
 export const NATIVE_DRIVERS: Record<Dialect, readonly string[]> = {
   flyingvoice: ['yealink', 'flyingvoice'],
@@ -193,27 +82,41 @@ export const NATIVE_DRIVERS: Record<Dialect, readonly string[]> = {
  * Maps canonical settings to one dialect's native lines, in table order, then applies
  * native pass-through keys, which replace a mapped line of the same key in place.
  */
-export function mapSettings(settings: Settings, dialect: Dialect, now: Date): Mapping {
+export function mapSettings(dialect: Dialect, context: MapContext): Mapping {
+  const { settings, now } = context;
   const entries: NativeEntry[] = [];
   const notes: string[] = [];
   const used = new Set<string>(BOOT_KEYS);
-  for (const section of TABLES[dialect]) {
+  for (const section of sectionsFor(dialect, context.model, context.release)) {
     const zone = section.zone && settings['time.timezone'];
-    const lines = zone ? zoneLines(zone, dialect, now) : undefined;
-    if (lines) {
-      entries.push(...lines.entries);
-      notes.push(lines.note);
+    const zoned = zone ? zoneLines(zone, dialect, now) : undefined;
+    if (zoned) {
+      entries.push(...zoned.entries);
+      notes.push(zoned.note);
       used.add('time.timezone');
+    }
+    if (section.lines) {
+      const lines = section.lines(context);
+      entries.push(...lines.entries);
+      for (const key of lines.used) used.add(key);
+      notes.push(...(lines.notes ?? []));
     }
     const indexes = section.group ? groupIndexes(settings, section.group) : [0];
     for (const n of indexes) {
+      if (section.max !== undefined && n > section.max) continue;
+      const prefix = section.prefix ? section.prefix(n) : undefined;
+      if (section.prefix && prefix === undefined) continue;
       for (const rule of section.rules) {
-        const entry = applyRule(rule, n, settings, now);
+        const entry = applyRule(rule, n, prefix, context);
         if (!entry) continue;
         entries.push(entry);
         if (entry.from) used.add(entry.from);
       }
     }
+  }
+  // Firmware before V81 reads the same keys without their `static.` prefix.
+  if (context.release !== undefined && context.release < STATIC_RELEASE) {
+    for (const entry of entries) entry.key = entry.key.replace(/^static\./, '');
   }
   for (const driver of NATIVE_DRIVERS[dialect]) applyNative(settings, driver, entries, used);
   const ignored = Object.keys(settings)
@@ -227,13 +130,24 @@ export function overwriteMode(settings: Settings): boolean {
   return flag(settings['provisioning.overwrite_mode'] ?? false) === '1';
 }
 
-function applyRule(rule: Rule, n: number, settings: Settings, now: Date): NativeEntry | undefined {
+function applyRule(
+  rule: Rule,
+  n: number,
+  prefix: string | undefined,
+  context: MapContext,
+): NativeEntry | undefined {
+  const { settings, now } = context;
   const at = (pattern: string): string => pattern.replace(/(^|\.)N(?=\.|$)/g, `$1${n}`);
-  const to = at(rule.to);
+  const to =
+    typeof rule.to === 'function'
+      ? rule.to(n)
+      : prefix === undefined
+        ? at(rule.to)
+        : at(rule.to).replace(/^K(?=\.)/, prefix);
   const from = at(rule.from);
   const value = settings[from];
   if (value !== undefined) {
-    const native = (rule.convert ?? text)(value, now);
+    const native = rule.compute ? rule.compute(context, n) : (rule.convert ?? text)(value, now);
     return native === undefined ? undefined : { key: to, value: cfgValue(native), from };
   }
   if (!rule.otherwise) return undefined;

@@ -119,3 +119,24 @@ export function repeatMinutes(value: SettingValue): string | undefined {
     ? undefined
     : String(Math.min(MAX_REPEAT_MINUTES, Math.ceil(s / 60)));
 }
+
+/**
+ * `sip.notify_reboot_enable`: 0 reboots only on `check-sync;reboot=true`, 2 ignores check-sync
+ * (the phone's default, 1, reboots on every check-sync).
+ */
+export function notifyReboot(value: SettingValue): string | undefined {
+  const on = flag(value);
+  return on === '1' ? '0' : on === '0' ? '2' : undefined;
+}
+
+/** `static.security.user_password` names its user: `admin:<password>`. */
+export function adminPassword(value: SettingValue): string {
+  return `admin:${text(value)}`;
+}
+
+/** A list of account numbers as the base writes them: `1,3`. */
+export function numberList(value: SettingValue): string | undefined {
+  const items = Array.isArray(value) ? value : String(value).split(',');
+  const numbers = items.map((item) => item.trim()).filter(Boolean);
+  return numbers.length > 0 ? numbers.join(',') : undefined;
+}

@@ -10,14 +10,22 @@ import { dialectFor, type Dialect } from './dialect.ts';
 import { COMMON_BOOT, macBootName } from './files.ts';
 import { formatUserAgent } from './user-agent.ts';
 
-// MAC prefixes: Flyingvoice's from seed 001's capture, Yealink's registered blocks.
+// MAC prefixes: Flyingvoice's from seed 001's capture; Yealink's blocks as public provisioning
+// servers match them (wazo-provd-plugins' KNOWN_MAC_PREFIXES).
 export const PREFIXES: Readonly<Record<string, Dialect>> = {
   '0021f2': 'flyingvoice',
   '001565': 'yealink',
   '249ad8': 'yealink',
+  '3497d7': 'yealink',
   '44dbd2': 'yealink',
+  '644f56': 'yealink',
   '805e0c': 'yealink',
   '805ec0': 'yealink',
+  b061a9: 'yealink',
+  c4fc22: 'yealink',
+  e434d7: 'yealink',
+  ec1da9: 'yealink',
+  f01653: 'yealink',
 };
 
 const EVENT_VENDOR = { flyingvoice: 'Flyingvoice', yealink: 'Yealink' } as const;

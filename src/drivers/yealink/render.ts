@@ -1,9 +1,16 @@
 import { renderBoot, renderCfg } from '../../formats/cfg.ts';
 import type { Mac } from '../../model/mac.ts';
-import type { Artifact, Explanation, NativeEntry, Recognition, RenderContext } from '../driver.ts';
+import type { Settings } from '../../model/settings.ts';
+import type {
+  Artifact,
+  Explanation,
+  FirmwareRef,
+  NativeEntry,
+  Recognition,
+  RenderContext,
+} from '../driver.ts';
 import { VERSION_LINE } from './cfg-markers.ts';
 import { dialectFor } from './dialect.ts';
-import type { Settings } from '../../model/settings.ts';
 import { configKey, encryptCfg, securityFile } from './encryption.ts';
 import {
   COMMON_BOOT,
@@ -19,14 +26,17 @@ import {
   isDeviceFile,
   isPhonebookFile,
   isSecurityFile,
+  isUploadFile,
   isYealinkFile,
   macBareName,
   macBootName,
   macCfgName,
   modelCfgName,
+  uploadName,
   type YealinkFile,
 } from './files.ts';
 import { mapSettings, overwriteMode } from './mapping.ts';
+import { commonFileOf, modelInfo, modelOfCode, releaseOf, type YealinkModel } from './models.ts';
 import { renderPhonebook } from './phonebook.ts';
 
 const INCLUDE = 'include:config';
@@ -42,9 +52,11 @@ export function explainFile(
 ): Explanation | undefined {
   const file = recognition.file;
   if (!isYealinkFile(file)) return undefined;
+  // What the phone writes is served back from what it sent (the pipeline's uploads), never rendered.
+  if (isUploadFile(file) || file === 'firmware-image') return undefined;
   const mac = context.device?.mac ?? recognition.mac;
   if (isDeviceFile(file) && (!context.device || !mac)) return undefined;
-  const name = fileName(file, mac, recognition.params?.model);
+  const name = fileName(file, mac, recognition.params?.['code']);
   if (name === undefined) return undefined;
   if (isBootFile(file)) {
     return { file: name, entries: bootEntries(file, mac, context), ignored: [] };
@@ -57,7 +69,19 @@ export function explainFile(
     return configKey(context.settings) ? { file: name, entries: [], ignored: [] } : undefined;
   }
   const derived = derivedSettings(file, mac, context);
-  const mapping = mapSettings(derived.settings, dialectFor(context.vendor), context.now);
+  const dialect = dialectFor(context.vendor);
+  const model = dialect === 'yealink' ? modelOf(file, recognition, context) : undefined;
+  // A shared file is read by phones of every release: only a phone's own file follows its firmware.
+  const firmware = file === 'mac-cfg' ? context.reported?.firmware : undefined;
+  const release = dialect === 'yealink' ? releaseOf(model, firmware) : undefined;
+  const mapping = mapSettings(dialect, {
+    settings: derived.settings,
+    now: context.now,
+    baseUrl: context.baseUrl,
+    ...(model ? { model } : {}),
+    ...(release !== undefined ? { release } : {}),
+    ...(context.accessoryFirmware ? { accessories: context.accessoryFirmware } : {}),
+  });
   const entries = mapping.entries.map((e) =>
     e.from !== undefined && derived.from[e.from] !== undefined
       ? { ...e, from: derived.from[e.from] }
@@ -69,6 +93,45 @@ export function explainFile(
     ignored: mapping.ignored,
     ...(mapping.notes.length > 0 ? { notes: mapping.notes } : {}),
   };
+}
+
+/**
+ * The model a cfg is written for: the one its number names (the User-Agent's where several
+ * share it) for a per-model file, the device's own or the one it reports for its MAC file;
+ * none for `y000000000000.cfg`, which every phone shares.
+ */
+function modelOf(
+  file: YealinkFile,
+  recognition: Recognition,
+  context: RenderContext,
+): YealinkModel | undefined {
+  const reported = context.reported?.model ?? recognition.reported?.model;
+  if (file === 'model-cfg') {
+    const code = recognition.params?.['code'];
+    return code !== undefined && /^\d+$/.test(code)
+      ? modelOfCode(Number(code), reported)
+      : undefined;
+  }
+  if (file === 'mac-cfg') return modelInfo(context.device?.model) ?? modelInfo(reported);
+  return undefined;
+}
+
+/**
+ * A firmware image asked for by its own name (`T46S-66.86.0.15.rom`, `W56H-61.87.0.5.rom`):
+ * the catalogue image this phone is offered under that name, its own or one of its handsets'.
+ */
+export function firmwareImage(
+  recognition: Recognition,
+  context: RenderContext,
+): FirmwareRef | undefined {
+  const name = recognition.params?.['name']?.toLowerCase();
+  if (recognition.file !== 'firmware-image' || name === undefined) return undefined;
+  const offered = [
+    ...(context.firmware ? [context.firmware] : []),
+    ...(context.accessoryFirmware ?? []),
+  ];
+  const image = offered.find((t) => t.fileName.toLowerCase() === name);
+  return image && { vendor: image.vendor, model: image.model, version: image.version };
 }
 
 /**
@@ -137,14 +200,23 @@ export function renderFile(recognition: Recognition, context: RenderContext): Ar
   return installs ? { ...artifact, installsCredentials: true } : artifact;
 }
 
-/** The MAC boot file names the common cfg first, so the device's own lines win. */
+/**
+ * The MAC boot file names the common cfg first, so the device's own lines win: a Yealink
+ * phone whose model is known gets its model's file (`y000000000077.cfg` for a W60B), which
+ * carries what differs by model; any other phone the shared `y000000000000.cfg`.
+ */
 function bootEntries(
   file: YealinkFile,
   mac: Mac | undefined,
   context: RenderContext,
 ): NativeEntry[] {
+  const model =
+    file !== 'common-boot' && dialectFor(context.vendor) === 'yealink'
+      ? (modelInfo(context.device?.model) ?? modelInfo(context.reported?.model))
+      : undefined;
+  const common = model ? commonFileOf(model) : COMMON_CFG;
   // Relative names resolve against the boot file's own URL: the phone keeps its door and prefix.
-  const includes = file === 'common-boot' || !mac ? [COMMON_CFG] : [COMMON_CFG, macCfgName(mac)];
+  const includes = file === 'common-boot' || !mac ? [COMMON_CFG] : [common, macCfgName(mac)];
   const entries: NativeEntry[] = includes.map((name) => ({ key: INCLUDE, value: name }));
   if (overwriteMode(context.settings)) {
     entries.push({ key: OVERWRITE, value: '1', from: 'provisioning.overwrite_mode' });
@@ -155,7 +227,7 @@ function bootEntries(
 function fileName(
   file: YealinkFile,
   mac: Mac | undefined,
-  model: string | undefined,
+  code: string | undefined,
 ): string | undefined {
   switch (file) {
     case 'mac-bare':
@@ -169,7 +241,7 @@ function fileName(
     case 'common-cfg':
       return COMMON_CFG;
     case 'model-cfg':
-      return model === undefined ? undefined : modelCfgName(model);
+      return code === undefined ? undefined : modelCfgName(code);
     case 'mac-phonebook':
       return mac && `${mac}${PHONEBOOK_SUFFIX}`;
     case 'common-phonebook':
@@ -179,6 +251,14 @@ function fileName(
     case 'common-security':
       return `${COMMON_NAME}${SECURITY_SUFFIX}`;
     case 'model-security':
-      return model === undefined ? undefined : `y0000000000${model}${SECURITY_SUFFIX}`;
+      return code === undefined
+        ? undefined
+        : `${modelCfgName(code).slice(0, -4)}${SECURITY_SUFFIX}`;
+    case 'mac-local':
+    case 'mac-contact':
+    case 'mac-calllog':
+      return mac && uploadName(file, mac);
+    case 'firmware-image':
+      return undefined;
   }
 }

@@ -15,6 +15,7 @@ import { acceptSteadily } from '../steady-accept.ts';
 import { PhoneConnections } from './phone-connection.ts';
 import { replyToPhone } from './phone-reply.ts';
 import { provisioningRequest } from './phone-request.ts';
+import { answerUpload } from './phone-upload.ts';
 export interface HttpDoorOptions {
   provisioner: Provisioner;
   /** Registers the admin API and anything else that is not a phone's file. */
@@ -137,6 +138,8 @@ async function answerPhone(
   response: ServerResponse,
 ): Promise<void> {
   const method = request.method;
+  // Phones upload logs and overrides; the pipeline decides which and how much it takes.
+  if (method === 'PUT') return answerUpload(provisioner, scheme, request, response);
   if (method !== 'GET' && method !== 'HEAD') {
     closeIfBodyUnread(request, response);
     response.writeHead(405, { allow: 'GET, HEAD', 'content-length': 0 });

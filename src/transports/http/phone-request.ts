@@ -6,7 +6,7 @@ import type { ClientCertificate, ProvisioningRequest } from '../../provisioning/
 
 /** The parts of a phone's HTTP request the pipeline needs, however the door read them. */
 export interface PhoneRequestHead {
-  method: 'GET' | 'HEAD';
+  method: 'GET' | 'HEAD' | 'PUT';
   /** The request target: path and query, as sent. */
   target: string;
   host?: string | undefined;

@@ -38,7 +38,7 @@ test('userAgent looks like the real phone', () => {
   assert.equal(yealinkDriver.phone.userAgent(phone), 'Flyingvoice FIP14G V0.5.15 0021f2000001');
   assert.equal(
     yealinkDriver.phone.userAgent({ mac: MAC, vendor: 'yealink' }),
-    'Yealink SIP-T46G 28.72.0.1 00:21:f2:00:00:01',
+    'Yealink SIP-T46S 66.86.0.15 00:21:f2:00:00:01',
   );
   // What the phone sends, the driver reads back.
   for (const identity of [

@@ -76,8 +76,8 @@ test("the phone's SUBSCRIBE carries the bare MAC form and its agent's model and 
   assert.deepEqual(yealinkDriver.phone.plugAndPlay!({ mac: MAC, vendor: 'yealink' }), {
     user: 'MAC0021f2000001',
     vendor: 'Yealink',
-    model: 'SIP-T46G',
-    version: '28.72.0.1',
+    model: 'SIP-T46S',
+    version: '66.86.0.15',
   });
 });
 

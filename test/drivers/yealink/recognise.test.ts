@@ -60,17 +60,71 @@ test('common files are claimed without a device', () => {
   }
 });
 
-test('per-model common files carry their two-digit code', () => {
+test('per-model common files carry their number, two digits or three (W70B: 146)', () => {
   for (const [name, code] of [
     ['y000000000028.cfg', '28'],
     ['y000000000044.cfg', '44'],
+    ['y000000000005.cfg', '5'],
+    ['y000000000146.cfg', '146'],
+    ['Y000000000077.CFG', '77'],
     ['y0000000000a5.cfg', 'a5'],
   ] as const) {
     const recognition = yealinkDriver.recognise(request(name));
     assert.equal(recognition?.file, 'model-cfg', name);
     assert.equal(recognition?.kind, 'config', name);
     assert.equal(recognition?.needsDevice, false, name);
-    assert.deepEqual(recognition?.params, { model: code }, name);
+    assert.deepEqual(recognition?.params, { code }, name);
+  }
+});
+
+test('over TFTP a number that names one model reports that model; a shared one or an agent wins', () => {
+  assert.deepEqual(yealinkDriver.recognise(request('y000000000146.cfg'))?.reported, {
+    model: 'W70B',
+  });
+  // 95 is the T53 and the T53W: the number alone says neither.
+  assert.equal(yealinkDriver.recognise(request('y000000000095.cfg'))?.reported, undefined);
+  const agent = 'Yealink SIP-T53W 96.86.0.70 24:9a:d8:00:00:01';
+  assert.deepEqual(yealinkDriver.recognise(request('y000000000095.cfg', agent))?.reported, {
+    model: 'SIP-T53W',
+    firmware: '96.86.0.70',
+  });
+});
+
+test('the files the phone writes are claimed for its MAC and say so (writable), under any prefix', () => {
+  for (const [path, file, kind, written] of [
+    ['0015654aa937-local.cfg', 'mac-local', 'config', '0015654aa937-local.cfg'],
+    ['/prov/0015654AA937-local.cfg', 'mac-local', 'config', '0015654aa937-local.cfg'],
+    ['0015654aa937-contact.xml', 'mac-contact', 'phonebook', '0015654aa937-contact.xml'],
+    ['0015654aa937-calllog.xml', 'mac-calllog', 'resource', '0015654aa937-calllog.xml'],
+  ] as const) {
+    for (const upload of [false, true]) {
+      const recognition = yealinkDriver.recognise({ ...request(path), upload });
+      assert.equal(recognition?.file, file, path);
+      assert.equal(recognition?.kind, kind, path);
+      assert.equal(recognition?.mac, '0015654aa937', path);
+      assert.equal(recognition?.needsDevice, true, path);
+      assert.equal(recognition?.writable, written, path);
+    }
+  }
+  // What the phone only reads is never taken as an upload.
+  for (const path of ['0015654aa937.cfg', 'y000000000000.cfg', '0015654aa937.boot', 'x.rom']) {
+    assert.equal(yealinkDriver.recognise({ ...request(path), upload: true }), undefined, path);
+    assert.equal(yealinkDriver.recognise(request(path))?.writable, undefined, path);
+  }
+});
+
+test('firmware images by their own names, merged ones included, with a weak score', () => {
+  for (const name of [
+    'T46S-66.86.0.15.rom',
+    'T54W(T57W,T53W,T53,T53C,T54,T57)-96.87.0.15.rom',
+    'W56H-61.87.0.5.ROM',
+  ]) {
+    const recognition = yealinkDriver.recognise(request(`fw/${name}`));
+    assert.equal(recognition?.file, 'firmware-image', name);
+    assert.equal(recognition?.kind, 'firmware', name);
+    assert.equal(recognition?.needsDevice, false, name);
+    assert.deepEqual(recognition?.params, { name }, name);
+    assert.ok(recognition!.score < 100, name);
   }
 });
 
@@ -84,11 +138,13 @@ test('anything else is not recognised', () => {
     '0021f200000.cfg',
     '0021f20000011.cfg',
     '0021f2000001.xml',
-    '0021f2000001-contact.xml',
+    '0021f2000001-contact.cfg',
+    '0021f2000001-local.xml',
     '0021f2000001.cfg.bak',
     '00:21:f2:00:00:01.cfg',
     'g021f2000001.cfg',
-    'firmware.rom',
+    'firmware.bin',
+    '.rom.bak',
     '0021f2000001.boot/extra',
   ]) {
     assert.equal(yealinkDriver.recognise(request(name)), undefined, name);

@@ -1,0 +1,317 @@
+import { groupIndexes, nativeKey, settingToText, type Settings } from '../../model/settings.ts';
+import type { RenderContext } from '../driver.ts';
+import { PROFILE_RULE_FILE } from './files.ts';
+import type { CiscoFamily } from './models.ts';
+import { zoneParameters } from './time-zone.ts';
+
+/** One parameter of a flat profile: its element name, value and canonical source. */
+export interface CiscoEntry {
+  name: string;
+  value: string;
+  from?: string;
+  /** Further canonical keys the entry expresses (a port inside an address). */
+  also?: string[];
+}
+
+/** The URLs the pipeline, not the settings, knows. */
+export interface CiscoUrls {
+  image?: string;
+  directory?: string;
+}
+
+const TRANSPORTS: Readonly<Record<string, string>> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS' };
+
+// `Language_Selection` takes the language's English name; MPP firmware also reads `Locale`
+// (administration guides' lists; a language other than English needs a dictionary server
+// on MPP, which these keys do not give: `native.cisco.Dictionary_Server_Script`).
+const LANGUAGES: Readonly<Record<string, { name: string; locale: string }>> = {
+  en: { name: 'English', locale: 'en-US' },
+  de: { name: 'German', locale: 'de-DE' },
+  fr: { name: 'French', locale: 'fr-FR' },
+  es: { name: 'Spanish', locale: 'es-ES' },
+  it: { name: 'Italian', locale: 'it-IT' },
+  nl: { name: 'Dutch', locale: 'nl-NL' },
+  pt: { name: 'Portuguese', locale: 'pt-PT' },
+  da: { name: 'Danish', locale: 'da-DK' },
+  sv: { name: 'Swedish', locale: 'sv-SE' },
+  nb: { name: 'Norwegian', locale: 'nb-NO' },
+  fi: { name: 'Finnish', locale: 'fi-FI' },
+  pl: { name: 'Polish', locale: 'pl-PL' },
+  ru: { name: 'Russian', locale: 'ru-RU' },
+  ja: { name: 'Japanese', locale: 'ja-JP' },
+  zh: { name: 'Chinese-Simplified', locale: 'zh-CN' },
+};
+
+/** Keys the file itself or the pipeline consumes: never reported as ignored. */
+const CONSUMED = ['firmware.version', 'security.config_encryption', 'security.config_key'];
+
+/**
+ * Where the phone provisions from next, with the options it needs there: the profile rule
+ * of the phone's own profile, `[--uid U --pwd P --key $SA]<base>$MA.xml`.
+ */
+export function profileRule(
+  base: string,
+  options: { user?: string; password?: string; key?: boolean },
+): string {
+  const args: string[] = [];
+  if (options.user !== undefined && options.password !== undefined)
+    args.push(`--uid ${quoteArg(options.user)} --pwd ${quoteArg(options.password)}`);
+  if (options.key) args.push('--key $SA');
+  return `${args.length > 0 ? `[${args.join(' ')}]` : ''}${base}${PROFILE_RULE_FILE}`;
+}
+
+/** An argument of a rule's options: quoted when it holds a space, a quote or a bracket. */
+function quoteArg(value: string): string {
+  return /^[^\s"[\]]+$/.test(value) ? value : `"${value.replace(/"/g, '')}"`;
+}
+
+/**
+ * Canonical settings as a phone's own flat profile. Native keys are
+ * `native.cisco.<Element_Name>` (`native.cisco.Dial_Plan_1_`), for both vendors; each
+ * replaces a mapped parameter of the same name.
+ */
+export function mapSettings(
+  context: RenderContext,
+  family: CiscoFamily,
+  urls: CiscoUrls,
+  rules: { base: string; encrypted: boolean },
+): { entries: CiscoEntry[]; ignored: string[]; notes: string[] } {
+  const { settings } = context;
+  const entries: CiscoEntry[] = [];
+  const notes: string[] = [];
+  const used = new Set<string>(CONSUMED.filter((key) => settings[key] !== undefined));
+  const push = (entry: CiscoEntry): void => {
+    entries.push({ ...entry, value: oneLine(entry.value) });
+    if (entry.from) used.add(entry.from);
+    for (const key of entry.also ?? []) used.add(key);
+  };
+  const text = (key: string): string | undefined => {
+    const value = settings[key];
+    return value === undefined ? undefined : oneLine(settingToText(value));
+  };
+  const yes = (value: boolean): string => (value ? 'Yes' : 'No');
+
+  // Provisioning first: the rules the next resync follows, then its timing.
+  const user = context.credentials?.username ?? text('provisioning.username');
+  const password = context.credentials?.password ?? text('provisioning.password');
+  // From now on the phone's first rule is its own profile, with the credentials it must
+  // present; rule B, which led here from the bootstrap, is cleared. (A bootstrap run on every
+  // resync would set rule B again without them.)
+  push({
+    name: 'Profile_Rule',
+    value: profileRule(rules.base, {
+      ...(user !== undefined && password !== undefined ? { user, password } : {}),
+      key: rules.encrypted,
+    }),
+    from: text('provisioning.url') === undefined ? 'provisioning (this door)' : 'provisioning.url',
+    ...(user !== undefined && password !== undefined
+      ? { also: ['provisioning.username', 'provisioning.password'] }
+      : {}),
+  });
+  push({ name: 'Profile_Rule_B', value: '' });
+  const flag = (name: string, key: string): void => {
+    const value = settings[key];
+    if (typeof value === 'boolean') push({ name, value: yes(value), from: key });
+  };
+  const number = (name: string, key: string, convert = (n: number): number => n): void => {
+    const value = settings[key];
+    if (typeof value === 'number') push({ name, value: String(convert(value)), from: key });
+  };
+  flag('Resync_On_Reset', 'provisioning.resync_on_reset');
+  number('Resync_Periodic', 'provisioning.resync_interval');
+  // In units of 20 seconds (SPA100 and MPP administration guides).
+  number('Resync_Random_Delay', 'provisioning.random_delay', (s) => Math.ceil(s / 20));
+  number('Resync_Error_Retry_Delay', 'provisioning.retry_delay');
+  number('Forced_Resync_Delay', 'provisioning.forced_resync_delay');
+  flag('Resync_From_SIP', 'provisioning.resync_from_sip');
+
+  for (const n of groupIndexes(settings, 'accounts')) account(n, settings, text, push);
+
+  const ntp = settings['time.ntp_servers'];
+  const servers = Array.isArray(ntp) ? ntp : ntp === undefined ? [] : String(ntp).split(',');
+  (['Primary_NTP_Server', 'Secondary_NTP_Server'] as const).forEach((name, i) => {
+    const server = servers[i]?.trim();
+    if (server) push({ name, value: server, from: 'time.ntp_servers' });
+  });
+  const zone = settings['time.timezone'];
+  const tz = zone === undefined ? undefined : zoneParameters(zone, context.now);
+  if (tz) {
+    push({ name: 'Time_Zone', value: tz.timeZone, from: 'time.timezone' });
+    push({ name: 'Daylight_Saving_Time_Enable', value: yes(tz.dst), from: 'time.timezone' });
+    if (tz.rule) push({ name: 'Daylight_Saving_Time_Rule', value: tz.rule, from: 'time.timezone' });
+    notes.push(tz.note);
+  }
+  const tag = text('locale.language');
+  const language = tag === undefined ? undefined : LANGUAGES[tag.toLowerCase().split('-')[0]!];
+  if (language) {
+    push({ name: 'Language_Selection', value: language.name, from: 'locale.language' });
+    if (family === 'mpp') push({ name: 'Locale', value: language.locale, from: 'locale.language' });
+  }
+  const admin = text('security.admin_password');
+  if (admin !== undefined)
+    push({
+      name: family === 'spa' ? 'Admin_Passwd' : 'Admin_Password',
+      value: admin,
+      from: 'security.admin_password',
+    });
+
+  const image = text('firmware.url') ?? urls.image;
+  if (image !== undefined) {
+    const from = text('firmware.url') === undefined ? 'firmware.version' : 'firmware.url';
+    push({ name: 'Upgrade_Enable', value: 'Yes', from });
+    push({ name: 'Upgrade_Rule', value: image, from });
+  }
+  const directory = text('phonebook.url') ?? urls.directory;
+  if (directory !== undefined) {
+    const from = text('phonebook.url') === undefined ? 'phonebook (contacts)' : 'phonebook.url';
+    push({
+      name: 'XML_Directory_Service_Name',
+      value: text('phonebook.name') ?? 'Directory',
+      from: text('phonebook.name') === undefined ? from : 'phonebook.name',
+    });
+    push({ name: 'XML_Directory_Service_URL', value: directory, from });
+  }
+  lineKeys(settings, text, push);
+  native(settings, entries, used);
+  const ignored = Object.keys(settings)
+    .filter((key) => !used.has(key))
+    .sort();
+  return { entries, ignored, notes };
+}
+
+function account(
+  n: number,
+  settings: Settings,
+  text: (key: string) => string | undefined,
+  push: (entry: CiscoEntry) => void,
+): void {
+  const key = (field: string): string => `accounts.${n}.${field}`;
+  const at = (name: string): string => `${name}_${n}_`;
+  const user = text(key('user'));
+  const enabled = settings[key('enabled')];
+  if (enabled !== undefined || user !== undefined) {
+    const on = enabled === undefined || enabled === true;
+    const from = enabled === undefined ? key('user') : key('enabled');
+    push({ name: at('Line_Enable'), value: on ? 'Yes' : 'No', from });
+    push({ name: at('Register'), value: on ? 'Yes' : 'No', from });
+  }
+  const address = (host: string, port: string): CiscoEntry | undefined => {
+    const name = text(key(host));
+    if (name === undefined) return undefined;
+    const number = text(key(port));
+    return {
+      name: '',
+      value: number === undefined ? name : `${name}:${number}`,
+      from: key(host),
+      ...(number === undefined ? {} : { also: [key(port)] }),
+    };
+  };
+  const proxy = address('registrar', 'registrar_port');
+  if (proxy) push({ ...proxy, name: at('Proxy') });
+  const outbound = address('outbound_proxy', 'outbound_proxy_port');
+  push({
+    name: at('Use_Outbound_Proxy'),
+    value: outbound ? 'Yes' : 'No',
+    ...(outbound ? { from: key('outbound_proxy') } : {}),
+  });
+  if (outbound) push({ ...outbound, name: at('Outbound_Proxy') });
+  const display = text(key('display_name'));
+  if (display !== undefined)
+    push({ name: at('Display_Name'), value: display, from: key('display_name') });
+  if (user !== undefined) push({ name: at('User_ID'), value: user, from: key('user') });
+  const password = text(key('password'));
+  if (password !== undefined)
+    push({ name: at('Password'), value: password, from: key('password') });
+  // Auth_ID is used only with Use_Auth_ID set; without it the phone authenticates as User_ID.
+  const auth = text(key('auth_user'));
+  push({
+    name: at('Use_Auth_ID'),
+    value: auth === undefined ? 'No' : 'Yes',
+    ...(auth === undefined ? {} : { from: key('auth_user') }),
+  });
+  if (auth !== undefined) push({ name: at('Auth_ID'), value: auth, from: key('auth_user') });
+  const transport = TRANSPORTS[text(key('transport')) ?? ''];
+  if (transport) push({ name: at('SIP_Transport'), value: transport, from: key('transport') });
+}
+
+/**
+ * Line keys: `Extension_N_` (the account a line key shows, or `Disabled` for a function),
+ * `Short_Name_N_` and `Extended_Function_N_` (`fnc=blf+sd+cp;sub=…@$PROXY` for BLF,
+ * `fnc=sd;ext=…@$PROXY` for speed dial, `fnc=prk;sub=…@$PROXY` for call park, as public
+ * templates write them; *uncertain* across firmware).
+ */
+function lineKeys(
+  settings: Settings,
+  text: (key: string) => string | undefined,
+  push: (entry: CiscoEntry) => void,
+): void {
+  for (const n of groupIndexes(settings, 'keys')) {
+    const type = text(`keys.${n}.type`);
+    const value = text(`keys.${n}.value`) ?? '';
+    const label = text(`keys.${n}.label`);
+    const name = label === undefined ? '' : `;nme=${label.replace(/;/g, ',')}`;
+    let extension: string;
+    let fn: string | undefined;
+    switch (type) {
+      case 'line':
+        extension = text(`keys.${n}.account`) ?? '1';
+        break;
+      case 'none':
+        extension = 'Disabled';
+        fn = '';
+        break;
+      case 'speed_dial':
+        extension = 'Disabled';
+        fn = `fnc=sd;ext=${value}@$PROXY${name}`;
+        break;
+      case 'blf':
+        extension = 'Disabled';
+        fn = `fnc=blf+sd+cp;sub=${value}@$PROXY${name}`;
+        break;
+      case 'call_park':
+        extension = 'Disabled';
+        fn = `fnc=prk;sub=${value}@$PROXY${name}`;
+        break;
+      default:
+        continue;
+    }
+    push({
+      name: `Extension_${n}_`,
+      value: extension,
+      from: `keys.${n}.type`,
+      ...(type === 'line' && settings[`keys.${n}.account`] !== undefined
+        ? { also: [`keys.${n}.account`] }
+        : {}),
+    });
+    if (label !== undefined)
+      push({ name: `Short_Name_${n}_`, value: label, from: `keys.${n}.label` });
+    if (fn !== undefined)
+      push({
+        name: `Extended_Function_${n}_`,
+        value: fn,
+        from: `keys.${n}.type`,
+        ...(settings[`keys.${n}.value`] !== undefined ? { also: [`keys.${n}.value`] } : {}),
+      });
+  }
+}
+
+const ELEMENT = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+function native(settings: Settings, entries: CiscoEntry[], used: Set<string>): void {
+  const keys = Object.keys(settings)
+    .filter((key) => nativeKey(key)?.driver === 'cisco')
+    .sort();
+  for (const key of keys) {
+    const name = nativeKey(key)!.vendorKey;
+    if (!ELEMENT.test(name)) continue;
+    const entry: CiscoEntry = { name, value: oneLine(settingToText(settings[key]!)), from: key };
+    const at = entries.findIndex((e) => e.name === name);
+    if (at >= 0) entries[at] = entry;
+    else entries.push(entry);
+    used.add(key);
+  }
+}
+
+function oneLine(value: string): string {
+  return value.replace(/[\r\n]/g, '');
+}

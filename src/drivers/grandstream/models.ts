@@ -1,0 +1,41 @@
+import type { ModelKnowledge } from '../driver.ts';
+
+/**
+ * Grandstream model names as the phones write them in `cfg<model>.xml` and their
+ * User-Agent (`GXP2130`, `GRP2614`, `DP750`, `WP820`, `HT801`), and the firmware file each
+ * series asks for in its firmware path.
+ */
+export const DEFAULT_MODEL = 'GXP2130';
+export const DEFAULT_FIRMWARE = '1.0.11.3';
+
+const MODEL = /^(gxp|grp|gxv|gac|gsc|gxw|ghp|dp|wp|ht)(\d{3,4})([a-z]{0,2})$/i;
+
+/** The model a `cfg<model>.xml` name stands for, upper case (`GRP2612W`); undefined if none. */
+export function modelOfName(name: string): string | undefined {
+  const match = MODEL.exec(name);
+  return match ? `${match[1]}${match[2]}${match[3]}`.toUpperCase() : undefined;
+}
+
+/**
+ * The firmware image a model fetches from its firmware path. Series share one image
+ * (public provisioning templates and Grandstream's firmware downloads; *uncertain* per
+ * model): GXP16xx `gxp1600fw.bin`, GXP17xx `gxp1700fw.bin`, GXP213x–217x `gxp2130fw.bin`,
+ * GRP26xx `grp2600fw.bin`, DP75x/DP72x `dp750fw.bin`; any other model `<model>fw.bin`.
+ */
+export function firmwareFileOf(model: string): string {
+  const m = model.toLowerCase();
+  if (/^gxp16\d\d/.test(m)) return 'gxp1600fw.bin';
+  if (/^gxp17\d\d/.test(m)) return 'gxp1700fw.bin';
+  if (/^gxp21[3-7]\d/.test(m)) return 'gxp2130fw.bin';
+  if (/^grp26\d\d/.test(m)) return 'grp2600fw.bin';
+  if (/^dp7[25]\d/.test(m)) return 'dp750fw.bin';
+  return `${m.replace(/[^a-z0-9]/g, '')}fw.bin`;
+}
+
+/** An image name a phone may ask for: `<letters and digits>fw.bin`. */
+export const FIRMWARE_NAME = /^[a-z]{2,4}\d{3,4}[a-z]{0,2}fw\.bin$/i;
+
+export const grandstreamModels: ModelKnowledge = {
+  knows: (_vendor, model) => modelOfName(model.trim()) !== undefined,
+  describe: () => 'the GXP, GRP, GXV, DP, WP and HT series as the phone names itself, e.g. GXP2130',
+};
