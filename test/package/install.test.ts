@@ -95,6 +95,8 @@ test('npm pack gives a tarball that installs globally and serves without devDepe
         'off',
         '--acs',
         'off',
+        '--admin',
+        '127.0.0.1:0',
       ],
       { env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
