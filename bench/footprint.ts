@@ -16,12 +16,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import pg from 'pg';
 
-import { BIN } from '../test/support/serve.ts';
+import { BIN, COMPILED_BIN } from '../test/support/serve.ts';
 import { missingPostgresBinary, startPostgres } from '../test/support/postgres.ts';
 import { exited, isRunning, track } from './support/children.ts';
 import { runWrk } from './support/wrk.ts';
@@ -34,10 +33,8 @@ const { values } = parseArgs({
     compiled: { type: 'boolean', default: false },
   },
 });
-/** The sources through tsx, or the compiled build in dist/ (`npm run build` first). */
-const PLUGNDIAL: [string, ...string[]] = values.compiled
-  ? [process.execPath, fileURLToPath(new URL('../dist/main.js', import.meta.url))]
-  : [BIN];
+/** The sources through tsx, or the compiled build as bin/plugndial runs it (`npm run build` first). */
+const PLUGNDIAL: [string, ...string[]] = values.compiled ? [COMPILED_BIN] : [BIN];
 const DEVICES = Number(values.devices);
 const SECONDS = Number(values.seconds);
 

@@ -1,10 +1,12 @@
 /**
  * How many of one kind of thing (devices, answers, renders) the hot path keeps per generation.
- * A phone's boot is a handful of requests within seconds, so this covers every phone of a
- * boot storm at thousands of requests a second while it boots; at 100,000 phones keeping
- * all of them cost 2.8 KB a phone, which is most of the server's memory.
+ * A phone's boot is a handful of requests within a second or two, so this covers the phones
+ * booting at once at thousands of requests a second; one that comes back later is rendered
+ * again (well under a millisecond). Each entry of all the caches together costs about 6 KB:
+ * 10,000 took the peak of a boot storm at 100,000 phones from 225 MB to 292 MB
+ * (`bench/footprint.ts`).
  */
-export const HOT_ENTRIES = 10_000;
+export const HOT_ENTRIES = 2_000;
 
 /**
  * A bounded map whose entries are valid for one store generation. A configuration change
