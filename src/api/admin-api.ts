@@ -58,7 +58,7 @@ import {
 import { bodyJson, deviceJson, explanationJson, profileJson } from './serialize.ts';
 import { sipRoutes } from './sip-routes.ts';
 import { checkRoutes } from './check-routes.ts';
-import { compileRequestSchema, validationError } from './validation.ts';
+import { compileRequestSchema, compileResponseSchema, validationError } from './validation.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { liveRoutes } from './live-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
@@ -98,6 +98,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   // Before any route: each one is described as it is registered.
   const openApi = new OpenApiDocument(app);
   app.setValidatorCompiler(compileRequestSchema);
+  app.setSerializerCompiler(compileResponseSchema);
 
   app.addContentTypeParser(
     'text/csv',

@@ -36,9 +36,16 @@ interface ConsoleFile {
   etag: string;
 }
 
-/** The console's folder: beside this one in the sources, copied beside it by `npm run build`. */
+/** Set by `npm run build` (scripts/build.mjs), which bundles src/ into the files of dist/. */
+declare const PLUGNDIAL_BUNDLE: boolean | undefined;
+
+/**
+ * The console's folder: src/console beside src/api in the sources; in the build, whose files
+ * all lie in dist/ itself, dist/console (copied there by `npm run build`).
+ */
 export function consoleFolder(): string {
-  return fileURLToPath(new URL('../console/', import.meta.url));
+  const relative = typeof PLUGNDIAL_BUNDLE === 'undefined' ? '../console/' : './console/';
+  return fileURLToPath(new URL(relative, import.meta.url));
 }
 
 /** Every servable file of the folder by its path under it (`views/devices.js`). */

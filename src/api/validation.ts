@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import fastJson from 'fast-json-stringify';
 
 import { pndError, type PlugndialError } from '../errors.ts';
 
@@ -36,6 +37,19 @@ export function compileRequestSchema({ schema }: { schema: object }): ValidateFu
     return valid;
   }) as ValidateFunction;
   return validate;
+}
+
+/**
+ * A response schema's serializer, compiled the first time a route answers: building every
+ * route's serializer up front cost a management command without a server a third of its
+ * time, for the one route it calls. fastify's own compiler, only later.
+ */
+export function compileResponseSchema({ schema }: { schema: object }): (data: unknown) => string {
+  let compiled: ((data: unknown) => string) | undefined;
+  return (data: unknown): string => {
+    compiled ??= fastJson(schema) as (data: unknown) => string;
+    return compiled(data);
+  };
 }
 
 /** The part of the request a fastify validation error is about. */

@@ -134,6 +134,11 @@ test('npm pack gives a tarball that installs globally and serves without devDepe
       assert.match(await file.text(), /^#!version:1\.0\.0\.1/);
       const boot = await tftpGet({ host: '127.0.0.1', port: ports['tftp']!, path: `${MAC}.boot` });
       assert.ok(boot.length > 0);
+      // The console's files come from the package too, wherever the build put the code serving them.
+      const page = await fetch(`http://127.0.0.1:${ports['admin']}/console/`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(await page.text(), /<html/i);
     } finally {
       child.kill('SIGTERM');
     }
