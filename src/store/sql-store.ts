@@ -21,8 +21,9 @@ import {
   type ChangeFeed,
   type ChangeNotice,
 } from './change-feed.ts';
-import * as archive from './archive.ts';
 import type { ArchiveCounts, ArchiveRecord, ArchiveSink, ExportOptions } from './archive.ts';
+import { exportRecords } from './archive-export.ts';
+import { importRecords } from './archive-import.ts';
 import * as contacts from './contacts.ts';
 import { contentVersion } from './content-versions.ts';
 import * as credentials from './credentials.ts';
@@ -405,13 +406,13 @@ export class SqlStore implements Store {
   }
 
   exportRecords(sink: ArchiveSink, options: ExportOptions): Promise<ArchiveCounts> {
-    return archive.exportRecords(this.#client, sink, options);
+    return exportRecords(this.#client, sink, options);
   }
 
   /** Everything may have changed: every entity's listeners hear `*`. */
   importRecords(records: AsyncIterable<ArchiveRecord>): Promise<ArchiveCounts> {
     return this.#configChange(ENTITIES, async (tx) => ({
-      result: await archive.importRecords(tx, records, this.#now()),
+      result: await importRecords(tx, records, this.#now()),
       keys: ['*'],
     }));
   }
