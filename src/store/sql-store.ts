@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 import { PlugndialError } from '../errors.ts';
@@ -14,15 +13,10 @@ import type { Device, Profile } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
 import type { EventQuery, ProvisioningEvent } from '../model/event.ts';
-import {
-  CHANGE_CHANNEL,
-  encodeNotice,
-  listenForChanges,
-  type ChangeFeed,
-  type ChangeNotice,
-} from './change-feed.ts';
-import * as archive from './archive.ts';
 import type { ArchiveCounts, ArchiveRecord, ArchiveSink, ExportOptions } from './archive.ts';
+import { exportRecords } from './archive-export.ts';
+import { importRecords } from './archive-import.ts';
+import { ConfigChanges, ENTITIES } from './config-changes.ts';
 import * as contacts from './contacts.ts';
 import { contentVersion } from './content-versions.ts';
 import * as credentials from './credentials.ts';
@@ -36,7 +30,6 @@ import * as fleet from './fleet.ts';
 import { migrate } from './migrations.ts';
 import * as profiles from './profiles.ts';
 import * as sipState from './sip-state.ts';
-import type { ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 import type {
   ContactUpdate,
@@ -55,14 +48,6 @@ import type {
   StoredFileHandle,
 } from './store.ts';
 
-const ENTITIES: readonly StoreChange['entity'][] = [
-  'device',
-  'profile',
-  'file',
-  'firmware',
-  'contacts',
-];
-
 export interface SqlStoreOptions {
   backend: 'embedded' | 'postgres';
   client: SqlClient;
@@ -76,22 +61,15 @@ export interface SqlStoreOptions {
 
 /**
  * The Store on SQL: one query layer for SQLite and PostgreSQL. Every configuration change
- * takes the meta row lock first, so changes are serialised across nodes and each bumps the
- * generation exactly once.
- *
- * Listeners hear each changed key. A key of `*` means "anything of this entity may have
- * changed": a batch too large to announce key by key, or changes missed while this node's
- * LISTEN connection was down.
+ * goes through ConfigChanges (config-changes.ts): behind the meta row lock, one generation
+ * each, heard by this node's listeners and, on PostgreSQL, by the other nodes'.
  */
 export class SqlStore implements Store {
   readonly backend: 'embedded' | 'postgres';
   readonly #client: SqlClient;
   readonly #now: () => Date;
-  readonly #node = randomUUID();
-  readonly #listeners = new Set<(change: StoreChange) => void>();
+  readonly #changes: ConfigChanges;
   readonly #onClose: (() => Promise<void> | void) | undefined;
-  #feed: ChangeFeed | undefined;
-  #generation = 0;
   #closed = false;
 
   private constructor(options: SqlStoreOptions) {
@@ -99,6 +77,7 @@ export class SqlStore implements Store {
     this.#client = options.client;
     this.#now = options.now ?? ((): Date => new Date());
     this.#onClose = options.onClose;
+    this.#changes = new ConfigChanges(options.client, options.backend === 'postgres');
   }
 
   /** Migrates the schema, starts hearing other nodes (PostgreSQL) and loads the generation. */
@@ -106,14 +85,7 @@ export class SqlStore implements Store {
     const store = new SqlStore(options);
     try {
       await migrate(store.#client);
-      if (store.backend === 'postgres' && options.databaseUrl) {
-        store.#feed = await listenForChanges(options.databaseUrl, {
-          notice: (notice) => store.#heard(notice),
-          reconnected: () => void store.#catchUp(),
-        });
-      }
-      // Loaded after LISTEN starts, so no change falls between the two.
-      store.#generation = await store.#loadGeneration();
+      await store.#changes.start(options.databaseUrl);
       await files.removeAbandonedUploads(store.#client, store.backend === 'postgres', store.#now());
     } catch (error) {
       await store.close().catch(() => undefined);
@@ -123,22 +95,18 @@ export class SqlStore implements Store {
   }
 
   generation(): number {
-    return this.#generation;
+    return this.#changes.generation();
   }
 
   onChange(listener: (change: StoreChange) => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#changes.onChange(listener);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#listeners.clear();
     try {
-      await this.#feed?.close();
+      await this.#changes.close();
       await this.#client.close();
     } finally {
       await this.#onClose?.();
@@ -167,7 +135,7 @@ export class SqlStore implements Store {
 
   async insertDevices(batch: readonly Device[]): Promise<void> {
     if (batch.length === 0) return;
-    await this.#configChange('device', (tx) => devices.insertDevices(tx, batch));
+    await this.#changes.commit('device', (tx) => devices.insertDevices(tx, batch));
   }
 
   async importDevices(
@@ -176,7 +144,7 @@ export class SqlStore implements Store {
   ): Promise<{ added: Mac[]; updated: Mac[] }> {
     if (batch.length === 0) return { added: [], updated: [] };
     try {
-      return await this.#configChange('device', async (tx) => {
+      return await this.#changes.commit('device', async (tx) => {
         const outcome = await devices.importDevices(tx, batch, options.update, this.#now());
         // A check runs the import to its end and rolls it back: the same checks, nothing kept.
         if (options.dryRun) throw new RolledBack(outcome.result);
@@ -189,11 +157,13 @@ export class SqlStore implements Store {
   }
 
   updateDevice(mac: Mac, change: (device: Device) => Device): Promise<Device> {
-    return this.#configChange('device', (tx) => devices.updateDevice(tx, mac, change, this.#now()));
+    return this.#changes.commit('device', (tx) =>
+      devices.updateDevice(tx, mac, change, this.#now()),
+    );
   }
 
   removeDevice(mac: Mac): Promise<boolean> {
-    return this.#configChange('device', (tx) => devices.removeDevice(tx, mac));
+    return this.#changes.commit('device', (tx) => devices.removeDevice(tx, mac));
   }
 
   deviceBySerial(serial: string): Promise<Device | undefined> {
@@ -214,24 +184,24 @@ export class SqlStore implements Store {
   }
 
   insertProfile(profile: Profile): Promise<void> {
-    return this.#configChange('profile', (tx) => profiles.insertProfile(tx, profile));
+    return this.#changes.commit('profile', (tx) => profiles.insertProfile(tx, profile));
   }
 
   updateProfile(name: string, change: (profile: Profile) => Profile): Promise<Profile> {
-    return this.#configChange('profile', (tx) =>
+    return this.#changes.commit('profile', (tx) =>
       profiles.updateProfile(tx, name, change, this.#now()),
     );
   }
 
   removeProfile(name: string): Promise<boolean> {
-    return this.#configChange('profile', (tx) => profiles.removeProfile(tx, name));
+    return this.#changes.commit('profile', (tx) => profiles.removeProfile(tx, name));
   }
 
   /** Writes the chunks outside any transaction (a long upload must not block the store), then swaps them in. */
   async putFile(path: string, source: Readable, contentType: string): Promise<StoredFile> {
     const written = await writeFileVersion(this.#client, path, source);
     try {
-      return await this.#configChange('file', (tx) =>
+      return await this.#changes.commit('file', (tx) =>
         files.swapInFileVersion(tx, path, written, contentType, this.#now()),
       );
     } catch (error) {
@@ -249,7 +219,7 @@ export class SqlStore implements Store {
   }
 
   removeFile(path: string): Promise<boolean> {
-    return this.#configChange('file', (tx) => files.removeFile(tx, path));
+    return this.#changes.commit('file', (tx) => files.removeFile(tx, path));
   }
 
   /** Like putFile: chunks first, outside any transaction, verified, then one catalogue change. */
@@ -272,7 +242,7 @@ export class SqlStore implements Store {
           `the received bytes have SHA-256 ${written.sha256.slice(0, 16)}…, not the declared ${upload.sha256.slice(0, 16)}…: the file is corrupt; nothing was stored`,
         );
       }
-      return await this.#configChange('firmware', (tx) =>
+      return await this.#changes.commit('firmware', (tx) =>
         firmware.insertFirmware(tx, upload, written, this.#now()),
       );
     } catch (error) {
@@ -290,7 +260,7 @@ export class SqlStore implements Store {
   }
 
   removeFirmware(key: FirmwareKey): Promise<boolean> {
-    return this.#configChange('firmware', (tx) => firmware.removeFirmware(tx, key));
+    return this.#changes.commit('firmware', (tx) => firmware.removeFirmware(tx, key));
   }
 
   getContacts(owner: ContactOwner): Promise<ContactList | undefined> {
@@ -306,13 +276,13 @@ export class SqlStore implements Store {
   }
 
   setContacts(owner: ContactOwner, list: readonly Contact[]): Promise<ContactList> {
-    return this.#configChange('contacts', (tx) =>
+    return this.#changes.commit('contacts', (tx) =>
       contacts.setContacts(tx, owner, list, this.#now()),
     );
   }
 
   removeContacts(owner: ContactOwner): Promise<boolean> {
-    return this.#configChange('contacts', (tx) => contacts.removeContacts(tx, owner));
+    return this.#changes.commit('contacts', (tx) => contacts.removeContacts(tx, owner));
   }
 
   appendEvents(batch: readonly ProvisioningEvent[]): Promise<void> {
@@ -375,7 +345,7 @@ export class SqlStore implements Store {
     fresh: NewCredentials,
     options: { graceUntil?: Date; reopen: boolean },
   ): Promise<DeviceCredentials> {
-    return this.#configChange('device', (tx) =>
+    return this.#changes.commit('device', (tx) =>
       credentials.rotateDeviceCredentials(tx, mac, fresh, options, this.#now()),
     );
   }
@@ -405,95 +375,15 @@ export class SqlStore implements Store {
   }
 
   exportRecords(sink: ArchiveSink, options: ExportOptions): Promise<ArchiveCounts> {
-    return archive.exportRecords(this.#client, sink, options);
+    return exportRecords(this.#client, sink, options);
   }
 
   /** Everything may have changed: every entity's listeners hear `*`. */
   importRecords(records: AsyncIterable<ArchiveRecord>): Promise<ArchiveCounts> {
-    return this.#configChange(ENTITIES, async (tx) => ({
-      result: await archive.importRecords(tx, records, this.#now()),
+    return this.#changes.commit(ENTITIES, async (tx) => ({
+      result: await importRecords(tx, records, this.#now()),
       keys: ['*'],
     }));
-  }
-
-  /**
-   * Runs one configuration change in one transaction behind the meta row lock. When it
-   * touched something, the generation grows by one and other nodes are told (PostgreSQL)
-   * in the same transaction; after commit this node's listeners hear of each key.
-   */
-  async #configChange<T>(
-    changed: StoreChange['entity'] | readonly StoreChange['entity'][],
-    fn: (tx: SqlClient) => Promise<ConfigOutcome<T>>,
-  ): Promise<T> {
-    const entities = typeof changed === 'string' ? [changed] : changed;
-    const committed = await this.#client.transaction(async (tx) => {
-      await tx.query('SELECT generation FROM meta WHERE id = 1 FOR UPDATE');
-      const outcome = await fn(tx);
-      if (outcome.keys.length === 0) return { ...outcome, generation: undefined };
-      const [row] = await tx.query<{ generation: number }>(
-        'UPDATE meta SET generation = generation + 1 WHERE id = 1 RETURNING generation::float8 AS generation',
-      );
-      const generation = row?.generation ?? 0;
-      if (this.backend === 'postgres') {
-        for (const entity of entities) {
-          const notice: ChangeNotice = {
-            node: this.#node,
-            generation,
-            entity,
-            keys: outcome.keys,
-          };
-          await tx.query('SELECT pg_notify($1::text, $2::text)', [
-            CHANGE_CHANNEL,
-            encodeNotice(notice),
-          ]);
-        }
-      }
-      return { ...outcome, generation };
-    });
-    const { generation } = committed;
-    if (generation !== undefined) {
-      this.#advance(
-        entities.flatMap((entity) => committed.keys.map((key) => ({ entity, key, generation }))),
-      );
-    }
-    return committed.result;
-  }
-
-  #heard(notice: ChangeNotice): void {
-    if (notice.node === this.#node || this.#closed) return;
-    this.#advance(
-      notice.keys.map((key) => ({ entity: notice.entity, key, generation: notice.generation })),
-    );
-  }
-
-  async #catchUp(): Promise<void> {
-    try {
-      const generation = await this.#loadGeneration();
-      if (generation <= this.#generation || this.#closed) return;
-      this.#advance(ENTITIES.map((entity) => ({ entity, key: '*', generation })));
-    } catch {
-      // The database is away again; the next reconnection catches up.
-    }
-  }
-
-  #advance(changes: readonly StoreChange[]): void {
-    for (const change of changes) {
-      if (change.generation > this.#generation) this.#generation = change.generation;
-      for (const listener of this.#listeners) {
-        try {
-          listener(change);
-        } catch {
-          // The change is committed; one failing listener must not keep the others from hearing of it.
-        }
-      }
-    }
-  }
-
-  async #loadGeneration(): Promise<number> {
-    const [row] = await this.#client.query<{ generation: number }>(
-      'SELECT generation::float8 AS generation FROM meta WHERE id = 1',
-    );
-    return row?.generation ?? 0;
   }
 }
 
