@@ -1,60 +1,51 @@
 // The ACS: what plugndial does in a CWMP session. It knows no vendor (a device's driver
 // names the file a Download points at) and no socket (door.ts adapts node:http to it).
 // Every request is one ProvisioningEvent with transport `acs`.
+//
+// This file answers each request and keeps what the CPE says; session-table.ts holds the
+// open sessions, plan.ts decides what to ask, transfers.ts what a Download's outcome means.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 import { publishRequest, tr069Channel, type Tr069Message } from '../channels.ts';
 import type { AuthChallenge, PresentedCredentials } from '../crypto/http-auth.ts';
 import type { Driver } from '../drivers/driver.ts';
+import type { XmlElement } from '../formats/xml.ts';
 import type { Logger } from '../log.ts';
-import { MAX_CWMP_TRANSFERS, type CwmpState, type CwmpTransfer } from '../model/cwmp.ts';
+import type { CwmpState } from '../model/cwmp.ts';
 import type { Device } from '../model/device.ts';
 import { findMac, parseMac, type Mac } from '../model/mac.ts';
 import type { ProvisioningEvent } from '../model/event.ts';
-import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
 import { lastContactOf } from '../provisioning/last-contact.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
-import type { Store } from '../store/store.ts';
+import { planSession, type PlanOptions } from './plan.ts';
+import { SessionTable, type SessionEntry } from './session-table.ts';
 import {
   arg,
   cwmp,
   parameterValues,
   parseEnvelope,
-  readFault,
   readInform,
-  readTransferComplete,
   child,
-  childText,
   writeEnvelope,
   type Envelope,
   type Inform,
 } from './soap.ts';
 import {
-  FILE_TYPES,
   describeRpc,
   newSession,
   nextRequest,
   rpcBody,
   stepSession,
   type AcsRpc,
-  type Session,
 } from './session.ts';
+import { downloadAnswered, publishDownloaded, settle, transferCompleted } from './transfers.ts';
 
-export interface AcsOptions {
-  store: Store;
-  pipeline: ProvisioningPipeline;
+export interface AcsOptions extends PlanOptions {
   drivers: readonly Driver[];
   recorder: EventRecorder;
   now: () => Date;
-  /**
-   * The HTTP(S) door as a CPE that reached the ACS on local address `reachedAt` sees it
-   * (`http://10.0.0.5:8080`, no trailing `/`); undefined when no such door is on.
-   */
-  fileOrigin(reachedAt: string): string | undefined;
   log?: Logger;
-  /** How long a Download's one-time credentials open its file. Default 15 minutes. */
-  grantTtlMs?: number;
   /** An idle session is forgotten after this. Default 120 s. */
   sessionIdleMs?: number;
 }
@@ -89,27 +80,9 @@ export interface CwmpHttpReply {
   close?: boolean;
 }
 
-interface Entry {
-  session: Session;
-  device?: Device;
-  driver?: Driver;
-  expires: number;
-  /** Event codes of the Inform that opened the session. */
-  events: string[];
-  origin?: string;
-}
-
-const MAX_SESSIONS = 10_000;
-/** The reasons a CPE's Inform makes the ACS look at its files. */
-const PROVISIONING_EVENTS = ['0 BOOTSTRAP', '1 BOOT', '2 PERIODIC', '6 CONNECTION REQUEST'];
-/** A Download sent and not completed is not sent again for this long, unless the CPE rebooted. */
-const INFLIGHT_MS = 10 * 60_000;
-const DEVICE_INFO = ['ModelName', 'SoftwareVersion', 'SerialNumber', 'Manufacturer'];
-
 export class Acs {
   readonly #options: AcsOptions;
-  readonly #sessions = new Map<string, Entry>();
-  readonly #byConnection = new WeakMap<object, string>();
+  readonly #sessions = new SessionTable();
 
   constructor(options: AcsOptions) {
     this.#options = options;
@@ -131,19 +104,21 @@ export class Acs {
       envelope = parsed.value;
     }
     if (envelope?.method === 'Inform') return this.#inform(request, envelope, at, started);
-    const id = request.sessionId ?? this.#byConnection.get(request.connection);
-    const entry = id ? this.#sessions.get(id) : undefined;
+    const entry = this.#sessions.find(request.sessionId, request.connection);
     const file = `cwmp/${envelope?.method ?? 'empty'}`;
     if (!entry) {
       const reply = { status: 204, close: true };
       this.#record(request, { at, started, file, reply, reason: 'no-session' });
       return reply;
     }
-    entry.expires = at.getTime() + (this.#options.sessionIdleMs ?? 120_000);
-    this.#byConnection.set(request.connection, entry.session.id);
+    this.#sessions.touch(
+      entry,
+      request.connection,
+      at.getTime() + (this.#options.sessionIdleMs ?? 120_000),
+    );
     const step = stepSession(entry.session, envelope);
     if (step.kind === 'end') {
-      this.#sessions.delete(entry.session.id);
+      this.#sessions.close(entry);
       const reply = { status: 204, close: true };
       this.#record(request, { at, started, file, reply, reason: step.reason, entry });
       return reply;
@@ -151,7 +126,7 @@ export class Acs {
     if (step.kind === 'answer') {
       let reason: string | undefined;
       if (envelope?.body && step.method.endsWith('TransferComplete') && entry.device) {
-        reason = await this.#transferComplete(entry.device, envelope, at);
+        reason = await this.#transferComplete(entry.device, envelope.body, at);
       }
       const reply = {
         status: 200,
@@ -165,10 +140,11 @@ export class Acs {
       step.answered && entry.device
         ? await this.#answered(entry, step.answered.rpc, step.answered.message, at)
         : undefined;
-    if (!entry.session.queue) entry.session.queue = await this.#plan(entry, request, at);
+    if (!entry.session.queue)
+      entry.session.queue = await planSession(this.#options, entry, request.localAddress, at);
     const next = nextRequest(entry.session);
     if (!next) {
-      this.#sessions.delete(entry.session.id);
+      this.#sessions.close(entry);
       const reply = { status: 204 };
       this.#record(request, { at, started, file, reply, entry, reason: 'end', reported });
       return reply;
@@ -230,7 +206,7 @@ export class Acs {
       ? this.#options.drivers.find((d) => d.vendors.includes(device.vendor))
       : undefined;
     const session = newSession(randomBytes(16).toString('base64url'), envelope.namespace, inform);
-    const entry: Entry = {
+    const entry: SessionEntry = {
       session,
       events,
       expires: at.getTime() + (this.#options.sessionIdleMs ?? 120_000),
@@ -238,10 +214,7 @@ export class Acs {
       ...(driver ? { driver } : {}),
     };
     if (!device) session.queue = [];
-    while (this.#sessions.size >= MAX_SESSIONS)
-      this.#sessions.delete(this.#sessions.keys().next().value!);
-    this.#sessions.set(session.id, entry);
-    this.#byConnection.set(request.connection, session.id);
+    this.#sessions.open(entry, request.connection);
     if (tr069Channel.hasSubscribers)
       tr069Channel.publish({ what: 'session' } satisfies Tr069Message);
     if (device) {
@@ -306,134 +279,14 @@ export class Acs {
     return device?.mac;
   }
 
-  /** What the ACS asks in this session, decided at the CPE's first empty POST. */
-  async #plan(entry: Entry, request: CwmpHttpRequest, at: Date): Promise<AcsRpc[]> {
-    const { device, driver } = entry;
-    if (!device) return [];
-    const state = await this.#options.store.cwmpState(device.mac);
-    const root = state?.root ?? 'InternetGatewayDevice';
-    const rpcs: AcsRpc[] = [];
-    const booted = entry.events.some((e) => e === '0 BOOTSTRAP' || e === '1 BOOT');
-    if (booted || !device.reported?.firmware) {
-      rpcs.push({
-        kind: 'GetParameterValues',
-        names: DEVICE_INFO.map((name) => `${root}.DeviceInfo.${name}`),
-      });
-    }
-    let credentials = state?.connectionRequest;
-    // A CPE that bootstraps was reset (or is new): whatever it was told before is gone.
-    if (!credentials?.confirmed || entry.events.includes('0 BOOTSTRAP')) {
-      credentials ??= {
-        username: `acs-${device.mac}`,
-        password: randomBytes(18).toString('base64url'),
-        confirmed: false,
-      };
-      const fresh = credentials;
-      await this.#options.store.updateCwmpState(device.mac, (s) => ({
-        ...s,
-        connectionRequest: s.connectionRequest ?? fresh,
-      }));
-      rpcs.push({
-        kind: 'SetParameterValues',
-        values: [
-          {
-            name: `${root}.ManagementServer.ConnectionRequestUsername`,
-            value: credentials.username,
-          },
-          {
-            name: `${root}.ManagementServer.ConnectionRequestPassword`,
-            value: credentials.password,
-          },
-        ],
-        parameterKey: 'plugndial-cr',
-      });
-    }
-    const origin = this.#options.fileOrigin(request.localAddress);
-    if (entry.events.some((e) => PROVISIONING_EVENTS.includes(e)) && origin) {
-      const inflight = { ...state?.inflight };
-      const fresh = (target: string): boolean =>
-        booted ||
-        !Object.values(inflight).some(
-          (f) => f.target === target && at.getTime() - Date.parse(f.at) < INFLIGHT_MS,
-        );
-      const file = driver?.tr069?.configFile(device);
-      if (file) {
-        const preview = await this.#options.pipeline.preview(device.mac, file, origin);
-        const body = preview.artifact?.body;
-        const sha = body && createHash('sha256').update(body).digest('hex');
-        if (body && sha && sha !== state?.acknowledged.config && fresh(sha)) {
-          const url = `${origin}/${file.split('/').map(encodeURIComponent).join('/')}`;
-          rpcs.push(
-            this.#download(
-              device,
-              url,
-              FILE_TYPES.config,
-              `cfg-${sha.slice(0, 16)}`,
-              body.length,
-              file,
-            ),
-          );
-          inflight[`cfg-${sha.slice(0, 16)}`] = {
-            fileType: FILE_TYPES.config,
-            target: sha,
-            at: at.toISOString(),
-          };
-        }
-      }
-      const image = await this.#options.pipeline.firmwareFor(device, origin);
-      if (image && image.version !== state?.acknowledged.firmware && fresh(image.version)) {
-        const key = `fw-${image.version}`.slice(0, 32);
-        rpcs.push(
-          this.#download(device, image.url, FILE_TYPES.firmware, key, image.size, image.fileName),
-        );
-        inflight[key] = {
-          fileType: FILE_TYPES.firmware,
-          target: image.version,
-          at: at.toISOString(),
-        };
-      }
-      await this.#options.store.updateCwmpState(device.mac, (s) => ({ ...s, inflight }));
-    }
-    if (state?.rebootRequested) {
-      rpcs.push({ kind: 'Reboot', commandKey: `reboot-${Date.parse(state.rebootRequested) || 0}` });
-    }
-    return rpcs;
-  }
-
-  #download(
-    device: Device,
-    url: string,
-    fileType: (typeof FILE_TYPES)[keyof typeof FILE_TYPES],
-    commandKey: string,
-    fileSize: number,
-    targetFileName: string,
-  ): AcsRpc {
-    const grant = this.#options.pipeline.grantOneTime(
-      device.mac,
-      new URL(url).pathname,
-      this.#options.grantTtlMs ?? 15 * 60_000,
-    );
-    return {
-      kind: 'Download',
-      commandKey,
-      fileType,
-      url,
-      username: grant.username,
-      password: grant.password,
-      fileSize,
-      targetFileName: targetFileName.split('/').pop() ?? targetFileName,
-    };
-  }
-
   /** The CPE answered an ACS request: keep what it says. Returns facts for the device record. */
   async #answered(
-    entry: Entry,
+    entry: SessionEntry,
     rpc: AcsRpc,
     message: Envelope | undefined,
     at: Date,
   ): Promise<Device['reported'] | undefined> {
     const mac = entry.device!.mac;
-    const fault = message?.method === 'Fault' && message.body ? readFault(message.body) : undefined;
     if (rpc.kind === 'GetParameterValues' && message?.method === 'GetParameterValuesResponse') {
       const values = parameterValues(child(message.body, 'ParameterList'));
       const get = (name: string): string | undefined =>
@@ -456,19 +309,10 @@ export class Acs {
       );
     }
     if (rpc.kind === 'Download') {
-      const status =
-        message?.method === 'DownloadResponse' ? childText(message.body, 'Status') : '';
-      // Status 0: done and applied already, no TransferComplete follows.
-      if (fault || status === '0') {
-        downloaded(fault?.code ?? 0);
-        await this.#update(mac, (s) =>
-          settle(s, {
-            at: at.toISOString(),
-            commandKey: rpc.commandKey,
-            faultCode: fault?.code ?? 0,
-            ...(fault?.message ? { faultString: fault.message } : {}),
-          }),
-        );
+      const transfer = downloadAnswered(rpc, message, at);
+      if (transfer) {
+        publishDownloaded(transfer.faultCode);
+        await this.#update(mac, (s) => settle(s, transfer));
       }
     }
     if (rpc.kind === 'Reboot' && message?.method === 'RebootResponse') {
@@ -480,22 +324,11 @@ export class Acs {
     return undefined;
   }
 
-  async #transferComplete(device: Device, envelope: Envelope, at: Date): Promise<string> {
-    const done = readTransferComplete(envelope.body!);
-    downloaded(done.faultCode);
-    await this.#update(device.mac, (s) =>
-      settle(s, {
-        at: at.toISOString(),
-        commandKey: done.commandKey.slice(0, 64),
-        faultCode: done.faultCode,
-        ...(done.faultString ? { faultString: done.faultString } : {}),
-        ...(done.startTime ? { startTime: done.startTime.slice(0, 40) } : {}),
-        ...(done.completeTime ? { completeTime: done.completeTime.slice(0, 40) } : {}),
-      }),
-    );
-    return done.faultCode === 0
-      ? `transfer-complete ${done.commandKey.slice(0, 40)}`
-      : `transfer-fault ${done.faultCode}`;
+  async #transferComplete(device: Device, body: XmlElement, at: Date): Promise<string> {
+    const { transfer, reason } = transferCompleted(body, at);
+    publishDownloaded(transfer.faultCode);
+    await this.#update(device.mac, (s) => settle(s, transfer));
+    return reason;
   }
 
   async #update(mac: Mac, change: (state: CwmpState) => CwmpState): Promise<void> {
@@ -512,7 +345,7 @@ export class Acs {
       file: string;
       reply: CwmpHttpReply;
       reason?: string;
-      entry?: Entry;
+      entry?: SessionEntry;
       mac?: Mac;
       reported?: Device['reported'];
     },
@@ -540,38 +373,16 @@ export class Acs {
   }
 
   #forget(request: CwmpHttpRequest): void {
-    const id = request.sessionId ?? this.#byConnection.get(request.connection);
-    if (id) this.#sessions.delete(id);
+    this.#sessions.forget(request.sessionId, request.connection);
   }
 
   #expire(now: number): void {
-    for (const [id, entry] of this.#sessions) if (entry.expires <= now) this.#sessions.delete(id);
+    this.#sessions.expire(now);
   }
 
   #warn(message: string, error: unknown): void {
     this.#options.log?.('warn', message, { error: (error as Error).message });
   }
-}
-
-/** A transfer ended: acknowledge what it delivered when it succeeded, keep the outcome. */
-function settle(state: CwmpState, transfer: CwmpTransfer): CwmpState {
-  const sent = state.inflight[transfer.commandKey];
-  const inflight = { ...state.inflight };
-  delete inflight[transfer.commandKey];
-  const acknowledged = { ...state.acknowledged };
-  if (sent && transfer.faultCode === 0) {
-    if (sent.fileType === FILE_TYPES.config) acknowledged.config = sent.target;
-    if (sent.fileType === FILE_TYPES.firmware) acknowledged.firmware = sent.target;
-  }
-  return {
-    ...state,
-    inflight,
-    acknowledged,
-    transfers: [
-      { ...transfer, ...(sent ? { fileType: sent.fileType } : {}) },
-      ...state.transfers,
-    ].slice(0, MAX_CWMP_TRANSFERS),
-  };
 }
 
 function parameter(inform: Inform, suffix: string): string | undefined {
@@ -588,10 +399,4 @@ function informFacts(inform: Inform): Device['reported'] {
     ...(firmware ? { firmware: firmware.slice(0, 128) } : {}),
     ...(serial ? { serial: serial.slice(0, 128) } : {}),
   };
-}
-
-/** A Download's result as the CPE reported it (0: done), for whoever counts them. */
-function downloaded(faultCode: number): void {
-  if (tr069Channel.hasSubscribers)
-    tr069Channel.publish({ what: 'download', faultCode } satisfies Tr069Message);
 }

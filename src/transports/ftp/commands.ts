@@ -86,3 +86,49 @@ export const FEATURES = ['EPSV', 'PASV', 'SIZE', 'REST STREAM', 'UTF8'];
 export function isAnonymous(user: string): boolean {
   return /^(anonymous|ftp)$/i.test(user);
 }
+
+/** The address without its IPv4-mapped prefix; `unknown` when the socket has none. */
+export function plainAddress(address: string | undefined): string {
+  if (!address) return 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * The reply to a verb that neither reads nor changes the session: the same for every client
+ * at every moment. Unknown verbs get 502.
+ */
+export function statelessReply(verb: string, argument: string): string | string[] {
+  switch (verb) {
+    case 'SYST':
+      return '215 UNIX Type: L8';
+    case 'FEAT':
+      return ['211-Features:', ...FEATURES.map((f) => ` ${f}`), '211 End'];
+    case 'OPTS':
+      return /^UTF8 ON$/i.test(argument)
+        ? '200 Always in UTF8 mode.'
+        : '501 Option not understood.';
+    case 'NOOP':
+      return '200 NOOP ok.';
+    case 'HELP':
+      return '214 Read-only server: USER PASS PWD CWD TYPE PASV EPSV SIZE RETR LIST NLST QUIT.';
+    case 'AUTH':
+      return '502 TLS is not offered here; use HTTPS for encrypted provisioning.';
+    case 'TYPE':
+      return /^(A( N)?|I|L 8)$/i.test(argument)
+        ? `200 Switching to ${argument.toUpperCase().startsWith('A') ? 'ASCII' : 'Binary'} mode.`
+        : '504 Type not supported.';
+    case 'MODE':
+      return /^S$/i.test(argument) ? '200 Mode set to S.' : '504 Only stream mode.';
+    case 'STRU':
+      return /^F$/i.test(argument) ? '200 Structure set to F.' : '504 Only file structure.';
+    case 'ALLO':
+      return '202 No storage allocation necessary.';
+    case 'PORT':
+    case 'EPRT':
+      return '502 Active mode is not supported; use PASV or EPSV.';
+    case 'STAT':
+      return '211 plugndial FTP, read-only.';
+    default:
+      return '502 Command not implemented.';
+  }
+}

@@ -4,13 +4,21 @@
 // malformed heads, unusual characters — is handed, with the bytes already read, to node:http,
 // whose parser answers it as it always did. So the fast path only ever sees requests it
 // understands completely, and the strict parser still has the last word on everything else.
+//
+// Heads are read by phone-head.ts, replies planned by phone-reply.ts and written through
+// outbox.ts with response-head.ts; this file keeps each connection's turn and deadlines.
 
 import type { Socket } from 'node:net';
 import { pipeline as pump } from 'node:stream/promises';
 
 import type { Provisioner } from '../../provisioning/request.ts';
+import { Outbox } from './outbox.ts';
+import { readPhoneHead, type ParsedHead } from './phone-head.ts';
 import { planReply, type ReplyHeaders } from './phone-reply.ts';
-import { provisioningRequest, type PhoneRequestHead } from './phone-request.ts';
+import { provisioningRequest } from './phone-request.ts';
+import { responseHead, withBody } from './response-head.ts';
+
+export { readPhoneHead } from './phone-head.ts';
 
 export interface PhoneConnectionOptions {
   provisioner: Provisioner;
@@ -55,107 +63,6 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const BARE_END = Buffer.from('\n\n');
 /** How often deadlines are checked: they are seconds long, so a second late is fine. */
 const SWEEP_MS = 1000;
-const REQUEST_LINE = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
-// Values: visible characters, spaces and tabs, and obs-text (RFC 9110); no other controls.
-// eslint-disable-next-line no-control-regex
-const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*$/;
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK',
-  206: 'Partial Content',
-  304: 'Not Modified',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  416: 'Range Not Satisfiable',
-  500: 'Internal Server Error',
-};
-
-interface ParsedHead extends PhoneRequestHead {
-  keepAlive: boolean;
-  http10: boolean;
-  ifNoneMatch?: string | undefined;
-  range?: string | undefined;
-}
-
-/**
- * Reads a request head (without its final CRLF CRLF). Undefined when node:http should have
- * it: not GET/HEAD, the admin API, /healthz or /metrics, a body, an upgrade, a repeated or missing
- * Host, or any line that is not plainly well-formed.
- */
-export function readPhoneHead(text: string): ParsedHead | undefined {
-  const lines = text.split('\r\n');
-  const request = REQUEST_LINE.exec(lines[0] ?? '');
-  if (request === null) return undefined;
-  const target = request[2]!;
-  if (
-    target.startsWith('/api/') ||
-    target === '/healthz' ||
-    target.startsWith('/healthz?') ||
-    target === '/metrics' ||
-    target.startsWith('/metrics?')
-  ) {
-    return undefined;
-  }
-  const http10 = request[3] === '0';
-  const head: ParsedHead = {
-    method: request[1] as 'GET' | 'HEAD',
-    target,
-    keepAlive: false,
-    http10,
-  };
-  let host = 0;
-  let close = false;
-  let keepAlive = false;
-  for (let i = 1; i < lines.length; i += 1) {
-    const header = HEADER_LINE.exec(lines[i]!);
-    if (header === null) return undefined;
-    const value = header[2]!;
-    switch (header[1]!.toLowerCase()) {
-      case 'host':
-        host += 1;
-        head.host = value;
-        break;
-      case 'user-agent':
-        head.userAgent = value;
-        break;
-      case 'authorization':
-        if (head.authorization !== undefined) return undefined;
-        head.authorization = value;
-        break;
-      case 'x-forwarded-for':
-        head.forwardedFor =
-          head.forwardedFor === undefined ? value : `${head.forwardedFor}, ${value}`;
-        break;
-      case 'if-none-match':
-        head.ifNoneMatch = head.ifNoneMatch === undefined ? value : `${head.ifNoneMatch}, ${value}`;
-        break;
-      case 'range':
-        if (head.range !== undefined) return undefined;
-        head.range = value;
-        break;
-      case 'connection':
-        for (const token of value.toLowerCase().split(',')) {
-          const option = token.trim();
-          if (option === 'close') close = true;
-          else if (option === 'keep-alive') keepAlive = true;
-          else if (option === 'upgrade') return undefined;
-        }
-        break;
-      case 'content-length':
-        if (value !== '0') return undefined;
-        break;
-      case 'transfer-encoding':
-      case 'expect':
-      case 'upgrade':
-        return undefined;
-      default:
-    }
-  }
-  if (host > 1 || (host === 0 && !http10)) return undefined;
-  // HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 only when asked to keep it.
-  head.keepAlive = !close && (!http10 || keepAlive);
-  return head;
-}
-
 /** Keeps phone connections: answers each request in order, closes idle ones on shutdown. */
 export class PhoneConnections {
   readonly #options: PhoneConnectionOptions;
@@ -398,101 +305,7 @@ export class PhoneConnections {
   }
 }
 
-/**
- * Replies worked out in one turn of the event loop leave together at its end. Written one
- * by one, each reply wakes the phone's side separately; a storm's replies come in bursts,
- * and a burst written back to back costs the kernel far fewer wake-ups. Order per
- * connection is kept: a connection's writes and its end are queued in the order made.
- */
-class Outbox {
-  #sockets: Socket[] = [];
-  #data: (Buffer | undefined)[] = [];
-  #ends: boolean[] = [];
-  #scheduled = false;
-
-  write(socket: Socket, data: Buffer): void {
-    this.#push(socket, data, false);
-  }
-
-  /** Writes `data` if given, then closes the connection. */
-  end(socket: Socket, data?: Buffer): void {
-    this.#push(socket, data, true);
-  }
-
-  readonly flush = (): void => {
-    this.#scheduled = false;
-    const sockets = this.#sockets;
-    const data = this.#data;
-    const ends = this.#ends;
-    this.#sockets = [];
-    this.#data = [];
-    this.#ends = [];
-    for (let i = 0; i < sockets.length; i += 1) {
-      const socket = sockets[i]!;
-      if (socket.destroyed) continue;
-      const bytes = data[i];
-      if (bytes !== undefined) socket.write(bytes);
-      if (ends[i]) closeWhenFlushed(socket);
-    }
-  };
-
-  #push(socket: Socket, data: Buffer | undefined, end: boolean): void {
-    this.#sockets.push(socket);
-    this.#data.push(data);
-    this.#ends.push(end);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.flush);
-    }
-  }
-}
-
-/**
- * Closes a connection once its replies are in the kernel's hands. Not `end()`: a half-close
- * costs a shutdown call and a wait for the phone's own FIN per connection, and phones open
- * one per file; the kernel still sends what is queued, then its FIN.
- */
+/** While a handed-over socket drains, an error ends it. */
 function destroyOnError(this: Socket): void {
   this.destroy();
-}
-
-function closeWhenFlushed(socket: Socket): void {
-  if (socket.writableLength === 0) socket.destroy();
-  else socket.once('drain', () => socket.destroy());
-}
-
-function withBody(head: string, body: Buffer | undefined): Buffer {
-  const headLength = head.length;
-  const out = Buffer.allocUnsafe(headLength + (body?.length ?? 0));
-  out.write(head, 0, 'latin1');
-  if (body) body.copy(out, headLength);
-  return out;
-}
-
-let dateSecond = 0;
-let dateText = '';
-
-/** The Date header, formatted once a second as node:http does. */
-function httpDate(): string {
-  const now = Date.now();
-  const second = now - (now % 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateText = new Date(second).toUTCString();
-  }
-  return dateText;
-}
-
-/** The status line and headers; `keepAlive` is false or the idle timeout in seconds. */
-function responseHead(status: number, headers: ReplyHeaders, keepAlive: number | false): string {
-  let text = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\n`;
-  for (const name in headers) {
-    const value = headers[name]!;
-    if (Array.isArray(value)) for (const item of value) text += `${name}: ${item}\r\n`;
-    else text += `${name}: ${value}\r\n`;
-  }
-  text += `Date: ${httpDate()}\r\n`;
-  if (keepAlive === false) text += 'Connection: close\r\n\r\n';
-  else text += `Connection: keep-alive\r\nKeep-Alive: timeout=${keepAlive}\r\n\r\n`;
-  return text;
 }

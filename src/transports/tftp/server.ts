@@ -1,5 +1,9 @@
 // The TFTP door: read requests on one well-known socket, each transfer on a fresh socket
 // (its TID), content from the provisioning pipeline. Knows nothing of vendors.
+//
+// The door itself only routes: settings.ts checks what it is given, slots.ts decides who may
+// start a transfer, content.ts opens the answer, transfer-socket.ts runs the transfer on its
+// socket, report.ts counts and tells.
 
 import type dgram from 'node:dgram';
 
@@ -12,23 +16,25 @@ import type {
 } from '../../provisioning/request.ts';
 import { LoopPoller } from '../../loop-poller.ts';
 import type { OnLimit } from '../../provisioning/limit-recorder.ts';
+import { openContent } from './content.ts';
 import { originFinder } from './origin.ts';
-import { negotiateRead, oackEntries } from './options.ts';
+import { negotiateRead } from './options.ts';
 import type { Negotiated } from './options.ts';
 import {
-  MAX_BLKSIZE,
   MAX_REQUEST_SIZE,
-  MIN_BLKSIZE,
   OPCODE,
   TFTP_ERROR,
-  ackBlockOf,
   decodePacket,
   encodeError,
-  encodeOack,
   opcodeOf,
 } from './packet.ts';
 import type { TftpRequestPacket } from './packet.ts';
-import { toNetascii } from './netascii.ts';
+import { countOutcome, peer, transferEvent, zeroCounters } from './report.ts';
+import type { TftpDoorEvent, TftpDoorStats } from './report.ts';
+import { checkSettings } from './settings.ts';
+import type { TftpDoorOptions, TftpSettings } from './settings.ts';
+import { TransferSlots } from './slots.ts';
+import type { TransferEntry } from './slots.ts';
 import {
   bindSocket,
   closeSocket,
@@ -37,84 +43,10 @@ import {
   resolveHost,
   socketType,
 } from './sockets.ts';
-import { bufferSource, rangeSource } from './source.ts';
-import type { BlockSource } from './source.ts';
-import { ReadTransfer } from './transfer.ts';
+import { openTransfer } from './transfer-socket.ts';
 
-export interface TftpDoorOptions {
-  provisioner: Provisioner;
-  host: string;
-  /** 0 picks a free port (tests). */
-  port: number;
-  /** Largest blksize granted (RFC 2348); larger requests are lowered to it. Default 1468. */
-  maxBlksize?: number;
-  /** Largest windowsize granted (RFC 7440). Default 64. */
-  maxWindowsize?: number;
-  /** Retransmission timeout when the client does not ask for one. Default 1000 ms. */
-  timeoutMs?: number;
-  /** Timeouts in a row before a transfer is given up. Default 5. */
-  retries?: number;
-  /** Transfers at once, in total. Default 512; the last eighth only for addresses holding none. */
-  maxTransfers?: number;
-  /** Transfers at once from one address (phones behind NAT share one). Default 16. */
-  maxTransfersPerClient?: number;
-  /** The largest client `timeout` option honoured; larger ones are not acknowledged. Default 10 s. */
-  maxClientTimeoutMs?: number;
-  /** How long one transfer may last, whatever its progress. Default 600 s. */
-  maxHoldMs?: number;
-  /** A client was held to one of the limits above. */
-  onLimit?: OnLimit;
-  /**
-   * How long after sending a block the door keeps polling for its ACK instead of sleeping
-   * (src/loop-poller.ts). Default 1 ms; 0 turns it off.
-   */
-  ackPollMs?: number;
-  log?: (event: TftpDoorEvent) => void;
-}
-
-export type TftpDoorEvent =
-  | {
-      type: 'transfer';
-      remoteAddress: string;
-      remotePort: number;
-      file: string;
-      status: number;
-      bytes: number;
-      retransmissions: number;
-      reason?: string;
-      durationMs: number;
-    }
-  | {
-      type: 'refused';
-      remoteAddress: string;
-      remotePort: number;
-      reason: string;
-      tftpCode: number;
-    }
-  | { type: 'malformed'; remoteAddress: string; remotePort: number; reason: string }
-  | { type: 'error'; message: string };
-
-export interface TftpDoorStats {
-  /** Transfers in progress, including those waiting for the pipeline. */
-  active: number;
-  /** Read requests handed to the pipeline. */
-  requests: number;
-  delivered: number;
-  notFound: number;
-  /** Transfers that ended otherwise: timed out, aborted by the client, failed. */
-  failed: number;
-  /** Requests refused before the pipeline: write, busy, mode, option refused. */
-  refused: number;
-  malformed: number;
-  /** Retransmitted read requests of a transfer already under way (ignored). */
-  duplicateRequests: number;
-  /** Datagrams from a stranger to a transfer's socket (answered with error 5). */
-  unknownTid: number;
-  /** ACK, DATA or OACK sent to the request port (dropped). */
-  strays: number;
-  bytes: number;
-  retransmissions: number;
-}
+export type { TftpDoorEvent, TftpDoorStats } from './report.ts';
+export type { TftpDoorOptions } from './settings.ts';
 
 export interface TftpDoor {
   address: { address: string; port: number };
@@ -126,29 +58,6 @@ export interface TftpDoor {
   stats(): TftpDoorStats;
 }
 
-interface Entry {
-  key: string;
-  client: string;
-  filename: string;
-  transfer: ReadTransfer | undefined;
-  registered: boolean;
-}
-
-interface Settings {
-  maxBlksize: number;
-  maxWindowsize: number;
-  timeoutMs: number;
-  retries: number;
-  maxTransfers: number;
-  maxTransfersPerClient: number;
-  maxTimeoutMs: number;
-  maxHoldMs: number;
-  ackPollMs: number;
-}
-
-const MAX_LOGGED_NAME = 256;
-/** Bytes of a stored file read ahead of the window (a window larger than this is read whole). */
-const READ_AHEAD = 64 * 1024;
 const SHUTDOWN_WAIT_MS = 5000;
 
 export async function startTftpDoor(options: TftpDoorOptions): Promise<TftpDoor> {
@@ -186,76 +95,20 @@ export async function startTftpDoor(options: TftpDoorOptions): Promise<TftpDoor>
   };
 }
 
-function checkSettings(options: TftpDoorOptions): Settings {
-  const settings: Settings = {
-    maxBlksize: options.maxBlksize ?? 1468,
-    maxWindowsize: options.maxWindowsize ?? 64,
-    timeoutMs: options.timeoutMs ?? 1000,
-    retries: options.retries ?? 5,
-    maxTransfers: options.maxTransfers ?? 512,
-    maxTransfersPerClient: options.maxTransfersPerClient ?? 16,
-    maxTimeoutMs: options.maxClientTimeoutMs ?? 10_000,
-    maxHoldMs: options.maxHoldMs ?? 600_000,
-    ackPollMs: options.ackPollMs ?? 1,
-  };
-  const ranges: Record<keyof Settings, [number, number]> = {
-    maxBlksize: [MIN_BLKSIZE, MAX_BLKSIZE],
-    // Past half the block-number space an ACK could name two blocks of the window.
-    maxWindowsize: [1, 32768],
-    timeoutMs: [1, 255_000],
-    retries: [0, 100],
-    maxTransfers: [1, 100_000],
-    maxTransfersPerClient: [1, 100_000],
-    maxTimeoutMs: [1000, 255_000],
-    maxHoldMs: [1000, 86_400_000],
-    ackPollMs: [0, 100],
-  };
-  for (const [name, [low, high]] of Object.entries(ranges) as Array<
-    [keyof Settings, [number, number]]
-  >) {
-    const value = settings[name];
-    const whole = name === 'ackPollMs' ? Number.isFinite(value) : Number.isInteger(value);
-    if (!whole || value < low || value > high) {
-      throw pndError(
-        'PND_CONFIG',
-        `TFTP ${name} must be ${name === 'ackPollMs' ? 'a number' : 'an integer'} from ${low} to ${high}`,
-      );
-    }
-  }
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
-    throw pndError('PND_CONFIG', 'TFTP port must be an integer from 0 to 65535');
-  }
-  return settings;
-}
-
 class Door {
   readonly address: { address: string; port: number };
-  readonly #byTid = new Map<string, Entry>();
-  readonly #perClient = new Map<string, number>();
+  readonly #slots: TransferSlots;
   readonly #sockets = new Set<dgram.Socket>();
   /** Requests from their arrival until their transfer starts (or they are answered). */
   readonly #pending = new Set<Promise<void>>();
-  readonly #counters: Omit<TftpDoorStats, 'active'> = {
-    requests: 0,
-    delivered: 0,
-    notFound: 0,
-    failed: 0,
-    refused: 0,
-    malformed: 0,
-    duplicateRequests: 0,
-    unknownTid: 0,
-    strays: 0,
-    bytes: 0,
-    retransmissions: 0,
-  };
-  #active = 0;
+  readonly #counters = zeroCounters();
   #closing: Promise<void> | undefined;
   /** Past the drain: what is still under way is aborted, nothing more is sent. */
   #aborting = false;
   readonly #origin: (remote: string) => Promise<string>;
   readonly #ackPoller: LoopPoller;
   readonly #provisioner: Provisioner;
-  readonly #settings: Settings;
+  readonly #settings: TftpSettings;
   readonly #host: string;
   readonly #type: dgram.SocketType;
   readonly #main: dgram.Socket;
@@ -264,7 +117,7 @@ class Door {
 
   constructor(
     provisioner: Provisioner,
-    settings: Settings,
+    settings: TftpSettings,
     host: string,
     type: dgram.SocketType,
     main: dgram.Socket,
@@ -273,6 +126,7 @@ class Door {
   ) {
     this.#provisioner = provisioner;
     this.#settings = settings;
+    this.#slots = new TransferSlots(settings);
     this.#host = host;
     this.#type = type;
     this.#main = main;
@@ -295,7 +149,7 @@ class Door {
   }
 
   stats(): TftpDoorStats {
-    return { active: this.#active, ...this.#counters };
+    return { active: this.#slots.active, ...this.#counters };
   }
 
   close(drainMs = 0): Promise<void> {
@@ -306,13 +160,13 @@ class Door {
   async #shutdown(drainMs: number): Promise<void> {
     // New requests are ignored from here on; those already taken may finish until the deadline.
     const deadline = Date.now() + drainMs;
-    while ((this.#active > 0 || this.#pending.size > 0) && Date.now() < deadline) {
+    while ((this.#slots.active > 0 || this.#pending.size > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(25, deadline - Date.now())));
     }
     this.#aborting = true;
     this.#ackPoller.stop();
     const closed = closeSocket(this.#main);
-    for (const entry of [...this.#byTid.values()]) {
+    for (const entry of this.#slots.entries()) {
       entry.transfer?.abort(503, 'server closing', 'Server shutting down');
     }
     await closed;
@@ -368,7 +222,7 @@ class Door {
 
   #onRead(packet: TftpRequestPacket, remote: dgram.RemoteInfo): void {
     const key = `${remote.address}|${remote.port}`;
-    const existing = this.#byTid.get(key);
+    const existing = this.#slots.byTid(key);
     if (existing !== undefined) {
       if (existing.transfer?.awaitingFinalAck === true) {
         existing.transfer.completeByNewRequest();
@@ -401,58 +255,37 @@ class Door {
       return;
     }
     const client = plainAddress(remote.address);
-    const { maxTransfers, maxTransfersPerClient } = this.#settings;
-    const held = this.#perClient.get(client) ?? 0;
-    if (held >= maxTransfersPerClient) {
+    const refusal = this.#slots.refusal(client);
+    if (refusal !== undefined) {
       this.#onLimit?.({
         door: 'tftp',
-        limit: 'tftp-transfers-per-address',
+        limit: refusal.limit,
         address: client,
-        detail: `${maxTransfersPerClient} transfers from this address`,
+        detail: refusal.detail,
       });
-      this.#refuse(
-        remote,
-        'too many transfers from client',
-        TFTP_ERROR.notDefined,
-        'Server busy, retry later',
-      );
+      this.#refuse(remote, refusal.reason, TFTP_ERROR.notDefined, 'Server busy, retry later');
       return;
     }
-    // The last eighth of the slots is for addresses holding none: phones get in while others
-    // sit at their cap.
-    if (
-      this.#active >= maxTransfers ||
-      (held > 0 && this.#active >= maxTransfers - Math.floor(maxTransfers / 8))
-    ) {
-      this.#onLimit?.({
-        door: 'tftp',
-        limit: 'tftp-transfers',
-        address: client,
-        detail: `${this.#active} of ${maxTransfers} transfers under way`,
-      });
-      this.#refuse(remote, 'too many transfers', TFTP_ERROR.notDefined, 'Server busy, retry later');
-      return;
-    }
-    const entry: Entry = {
+    const entry: TransferEntry = {
       key,
       client,
       filename: packet.filename,
       transfer: undefined,
       registered: false,
     };
-    this.#register(entry);
+    this.#slots.take(entry);
     this.#counters.requests += 1;
     const serving = this.#serve(entry, packet, negotiation.value, remote)
       .catch((error: unknown) => {
         this.#emit({ type: 'error', message: `transfer setup: ${String(error)}` });
-        this.#unregister(entry);
+        this.#slots.giveBack(entry);
       })
       .finally(() => this.#pending.delete(serving));
     this.#pending.add(serving);
   }
 
   async #serve(
-    entry: Entry,
+    entry: TransferEntry,
     packet: TftpRequestPacket,
     negotiated: Negotiated,
     remote: dgram.RemoteInfo,
@@ -469,18 +302,16 @@ class Door {
     try {
       answer = await this.#provisioner.answer(request);
     } catch (error) {
-      this.#unregister(entry);
+      this.#slots.giveBack(entry);
       this.#emit({ type: 'error', message: `pipeline: ${String(error)}` });
       this.#reply(remote, TFTP_ERROR.notDefined, 'Server error');
       return;
     }
     let recorded = false;
-    const hold: { timer?: NodeJS.Timeout } = {};
     const finish = (outcome: TransferOutcome): void => {
       if (recorded) return;
       recorded = true;
-      clearTimeout(hold.timer);
-      this.#unregister(entry);
+      this.#slots.giveBack(entry);
       this.#record(entry, remote, outcome, performance.now() - started);
       try {
         answer.done(outcome);
@@ -522,106 +353,39 @@ class Door {
       finish({ status: 503, bytes: 0, retransmissions: 0, reason: 'server closing' });
       return;
     }
-    const entries = oackEntries(negotiated, content.size);
-    const transfer = new ReadTransfer({
-      source: content.source,
-      blksize: negotiated.blksize,
-      windowsize: negotiated.windowsize,
-      timeoutMs: negotiated.timeoutMs ?? this.#settings.timeoutMs,
-      oackTimeoutMs: this.#settings.timeoutMs,
-      retries: this.#settings.retries,
-      oack: entries.length > 0 ? encodeOack(entries) : undefined,
-      send: (datagram: Buffer): void => {
-        socket.send(datagram, remote.port, remote.address);
-        this.#ackPoller.hold();
+    const transfer = openTransfer({
+      socket,
+      remote,
+      content,
+      negotiated,
+      settings: this.#settings,
+      sent: () => this.#ackPoller.hold(),
+      finish,
+      heldTooLong: () =>
+        this.#onLimit?.({
+          door: 'tftp',
+          limit: 'tftp-max-hold',
+          address: entry.client,
+          detail: `a transfer still under way after ${this.#settings.maxHoldMs / 1000} s`,
+        }),
+      stranger: () => {
+        this.#counters.unknownTid += 1;
       },
-      finish: (outcome: TransferOutcome): void => {
-        void closeSocket(socket);
-        finish(outcome);
-      },
+      error: (message) => this.#emit({ type: 'error', message }),
     });
     entry.transfer = transfer;
-    // However it progresses, a transfer gives its slot back in the end.
-    hold.timer = setTimeout(() => {
-      this.#onLimit?.({
-        door: 'tftp',
-        limit: 'tftp-max-hold',
-        address: entry.client,
-        detail: `a transfer still under way after ${this.#settings.maxHoldMs / 1000} s`,
-      });
-      transfer.abort(408, 'held too long', 'Transfer took too long');
-    }, this.#settings.maxHoldMs);
-    socket.on('message', (datagram: Buffer, from: dgram.RemoteInfo) => {
-      try {
-        if (from.port === remote.port && from.address === remote.address) {
-          const block = ackBlockOf(datagram);
-          if (block !== undefined) {
-            transfer.receiveAck(block);
-            return;
-          }
-          const decoded = decodePacket(datagram);
-          if (decoded.ok) transfer.receive(decoded.value);
-          return;
-        }
-        this.#counters.unknownTid += 1;
-        if (opcodeOf(datagram) !== OPCODE.error) {
-          socket.send(
-            encodeError(TFTP_ERROR.unknownTid, 'Unknown transfer ID'),
-            from.port,
-            from.address,
-          );
-        }
-      } catch (error) {
-        this.#emit({ type: 'error', message: `transfer handler: ${String(error)}` });
-        transfer.abort(500, 'internal error', 'Server error');
-      }
-    });
-    socket.on('error', (error: Error) => {
-      this.#emit({ type: 'error', message: `transfer socket: ${error.message}` });
-      transfer.abort(500, 'socket error', 'Server error');
-    });
     transfer.start();
   }
 
-  #register(entry: Entry): void {
-    entry.registered = true;
-    this.#byTid.set(entry.key, entry);
-    this.#perClient.set(entry.client, (this.#perClient.get(entry.client) ?? 0) + 1);
-    this.#active += 1;
-  }
-
-  #unregister(entry: Entry): void {
-    if (!entry.registered) return;
-    entry.registered = false;
-    if (this.#byTid.get(entry.key) === entry) this.#byTid.delete(entry.key);
-    const count = (this.#perClient.get(entry.client) ?? 1) - 1;
-    if (count <= 0) this.#perClient.delete(entry.client);
-    else this.#perClient.set(entry.client, count);
-    this.#active -= 1;
-  }
-
   #record(
-    entry: Entry,
+    entry: TransferEntry,
     remote: dgram.RemoteInfo,
     outcome: TransferOutcome,
     durationMs: number,
   ): void {
-    if (outcome.status === 200) this.#counters.delivered += 1;
-    else if (outcome.status === 404) this.#counters.notFound += 1;
-    else this.#counters.failed += 1;
-    this.#counters.bytes += outcome.bytes;
-    this.#counters.retransmissions += outcome.retransmissions ?? 0;
+    countOutcome(this.#counters, outcome);
     if (this.#log === undefined) return;
-    this.#emit({
-      type: 'transfer',
-      ...peer(remote),
-      file: entry.filename.slice(0, MAX_LOGGED_NAME),
-      status: outcome.status,
-      bytes: outcome.bytes,
-      retransmissions: outcome.retransmissions ?? 0,
-      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
-      durationMs: Math.round(durationMs),
-    });
+    this.#emit(transferEvent(remote, entry.filename, outcome, durationMs));
   }
 
   #refuse(remote: dgram.RemoteInfo, reason: string, code: number, message: string): void {
@@ -648,30 +412,4 @@ class Door {
       // A failing logger must not take a transfer down.
     }
   }
-}
-
-function openContent(
-  answer: Answer,
-  netascii: boolean,
-): { source: BlockSource; size: number | undefined } | undefined {
-  try {
-    if (answer.body !== undefined) {
-      const bytes = netascii ? toNetascii(answer.body) : answer.body;
-      return { source: bufferSource(bytes), size: bytes.length };
-    }
-    if (answer.open !== undefined) {
-      const open = answer.open.bind(answer);
-      // The converted size of a stream is unknown without reading it twice: tsize is left out.
-      return netascii
-        ? { source: rangeSource(open, answer.size, READ_AHEAD, toNetascii), size: undefined }
-        : { source: rangeSource(open, answer.size, READ_AHEAD), size: answer.size };
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
-
-function peer(remote: dgram.RemoteInfo): { remoteAddress: string; remotePort: number } {
-  return { remoteAddress: plainAddress(remote.address), remotePort: remote.port };
 }

@@ -1,0 +1,95 @@
+// A phone's request head, read strictly: only what the lean reader answers completely comes
+// out; everything else is left to node:http.
+
+import type { PhoneRequestHead } from './phone-request.ts';
+
+const REQUEST_LINE = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
+// Values: visible characters, spaces and tabs, and obs-text (RFC 9110); no other controls.
+// eslint-disable-next-line no-control-regex
+const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*$/;
+export interface ParsedHead extends PhoneRequestHead {
+  keepAlive: boolean;
+  http10: boolean;
+  ifNoneMatch?: string | undefined;
+  range?: string | undefined;
+}
+
+/**
+ * Reads a request head (without its final CRLF CRLF). Undefined when node:http should have
+ * it: not GET/HEAD, the admin API, /healthz or /metrics, a body, an upgrade, a repeated or missing
+ * Host, or any line that is not plainly well-formed.
+ */
+export function readPhoneHead(text: string): ParsedHead | undefined {
+  const lines = text.split('\r\n');
+  const request = REQUEST_LINE.exec(lines[0] ?? '');
+  if (request === null) return undefined;
+  const target = request[2]!;
+  if (
+    target.startsWith('/api/') ||
+    target === '/healthz' ||
+    target.startsWith('/healthz?') ||
+    target === '/metrics' ||
+    target.startsWith('/metrics?')
+  ) {
+    return undefined;
+  }
+  const http10 = request[3] === '0';
+  const head: ParsedHead = {
+    method: request[1] as 'GET' | 'HEAD',
+    target,
+    keepAlive: false,
+    http10,
+  };
+  let host = 0;
+  let close = false;
+  let keepAlive = false;
+  for (let i = 1; i < lines.length; i += 1) {
+    const header = HEADER_LINE.exec(lines[i]!);
+    if (header === null) return undefined;
+    const value = header[2]!;
+    switch (header[1]!.toLowerCase()) {
+      case 'host':
+        host += 1;
+        head.host = value;
+        break;
+      case 'user-agent':
+        head.userAgent = value;
+        break;
+      case 'authorization':
+        if (head.authorization !== undefined) return undefined;
+        head.authorization = value;
+        break;
+      case 'x-forwarded-for':
+        head.forwardedFor =
+          head.forwardedFor === undefined ? value : `${head.forwardedFor}, ${value}`;
+        break;
+      case 'if-none-match':
+        head.ifNoneMatch = head.ifNoneMatch === undefined ? value : `${head.ifNoneMatch}, ${value}`;
+        break;
+      case 'range':
+        if (head.range !== undefined) return undefined;
+        head.range = value;
+        break;
+      case 'connection':
+        for (const token of value.toLowerCase().split(',')) {
+          const option = token.trim();
+          if (option === 'close') close = true;
+          else if (option === 'keep-alive') keepAlive = true;
+          else if (option === 'upgrade') return undefined;
+        }
+        break;
+      case 'content-length':
+        if (value !== '0') return undefined;
+        break;
+      case 'transfer-encoding':
+      case 'expect':
+      case 'upgrade':
+        return undefined;
+      default:
+    }
+  }
+  if (host > 1 || (host === 0 && !http10)) return undefined;
+  // HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 only when asked to keep it.
+  head.keepAlive = !close && (!http10 || keepAlive);
+  return head;
+}
