@@ -23,6 +23,7 @@ import { SETTINGS_SCHEMA } from '../model/settings.ts';
 import type { ServerFacts } from '../management/check.ts';
 import { asWarnings, checkScope, type CheckContext, type Warn } from '../management/check-scope.ts';
 import { DeviceIndex } from '../management/device-index.ts';
+import { deviceFiles, previewFile } from '../management/preview.ts';
 import { drivers } from '../drivers/registry.ts';
 import { normalisePath } from '../provisioning/path.ts';
 import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
@@ -403,7 +404,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     async (request) => {
       const mac = macOf(request);
       if (!(await store.getDevice(mac))) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
-      return pipeline.deviceFiles(mac);
+      return deviceFiles(store, pipeline, mac);
     },
   );
 
@@ -441,7 +442,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       const mac = macOf(request);
       const file = (request.params as Query)['file'] ?? '';
       const origin = `${request.protocol}://${request.host}`;
-      const preview = await pipeline.preview(mac, file, origin);
+      const preview = await previewFile(pipeline, mac, file, origin);
       if (preview.withheld) {
         throw pndError(
           'PND_FILE_WITHHELD',

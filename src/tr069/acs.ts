@@ -358,8 +358,8 @@ export class Acs {
         );
       const file = driver?.tr069?.configFile(device);
       if (file) {
-        const preview = await this.#options.pipeline.preview(device.mac, file, origin);
-        const body = preview.artifact?.body;
+        const rendered = await this.#options.pipeline.render(device.mac, file, origin);
+        const body = rendered?.artifact?.body;
         const sha = body && createHash('sha256').update(body).digest('hex');
         if (body && sha && sha !== state?.acknowledged.config && fresh(sha)) {
           const url = `${origin}/${file.split('/').map(encodeURIComponent).join('/')}`;
