@@ -9,6 +9,7 @@ import {
   type DeviceInput,
   type DevicePatch,
 } from '../management/devices.ts';
+import { deviceFiles, previewFile } from '../management/preview.ts';
 import { parseMac, type Mac } from '../model/mac.ts';
 import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
@@ -257,7 +258,7 @@ export async function deviceRoutes(
     async (request) => {
       const mac = macOf(request);
       if (!(await store.getDevice(mac))) throw pndError('PND_DEVICE_NOT_FOUND', `no device ${mac}`);
-      return pipeline.deviceFiles(mac);
+      return deviceFiles(store, pipeline, mac);
     },
   );
 
@@ -295,7 +296,7 @@ export async function deviceRoutes(
       const mac = macOf(request);
       const file = (request.params as Query)['file'] ?? '';
       const origin = `${request.protocol}://${request.host}`;
-      const preview = await pipeline.preview(mac, file, origin);
+      const preview = await previewFile(pipeline, mac, file, origin);
       if (preview.withheld) {
         throw pndError(
           'PND_FILE_WITHHELD',

@@ -2,34 +2,31 @@
 // doors extracted (credentials, client certificate, address, FTP login) against the
 // device's `provisioning.access` policy. It knows no vendor and no transport's syntax.
 
-import { randomBytes } from 'node:crypto';
-
-import {
-  NonceKeeper,
-  safeEqual,
-  verifyDigest,
-  type AuthChallenge,
-  type DigestAlgorithm,
-  type PresentedCredentials,
-} from '../crypto/http-auth.ts';
-import { blockChannel, type BlockMessage } from '../channels.ts';
+import type { AuthChallenge, PresentedCredentials } from '../crypto/http-auth.ts';
+import type { BlockMessage } from '../channels.ts';
 import { NetworkSet } from '../model/cidr.ts';
-import {
-  generateCredentials,
-  type DeviceCredentials,
-  type SecurityEvent,
-} from '../model/credentials.ts';
+import type { SecurityEvent } from '../model/credentials.ts';
 import type { Device } from '../model/device.ts';
-import { findMac, parseMac, type Mac } from '../model/mac.ts';
-import type { AccessPolicy, Settings } from '../model/settings.ts';
+import type { Mac } from '../model/mac.ts';
+import type { AccessPolicy } from '../model/settings.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
+import {
+  byAddress,
+  needsCredentials,
+  type AccessQuestion,
+  type AccessVerdict,
+  type AccessVia,
+  type PolicySettings,
+} from './access-policy.ts';
+import { AddressBlocks } from './address-blocks.ts';
 import { clientAddress } from './client-address.ts';
 import type { ConfigurationView } from './configuration-view.ts';
-import { GenerationCache, HOT_ENTRIES } from './generation-cache.ts';
+import { certificateMac, CredentialCheck } from './credential-check.ts';
+import { GenerationCache } from './generation-cache.ts';
 import { isGrantName, OneTimeGrants } from './one-time-grants.ts';
-import type { ClientCertificate, LoginAttempt, ProvisioningRequest } from './request.ts';
-import { DEFAULT_THROTTLE, MissThrottle, type ThrottleLimits } from './throttle.ts';
+import type { LoginAttempt, ProvisioningRequest } from './request.ts';
+import type { ThrottleLimits } from './throttle.ts';
 
 /** Server-wide access configuration (flags of `plugndial serve`). */
 export interface AccessConfig {
@@ -40,88 +37,7 @@ export interface AccessConfig {
   realm?: string;
 }
 
-/** A device's policy, read from its effective settings. */
-export interface PolicySettings {
-  policy: AccessPolicy;
-  networks: NetworkSet;
-  shared?: { username: string; password: string };
-  firstContactMs: number;
-  graceMs: number;
-  algorithms: readonly DigestAlgorithm[];
-}
-
-export type AccessVia =
-  | 'open'
-  | 'network'
-  | 'credentials'
-  | 'previous-credentials'
-  | 'certificate'
-  | 'first-contact'
-  /** Credentials another door handed out for one file (the ACS's Download). */
-  | 'one-time';
-
-export type AccessVerdict =
-  | {
-      allowed: true;
-      via: AccessVia;
-      /** The device the credentials or certificate name, when the path named none. */
-      device?: Device;
-    }
-  | {
-      allowed: false;
-      /** A short code for the event; never a secret. */
-      reason: string;
-      /** Counts towards the address's miss limit. */
-      miss: boolean;
-      /** Wrong credentials were presented: a guess, counted apart from anonymous refusals. */
-      guess?: boolean;
-      /** The client's Digest nonce had expired: challenge again with stale=true. */
-      stale?: boolean;
-      /** The client proved who it is: "not found" rather than another challenge. */
-      authenticated?: boolean;
-    };
-
-export type Refusal = Extract<AccessVerdict, { allowed: false }>;
-
-export interface AccessQuestion {
-  request: ProvisioningRequest;
-  /** The client's address, after trusted proxies. */
-  client: string;
-  policy: PolicySettings;
-  /** The device the path or User-Agent named, if it is in the store. */
-  device?: Device;
-  /** The MAC the path or User-Agent named, device or not. */
-  mac?: Mac;
-  /** The file exists for this request (a 200 if allowed). */
-  found: boolean;
-}
-
 const REALM = 'plugndial';
-
-/** Reads `provisioning.*` access keys from effective settings. */
-export function policySettings(settings: Settings): PolicySettings {
-  const policy = (settings['provisioning.access'] as AccessPolicy | undefined) ?? 'open';
-  const networks = settings['provisioning.networks'];
-  const username = settings['provisioning.username'];
-  const password = settings['provisioning.password'];
-  const algorithms = String(settings['provisioning.digest_algorithms'] ?? 'sha-256,md5')
-    .split(',')
-    .map((a): DigestAlgorithm => (a === 'md5' ? 'MD5' : 'SHA-256'));
-  return {
-    policy,
-    networks: new NetworkSet(Array.isArray(networks) ? networks : []),
-    ...(typeof username === 'string' && typeof password === 'string' && password !== ''
-      ? { shared: { username, password } }
-      : {}),
-    firstContactMs: Number(settings['provisioning.first_contact_window'] ?? 600) * 1000,
-    graceMs: Number(settings['provisioning.credential_grace'] ?? 604_800) * 1000,
-    algorithms,
-  };
-}
-
-export function needsCredentials(policy: AccessPolicy): boolean {
-  return policy === 'shared-credentials' || policy === 'device-credentials';
-}
 
 /**
  * Decides every request after the answer memo: the memo holds what a path resolves to,
@@ -132,20 +48,9 @@ export class AccessControl {
   readonly #view: ConfigurationView;
   readonly #now: () => Date;
   readonly #log: Logger | undefined;
-  readonly #nonces = new NonceKeeper();
-  /**
-   * Refusals of requests that proved nothing (no credentials, no certificate), the same for
-   * a known MAC, an unknown one and a missing file, so the block tells nothing about which
-   * MACs are devices. Every Digest exchange starts with one, so a blocked address is still
-   * served whatever valid credentials or a certificate open (phones behind one NAT).
-   */
-  readonly #anonymous: MissThrottle;
-  /** Wrong credentials: blocks everything from the address, valid credentials included. */
-  readonly #guesses: MissThrottle;
+  readonly #blocks: AddressBlocks;
   #proxies: NetworkSet;
-  readonly #realm: string;
-  /** Credentials by device, for this generation (a rotation is a configuration change). */
-  readonly #credentials = new GenerationCache<DeviceCredentials>(HOT_ENTRIES);
+  readonly #credentials: CredentialCheck;
   readonly #inUse = new GenerationCache<boolean>(1);
   readonly #grants = new OneTimeGrants();
 
@@ -160,23 +65,29 @@ export class AccessControl {
     this.#view = options.view;
     this.#now = options.now;
     this.#log = options.log;
-    this.#anonymous = new MissThrottle(options.config?.throttle ?? DEFAULT_THROTTLE);
-    this.#guesses = new MissThrottle(options.config?.throttle ?? DEFAULT_THROTTLE);
+    this.#blocks = new AddressBlocks({
+      limits: options.config?.throttle,
+      log: options.log,
+      security: (event) => this.#security(event),
+    });
     this.#proxies = new NetworkSet(options.config?.trustedProxies ?? []);
-    this.#realm = options.config?.realm ?? REALM;
+    this.#credentials = new CredentialCheck({
+      store: options.store,
+      view: options.view,
+      now: options.now,
+      realm: options.config?.realm ?? REALM,
+    });
   }
 
   /** Trusted proxies and throttle limits from a reload; counts and blocks in force stay. */
   configure(config: Pick<AccessConfig, 'trustedProxies' | 'throttle'>): void {
     this.#proxies = new NetworkSet(config.trustedProxies ?? []);
-    this.#anonymous.limits = config.throttle ?? DEFAULT_THROTTLE;
-    this.#guesses.limits = config.throttle ?? DEFAULT_THROTTLE;
+    this.#blocks.limits = config.throttle;
   }
 
   /** Addresses blocked now: for refusals without credentials, and for wrong credentials. */
   blockedAddresses(): Record<BlockMessage['scope'], number> {
-    const now = this.#now().getTime();
-    return { anonymous: this.#anonymous.blockedCount(now), all: this.#guesses.blockedCount(now) };
+    return this.#blocks.blockedAddresses(this.#now().getTime());
   }
 
   /** The client's address, through the trusted proxies (client-address.ts). */
@@ -189,29 +100,12 @@ export class AccessControl {
    * (only what valid credentials or a certificate open) after too many other refusals.
    */
   blocked(client: string): 'all' | 'anonymous' | undefined {
-    const now = this.#now().getTime();
-    if (this.#guesses.isBlocked(client, now)) return 'all';
-    return this.#anonymous.isBlocked(client, now) ? 'anonymous' : undefined;
-  }
-
-  /** Whether an anonymous-blocked address may still be served this way. */
-  static proven(via: AccessVia): boolean {
-    return via !== 'open' && via !== 'network' && via !== 'first-contact';
+    return this.#blocks.blocked(client, this.#now().getTime());
   }
 
   /** Counts a miss; the one that crosses the limit blocks the address and is recorded. */
   miss(client: string, transport: string, guess = false): void {
-    const now = this.#now();
-    const throttle = guess ? this.#guesses : this.#anonymous;
-    if (!throttle.miss(client, now.getTime())) return;
-    const { misses, windowMs, blockMs } = throttle.limits;
-    const what = guess ? 'wrong credentials' : 'refusals without credentials';
-    const scope = guess ? 'everything' : 'all but valid credentials';
-    const detail = `more than ${misses} ${what} in ${windowMs / 1000} s over ${transport}; ${scope} refused for ${blockMs / 1000} s`;
-    this.#log?.('warn', 'address blocked', { address: client, reason: detail });
-    if (blockChannel.hasSubscribers)
-      blockChannel.publish({ scope: guess ? 'all' : 'anonymous' } satisfies BlockMessage);
-    this.#security({ at: now.toISOString(), kind: 'address-blocked', address: client, detail });
+    this.#blocks.miss(client, transport, guess, this.#now());
   }
 
   /**
@@ -226,8 +120,8 @@ export class AccessControl {
   ): Promise<AuthChallenge | undefined> {
     if (!isHttp(request) || !(await this.#credentialsInUse(server))) return undefined;
     return {
-      realm: this.#realm,
-      nonce: this.#nonces.mint(this.#now()),
+      realm: this.#credentials.realm,
+      nonce: this.#credentials.nonce(),
       algorithms: server.algorithms,
       basic: request.transport === 'https',
       stale,
@@ -291,7 +185,7 @@ export class AccessControl {
   ): Promise<{ username: string; password: string } | undefined> {
     if (policy.policy === 'shared-credentials') return policy.shared;
     if (policy.policy !== 'device-credentials') return undefined;
-    const row = await this.#deviceCredentials(device.mac, true);
+    const row = await this.#credentials.ofDevice(device.mac, true);
     return row && { username: row.username, password: row.password };
   }
 
@@ -305,11 +199,11 @@ export class AccessControl {
   ): Promise<void> {
     const authenticated = options.via === 'credentials' || options.via === 'previous-credentials';
     if (!options.installsCredentials && !authenticated) return;
-    const row = await this.#deviceCredentials(device.mac, false);
+    const row = await this.#credentials.ofDevice(device.mac, false);
     if (!row || row.firstContact.closedAt) return;
     const at = this.#now();
     const closed = await this.#store.markFirstContact(device.mac, 'closed', at);
-    if (closed) this.#credentials.set(this.#view.generation, device.mac, closed);
+    if (closed) this.#credentials.keep(device.mac, closed);
     this.#security({
       at: at.toISOString(),
       kind: 'first-contact-closed',
@@ -328,14 +222,14 @@ export class AccessControl {
    */
   async proves(request: ProvisioningRequest, server: PolicySettings): Promise<boolean> {
     if (!request.credentials) return false;
-    const asDevice = await this.#check(
+    const asDevice = await this.#credentials.check(
       request.credentials,
       { ...server, policy: 'device-credentials' },
       request,
     );
     if (asDevice.ok) return true;
     if (!server.shared) return false;
-    const asShared = await this.#check(
+    const asShared = await this.#credentials.check(
       request.credentials,
       { ...server, policy: 'shared-credentials' },
       request,
@@ -352,7 +246,7 @@ export class AccessControl {
       username: attempt.username,
       password: attempt.password,
     };
-    const found = await this.#check(presented, policy, {
+    const found = await this.#credentials.check(presented, policy, {
       transport: attempt.transport,
       remoteAddress: attempt.remoteAddress,
       rawPath: '/',
@@ -373,20 +267,13 @@ export class AccessControl {
     if (grant.path !== request.rawPath || (question.mac && question.mac !== grant.mac))
       return undefined;
     if (presented.scheme === 'basic' && request.transport !== 'https') return undefined;
-    if (
-      presented.scheme === 'digest' &&
-      this.#nonces.check(presented.nonce, this.#now()) !== 'fresh'
-    )
+    if (presented.scheme === 'digest' && this.#credentials.nonceState(presented.nonce) !== 'fresh')
       return undefined;
-    const ok = matches(
+    const ok = this.#credentials.matches(
       presented,
       { username: presented.username, password: grant.password },
-      {
-        method: request.method ?? 'GET',
-        target: `${request.rawPath}${request.query ? `?${request.query}` : ''}`,
-        realm: this.#realm,
-        algorithms: ['SHA-256', 'MD5'],
-      },
+      request,
+      ['SHA-256', 'MD5'],
     );
     if (!ok) return undefined;
     const device = question.device ?? (await this.#view.device(grant.mac));
@@ -397,7 +284,7 @@ export class AccessControl {
     const { request, policy, found } = question;
     const presented = request.credentials;
     if (presented) {
-      const checked = await this.#check(presented, policy, request);
+      const checked = await this.#credentials.check(presented, policy, request);
       if (checked.ok) {
         // Another device's credentials open nothing of this one's: as if it were not there.
         if (question.mac && checked.device && checked.device.mac !== question.mac) {
@@ -449,12 +336,12 @@ export class AccessControl {
     const device = question.device!;
     if (policy.firstContactMs <= 0) return false;
     if (policy.networks.size > 0 && !policy.networks.has(client)) return false;
-    const cached = await this.#deviceCredentials(device.mac, true);
+    const cached = await this.#credentials.ofDevice(device.mac, true);
     if (!cached || cached.firstContact.closedAt) return false;
     // "Open" may be old news from another node: ask the store again.
     const row = await this.#store.deviceCredentials(device.mac);
     if (!row || row.firstContact.closedAt) {
-      if (row) this.#credentials.set(this.#view.generation, device.mac, row);
+      if (row) this.#credentials.keep(device.mac, row);
       return false;
     }
     const now = this.#now();
@@ -462,7 +349,7 @@ export class AccessControl {
       return now.getTime() - Date.parse(row.firstContact.openedAt) <= policy.firstContactMs;
     }
     const opened = await this.#store.markFirstContact(device.mac, 'opened', now);
-    if (opened) this.#credentials.set(this.#view.generation, device.mac, opened);
+    if (opened) this.#credentials.keep(device.mac, opened);
     this.#security({
       at: now.toISOString(),
       kind: 'first-contact-opened',
@@ -471,85 +358,6 @@ export class AccessControl {
       detail: `fetched without credentials over ${question.request.transport}`,
     });
     return true;
-  }
-
-  /**
-   * Checks presented credentials against the policy. Unknown users cost the same hashing as
-   * known ones; a wrong user and a wrong password look alike.
-   */
-  async #check(
-    presented: PresentedCredentials,
-    policy: PolicySettings,
-    request: ProvisioningRequest,
-  ): Promise<
-    { ok: true; device?: Device; previous: boolean } | { ok: false; stale: boolean; reason: string }
-  > {
-    if (presented.scheme === 'basic' && request.transport !== 'https') {
-      return { ok: false, stale: false, reason: 'basic-without-tls' };
-    }
-    let stale = false;
-    if (presented.scheme === 'digest') {
-      const state = this.#nonces.check(presented.nonce, this.#now());
-      if (state === 'invalid') return { ok: false, stale: false, reason: 'bad-nonce' };
-      stale = state === 'stale';
-    }
-    const candidates: { username: string; password: string; previous: boolean }[] = [];
-    let device: Device | undefined;
-    if (policy.policy === 'shared-credentials') {
-      if (policy.shared) candidates.push({ ...policy.shared, previous: false });
-    } else {
-      const mac = parseMac(presented.username);
-      device = mac.ok ? await this.#view.device(mac.value) : undefined;
-      const row = device && (await this.#deviceCredentials(device.mac, false));
-      if (row) {
-        candidates.push({ username: row.username, password: row.password, previous: false });
-        if (
-          row.previousPassword !== undefined &&
-          row.previousUntil !== undefined &&
-          this.#now().getTime() < Date.parse(row.previousUntil)
-        ) {
-          candidates.push({
-            username: row.username,
-            password: row.previousPassword,
-            previous: true,
-          });
-        }
-      }
-    }
-    // Unknown users are checked against a throwaway password: the same work, the same "no".
-    if (candidates.length === 0) {
-      candidates.push({
-        username: '\0',
-        password: randomBytes(18).toString('base64url'),
-        previous: false,
-      });
-      device = undefined;
-    }
-    let match: { previous: boolean } | undefined;
-    for (const candidate of candidates) {
-      const ok = matches(presented, candidate, {
-        method: request.method ?? 'GET',
-        target: `${request.rawPath}${request.query ? `?${request.query}` : ''}`,
-        realm: this.#realm,
-        algorithms: policy.algorithms,
-      });
-      if (ok && !match) match = { previous: candidate.previous };
-    }
-    if (!match) return { ok: false, stale: false, reason: 'bad-credentials' };
-    if (stale) return { ok: false, stale: true, reason: 'stale-nonce' };
-    return { ok: true, previous: match.previous, ...(device ? { device } : {}) };
-  }
-
-  async #deviceCredentials(mac: Mac, create: boolean): Promise<DeviceCredentials | undefined> {
-    const generation = this.#view.generation;
-    const cached = this.#credentials.get(generation, mac);
-    if (cached) return cached;
-    const row = create
-      ? await this.#store.ensureDeviceCredentials(mac, generateCredentials(mac), this.#now())
-      : await this.#store.deviceCredentials(mac);
-    // Only rows are kept: a device without credentials yet may get them on another node.
-    if (row) this.#credentials.set(generation, mac, row);
-    return row;
   }
 
   #security(event: SecurityEvent): void {
@@ -562,39 +370,8 @@ export class AccessControl {
   }
 }
 
-function matches(
-  presented: PresentedCredentials,
-  expected: { username: string; password: string },
-  check: Parameters<typeof verifyDigest>[2],
-): boolean {
-  if (presented.scheme === 'digest') return verifyDigest(presented, expected, check);
-  const user = safeEqual(presented.username, expected.username);
-  const password = safeEqual(presented.password, expected.password);
-  return user && password;
-}
-
-/** The MAC in a certificate: in its common name, else in a subject alternative name. */
-export function certificateMac(certificate: ClientCertificate): Mac | undefined {
-  const fromName = certificate.commonName ? findMac(certificate.commonName) : undefined;
-  if (fromName) return fromName;
-  for (const name of certificate.altNames) {
-    const mac = findMac(name.replace(/^[A-Za-z ]+:/, ''));
-    if (mac) return mac;
-  }
-  return undefined;
-}
-
 function isHttp(request: ProvisioningRequest): boolean {
   return (
     request.transport === 'http' || request.transport === 'https' || request.transport === 'acs'
   );
-}
-
-const OPEN: AccessVerdict = { allowed: true, via: 'open' };
-const NETWORK: AccessVerdict = { allowed: true, via: 'network' };
-
-function byAddress({ policy, client }: AccessQuestion): AccessVerdict {
-  if (policy.policy === 'open') return OPEN;
-  if (policy.policy === 'networks' && policy.networks.has(client)) return NETWORK;
-  return { allowed: false, reason: 'network-refused', miss: true };
 }

@@ -85,8 +85,8 @@ export async function planSession(
       );
     const file = driver?.tr069?.configFile(device);
     if (file) {
-      const preview = await options.pipeline.preview(device.mac, file, origin);
-      const body = preview.artifact?.body;
+      const rendered = await options.pipeline.render(device.mac, file, origin);
+      const body = rendered?.artifact?.body;
       const sha = body && createHash('sha256').update(body).digest('hex');
       if (body && sha && sha !== state?.acknowledged.config && fresh(sha)) {
         const url = `${origin}/${file.split('/').map(encodeURIComponent).join('/')}`;

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { after, before, test } from 'node:test';
+
+import { drivers } from '../../src/drivers/registry.ts';
+import { addDevices } from '../../src/management/devices.ts';
+import type { ProvisioningEvent } from '../../src/model/event.ts';
+import type { Mac } from '../../src/model/mac.ts';
+import { ProvisioningPipeline } from '../../src/provisioning/pipeline.ts';
+import { EventRecorder } from '../../src/provisioning/recorder.ts';
+import type { Answer, ProvisioningRequest } from '../../src/provisioning/request.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/store.ts';
+
+// The pipeline on its own, with no door: an in-memory store, the registry's drivers, a fixed
+// clock. Each request is answered, its transfer ended by hand, and its one event read back.
+
+const KNOWN = '001565000001' as Mac;
+const UNKNOWN = '001565000099' as Mac;
+const NOW = new Date('2024-01-15T12:00:00Z');
+const FLOOR_MS = 40;
+const RINGTONE = Buffer.from('RIFF\0\0\0\0WAVEfmt lobby ringtone');
+
+let store: Store;
+let recorder: EventRecorder;
+let pipeline: ProvisioningPipeline;
+
+before(async () => {
+  store = await openStore({ memory: true });
+  recorder = new EventRecorder(store, { flushIntervalMs: 10_000 });
+  pipeline = new ProvisioningPipeline({
+    store,
+    drivers,
+    recorder,
+    now: () => NOW,
+    missFloorMs: FLOOR_MS,
+  });
+  await addDevices(
+    store,
+    [
+      {
+        mac: KNOWN,
+        vendor: 'yealink',
+        settings: {
+          'accounts.1.user': '2001',
+          'accounts.1.display_name': 'Front Desk',
+          'accounts.1.password': 'pipeline-secret',
+          'accounts.1.registrar': 'sip.example.test',
+        },
+      },
+    ],
+    NOW,
+  );
+  await store.putFile('ringtones/lobby.wav', Readable.from([RINGTONE]), 'audio/wav');
+});
+
+after(async () => {
+  await recorder.close();
+  await store.close();
+});
+
+function request(rawPath: string, extra: Partial<ProvisioningRequest> = {}): ProvisioningRequest {
+  return {
+    transport: 'http',
+    rawPath,
+    remoteAddress: '192.0.2.10',
+    origin: 'http://192.0.2.1:8080',
+    method: 'GET',
+    userAgent: 'Yealink SIP-T46U 108.86.0.45',
+    ...extra,
+  };
+}
+
+/** The body of an answer, whole or streamed. */
+async function bodyOf(answer: Answer): Promise<Buffer> {
+  if (answer.body) return answer.body;
+  if (!answer.open) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of answer.open()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Ends the transfer as a door would, and returns the one event it recorded. */
+async function deliver(answer: Answer, file: string): Promise<ProvisioningEvent> {
+  const body = await bodyOf(answer);
+  answer.done({ status: answer.status, bytes: body.length });
+  await recorder.flush();
+  const events = (await store.queryEvents({ limit: 100 })).filter((e) => e.file === file);
+  assert.equal(events.length, 1, `one event for ${file}`);
+  return events[0]!;
+}
+
+test('a known device gets its own file, rendered from its settings, and one event with its MAC', async () => {
+  const answer = await pipeline.answer(request(`/${KNOWN}.cfg`));
+  assert.equal(answer.status, 200);
+  const text = (await bodyOf(answer)).toString('utf8');
+  assert.match(text, /^#!version:1\.0\.0\.1\n/);
+  assert.match(text, /^account\.1\.user_name=2001$/m);
+  assert.match(text, /^account\.1\.display_name=Front Desk$/m);
+  assert.match(text, /^account\.1\.sip_server\.1\.address=sip\.example\.test$/m);
+  assert.equal(answer.size, Buffer.byteLength(text));
+  assert.match(answer.etag ?? '', /^"[A-Za-z0-9_-]{27}"$/);
+
+  const event = await deliver(answer, `${KNOWN}.cfg`);
+  assert.equal(event.mac, KNOWN);
+  assert.equal(event.driver, 'yealink');
+  assert.equal(event.status, 200);
+  assert.equal(event.bytes, answer.size);
+  assert.equal(event.transport, 'http');
+  assert.equal(event.address, '192.0.2.10');
+  assert.equal(event.at, NOW.toISOString());
+  assert.equal(event.reason, undefined);
+  // The password is in the file the phone gets, never in its event.
+  assert.doesNotMatch(JSON.stringify(event), /pipeline-secret/);
+});
+
+test('the same request again is the same bytes (the answer memo), and a second event', async () => {
+  const first = await pipeline.answer(request(`/${KNOWN}.cfg`, { remoteAddress: '192.0.2.11' }));
+  const second = await pipeline.answer(request(`/${KNOWN}.cfg`, { remoteAddress: '192.0.2.11' }));
+  assert.deepEqual(await bodyOf(second), await bodyOf(first));
+  assert.equal(second.etag, first.etag);
+  first.done({ status: 200, bytes: first.size });
+  second.done({ status: 200, bytes: second.size });
+  // done() records once, whatever a door does after.
+  second.done({ status: 200, bytes: second.size });
+  await recorder.flush();
+  const events = await store.queryEvents({ mac: KNOWN, limit: 100 });
+  assert.equal(events.filter((e) => e.address === '192.0.2.11').length, 2);
+});
+
+test('an unknown MAC gets the plain 404, after the floor, and its event says why', async () => {
+  const started = performance.now();
+  const answer = await pipeline.answer(request(`/${UNKNOWN}.cfg`));
+  const took = performance.now() - started;
+  assert.equal(answer.status, 404);
+  assert.equal(answer.contentType, 'text/plain; charset=utf-8');
+  assert.equal(answer.size, 0);
+  assert.equal(answer.body, undefined);
+  assert.equal(answer.open, undefined);
+  assert.equal(answer.challenge, undefined);
+  assert.ok(took >= FLOOR_MS - 2, `answered after ${took} ms, before the ${FLOOR_MS} ms floor`);
+
+  const event = await deliver(answer, `${UNKNOWN}.cfg`);
+  assert.equal(event.status, 404);
+  assert.equal(event.reason, 'unknown-device');
+  assert.equal(event.mac, UNKNOWN);
+  assert.equal(event.bytes, 0);
+});
+
+test('a missing file and an unknown MAC look the same from outside', async () => {
+  const missing = await pipeline.answer(request('/no/such/file.bin'));
+  const unknown = await pipeline.answer(request(`/${UNKNOWN}.cfg`));
+  for (const answer of [missing, unknown]) {
+    assert.deepEqual(
+      { status: answer.status, type: answer.contentType, size: answer.size, etag: answer.etag },
+      { status: 404, type: 'text/plain; charset=utf-8', size: 0, etag: undefined },
+    );
+  }
+  const event = await deliver(missing, 'no/such/file.bin');
+  assert.equal(event.reason, 'no-such-file');
+  assert.equal(event.mac, undefined);
+  unknown.done({ status: 404, bytes: 0 });
+});
+
+test('a path that is no path is refused as bad-path', async () => {
+  const answer = await pipeline.answer(request('/../../etc/passwd'));
+  assert.equal(answer.status, 404);
+  answer.done({ status: 404, bytes: 0 });
+  await recorder.flush();
+  const events = await store.queryEvents({ reason: 'bad-path', limit: 10 });
+  assert.equal(events.length, 1);
+  assert.equal(events[0]!.file, '/../../etc/passwd');
+});
+
+test('a stored file no driver claims is streamed from the store, under any prefix', async () => {
+  const answer = await pipeline.answer(request('/prov/ringtones/lobby.wav'));
+  assert.equal(answer.status, 200);
+  assert.equal(answer.contentType, 'audio/wav');
+  assert.equal(answer.size, RINGTONE.length);
+  assert.equal(answer.body, undefined, 'overlay files are streamed, not held');
+  assert.deepEqual(await bodyOf(answer), RINGTONE);
+
+  const event = await deliver(answer, 'prov/ringtones/lobby.wav');
+  assert.equal(event.status, 200);
+  assert.equal(event.bytes, RINGTONE.length);
+  assert.equal(event.driver, undefined);
+});
+
+test('a common file is the defaults, the same for every phone, and names no device', async () => {
+  const answer = await pipeline.answer(request('/y000000000000.cfg'));
+  assert.equal(answer.status, 200);
+  const text = (await bodyOf(answer)).toString('utf8');
+  assert.match(text, /^#!version:1\.0\.0\.1\n/);
+  assert.doesNotMatch(text, /2001|Front Desk|pipeline-secret/);
+  const event = await deliver(answer, 'y000000000000.cfg');
+  assert.equal(event.driver, 'yealink');
+  assert.equal(event.mac, undefined);
+  assert.equal(event.status, 200);
+});
+
+test('a transfer the phone broke off is recorded as the door saw it', async () => {
+  const answer = await pipeline.answer(request(`/${KNOWN}.cfg`, { remoteAddress: '192.0.2.12' }));
+  assert.equal(answer.status, 200);
+  answer.done({ status: 499, bytes: 10, reason: 'aborted' });
+  await recorder.flush();
+  const [event] = (await store.queryEvents({ mac: KNOWN, limit: 100 })).filter(
+    (e) => e.address === '192.0.2.12',
+  );
+  assert.equal(event?.status, 499);
+  assert.equal(event?.bytes, 10);
+  assert.equal(event?.reason, 'aborted');
+});
+
+test("render() gives a device's file as its phone receives it; nothing for an unknown device", async () => {
+  const rendered = await pipeline.render(KNOWN, `${KNOWN}.cfg`, 'http://192.0.2.1:8080');
+  assert.equal(rendered?.driver.name, 'yealink');
+  assert.match(rendered?.artifact?.body.toString('utf8') ?? '', /^account\.1\.user_name=2001$/m);
+  assert.equal(
+    await pipeline.render(UNKNOWN, `${UNKNOWN}.cfg`, 'http://192.0.2.1:8080'),
+    undefined,
+  );
+});
