@@ -177,10 +177,10 @@ class SqliteConnection {
           const lazy = options?.lazyCommit === true;
           const writer = this.#writer;
           try {
-            if (lazy) writer.pragma('synchronous = NORMAL');
+            if (lazy) pragma(writer, 'synchronous = NORMAL');
             writer.exec('BEGIN IMMEDIATE');
           } catch (error) {
-            if (lazy) writer.pragma('synchronous = FULL');
+            if (lazy) pragma(writer, 'synchronous = FULL');
             throw sqliteError(error, 'BEGIN', this.#file);
           }
           try {
@@ -200,7 +200,7 @@ class SqliteConnection {
             }
             return result;
           } finally {
-            if (lazy) writer.pragma('synchronous = FULL');
+            if (lazy) pragma(writer, 'synchronous = FULL');
           }
         }),
       snapshot: (fn) => this.#snapshot(fn),
@@ -314,7 +314,7 @@ class SqliteConnection {
     if (this.#reader !== this.#writer) this.#reader.close();
     // Folds the log into the database file, so a closed store is one file.
     try {
-      this.#writer.pragma('wal_checkpoint(TRUNCATE)');
+      pragma(this.#writer, 'wal_checkpoint(TRUNCATE)');
     } catch {
       // Another connection still reads; the log is folded in at the next open.
     }
@@ -350,6 +350,46 @@ function rowsOf<T>(statement: Statement, args: unknown[]): T[] {
   return out;
 }
 
+/**
+ * On Node.js 24, better-sqlite3 12 aborts the process when the garbage collector finalizes one
+ * of its statements or connections: Node 24's `ObjectWrap` destructor removes an environment
+ * cleanup hook and asserts an environment that a finalizer running inside a collection does
+ * not have ("Assertion failed: (env) != nullptr", WiseLibs/better-sqlite3#1515; 13.x, on
+ * Node-API, needs Node 22). There, every connection and statement stays reachable until the
+ * process exits. The cost is a few hundred bytes per closed connection or dropped statement:
+ * statements are cached by text, and connections are opened per backup or export.
+ */
+const KEEP_REACHABLE = Number(process.versions.node.split('.')[0]) >= 24;
+const reachable = new Set<object>();
+
+function keepReachable(connection: Connection): void {
+  reachable.add(connection);
+  const prepare = connection.prepare.bind(connection);
+  connection.prepare = ((source: string) => {
+    const statement = prepare(source);
+    reachable.add(statement);
+    return statement;
+  }) as Connection['prepare'];
+}
+
+const PRAGMAS = new WeakMap<Connection, Map<string, Statement>>();
+
+/**
+ * `PRAGMA text` through a statement prepared once per connection: better-sqlite3's own
+ * `pragma()` prepares a new one on every call, out of reach of `keepReachable`, and the
+ * per-transaction ones would each be left to the collector.
+ */
+function pragma(connection: Connection, text: string): unknown {
+  let statements = PRAGMAS.get(connection);
+  if (!statements) PRAGMAS.set(connection, (statements = new Map()));
+  let statement = statements.get(text);
+  if (!statement) {
+    statement = connection.prepare(`PRAGMA ${text}`) as Statement;
+    statements.set(text, statement);
+  }
+  return statement.reader ? statement.get() : statement.run();
+}
+
 function openConnection(file: string, readonly: boolean): Connection {
   let connection: Connection;
   try {
@@ -357,18 +397,19 @@ function openConnection(file: string, readonly: boolean): Connection {
   } catch (error) {
     throw sqliteError(error, 'OPEN', file);
   }
+  if (KEEP_REACHABLE) keepReachable(connection);
   try {
-    connection.pragma('busy_timeout = 5000');
+    pragma(connection, 'busy_timeout = 5000');
     // better-sqlite3 builds SQLite with a 16 MiB page cache per connection; SQLite's own 2 MiB
     // holds every interior page of a large fleet's tables, and the kernel caches the rest of
     // the file. A full read (the check, a backup) no longer leaves 16 MiB behind per connection.
-    connection.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+    pragma(connection, `cache_size = -${PAGE_CACHE_KIB}`);
     if (!readonly) {
       // The first statement that reads the file: a file that is not a database fails here.
-      connection.pragma('journal_mode = WAL');
-      connection.pragma('synchronous = FULL');
+      pragma(connection, 'journal_mode = WAL');
+      pragma(connection, 'synchronous = FULL');
     }
-    connection.pragma('foreign_keys = ON');
+    pragma(connection, 'foreign_keys = ON');
     connection.defaultSafeIntegers(false);
     return connection;
   } catch (error) {
