@@ -154,7 +154,7 @@ export async function render(main) {
             'Remove',
           ),
         ]),
-        { hideCaption: true, empty: 'No phonebook yet.' },
+        { class: 'stack', hideCaption: true, empty: 'No phonebook yet.' },
       ),
     );
   }
