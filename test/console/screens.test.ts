@@ -343,6 +343,20 @@ test('the settings form is generated from the schema: every key of `plugndial se
 
 test('a phone-sized screen: no page scrolls sideways at 390x844', async (t) => {
   if (!(await console_(t))) return;
+  // Wide tables to fit: a firmware target and an image in the catalogue.
+  await api('PATCH', '/profiles/floor1', { settings: { 'firmware.version': '2.4.1' } });
+  const image = await fetch(
+    `${server.http}/api/v1/firmware?vendor=flyingvoice&model=FIP14G&version=2.4.1&file=fip14g-241.rom`,
+    {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${server.token}`,
+        'content-type': 'application/octet-stream',
+      },
+      body: Buffer.alloc(4096, 1),
+    },
+  );
+  assert.equal(image.status, 201, await image.text());
   const phone = await browser!.newContext({
     viewport: { width: 390, height: 844 },
     isMobile: true,
