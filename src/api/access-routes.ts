@@ -1,7 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { pndError } from '../errors.ts';
-import { generateCredentials, type DeviceCredentials } from '../model/credentials.ts';
+import {
+  generateCredentials,
+  SECURITY_EVENT_KINDS,
+  type DeviceCredentials,
+  type SecurityEventKind,
+} from '../model/credentials.ts';
 import { parseMac, type Mac } from '../model/mac.ts';
 import { effectiveSettings } from '../model/merge.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
@@ -133,6 +138,11 @@ export async function accessRoutes(
         summary: 'blocked addresses, first contacts and credential rotations, newest first',
         querystring: closed({
           mac,
+          kind: {
+            type: 'string',
+            enum: [...SECURITY_EVENT_KINDS],
+            description: 'only of this kind',
+          },
           since: dateTime('not before'),
           after: whole('only events recorded after the one of this id'),
           limit: whole('at most this many'),
@@ -141,7 +151,13 @@ export async function accessRoutes(
       },
     },
     async (request) => {
-      const q = request.query as { mac?: string; since?: string; after?: number; limit?: number };
+      const q = request.query as {
+        mac?: string;
+        kind?: SecurityEventKind;
+        since?: string;
+        after?: number;
+        limit?: number;
+      };
       let mac: string | undefined;
       if (q.mac) {
         const parsed = parseMac(q.mac);
@@ -157,6 +173,7 @@ export async function accessRoutes(
         );
       return store.querySecurityEvents({
         ...(mac ? { mac } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
         ...(since !== undefined ? { since: new Date(since).toISOString() } : {}),
         ...(q.after !== undefined ? { afterId: q.after } : {}),
         ...(limit !== undefined ? { limit } : {}),

@@ -108,7 +108,14 @@ export function table(caption, headers, rows, options = {}) {
               h(
                 'tr',
                 {},
-                cells.map((cell) => h('td', {}, cell)),
+                // The header as each cell's label: a stacked table (class stack) shows it on phones.
+                cells.map((cell, i) =>
+                  h(
+                    'td',
+                    { 'data-label': typeof headers[i] === 'string' ? headers[i] : null },
+                    cell,
+                  ),
+                ),
               ),
             ),
       ),

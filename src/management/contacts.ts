@@ -1,4 +1,4 @@
-import { fail, ok, pndError, type Result } from '../errors.ts';
+import { fail, pndError, type Result } from '../errors.ts';
 import { parseCsvRows } from '../formats/csv.ts';
 import { validateContacts, type Contact, type ContactOwner } from '../model/contact.ts';
 import { parseMac } from '../model/mac.ts';
@@ -23,27 +23,53 @@ export function contactsFromCsv(text: string): Result<Contact[]> {
       `unknown column "${unknown.slice(0, 40)}"; columns are ${COLUMNS.join(', ')}`,
     );
   if (!columns.includes('name')) return fail('PND_INVALID_CSV', 'the header has no name column');
-  const entries: Record<string, string>[] = [];
+  // Every bad row is named, by its line, so one round of fixes is enough.
+  const problems: { line: number; message: string; structural: boolean }[] = [];
+  const contacts: Contact[] = [];
   for (const { cells: row, line } of rows) {
-    if (row.length > columns.length)
-      return fail('PND_INVALID_CSV', `line ${line}: more cells than columns`);
+    if (row.length > columns.length) {
+      problems.push({ line, message: 'more cells than columns', structural: true });
+      continue;
+    }
     const entry: Record<string, string> = {};
     columns.forEach((column, c) => {
       const cell = row[c]?.trim();
       if (cell) entry[column] = cell;
     });
-    entries.push(entry);
+    const checked = validateContacts([entry]);
+    if (checked.ok) contacts.push(...checked.value);
+    else
+      problems.push({
+        line,
+        message: checked.error.message.replace(/^contact 1: /, ''),
+        structural: false,
+      });
   }
-  const contacts = validateContacts(entries);
-  if (!contacts.ok) {
-    // Name the file's line, not the list position.
-    const message = contacts.error.message.replace(
-      /^contact (\d+)/,
-      (_m, n: string) => `line ${rows[Number(n) - 1]?.line ?? Number(n) + 1}`,
-    );
-    return fail('PND_INVALID_CONTACTS', message);
-  }
-  return ok(contacts.value);
+  if (problems.length > 0) return rowsRefused(problems);
+  // The list as a whole: its length.
+  return validateContacts(contacts);
+}
+
+/** Bad rows named in one refusal; the rest are counted. */
+const MAX_REPORTED_ROWS = 100;
+
+function rowsRefused(
+  problems: readonly { line: number; message: string; structural: boolean }[],
+): Result<never> {
+  const shown = problems
+    .slice(0, MAX_REPORTED_ROWS)
+    .map(({ line, message }) => ({ line, message }));
+  const more = problems.length - shown.length;
+  const rows = problems.length === 1 ? '1 row is' : `${problems.length} rows are`;
+  return fail(
+    problems.some((p) => p.structural) ? 'PND_INVALID_CSV' : 'PND_INVALID_CONTACTS',
+    [
+      `${rows} refused; no contact was stored:`,
+      ...shown.map((p) => `  line ${p.line}: ${p.message}`),
+      ...(more > 0 ? [`  … and ${more} more bad rows`] : []),
+    ].join('\n'),
+    { rows: shown },
+  );
 }
 
 /** `{ profile }` or `{ device }` from what the caller named; exactly one of them. */

@@ -40,24 +40,29 @@ export interface SecurityEvent {
   detail?: string;
 }
 
-export type SecurityEventKind =
+/** Every kind of security event, as the API's `kind` filter offers them. */
+export const SECURITY_EVENT_KINDS = [
   /** An address went past the miss limit and is refused for a while. */
-  | 'address-blocked'
+  'address-blocked',
   /** A device fetched without credentials through its first-contact window. */
-  | 'first-contact-opened'
+  'first-contact-opened',
   /** Its credentials were delivered: later fetches need them. */
-  | 'first-contact-closed'
-  | 'credentials-rotated'
-  | 'first-contact-reopened'
+  'first-contact-closed',
+  'credentials-rotated',
+  'first-contact-reopened',
   /** A door refused or cut off a client at one of its limits (sessions, deadlines, rates). */
-  | 'limit-reached'
+  'limit-reached',
   /** An operator signed in to the console with the admin token, or gave a wrong one. */
-  | 'console-sign-in'
-  | 'console-sign-in-refused'
-  | 'console-sign-out';
+  'console-sign-in',
+  'console-sign-in-refused',
+  'console-sign-out',
+] as const;
+
+export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
 export interface SecurityEventQuery {
   mac?: string;
+  kind?: SecurityEventKind;
   since?: string;
   /** Only events recorded after the one of this id (a live tail). */
   afterId?: number;

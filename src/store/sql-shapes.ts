@@ -66,6 +66,8 @@ export function wholeNumber(value: number, name: string): number {
 /** A filter on an event log: by MAC, `since` inclusive, `until` exclusive, newest `limit`. */
 export interface LogFilter {
   mac?: string;
+  /** Security events only: of this kind. */
+  kind?: string;
   since?: string;
   until?: string;
   /** Only rows written after the one of this id: a live tail's cursor. */
@@ -88,6 +90,7 @@ export function logFilter(
     conditions.push(condition.replace('?', `$${params.length}`));
   };
   if (filter.mac !== undefined) add('mac = ?::text', filter.mac);
+  if (filter.kind !== undefined) add('kind = ?::text', filter.kind);
   if (filter.since !== undefined) add('at >= ?::timestamptz', filter.since);
   if (filter.until !== undefined) add('at < ?::timestamptz', filter.until);
   if (filter.afterId !== undefined) add('id > ?::bigint', wholeNumber(filter.afterId, 'after'));

@@ -107,6 +107,29 @@ test('phonebooks: CSV or JSON per profile and device, shown, listed, refused whe
     const refused = await h.raw('PUT', '/phonebooks/profiles/office', body!, 'text/csv');
     assert.equal((refused.body as { code: string }).code, code, body);
   }
+  // Every bad row of a file is named by its line, and the old list stays.
+  const rows = await h.raw(
+    'PUT',
+    '/phonebooks/profiles/office?check=true',
+    'name,office\nGood,100\nNobody,\nFax,not a number!\nToo,1,2\n',
+    'text/csv',
+  );
+  const refused = rows.body as { code: string; message: string; details: { rows: unknown[] } };
+  assert.equal(refused.code, 'PND_INVALID_CSV');
+  assert.deepEqual(refused.details.rows, [
+    { line: 3, message: '"Nobody" has no number' },
+    {
+      line: 4,
+      message: 'office "not a number!" is not a phone number (digits, + * # or user@host)',
+    },
+    { line: 5, message: 'more cells than columns' },
+  ]);
+  assert.match(refused.message, /^3 rows are refused; no contact was stored:\n {2}line 3: /);
+  assert.equal(
+    ((await h.api('GET', '/phonebooks/profiles/office')).body as { contacts: unknown[] }).contacts
+      .length,
+    2,
+  );
   assert.equal((await h.api('PUT', '/phonebooks/profiles/nowhere', { contacts: [] })).status, 404);
   assert.equal((await h.api('GET', '/phonebooks/devices/zz')).status, 400);
   assert.equal((await h.api('DELETE', '/phonebooks/devices/0c383e07e16c')).status, 200);

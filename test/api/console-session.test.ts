@@ -65,6 +65,20 @@ test('signing in sets an HttpOnly, SameSite=Strict cookie; a wrong token is refu
   assert.ok(events.some((e) => e.kind === 'console-sign-in-refused'));
   assert.ok(events.some((e) => e.kind === 'console-sign-in'));
   assert.ok(!JSON.stringify(events).includes(server.token), 'the token is in no event');
+  // The API filters them by kind, over every event kept; a kind it does not know is refused.
+  const byKind = async (kind: string): Promise<{ status: number; body: unknown }> => {
+    const answer = await fetch(`${server.admin}/api/v1/security-events?kind=${kind}`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    return { status: answer.status, body: await answer.json() };
+  };
+  const refused = await byKind('console-sign-in-refused');
+  assert.equal(refused.status, 200);
+  assert.ok(
+    (refused.body as { kind: string }[]).every((e) => e.kind === 'console-sign-in-refused'),
+  );
+  assert.equal((refused.body as unknown[]).length, 1);
+  assert.equal((await byKind('no-such-kind')).status, 400);
 });
 
 test('a page of another origin can neither sign in nor use a session', async () => {

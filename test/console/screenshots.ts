@@ -48,6 +48,25 @@ await store.recordPendingPhone({
   address: '10.1.9.20',
   lastSeen: new Date(now - 120_000).toISOString(),
 });
+await fetch(`${server.http}/api/v1/phonebooks/profiles/floor1`, {
+  method: 'PUT',
+  headers: { ...token, 'content-type': 'text/csv' },
+  body: 'name,office,mobile,group\nReception,100,,Office\nKitchen,101,+4915112345,Office\n',
+});
+await fetch(`${server.http}/api/v1/files/images/logo.bmp`, {
+  method: 'PUT',
+  headers: { ...token, 'content-type': 'application/octet-stream' },
+  body: Buffer.alloc(6000, 66),
+});
+await fetch(`${server.http}/api/v1/devices/${macOf(12)}/credentials/rotate`, {
+  method: 'POST',
+  headers: token,
+});
+await fetch(`${server.admin}/api/v1/session`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', origin: server.admin },
+  body: JSON.stringify({ token: 'a-guess' }),
+});
 await server.server.runtime.recorder.flush();
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -70,6 +89,15 @@ await shoot(desktop, '/profiles/floor1', 'profile', 'Profile floor1');
 await shoot(desktop, '/firmware', 'firmware', 'Firmware');
 await shoot(desktop, '/events', 'events', 'Events');
 await shoot(desktop, '/pending', 'pending', 'Pending phones');
+await shoot(desktop, '/files', 'files', 'Files');
+await shoot(desktop, '/security', 'security', 'Security events');
+await desktop.goto(`${server.admin}/console/#/phonebooks`);
+await desktop
+  .getByLabel('or paste the CSV')
+  .fill('name,office,mobile\nFront desk,200,\nNobody,,\nFax,not a number!,\n');
+await desktop.getByRole('button', { name: 'Preview' }).click();
+await desktop.getByRole('list', { name: 'Bad rows' }).waitFor();
+await desktop.screenshot({ path: join(out, 'phonebooks.png') });
 await desktop.goto(`${server.admin}/console/#/bulk`);
 await desktop
   .getByLabel('or paste the CSV')

@@ -143,6 +143,11 @@ function defineCredentialsSuite(name: string, open: () => Promise<Store>): void 
       );
       assert.equal((await store.querySecurityEvents({ mac: '0015657733a4' })).length, 1);
       assert.equal((await store.querySecurityEvents({ limit: 1 })).length, 1);
+      const blocked = await store.querySecurityEvents({ kind: 'address-blocked' });
+      assert.deepEqual(
+        blocked.map((e) => e.address),
+        ['192.0.2.9'],
+      );
     });
   });
 }

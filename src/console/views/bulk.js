@@ -1,7 +1,7 @@
 // Bulk work: a device CSV checked first (every bad row listed, nothing stored), then stored
 // all or nothing; a resync of a profile, a selection or all phones at a rate, with progress.
 import { get, query, request } from '../api.js';
-import { count, fill, h, field } from '../dom.js';
+import { count, fill, h, field, macText } from '../dom.js';
 import { attempt, errorBox, heading, notify, progressBar, section } from '../ui.js';
 import { selection } from './devices.js';
 
@@ -183,7 +183,7 @@ function resyncSection(params) {
           h(
             'details',
             {},
-            h('summary', {}, `${count(state.failures.length)} phones did not accept`),
+            h('summary', {}, `${count(state.failures.length)} phones were not resynced`),
             h(
               'ul',
               {},
@@ -193,7 +193,7 @@ function resyncSection(params) {
                   h(
                     'li',
                     {},
-                    h('a', { href: `#/devices/${f.mac}` }, f.mac),
+                    h('a', { href: `#/devices/${f.mac}`, class: 'mono' }, macText(f.mac)),
                     ': ',
                     f.error ? f.error.message : `${f.status}${f.reason ? ` ${f.reason}` : ''}`,
                   ),
@@ -205,6 +205,15 @@ function resyncSection(params) {
     }
     timer = setTimeout(poll, 500);
   };
+  // Only the field the chosen way of naming phones reads is shown.
+  const profileField = field('Profile', profile);
+  const macsField = field('MACs', macs);
+  const showFields = () => {
+    profileField.hidden = mode.value !== 'profile';
+    macsField.hidden = mode.value !== 'macs';
+  };
+  mode.addEventListener('change', showFields);
+  showFields();
   const form = h(
     'form',
     {
@@ -235,8 +244,8 @@ function resyncSection(params) {
       },
     },
     field('Resync', mode),
-    field('Profile', profile),
-    field('MACs', macs),
+    profileField,
+    macsField,
     field('Phones a second', rate, 'So a site does not reboot at once.'),
     h('label', { class: 'check' }, reboot, ' Reboot after provisioning'),
     h('button', { type: 'submit', class: 'primary' }, 'Start resync'),

@@ -148,7 +148,7 @@ export async function render(main, route) {
           valueText(effective.settings[key]),
           sourceBadge(effective.origin[key]),
         ]),
-        { hideCaption: true },
+        { class: 'stack', hideCaption: true },
       ),
     );
     return effective;

@@ -94,7 +94,7 @@ export async function render(main) {
             'Remove',
           ),
         ]),
-        { hideCaption: true, empty: 'No file is stored.' },
+        { class: 'stack', hideCaption: true, empty: 'No file is stored.' },
       ),
     );
   }

@@ -124,7 +124,7 @@ export async function render(main) {
             'Remove',
           ),
         ]),
-        { hideCaption: true, empty: 'The catalogue is empty.' },
+        { class: 'stack', hideCaption: true, empty: 'The catalogue is empty.' },
       ),
     );
     fill(
@@ -147,7 +147,7 @@ export async function render(main) {
           ),
           count(row.unknown),
         ]),
-        { hideCaption: true, empty: 'No device has a firmware target.' },
+        { class: 'stack', hideCaption: true, empty: 'No device has a firmware target.' },
       ),
     );
   }

@@ -92,7 +92,7 @@ function view(overview) {
               count(row.unknown),
             ];
           }),
-          { hideCaption: true, empty: 'No model has a firmware.version target.' },
+          { class: 'stack', hideCaption: true, empty: 'No model has a firmware.version target.' },
         ),
         h(
           'p',

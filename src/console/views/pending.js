@@ -118,7 +118,7 @@ export async function render(main) {
             ),
           ),
         ]),
-        { hideCaption: true, empty: 'No phone is waiting.' },
+        { class: 'stack', hideCaption: true, empty: 'No phone is waiting.' },
       ),
     );
   }

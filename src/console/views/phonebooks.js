@@ -72,7 +72,16 @@ export async function render(main) {
             type: 'text/csv',
           }),
         );
-        if (!parsed) return;
+        if (!parsed) {
+          slot.prepend(
+            h(
+              'p',
+              { class: 'notice bad' },
+              'Nothing was stored. Fix the rows below and preview again.',
+            ),
+          );
+          return;
+        }
         checked = { kind: kind.value, name: name.value.trim(), csv };
         fill(
           previewSlot,
@@ -145,7 +154,7 @@ export async function render(main) {
             'Remove',
           ),
         ]),
-        { hideCaption: true, empty: 'No phonebook yet.' },
+        { class: 'stack', hideCaption: true, empty: 'No phonebook yet.' },
       ),
     );
   }

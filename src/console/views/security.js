@@ -1,7 +1,8 @@
 // Security events: blocked addresses, refused sign-ins, credential rotations, limits reached.
 import { get, query } from '../api.js';
-import { fill, h, macText, time, field } from '../dom.js';
+import { fill, h, macText, time, field, uid } from '../dom.js';
 import { liveEvents } from '../live.js';
+import { replaceQuery } from '../route.js';
 import { attempt, heading } from '../ui.js';
 
 const HEADERS = ['Time', 'Kind', 'Device', 'Address', 'Detail'];
@@ -24,16 +25,25 @@ function row(event) {
   );
 }
 
+/** The kinds the API's filter offers, from its own description (GET /openapi.json). */
+async function kinds() {
+  const api = await get('/openapi.json').catch(() => undefined);
+  const parameters = api?.paths?.['/security-events']?.get?.parameters ?? [];
+  return parameters.find((p) => p.name === 'kind')?.schema?.enum ?? [];
+}
+
 export async function render(main, route) {
   const mac = h('input', {
     type: 'text',
     value: route.params.get('mac') ?? '',
     spellcheck: 'false',
   });
+  const known = h('datalist', { id: uid('kinds') });
   const kind = h('input', {
     type: 'text',
     value: route.params.get('kind') ?? '',
-    placeholder: 'address-blocked',
+    placeholder: 'any kind',
+    list: known.id,
     spellcheck: 'false',
   });
   const tail = h('input', { type: 'checkbox', checked: true });
@@ -53,6 +63,7 @@ export async function render(main, route) {
       },
       field('Device', mac),
       field('Kind', kind),
+      known,
       h('label', { class: 'check' }, tail, ' Live tail'),
       h('button', { type: 'submit' }, 'Filter'),
       state,
@@ -63,7 +74,7 @@ export async function render(main, route) {
       { class: 'table-wrap' },
       h(
         'table',
-        {},
+        { class: 'events' },
         h('caption', { class: 'visually-hidden' }, 'Security events, newest first'),
         h(
           'thead',
@@ -80,18 +91,28 @@ export async function render(main, route) {
   );
   let rows = [];
   let stop = () => {};
-  const wanted = (event) => !kind.value.trim() || event.kind === kind.value.trim();
-  const show = () =>
+  // Live events are held to the filter the rows were loaded with.
+  let loadedKind;
+  const wanted = (event) => !loadedKind || event.kind === loadedKind;
+  const show = () => {
+    const shown = rows.filter(wanted);
     fill(
       body,
-      rows.length
-        ? rows.filter(wanted).map(row)
+      shown.length
+        ? shown.map(row)
         : h('tr', {}, h('td', { colspan: HEADERS.length, class: 'muted' }, 'No security event.')),
     );
+  };
   async function load() {
     const m = mac.value.replace(/[\s:.-]/g, '').toLowerCase() || undefined;
+    const k = kind.value.trim() || undefined;
+    loadedKind = k;
+    // The filter is the server's, over every event kept, and in the address to share.
+    replaceQuery(new URLSearchParams(query({ mac: m, kind: k }).slice(1)));
     rows =
-      (await attempt(slot, () => get(`/security-events${query({ mac: m, limit: 200 })}`))) ?? [];
+      (await attempt(slot, () =>
+        get(`/security-events${query({ mac: m, kind: k, limit: 200 })}`),
+      )) ?? [];
     show();
     stop();
     stop = tail.checked
@@ -107,6 +128,10 @@ export async function render(main, route) {
       : () => {};
   }
   tail.addEventListener('change', load);
+  fill(
+    known,
+    (await kinds()).map((k) => h('option', { value: k })),
+  );
   await load();
   return () => stop();
 }
