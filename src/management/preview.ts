@@ -7,7 +7,7 @@ import { configKeyProblem, type KeyProblem } from '../drivers/config-key.ts';
 import { driverForVendor } from '../drivers/registry.ts';
 import type { Mac } from '../model/mac.ts';
 import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
-import type { CachedArtifact } from '../provisioning/render-cache.ts';
+import type { CachedArtifact } from '../provisioning/etag.ts';
 import type { Store } from '../store/store.ts';
 
 export interface FilePreview {

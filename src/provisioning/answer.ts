@@ -12,7 +12,7 @@ import type { RenderContexts, RenderFacts } from './context.ts';
 import { settingsOwner, type EffectiveSettings } from './effective-settings.ts';
 import { GenerationCache, HOT_ENTRIES } from './generation-cache.ts';
 import type { Identified } from './identify.ts';
-import { withEtag, type CachedArtifact } from './render-cache.ts';
+import { withEtag, type CachedArtifact } from './etag.ts';
 import type { Answer, ProvisioningRequest } from './request.ts';
 
 /** An answer before the door has it: no event to record yet. */
