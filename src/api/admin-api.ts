@@ -24,6 +24,7 @@ import { profileRoutes } from './profile-routes.ts';
 import { ANY_OBJECT, list, replies } from './schemas.ts';
 import { sipRoutes } from './sip-routes.ts';
 import { checkRoutes } from './check-routes.ts';
+import { RefusalTally } from './refusal-tally.ts';
 import { compileRequestSchema, compileResponseSchema, validationError } from './validation.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { liveRoutes } from './live-routes.ts';
@@ -66,6 +67,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   );
 
   const sessions = options.sessions;
+  const refusals = new RefusalTally();
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.endsWith('/openapi.json')) return;
     // Where the console lives, a request without the token may be the console's, by its session.
@@ -82,6 +84,19 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     }
     const given = Buffer.from(request.headers.authorization ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      const recorded = refusals.refused(request.ip, now().getTime());
+      if (recorded) {
+        await store
+          .appendSecurityEvents([
+            {
+              at: now().toISOString(),
+              kind: 'admin-token-refused',
+              address: request.ip,
+              ...recorded,
+            },
+          ])
+          .catch(() => {});
+      }
       await reply.code(401).send({
         code: 'PND_UNAUTHORIZED',
         message: 'missing or wrong bearer token; it is in the data directory (admin-token)',

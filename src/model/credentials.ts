@@ -56,6 +56,8 @@ export const SECURITY_EVENT_KINDS = [
   'console-sign-in',
   'console-sign-in-refused',
   'console-sign-out',
+  /** A wrong or missing admin token on the API: the first of an address each minute, with a count. */
+  'admin-token-refused',
 ] as const;
 
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];

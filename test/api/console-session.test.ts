@@ -81,6 +81,25 @@ test('signing in sets an HttpOnly, SameSite=Strict cookie; a wrong token is refu
   assert.equal((await byKind('no-such-kind')).status, 400);
 });
 
+test('wrong bearer tokens on the API: one security event per address and minute, never the token', async () => {
+  const before = await server.server.runtime.store.querySecurityEvents({
+    kind: 'admin-token-refused',
+  });
+  for (let i = 0; i < 30; i++) {
+    const wrong = await fetch(`${server.admin}/api/v1/devices`, {
+      headers: { authorization: `Bearer guess-${i}` },
+    });
+    assert.equal(wrong.status, 401);
+    await wrong.arrayBuffer();
+  }
+  const after = await server.server.runtime.store.querySecurityEvents({
+    kind: 'admin-token-refused',
+  });
+  assert.equal(after.length - before.length, before.length === 0 ? 1 : 0, 'a burst is one event');
+  assert.equal(after[0]?.address, '127.0.0.1');
+  assert.ok(!JSON.stringify(after).includes('guess'), 'no token in an event');
+});
+
 test('a page of another origin can neither sign in nor use a session', async () => {
   const elsewhere = await fetch(`${server.admin}/api/v1/session`, {
     method: 'POST',
