@@ -1,5 +1,6 @@
 import {
   createServer as createHttpServer,
+  STATUS_CODES,
   type IncomingMessage,
   type Server,
   type ServerResponse,
@@ -56,6 +57,7 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
     routerOptions: { maxParamLength: 1024 },
     bodyLimit: 10 * 1024 * 1024,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
     serverFactory: (handler) => {
       const route = (request: IncomingMessage, response: ServerResponse): void => {
         const url = request.url ?? '/';
@@ -169,10 +171,19 @@ async function answerPhone(
 /** What is still read of a body after its request was answered, before the connection closes. */
 const UNREAD_BODY_BYTES = 64 * 1024;
 const UNREAD_BODY_MS = 2000;
+/** What is read and dropped after a request node:http could not parse. */
+const UNPARSED_BYTES = 1024 * 1024;
+/**
+ * What is read and dropped after a refused body's answer, before the close: the close is a
+ * reset when the client is still sending, and a reset that arrives before the client has
+ * read the answer takes the answer with it. A few MiB give a client busy writing time to read
+ * it, and are still far from what a 2 GiB Content-Length would cost.
+ */
+const LINGER_BYTES = 4 * 1024 * 1024;
 
 /**
  * Answers with `Connection: close` when the request's body has not been read, and closes
- * gently: the reply is sent, then at most UNREAD_BODY_BYTES more of the body (or
+ * gently: the reply is sent, then at most LINGER_BYTES more of the body (or
  * UNREAD_BODY_MS) is read and dropped before the socket goes, so the client sees the answer
  * rather than a reset. node:http alone would read the whole body, whatever its length, to
  * keep the connection alive.
@@ -189,7 +200,7 @@ function closeIfBodyUnread(request: IncomingMessage, response: ServerResponse): 
   socket.destroySoon = lingerThenClose;
 }
 
-function lingerThenClose(this: Socket): void {
+function lingerThenClose(this: Socket, limit: number = LINGER_BYTES): void {
   let read = 0;
   const close = (): void => {
     clearTimeout(timer);
@@ -199,11 +210,41 @@ function lingerThenClose(this: Socket): void {
   timer.unref();
   this.on('data', (chunk: Buffer) => {
     read += chunk.length;
-    if (read > UNREAD_BODY_BYTES) close();
+    if (read > limit) close();
   });
   this.once('end', close);
   this.once('close', () => clearTimeout(timer));
   this.end();
+}
+
+/** node:http's own answers to a request it could not parse. */
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * A request node:http could not parse (a head over the limit, garbage) gets its 4xx and a
+ * graceful close. fastify's handler (like Node's) destroys the socket right after writing:
+ * with the rest of the client's request unread, the kernel answers with a reset, which can
+ * overtake the 431 the client was about to read (it did on Node 24, every time).
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  const message = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || message?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+  socket.write(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+  );
+  socket.removeAllListeners('data');
+  // What the client already sent of its oversized head arrives after the answer: read and
+  // drop it (bounded), so the close is a FIN the client reads after the answer, not a reset.
+  lingerThenClose.call(socket, UNPARSED_BYTES);
+  socket.resume();
 }
 
 /**
