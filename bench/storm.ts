@@ -17,8 +17,9 @@
  * It prints phones/s, files/s, p50/p95/p99 boot time, retries and failures, the server's
  * CPU time (utime+stime) and peak RSS (VmHWM), and the ratio plugndial/nginx.
  *
- * Exits non-zero when a phone fails to boot on plugndial (after its retries) or a server
- * does not start; the figures themselves are a measurement, not a test.
+ * Exits non-zero when any phone fails to boot (after its retries) in any storm, or a server
+ * does not start; the figures themselves are a measurement, not a test. --quick (500 phones)
+ * finishes in well under a minute, for CI.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -300,12 +301,15 @@ async function plugndialStorm(
   let server: ServeProcess | undefined;
   try {
     // Every emulated phone comes from 127.0.0.1, where a site's phones have an address each:
-    // the TFTP door's per-address cap (16) would refuse a storm that no real site sends it.
+    // the miss throttle (20 misses a minute per address; a boot sequence's expected misses,
+    // like Cisco's model file or Flyingvoice's bare MAC, are one or two per phone) and the
+    // TFTP door's per-address cap (16) would refuse a storm that no real site sends.
+    const oneAddress = ['--miss-limit', '0'];
     const tftpDoor = tftp
       ? ['--tftp', '127.0.0.1:0', '--tftp-transfers-per-address', String(Math.max(16, CONCURRENCY))]
       : ['--tftp', 'off'];
     server = await serve(
-      ['--data-dir', dataDir, '--http', '127.0.0.1:0', ...tftpDoor, '--sip', 'off'],
+      ['--data-dir', dataDir, '--http', '127.0.0.1:0', ...tftpDoor, ...oneAddress, '--sip', 'off'],
       90_000,
       COMPILED_BIN,
     );
@@ -401,8 +405,8 @@ async function main(): Promise<number> {
         `\nplugndial/nginx: ${ratio(http.result, nginx.result, () => PHONES)}× phones/s, ${ratio(http.result, nginx.result, (r) => r.files)}× files/s`,
       );
     }
-    const failed = rows.filter((row) => !row.name.startsWith('nginx') && row.result.failed > 0);
-    return failed.length > 0 ? 1 : 0;
+    // A phone that failed on the anchor too: its figures would compare unlike storms.
+    return rows.some((row) => row.result.failed > 0) ? 1 : 0;
   } finally {
     killAll();
     rmSync(dir, { recursive: true, force: true });
