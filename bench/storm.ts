@@ -6,7 +6,7 @@
  * order and over its own door — at most C phones at once, against one freshly started
  * server from the compiled build, the fleet imported first.
  *
- *   npm run build && node --import tsx bench/storm.ts [--phones 10000] [--concurrency 128] [--quick] [--no-nginx]
+ *   npm run build && node --import tsx bench/storm.ts [--phones 10000] [--concurrency 128] [--quick] [--no-nginx] [--no-tftp]
  *
  * Three storms, each on a freshly started server:
  *   1. plugndial, HTTP only (the doors the DHCP answer names: HTTP), every file recorded;
