@@ -47,13 +47,18 @@ function memoryProvisioner(dir: string): Provisioner {
         status: 200,
         contentType: 'application/octet-stream',
         size: bytes.length,
-        open: () =>
-          Readable.from(
+        // As the store opens a file: the range asked for (end inclusive), else all of it.
+        open: (range?: { start: number; end: number }) => {
+          const from = range?.start ?? 0;
+          const to = range ? range.end + 1 : bytes.length;
+          return Readable.from(
             (function* chunks(): Generator<Buffer> {
-              for (let at = 0; at < bytes.length; at += CHUNK) yield bytes.subarray(at, at + CHUNK);
+              for (let at = from; at < to; at += CHUNK)
+                yield bytes.subarray(at, Math.min(to, at + CHUNK));
             })(),
             { objectMode: false, highWaterMark: CHUNK },
-          ),
+          );
+        },
         done,
       };
     },
