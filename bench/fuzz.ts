@@ -13,6 +13,10 @@
  * and exact bytes; `--seed S --parser NAME --inputs <number+1>` reproduces it. Exits 1 on any
  * crash or hang.
  */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { HANG_MS, runTarget, table, type Report } from './fuzz/engine.ts';
 import { TARGETS } from './fuzz/targets.ts';
 
@@ -24,6 +28,8 @@ function argument(name: string): string | undefined {
 const inputs = Number(argument('inputs') ?? 10_000);
 const seed = Number(argument('seed') ?? Date.now() % 2 ** 31);
 const wanted = argument('parser')?.split(',');
+/** Characters of a failing input printed; the file written beside has them all. */
+const SHOWN = 2000;
 if (!Number.isInteger(inputs) || inputs < 1 || !Number.isInteger(seed)) {
   console.error('usage: bench/fuzz.ts [--inputs N] [--seed S] [--parser NAME[,NAME…]]');
   process.exit(2);
@@ -52,11 +58,18 @@ console.log(
 );
 
 const failing = reports.filter((r) => r.failures.length > 0);
+if (failing.length > 0) {
+  // Every kept failure in full, inputs of any length; the console shows the first bytes.
+  const file = join(tmpdir(), `plugndial-fuzz-${seed}-${process.pid}.json`);
+  writeFileSync(file, JSON.stringify({ seed, inputs, failures: failing }, null, 2));
+  console.log(`\nfailures with their whole inputs: ${file}`);
+}
 for (const report of failing) {
   console.log(`\n${report.name}: ${report.crashes} crashes, ${report.hangs} hangs`);
   for (const f of report.failures) {
     console.log(`  #${f.index} ${f.kind}: ${f.message}`);
-    console.log(`    input ${f.input}`);
+    const cut = f.input.length > SHOWN ? ` … (${f.input.length} characters in all)` : '';
+    console.log(`    input ${f.input.slice(0, SHOWN)}${cut}`);
     console.log(
       `    again: node --import tsx bench/fuzz.ts --seed ${seed} --parser ${report.name} --inputs ${f.index + 1}`,
     );

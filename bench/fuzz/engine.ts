@@ -213,7 +213,8 @@ type Edit =
   | { op: 'token'; at: number; token: Buffer }
   | { op: 'delete'; at: number; length: number }
   | { op: 'repeat'; at: number; length: number; times: number }
-  | { op: 'truncate'; at: number };
+  | { op: 'truncate'; at: number }
+  | { op: 'run'; at: number; byte: number; times: number };
 
 function edits(dictionary: readonly Buffer[]): fc.Arbitrary<Edit[]> {
   const at = fc.nat();
@@ -231,6 +232,13 @@ function edits(dictionary: readonly Buffer[]): fc.Arbitrary<Edit[]> {
       times: fc.integer({ min: 2, max: 200 }),
     }),
     fc.record({ op: fc.constant('truncate' as const), at }),
+    // Long runs of one byte: what makes a backtracking regex or a quadratic loop show.
+    fc.record({
+      op: fc.constant('run' as const),
+      at,
+      byte: fc.constantFrom(0x20, 0x09, 0x30, 0x61, 0x2c, 0x22, 0x3c, 0x25, 0x2e, 0x2f, 0x0a),
+      times: fc.integer({ min: 100, max: 4000 }),
+    }),
   );
   return fc.array(edit, { minLength: 1, maxLength: 8 });
 }
@@ -265,6 +273,13 @@ function apply(seed: Buffer, list: readonly Edit[]): Buffer {
       }
       case 'truncate':
         bytes = bytes.subarray(0, at);
+        break;
+      case 'run':
+        bytes = Buffer.concat([
+          bytes.subarray(0, at),
+          Buffer.alloc(edit.times, edit.byte),
+          bytes.subarray(at),
+        ]);
         break;
     }
   }

@@ -383,12 +383,43 @@ const HTTP_WORDS = [
   '/healthz',
 ];
 
+const HTTP_VALUE_PARTS = [
+  ' ',
+  '\t',
+  'x',
+  '10.0.0.1',
+  '\x01',
+  '\x7f',
+  '\xe9',
+  ' '.repeat(3000),
+  ' \t'.repeat(1500),
+];
+
 const httpStructured = fc
   .tuple(
     fc.constantFrom('GET', 'HEAD', 'POST', 'get'),
-    pieces(['/', 'prov', '%2e', '?', 'a=b', '..'], 5),
+    fc.oneof(
+      fc
+        .array(fc.constantFrom('/', 'prov', '%2e', '?', 'a=b', '..', 'api/', 'healthz'), {
+          maxLength: 5,
+        })
+        .map((p) => p.join('')),
+      pieces(['/', 'prov', '%2e', '?', 'a=b', '..'], 5),
+    ),
     fc.constantFrom('1.0', '1.1', '2'),
-    fc.array(pieces(HTTP_WORDS, 4), { maxLength: 8 }),
+    fc.array(
+      fc.oneof(
+        pieces(HTTP_WORDS, 4),
+        // A header line as a sender pads it: names, blanks (long runs too), bytes no value holds.
+        fc
+          .tuple(
+            fc.constantFrom('Host', 'User-Agent', 'X-Forwarded-For', 'Range', 'Connection'),
+            fc.array(fc.constantFrom(...HTTP_VALUE_PARTS), { maxLength: 5 }),
+          )
+          .map(([name, parts]) => `${name}:${parts.join('')}`),
+      ),
+      { maxLength: 8 },
+    ),
   )
   .map(([method, path, version, lines]) =>
     [`${method} /${path} HTTP/${version}`, ...lines].join('\r\n'),
