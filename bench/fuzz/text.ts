@@ -331,10 +331,39 @@ const UA_WORDS = [
   '/',
 ];
 
+/** A vendor's word, then a run of what agents separate words with, then agent pieces. */
+const paddedAgent = fc
+  .tuple(
+    fc.constantFrom(
+      'Yealink',
+      'Gigaset',
+      'Fanvil',
+      'Flyingvoice',
+      'FIP14G',
+      'Grandstream',
+      'Grandstream Model HW',
+      'Cisco/SPA',
+      'Cisco-CP-',
+      'FileTransport',
+      'Auerswald',
+      'Mozilla/4.0 (compatible; snom',
+      'plugndial',
+    ),
+    fc.constantFrom(' ', '\t', ' -/', ' (', '( ', 'a ', ' 1.1'),
+    fc.integer({ min: 1, max: 600 }),
+    pieces(UA_WORDS, 4),
+  )
+  .map(([vendor, unit, times, rest]) => `${vendor}${unit.repeat(times)}${rest}`);
+
 const userAgent = target({
   name: 'user-agent',
   contract: 'undefined for a User-Agent the driver does not know',
-  input: fc.oneof(mutatedText(USER_AGENTS, UA_WORDS), pieces(UA_WORDS, 10), anyString(120)),
+  input: fc.oneof(
+    mutatedText(USER_AGENTS, UA_WORDS),
+    pieces(UA_WORDS, 10),
+    paddedAgent,
+    anyString(120),
+  ),
   run(ua: string) {
     for (const driver of drivers) {
       const facts = driver.parseUserAgent(ua);
