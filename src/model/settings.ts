@@ -169,13 +169,13 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
   const bad = (): Result<SettingValue> =>
     fail(
       'PND_INVALID_SETTING',
-      `${key}: ${spec.kind.type === 'secret' || spec.kind.type === 'aes_key' ? 'invalid value' : `"${String(raw).slice(0, 60)}" is not valid`}; expected ${describeKind(spec.kind)}`,
+      `${key}: ${spec.kind.type === 'secret' || spec.kind.type === 'aes_key' ? 'invalid value' : `"${asText(raw).slice(0, 60)}" is not valid`}; expected ${describeKind(spec.kind)}`,
       { key },
     );
   const kind = spec.kind;
   if (kind.type === 'list') {
     const items = Array.isArray(raw)
-      ? raw.map(String)
+      ? raw.map(asText)
       : typeof raw === 'string'
         ? raw
             .split(',')
@@ -239,6 +239,18 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
           .every((part) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(part) && part !== '..')
         ? ok(text)
         : bad();
+  }
+}
+
+/**
+ * String(raw), which throws for an object whose own `toString` and `valueOf` are no functions
+ * (`{"toString": 1}` from JSON): such a value reads as `[object Object]`, like any other object.
+ */
+function asText(raw: unknown): string {
+  try {
+    return String(raw);
+  } catch {
+    return Object.prototype.toString.call(raw);
   }
 }
 

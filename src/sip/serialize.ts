@@ -1,7 +1,7 @@
 // Writes SIP messages to bytes. Content-Length is always computed from the body, so a
 // caller cannot send a length that disagrees with what follows.
 
-import { withoutHeader, type SipHeader, type SipMessage } from './message.ts';
+import { canonicalName, type SipHeader, type SipMessage } from './message.ts';
 
 export function serializeMessage(message: SipMessage): Buffer {
   const start =
@@ -9,7 +9,9 @@ export function serializeMessage(message: SipMessage): Buffer {
       ? `${message.method} ${message.uri} SIP/2.0`
       : `SIP/2.0 ${message.status} ${message.reason}`;
   const lines = [start];
-  for (const h of withoutHeader(message.headers, 'Content-Length')) {
+  for (const h of message.headers) {
+    // Whatever spelling a caller used (`l` is Content-Length's compact form), only ours is sent.
+    if (canonicalName(h.name) === 'Content-Length') continue;
     lines.push(`${h.name}: ${oneLine(h.value)}`);
   }
   lines.push(`Content-Length: ${message.body.length}`);

@@ -140,3 +140,14 @@ test('effective settings: schema defaults ◀ default profile ◀ device profile
     [1, 2],
   );
 });
+
+test('a JSON object whose own toString is no function is refused, not thrown', () => {
+  // JSON.parse gives own properties named like Object.prototype's; String() of them throws.
+  const odd = JSON.parse('{"toString": 1, "valueOf": {}}') as unknown;
+  const single = parseSetting('accounts.1.enabled', odd);
+  assert.equal(single.ok, false);
+  assert.equal(!single.ok && single.error.code, 'PND_INVALID_SETTING');
+  assert.match(!single.ok ? single.error.message : '', /\[object Object\]/);
+  const list = parseSetting('time.ntp_servers', [odd]);
+  assert.equal(list.ok, false);
+});

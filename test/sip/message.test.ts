@@ -247,3 +247,22 @@ test('header values: name-addr, Via, SIP URIs and parameters', () => {
   assert.equal(parseSipUri('tel:+4930123'), undefined);
   assert.deepEqual(splitOutsideQuotes('a;"b;c";<d;e>;f', ';'), ['a', '"b;c"', '<d;e>', 'f']);
 });
+
+test('serializeMessage drops a compact Content-Length (l) and writes its own', () => {
+  const bytes = serializeMessage({
+    kind: 'request',
+    method: 'NOTIFY',
+    uri: 'sip:100@10.0.0.7',
+    headers: [
+      { name: 'l', value: '99' },
+      { name: 'Call-ID', value: 'a@b' },
+    ],
+    body: Buffer.from('abc'),
+  });
+  assert.equal(
+    bytes.toString('utf8'),
+    'NOTIFY sip:100@10.0.0.7 SIP/2.0\r\nCall-ID: a@b\r\nContent-Length: 3\r\n\r\nabc',
+  );
+  const parsed = parseMessage(bytes);
+  assert.ok(parsed.ok);
+});

@@ -6,7 +6,11 @@ import { modelInfo } from './models.ts';
 // `Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37`: model, dotted firmware, then the MAC (with
 // colons or, on some T5x firmware, without); `Yealink W70B 146.87.0.15 …` for a DECT base;
 // `Yealink-T46G 28.71.0.81 28.1.0.128.0.0.0` carries no MAC.
-const YEALINK = /^yealink[\s/-]+(.+?)\s+(\d+(?:\.\d+){2,4})(?:\s+(.*))?$/i;
+// The vendor and its separators are read apart from the rest: in one expression a long run
+// of blanks after `Yealink` backtracked over every split of it (a 512-character agent took
+// 30 ms, 175 ms cold).
+const YEALINK_PREFIX = /^yealink[\s/-]+/i;
+const YEALINK = /^(.+?)\s+(\d+(?:\.\d+){2,4})(?:\s+(.*))?$/;
 // `Flyingvoice FIP14G V0.5.15 0021f2000001`, and agents that start with the model.
 const FLYINGVOICE = /^flying\s?voice[\s/_-]+([^\s/]+)(?:[\s/]+(v?\d+(?:\.\d+)+))?(?:\s+(.*))?$/i;
 const FIP = /^(fip\d[0-9a-z()_-]*)(?:[\s/]+(v?\d+(?:\.\d+)+))?(?:\s+(.*))?$/i;
@@ -19,7 +23,8 @@ const DEFAULTS = {
 /** The vendor, model, firmware and MAC a Yealink or Flyingvoice agent carries. */
 export function parseUserAgent(userAgent: string): UserAgentFacts | undefined {
   const agent = userAgent.trim().slice(0, 512);
-  const yealink = YEALINK.exec(agent);
+  const prefix = YEALINK_PREFIX.exec(agent);
+  const yealink = prefix ? YEALINK.exec(agent.slice(prefix[0].length)) : null;
   if (yealink) return facts('yealink', yealink);
   const flyingvoice = FLYINGVOICE.exec(agent) ?? FIP.exec(agent);
   if (flyingvoice) return facts('flyingvoice', flyingvoice);

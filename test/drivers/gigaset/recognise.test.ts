@@ -101,3 +101,15 @@ test('User-Agent: model, firmware and MAC as Gigaset writes them', () => {
   );
   assert.equal(gigasetDriver.parseUserAgent('Yealink SIP-T46G 28.72.0.1'), undefined);
 });
+
+test('parseUserAgent answers a padded agent at once (a run of blanks backtracked)', () => {
+  assert.deepEqual(gigasetDriver.parseUserAgent('Gigaset  N870 IP PRO / 83.V2.40.0'), {
+    vendor: 'gigaset',
+    model: 'N870 IP PRO',
+    firmware: '83.V2.40.0',
+  });
+  const started = performance.now();
+  for (let i = 0; i < 5; i++)
+    assert.equal(gigasetDriver.parseUserAgent(`Gigaset ${' '.repeat(600)}/`), undefined);
+  assert.ok(performance.now() - started < 30, `${performance.now() - started} ms`);
+});

@@ -239,3 +239,20 @@ test('the registry finds the driver by vendor and lists the vendors', () => {
   assert.ok(vendors.includes('flyingvoice') && vendors.includes('yealink'));
   assert.ok(yealinkDriver.vendors.includes(yealinkDriver.defaultVendor));
 });
+
+test('parseUserAgent answers a padded agent at once (a run of blanks took 30 ms)', () => {
+  assert.deepEqual(yealinkDriver.parseUserAgent('Yealink-T46G 28.71.0.81 28.1.0.128.0.0.0'), {
+    vendor: 'yealink',
+    model: 'T46G',
+    firmware: '28.71.0.81',
+  });
+  assert.deepEqual(yealinkDriver.parseUserAgent('Yealink / SIP-T46G  28.72.0.1'), {
+    vendor: 'yealink',
+    model: 'SIP-T46G',
+    firmware: '28.72.0.1',
+  });
+  const started = performance.now();
+  for (const agent of [`Yealink ${' '.repeat(600)}x`, `Yealink${' -/'.repeat(200)}x`])
+    assert.equal(yealinkDriver.parseUserAgent(agent), undefined);
+  assert.ok(performance.now() - started < 30, `${performance.now() - started} ms`);
+});
