@@ -8,10 +8,13 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { pino, type DestinationStream } from 'pino';
 
 import { requestChannel, type RequestMessage } from './channels.ts';
-import type { LogFormat, LogLevel } from './config/options.ts';
 import { maskUserinfo } from './redact.ts';
 
-export type { LogFormat, LogLevel };
+/** The operator log's levels (`--log-level`) and forms (`--log-format`). */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'text'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface Logger {
   (level: LogLevel, message: string, fields?: Record<string, unknown>): void;

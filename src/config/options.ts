@@ -55,11 +55,6 @@ export const SERVE_OPTIONS: readonly ServeOption[] = [
   { name: 'stop-timeout', default: '30', reloads: true },
 ];
 
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-export const LOG_FORMATS = ['json', 'text'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
-
 const BY_NAME = new Map(SERVE_OPTIONS.map((option) => [option.name, option]));
 
 export function serveOption(name: string): ServeOption | undefined {

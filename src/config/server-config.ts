@@ -1,21 +1,13 @@
 import { resolve } from 'node:path';
 
 import { isPlugndialError, pndError, PlugndialError } from '../errors.ts';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log.ts';
 import { maskUserinfo } from '../redact.ts';
 import { DEFAULT_DATA_DIR } from './data-dir.ts';
 import { parseInterfaceChoice, type InterfaceChoice } from '../sip/interfaces.ts';
 import { UNKNOWN_POLICIES, type UnknownPolicy } from '../sip/policy.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
-import {
-  envName,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  resolveOptions,
-  type ConfigSources,
-  type LogFormat,
-  type LogLevel,
-  type ResolvedOptions,
-} from './options.ts';
+import { envName, resolveOptions, type ConfigSources, type ResolvedOptions } from './options.ts';
 import { loadSecurityConfig, type SecurityConfig } from './security-config.ts';
 
 export type DoorName = 'http' | 'https' | 'tftp' | 'ftp' | 'sip' | 'acs';

@@ -1,4 +1,4 @@
-import type { Migration } from './migrations.ts';
+import type { Migration } from './migration.ts';
 
 /** PostgreSQL's migrations: ordered and append-only (see migrations.ts). */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [

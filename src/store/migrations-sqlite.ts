@@ -1,4 +1,4 @@
-import type { Migration } from './migrations.ts';
+import type { Migration } from './migration.ts';
 
 // Times are ISO-8601 UTC text with milliseconds (sqlite-client.ts writes them so), whose text
 // order is time order; JSON is text checked by json_valid and read with SQLite's JSON

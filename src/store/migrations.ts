@@ -1,14 +1,8 @@
 import { PlugndialError } from '../errors.ts';
 import { POSTGRES_MIGRATIONS } from './migrations-postgres.ts';
 import { SQLITE_MIGRATIONS } from './migrations-sqlite.ts';
+import type { Migration } from './migration.ts';
 import type { Dialect, SqlClient } from './sql.ts';
-
-/** One schema step. Statements run one by one, in one transaction with the others of the run. */
-export interface Migration {
-  version: number;
-  name: string;
-  statements: readonly string[];
-}
 
 /**
  * Each engine's migrations, ordered and append-only: a released migration is never edited, a

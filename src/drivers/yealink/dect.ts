@@ -1,6 +1,6 @@
 import { groupIndexes, type Settings } from '../../model/settings.ts';
 import type { NativeEntry } from '../driver.ts';
-import type { Lines, MapContext, Rule } from './mapping.ts';
+import type { Lines, MapContext, Rule } from './mapping-rules.ts';
 import { isHandsetModel, modelName } from './models.ts';
 import { numberList, transport } from './native-values.ts';
 

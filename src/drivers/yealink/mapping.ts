@@ -1,9 +1,10 @@
 import { cfgValue, isCfgKey } from '../../formats/cfg.ts';
 import { groupIndexes, nativeKey, type Settings } from '../../model/settings.ts';
-import type { FirmwareTarget, NativeEntry } from '../driver.ts';
+import type { NativeEntry } from '../driver.ts';
 import type { Dialect } from './dialect.ts';
-import { STATIC_RELEASE, type YealinkModel } from './models.ts';
-import { flag, text, type Convert } from './native-values.ts';
+import type { MapContext, Rule } from './mapping-rules.ts';
+import { STATIC_RELEASE } from './models.ts';
+import { flag, text } from './native-values.ts';
 import { sectionsFor } from './sections.ts';
 import { zoneLines } from './time-zone.ts';
 
@@ -13,52 +14,6 @@ export interface Mapping {
   ignored: string[];
   /** What a rule wrote, in words (the time zone's DST rule), for `--explain`. */
   notes: string[];
-}
-
-/** Everything a mapping may look at besides one value. */
-export interface MapContext {
-  settings: Settings;
-  now: Date;
-  /** The model the file is written for, when the table knows it (the `yealink` dialect). */
-  model?: YealinkModel;
-  /** The firmware release whose keys the phone reads (`73`, `80`, `86`), when known. */
-  release?: number;
-  /** Where the phone fetched this file, ending with `/`. */
-  baseUrl?: string;
-  /** Catalogue images of what is attached to the phone (a DECT base's handsets). */
-  accessories?: readonly FirmwareTarget[];
-}
-
-export interface Rule {
-  /** Canonical key; `N` stands for the group index. */
-  from: string;
-  /** Native key; `N` is the same index, `K` the section's key prefix at that index. */
-  to: string | ((n: number) => string);
-  convert?: Convert;
-  /** The native value from the whole context, for values that depend on more than `from`. */
-  compute?: (context: MapContext, n: number) => string | undefined;
-  /** When `from` is absent, the canonical key whose value stands in for it. */
-  otherwise?: { from: string; convert?: Convert };
-}
-
-/** Lines a section writes from the whole context, and the canonical keys they express. */
-export interface Lines {
-  entries: NativeEntry[];
-  used: readonly string[];
-  notes?: readonly string[];
-}
-
-export interface Section {
-  group?: 'accounts' | 'keys' | 'handsets';
-  /** The section starts with the `time.timezone` lines (time-zone.ts). */
-  zone?: true;
-  /** The highest index the phone takes; keys beyond it are not expressed. */
-  max?: number;
-  /** What `K` stands for at index n; undefined leaves the index out. */
-  prefix?: (n: number) => string | undefined;
-  /** Lines written before the rules, from the whole context (server templates, handset images). */
-  lines?: (context: MapContext) => Lines;
-  rules: readonly Rule[];
 }
 
 /**

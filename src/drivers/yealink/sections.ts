@@ -1,7 +1,7 @@
 import type { Dialect } from './dialect.ts';
 import { handsetRules, otaLines, templateLines, templateRule } from './dect.ts';
 import { keyPrefix, pickupField } from './keys.ts';
-import type { MapContext, Rule, Section } from './mapping.ts';
+import type { MapContext, Rule, Section } from './mapping-rules.ts';
 import { SERVER_TRANSPORT_RELEASE, type YealinkModel } from './models.ts';
 import {
   adminPassword,
