@@ -3,47 +3,16 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
-import { after, before, test, type TestContext } from 'node:test';
-
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { test } from 'node:test';
 
 import { requirePeer } from '../support/peer.ts';
-import {
-  launchChromium,
-  macOf,
-  signIn,
-  startConsoleServer,
-  type ConsoleServer,
-} from './support.ts';
+import { ConsoleUnderTest, macOf } from './support.ts';
 
 // The console in Debian's Chromium against a server in this process with 10,000 devices: every
 // step an operator takes, through the pages only, checked against the API and the phones' door.
-let server: ConsoleServer;
-let browser: Browser | undefined;
-let context: BrowserContext;
-let page: Page;
+const ui = new ConsoleUnderTest({ devices: 10_000, sip: true });
 
 const SCENARIOS = fileURLToPath(new URL('../interop/sipp/', import.meta.url));
-
-before(async () => {
-  server = await startConsoleServer({ devices: 10_000, sip: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server.close();
-});
-
-/** The page, signed in; the first test to ask starts Chromium (or skips without it). */
-async function console_(t: TestContext): Promise<Page | undefined> {
-  if (page) return page;
-  browser = await launchChromium(t);
-  if (!browser) return undefined;
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  await signIn(page, server);
-  return page;
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of several shapes
 type Json = any;
@@ -53,10 +22,10 @@ async function api(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${server.http}/api/v1${path}`, {
+  const response = await fetch(`${ui.server.http}/api/v1${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${server.token}`,
+      authorization: `Bearer ${ui.server.token}`,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -66,18 +35,18 @@ async function api(
 }
 
 test('sign in with the admin token: the overview counts the fleet', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   const devices = p.locator('.tile', { hasText: 'devices' }).first();
   assert.equal((await devices.locator('.tile-value').textContent())?.trim(), '10,000');
-  const cookies = await context.cookies();
+  const cookies = await ui.context.cookies();
   assert.equal(cookies.length, 1);
   assert.equal(cookies[0]!.httpOnly, true);
   assert.equal(cookies[0]!.sameSite, 'Strict');
 });
 
 test('find one device among 10,000 by part of its MAC in another form', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   await p.getByRole('link', { name: 'Devices', exact: true }).click();
   await p.getByText(/of 10,000 devices/).waitFor();
@@ -97,10 +66,10 @@ test('find one device among 10,000 by part of its MAC in another form', async (t
 });
 
 test('change a setting on the device page: the served file changes, for the phone too', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   const mac = macOf(42);
-  await p.goto(`${server.admin}/console/#/devices/${mac}`);
+  await p.goto(`${ui.server.admin}/console/#/devices/${mac}`);
   await p.getByRole('heading', { name: /^Device / }).waitFor();
   // The device's own configuration file, where its account settings go.
   await p.getByLabel('File', { exact: true }).selectOption(`${mac}.cfg`);
@@ -122,7 +91,7 @@ test('change a setting on the device page: the served file changes, for the phon
   // The phone gets what the preview showed.
   const files = (await api('GET', `/devices/${mac}/files`)).body as string[];
   const bodies = await Promise.all(
-    files.map(async (file) => (await fetch(`${server.http}/${file}`)).text()),
+    files.map(async (file) => (await fetch(`${ui.server.http}/${file}`)).text()),
   );
   assert.ok(
     bodies.some((body) => body.includes('Front desk 42')),
@@ -131,12 +100,12 @@ test('change a setting on the device page: the served file changes, for the phon
 });
 
 test('upload a firmware image: the progress bar moves, the catalogue lists it', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   await p.getByRole('link', { name: 'Firmware' }).click();
   await p.getByRole('heading', { name: 'Firmware', level: 1 }).waitFor();
   // Slow the upload down so the browser reports progress along the way.
-  const cdp = await context.newCDPSession(p);
+  const cdp = await ui.context.newCDPSession(p);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', {
     offline: false,
@@ -178,7 +147,7 @@ test('upload a firmware image: the progress bar moves, the catalogue lists it', 
 });
 
 test('import a CSV with a bad row: the dry run names it, nothing is stored', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   await p.getByRole('link', { name: 'Bulk' }).click();
   const csv = [
@@ -225,7 +194,7 @@ function freePort(): Promise<number> {
 
 test('resync a phone that sipp plays: the page shows its 200', async (t) => {
   if (!requirePeer(t, 'sipp', 'sip-tester')) return;
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   const mac = macOf(77);
   const port = await freePort();
@@ -233,7 +202,7 @@ test('resync a phone that sipp plays: the page shows its 200', async (t) => {
     settings: { 'sip.contact': `sip:1077@127.0.0.1:${port}` },
   });
   assert.equal(set.status, 200, JSON.stringify(set.body));
-  await p.goto(`${server.admin}/console/#/devices/${mac}`);
+  await p.goto(`${ui.server.admin}/console/#/devices/${mac}`);
   await p.getByRole('heading', { name: /^Device / }).waitFor();
   const phone = new Promise<number | null>((resolve) => {
     const child = spawn(
@@ -255,7 +224,7 @@ test('resync a phone that sipp plays: the page shows its 200', async (t) => {
         '-timeout_error',
         '-nostdin',
       ],
-      { stdio: 'ignore', cwd: server.dir },
+      { stdio: 'ignore', cwd: ui.server.dir },
     );
     const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.once('exit', (code) => {
@@ -278,13 +247,13 @@ test('resync a phone that sipp plays: the page shows its 200', async (t) => {
 });
 
 test('a live event arrives on the events page without reload', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   await p.getByRole('link', { name: 'Events', exact: true }).click();
   await p.getByText('Live: new events appear at the top.').waitFor();
   const mac = macOf(4242);
   const files = (await api('GET', `/devices/${mac}/files`)).body as string[];
-  assert.equal((await fetch(`${server.http}/${files[0]}`)).status, 200);
+  assert.equal((await fetch(`${ui.server.http}/${files[0]}`)).status, 200);
   await p
     .locator('table.events tbody tr')
     .first()
@@ -293,7 +262,7 @@ test('a live event arrives on the events page without reload', async (t) => {
 });
 
 test('edit a profile: a field of the generated form is stored for the devices using it', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   await p.getByRole('link', { name: 'Profiles' }).click();
   await p.getByRole('link', { name: 'floor1' }).click();
@@ -310,13 +279,13 @@ test('edit a profile: a field of the generated form is stored for the devices us
 });
 
 test('sign out: the session ends on the server, the console asks for the token again', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
-  const [cookie] = await context.cookies();
+  const [cookie] = await ui.context.cookies();
   await p.getByRole('button', { name: 'Sign out' }).click();
   await p.getByLabel('Admin token').waitFor();
-  assert.equal((await context.cookies()).length, 0, 'the browser forgot the cookie');
-  const reused = await fetch(`${server.admin}/api/v1/fleet/overview`, {
+  assert.equal((await ui.context.cookies()).length, 0, 'the browser forgot the cookie');
+  const reused = await fetch(`${ui.server.admin}/api/v1/fleet/overview`, {
     headers: { cookie: `${cookie!.name}=${cookie!.value}` },
   });
   assert.equal(reused.status, 401, 'the old cookie no longer opens the API');

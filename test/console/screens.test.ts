@@ -3,48 +3,20 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 import { TestPhone, subscribeText } from '../sip/support.ts';
-import {
-  launchChromium,
-  macOf,
-  signIn,
-  startConsoleServer,
-  type ConsoleServer,
-} from './support.ts';
+import { ConsoleUnderTest, macOf, signIn } from './support.ts';
 
 // The console's other screens, each driven as an operator would: click, type, read what the
 // page says, and check it against the API and the phones' doors. PND_SCREENSHOTS=<dir> keeps
 // a picture of each screen there, to be looked at.
-let server: ConsoleServer;
-let browser: Browser | undefined;
-let context: BrowserContext;
-let page: Page;
+const ui = new ConsoleUnderTest({ devices: 40, sip: true });
 
 const CONSOLE_SOURCE = fileURLToPath(new URL('../../src/console/', import.meta.url));
 const CLI = fileURLToPath(new URL('../../bin/plugndial-dev', import.meta.url));
-
-before(async () => {
-  server = await startConsoleServer({ devices: 40, sip: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server.close();
-});
-
-async function console_(t: TestContext): Promise<Page | undefined> {
-  if (page) return page;
-  browser = await launchChromium(t);
-  if (!browser) return undefined;
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  await signIn(page, server);
-  return page;
-}
 
 /** Keeps a picture of the page when PND_SCREENSHOTS names a directory. */
 async function picture(p: Page, name: string, fullPage = true): Promise<void> {
@@ -53,7 +25,7 @@ async function picture(p: Page, name: string, fullPage = true): Promise<void> {
 }
 
 async function open(p: Page, hash: string, heading: string | RegExp): Promise<void> {
-  await p.goto(`${server.admin}/console/#${hash}`);
+  await p.goto(`${ui.server.admin}/console/#${hash}`);
   await p.getByRole('heading', { name: heading, level: 1 }).waitFor();
 }
 
@@ -65,10 +37,10 @@ async function api(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${server.http}/api/v1${path}`, {
+  const response = await fetch(`${ui.server.http}/api/v1${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${server.token}`,
+      authorization: `Bearer ${ui.server.token}`,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -78,7 +50,7 @@ async function api(
 }
 
 test('files: upload an overlay file, the phones get it, the list shows it, remove it', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   await p.getByRole('link', { name: 'Files', exact: true }).click();
   await p.getByRole('heading', { name: 'Files', level: 1 }).waitFor();
@@ -98,7 +70,7 @@ test('files: upload an overlay file, the phones get it, the list shows it, remov
   await row.waitFor();
   assert.match((await row.textContent()) ?? '', /6 KiB/);
   await picture(p, 'files');
-  const served = await fetch(`${server.http}/images/logo.bmp`);
+  const served = await fetch(`${ui.server.http}/images/logo.bmp`);
   assert.equal(served.status, 200);
   assert.deepEqual(Buffer.from(await served.arrayBuffer()), logo);
   // Removing asks first; a "no" keeps the file.
@@ -109,17 +81,17 @@ test('files: upload an overlay file, the phones get it, the list shows it, remov
   p.once('dialog', (dialog) => void dialog.accept());
   await p.getByRole('button', { name: 'Remove images/logo.bmp' }).click();
   await p.getByText('No file is stored.').waitFor();
-  assert.equal((await fetch(`${server.http}/images/logo.bmp`)).status, 404);
+  assert.equal((await fetch(`${ui.server.http}/images/logo.bmp`)).status, 404);
 });
 
 test('pending phones: claim one with a profile and settings, it becomes a device', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   // A phone nobody added asks by plug-and-play.
   const mac = '0021f2fe0001';
   const phone = await TestPhone.open();
   try {
-    phone.send(subscribeText(`MAC${mac}`, phone.port), server.server.addresses.sip!.port);
+    phone.send(subscribeText(`MAC${mac}`, phone.port), ui.server.server.addresses.sip!.port);
     for (let i = 0; i < 50 && (await api('GET', '/pending')).body.length === 0; i++)
       await new Promise((resolve) => setTimeout(resolve, 100));
   } finally {
@@ -153,7 +125,7 @@ test('pending phones: claim one with a profile and settings, it becomes a device
 });
 
 test('phonebooks: a CSV is previewed row by row; a bad file names its rows and stores nothing', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   await p.getByRole('link', { name: 'Phonebooks' }).click();
   await p.getByRole('heading', { name: 'Phonebooks', level: 1 }).waitFor();
@@ -218,7 +190,7 @@ async function watchProgress(p: Page, label: string): Promise<void> {
 }
 
 test('bulk resync of a profile at a rate: the bar fills, phones without an address are counted', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   await p.getByRole('link', { name: 'Bulk' }).click();
   await p.getByRole('heading', { name: 'Bulk', level: 1 }).waitFor();
@@ -266,7 +238,7 @@ test('bulk resync of a profile at a rate: the bar fills, phones without an addre
 });
 
 test('device credentials: masked, revealed, rotated; the preview masks secrets until revealed', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   const mac = macOf(5);
   await api('PATCH', `/devices/${mac}`, { settings: { 'accounts.1.password': 'desk5-secret' } });
@@ -314,7 +286,7 @@ test('device credentials: masked, revealed, rotated; the preview masks secrets u
 });
 
 test('the settings form is generated from the schema: every key of `plugndial settings` is a field', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   const schema = JSON.parse(
     execFileSync(CLI, ['settings', '--json'], { encoding: 'utf8', env: { ...process.env } }),
@@ -342,29 +314,29 @@ test('the settings form is generated from the schema: every key of `plugndial se
 });
 
 test('a phone-sized screen: no page scrolls sideways at 390x844', async (t) => {
-  if (!(await console_(t))) return;
+  if (!(await ui.page(t))) return;
   // Wide tables to fit: a firmware target and an image in the catalogue.
   await api('PATCH', '/profiles/floor1', { settings: { 'firmware.version': '2.4.1' } });
   const image = await fetch(
-    `${server.http}/api/v1/firmware?vendor=flyingvoice&model=FIP14G&version=2.4.1&file=fip14g-241.rom`,
+    `${ui.server.http}/api/v1/firmware?vendor=flyingvoice&model=FIP14G&version=2.4.1&file=fip14g-241.rom`,
     {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${server.token}`,
+        authorization: `Bearer ${ui.server.token}`,
         'content-type': 'application/octet-stream',
       },
       body: Buffer.alloc(4096, 1),
     },
   );
   assert.equal(image.status, 201, await image.text());
-  const phone = await browser!.newContext({
+  const phone = await ui.browser!.newContext({
     viewport: { width: 390, height: 844 },
     isMobile: true,
     hasTouch: true,
   });
   try {
     const p = await phone.newPage();
-    await signIn(p, server);
+    await signIn(p, ui.server);
     const screens: [string, string | RegExp][] = [
       ['/', 'Overview'],
       ['/devices', 'Devices'],
@@ -381,7 +353,7 @@ test('a phone-sized screen: no page scrolls sideways at 390x844', async (t) => {
     ];
     const wide = [];
     for (const [hash, heading] of screens) {
-      await p.goto(`${server.admin}/console/#${hash}`);
+      await p.goto(`${ui.server.admin}/console/#${hash}`);
       await p.getByRole('heading', { name: heading, level: 1 }).waitFor();
       await p.waitForLoadState('networkidle').catch(() => {});
       const { scroll, client } = (await p.evaluate(
@@ -398,9 +370,9 @@ test('a phone-sized screen: no page scrolls sideways at 390x844', async (t) => {
 
 /** A sign-in at the console's door with this token; answers the status. */
 async function signInWith(token: string): Promise<number> {
-  const response = await fetch(`${server.admin}/api/v1/session`, {
+  const response = await fetch(`${ui.server.admin}/api/v1/session`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', origin: server.admin },
+    headers: { 'content-type': 'application/json', origin: ui.server.admin },
     body: JSON.stringify({ token }),
   });
   await response.arrayBuffer();
@@ -409,13 +381,13 @@ async function signInWith(token: string): Promise<number> {
 
 // Last: it gets loopback blocked on the phones' door.
 test('security events: a refused admin token and a throttled address, filtered by kind', async (t) => {
-  const p = await console_(t);
+  const p = await ui.page(t);
   if (!p) return;
   // Someone tries a wrong token at the console's door.
   assert.equal(await signInWith('guessed-token'), 401);
   // A scanner walks MACs on the phones' door until it is blocked.
   for (let i = 0; i < 25; i++)
-    await fetch(`${server.http}/0021f2ee${String(i).padStart(4, '0')}.cfg`);
+    await fetch(`${ui.server.http}/0021f2ee${String(i).padStart(4, '0')}.cfg`);
   // Then guesses the console's token, again and again: the block is no longer among the newest.
   for (let i = 0; i < 210; i++) await signInWith('guess-' + i);
   await p.getByRole('link', { name: 'Security' }).click();

@@ -1,8 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 import type { Device } from '../../src/model/device.ts';
 import type { Mac } from '../../src/model/mac.ts';
@@ -100,4 +100,36 @@ export async function signIn(page: Page, server: ConsoleServer): Promise<void> {
   await page.getByLabel('Admin token').fill(server.token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+}
+
+/**
+ * A test file's console: one server for all its tests, and the signed-in page they share.
+ * The first test that asks for the page starts Chromium (without it, the test skips, or fails
+ * under CI).
+ */
+export class ConsoleUnderTest {
+  server!: ConsoleServer;
+  browser: Browser | undefined;
+  context!: BrowserContext;
+  #page: Page | undefined;
+
+  constructor(options: Parameters<typeof startConsoleServer>[0]) {
+    before(async () => {
+      this.server = await startConsoleServer(options);
+    });
+    after(async () => {
+      await this.browser?.close();
+      await this.server.close();
+    });
+  }
+
+  async page(t: TestContext): Promise<Page | undefined> {
+    if (this.#page) return this.#page;
+    this.browser = await launchChromium(t);
+    if (!this.browser) return undefined;
+    this.context = await this.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    this.#page = await this.context.newPage();
+    await signIn(this.#page, this.server);
+    return this.#page;
+  }
 }
