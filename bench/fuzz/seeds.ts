@@ -11,6 +11,7 @@ import {
   encodeOack,
   encodeRequest,
 } from '../../src/transports/tftp/packet.ts';
+import { informBody } from '../../test/tr069/raw.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -117,42 +118,8 @@ export const CSV_FILES: string[] = [
 export const XML_FILES: string[] = golden('.xml');
 
 export const SOAP_ENVELOPES: string[] = [
-  `<?xml version="1.0" encoding="UTF-8"?>
-<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:cwmp="urn:dslforum-org:cwmp-1-0">
-<SOAP-ENV:Header>
-<cwmp:ID SOAP-ENV:mustUnderstand="1">1</cwmp:ID>
-</SOAP-ENV:Header>
-<SOAP-ENV:Body SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">
-<cwmp:Inform>
-<DeviceId>
-<Manufacturer>Fanvil</Manufacturer>
-<OUI>0C383E</OUI>
-<ProductClass>X4</ProductClass>
-<SerialNumber>0c383e07e16c</SerialNumber>
-</DeviceId>
-<Event SOAP-ENC:arrayType="cwmp:EventStruct[2]">
-<EventStruct>
-<EventCode>0 BOOTSTRAP</EventCode>
-<CommandKey></CommandKey>
-</EventStruct>
-<EventStruct>
-<EventCode>1 BOOT</EventCode>
-<CommandKey></CommandKey>
-</EventStruct>
-</Event>
-<MaxEnvelopes>1</MaxEnvelopes>
-<CurrentTime>2014-03-20T16:44:24</CurrentTime>
-<RetryCount>0</RetryCount>
-<ParameterList SOAP-ENC:arrayType="cwmp:ParameterValueStruct[1]">
-<ParameterValueStruct>
-<Name>Device.DeviceInfo.SoftwareVersion</Name>
-<Value xsi:type="xsd:string">2.10.2.6887</Value>
-</ParameterValueStruct>
-</ParameterList>
-</cwmp:Inform>
-</SOAP-ENV:Body>
-</SOAP-ENV:Envelope>
-`,
+  // A phone's first Inform, as the ACS tests write it (seed 004, TR-069 Amendment 6 annexes).
+  informBody({ events: ['0 BOOTSTRAP', '1 BOOT'] }),
   `<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2">
 <SOAP-ENV:Header><cwmp:ID SOAP-ENV:mustUnderstand="1">tc-1</cwmp:ID></SOAP-ENV:Header>
 <SOAP-ENV:Body><cwmp:TransferComplete>
