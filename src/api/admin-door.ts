@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 
 import { consoleRoutes } from './console-files.ts';
 import { ConsoleSessions } from './sessions.ts';
+import { answerClientError } from '../transports/http/door.ts';
 
 export interface AdminDoorOptions {
   /** Registers the admin API (under /api/v1) with the console's sessions. */
@@ -31,6 +32,8 @@ export async function buildAdminDoor(options: AdminDoorOptions): Promise<Fastify
     routerOptions: { maxParamLength: 1024 },
     bodyLimit: 10 * 1024 * 1024,
     return503OnClosing: true,
+    // A request node:http cannot parse gets its 4xx before a gentle close, as on the phones' door.
+    clientErrorHandler: answerClientError,
     // Server-sent event streams stay open; closing the listener must not wait for them.
     forceCloseConnections: true,
   });

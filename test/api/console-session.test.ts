@@ -242,3 +242,17 @@ test('sessions end when idle too long and at their lifetime, whatever the use', 
   now = 5000;
   assert.ok('error' in sessions.authorise(request(busy)), 'over its lifetime');
 });
+
+test('a head too large for the admin listener gets its 431 before the connection closes', async () => {
+  const { connect } = await import('node:net');
+  const url = new URL(server.admin);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname);
+    let data = '';
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+    socket.write(`GET /console/${'a'.repeat(70_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  });
+  assert.match(answer, /^HTTP\/1\.1 431 /);
+});

@@ -230,7 +230,7 @@ const CLIENT_ERROR_STATUS: Record<string, number> = {
  * with the rest of the client's request unread, the kernel answers with a reset, which can
  * overtake the 431 the client was about to read (it did on Node 24, every time).
  */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   const message = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (!socket.writable || message?.headersSent) {
     socket.destroy();
