@@ -1,0 +1,263 @@
+/**
+ * The emulated fleet of a boot storm, and the storm itself: N phones of a mixed fleet, each
+ * taking its vendor's DHCP answer and then its whole boot sequence, at most C at once. The
+ * storm benchmarks (bench/storm.ts) and the tests of several nodes drive the same phones.
+ */
+import { readFileSync } from 'node:fs';
+
+import type { DoorUrls, Driver, PhoneFetch, PhoneIdentity } from '../../src/drivers/driver.ts';
+import { driverForVendor, drivers } from '../../src/drivers/registry.ts';
+import { planSite } from '../../src/dhcp/plan.ts';
+import { encodeValue } from '../../src/formats/dhcp-options.ts';
+import type { Mac } from '../../src/model/mac.ts';
+import { phoneFetcher } from '../../src/simulate/fetch.ts';
+
+/** A phone that did not finish its boot tries again after a pause, as phones do; twice at most. */
+export const RETRIES = 2;
+export const RETRY_PAUSE_MS = 200;
+/** A whole storm gives up after this long; phones not started by then count as failed. */
+export const STORM_DEADLINE_MS = 10 * 60_000;
+
+/**
+ * The fleet, in twentieths: every family with a phone script, a site's usual skew towards
+ * Yealink and its OEMs. The MAC block is the vendor's own (DHCP's MAC prefixes).
+ */
+export const MIX: readonly { vendor: string; twentieths: number; prefix?: string }[] = [
+  { vendor: 'yealink', twentieths: 4 },
+  { vendor: 'flyingvoice', twentieths: 3 },
+  { vendor: 'fanvil', twentieths: 3 },
+  { vendor: 'gigaset', twentieths: 2 },
+  { vendor: 'snom', twentieths: 2 },
+  { vendor: 'grandstream', twentieths: 2 },
+  { vendor: 'poly', twentieths: 1 },
+  { vendor: 'cisco', twentieths: 1 },
+  { vendor: 'auerswald', twentieths: 1 },
+  // OEM phones come from many makers' blocks; a locally administered one stands for them.
+  { vendor: 'oem', twentieths: 1, prefix: '02a0b0' },
+];
+export const SLOTS = MIX.flatMap((entry) => Array<string>(entry.twentieths).fill(entry.vendor));
+
+export interface Phone {
+  identity: PhoneIdentity;
+  driver: Driver;
+}
+
+/** `count` phones of the mix, in turn: phone i is the i-th slot's vendor, its MAC from i. */
+export function fleet(count: number): Phone[] {
+  const phones: Phone[] = [];
+  for (let i = 0; i < count; i++) {
+    const vendor = SLOTS[i % SLOTS.length]!;
+    const driver = driverForVendor(vendor)!;
+    const prefix =
+      MIX.find((entry) => entry.vendor === vendor)!.prefix ?? driver.dhcp!.macPrefixes[vendor]![0]!;
+    const mac = `${prefix}${i.toString(16).padStart(6, '0')}` as Mac;
+    phones.push({ identity: { mac, vendor }, driver });
+  }
+  return phones;
+}
+
+/** Each phone, every account its own: no two files alike. */
+export function fleetCsv(phones: readonly Phone[]): string {
+  const rows = ['mac,vendor,accounts.1.user,accounts.1.password,accounts.1.registrar'];
+  phones.forEach((phone, i) =>
+    rows.push(
+      `${phone.identity.mac},${phone.identity.vendor},${10_000 + i},pw-${i},pbx.example.com`,
+    ),
+  );
+  return `${rows.join('\n')}\n`;
+}
+
+/**
+ * What each vendor's phone makes of the DHCP answer for these doors: the options the
+ * driver offers, as bytes on the wire, read back by the driver's own phone-side reading.
+ */
+export function discovery(doors: DoorUrls): Map<string, { baseUrl: string; input?: string }> {
+  const plan = planSite(drivers, { doors });
+  if (!plan.ok) throw plan.error;
+  const starts = new Map<string, { baseUrl: string; input?: string }>();
+  for (const vendor of plan.value.vendors) {
+    if (!vendor.offer) continue;
+    const options = new Map<number, Buffer>();
+    for (const option of vendor.offer.options) {
+      const bytes = encodeValue(option.value);
+      if (bytes.ok) options.set(option.code, bytes.value);
+    }
+    const driver = driverForVendor(vendor.vendor)!;
+    const derived = driver.dhcp!.derive(vendor.vendor, options, {});
+    if (derived) starts.set(vendor.vendor, derived.start);
+  }
+  return starts;
+}
+
+export interface StormResult {
+  /** Phones that set out to boot. */
+  phones: number;
+  wallMs: number;
+  /** The emulated phones' own CPU time: they share the machine with the server. */
+  phonesCpuS: number;
+  bootMs: number[];
+  files: number;
+  retries: number;
+  failed: number;
+  failures: string[];
+  /** Files fetched over each scheme. */
+  schemes: Map<string, number>;
+  /** Boot time by vendor, for "no family below half of the fastest". */
+  byVendor: Map<string, number[]>;
+}
+
+export interface StormOptions {
+  /** Phones booting at once. */
+  concurrency: number;
+  /** Filled with every file fetched over HTTP, by path, for a static server to serve. */
+  record?: Map<string, Buffer>;
+}
+
+/** One storm: every phone boots once (retrying on failure), `concurrency` at a time. */
+export async function storm(
+  phones: readonly Phone[],
+  doors: DoorUrls,
+  options: StormOptions,
+): Promise<StormResult> {
+  const { concurrency, record } = options;
+  const starts = discovery(doors);
+  const base = phoneFetcher();
+  const result: StormResult = {
+    phones: phones.length,
+    wallMs: 0,
+    phonesCpuS: 0,
+    bootMs: [],
+    files: 0,
+    retries: 0,
+    failed: 0,
+    failures: [],
+    schemes: new Map(),
+    byVendor: new Map(),
+  };
+  const fetch: PhoneFetch = async (url, options) => {
+    const answer = await base(url, options);
+    const scheme = url.slice(0, url.indexOf(':'));
+    result.files++;
+    result.schemes.set(scheme, (result.schemes.get(scheme) ?? 0) + 1);
+    if (record && answer.status === 200 && !options?.upload && scheme === 'http')
+      record.set(decodeURIComponent(new URL(url).pathname), answer.body);
+    return answer;
+  };
+  const began = performance.now();
+  const cpu = process.cpuUsage();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < phones.length) {
+      const phone = phones[next++]!;
+      if (performance.now() - began > STORM_DEADLINE_MS) {
+        result.failed++;
+        continue;
+      }
+      const start = starts.get(phone.identity.vendor);
+      if (!start) {
+        result.failed++;
+        if (result.failures.length < 10)
+          result.failures.push(`${phone.identity.vendor}: no DHCP answer for these doors`);
+        continue;
+      }
+      const identity = { ...phone.identity, ...(start.input ? { input: start.input } : {}) };
+      const booted = performance.now();
+      let ok = false;
+      let why = '';
+      for (let attempt = 0; attempt <= RETRIES && !ok; attempt++) {
+        if (attempt > 0) {
+          result.retries++;
+          await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+        }
+        try {
+          const run = await phone.driver.phone.run(identity, start.baseUrl, fetch);
+          ok = run.ok;
+          const miss = run.steps.find((step) => step.status !== 200 && step.note);
+          why = miss ? `${miss.url} ${miss.status} ${miss.note}` : 'not ok';
+        } catch (error) {
+          why = error instanceof Error ? error.message : String(error);
+        }
+      }
+      const ms = performance.now() - booted;
+      if (!ok) {
+        result.failed++;
+        if (result.failures.length < 10)
+          result.failures.push(`${identity.vendor} ${identity.mac}: ${why.slice(0, 200)}`);
+        continue;
+      }
+      result.bootMs.push(ms);
+      const times = result.byVendor.get(identity.vendor) ?? [];
+      times.push(ms);
+      result.byVendor.set(identity.vendor, times);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, phones.length) }, worker));
+  result.wallMs = performance.now() - began;
+  const used = process.cpuUsage(cpu);
+  result.phonesCpuS = (used.user + used.system) / 1e6;
+  return result;
+}
+
+/** utime+stime of a process, in seconds (clock ticks of 1/100 s on Linux). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export function peakRssMb(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(text)?.[1] ?? 0) / 1024;
+}
+
+export function replaceAll(body: Buffer, from: Buffer, to: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (let found = body.indexOf(from); found >= 0; found = body.indexOf(from, at)) {
+    parts.push(body.subarray(at, found), to);
+    at = found + from.length;
+  }
+  if (at === 0) return body;
+  parts.push(body.subarray(at));
+  return Buffer.concat(parts);
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export interface Row {
+  name: string;
+  /** Where the phones reached the server, as its files name it. */
+  origin?: string;
+  result: StormResult;
+  cpuS?: number;
+  peakMb?: number;
+}
+
+export function printRow({ name, result, cpuS, peakMb }: Row): void {
+  const sorted = [...result.bootMs].sort((a, b) => a - b);
+  const perS = (count: number): string => ((count / result.wallMs) * 1000).toFixed(0);
+  const ms = (p: number): string => `${percentile(sorted, p).toFixed(0)} ms`;
+  const schemes = [...result.schemes].map(([scheme, n]) => `${n} ${scheme}`).join(', ');
+  console.log(`\n${name}`);
+  console.log(
+    `  ${result.phones} phones in ${(result.wallMs / 1000).toFixed(2)} s: ${perS(result.phones)} phones/s, ${perS(result.files)} files/s (${result.files} files: ${schemes})`,
+  );
+  console.log(`  boot time p50 ${ms(50)}, p95 ${ms(95)}, p99 ${ms(99)}`);
+  console.log(
+    `  retries ${result.retries}, failed phones ${result.failed}; the phones' own CPU ${result.phonesCpuS.toFixed(2)} s`,
+  );
+  if (cpuS !== undefined && peakMb !== undefined)
+    console.log(
+      `  server CPU ${cpuS.toFixed(2)} s (utime+stime), peak RSS ${peakMb.toFixed(0)} MB`,
+    );
+  const medians = [...result.byVendor].map(([vendor, times]) => {
+    const s = [...times].sort((a, b) => a - b);
+    return `${vendor} ${percentile(s, 50).toFixed(0)}`;
+  });
+  console.log(`  median boot by family (ms): ${medians.join(', ')}`);
+  for (const failure of result.failures) console.log(`  FAILED ${failure}`);
+}
