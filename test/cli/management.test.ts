@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { cli } from '../support/cli.ts';
+import { openStore } from '../../src/store/open.ts';
 import { tempDir } from '../support/harness.ts';
 
 // With no server running, every management command opens the data directory itself.
@@ -239,4 +240,67 @@ test('usage errors exit 2 with a message', async () => {
   assert.match(noVendor.err, /--vendor/);
   assert.match((await cli('device', 'add', ...d, '--bogus')).err, /Unknown option '--bogus'/);
   assert.match((await cli('settings')).out, /accounts\.N\.registrar_port/);
+});
+
+test('events filter by reason, failure and security kind; a filter of the other log is refused', async () => {
+  const events = tempDir();
+  const store = await openStore({ dataDir: events });
+  const at = new Date().toISOString();
+  const served = {
+    at,
+    file: '/a.cfg',
+    transport: 'http',
+    address: '192.0.2.7',
+    bytes: 10,
+    durationMs: 1,
+  } as const;
+  await store.appendEvents([
+    { ...served, status: 200, mac: '0021f2000001' },
+    { ...served, status: 404, reason: 'unknown-device', file: '/0021f2000009.cfg' },
+    { ...served, status: 401, reason: 'wrong-credentials', mac: '0021f2000001' },
+  ]);
+  await store.appendSecurityEvents([
+    {
+      at,
+      kind: 'limit-reached',
+      address: '192.0.2.7',
+      detail: 'ftp --ftp-sessions-per-address: 8',
+    },
+    { at, kind: 'admin-token-refused', address: '192.0.2.8' },
+  ]);
+  await store.close();
+  const e = ['--data-dir', events];
+  try {
+    const json = async (...args: string[]): Promise<{ status?: number; kind?: string }[]> => {
+      const shown = await cli('events', ...args, '--json', ...e);
+      assert.equal(shown.code, 0, shown.err);
+      return JSON.parse(shown.out) as { status?: number; kind?: string }[];
+    };
+    assert.equal((await json()).length, 3);
+    assert.deepEqual(
+      (await json('--reason', 'unknown-device')).map((x) => x.status),
+      [404],
+    );
+    assert.deepEqual((await json('--failed')).map((x) => x.status).sort(), [401, 404]);
+    assert.deepEqual((await json('--security')).length, 2);
+    assert.deepEqual(
+      (await json('--security', '--kind', 'limit-reached')).map((x) => x.kind),
+      ['limit-reached'],
+    );
+    const table = await cli('events', '--security', '--kind', 'admin-token-refused', ...e);
+    assert.match(table.out, /admin-token-refused\s+192\.0\.2\.8/);
+    assert.doesNotMatch(table.out, /limit-reached/);
+
+    const unknownKind = await cli('events', '--security', '--kind', 'bogus', ...e);
+    assert.equal(unknownKind.code, 2);
+    assert.match(unknownKind.err, /expected one of address-blocked, .*limit-reached/);
+    const kindWithoutSecurity = await cli('events', '--kind', 'limit-reached', ...e);
+    assert.equal(kindWithoutSecurity.code, 2);
+    assert.match(kindWithoutSecurity.err, /--kind is for security events: add --security/);
+    const failedWithSecurity = await cli('events', '--security', '--failed', ...e);
+    assert.equal(failedWithSecurity.code, 2);
+    assert.match(failedWithSecurity.err, /--failed is for provisioning events/);
+  } finally {
+    rmSync(events, { recursive: true, force: true });
+  }
 });
