@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pndError } from '../errors.ts';
 import type { SecurityEvent } from '../model/credentials.ts';
 import type { Store } from '../store/store.ts';
+import { RefusalTally } from './refusal-tally.ts';
 import { closed, replies, text } from './schemas.ts';
 import {
   foreignOrigin,
@@ -46,6 +47,9 @@ export async function sessionRoutes(
   });
   const audit = (event: Omit<SecurityEvent, 'at'>): Promise<void> =>
     store.appendSecurityEvents([{ at: options.now().toISOString(), ...event }]).catch(() => {});
+  // Wrong tokens at the sign-in form are counted as the API's are: one event per address a
+  // minute, the next saying how many came between, so a guesser cannot fill the store.
+  const refusals = new RefusalTally();
 
   app.post(
     '/session',
@@ -68,7 +72,9 @@ export async function sessionRoutes(
       if (foreign) throw foreign;
       const { token } = request.body as { token: string };
       if (!sameSecret(token.trim(), options.token)) {
-        await audit({ kind: 'console-sign-in-refused', address: request.ip });
+        const recorded = refusals.refused(request.ip, options.now().getTime());
+        if (recorded)
+          await audit({ kind: 'console-sign-in-refused', address: request.ip, ...recorded });
         throw pndError(
           'PND_UNAUTHORIZED',
           'wrong admin token; it is the text in <data dir>/admin-token',

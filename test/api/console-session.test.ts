@@ -101,6 +101,24 @@ test('wrong bearer tokens on the API: one security event per address and minute,
   assert.ok(!JSON.stringify(after).includes('guess'), 'no token in an event');
 });
 
+test('wrong tokens at the sign-in form: a burst is one security event, never the token', async () => {
+  const kind = 'console-sign-in-refused';
+  const before = await server.server.runtime.store.querySecurityEvents({ kind });
+  assert.equal(before.length, 1, 'the one refusal of the first test');
+  for (let i = 0; i < 30; i++) {
+    const wrong = await fetch(`${server.admin}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.admin },
+      body: JSON.stringify({ token: `guess-${i}` }),
+    });
+    assert.equal(wrong.status, 401);
+    await wrong.arrayBuffer();
+  }
+  const after = await server.server.runtime.store.querySecurityEvents({ kind });
+  assert.equal(after.length, 1, 'within the minute of the first refusal, 30 more are counted');
+  assert.ok(!JSON.stringify(after).includes('guess'), 'no token in an event');
+});
+
 test('a page of another origin can neither sign in nor use a session', async () => {
   const elsewhere = await fetch(`${server.admin}/api/v1/session`, {
     method: 'POST',

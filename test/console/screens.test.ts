@@ -388,11 +388,24 @@ test('security events: a refused admin token and a throttled address, filtered b
   // A scanner walks MACs on the phones' door until it is blocked.
   for (let i = 0; i < 25; i++)
     await fetch(`${ui.server.http}/0021f2ee${String(i).padStart(4, '0')}.cfg`);
-  // Then guesses the console's token, again and again: the block is no longer among the newest.
-  for (let i = 0; i < 210; i++) await signInWith('guess-' + i);
+  // Guessing on is one event a minute, however fast: the tally counts the rest.
+  for (let i = 0; i < 20; i++) assert.equal(await signInWith('guess-' + i), 401);
+  // Then the operator rotates a phone's credentials again and again: the block is no longer
+  // among the newest.
+  for (let i = 0; i < 210; i++) {
+    const rotated = await fetch(
+      `${ui.server.admin}/api/v1/devices/${macOf(5)}/credentials/rotate`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ui.server.token}` },
+      },
+    );
+    await rotated.arrayBuffer();
+    assert.equal(rotated.status, 200);
+  }
   await p.getByRole('link', { name: 'Security' }).click();
   await p.getByRole('heading', { name: 'Security events', level: 1 }).waitFor();
-  await p.getByRole('cell', { name: 'console-sign-in-refused' }).first().waitFor();
+  await p.getByRole('cell', { name: 'credentials-rotated' }).first().waitFor();
   // Filtered by kind, the blocked address shows up, and only it.
   await p.getByLabel('Kind').fill('address-blocked');
   await p.getByRole('button', { name: 'Filter' }).click();
@@ -416,5 +429,5 @@ test('security events: a refused admin token and a throttled address, filtered b
   await p.getByLabel('Kind').fill('console-sign-in-refused');
   await p.getByRole('button', { name: 'Filter' }).click();
   await p.getByRole('cell', { name: 'address-blocked' }).waitFor({ state: 'detached' });
-  assert.equal(await p.getByRole('cell', { name: 'console-sign-in-refused' }).count(), 200);
+  assert.equal(await p.getByRole('cell', { name: 'console-sign-in-refused' }).count(), 1);
 });
