@@ -26,6 +26,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
+import { COMPILED_BIN } from '../test/support/serve.ts';
 import { killAll } from './support/children.ts';
 import { runNodesStorm, type NodesStormReport } from './support/nodes-storm.ts';
 import {
@@ -155,6 +156,7 @@ async function main(): Promise<number> {
       eventsPerNode: values.quick ? PHONES : 200,
       idleChanges: 10,
       peer: true,
+      bin: COMPILED_BIN,
       lullMs: 0,
       progress: (line) => console.log(line),
     });

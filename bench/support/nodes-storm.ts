@@ -11,7 +11,6 @@ import { join } from 'node:path';
 
 import type { ProvisioningEvent } from '../../src/model/event.ts';
 import { startPostgres } from '../../test/support/postgres.ts';
-import { COMPILED_BIN } from '../../test/support/serve.ts';
 import {
   alive,
   api,
@@ -57,6 +56,8 @@ export interface NodesStormOptions {
    * with phones under way on C. 0: C is killed as the third phone boots, no lull.
    */
   lullMs: number;
+  /** The plugndial to run: the compiled build (a benchmark) or the sources (a test). */
+  bin: string;
   /** Then the same storm against one fresh node on the same database, for the ratio. */
   peer: boolean;
   progress?: (line: string) => void;
@@ -125,7 +126,7 @@ export async function runNodesStorm(options: NodesStormOptions): Promise<NodesSt
     writeFileSync(csv, fleetCsv(phones));
     const importing = performance.now();
     const imported = spawnSync(
-      COMPILED_BIN,
+      options.bin,
       ['device', 'import', csv, '--database', databaseUrl, '--data-dir', join(dir, 'import')],
       { encoding: 'utf8', timeout: 300_000 },
     );
@@ -134,7 +135,7 @@ export async function runNodesStorm(options: NodesStormOptions): Promise<NodesSt
     say(`fleet imported into PostgreSQL in ${importS.toFixed(1)} s`);
 
     for (const name of ['A', 'B', 'C'])
-      nodes.push(await startNode(name, databaseUrl, join(dir, `node-${name}`)));
+      nodes.push(await startNode(name, databaseUrl, join(dir, `node-${name}`), options.bin));
     const [a, b, c] = nodes as [Node, Node, Node];
     say(`nodes A, B, C listening at ${nodes.map((node) => node.port).join(', ')}`);
 
@@ -225,7 +226,7 @@ export async function runNodesStorm(options: NodesStormOptions): Promise<NodesSt
     let peer: NodesStormReport['peer'];
     if (options.peer) {
       await Promise.all(survivors.map((node) => node.server.stop()));
-      const lone = await startNode('D', databaseUrl, join(dir, 'node-D'));
+      const lone = await startNode('D', databaseUrl, join(dir, 'node-D'), options.bin);
       nodes.push(lone);
       say('the peer: the same phones against one fresh node on the same database');
       const cpu = cpuSeconds(lone.pid);

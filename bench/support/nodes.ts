@@ -42,8 +42,13 @@ export function killNode(node: Node): void {
   node.server.child.kill('SIGKILL');
 }
 
-/** Starts one node of the compiled build on `databaseUrl`, its doors on free loopback ports. */
-export async function startNode(name: string, databaseUrl: string, dataDir: string): Promise<Node> {
+/** Starts one node on `databaseUrl` (the compiled build unless told), on free loopback ports. */
+export async function startNode(
+  name: string,
+  databaseUrl: string,
+  dataDir: string,
+  bin = COMPILED_BIN,
+): Promise<Node> {
   const server = await serve(
     [
       '--database',
@@ -63,7 +68,7 @@ export async function startNode(name: string, databaseUrl: string, dataDir: stri
       '0',
     ],
     90_000,
-    COMPILED_BIN,
+    bin,
   );
   track(server.child);
   const port = server.ports['http']!;

@@ -1,13 +1,14 @@
 /**
- * Three nodes of the compiled build on one PostgreSQL server, a small storm spread over them
- * and one node SIGKILLed in the middle of it (bench/storm-nodes.ts is the full size). Needs
- * `npm run build` and PostgreSQL 15.
+ * Three nodes (the sources, through tsx) on one PostgreSQL server, a small storm spread over
+ * them and one node SIGKILLed in the middle of it; bench/storm-nodes.ts is the full size, on
+ * the compiled build.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { runNodesStorm } from '../../bench/support/nodes-storm.ts';
 import { withPostgres } from '../support/postgres.ts';
+import { BIN } from '../support/serve.ts';
 
 const PHONES = 300;
 
@@ -25,6 +26,7 @@ await withPostgres('several nodes under a storm', () => {
         idleChanges: 3,
         lullMs: 1500,
         peer: false,
+        bin: BIN,
       });
 
       // Every phone booted; those caught on C when it died did so on another node.
