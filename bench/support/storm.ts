@@ -111,6 +111,11 @@ export interface StormOptions {
   concurrency: number;
   /** Filled with every file fetched over HTTP, by path, for a static server to serve. */
   record?: Map<string, Buffer>;
+  /**
+   * The doors phone `index` is sent to at its `attempt` (0 the first): several nodes behind a
+   * balancer, a retry going to another. Without it every phone goes to `doors`.
+   */
+  doorsFor?: (index: number, attempt: number) => DoorUrls;
 }
 
 /** One storm: every phone boots once (retrying on failure), `concurrency` at a time. */
@@ -119,8 +124,20 @@ export async function storm(
   doors: DoorUrls,
   options: StormOptions,
 ): Promise<StormResult> {
-  const { concurrency, record } = options;
+  const { concurrency, record, doorsFor } = options;
   const starts = discovery(doors);
+  const startsByDoors = new Map<string, Map<string, { baseUrl: string; input?: string }>>();
+  const startFor = (
+    index: number,
+    attempt: number,
+    vendor: string,
+  ): { baseUrl: string; input?: string } | undefined => {
+    if (!doorsFor) return starts.get(vendor);
+    const chosen = doorsFor(index, attempt);
+    const key = JSON.stringify(chosen);
+    if (!startsByDoors.has(key)) startsByDoors.set(key, discovery(chosen));
+    return startsByDoors.get(key)!.get(vendor);
+  };
   const base = phoneFetcher();
   const result: StormResult = {
     phones: phones.length,
@@ -148,19 +165,20 @@ export async function storm(
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < phones.length) {
-      const phone = phones[next++]!;
+      const index = next++;
+      const phone = phones[index]!;
       if (performance.now() - began > STORM_DEADLINE_MS) {
         result.failed++;
         continue;
       }
-      const start = starts.get(phone.identity.vendor);
+      let start = startFor(index, 0, phone.identity.vendor);
       if (!start) {
         result.failed++;
         if (result.failures.length < 10)
           result.failures.push(`${phone.identity.vendor}: no DHCP answer for these doors`);
         continue;
       }
-      const identity = { ...phone.identity, ...(start.input ? { input: start.input } : {}) };
+      let identity = { ...phone.identity, ...(start.input ? { input: start.input } : {}) };
       const booted = performance.now();
       let ok = false;
       let why = '';
@@ -168,6 +186,8 @@ export async function storm(
         if (attempt > 0) {
           result.retries++;
           await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+          start = startFor(index, attempt, phone.identity.vendor) ?? start;
+          identity = { ...phone.identity, ...(start.input ? { input: start.input } : {}) };
         }
         try {
           const run = await phone.driver.phone.run(identity, start.baseUrl, fetch);
