@@ -22,6 +22,8 @@ export interface HttpGetOptions {
   timeoutMs?: number;
   /** Sends these bytes with PUT instead of a GET (a phone uploading a log or an override). */
   upload?: Buffer;
+  /** The phone's own source address (each emulated phone of a storm has one in 127.0.0.0/8). */
+  localAddress?: string;
 }
 
 /** Files a phone fetches are small; anything beyond this is cut off as a failure. */
@@ -84,6 +86,7 @@ function once(
   if (authorization) headers['authorization'] = authorization;
   const tls = options.tls ?? {};
   const secure = target.protocol === 'https:';
+  const from = options.localAddress ? { localAddress: options.localAddress } : {};
   return new Promise((resolve, reject) => {
     const onResponse = (response: IncomingMessage): void => {
       const chunks: Buffer[] = [];
@@ -110,6 +113,7 @@ function once(
           {
             method,
             headers,
+            ...from,
             ...(tls.ca ? { ca: tls.ca } : {}),
             ...(tls.cert ? { cert: tls.cert } : {}),
             ...(tls.key ? { key: tls.key } : {}),
@@ -117,7 +121,7 @@ function once(
           },
           onResponse,
         )
-      : httpRequest(target, { method, headers }, onResponse);
+      : httpRequest(target, { method, headers, ...from }, onResponse);
     request.setTimeout(options.timeoutMs ?? 30_000, () => request.destroy(new Error('timed out')));
     request.on('error', reject);
     request.end(options.upload);
