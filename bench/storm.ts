@@ -185,7 +185,7 @@ function importFleet(dir: string, dataDir: string, phones: readonly Phone[]): vo
   const image = join(dir, 'firmware.bin');
   writeFileSync(image, firmwareImage());
   const { models, unnamed } = firmwareModels(phones);
-  for (const { vendor, model } of models)
+  for (const { vendor, model, fileName } of models)
     run([
       'firmware',
       'add',
@@ -196,6 +196,8 @@ function importFleet(dir: string, dataDir: string, phones: readonly Phone[]): vo
       model,
       '--version',
       FIRMWARE_VERSION,
+      '--name',
+      fileName,
     ]);
   console.log(
     `firmware ${FIRMWARE_VERSION} in the catalogue for ${models.map((m) => `${m.vendor} ${m.model}`).join(', ')}`,
@@ -239,15 +241,16 @@ async function main(): Promise<number> {
       const { row, recorded } = await plugndialStorm(dataDir, phones, doors);
       plugndial.push(row);
       rows.push(row);
+      printRow(row);
       // HTTPS has no static anchor here: the anchors are the plain doors' servers.
       if (values['no-anchors'] || doors.includes('https')) continue;
       const anchor = await anchorStorm(join(dir, `anchor-${i}`), phones, recorded);
       anchors.push(anchor);
       rows.push(anchor);
+      printRow(anchor);
       comparisons.push({ plugndial: row, anchor });
     }
 
-    for (const row of rows) printRow(row);
     for (const comparison of comparisons) printComparison(comparison);
     const list = verdicts(plugndial, anchors, comparisons);
     printVerdicts(list);

@@ -24,13 +24,19 @@ export const STORM_DEADLINE_MS = 10 * 60_000;
  * The fleet, in twentieths: every family with a phone script, a site's usual skew towards
  * Yealink and its OEMs. The MAC block is the vendor's own (DHCP's MAC prefixes).
  */
-export const MIX: readonly { vendor: string; twentieths: number; prefix?: string }[] = [
+export const MIX: readonly {
+  vendor: string;
+  twentieths: number;
+  prefix?: string;
+  /** The name the vendor ships its image under, where the phone asks for it by that name. */
+  image?: string;
+}[] = [
   { vendor: 'yealink', twentieths: 4 },
   { vendor: 'flyingvoice', twentieths: 3 },
   { vendor: 'fanvil', twentieths: 3 },
   { vendor: 'gigaset', twentieths: 2 },
   { vendor: 'snom', twentieths: 2 },
-  { vendor: 'grandstream', twentieths: 2 },
+  { vendor: 'grandstream', twentieths: 2, image: 'gxp2130fw.bin' },
   { vendor: 'poly', twentieths: 1 },
   { vendor: 'cisco', twentieths: 1 },
   { vendor: 'auerswald', twentieths: 1 },
@@ -94,11 +100,11 @@ export function fleetCsv(
  * it: the catalogue keys its images by these.
  */
 export function firmwareModels(phones: readonly Phone[]): {
-  models: { vendor: string; model: string }[];
+  models: { vendor: string; model: string; fileName: string }[];
   /** Models the catalogue cannot name (`firmware add --model` refuses them), with why. */
   unnamed: string[];
 } {
-  const models = new Map<string, { vendor: string; model: string }>();
+  const models = new Map<string, { vendor: string; model: string; fileName: string }>();
   const unnamed = new Set<string>();
   for (const { identity, driver } of phones) {
     const facts = driver.parseUserAgent(driver.phone.userAgent(identity));
@@ -110,7 +116,8 @@ export function firmwareModels(phones: readonly Phone[]): {
     }
     try {
       firmwareKey({ vendor, model, version: FIRMWARE_VERSION });
-      models.set(`${vendor}/${model}`, { vendor, model });
+      const fileName = MIX.find((entry) => entry.vendor === vendor)?.image ?? 'firmware.bin';
+      models.set(`${vendor}/${model}`, { vendor, model, fileName });
     } catch (error) {
       unnamed.add(
         `${vendor} "${model}": ${error instanceof Error ? error.message : String(error)}`,
