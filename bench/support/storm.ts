@@ -4,6 +4,8 @@
  * storm benchmarks (bench/storm.ts) and the tests of several nodes drive the same phones.
  */
 import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 
 import type { DoorUrls, Driver, PhoneFetch, PhoneIdentity } from '../../src/drivers/driver.ts';
 import { driverForVendor, drivers } from '../../src/drivers/registry.ts';
@@ -12,7 +14,7 @@ import { encodeValue } from '../../src/formats/dhcp-options.ts';
 import { firmwareKey } from '../../src/management/firmware.ts';
 import type { Mac } from '../../src/model/mac.ts';
 import { phoneFetcher } from '../../src/simulate/fetch.ts';
-import type { PhoneTls } from '../../src/simulate/http-client.ts';
+import type { PhoneAgents, PhoneTls } from '../../src/simulate/http-client.ts';
 
 /** A phone that did not finish its boot tries again after a pause, as phones do; twice at most. */
 export const RETRIES = 2;
@@ -218,8 +220,8 @@ export async function storm(
     schemes: new Map(),
     byVendor: new Map(),
   };
-  const fetcherOf = (phone: Phone): PhoneFetch => {
-    const base = phoneFetcher(tls, { localAddress: phone.address });
+  const fetcherOf = (phone: Phone, agents: PhoneAgents): PhoneFetch => {
+    const base = phoneFetcher(tls, { localAddress: phone.address, agents });
     return async (url, options) => {
       const answer = await base(url, options);
       const scheme = url.slice(0, url.indexOf(':'));
@@ -255,7 +257,12 @@ export async function storm(
         continue;
       }
       const identity = { ...phone.identity, ...(start.input ? { input: start.input } : {}) };
-      const fetch = fetcherOf(phone);
+      // Its connections are its own, kept alive through its boot and closed at the end of it.
+      const agents = {
+        http: new HttpAgent({ keepAlive: true }),
+        https: new HttpsAgent({ keepAlive: true }),
+      };
+      const fetch = fetcherOf(phone, agents);
       const booted = performance.now();
       let ok = false;
       let why = '';
@@ -274,6 +281,8 @@ export async function storm(
         }
       }
       const ms = performance.now() - booted;
+      agents.http.destroy();
+      agents.https.destroy();
       if (!ok) {
         result.failed++;
         if (result.failures.length < 10)

@@ -2,7 +2,8 @@
 // 127.0.0.0/8), over every door: the server's per-address limits then see a site, not one host.
 
 import assert from 'node:assert/strict';
-import { createServer as createHttpServer } from 'node:http';
+import { Agent as HttpAgent, createServer as createHttpServer } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 
@@ -29,6 +30,37 @@ describe('phoneFetcher from a local address', () => {
       // Without one, the kernel's choice: 127.0.0.1 on loopback.
       await phoneFetcher()(`http://127.0.0.1:${port}/a.cfg`);
       assert.deepEqual(seen, [PHONE, '127.0.0.1']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('keeps its own connection through its requests, closed when its agents are', async () => {
+    const ports: number[] = [];
+    let closed = 0;
+    const server = createHttpServer((request, response) => {
+      ports.push(request.socket.remotePort ?? 0);
+      response.end('ok');
+    });
+    server.on('connection', (socket) => socket.on('close', () => closed++));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const agents = {
+        http: new HttpAgent({ keepAlive: true }),
+        https: new HttpsAgent({ keepAlive: true }),
+      };
+      const fetch = phoneFetcher({}, { localAddress: PHONE, agents });
+      await fetch(`http://127.0.0.1:${port}/a.cfg`);
+      await fetch(`http://127.0.0.1:${port}/b.cfg`);
+      assert.equal(ports.length, 2);
+      assert.equal(ports[0], ports[1], 'one connection for both files');
+      assert.equal(closed, 0);
+      agents.http.destroy();
+      agents.https.destroy();
+      for (let i = 0; i < 100 && closed === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(closed, 1, 'the phone closed it');
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
