@@ -4,13 +4,17 @@
  * storm benchmarks (bench/storm.ts) and the tests of several nodes drive the same phones.
  */
 import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 
 import type { DoorUrls, Driver, PhoneFetch, PhoneIdentity } from '../../src/drivers/driver.ts';
 import { driverForVendor, drivers } from '../../src/drivers/registry.ts';
 import { planSite } from '../../src/dhcp/plan.ts';
 import { encodeValue } from '../../src/formats/dhcp-options.ts';
+import { firmwareKey } from '../../src/management/firmware.ts';
 import type { Mac } from '../../src/model/mac.ts';
 import { phoneFetcher } from '../../src/simulate/fetch.ts';
+import type { PhoneAgents, PhoneTls } from '../../src/simulate/http-client.ts';
 
 /** A phone that did not finish its boot tries again after a pause, as phones do; twice at most. */
 export const RETRIES = 2;
@@ -22,13 +26,19 @@ export const STORM_DEADLINE_MS = 10 * 60_000;
  * The fleet, in twentieths: every family with a phone script, a site's usual skew towards
  * Yealink and its OEMs. The MAC block is the vendor's own (DHCP's MAC prefixes).
  */
-export const MIX: readonly { vendor: string; twentieths: number; prefix?: string }[] = [
+export const MIX: readonly {
+  vendor: string;
+  twentieths: number;
+  prefix?: string;
+  /** The name the vendor ships its image under, where the phone asks for it by that name. */
+  image?: string;
+}[] = [
   { vendor: 'yealink', twentieths: 4 },
   { vendor: 'flyingvoice', twentieths: 3 },
   { vendor: 'fanvil', twentieths: 3 },
   { vendor: 'gigaset', twentieths: 2 },
   { vendor: 'snom', twentieths: 2 },
-  { vendor: 'grandstream', twentieths: 2 },
+  { vendor: 'grandstream', twentieths: 2, image: 'gxp2130fw.bin' },
   { vendor: 'poly', twentieths: 1 },
   { vendor: 'cisco', twentieths: 1 },
   { vendor: 'auerswald', twentieths: 1 },
@@ -40,6 +50,16 @@ export const SLOTS = MIX.flatMap((entry) => Array<string>(entry.twentieths).fill
 export interface Phone {
   identity: PhoneIdentity;
   driver: Driver;
+  /** Where it sends from: a site's phones have an address each, so the per-address limits stand. */
+  address: string;
+}
+
+/**
+ * Phone i's own source address in 127.0.0.0/8 (Linux answers every one of them on lo):
+ * 127.1.0.0 onwards, 65,536 phones to a second octet.
+ */
+export function phoneAddress(i: number): string {
+  return `127.${1 + Math.floor(i / 65_536)}.${Math.floor(i / 256) % 256}.${i % 256}`;
 }
 
 /** `count` phones of the mix, in turn: phone i is the i-th slot's vendor, its MAC from i. */
@@ -51,20 +71,62 @@ export function fleet(count: number): Phone[] {
     const prefix =
       MIX.find((entry) => entry.vendor === vendor)!.prefix ?? driver.dhcp!.macPrefixes[vendor]![0]!;
     const mac = `${prefix}${i.toString(16).padStart(6, '0')}` as Mac;
-    phones.push({ identity: { mac, vendor }, driver });
+    phones.push({ identity: { mac, vendor }, driver, address: phoneAddress(i) });
   }
   return phones;
 }
 
-/** Each phone, every account its own: no two files alike. */
-export function fleetCsv(phones: readonly Phone[]): string {
-  const rows = ['mac,vendor,accounts.1.user,accounts.1.password,accounts.1.registrar'];
+/**
+ * Each phone, every account its own: no two files alike. With `firmwareVersion`, each is to
+ * run that version (`firmware.version`), so a phone that checks its firmware is offered the
+ * catalogue's image (firmwareModels says which images the fleet needs).
+ */
+export function fleetCsv(
+  phones: readonly Phone[],
+  options: { firmwareVersion?: string } = {},
+): string {
+  const firmware = options.firmwareVersion;
+  const rows = [
+    `mac,vendor,accounts.1.user,accounts.1.password,accounts.1.registrar${firmware ? ',firmware.version' : ''}`,
+  ];
   phones.forEach((phone, i) =>
     rows.push(
-      `${phone.identity.mac},${phone.identity.vendor},${10_000 + i},pw-${i},pbx.example.com`,
+      `${phone.identity.mac},${phone.identity.vendor},${10_000 + i},pw-${i},pbx.example.com${firmware ? `,${firmware}` : ''}`,
     ),
   );
   return `${rows.join('\n')}\n`;
+}
+
+/**
+ * The vendor and model each phone of the fleet names in its User-Agent, as its driver reads
+ * it: the catalogue keys its images by these.
+ */
+export function firmwareModels(phones: readonly Phone[]): {
+  models: { vendor: string; model: string; fileName: string }[];
+  /** Models the catalogue cannot name (`firmware add --model` refuses them), with why. */
+  unnamed: string[];
+} {
+  const models = new Map<string, { vendor: string; model: string; fileName: string }>();
+  const unnamed = new Set<string>();
+  for (const { identity, driver } of phones) {
+    const facts = driver.parseUserAgent(driver.phone.userAgent(identity));
+    const vendor = facts?.vendor ?? identity.vendor;
+    const model = facts?.model;
+    if (!model) {
+      unnamed.add(`${vendor}: its User-Agent names no model`);
+      continue;
+    }
+    try {
+      firmwareKey({ vendor, model, version: FIRMWARE_VERSION });
+      const fileName = MIX.find((entry) => entry.vendor === vendor)?.image ?? 'firmware.bin';
+      models.set(`${vendor}/${model}`, { vendor, model, fileName });
+    } catch (error) {
+      unnamed.add(
+        `${vendor} "${model}": ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  return { models: [...models.values()], unnamed: [...unnamed] };
 }
 
 /**
@@ -89,6 +151,21 @@ export function discovery(doors: DoorUrls): Map<string, { baseUrl: string; input
   return starts;
 }
 
+/** The version the fleet is to run, and the catalogue image it is offered (`firmware add`). */
+export const FIRMWARE_VERSION = 'storm-2';
+const FIRMWARE_MAGIC = Buffer.from('plugndial storm firmware image\n');
+
+/**
+ * A stand-in image: 16 KiB (a real one is megabytes, which would make the storm a bulk
+ * transfer), recognisable by its first line so the storm counts the firmware it fetched.
+ */
+export function firmwareImage(): Buffer {
+  const image = Buffer.alloc(16 * 1024);
+  FIRMWARE_MAGIC.copy(image);
+  for (let i = FIRMWARE_MAGIC.length; i < image.length; i++) image[i] = (i * 31 + 7) & 0xff;
+  return image;
+}
+
 export interface StormResult {
   /** Phones that set out to boot. */
   phones: number;
@@ -100,6 +177,10 @@ export interface StormResult {
   retries: number;
   failed: number;
   failures: string[];
+  /** Firmware images fetched (the catalogue's, by firmwareImage's first line). */
+  images: number;
+  /** Of those, by vendor: the families whose boot checked its firmware. */
+  imagesByVendor: Map<string, number>;
   /** Files fetched over each scheme. */
   schemes: Map<string, number>;
   /** Boot time by vendor, for "no family below half of the fastest". */
@@ -109,8 +190,12 @@ export interface StormResult {
 export interface StormOptions {
   /** Phones booting at once. */
   concurrency: number;
-  /** Filled with every file fetched over HTTP, by path, for a static server to serve. */
+  /** Filled with every file fetched over HTTP(S), by path, for a static server to serve. */
   record?: Map<string, Buffer>;
+  /** Filled with every file fetched over TFTP, by the name asked for, for tftpd to serve. */
+  recordTftp?: Map<string, Buffer>;
+  /** What the phones trust for HTTPS: the server's certificate. */
+  tls?: PhoneTls;
   /**
    * The doors phone `index` is sent to at its `attempt` (0 the first): several nodes behind a
    * balancer, a retry going to another. Without it every phone goes to `doors`.
@@ -124,7 +209,7 @@ export async function storm(
   doors: DoorUrls,
   options: StormOptions,
 ): Promise<StormResult> {
-  const { concurrency, record, doorsFor } = options;
+  const { concurrency, record, recordTftp, tls = {}, doorsFor } = options;
   const starts = discovery(doors);
   const startsByDoors = new Map<string, Map<string, { baseUrl: string; input?: string }>>();
   const startFor = (
@@ -138,7 +223,6 @@ export async function storm(
     if (!startsByDoors.has(key)) startsByDoors.set(key, discovery(chosen));
     return startsByDoors.get(key)!.get(vendor);
   };
-  const base = phoneFetcher();
   const result: StormResult = {
     phones: phones.length,
     wallMs: 0,
@@ -148,17 +232,29 @@ export async function storm(
     retries: 0,
     failed: 0,
     failures: [],
+    images: 0,
+    imagesByVendor: new Map(),
     schemes: new Map(),
     byVendor: new Map(),
   };
-  const fetch: PhoneFetch = async (url, options) => {
-    const answer = await base(url, options);
-    const scheme = url.slice(0, url.indexOf(':'));
-    result.files++;
-    result.schemes.set(scheme, (result.schemes.get(scheme) ?? 0) + 1);
-    if (record && answer.status === 200 && !options?.upload && scheme === 'http')
-      record.set(decodeURIComponent(new URL(url).pathname), answer.body);
-    return answer;
+  const fetcherOf = (phone: Phone, agents: PhoneAgents): PhoneFetch => {
+    const base = phoneFetcher(tls, { localAddress: phone.address, agents });
+    return async (url, options) => {
+      const answer = await base(url, options);
+      const scheme = url.slice(0, url.indexOf(':'));
+      result.files++;
+      result.schemes.set(scheme, (result.schemes.get(scheme) ?? 0) + 1);
+      if (answer.status !== 200 || options?.upload) return answer;
+      if (answer.body.subarray(0, FIRMWARE_MAGIC.length).equals(FIRMWARE_MAGIC)) {
+        const vendor = phone.identity.vendor;
+        result.images++;
+        result.imagesByVendor.set(vendor, (result.imagesByVendor.get(vendor) ?? 0) + 1);
+      }
+      if (record && (scheme === 'http' || scheme === 'https'))
+        record.set(decodeURIComponent(new URL(url).pathname), answer.body);
+      if (recordTftp && scheme === 'tftp') recordTftp.set(tftpName(url), answer.body);
+      return answer;
+    };
   };
   const began = performance.now();
   const cpu = process.cpuUsage();
@@ -179,6 +275,12 @@ export async function storm(
         continue;
       }
       let identity = { ...phone.identity, ...(start.input ? { input: start.input } : {}) };
+      // Its connections are its own, kept alive through its boot and closed at the end of it.
+      const agents = {
+        http: new HttpAgent({ keepAlive: true }),
+        https: new HttpsAgent({ keepAlive: true }),
+      };
+      const fetch = fetcherOf(phone, agents);
       const booted = performance.now();
       let ok = false;
       let why = '';
@@ -199,6 +301,8 @@ export async function storm(
         }
       }
       const ms = performance.now() - booted;
+      agents.http.destroy();
+      agents.https.destroy();
       if (!ok) {
         result.failed++;
         if (result.failures.length < 10)
@@ -216,6 +320,11 @@ export async function storm(
   const used = process.cpuUsage(cpu);
   result.phonesCpuS = (used.user + used.system) / 1e6;
   return result;
+}
+
+/** The file name a TFTP URL asks for, as the server sees it (without the leading `/`). */
+export function tftpName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
 }
 
 /** utime+stime of a process, in seconds (clock ticks of 1/100 s on Linux). */
@@ -268,7 +377,7 @@ export function printRow({ name, result, cpuS, peakMb }: Row): void {
   );
   console.log(`  boot time p50 ${ms(50)}, p95 ${ms(95)}, p99 ${ms(99)}`);
   console.log(
-    `  retries ${result.retries}, failed phones ${result.failed}; the phones' own CPU ${result.phonesCpuS.toFixed(2)} s`,
+    `  retries ${result.retries}, failed phones ${result.failed}; firmware images ${result.images}; the phones' own CPU ${result.phonesCpuS.toFixed(2)} s`,
   );
   if (cpuS !== undefined && peakMb !== undefined)
     console.log(
@@ -279,5 +388,7 @@ export function printRow({ name, result, cpuS, peakMb }: Row): void {
     return `${vendor} ${percentile(s, 50).toFixed(0)}`;
   });
   console.log(`  median boot by family (ms): ${medians.join(', ')}`);
+  const images = [...result.imagesByVendor].map(([vendor, n]) => `${vendor} ${n}`).join(', ');
+  console.log(`  firmware images by family: ${images || 'none'}`);
   for (const failure of result.failures) console.log(`  FAILED ${failure}`);
 }

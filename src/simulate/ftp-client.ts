@@ -12,7 +12,12 @@ const MAX_BODY = 256 * 1024 * 1024;
 
 export async function ftpGet(
   url: string,
-  options: { credentials?: { username: string; password: string }; timeoutMs?: number } = {},
+  options: {
+    credentials?: { username: string; password: string };
+    timeoutMs?: number;
+    /** The phone's own source address, for the control and the data connection. */
+    localAddress?: string;
+  } = {},
 ): Promise<{ status: number; body: Buffer }> {
   const target = new URL(url);
   const user = target.username
@@ -22,7 +27,8 @@ export async function ftpGet(
     ? decodeURIComponent(target.password)
     : (options.credentials?.password ?? 'phone@plugndial');
   const host = target.hostname.replace(/^\[|\]$/g, '');
-  const control = connect(Number(target.port || 21), host);
+  const from = options.localAddress ? { localAddress: options.localAddress } : {};
+  const control = connect({ port: Number(target.port || 21), host, ...from });
   const replies = replyReader(control);
   const timer = setTimeout(
     () => control.destroy(new Error('timed out')),
@@ -45,7 +51,7 @@ export async function ftpGet(
     const passive = await send('EPSV');
     const port = /\(\|\|\|(\d+)\|\)/.exec(passive.text)?.[1];
     if (passive.code !== 229 || !port) return { status: 502, body: Buffer.alloc(0) };
-    const data = connect(Number(port), host);
+    const data = connect({ port: Number(port), host, ...from });
     const body = collect(data);
     const retr = await send(`RETR ${decodeURIComponent(target.pathname)}`);
     if (retr.code !== 150 && retr.code !== 125) {

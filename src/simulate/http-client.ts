@@ -3,8 +3,8 @@
 // Basic over TLS only, and takes the CA and client certificate a phone would hold.
 
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 
 import { digestAuthorization, parseDigestChallenge } from '../crypto/digest.ts';
 
@@ -22,6 +22,16 @@ export interface HttpGetOptions {
   timeoutMs?: number;
   /** Sends these bytes with PUT instead of a GET (a phone uploading a log or an override). */
   upload?: Buffer;
+  /** The phone's own source address (each emulated phone of a storm has one in 127.0.0.0/8). */
+  localAddress?: string;
+  /** The connections the phone keeps alive between its requests (else node's global agents). */
+  agents?: PhoneAgents;
+}
+
+/** One phone's keep-alive connections, per scheme: destroying them is the phone closing them. */
+export interface PhoneAgents {
+  http: HttpAgent;
+  https: HttpsAgent;
 }
 
 /** Files a phone fetches are small; anything beyond this is cut off as a failure. */
@@ -84,6 +94,10 @@ function once(
   if (authorization) headers['authorization'] = authorization;
   const tls = options.tls ?? {};
   const secure = target.protocol === 'https:';
+  const from = {
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    ...(options.agents ? { agent: secure ? options.agents.https : options.agents.http } : {}),
+  };
   return new Promise((resolve, reject) => {
     const onResponse = (response: IncomingMessage): void => {
       const chunks: Buffer[] = [];
@@ -110,6 +124,7 @@ function once(
           {
             method,
             headers,
+            ...from,
             ...(tls.ca ? { ca: tls.ca } : {}),
             ...(tls.cert ? { cert: tls.cert } : {}),
             ...(tls.key ? { key: tls.key } : {}),
@@ -117,7 +132,7 @@ function once(
           },
           onResponse,
         )
-      : httpRequest(target, { method, headers }, onResponse);
+      : httpRequest(target, { method, headers, ...from }, onResponse);
     request.setTimeout(options.timeoutMs ?? 30_000, () => request.destroy(new Error('timed out')));
     request.on('error', reject);
     request.end(options.upload);

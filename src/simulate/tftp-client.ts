@@ -52,6 +52,8 @@ export interface TftpGetOptions {
   maxBytes?: number;
   /** How long to stay to re-acknowledge a retransmitted last block (RFC 1350 "dally"). Default 3 × timeoutMs. */
   dallyMs?: number;
+  /** The phone's own source address (each emulated phone of a storm has one in 127.0.0.0/8). */
+  localAddress?: string;
 }
 
 const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
@@ -208,8 +210,13 @@ class ReadSession {
     this.socket.on('error', (error: Error) => {
       this.fail(pndError('PND_SERVER_UNREACHABLE', `TFTP socket error: ${error.message}`));
     });
-    this.timer = setTimeout(() => this.onTimeout(), this.timeoutMs);
-    this.send(this.request);
+    const request = (): void => {
+      this.timer = setTimeout(() => this.onTimeout(), this.timeoutMs);
+      this.send(this.request);
+    };
+    const address = this.options.localAddress;
+    if (address) this.socket.bind({ address, port: 0 }, request);
+    else request();
   }
 
   private onDatagram(datagram: Buffer, from: dgram.RemoteInfo): void {
