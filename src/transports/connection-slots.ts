@@ -41,8 +41,8 @@ interface Slot {
   acceptedAt: number;
   /** A complete head arrived: the first-head deadline is over. */
   spoken: boolean;
-  /** A request is being answered: never taken for a newcomer. */
-  busy: boolean;
+  /** Requests being answered (node:http takes pipelined ones at once): never taken then. */
+  busy: number;
   released: boolean;
 }
 
@@ -104,7 +104,7 @@ export class ConnectionSlots {
       address,
       acceptedAt: Date.now(),
       spoken: false,
-      busy: false,
+      busy: 0,
       released: false,
     };
     (socket as SlottedSocket)[SLOT] = slot;
@@ -122,7 +122,7 @@ export class ConnectionSlots {
   busy(socket: Socket): void {
     const slot = slotOf(socket);
     if (slot === undefined || slot.released) return;
-    slot.busy = true;
+    slot.busy += 1;
     if (!slot.spoken) {
       slot.spoken = true;
       this.#silent.delete(slot);
@@ -133,9 +133,9 @@ export class ConnectionSlots {
   /** The answer is sent; the connection waits for another request. */
   idle(socket: Socket): void {
     const slot = slotOf(socket);
-    if (slot === undefined || slot.released || !slot.busy) return;
-    slot.busy = false;
-    this.#waiting.add(slot);
+    if (slot === undefined || slot.released || slot.busy === 0) return;
+    slot.busy -= 1;
+    if (slot.busy === 0) this.#waiting.add(slot);
   }
 
   close(): void {
@@ -202,7 +202,7 @@ function slotOf(socket: Socket): Slot | undefined {
 }
 
 function firstWaiting(slots: Set<Slot>): Slot | undefined {
-  for (const slot of slots) if (!slot.busy) return slot;
+  for (const slot of slots) if (slot.busy === 0) return slot;
   return undefined;
 }
 

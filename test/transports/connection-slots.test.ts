@@ -118,3 +118,15 @@ test('a connection without a whole head past the deadline is cut and recorded', 
     slots.close();
   }
 });
+
+test('a connection with pipelined requests waits again only when the last is answered', () => {
+  const { slots } = table(2, 10);
+  const pipelining = open(slots, '10.0.0.1');
+  const other = open(slots, '10.0.0.2');
+  slots.busy(pipelining as unknown as Socket);
+  slots.busy(pipelining as unknown as Socket);
+  slots.idle(pipelining as unknown as Socket);
+  open(slots, '10.0.0.3');
+  assert.equal(pipelining.destroyed, false, 'its second request is still being answered');
+  assert.equal(other.destroyed, true);
+});
