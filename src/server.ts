@@ -29,6 +29,7 @@ import { DeviceIndex } from './management/device-index.ts';
 import { doorUrls } from './config/door-urls.ts';
 import { metricsRoute } from './metrics/route.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
+import { NetworkSet } from './model/cidr.ts';
 import { LimitRecorder } from './provisioning/limit-recorder.ts';
 import { CheckSync } from './sip/check-sync.ts';
 import { ephemeralEndpoint, startSipDoor, type SipDoor } from './sip/door.ts';
@@ -90,6 +91,18 @@ export async function startServer(
     now: runtime.now,
   });
   closers.push(async () => limitsReached.close());
+  // The HTTP doors' connection caps; a trusted proxy speaks for many clients, so it has no
+  // per-address cap (the proxy set is read at each accept: a reload changes it).
+  let proxies = new NetworkSet(security.trustedProxies);
+  const connectionLimits = {
+    connections: {
+      connections: limits.httpConnections,
+      perAddress: limits.httpConnectionsPerAddress,
+      headerTimeoutMs: limits.httpHeaderTimeoutMs,
+    },
+    exempt: (address: string) => proxies.size > 0 && proxies.has(address),
+    onLimit: limitsReached.hit,
+  };
   let ready = false;
   let tftpDoor: { stats(): { active: number } } | undefined;
   const metrics = new ServerMetrics({
@@ -162,6 +175,7 @@ export async function startServer(
         provisioner: runtime.pipeline,
         healthy: () => ready,
         extend: (instance) => api(instance),
+        ...connectionLimits,
       });
       await listen(() => app.listen({ host: http.host, port: http.port }), 'http', http);
       doorClosers.push((drainMs) => closeHttpDoor(app, drainMs));
@@ -202,6 +216,7 @@ export async function startServer(
         scheme: 'https',
         https: { key: tls.key, cert: tls.cert, ...(tls.ca ? { ca: tls.ca } : {}) },
         extend: (instance) => api(instance),
+        ...connectionLimits,
       });
       await listen(() => app.listen({ host: https.host, port: https.port }), 'https', https);
       doorClosers.push((drainMs) => closeHttpDoor(app, drainMs));
@@ -301,6 +316,7 @@ export async function startServer(
           startAcsDoor({
             host: acs.host,
             port: acs.port,
+            ...connectionLimits,
             acs: new Acs({
               store: runtime.store,
               pipeline: runtime.pipeline,
@@ -378,6 +394,7 @@ export async function startServer(
         clientCas = wantsCas;
         log('info', 'TLS certificate reloaded', { file: tls.certPath });
       }
+      proxies = new NetworkSet(nextSecurity.trustedProxies);
       runtime.pipeline.configureAccess({
         trustedProxies: nextSecurity.trustedProxies,
         throttle: nextSecurity.throttle,

@@ -47,7 +47,9 @@ Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP), --acs 7547,
 --trusted-proxies: proxies whose X-Forwarded-For names the client.
 --miss-limit/--miss-window/--miss-block: more than N misses (unknown MAC, missing file, wrong
   credentials) from one address within S seconds refuse it for S seconds (20, 60, 300; 0 = never).
-Door limits (docs/security.md): --ftp-sessions 256 --ftp-sessions-per-address 8
+Door limits (docs/security.md): --http-connections 2048 --http-connections-per-address 256
+  --http-header-timeout 20 (each of HTTP, HTTPS and ACS: its own count)
+  --ftp-sessions 256 --ftp-sessions-per-address 8
   --ftp-line-timeout 30 --ftp-login-timeout 30 --tftp-transfers 512
   --tftp-transfers-per-address 16 --tftp-max-timeout 10 --tftp-max-hold 600
   --sip-notify-to source|contact --sip-notifies-per-minute 60 (seconds where a time).

@@ -5,6 +5,12 @@ import { pndError } from '../errors.ts';
  * Each is a `plugndial serve` flag and config key of the same name (see docs/security.md).
  */
 export interface DoorLimits {
+  /** Connections at once at each HTTP door (HTTP, HTTPS, ACS: each its own count). */
+  httpConnections: number;
+  /** Of those, from one address (trusted proxies excepted). */
+  httpConnectionsPerAddress: number;
+  /** From accepting a connection (TLS handshake included) to its request head's end. */
+  httpHeaderTimeoutMs: number;
   /** FTP control connections at once; the last eighth only for addresses holding none. */
   ftpSessions: number;
   ftpSessionsPerAddress: number;
@@ -27,6 +33,9 @@ export interface DoorLimits {
 
 /** The flags (and config keys) that set them. */
 export const LIMIT_FLAGS = [
+  'http-connections',
+  'http-connections-per-address',
+  'http-header-timeout',
   'ftp-sessions',
   'ftp-sessions-per-address',
   'ftp-line-timeout',
@@ -40,6 +49,9 @@ export const LIMIT_FLAGS = [
 ] as const;
 
 export const DEFAULT_DOOR_LIMITS: DoorLimits = {
+  httpConnections: 2048,
+  httpConnectionsPerAddress: 256,
+  httpHeaderTimeoutMs: 20_000,
   ftpSessions: 256,
   ftpSessionsPerAddress: 8,
   ftpLineTimeoutMs: 30_000,
@@ -67,6 +79,13 @@ export function loadDoorLimits(pick: (name: string) => string | undefined): Door
     );
   }
   const limits: DoorLimits = {
+    httpConnections: count('http-connections', d.httpConnections, 100_000),
+    httpConnectionsPerAddress: count(
+      'http-connections-per-address',
+      d.httpConnectionsPerAddress,
+      100_000,
+    ),
+    httpHeaderTimeoutMs: seconds('http-header-timeout', d.httpHeaderTimeoutMs, 300),
     ftpSessions: count('ftp-sessions', d.ftpSessions, 100_000),
     ftpSessionsPerAddress: count('ftp-sessions-per-address', d.ftpSessionsPerAddress, 100_000),
     ftpLineTimeoutMs: seconds('ftp-line-timeout', d.ftpLineTimeoutMs, 3600),

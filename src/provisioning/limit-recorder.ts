@@ -2,7 +2,7 @@ import type { SecurityEvent } from '../model/credentials.ts';
 
 /** A door held a client to one of its limits: a refused session, a deadline, a rate. */
 export interface LimitReached {
-  door: 'http' | 'ftp' | 'tftp' | 'sip';
+  door: 'http' | 'https' | 'acs' | 'ftp' | 'tftp' | 'sip';
   /** The limit's flag name, e.g. `ftp-sessions-per-address`. */
   limit: string;
   /** The client (or, for NOTIFYs, the destination) address. */
@@ -47,10 +47,10 @@ export class LimitRecorder {
   }
 
   readonly hit: OnLimit = (reached) => {
-    let key = `${reached.limit}|${reached.address}`;
+    let key = `${reached.door}|${reached.limit}|${reached.address}`;
     let tally = this.#tallies.get(key);
     if (tally === undefined && this.#tallies.size >= MAX_KEYS) {
-      key = `${reached.limit}|*`;
+      key = `${reached.door}|${reached.limit}|*`;
       tally = this.#tallies.get(key);
       reached = { ...reached, address: '*' };
     }

@@ -11,6 +11,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 import { challengeHeaders, parseAuthorization } from '../crypto/http-auth.ts';
+import type { OnLimit } from '../provisioning/limit-recorder.ts';
+import {
+  ConnectionSlots,
+  DEFAULT_CONNECTION_LIMITS,
+  limitConnections,
+  type ConnectionLimits,
+} from '../transports/connection-slots.ts';
 import { acceptSteadily } from '../transports/steady-accept.ts';
 import type { Acs, CwmpHttpReply } from './acs.ts';
 import { MAX_ENVELOPE_BYTES } from './soap.ts';
@@ -27,8 +34,14 @@ export async function startAcsDoor(options: {
   host: string;
   port: number;
   tls?: { key: Buffer; cert: Buffer };
+  /** Connections at once, per address, and the time to a request head (docs/security.md). */
+  connections?: ConnectionLimits;
+  /** Addresses the per-address cap does not apply to (trusted proxies). */
+  exempt?: (address: string) => boolean;
+  onLimit?: OnLimit;
 }): Promise<AcsDoor> {
   const scheme = options.tls ? 'https' : 'http';
+  const limits = options.connections ?? DEFAULT_CONNECTION_LIMITS;
   const handler = (request: IncomingMessage, response: ServerResponse): void => {
     void answer(options.acs, scheme, request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500, { 'content-length': 0 });
@@ -38,8 +51,12 @@ export async function startAcsDoor(options: {
   const serverOptions = {
     // A session spans several requests, with the CPE's downloads in between.
     keepAliveTimeout: 30_000,
-    requestTimeout: 30_000,
-    headersTimeout: 15_000,
+    // node:http refuses a head deadline past the whole request's.
+    requestTimeout: Math.max(30_000, limits.headerTimeoutMs),
+    headersTimeout: limits.headerTimeoutMs,
+    handshakeTimeout: limits.headerTimeoutMs,
+    // How often node:http looks for heads past their deadline (its default is 30 s).
+    connectionsCheckingInterval: 1000,
     maxHeaderSize: 16 * 1024,
   };
   const server: Server = options.tls
@@ -47,6 +64,15 @@ export async function startAcsDoor(options: {
     : createHttpServer(serverOptions, handler);
   server.maxRequestsPerSocket = 100;
   acceptSteadily(server);
+  limitConnections(
+    server,
+    new ConnectionSlots({
+      door: 'acs',
+      limits,
+      ...(options.exempt ? { exempt: options.exempt } : {}),
+      ...(options.onLimit ? { onLimit: options.onLimit } : {}),
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -40,9 +40,21 @@ export async function startFtpDoor(options: FtpDoorOptions): Promise<FtpDoor> {
     const client = plainAddress(socket.remoteAddress);
     const refusal = slots.refusal(client);
     if (refusal) {
-      options.onLimit?.({ door: 'ftp', address: client, ...refusal });
-      socket.end('421 Too many connections, try again later.\r\n');
-      return;
+      // Trickled bytes must not hold the door: the session waiting longest for its login goes.
+      const victim = slots.makeRoom(client, refusal, (session) => !session.loggedIn);
+      const outcome = victim ? 'the one waiting longest for a login closed' : 'refused';
+      options.onLimit?.({
+        door: 'ftp',
+        address: client,
+        limit: refusal.limit,
+        detail: `${refusal.detail}: ${outcome}`,
+      });
+      if (!victim) {
+        socket.end('421 Too many connections, try again later.\r\n');
+        return;
+      }
+      slots.giveBack(victim.client, victim);
+      victim.abort();
     }
     const session = new FtpSession(socket, options);
     slots.take(client, session);

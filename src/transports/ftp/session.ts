@@ -71,6 +71,16 @@ export class FtpSession {
     this.#client = plainAddress(socket.remoteAddress);
   }
 
+  /** Where the control connection comes from. */
+  get client(): string {
+    return this.#client;
+  }
+
+  /** A login succeeded: the session is a phone's, not one waiting to be let in. */
+  get loggedIn(): boolean {
+    return this.#loggedIn;
+  }
+
   start(): void {
     this.#socket.setNoDelay(true);
     this.#idle(true);

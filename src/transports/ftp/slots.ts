@@ -10,6 +10,7 @@ export interface SessionRefusal {
 export class SessionSlots<Session> {
   readonly #sessions = new Set<Session>();
   readonly #perAddress = new Map<string, number>();
+  readonly #clients = new Map<Session, string>();
   readonly #maxSessions: number;
   readonly #maxPerAddress: number;
 
@@ -43,13 +44,33 @@ export class SessionSlots<Session> {
     return undefined;
   }
 
+  /**
+   * The session that makes room for a newcomer the limit would refuse: the oldest one that
+   * `mayGo` (has not logged in) — from the newcomer's own address at the per-address cap.
+   * A phone logs in as soon as it is greeted, so the one waiting longest is a slow client.
+   */
+  makeRoom(
+    client: string,
+    refusal: SessionRefusal,
+    mayGo: (session: Session) => boolean,
+  ): Session | undefined {
+    const mine = refusal.limit === 'ftp-sessions-per-address';
+    for (const session of this.#sessions) {
+      if (mine && this.#clients.get(session) !== client) continue;
+      if (mayGo(session)) return session;
+    }
+    return undefined;
+  }
+
   take(client: string, session: Session): void {
     this.#sessions.add(session);
+    this.#clients.set(session, client);
     this.#perAddress.set(client, (this.#perAddress.get(client) ?? 0) + 1);
   }
 
   giveBack(client: string, session: Session): void {
-    this.#sessions.delete(session);
+    if (!this.#sessions.delete(session)) return;
+    this.#clients.delete(session);
     const left = (this.#perAddress.get(client) ?? 1) - 1;
     if (left > 0) this.#perAddress.set(client, left);
     else this.#perAddress.delete(client);

@@ -11,7 +11,14 @@ import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import { secureContextOptions } from './tls-context.ts';
+import type { OnLimit } from '../../provisioning/limit-recorder.ts';
 import type { Provisioner } from '../../provisioning/request.ts';
+import {
+  ConnectionSlots,
+  DEFAULT_CONNECTION_LIMITS,
+  limitConnections,
+  type ConnectionLimits,
+} from '../connection-slots.ts';
 import { acceptSteadily } from '../steady-accept.ts';
 import { PhoneConnections } from './phone-connection.ts';
 import { replyToPhone } from './phone-reply.ts';
@@ -26,16 +33,39 @@ export interface HttpDoorOptions {
   scheme?: 'http' | 'https';
   /** TLS: the server's key and certificate; with `ca`, clients are asked for a certificate. */
   https?: { key: Buffer; cert: Buffer; ca?: Buffer };
+  /** Connections at once, per address, and the time to a request head (docs/security.md). */
+  connections?: ConnectionLimits;
+  /** Addresses the per-address cap does not apply to (trusted proxies), read at each accept. */
+  exempt?: (address: string) => boolean;
+  onLimit?: OnLimit;
 }
 
 const SERVER_OPTIONS = {
   // Phones open a connection per file; idle sockets are closed soon so a storm cannot pin them.
   keepAliveTimeout: 5_000,
   requestTimeout: 60_000,
-  headersTimeout: 30_000,
   maxHeaderSize: 16 * 1024,
   noDelay: true,
 };
+
+type DoorTiming = typeof SERVER_OPTIONS & {
+  headersTimeout: number;
+  handshakeTimeout: number;
+  connectionsCheckingInterval: number;
+};
+
+/** node:http's and node:tls's options with the door's time to a request head. */
+function serverOptions(headerTimeoutMs: number): DoorTiming {
+  return {
+    ...SERVER_OPTIONS,
+    headersTimeout: headerTimeoutMs,
+    // node:http refuses a head deadline past the whole request's.
+    requestTimeout: Math.max(SERVER_OPTIONS.requestTimeout, headerTimeoutMs),
+    handshakeTimeout: headerTimeoutMs,
+    // How often node:http looks for heads past their deadline (its default is 30 s).
+    connectionsCheckingInterval: 1000,
+  };
+}
 
 /**
  * The HTTP door. Phone requests are the hot path of a boot storm: each connection starts on
@@ -46,6 +76,14 @@ const SERVER_OPTIONS = {
  */
 export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyInstance> {
   const scheme = options.scheme ?? 'http';
+  const limits = options.connections ?? DEFAULT_CONNECTION_LIMITS;
+  const slots = new ConnectionSlots({
+    door: scheme,
+    limits,
+    ...(options.exempt ? { exempt: options.exempt } : {}),
+    ...(options.onLimit ? { onLimit: options.onLimit } : {}),
+  });
+  const timing = serverOptions(limits.headerTimeoutMs);
   const phone = (request: IncomingMessage, response: ServerResponse): void => {
     void answerPhone(options.provisioner, scheme, request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500);
@@ -66,9 +104,10 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
         else phone(request, response);
       };
       const server = options.https
-        ? createHttpsServer(tlsOptions(options.https), route)
-        : createHttpServer(SERVER_OPTIONS, route);
-      takePhoneConnections(server, options.provisioner, scheme);
+        ? createHttpsServer({ ...timing, ...tlsOptions(options.https) }, route)
+        : createHttpServer(timing, route);
+      takePhoneConnections(server, options.provisioner, scheme, timing, slots);
+      limitConnections(server, slots);
       return server;
     },
   });
@@ -96,6 +135,8 @@ function takePhoneConnections(
   server: Server,
   provisioner: Provisioner,
   scheme: 'http' | 'https',
+  timing: DoorTiming,
+  slots: ConnectionSlots,
 ): void {
   acceptSteadily(server);
   const event = scheme === 'https' ? 'secureConnection' : 'connection';
@@ -104,10 +145,11 @@ function takePhoneConnections(
   const phones = new PhoneConnections({
     provisioner,
     scheme,
-    keepAliveMs: SERVER_OPTIONS.keepAliveTimeout,
-    headersMs: SERVER_OPTIONS.headersTimeout,
-    stallMs: SERVER_OPTIONS.requestTimeout,
-    maxHeadBytes: SERVER_OPTIONS.maxHeaderSize,
+    keepAliveMs: timing.keepAliveTimeout,
+    headersMs: timing.headersTimeout,
+    stallMs: timing.requestTimeout,
+    maxHeadBytes: timing.maxHeaderSize,
+    onTurn: (socket, busy) => (busy ? slots.busy(socket) : slots.idle(socket)),
     handOver: (socket, pending) => {
       if (pending !== undefined) socket.unshift(pending);
       for (const listener of nodeListeners) listener.call(server, socket);
@@ -253,7 +295,6 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
  */
 function tlsOptions(tls: { key: Buffer; cert: Buffer; ca?: Buffer }): Record<string, unknown> {
   return {
-    ...SERVER_OPTIONS,
     ...secureContextOptions(tls),
     ...(tls.ca ? { requestCert: true, rejectUnauthorized: false } : {}),
   };

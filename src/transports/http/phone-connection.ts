@@ -33,6 +33,8 @@ export interface PhoneConnectionOptions {
   stallMs: number;
   /** Largest request head read here; node:http answers larger ones (431). */
   maxHeadBytes: number;
+  /** A request head was taken (busy) or its answer sent (not): the door's connection table. */
+  onTurn?: (socket: Socket, busy: boolean) => void;
 }
 
 interface Conversation {
@@ -185,11 +187,13 @@ export class PhoneConnections {
     conversation.pending = rest === pending.length ? undefined : pending.subarray(rest);
     conversation.headSince = conversation.pending === undefined ? 0 : Date.now();
     conversation.busy = true;
+    this.#options.onTurn?.(socket, true);
     conversation.deadline = Date.now() + this.#options.stallMs;
     conversation.written = socket.bytesWritten;
     this.#answer(conversation, head).then(
       (keepAlive) => {
         conversation.busy = false;
+        this.#options.onTurn?.(socket, false);
         if (socket.isPaused()) socket.resume();
         if (!keepAlive || socket.destroyed) {
           this.#outbox.end(socket);
