@@ -312,3 +312,22 @@ export function groupIndexes(
   }
   return [...found].sort((a, b) => a - b);
 }
+
+/** Patterns of a driver's tables by index, spelt once each (indexes are 1…99, see the specs). */
+const SPELT = new Map<string, string[]>();
+const SPELT_INDEXES = 100;
+
+/**
+ * A key pattern with its `N` segments for index `n`: `accounts.N.user` → `accounts.2.user`.
+ * Renders spell every rule of a table for every account or key: kept once spelt.
+ */
+export function indexedKey(pattern: string, n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n >= SPELT_INDEXES) return spellIndex(pattern, n);
+  let byIndex = SPELT.get(pattern);
+  if (!byIndex) SPELT.set(pattern, (byIndex = []));
+  return (byIndex[n] ??= spellIndex(pattern, n));
+}
+
+function spellIndex(pattern: string, n: number): string {
+  return pattern.replace(/(^|\.)N(?=\.|$)/g, `$1${n}`);
+}

@@ -7,7 +7,6 @@ import { phonebookOwners, type Contact } from '../model/contact.ts';
 import type { Device } from '../model/device.ts';
 import type { Settings } from '../model/settings.ts';
 import type { AccessControl } from './access.ts';
-import { policySettings } from './access-policy.ts';
 import type { ConfigurationView } from './configuration-view.ts';
 import type { ContentVersions } from './content-versions.ts';
 import { settingsOwner, type EffectiveSettings } from './effective-settings.ts';
@@ -67,8 +66,10 @@ export class RenderContexts {
     const accessories = await this.#accessoryFirmware(settings, vendor, baseUrl);
     const contacts = await this.#contacts(device, facts.profile, profiles);
     // What the access policy asks of this phone from now on; only its own files carry it.
+    // The policy of the settings above, as the access stage holds it: one per chain of
+    // profiles, its network set built once rather than for every device file rendered.
     const credentials = device
-      ? await this.#access.credentialsFor(device, policySettings(settings))
+      ? await this.#access.credentialsFor(device, await this.#settings.policyFor(device))
       : undefined;
     const context: RenderContext = {
       vendor,

@@ -1,5 +1,5 @@
 import { PlugndialError } from '../errors.ts';
-import { isoTimestamp, perDialect } from './sql-shapes.ts';
+import { isoTimestamp, LAZY, perDialect } from './sql-shapes.ts';
 import { sqlStateOf, type SqlClient } from './sql.ts';
 
 // Assignments within one (scope, category) are serialised by a transaction lock, so two
@@ -23,7 +23,11 @@ export async function contentVersion(
 ): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await client.transaction((tx) => assign(tx, scope, category, sha256, now));
+      // A lazy commit: a boot storm of Gigaset phones assigns one version per phone, and a
+      // sync to disk each would stall every other phone's answer. A version lost with the
+      // machine (never with the process) is assigned again, later, after the restart: the
+      // phone that kept the lost one fetches its file once more, nothing worse.
+      return await client.transaction((tx) => assign(tx, scope, category, sha256, now), LAZY);
     } catch (error) {
       if (sqlStateOf(error) !== '23505' || attempt >= ATTEMPTS) throw error;
     }

@@ -77,3 +77,19 @@ test('a generation cache at its bound makes room by its oldest entry', () => {
   cache.set(2, 'k5', 5);
   assert.deepEqual([cache.size, cache.get(1, 'k4'), cache.get(2, 'k5')], [1, undefined, 5]);
 });
+
+test('a large bound makes room by its oldest eighth at once, and never holds more', () => {
+  const cache = new GenerationCache<number>(64);
+  let most = 0;
+  for (let i = 0; i < 1000; i++) {
+    cache.set(1, `k${i}`, i);
+    most = Math.max(most, cache.size);
+    assert.equal(cache.get(1, `k${i}`), i, 'what was just set stays');
+  }
+  assert.equal(most, 64);
+  // Evictions came at k64, k72, … k992: the 64 newest are held, k936 to k999.
+  assert.deepEqual([cache.size, cache.get(1, 'k935'), cache.get(1, 'k936')], [64, undefined, 936]);
+  cache.set(1, 'k1000', 1000);
+  assert.equal(cache.size, 57, 'eight made room for one');
+  assert.equal(cache.get(1, 'k999'), 999);
+});

@@ -1,4 +1,4 @@
-import { groupIndexes, nativeKey, type Settings } from '../../model/settings.ts';
+import { groupIndexes, indexedKey, nativeKey, type Settings } from '../../model/settings.ts';
 import type { RenderContext } from '../driver.ts';
 import { flag, firstItem, keyType, keyValue, language, text } from './native-values.ts';
 import type { Convert } from './native-values.ts';
@@ -204,24 +204,26 @@ function dssKeys(settings: Settings, used: Set<string>): FanvilEntry[] {
 }
 
 function apply(rule: Rule, n: number, settings: Settings, now: Date): FanvilEntry | undefined {
-  const at = (pattern: string): string => pattern.replace(/(^|\.)N(?=\.|$)/g, `$1${n}`);
-  const key = rule.key.replace(/^(SIP|Fkey)N /, `$1${n} `);
-  const from = at(rule.from);
+  // Most rules find no setting: the native key is spelt only for those that do.
+  const from = indexedKey(rule.from, n);
   const value = settings[from];
-  if (value !== undefined) {
-    const native = (rule.convert ?? text)(value, now);
-    return native === undefined
-      ? undefined
-      : { module: rule.module, key, value: oneLine(native), from };
-  }
-  if (!rule.otherwise) return undefined;
-  const standIn = at(rule.otherwise.from);
-  const standInValue = settings[standIn];
-  if (standInValue === undefined) return undefined;
-  const native = (rule.otherwise.convert ?? text)(standInValue, now);
+  const standIn =
+    value === undefined && rule.otherwise ? indexedKey(rule.otherwise.from, n) : undefined;
+  const standInValue = standIn === undefined ? undefined : settings[standIn];
+  if (value === undefined && standInValue === undefined) return undefined;
+  const key = rule.key.replace(/^(SIP|Fkey)N /, `$1${n} `);
+  const native =
+    value !== undefined
+      ? (rule.convert ?? text)(value, now)
+      : (rule.otherwise!.convert ?? text)(standInValue!, now);
   return native === undefined
     ? undefined
-    : { module: rule.module, key, value: oneLine(native), from: standIn };
+    : {
+        module: rule.module,
+        key,
+        value: oneLine(native),
+        from: value !== undefined ? from : standIn!,
+      };
 }
 
 const NATIVE_KEY = /^([A-Z][A-Z0-9_]*MODULE)\.([A-Za-z0-9][A-Za-z0-9_.#-]*)$/;

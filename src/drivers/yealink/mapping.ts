@@ -1,5 +1,5 @@
 import { cfgValue, isCfgKey } from '../../formats/cfg.ts';
-import { groupIndexes, nativeKey, type Settings } from '../../model/settings.ts';
+import { groupIndexes, indexedKey, nativeKey, type Settings } from '../../model/settings.ts';
 import type { NativeEntry } from '../driver.ts';
 import type { Dialect } from './dialect.ts';
 import type { MapContext, Rule } from './mapping-rules.ts';
@@ -92,24 +92,24 @@ function applyRule(
   context: MapContext,
 ): NativeEntry | undefined {
   const { settings, now } = context;
-  const at = (pattern: string): string => pattern.replace(/(^|\.)N(?=\.|$)/g, `$1${n}`);
+  // Most rules find no setting: the native key is spelt only for those that do.
+  const from = indexedKey(rule.from, n);
+  const value = settings[from];
+  const standIn =
+    value === undefined && rule.otherwise ? indexedKey(rule.otherwise.from, n) : undefined;
+  const standInValue = standIn === undefined ? undefined : settings[standIn];
+  if (value === undefined && standInValue === undefined) return undefined;
   const to =
     typeof rule.to === 'function'
       ? rule.to(n)
       : prefix === undefined
-        ? at(rule.to)
-        : at(rule.to).replace(/^K(?=\.)/, prefix);
-  const from = at(rule.from);
-  const value = settings[from];
+        ? indexedKey(rule.to, n)
+        : indexedKey(rule.to, n).replace(/^K(?=\.)/, prefix);
   if (value !== undefined) {
     const native = rule.compute ? rule.compute(context, n) : (rule.convert ?? text)(value, now);
     return native === undefined ? undefined : { key: to, value: cfgValue(native), from };
   }
-  if (!rule.otherwise) return undefined;
-  const standIn = at(rule.otherwise.from);
-  const standInValue = settings[standIn];
-  if (standInValue === undefined) return undefined;
-  const native = (rule.otherwise.convert ?? text)(standInValue, now);
+  const native = (rule.otherwise!.convert ?? text)(standInValue!, now);
   return native === undefined ? undefined : { key: to, value: cfgValue(native), from: standIn };
 }
 

@@ -1,21 +1,24 @@
 // The phones' side of the HTTP door: a lean HTTP/1.1 reader and writer for the requests a
-// boot storm is made of (GET or HEAD of a file, a handful of headers, no body), straight from
-// the socket to the pipeline. Anything else — the admin API, bodies, upgrades, oversized or
-// malformed heads, unusual characters — is handed, with the bytes already read, to node:http,
-// whose parser answers it as it always did. So the fast path only ever sees requests it
-// understands completely, and the strict parser still has the last word on everything else.
+// boot storm is made of (GET or HEAD of a file, a handful of headers; a PUT of a small log),
+// straight from the socket to the pipeline. Anything else — the admin API, other bodies,
+// upgrades, oversized or malformed heads, unusual characters — is handed, with the bytes
+// already read, to node:http, whose parser answers it as it always did. So the fast path only
+// ever sees requests it understands completely, and the strict parser still has the last word
+// on everything else.
 //
 // Heads are read by phone-head.ts, replies planned by phone-reply.ts and written through
 // outbox.ts with response-head.ts; this file keeps each connection's turn and deadlines.
 
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
 
-import type { Provisioner } from '../../provisioning/request.ts';
+import type { Provisioner, UploadAnswer } from '../../provisioning/request.ts';
 import { Outbox } from './outbox.ts';
 import { readPhoneHead, type ParsedHead } from './phone-head.ts';
 import { planReply, type ReplyHeaders } from './phone-reply.ts';
 import { provisioningRequest } from './phone-request.ts';
+import { uploadReply } from './phone-upload.ts';
 import { responseHead, withBody } from './response-head.ts';
 
 export { readPhoneHead } from './phone-head.ts';
@@ -183,14 +186,24 @@ export class PhoneConnections {
       this.#handOver(conversation);
       return;
     }
-    const rest = end + HEAD_END.length;
+    // A PUT's body (at most MAX_LEAN_BODY) is read whole before the request is answered.
+    const rest = end + HEAD_END.length + (head.bodyLength ?? 0);
+    if (rest > pending.length) {
+      conversation.deadline = conversation.headSince + this.#options.headersMs;
+      return;
+    }
+    const body =
+      head.bodyLength === undefined ? undefined : pending.subarray(rest - head.bodyLength, rest);
     conversation.pending = rest === pending.length ? undefined : pending.subarray(rest);
     conversation.headSince = conversation.pending === undefined ? 0 : Date.now();
     conversation.busy = true;
     this.#options.onTurn?.(socket, true);
     conversation.deadline = Date.now() + this.#options.stallMs;
     conversation.written = socket.bytesWritten;
-    this.#answer(conversation, head).then(
+    (body === undefined
+      ? this.#answer(conversation, head)
+      : this.#upload(conversation, head, body)
+    ).then(
       (keepAlive) => {
         conversation.busy = false;
         this.#options.onTurn?.(socket, false);
@@ -250,6 +263,38 @@ export class PhoneConnections {
       socket.destroy();
       return false;
     }
+  }
+
+  /**
+   * Answers a phone's upload (a boot log, an override) whose body was read whole: the
+   * connection stays with the lean reader, where node:http would keep it for good.
+   */
+  async #upload(conversation: Conversation, head: ParsedHead, body: Buffer): Promise<boolean> {
+    const { socket } = conversation;
+    const keepAlive = head.keepAlive && !this.#closing && !conversation.ended;
+    const provisioner = this.#options.provisioner;
+    let answer: UploadAnswer;
+    try {
+      answer = provisioner.upload
+        ? await provisioner.upload(provisioningRequest(head, this.#options.scheme, socket), {
+            stream: Readable.from(body.length > 0 ? [body] : []),
+            declaredLength: body.length,
+          })
+        : { status: 405, bodyLeft: true };
+    } catch {
+      this.#outbox.write(socket, Buffer.from(this.#head(500, { 'content-length': 0 }, false)));
+      return false;
+    }
+    if (socket.destroyed) return false;
+    // A body the pipeline did not take (refused, too large) ends the connection, as on
+    // node:http: the phone is told to stop rather than to go on.
+    const stays = keepAlive && !answer.bodyLeft;
+    const reply = uploadReply(answer);
+    this.#outbox.write(
+      socket,
+      withBody(this.#head(answer.status, reply.headers, stays), reply.body),
+    );
+    return stays;
   }
 
   #head(status: number, headers: ReplyHeaders, keepAlive: boolean): string {

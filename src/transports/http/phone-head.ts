@@ -3,7 +3,13 @@
 
 import type { PhoneRequestHead } from './phone-request.ts';
 
-const REQUEST_LINE = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
+const REQUEST_LINE = /^(GET|HEAD|PUT) (\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
+/**
+ * The largest PUT body read here: a phone's boot log or settings override. A connection that
+ * carried one stays with the lean reader; a larger body is node:http's to stream.
+ */
+export const MAX_LEAN_BODY = 64 * 1024;
+const LENGTH = /^\d{1,9}$/;
 // Values: visible characters, spaces and tabs, and obs-text (RFC 9110); no other controls.
 // The blanks around a value are cut by trimBlanks, not here: `[ \t]*(…*?)[ \t]*$` backtracks
 // cubically over a run of blanks that ends in a control, seconds for a few thousand.
@@ -14,12 +20,15 @@ export interface ParsedHead extends PhoneRequestHead {
   http10: boolean;
   ifNoneMatch?: string | undefined;
   range?: string | undefined;
+  /** A PUT's body length (Content-Length); GET and HEAD carry none. */
+  bodyLength?: number;
 }
 
 /**
  * Reads a request head (without its final CRLF CRLF). Undefined when node:http should have
- * it: not GET/HEAD, the admin API, /healthz or /metrics, a body, an upgrade, a repeated or missing
- * Host, or any line that is not plainly well-formed.
+ * it: not GET/HEAD/PUT, the admin API, /healthz or /metrics, a body on GET/HEAD, a PUT without
+ * one Content-Length up to MAX_LEAN_BODY, an upgrade, a repeated or missing Host, or any line
+ * that is not plainly well-formed.
  */
 export function readPhoneHead(text: string): ParsedHead | undefined {
   const lines = text.split('\r\n');
@@ -37,11 +46,13 @@ export function readPhoneHead(text: string): ParsedHead | undefined {
   }
   const http10 = request[3] === '0';
   const head: ParsedHead = {
-    method: request[1] as 'GET' | 'HEAD',
+    method: request[1] as 'GET' | 'HEAD' | 'PUT',
     target,
     keepAlive: false,
     http10,
   };
+  const put = head.method === 'PUT';
+  let length: string | undefined;
   let host = 0;
   let close = false;
   let keepAlive = false;
@@ -81,7 +92,8 @@ export function readPhoneHead(text: string): ParsedHead | undefined {
         }
         break;
       case 'content-length':
-        if (value !== '0') return undefined;
+        if (length !== undefined) return undefined;
+        length = value;
         break;
       case 'transfer-encoding':
       case 'expect':
@@ -91,6 +103,13 @@ export function readPhoneHead(text: string): ParsedHead | undefined {
     }
   }
   if (host > 1 || (host === 0 && !http10)) return undefined;
+  if (put) {
+    if (length === undefined || !LENGTH.test(length) || Number(length) > MAX_LEAN_BODY)
+      return undefined;
+    head.bodyLength = Number(length);
+  } else if (length !== undefined && length !== '0') {
+    return undefined;
+  }
   // HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 only when asked to keep it.
   head.keepAlive = !close && (!http10 || keepAlive);
   return head;

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 
 import { challengeHeaders } from '../../crypto/http-auth.ts';
 import type { Provisioner, UploadAnswer } from '../../provisioning/request.ts';
+import type { ReplyHeaders } from './phone-reply.ts';
 import { provisioningRequest } from './phone-request.ts';
 
 const REASONS: Readonly<Record<UploadAnswer['status'], string>> = {
@@ -54,11 +55,7 @@ export async function answerUpload(
         },
       )
     : { status: 405 as const, bodyLeft: true };
-  const text = Buffer.from(REASONS[answer.status]);
-  const headers: Record<string, string | number | string[]> = { 'content-length': text.length };
-  if (text.length > 0) headers['content-type'] = 'text/plain; charset=utf-8';
-  if (answer.status === 405) headers['allow'] = 'GET, HEAD, PUT';
-  if (answer.challenge) headers['www-authenticate'] = challengeHeaders(answer.challenge);
+  const { headers, body: text } = uploadReply(answer);
   if (answer.bodyLeft && !request.complete) {
     headers['connection'] = 'close';
     // node:http ends a `Connection: close` exchange with destroySoon(): linger first instead.
@@ -66,6 +63,16 @@ export async function answerUpload(
   }
   response.writeHead(answer.status, headers);
   response.end(text);
+}
+
+/** The reply to an upload, whichever door read it: the status's short text and its headers. */
+export function uploadReply(answer: UploadAnswer): { headers: ReplyHeaders; body: Buffer } {
+  const body = Buffer.from(REASONS[answer.status]);
+  const headers: ReplyHeaders = { 'content-length': body.length };
+  if (body.length > 0) headers['content-type'] = 'text/plain; charset=utf-8';
+  if (answer.status === 405) headers['allow'] = 'GET, HEAD, PUT';
+  if (answer.challenge) headers['www-authenticate'] = challengeHeaders(answer.challenge);
+  return { headers, body };
 }
 
 function lingerThenClose(this: Socket): void {

@@ -4,10 +4,13 @@ import type { ReplyHeaders } from './phone-reply.ts';
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
+  204: 'No Content',
   206: 'Partial Content',
   304: 'Not Modified',
   401: 'Unauthorized',
   404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
   416: 'Range Not Satisfiable',
   500: 'Internal Server Error',
 };

@@ -280,3 +280,85 @@ test('a pipeline failure is a 500 that closes the connection, and the door keeps
     await app.close();
   }
 });
+
+test('a small PUT is read here, its length from Content-Length; others go to node:http', () => {
+  assert.equal(
+    readPhoneHead('PUT /a.log HTTP/1.1\r\nHost: x\r\nContent-Length: 12')?.bodyLength,
+    12,
+  );
+  assert.equal(readPhoneHead('PUT /a.log HTTP/1.1\r\nHost: x\r\nContent-Length: 0')?.bodyLength, 0);
+  assert.equal(
+    readPhoneHead('GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 0')?.bodyLength,
+    undefined,
+  );
+  for (const text of [
+    'PUT /a.log HTTP/1.1\r\nHost: x',
+    'PUT /a.log HTTP/1.1\r\nHost: x\r\nContent-Length: 65537',
+    'PUT /a.log HTTP/1.1\r\nHost: x\r\nContent-Length: -1',
+    'PUT /a.log HTTP/1.1\r\nHost: x\r\nContent-Length: 1e3',
+    'PUT /a.log HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3',
+    'PUT /a.log HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked',
+    'PUT /a.log HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue',
+  ]) {
+    assert.equal(readPhoneHead(text), undefined, JSON.stringify(text));
+  }
+});
+
+test('an upload keeps its connection with the lean reader: the body is read whole, then the next request', async () => {
+  const uploads: { path: string; body: string; declared: number | undefined }[] = [];
+  const body = Buffer.from('ok\n');
+  let handedOver = 0;
+  const phones = new PhoneConnections({
+    provisioner: {
+      answer: (): Promise<Answer> =>
+        Promise.resolve({
+          status: 200,
+          contentType: 'text/plain',
+          size: body.length,
+          body,
+          done: () => undefined,
+        }),
+      upload: async (request, upload) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of upload.stream) chunks.push(chunk as Buffer);
+        uploads.push({
+          path: request.rawPath,
+          body: Buffer.concat(chunks).toString(),
+          declared: upload.declaredLength,
+        });
+        return { status: 204, bodyLeft: false };
+      },
+    },
+    scheme: 'http',
+    handOver: (socket) => {
+      handedOver += 1;
+      socket.destroy();
+    },
+    keepAliveMs: 5000,
+    headersMs: 5000,
+    stallMs: 5000,
+    maxHeadBytes: 16 * 1024,
+  });
+  const server = createServer((socket) => phones.accept(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const { socket, received } = await open(port);
+    // The body arrives in two parts; a GET is pipelined right behind it.
+    socket.write('PUT /0004f2000001-boot.log HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\nline');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(statuses(received()), [], 'no answer before the whole body');
+    socket.write(' one\nGET /a.cfg HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => statuses(received()).length === 2, 'both answers');
+    assert.deepEqual(statuses(received()), ['204', '200']);
+    assert.deepEqual(uploads, [
+      { path: '/0004f2000001-boot.log', body: 'line one\n', declared: 9 },
+    ]);
+    assert.equal(handedOver, 0);
+    assert.equal(socket.destroyed, false);
+    socket.destroy();
+  } finally {
+    phones.closeIdle();
+    server.close();
+  }
+});
