@@ -78,6 +78,14 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   let config = serverConfigOf(resolved);
   const log = operatorLog(config.log ?? { level: 'info' });
   const requests = logRequests(log);
+  // Heard from before the start: a stop the moment "plugndial ready" is out, or while the
+  // server starts, is a clean stop once it has started. Without a listener Node.js dies by
+  // the signal, losing the buffered events and the exit code a service manager looks at.
+  // Only the first is heard; a second one ends a start that hangs.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const server = await startServer(config, log);
   const prune = setInterval(() => {
     const before = new Date(Date.now() - config.events.retentionDays * 86_400_000);
@@ -89,10 +97,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     if (next) ({ resolved, config } = next);
   };
   process.on('SIGHUP', reload);
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopSignal;
   process.off('SIGHUP', reload);
   const drainMs = config.stopTimeoutMs ?? 30_000;
   log('info', 'stopping: no new requests; transfers under way may finish', {

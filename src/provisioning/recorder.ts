@@ -4,6 +4,12 @@ import type { ContactUpdate, Store } from '../store/store.ts';
 import { maskUserinfo } from '../redact.ts';
 import type { ProvisioningEvent } from '../model/event.ts';
 
+/**
+ * How often buffered events are written unless a full batch comes first: what a crash of the
+ * process may lose of them (the crash tests hold the recorder to it).
+ */
+export const FLUSH_INTERVAL_MS = 200;
+
 export interface RecorderOptions {
   /** How often buffered events are written. */
   flushIntervalMs?: number;
@@ -49,7 +55,10 @@ export class EventRecorder {
     this.#maxBuffered = options.maxBuffered ?? 100_000;
     this.#onError = options.onError ?? ((): void => {});
     this.#contactIntervalMs = options.contactIntervalMs ?? 2000;
-    this.#timer = setInterval(() => void this.#tick(), options.flushIntervalMs ?? 200);
+    this.#timer = setInterval(
+      () => void this.#tick(),
+      options.flushIntervalMs ?? FLUSH_INTERVAL_MS,
+    );
     this.#timer.unref();
   }
 
