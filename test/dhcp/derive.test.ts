@@ -61,6 +61,9 @@ describe('DHCP derivation per vendor (seed examples)', () => {
     const named = derive('fanvil', ['200=http://10.0.0.5/prov/name1.cfg'], 200);
     assert.deepEqual(named?.start, { baseUrl: 'http://10.0.0.5/prov/', input: 'name1.cfg' });
     assert.equal(derive('fanvil', [SEED_003_43]), undefined);
+    // Found by the dhcp-derive fuzz target: a name of bad percent-encoding threw a URIError.
+    const raw = derive('fanvil', ['66=tftp://10.0.0.5/a%E9.cfg']);
+    assert.deepEqual(raw?.start, { baseUrl: 'tftp://10.0.0.5/', input: 'a%E9.cfg' });
   });
 
   it('oem: option 66, a host meaning HTTP', () => {

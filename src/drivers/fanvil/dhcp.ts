@@ -66,7 +66,7 @@ function derive(
       continue;
     }
     const slash = parsed.pathname.lastIndexOf('/');
-    const name = decodeURIComponent(parsed.pathname.slice(slash + 1));
+    const name = fileName(parsed.pathname.slice(slash + 1));
     // `origin` is "null" for tftp: URLs; the phone keeps scheme, host and port as given.
     const baseUrl = `${parsed.protocol}//${parsed.host}${parsed.pathname.slice(0, slash + 1)}`;
     // `$mac` is the phone's own file; `$input` is typed at the phone; any other name is fixed.
@@ -74,6 +74,15 @@ function derive(
     return { url, from: [code], start: { baseUrl, ...(input ? { input } : {}) } };
   }
   return undefined;
+}
+
+/** The file name as the phone asks for it; a `%` that decodes to no UTF-8 stays as written. */
+function fileName(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
 }
 
 /** The order the emulated phone reads them in: the custom option, then 66, then 43. */
