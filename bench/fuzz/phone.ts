@@ -27,7 +27,7 @@ const FILE_WORDS = [
   'http://',
   'https://',
   'tftp://',
-  'ftp://u:secret@h/',
+  'ftp://u:filepass@h/',
   '$MA',
   '$PSN',
   '<SERIAL>',
@@ -111,7 +111,8 @@ function checkRun(run: PhoneRun, fetches: number): void {
   check(Array.isArray(run.steps) && typeof run.ok === 'boolean', 'a PhoneRun');
   check(fetches <= MAX_FETCHES, `${fetches} fetches`);
   for (const step of run.steps) {
-    // What simulate prints: a password in a URL the phone was given is never shown.
+    // What simulate prints: the password of the URL the phone was given is never shown, and
+    // no URL shows its userinfo. A note may quote the file it is about (its version, a path).
     check(!/secret/.test(step.url) && !/secret/.test(step.note ?? ''), `shown: ${step.url}`);
     check(maskUserinfo(step.url) === step.url, `userinfo shown: ${step.url.slice(0, 80)}`);
   }
