@@ -178,9 +178,13 @@ function outcome(t: Target<unknown>, error: unknown, start: number): Timing {
 export function show(value: unknown): string {
   if (Buffer.isBuffer(value)) return `hex:${value.toString('hex')}`;
   if (typeof value === 'string') return `utf16le:${Buffer.from(value, 'utf16le').toString('hex')}`;
-  const json = JSON.stringify(value, (_key, v: unknown) =>
-    v instanceof Uint8Array ? { hex: Buffer.from(v).toString('hex') } : v,
-  );
+  // The holder's own value: a Buffer has already been through its toJSON when `v` is seen.
+  const json = JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+    const raw = key === '' ? v : this[key];
+    if (raw instanceof Uint8Array) return { hex: Buffer.from(raw).toString('hex') };
+    if (raw instanceof Map) return { map: [...(raw as Map<unknown, unknown>).entries()] };
+    return v;
+  });
   return `json:${Buffer.from(json ?? 'undefined', 'utf8').toString('hex')}`;
 }
 

@@ -143,7 +143,8 @@ const phoneScript = target({
 // ---- DHCP: what the phone derives from the options it received ------------------------------
 
 interface DhcpInput {
-  driver: Driver;
+  /** By name, so that a reported input is short. */
+  driver: string;
   vendor: string;
   options: Map<number, Buffer>;
   customOption?: number;
@@ -188,6 +189,10 @@ const dhcpInput: fc.Arbitrary<DhcpInput> = fc.constantFrom(...OFFERS).chain((off
               DHCP_WORDS,
             ),
             randomBytes(80),
+            // A host, a long run of `/` and more: a `/\/+$/` retries at every one of them.
+            fc
+              .tuple(fc.integer({ min: 1000, max: 30_000 }), fc.constantFrom('', 'x', ' '))
+              .map(([n, tail]) => Buffer.from(`10.0.0.5${'/'.repeat(n)}${tail}`)),
           ),
         ),
         { maxLength: 5 },
@@ -198,7 +203,7 @@ const dhcpInput: fc.Arbitrary<DhcpInput> = fc.constantFrom(...OFFERS).chain((off
       const options = new Map(keep ? offer.options : []);
       for (const [code, bytes] of edits) options.set(code, bytes);
       return {
-        driver: offer.driver,
+        driver: offer.driver.name,
         vendor: offer.vendor,
         options,
         ...(offer.customOption === undefined ? {} : { customOption: offer.customOption }),
@@ -212,7 +217,8 @@ const dhcpDerive = target({
   input: dhcpInput,
   run(input) {
     const choices = input.customOption === undefined ? {} : { customOption: input.customOption };
-    const derived = input.driver.dhcp!.derive(input.vendor, input.options, choices);
+    const driver = drivers.find((d) => d.name === input.driver)!;
+    const derived = driver.dhcp!.derive(input.vendor, input.options, choices);
     if (!derived) return;
     check(typeof derived.url === 'string' && typeof derived.start.baseUrl === 'string', 'a URL');
     for (const code of derived.from) check(input.options.has(code), `read from absent ${code}`);
