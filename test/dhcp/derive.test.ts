@@ -77,7 +77,7 @@ describe('DHCP derivation per vendor (seed examples)', () => {
     for (const vendor of ['yealink', 'oem', 'fanvil', 'grandstream', 'cisco', 'poly', 'snom']) {
       const derived = derive(vendor, [`66=10.0.0.5${'/'.repeat(3)}`]);
       assert.ok(derived?.url.includes('10.0.0.5/'), vendor);
-      assert.ok(!derived.url.includes('5//'), vendor);
+      assert.ok(!derived!.url.includes('5//'), vendor);
     }
   });
 
