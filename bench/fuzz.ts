@@ -7,6 +7,9 @@
  *   node --import tsx bench/fuzz.ts [--inputs N] [--seed S] [--parser NAME[,NAME…]]
  *   npm run fuzz -- --inputs 1000000
  *
+ * `npm run fuzz` runs with `--expose-gc`: a full collection before and after each target, so
+ * the RSS and heap columns show what a target keeps rather than garbage not yet collected.
+ *
  * A crash is an exception outside the parser's error contract (its Result, its undefined, or
  * the PlugndialError codes it documents) or a round trip that does not give its input back; a
  * hang is one input over 100 ms. Prints a table and every kept failure with its input number
@@ -44,17 +47,22 @@ console.log(`fuzz: seed ${seed}, ${inputs} inputs per parser, hang over ${HANG_M
 const rssStart = process.memoryUsage.rss();
 const reports: Report[] = [];
 for (const t of chosen) {
-  const report = runTarget(t, { inputs, seed });
+  const report = await runTarget(t, { inputs, seed });
   reports.push(report);
   const mark = report.crashes + report.hangs > 0 ? 'FAIL' : 'ok';
+  // Each target's figures as it ends: a long run stopped early keeps what it measured.
   console.log(
-    `  ${mark} ${t.name} (${t.contract}): ${report.inputs} inputs, ${Math.round(report.inputsPerSecond)}/s`,
+    `  ${mark} ${t.name} (${t.contract}): ${report.inputs} inputs, ${report.crashes} crashes, ` +
+      `${report.hangs} hangs, slowest ${report.slowestMs.toFixed(2)} ms, ` +
+      `${Math.round(report.inputsPerSecond)}/s, RSS ${report.rssAfterMb.toFixed(0)} MB, ` +
+      `heap ${report.heapAfterMb.toFixed(0)} MB`,
   );
 }
 console.log();
 process.stdout.write(table(reports));
 console.log(
-  `\nRSS ${(rssStart / 2 ** 20).toFixed(0)} MB before, ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB after`,
+  `\nRSS ${(rssStart / 2 ** 20).toFixed(0)} MB before, ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB after, ` +
+    `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB at most`,
 );
 
 const failing = reports.filter((r) => r.failures.length > 0);

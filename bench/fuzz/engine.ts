@@ -19,8 +19,13 @@ export interface Target<T> {
   /** What the parser answers bad input with; anything else it throws is a crash. */
   contract: string;
   input: fc.Arbitrary<T>;
-  /** Calls the parser (and checks a round trip); a throw is a crash unless `allowed` names it. */
-  run(input: T): void;
+  /**
+   * Calls the parser (and checks a round trip); a throw is a crash unless `allowed` names it.
+   * A phone script reads its answers through promises: such a target returns one, and says so
+   * with `async`, so that only its inputs pay for awaiting.
+   */
+  run(input: T): void | Promise<void>;
+  async?: true;
   /** PlugndialError codes the parser throws by design. */
   allowed?: readonly ErrorCode[];
 }
@@ -44,6 +49,8 @@ export interface Report {
   inputsPerSecond: number;
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** Heap in use after the target, after a collection when `--expose-gc` allows one. */
+  heapAfterMb: number;
   failures: Failure[];
 }
 
@@ -51,45 +58,70 @@ export function target<T>(t: Target<T>): Target<unknown> {
   return t as Target<unknown>;
 }
 
-export function runTarget(t: Target<unknown>, options: { inputs: number; seed: number }): Report {
+export async function runTarget(
+  t: Target<unknown>,
+  options: { inputs: number; seed: number },
+): Promise<Report> {
+  collect();
   const rssBefore = process.memoryUsage.rss();
   const failures: Failure[] = [];
   let crashes = 0;
   let hangs = 0;
   let slowest = 0;
   let index = 0;
+  const record = (at: number, value: unknown, ms: Timing): void => {
+    if (typeof ms !== 'number') {
+      crashes++;
+      if (failures.length < KEPT)
+        failures.push({ kind: 'crash', index: at, message: ms.message, input: show(value) });
+      return;
+    }
+    slowest = Math.max(slowest, ms);
+    if (ms > HANG_MS) {
+      hangs++;
+      if (failures.length < KEPT)
+        failures.push({
+          kind: 'hang',
+          index: at,
+          message: `${ms.toFixed(1)} ms`,
+          input: show(value),
+          ms,
+        });
+    }
+  };
   const started = performance.now();
-  fc.check(
-    fc.property(t.input, (value) => {
-      const at = index++;
-      let ms = timed(t, value);
-      if (typeof ms === 'number' && ms > HANG_MS) {
-        // A collector pause or the other core's work is not a hang: the best of three is.
-        ms = Math.min(ms, Number(timed(t, value)), Number(timed(t, value)));
-      }
-      if (typeof ms !== 'number') {
-        crashes++;
-        if (failures.length < KEPT)
-          failures.push({ kind: 'crash', index: at, message: ms.message, input: show(value) });
+  const parameters = { seed: options.seed, numRuns: options.inputs };
+  if (t.async) {
+    await fc.check(
+      fc.asyncProperty(t.input, async (value) => {
+        const at = index++;
+        let ms = await timedAsync(t, value);
+        if (typeof ms === 'number' && ms > HANG_MS) {
+          ms = Math.min(ms, Number(await timedAsync(t, value)), Number(await timedAsync(t, value)));
+        }
+        record(at, value, ms);
         return true;
-      }
-      slowest = Math.max(slowest, ms);
-      if (ms > HANG_MS) {
-        hangs++;
-        if (failures.length < KEPT)
-          failures.push({
-            kind: 'hang',
-            index: at,
-            message: `${ms.toFixed(1)} ms`,
-            input: show(value),
-            ms,
-          });
-      }
-      return true;
-    }),
-    { seed: options.seed, numRuns: options.inputs },
-  );
+      }),
+      parameters,
+    );
+  } else {
+    fc.check(
+      fc.property(t.input, (value) => {
+        const at = index++;
+        let ms = timed(t, value);
+        if (typeof ms === 'number' && ms > HANG_MS) {
+          // A collector pause or the other core's work is not a hang: the best of three is.
+          ms = Math.min(ms, Number(timed(t, value)), Number(timed(t, value)));
+        }
+        record(at, value, ms);
+        return true;
+      }),
+      parameters,
+    );
+  }
   const seconds = (performance.now() - started) / 1000;
+  collect();
+  const memory = process.memoryUsage();
   return {
     name: t.name,
     inputs: index,
@@ -98,38 +130,76 @@ export function runTarget(t: Target<unknown>, options: { inputs: number; seed: n
     slowestMs: slowest,
     inputsPerSecond: seconds > 0 ? index / seconds : 0,
     rssBeforeMb: rssBefore / 2 ** 20,
-    rssAfterMb: process.memoryUsage.rss() / 2 ** 20,
+    rssAfterMb: memory.rss / 2 ** 20,
+    heapAfterMb: memory.heapUsed / 2 ** 20,
     failures,
   };
 }
 
-/** Milliseconds the target took, or the error that is a crash. */
-function timed(t: Target<unknown>, value: unknown): number | { message: string } {
+/**
+ * A full collection between targets (`node --expose-gc`), so that RSS and heap say what a
+ * target keeps, not what the collector has not reached yet; without the flag, nothing.
+ */
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Milliseconds one input took, or the error that is a crash. */
+type Timing = number | { message: string };
+
+function timed(t: Target<unknown>, value: unknown): Timing {
   const start = performance.now();
   try {
-    t.run(value);
+    void t.run(value);
   } catch (error) {
-    if (error instanceof PlugndialError && t.allowed?.includes(error.code)) {
-      return performance.now() - start;
-    }
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { message: text.slice(0, 500) };
+    return outcome(t, error, start);
   }
   return performance.now() - start;
+}
+
+async function timedAsync(t: Target<unknown>, value: unknown): Promise<Timing> {
+  const start = performance.now();
+  try {
+    await t.run(value);
+  } catch (error) {
+    return outcome(t, error, start);
+  }
+  return performance.now() - start;
+}
+
+function outcome(t: Target<unknown>, error: unknown, start: number): Timing {
+  if (error instanceof PlugndialError && t.allowed?.includes(error.code)) {
+    return performance.now() - start;
+  }
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { message: text.slice(0, 500) };
 }
 
 export function show(value: unknown): string {
   if (Buffer.isBuffer(value)) return `hex:${value.toString('hex')}`;
   if (typeof value === 'string') return `utf16le:${Buffer.from(value, 'utf16le').toString('hex')}`;
-  const json = JSON.stringify(value, (_key, v: unknown) =>
-    v instanceof Uint8Array ? { hex: Buffer.from(v).toString('hex') } : v,
-  );
+  // The holder's own value: a Buffer has already been through its toJSON when `v` is seen.
+  const json = JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+    const raw = key === '' ? v : this[key];
+    if (raw instanceof Uint8Array) return { hex: Buffer.from(raw).toString('hex') };
+    if (raw instanceof Map) return { map: [...(raw as Map<unknown, unknown>).entries()] };
+    return v;
+  });
   return `json:${Buffer.from(json ?? 'undefined', 'utf8').toString('hex')}`;
 }
 
 export function table(reports: readonly Report[]): string {
   const rows = [
-    ['parser', 'inputs', 'crashes', 'hangs', 'slowest ms', 'inputs/s', 'RSS MB before→after'],
+    [
+      'parser',
+      'inputs',
+      'crashes',
+      'hangs',
+      'slowest ms',
+      'inputs/s',
+      'RSS MB before→after',
+      'heap MB after',
+    ],
     ...reports.map((r) => [
       r.name,
       String(r.inputs),
@@ -138,6 +208,7 @@ export function table(reports: readonly Report[]): string {
       r.slowestMs.toFixed(2),
       String(Math.round(r.inputsPerSecond)),
       `${r.rssBeforeMb.toFixed(0)}→${r.rssAfterMb.toFixed(0)}`,
+      r.heapAfterMb.toFixed(0),
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));

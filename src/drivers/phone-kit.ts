@@ -49,8 +49,9 @@ export function missNote(answer: Fetched<string | URL>): string {
 }
 
 /**
- * The step for one answer. A URL object is shown with its password masked; a string is
- * shown as it is. A note is kept when given, even an empty one.
+ * The step for one answer, its URL shown with any password masked, whether the script
+ * fetched a URL object or a string (a base URL the operator gave with `user:pass@`). A note
+ * is kept when given, even an empty one.
  */
 export function answerStep(
   answer: Fetched<string | URL>,
@@ -58,7 +59,7 @@ export function answerStep(
   note?: string,
 ): PhoneStep {
   return {
-    url: typeof answer.url === 'string' ? answer.url : shownUrl(answer.url),
+    url: typeof answer.url === 'string' ? maskUserinfo(answer.url) : shownUrl(answer.url),
     status: answer.status,
     bytes: answer.body.length,
     applied,
@@ -82,7 +83,7 @@ export function urlStep(
   return { url: shownUrl(url), status, bytes, applied, ...(note ? { note } : {}) };
 }
 
-/** A step that fetched nothing (not a URL, not taken), its URL cut to 200 characters. */
+/** A step that fetched nothing (not a URL, not taken), its URL masked and cut to 200 characters. */
 export function noteStep(url: string, note: string): PhoneStep {
-  return { url: url.slice(0, 200), status: 0, bytes: 0, applied: false, note };
+  return { url: maskUserinfo(url).slice(0, 200), status: 0, bytes: 0, applied: false, note };
 }

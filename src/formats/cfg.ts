@@ -86,7 +86,8 @@ export function renderBoot(includes: readonly string[], options: BootRenderOptio
   const lines = header(options);
   for (const name of includes) {
     const clean = name.replace(/[\r\n"<>]/g, '');
-    if (clean !== '') lines.push(`include:config "${clean}"`);
+    // A blank name is no file: readers refuse `include:config " "`, and with it the boot file.
+    if (clean.trim() !== '') lines.push(`include:config "${clean}"`);
   }
   if (options.overwriteMode) lines.push('overwrite_mode = 1');
   return lines.map((line) => `${line}\n`).join('');

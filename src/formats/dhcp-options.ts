@@ -259,6 +259,17 @@ export function isUrlText(text: string): boolean {
   return /^[\x21-\x7e]+$/.test(text);
 }
 
+/**
+ * The text without the `/` it ends with, however many. A loop, not `/\/+$/`: that regular
+ * expression retries at every `/` of a long run that does not end the text, quadratic in
+ * an option a DHCP server sends.
+ */
+export function trimTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
+  return text.slice(0, end);
+}
+
 /** Joins two URL parts with exactly one `/` between them (seed 003: "missing / are inserted"). */
 export function joinUrl(head: string, tail: string): string {
   if (tail === '') return head;

@@ -86,13 +86,15 @@ export function parseXml(input: string): Result<XmlElement> {
     if (tag.startsWith('/')) {
       const name = tag.slice(1).trim();
       if (stack.length === 1 || top.name !== name)
-        return fail('PND_INVALID_XML', `unexpected closing tag </${name.slice(0, 40)}>`);
+        return fail('PND_INVALID_XML', `unexpected closing tag </${tagName(name)}>`);
       stack.pop();
       continue;
     }
     const selfClosing = tag.endsWith('/');
     const parsed = parseTag(selfClosing ? tag.slice(0, -1) : tag);
-    if (!parsed) return fail('PND_INVALID_XML', `malformed tag <${tag.slice(0, 40)}>`);
+    // Only the tag's name is quoted: its attributes may hold a password or a URL's userinfo,
+    // and the message goes to logs, events and what `simulate` prints.
+    if (!parsed) return fail('PND_INVALID_XML', `malformed tag <${tagName(tag)}…>`);
     const element: XmlElement = { ...parsed, children: [], text: '' };
     top.children.push(element);
     if (!selfClosing) {
@@ -106,6 +108,11 @@ export function parseXml(input: string): Result<XmlElement> {
 }
 
 /** The first descendant (depth first) with this name. */
+/** The name a tag starts with, at most 40 characters: what an error may quote of it. */
+function tagName(tag: string): string {
+  return /^[^\s"'=<>/]{0,40}/.exec(tag)![0];
+}
+
 export function findElement(root: XmlElement, name: string): XmlElement | undefined {
   for (const child of root.children) {
     if (child.name === name) return child;

@@ -105,9 +105,11 @@ export function readLease(stdout: string, stderr = ''): DhcpLease {
   const server = env.get('serverid');
   if (server) lease.server = server;
   for (const [name, value] of env) {
-    const numbered = /^opt(\d+)$/.exec(name);
-    if (numbered && /^(?:[0-9a-f]{2})*$/i.test(value)) {
-      lease.options.set(Number(numbered[1]), Buffer.from(value, 'hex'));
+    // Option codes are 1–254 (0 and 255 are pad and end): optNNN beyond them is no option.
+    const numbered = /^opt([1-9]\d{0,2})$/.exec(name);
+    const numberedCode = Number(numbered?.[1]);
+    if (numbered && numberedCode <= 254 && /^(?:[0-9a-f]{2})*$/i.test(value)) {
+      lease.options.set(numberedCode, Buffer.from(value, 'hex'));
       continue;
     }
     const code = NAMED_TEXT[name];

@@ -3,12 +3,14 @@
 
 import { connect, type Socket } from 'node:net';
 
-interface Reply {
+export interface Reply {
   code: number;
   text: string;
 }
 
 const MAX_BODY = 256 * 1024 * 1024;
+/** Replies are a few lines (a banner, a FEAT list); an unfinished one beyond this is refused. */
+export const MAX_REPLY_CHARS = 64 * 1024;
 
 export async function ftpGet(
   url: string,
@@ -49,9 +51,9 @@ export async function ftpGet(
     if (login.code !== 230) return { status: 401, body: Buffer.alloc(0) };
     await send('TYPE I');
     const passive = await send('EPSV');
-    const port = /\(\|\|\|(\d+)\|\)/.exec(passive.text)?.[1];
-    if (passive.code !== 229 || !port) return { status: 502, body: Buffer.alloc(0) };
-    const data = connect({ port: Number(port), host, ...from });
+    const port = epsvPort(passive.text);
+    if (passive.code !== 229 || port === undefined) return { status: 502, body: Buffer.alloc(0) };
+    const data = connect({ port, host, ...from });
     const body = collect(data);
     const retr = await send(`RETR ${decodeURIComponent(target.pathname)}`);
     if (retr.code !== 150 && retr.code !== 125) {
@@ -96,12 +98,14 @@ function replyReader(socket: Socket): { next(): Promise<Reply> } {
   socket.on('error', fail);
   socket.on('close', () => fail(new Error('connection closed')));
   socket.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let match: RegExpExecArray | null;
-    while ((match = /^(\d{3}) [^\n]*\n/m.exec(buffer)) !== null) {
-      const end = match.index + match[0].length;
-      const reply = { code: Number(match[1]), text: buffer.slice(0, end).trim() };
-      buffer = buffer.slice(end);
+    const taken = takeReplies(buffer + chunk.toString('utf8'));
+    buffer = taken.rest;
+    // A server that never ends its reply would grow the buffer, and the search, without end.
+    if (buffer.length > MAX_REPLY_CHARS) {
+      socket.destroy(new Error(`a reply of more than ${MAX_REPLY_CHARS} characters`));
+      return;
+    }
+    for (const reply of taken.replies) {
       const wait = waiting.shift();
       if (wait) wait(reply);
       else ready.push(reply);
@@ -115,4 +119,27 @@ function replyReader(socket: Socket): { next(): Promise<Reply> } {
       return new Promise((resolve) => waiting.push(resolve));
     },
   };
+}
+
+/**
+ * The complete replies at the front of what the server sent, and what is left for the next
+ * chunk. A reply ends with its `123 ` line; the `123-` lines before it are part of it.
+ */
+export function takeReplies(buffer: string): { replies: Reply[]; rest: string } {
+  const replies: Reply[] = [];
+  let rest = buffer;
+  let match: RegExpExecArray | null;
+  while ((match = /^(\d{3}) [^\n]*\n/m.exec(rest)) !== null) {
+    const end = match.index + match[0].length;
+    replies.push({ code: Number(match[1]), text: rest.slice(0, end).trim() });
+    rest = rest.slice(end);
+  }
+  return { replies, rest };
+}
+
+/** The data port of a 229 reply, `(|||port|)` (RFC 2428); undefined for no port a socket takes. */
+export function epsvPort(text: string): number | undefined {
+  const digits = /\(\|\|\|(\d{1,5})\|\)/.exec(text)?.[1];
+  const port = Number(digits);
+  return digits !== undefined && port >= 1 && port <= 65535 ? port : undefined;
 }

@@ -109,12 +109,10 @@ function once(
       });
       response.on('error', reject);
       response.on('end', () => {
-        const header = response.headers['www-authenticate'];
         resolve({
           status: response.statusCode ?? 0,
           body: Buffer.concat(chunks),
-          // node joins repeated headers with ", "; each challenge starts with its scheme.
-          challenges: header ? header.split(/,\s*(?=(?:Digest|Basic)\s)/i) : [],
+          challenges: challengesOf(response.headers['www-authenticate']),
         });
       });
     };
@@ -137,4 +135,9 @@ function once(
     request.on('error', reject);
     request.end(options.upload);
   });
+}
+
+/** The challenges of a WWW-Authenticate value: node joins repeated headers with ", ", and each challenge starts with its scheme. */
+export function challengesOf(header: string | undefined): string[] {
+  return header ? header.split(/,\s*(?=(?:Digest|Basic)\s)/i) : [];
 }

@@ -161,7 +161,8 @@ function requestPacket(path: string, mode: string, options: TftpGetOptions): Buf
 
 type Phase = 'requested' | 'receiving' | 'done';
 
-class ReadSession {
+/** One read from the request to the last ACK. Exported for the fuzz harness, which hands it a socket. */
+export class ReadSession {
   private readonly socket: dgram.Socket;
   private phase: Phase = 'requested';
   private tid: number | undefined;
@@ -189,8 +190,9 @@ class ReadSession {
     private readonly options: TftpGetOptions,
     private readonly resolve: (file: Buffer) => void,
     private readonly reject: (error: PlugndialError) => void,
+    socket?: dgram.Socket,
   ) {
-    this.socket = createUdpSocket(socketType(address));
+    this.socket = socket ?? createUdpSocket(socketType(address));
     this.lastSent = request;
     this.timeoutMs = options.timeoutMs ?? 1000;
     this.retriesLeft = options.retries ?? 5;

@@ -9,10 +9,14 @@ import { canonicalName, type SipHeader, type SipMessage } from './message.ts';
 export const MAX_MESSAGE_BYTES = 8192;
 const MAX_HEADERS = 128;
 
+// Only CR and LF end a line and only SP and HTAB are blanks (RFC 3261 §7.3.1, §25.1 LWS).
+// Every other character, U+2028 and U+2029 included, is part of a value as UTF-8 text
+// (TEXT-UTF8, quoted strings, the reason phrase): a JavaScript `.`, `\s` or `trim()` would
+// treat those two as line ends and refuse or cut a value the serializer writes.
 const TOKEN = "[A-Za-z0-9.!%*_+`'~-]+";
-const REQUEST_LINE = new RegExp(`^(${TOKEN})[ \\t]+(\\S+)[ \\t]+SIP/2\\.0[ \\t]*$`, 'i');
-const STATUS_LINE = /^SIP\/2\.0[ \t]+([1-6]\d\d)(?:[ \t]+(.*))?$/i;
-const HEADER_LINE = new RegExp(`^(${TOKEN})[ \\t]*:[ \\t]*(.*)$`);
+const REQUEST_LINE = new RegExp(`^(${TOKEN})[ \\t]+([^ \\t\\r]+)[ \\t]+SIP/2\\.0[ \\t]*$`, 'i');
+const STATUS_LINE = /^SIP\/2\.0[ \t]+([1-6]\d\d)(?:[ \t]+([^\r]*))?$/i;
+const HEADER_LINE = new RegExp(`^(${TOKEN})[ \\t]*:[ \\t]*([^\\r]*)$`);
 
 export interface ParseOptions {
   maxBytes?: number;
@@ -56,7 +60,7 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): Result<S
     : ok({
         kind: 'response',
         status: Number(status![1]),
-        reason: (status![2] ?? '').trim(),
+        reason: trimBlanks(status![2] ?? ''),
         headers: headerList,
         body: body.value,
       });
@@ -79,13 +83,13 @@ function parseHeaders(lines: readonly string[]): Result<SipHeader[]> {
       // A folded line continues the previous header (RFC 3261 §7.3.1): one space stands in.
       const last = out.at(-1);
       if (!last) return malformed('a continuation line before any header');
-      last.value = `${last.value} ${line.trim()}`.trim();
+      last.value = trimBlanks(`${last.value} ${trimBlanks(line)}`);
       continue;
     }
     const match = HEADER_LINE.exec(line);
     if (!match) return malformed(`not a header line: "${printable(line)}"`);
     if (out.length >= MAX_HEADERS) return malformed(`more than ${MAX_HEADERS} headers`);
-    out.push({ name: canonicalName(match[1]!), value: match[2]!.trim() });
+    out.push({ name: canonicalName(match[1]!), value: trimBlanks(match[2]!) });
   }
   return ok(out);
 }
@@ -106,6 +110,15 @@ function sizedBody(rest: Buffer, headerList: readonly SipHeader[]): Result<Buffe
     return malformed(`Content-Length says ${length} bytes but the body has ${rest.length}`);
   }
   return ok(Buffer.from(rest.subarray(0, length)));
+}
+
+/** Strips SP and HTAB only: what else a value starts or ends with is the sender's text. */
+function trimBlanks(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && (text[start] === ' ' || text[start] === '\t')) start++;
+  while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  return text.slice(start, end);
 }
 
 function malformed<T>(why: string): Result<T> {

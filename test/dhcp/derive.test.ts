@@ -4,7 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { encodeValue, parseOptionArguments } from '../../src/formats/dhcp-options.ts';
+import {
+  encodeValue,
+  parseOptionArguments,
+  trimTrailingSlashes,
+} from '../../src/formats/dhcp-options.ts';
 import type { DoorUrls } from '../../src/drivers/driver.ts';
 import { driverForVendor, drivers } from '../../src/drivers/registry.ts';
 
@@ -61,6 +65,20 @@ describe('DHCP derivation per vendor (seed examples)', () => {
     const named = derive('fanvil', ['200=http://10.0.0.5/prov/name1.cfg'], 200);
     assert.deepEqual(named?.start, { baseUrl: 'http://10.0.0.5/prov/', input: 'name1.cfg' });
     assert.equal(derive('fanvil', [SEED_003_43]), undefined);
+    // Found by the dhcp-derive fuzz target: a name of bad percent-encoding threw a URIError.
+    const raw = derive('fanvil', ['66=tftp://10.0.0.5/a%E9.cfg']);
+    assert.deepEqual(raw?.start, { baseUrl: 'tftp://10.0.0.5/', input: 'a%E9.cfg' });
+  });
+
+  it('a host followed by a long run of / is read in one pass, as a short one is', () => {
+    // Found by the dhcp-derive fuzz target: /\/*$/ retried at every / (65 ms for 8 KB).
+    assert.equal(trimTrailingSlashes('http://x/a///'), 'http://x/a');
+    assert.equal(trimTrailingSlashes('///'), '');
+    for (const vendor of ['yealink', 'oem', 'fanvil', 'grandstream', 'cisco', 'poly', 'snom']) {
+      const derived = derive(vendor, [`66=10.0.0.5${'/'.repeat(3)}`]);
+      assert.ok(derived?.url.includes('10.0.0.5/'), vendor);
+      assert.ok(!derived!.url.includes('5//'), vendor);
+    }
   });
 
   it('oem: option 66, a host meaning HTTP', () => {

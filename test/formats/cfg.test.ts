@@ -192,3 +192,13 @@ test('renderBoot and parseBoot round-trip', () => {
   assert.ok(parsed.ok);
   assert.deepEqual(parsed.value, { includes, overwriteMode: true });
 });
+
+test('renderBoot leaves out a blank include, which parseBoot would refuse with the whole file', () => {
+  // Found by the boot-roundtrip fuzz target: `include:config " "` was written.
+  const text = renderBoot(['a.cfg', ' ', '\t', '"<>', 'b.cfg']);
+  assert.equal(text, 'include:config "a.cfg"\ninclude:config "b.cfg"\n');
+  assert.deepEqual(parseBoot(text), {
+    ok: true,
+    value: { includes: ['a.cfg', 'b.cfg'], overwriteMode: false },
+  });
+});

@@ -52,6 +52,21 @@ test('the reader refuses malformed input with a typed error, never throws', () =
   assert.equal(parseXml(deep).ok, false);
 });
 
+test('a malformed tag is named in the error, never quoted with its attributes', () => {
+  // Found by the phone-script fuzz target: the excerpt carried a password into simulate's steps.
+  for (const bad of [
+    '<item name="admin_password" value="hunter2>x</item>',
+    '<nvm url=ftp://u:hunter2@10.0.0.1/fw.bin/>',
+    '<a></b password="hunter2">',
+  ]) {
+    const parsed = parseXml(bad);
+    assert.equal(parsed.ok, false, bad);
+    if (!parsed.ok) assert.doesNotMatch(parsed.error.message, /hunter2/, bad);
+  }
+  const named = parseXml('<item name="x" value="y>z</item>');
+  assert.ok(!named.ok && named.error.message.includes('<item'), 'the tag is still named');
+});
+
 test('vCard 3.0: CRLF, escaped values, folded long lines', () => {
   const text = renderVcards([
     {

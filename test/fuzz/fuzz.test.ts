@@ -12,8 +12,8 @@ const SEED = 20_261_202;
 const INPUTS = 2000;
 
 for (const t of TARGETS) {
-  test(`fuzz ${t.name}: ${INPUTS} inputs, seed ${SEED}, no crash or hang`, () => {
-    const report = runTarget(t, { inputs: INPUTS, seed: SEED });
+  test(`fuzz ${t.name}: ${INPUTS} inputs, seed ${SEED}, no crash or hang`, async () => {
+    const report = await runTarget(t, { inputs: INPUTS, seed: SEED });
     assert.equal(report.inputs, INPUTS);
     const found = report.failures
       .map((f) => `#${f.index} ${f.kind}: ${f.message}\n  input ${f.input}`)

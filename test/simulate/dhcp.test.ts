@@ -31,6 +31,22 @@ describe('simulate --via dhcp', () => {
     assert.deepEqual(lease.refused, [66]);
   });
 
+  it('reads optNNN only for codes 1–254', () => {
+    // Found by the dhcp-lease fuzz target: opt400…0 became option Infinity.
+    const lease = readLease(
+      [
+        'PND-LEASE-BEGIN',
+        'opt0=01',
+        'opt255=01',
+        'opt4000000000000000000=01',
+        'opt043=01',
+        'opt254=02',
+        'PND-LEASE-END',
+      ].join('\n'),
+    );
+    assert.deepEqual([...lease.options.keys()], [254]);
+  });
+
   it('says when no lease came', () => {
     assert.throws(() => readLease('', 'udhcpc: no lease, failing'), /no lease obtained: .*failing/);
   });

@@ -214,6 +214,37 @@ test('serialize writes CRLF lines and its own Content-Length; parse reads it bac
   });
 });
 
+test('U+2028 and U+2029 are text of a value, not line ends; only CR and LF end a line', () => {
+  // UTF-8 is allowed in quoted strings, TEXT-UTF8 and the reason phrase (RFC 3261 §25.1);
+  // a JavaScript `.` or trim() would refuse or cut these two, which the serializer writes.
+  const parsed = request([
+    'NOTIFY sip:100@10.0.0.7 SIP/2.0',
+    'From: "Front\u2028Desk" <sip:100@10.0.0.7>;tag=a',
+    'Subject: one\u2029two\u2028',
+    'Organization: \u00a0Acme\u3000',
+    'Content-Length: 0',
+    '',
+    '',
+  ]);
+  assert.equal(header(parsed, 'From'), '"Front\u2028Desk" <sip:100@10.0.0.7>;tag=a');
+  assert.equal(header(parsed, 'Subject'), 'one\u2029two\u2028');
+  // Only SP and HTAB are blanks around a value: other spaces are the sender's text.
+  assert.equal(header(parsed, 'Organization'), '\u00a0Acme\u3000');
+
+  const response = parseMessage(
+    crlf(['SIP/2.0 480 Away\u2028for lunch', 'Content-Length: 0', '', '']),
+  );
+  assert.ok(response.ok && response.value.kind === 'response');
+  assert.equal(response.value.reason, 'Away\u2028for lunch');
+  assert.ok(parseMessage(serializeMessage(response.value)).ok, 'what is written is read back');
+
+  // A lone CR is still no part of a value.
+  const cr = parseMessage(
+    crlf(['NOTIFY sip:x SIP/2.0', 'Subject: a\rb', 'Content-Length: 0', '', '']),
+  );
+  assert.equal(cr.ok, false);
+});
+
 test('header values: name-addr, Via, SIP URIs and parameters', () => {
   assert.deepEqual(parseNameAddr('"Bob \\"B\\"" <sip:bob@example.com;transport=udp>;tag=abc;x'), {
     display: 'Bob "B"',

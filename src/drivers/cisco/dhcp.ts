@@ -1,11 +1,12 @@
 import {
-  OPTION,
   decodeAddresses,
   decodeText,
-  hasScheme,
-  isUrlText,
   type DhcpOption,
   type DhcpOptions,
+  hasScheme,
+  isUrlText,
+  OPTION,
+  trimTrailingSlashes,
 } from '../../formats/dhcp-options.ts';
 import type { DhcpContext, DhcpDerivation, DhcpKnowledge, DhcpOffer } from '../driver.ts';
 import { MPP, SPA } from './models.ts';
@@ -66,7 +67,7 @@ function offer(vendor: string, { doors, customOption }: DhcpContext): DhcpOffer 
   }
   const door = doors.https ?? doors.http;
   if (door === undefined) return undefined;
-  const base = `${door.replace(/\/+$/, '')}/`;
+  const base = `${trimTrailingSlashes(door)}/`;
   const url = vendor === SPA ? `${base}spa$PSN.cfg` : base;
   return { url, options: [{ code: OPTION.tftpServerName, value: { kind: 'text', text: url } }] };
 }
@@ -76,7 +77,7 @@ function derive(_vendor: string, options: DhcpOptions): DhcpDerivation | undefin
   const name = options.get(OPTION.tftpServerName);
   const text = name ? decodeText(name).trim() : '';
   if (isUrlText(text)) {
-    const url = hasScheme(text) ? text : `tftp://${text.replace(/\/*$/, '/')}`;
+    const url = hasScheme(text) ? text : `tftp://${trimTrailingSlashes(text)}/`;
     return { url, from: [OPTION.tftpServerName], start: { baseUrl: url } };
   }
   const data = options.get(OPTION.tftpServerAddresses);

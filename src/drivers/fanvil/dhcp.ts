@@ -1,11 +1,12 @@
 import {
-  OPTION,
   decodeText,
+  type DhcpOption,
+  type DhcpOptions,
   hasScheme,
   isCustomCode,
   isUrlText,
-  type DhcpOption,
-  type DhcpOptions,
+  OPTION,
+  trimTrailingSlashes,
 } from '../../formats/dhcp-options.ts';
 import type {
   DhcpChoices,
@@ -40,7 +41,7 @@ function offer(_vendor: string, { doors, ...choices }: DhcpContext): DhcpOffer |
   // TFTP first, as in the seed's capture of a phone given option 66.
   const door = doors.tftp ?? doors.https ?? doors.http;
   if (door === undefined) return undefined;
-  const url = `${door.replace(/\/+$/, '')}/${OWN_FILE}`;
+  const url = `${trimTrailingSlashes(door)}/${OWN_FILE}`;
   const options: DhcpOption[] = sources(choices).map((code) => ({
     code,
     value: { kind: 'text', text: url },
@@ -58,7 +59,7 @@ function derive(
     const text = data ? decodeText(data).trim() : '';
     // Option 43 counts only as a plain URL string; sub-options are another vendor's.
     if (!isUrlText(text) || (code === OPTION.vendorSpecific && !hasScheme(text))) continue;
-    const url = hasScheme(text) ? text : `tftp://${text.replace(/\/*$/, '/')}`;
+    const url = hasScheme(text) ? text : `tftp://${trimTrailingSlashes(text)}/`;
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -66,7 +67,7 @@ function derive(
       continue;
     }
     const slash = parsed.pathname.lastIndexOf('/');
-    const name = decodeURIComponent(parsed.pathname.slice(slash + 1));
+    const name = fileName(parsed.pathname.slice(slash + 1));
     // `origin` is "null" for tftp: URLs; the phone keeps scheme, host and port as given.
     const baseUrl = `${parsed.protocol}//${parsed.host}${parsed.pathname.slice(0, slash + 1)}`;
     // `$mac` is the phone's own file; `$input` is typed at the phone; any other name is fixed.
@@ -74,6 +75,15 @@ function derive(
     return { url, from: [code], start: { baseUrl, ...(input ? { input } : {}) } };
   }
   return undefined;
+}
+
+/** The file name as the phone asks for it; a `%` that decodes to no UTF-8 stays as written. */
+function fileName(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
 }
 
 /** The order the emulated phone reads them in: the custom option, then 66, then 43. */

@@ -19,7 +19,7 @@ const TRAILER = 'gnkey=0b82';
 export function encodeBinary(values: readonly GsValue[], mac: Mac): Buffer {
   const pairs = values
     .filter((v) => /^P\d+$/.test(v.name))
-    .map((v) => `${v.name}=${encodeURIComponent(v.value)}`);
+    .map((v) => `${v.name}=${encodeURIComponent(wellFormed(v.value))}`);
   let body = Buffer.from([...pairs, TRAILER].join('&'), 'latin1');
   if (body.length % 2 === 1) body = Buffer.concat([body, Buffer.alloc(1)]);
   const file = Buffer.alloc(HEADER + body.length);
@@ -29,6 +29,14 @@ export function encodeBinary(values: readonly GsValue[], mac: Mac): Buffer {
   body.copy(file, HEADER);
   file.writeUInt16BE((0x10000 - wordSum(file)) & 0xffff, 4);
   return file;
+}
+
+/**
+ * The text with each lone surrogate (a JSON body may carry `"\ud800"`) as U+FFFD, as every
+ * UTF-8 file gets it; encodeURIComponent would throw a URIError on it instead.
+ */
+function wellFormed(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 export type BinaryProblem = 'short' | 'length' | 'checksum' | 'trailer';

@@ -1,9 +1,10 @@
 import {
-  OPTION,
   decodeText,
+  type DhcpOptions,
   hasScheme,
   isUrlText,
-  type DhcpOptions,
+  OPTION,
+  trimTrailingSlashes,
 } from '../../formats/dhcp-options.ts';
 import type { DhcpContext, DhcpDerivation, DhcpKnowledge, DhcpOffer } from '../driver.ts';
 
@@ -32,7 +33,7 @@ export const grandstreamDhcp: DhcpKnowledge = {
 function offer(_vendor: string, { doors }: DhcpContext): DhcpOffer | undefined {
   const door = doors.https ?? doors.http ?? doors.tftp;
   if (door === undefined) return undefined;
-  const url = `${door.replace(/\/+$/, '')}/`;
+  const url = `${trimTrailingSlashes(door)}/`;
   // HTTP on its own port says nothing a bare host does not (the phones' default protocol
   // is HTTP); DHCP clients that check 66 as a host name let it through.
   const bare = /^http:\/\/([^/:[\]]+)\/$/i.exec(url)?.[1];
@@ -47,6 +48,6 @@ function derive(_vendor: string, options: DhcpOptions): DhcpDerivation | undefin
   const text = data ? decodeText(data).trim() : '';
   if (!isUrlText(text)) return undefined;
   // A bare host: the phone's default protocol, HTTP.
-  const url = hasScheme(text) ? text : `http://${text.replace(/\/*$/, '/')}`;
+  const url = hasScheme(text) ? text : `http://${trimTrailingSlashes(text)}/`;
   return { url, from: [OPTION.tftpServerName], start: { baseUrl: url } };
 }

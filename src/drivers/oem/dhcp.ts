@@ -1,9 +1,10 @@
 import {
-  OPTION,
   decodeText,
+  type DhcpOptions,
   hasScheme,
   isUrlText,
-  type DhcpOptions,
+  OPTION,
+  trimTrailingSlashes,
 } from '../../formats/dhcp-options.ts';
 import type { DhcpContext, DhcpDerivation, DhcpKnowledge, DhcpOffer } from '../driver.ts';
 
@@ -23,7 +24,7 @@ export const oemDhcp: DhcpKnowledge = {
 function offer(_vendor: string, { doors }: DhcpContext): DhcpOffer | undefined {
   const door = doors.https ?? doors.http;
   if (door === undefined) return undefined;
-  const url = `${door.replace(/\/+$/, '')}/`;
+  const url = `${trimTrailingSlashes(door)}/`;
   // A host alone means HTTP on port 80 (see derive), and passes clients that check 66 as a host.
   const text = /^http:\/\/([^/:[\]]+)\/$/i.exec(url)?.[1] ?? url;
   return { url, options: [{ code: OPTION.tftpServerName, value: { kind: 'text', text } }] };
@@ -33,6 +34,6 @@ function derive(_vendor: string, options: DhcpOptions): DhcpDerivation | undefin
   const data = options.get(OPTION.tftpServerName);
   const text = data ? decodeText(data).trim() : '';
   if (!isUrlText(text)) return undefined;
-  const url = hasScheme(text) ? text : `http://${text.replace(/\/*$/, '/')}`;
+  const url = hasScheme(text) ? text : `http://${trimTrailingSlashes(text)}/`;
   return { url, from: [OPTION.tftpServerName], start: { baseUrl: url } };
 }

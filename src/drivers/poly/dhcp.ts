@@ -1,11 +1,12 @@
 import {
-  OPTION,
   decodeText,
+  type DhcpOption,
+  type DhcpOptions,
   hasScheme,
   isCustomCode,
   isUrlText,
-  type DhcpOption,
-  type DhcpOptions,
+  OPTION,
+  trimTrailingSlashes,
 } from '../../formats/dhcp-options.ts';
 import type {
   DhcpChoices,
@@ -37,7 +38,7 @@ export const polyDhcp: DhcpKnowledge = {
 function offer(_vendor: string, { doors, ...choices }: DhcpContext): DhcpOffer | undefined {
   const door = doors.https ?? doors.http ?? doors.tftp;
   if (door === undefined) return undefined;
-  const url = `${door.replace(/\/+$/, '')}/`;
+  const url = `${trimTrailingSlashes(door)}/`;
   const options: DhcpOption[] = sources(choices).map((code) => ({
     code,
     value: { kind: 'text', text: url },
@@ -54,7 +55,7 @@ function derive(
     const data = options.get(code);
     const text = data ? decodeText(data).trim() : '';
     if (!isUrlText(text)) continue;
-    const url = hasScheme(text) ? text : `ftp://${text.replace(/\/+$/, '')}/`;
+    const url = hasScheme(text) ? text : `ftp://${trimTrailingSlashes(text)}/`;
     try {
       new URL(url);
     } catch {

@@ -92,7 +92,16 @@ async function runPhone(
     .filter(Boolean)
     .slice(0, MAX_CONFIG_FILES);
   for (const name of names) {
-    const params = await config(session, new URL(name, master.url));
+    let url: URL;
+    try {
+      url = new URL(name, master.url);
+    } catch {
+      // A name the master lists that is no URL (`http://[`): a failed file, not a throw.
+      session.steps.push(noteStep(name, 'CONFIG_FILES names no URL'));
+      ok = false;
+      continue;
+    }
+    const params = await config(session, url);
     if (!params) {
       ok = false;
       continue;

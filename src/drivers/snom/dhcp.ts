@@ -1,9 +1,10 @@
 import {
-  OPTION,
   decodeText,
+  type DhcpOptions,
   hasScheme,
   isUrlText,
-  type DhcpOptions,
+  OPTION,
+  trimTrailingSlashes,
 } from '../../formats/dhcp-options.ts';
 import type { DhcpContext, DhcpDerivation, DhcpKnowledge, DhcpOffer } from '../driver.ts';
 
@@ -28,7 +29,7 @@ function offer(_vendor: string, { doors }: DhcpContext): DhcpOffer | undefined {
   // HTTP(S) first: the setting server is a web server; TFTP only when nothing else is on.
   const door = doors.https ?? doors.http ?? doors.tftp;
   if (door === undefined) return undefined;
-  const url = `${door.replace(/\/+$/, '')}/`;
+  const url = `${trimTrailingSlashes(door)}/`;
   return { url, options: [{ code: OPTION.tftpServerName, value: { kind: 'text', text: url } }] };
 }
 
@@ -40,7 +41,7 @@ function derive(_vendor: string, options: DhcpOptions): DhcpDerivation | undefin
   const fileData = options.get(OPTION.bootFileName);
   const file = fileData ? decodeText(fileData).trim().replace(/^\/+/, '') : '';
   const from = file ? [OPTION.tftpServerName, OPTION.bootFileName] : [OPTION.tftpServerName];
-  const url = hasScheme(text) ? text : `tftp://${text.replace(/\/+$/, '')}/${file}`;
+  const url = hasScheme(text) ? text : `tftp://${trimTrailingSlashes(text)}/${file}`;
   try {
     new URL(url);
   } catch {

@@ -1,11 +1,12 @@
 import {
-  OPTION,
   decodeText,
+  type DhcpOption,
+  type DhcpOptions,
   hasScheme,
   isCustomCode,
   isUrlText,
-  type DhcpOption,
-  type DhcpOptions,
+  OPTION,
+  trimTrailingSlashes,
 } from '../../formats/dhcp-options.ts';
 import type {
   DhcpChoices,
@@ -44,7 +45,7 @@ export const yealinkDhcp: DhcpKnowledge = {
 function offer(_vendor: string, { doors, ...choices }: DhcpContext): DhcpOffer | undefined {
   const door = doors.tftp ?? doors.https ?? doors.http;
   if (door === undefined) return undefined;
-  const url = `${door.replace(/\/+$/, '')}/`;
+  const url = `${trimTrailingSlashes(door)}/`;
   // A bare host is what every phone reading a "TFTP server name" understands (and what
   // clients that check 66 as a host name let through); a port or a path needs the URL.
   const bare = /^tftp:\/\/([^/:[\]]+)\/$/i.exec(url)?.[1];
@@ -65,7 +66,7 @@ function derive(
     const text = decodeText(data).trim();
     // Option 43 is a provisioning URL only as a plain URL; as sub-options it is someone else's.
     if (!isUrlText(text) || (code === OPTION.vendorSpecific && !hasScheme(text))) continue;
-    const url = hasScheme(text) ? text : `tftp://${text.replace(/\/*$/, '/')}`;
+    const url = hasScheme(text) ? text : `tftp://${trimTrailingSlashes(text)}/`;
     return { url, from: [code], start: { baseUrl: url } };
   }
   return undefined;

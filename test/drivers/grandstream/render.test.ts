@@ -122,6 +122,18 @@ test('the legacy binary cfg<mac>: only when asked, header, checksum and MAC as t
   assert.ok(values(renderText(`cfg${MAC}.xml`, settings)!).has('account.1.sip.userid'));
 });
 
+test('the binary cfg<mac> of a value with a lone surrogate: U+FFFD, not a URIError', () => {
+  // Found by the gs-binary-roundtrip fuzz target; JSON carries "\ud800" into a setting.
+  const settings = {
+    ...FULL,
+    'accounts.1.registrar': 'pbx\ud800.example.com',
+    'provisioning.config_format': 'binary' as const,
+  };
+  const decoded = decodeBinary(render(`cfg${MAC}`, settings)!);
+  assert.ok(decoded.ok);
+  assert.ok([...decoded.values.values()].some((v) => v.startsWith('pbx\ufffd.example.com')));
+});
+
 test('encryption: OpenSSL-compatible AES-256-CBC under the passphrase, stable bytes, never plain', () => {
   const key = 'Grandstream-Key1';
   const settings = { ...FULL, 'security.config_encryption': true, 'security.config_key': key };

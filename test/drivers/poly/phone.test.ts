@@ -129,3 +129,18 @@ test('over TFTP there are no uploads; a missing master is a failed boot', async 
   }));
   assert.equal(none.ok, false);
 });
+
+test('a master naming a configuration file that is no URL: a failed step, not a throw', async () => {
+  // Found by the phone-script fuzz target: new URL('http://[') threw out of the script.
+  const master =
+    '<?xml version="1.0"?>\n<APPLICATION APP_FILE_PATH="" CONFIG_FILES="http://[, site.cfg"/>\n';
+  const run = await polyDriver.phone.run(phone, BASE, async (url, opts) => {
+    if (opts?.upload) return { status: 204, body: Buffer.alloc(0) };
+    if (url === `${BASE}${MAC}.cfg`) return { status: 200, body: Buffer.from(master) };
+    if (url === `${BASE}site.cfg`) return { status: 200, body: Buffer.from('<site a.b="1"/>') };
+    return { status: 404, body: Buffer.alloc(0) };
+  });
+  assert.equal(run.ok, false);
+  assert.ok(run.steps.some((s) => s.url === 'http://[' && s.note === 'CONFIG_FILES names no URL'));
+  assert.equal(run.settings['a.b'], '1', 'the other files are still read');
+});

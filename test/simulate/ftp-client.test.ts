@@ -1,0 +1,50 @@
+// The phone emulation's FTP client reading what a server says: replies, the EPSV port, and
+// a reply that never ends.
+
+import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
+import { test } from 'node:test';
+
+import { epsvPort, ftpGet, MAX_REPLY_CHARS, takeReplies } from '../../src/simulate/ftp-client.ts';
+
+test('replies: a multi-line reply ends with its "123 " line; the rest waits for more', () => {
+  assert.deepEqual(takeReplies('220-Welcome\r\n220 ready\r\n331 Pass'), {
+    replies: [{ code: 220, text: '220-Welcome\r\n220 ready' }],
+    rest: '331 Pass',
+  });
+});
+
+test('the EPSV port is one a socket takes, else none (the transfer fails with 502)', () => {
+  assert.equal(epsvPort('229 Entering Extended Passive Mode (|||40123|)'), 40123);
+  // These made connect() throw ERR_SOCKET_BAD_PORT instead of failing the transfer.
+  for (const bad of ['(|||0|)', '(|||65536|)', '(|||99999999|)', '(|||x|)', 'none'])
+    assert.equal(epsvPort(`229 ${bad}`), undefined, bad);
+});
+
+test(
+  'a server whose reply never ends is left once the reply outgrows MAX_REPLY_CHARS',
+  { timeout: 30_000 },
+  async () => {
+    let closed!: () => void;
+    const left = new Promise<void>((resolve) => (closed = resolve));
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', closed);
+      // A banner with no end of line, twice the bound: the client must not wait for more.
+      socket.write('220'.padEnd(2 * MAX_REPLY_CHARS, '-'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      // Without the bound the client waits for its timeout, which is longer than the test's.
+      const answer = await ftpGet(`ftp://127.0.0.1:${port}/a.cfg`, { timeoutMs: 600_000 });
+      assert.equal(answer.status, 503);
+      await left;
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  },
+);
