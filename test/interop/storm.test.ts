@@ -49,7 +49,7 @@ describe('bench/storm.ts --quick', () => {
       assert.equal(run.code, 0, run.output);
       const summary = JSON.parse(await readFile(json, 'utf8')) as StormSummary;
       const names = summary.storms.map((storm) => storm.name).join('\n');
-      // Three plugndial storms (HTTP; HTTP and TFTP; TFTP and HTTPS), two anchors.
+      // Three plugndial storms (HTTP; HTTP and TFTP; TFTP, HTTPS and FTP), two anchors.
       assert.equal(summary.storms.length, 5, names);
       assert.ok(
         summary.storms.some((storm) => storm.name.includes('tftpd-hpa')),
@@ -58,11 +58,13 @@ describe('bench/storm.ts --quick', () => {
       for (const storm of summary.storms) {
         assert.equal(storm.phones, 500, storm.name);
         assert.equal(storm.failed, 0, `${storm.name}\n${run.output}`);
+        // Every switched-on door, FTP (Poly's) among them, served files in its storm.
         for (const door of storm.doors)
           assert.ok((storm.schemes[door] ?? 0) > 0, `${storm.name}: nothing over ${door}`);
         assert.ok(storm.images > 0, `${storm.name}: no firmware check fetched an image`);
       }
       assert.deepEqual(summary.storms.flatMap((storm) => storm.doors).sort(), [
+        'ftp',
         'http',
         'http',
         'http',
