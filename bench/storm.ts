@@ -8,7 +8,8 @@
  * build, the fleet imported first with a firmware image for each of its models.
  *
  *   npm run build && node --import tsx bench/storm.ts [--phones 10000] [--concurrency 128]
- *     [--quick] [--no-anchors] [--no-tftp] [--no-https] [--no-ftp] [--json FILE]
+ *     [--quick] [--no-anchors] [--no-tftp] [--no-https] [--no-ftp] [--no-acs]
+ *     [--json FILE]
  *
  * Five storms, each plugndial one on a freshly started server:
  *   1. plugndial, HTTP only (the doors the DHCP answer names: HTTP), every file recorded;
@@ -16,10 +17,13 @@
  *   3. plugndial with its TFTP door on too: the families that fetch from TFTP when DHCP
  *      names one (Yealink, Flyingvoice, Fanvil, Cisco) do so; every file recorded;
  *   4. nginx and tftpd-hpa serving storm 3's files, the same phones: the combined anchor;
- *   5. plugndial with TFTP, HTTPS and FTP (HTTP off): the families whose DHCP answer then
- *      names HTTPS (Grandstream, Snom, Gigaset, Auerswald, the OEM) boot over TLS, and Poly,
+ *   5. plugndial with TFTP, HTTPS, FTP and the ACS (HTTP off): the families whose DHCP answer
+ *      then names HTTPS (Grandstream, Snom, Gigaset, Auerswald, the OEM) boot over TLS; Poly,
  *      whose phones take an FTP boot server from option 66/160 (FTP from the factory), is
- *      given the DHCP answer for the FTP door alone; no anchor.
+ *      given the DHCP answer for the FTP door alone; and a twentieth of the fleet (the first
+ *      of Fanvil's slots) boots as TR-069 CPEs instead of by DHCP and phone script: Inform to
+ *      the ACS, the Downloads it sends (over HTTPS) fetched, TransferComplete. No anchor: no
+ *      static server speaks CWMP, and none is run for the TLS and FTP doors either.
  * It prints phones/s, files/s, p50/p95/p99 boot time, retries and failures, the server's
  * CPU time (utime+stime) and peak RSS (VmHWM), plugndial against each anchor (phones/s,
  * files/s, each family's median boot time) and a ✓/✗ line per target.
@@ -51,6 +55,7 @@ import {
   printRow,
   RETRIES,
   RETRY_PAUSE_MS,
+  SLOTS,
   storm,
   type Phone,
   type Row,
@@ -72,6 +77,7 @@ const { values } = parseArgs({
     'no-tftp': { type: 'boolean', default: false },
     'no-https': { type: 'boolean', default: false },
     'no-ftp': { type: 'boolean', default: false },
+    'no-acs': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -82,7 +88,7 @@ if (!Number.isInteger(PHONES) || PHONES < 1 || PHONES > 1_000_000)
 if (!Number.isInteger(CONCURRENCY) || CONCURRENCY < 1 || CONCURRENCY > 4096)
   throw new Error('--concurrency: expected 1 … 4096');
 
-type Door = 'http' | 'tftp' | 'https' | 'ftp';
+type Door = 'http' | 'tftp' | 'https' | 'ftp' | 'acs';
 type StormRow = Row & { doors: Door[] };
 
 interface PlugndialStorm {
@@ -109,6 +115,7 @@ async function plugndialStorm(
         on.includes('tftp') ? '127.0.0.1:0' : 'off',
         ...(on.includes('https') ? ['--https', '127.0.0.1:0'] : []),
         ...(on.includes('ftp') ? ['--ftp', '127.0.0.1:0'] : []),
+        ...(on.includes('acs') ? ['--acs', '127.0.0.1:0'] : []),
         '--sip',
         'off',
       ],
@@ -145,6 +152,9 @@ async function plugndialStorm(
       record: recorded.http,
       ...(recorded.tftp ? { recordTftp: recorded.tftp } : {}),
       ...(doorsFor ? { doorsFor } : {}),
+      ...(on.includes('acs')
+        ? { cwmp: { acsUrl: `http://127.0.0.1:${ports['acs']}/`, boots: bootsAsCpe } }
+        : {}),
     });
     const row: StormRow = {
       name: `plugndial, ${doorNames(on)} (fresh server)`,
@@ -175,8 +185,17 @@ async function anchorStorm(
   }
 }
 
+/**
+ * A twentieth of the fleet, the first of Fanvil's slots in the mix, boots as TR-069 CPEs:
+ * Fanvil phones set to *Auto Provision → TR069* take their configuration from the ACS.
+ */
+const CPE_SLOT = SLOTS.indexOf('fanvil');
+function bootsAsCpe(index: number): boolean {
+  return index % SLOTS.length === CPE_SLOT;
+}
+
 function doorNames(doors: readonly Door[]): string {
-  const names = doors.map((door) => door.toUpperCase());
+  const names = doors.map((door) => (door === 'acs' ? 'the ACS' : door.toUpperCase()));
   return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]!;
 }
 
@@ -252,6 +271,7 @@ async function main(): Promise<number> {
         ...(values['no-tftp'] ? [] : ['tftp' as const]),
         'https',
         ...(values['no-ftp'] ? [] : ['ftp' as const]),
+        ...(values['no-acs'] ? [] : ['acs' as const]),
       ]);
     for (const [i, doors] of variants.entries()) {
       const { row, recorded } = await plugndialStorm(dataDir, phones, doors);
