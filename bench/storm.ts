@@ -8,7 +8,8 @@
  * build, the fleet imported first with a firmware image for each of its models.
  *
  *   npm run build && node --import tsx bench/storm.ts [--phones 10000] [--concurrency 128]
- *     [--quick] [--no-anchors] [--no-tftp] [--no-https] [--json FILE]
+ *     [--quick] [--no-anchors] [--no-tftp] [--no-https] [--no-ftp] [--no-acs]
+ *     [--json FILE]
  *
  * Five storms, each plugndial one on a freshly started server:
  *   1. plugndial, HTTP only (the doors the DHCP answer names: HTTP), every file recorded;
@@ -16,9 +17,13 @@
  *   3. plugndial with its TFTP door on too: the families that fetch from TFTP when DHCP
  *      names one (Yealink, Flyingvoice, Fanvil, Cisco) do so; every file recorded;
  *   4. nginx and tftpd-hpa serving storm 3's files, the same phones: the combined anchor;
- *   5. plugndial with HTTPS and TFTP (HTTP off): the families whose DHCP answer then names
- *      HTTPS (Grandstream, Snom, Poly, Gigaset, Auerswald, the OEM) boot over TLS; no anchor.
- * No family's DHCP answer names FTP or an ACS, so neither door is stormed (docs/benchmarks.md).
+ *   5. plugndial with TFTP, HTTPS, FTP and the ACS (HTTP off): the families whose DHCP answer
+ *      then names HTTPS (Grandstream, Snom, Gigaset, Auerswald, the OEM) boot over TLS; Poly,
+ *      whose phones take an FTP boot server from option 66/160 (FTP from the factory), is
+ *      given the DHCP answer for the FTP door alone; and a twentieth of the fleet (the first
+ *      of Fanvil's slots) boots as TR-069 CPEs instead of by DHCP and phone script: Inform to
+ *      the ACS, the Downloads it sends (over HTTPS) fetched, TransferComplete. No anchor: no
+ *      static server speaks CWMP, and none is run for the TLS and FTP doors either.
  * It prints phones/s, files/s, p50/p95/p99 boot time, retries and failures, the server's
  * CPU time (utime+stime) and peak RSS (VmHWM), plugndial against each anchor (phones/s,
  * files/s, each family's median boot time) and a ✓/✗ line per target.
@@ -50,6 +55,7 @@ import {
   printRow,
   RETRIES,
   RETRY_PAUSE_MS,
+  SLOTS,
   storm,
   type Phone,
   type Row,
@@ -70,6 +76,8 @@ const { values } = parseArgs({
     'no-anchors': { type: 'boolean', default: false },
     'no-tftp': { type: 'boolean', default: false },
     'no-https': { type: 'boolean', default: false },
+    'no-ftp': { type: 'boolean', default: false },
+    'no-acs': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -80,7 +88,7 @@ if (!Number.isInteger(PHONES) || PHONES < 1 || PHONES > 1_000_000)
 if (!Number.isInteger(CONCURRENCY) || CONCURRENCY < 1 || CONCURRENCY > 4096)
   throw new Error('--concurrency: expected 1 … 4096');
 
-type Door = 'http' | 'tftp' | 'https';
+type Door = 'http' | 'tftp' | 'https' | 'ftp' | 'acs';
 type StormRow = Row & { doors: Door[] };
 
 interface PlugndialStorm {
@@ -106,6 +114,8 @@ async function plugndialStorm(
         '--tftp',
         on.includes('tftp') ? '127.0.0.1:0' : 'off',
         ...(on.includes('https') ? ['--https', '127.0.0.1:0'] : []),
+        ...(on.includes('ftp') ? ['--ftp', '127.0.0.1:0'] : []),
+        ...(on.includes('acs') ? ['--acs', '127.0.0.1:0'] : []),
         '--sip',
         'off',
       ],
@@ -119,6 +129,12 @@ async function plugndialStorm(
     if (on.includes('http')) doors.http = `http://127.0.0.1:${ports['http']}/`;
     if (on.includes('tftp')) doors.tftp = `tftp://127.0.0.1:${ports['tftp']}/`;
     if (on.includes('https')) doors.https = `https://127.0.0.1:${ports['https']}/`;
+    // FTP is named to Poly phones alone (the family whose phones take an FTP boot server from
+    // DHCP, FTP from the factory); every other family gets the answer for the other doors.
+    const ftp = on.includes('ftp') ? { ftp: `ftp://127.0.0.1:${ports['ftp']}/` } : undefined;
+    const doorsFor = ftp
+      ? (index: number): DoorUrls => (phones[index]!.identity.vendor === 'poly' ? ftp : doors)
+      : undefined;
     // The phones trust the certificate the server made for itself on its first HTTPS start.
     const tls = on.includes('https') ? { ca: readFileSync(join(dataDir, TLS_DIR, CERT_FILE)) } : {};
     const recorded: RecordedFiles = {
@@ -135,6 +151,10 @@ async function plugndialStorm(
       tls,
       record: recorded.http,
       ...(recorded.tftp ? { recordTftp: recorded.tftp } : {}),
+      ...(doorsFor ? { doorsFor } : {}),
+      ...(on.includes('acs')
+        ? { cwmp: { acsUrl: `http://127.0.0.1:${ports['acs']}/`, boots: bootsAsCpe } }
+        : {}),
     });
     const row: StormRow = {
       name: `plugndial, ${doorNames(on)} (fresh server)`,
@@ -165,8 +185,17 @@ async function anchorStorm(
   }
 }
 
+/**
+ * A twentieth of the fleet, the first of Fanvil's slots in the mix, boots as TR-069 CPEs:
+ * Fanvil phones set to *Auto Provision → TR069* take their configuration from the ACS.
+ */
+const CPE_SLOT = SLOTS.indexOf('fanvil');
+function bootsAsCpe(index: number): boolean {
+  return index % SLOTS.length === CPE_SLOT;
+}
+
 function doorNames(doors: readonly Door[]): string {
-  const names = doors.map((door) => door.toUpperCase());
+  const names = doors.map((door) => (door === 'acs' ? 'the ACS' : door.toUpperCase()));
   return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]!;
 }
 
@@ -236,7 +265,14 @@ async function main(): Promise<number> {
     const variants: Door[][] = [['http']];
     if (!values['no-tftp']) variants.push(['http', 'tftp']);
     // HTTPS instead of HTTP: with both on, every family the answer names HTTPS to takes it.
-    if (!values['no-https']) variants.push(values['no-tftp'] ? ['https'] : ['tftp', 'https']);
+    // FTP rides along for Poly, the one family that boots from an FTP server named by DHCP.
+    if (!values['no-https'])
+      variants.push([
+        ...(values['no-tftp'] ? [] : ['tftp' as const]),
+        'https',
+        ...(values['no-ftp'] ? [] : ['ftp' as const]),
+        ...(values['no-acs'] ? [] : ['acs' as const]),
+      ]);
     for (const [i, doors] of variants.entries()) {
       const { row, recorded } = await plugndialStorm(dataDir, phones, doors);
       plugndial.push(row);

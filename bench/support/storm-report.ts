@@ -146,6 +146,9 @@ export function summary(
       files: row.result.files,
       images: row.result.images,
       schemes: Object.fromEntries(row.result.schemes),
+      ...(row.result.cwmp
+        ? { cwmp: { ...row.result.cwmp, over: Object.fromEntries(row.result.cwmp.over) } }
+        : {}),
       wallMs: row.result.wallMs,
       ...(row.cpuS !== undefined ? { cpuS: row.cpuS } : {}),
       ...(row.peakMb !== undefined ? { peakMb: row.peakMb } : {}),

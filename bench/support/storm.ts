@@ -15,6 +15,8 @@ import { firmwareKey } from '../../src/management/firmware.ts';
 import type { Mac } from '../../src/model/mac.ts';
 import { phoneFetcher } from '../../src/simulate/fetch.ts';
 import type { PhoneAgents, PhoneTls } from '../../src/simulate/http-client.ts';
+import type { CpeMemory } from '../../src/simulate/cwmp.ts';
+import { bootByCwmp } from './storm-cpe.ts';
 
 /** A phone that did not finish its boot tries again after a pause, as phones do; twice at most. */
 export const RETRIES = 2;
@@ -185,6 +187,19 @@ export interface StormResult {
   schemes: Map<string, number>;
   /** Boot time by vendor, for "no family below half of the fastest". */
   byVendor: Map<string, number[]>;
+  /** The phones that booted as TR-069 CPEs, and what they exchanged with the ACS. */
+  cwmp?: CwmpFigures;
+}
+
+export interface CwmpFigures {
+  phones: number;
+  sessions: number;
+  /** CWMP messages the CPEs posted (Inform, TransferComplete, empty POSTs, answers). */
+  messages: number;
+  /** Files the ACS's Downloads named, fetched (counted under `acs` in `schemes`). */
+  downloads: number;
+  /** The door those files came over. */
+  over: Map<string, number>;
 }
 
 export interface StormOptions {
@@ -201,6 +216,11 @@ export interface StormOptions {
    * balancer, a retry going to another. Without it every phone goes to `doors`.
    */
   doorsFor?: (index: number, attempt: number) => DoorUrls;
+  /**
+   * Phones that boot as TR-069 CPEs against this ACS instead of by their phone script (and
+   * DHCP answer): `boots(index)` says which.
+   */
+  cwmp?: { acsUrl: string; boots: (index: number) => boolean };
 }
 
 /** One storm: every phone boots once (retrying on failure), `concurrency` at a time. */
@@ -209,7 +229,7 @@ export async function storm(
   doors: DoorUrls,
   options: StormOptions,
 ): Promise<StormResult> {
-  const { concurrency, record, recordTftp, tls = {}, doorsFor } = options;
+  const { concurrency, record, recordTftp, tls = {}, doorsFor, cwmp } = options;
   const starts = discovery(doors);
   const startsByDoors = new Map<string, Map<string, { baseUrl: string; input?: string }>>();
   const startFor = (
@@ -236,14 +256,23 @@ export async function storm(
     imagesByVendor: new Map(),
     schemes: new Map(),
     byVendor: new Map(),
+    ...(cwmp
+      ? { cwmp: { phones: 0, sessions: 0, messages: 0, downloads: 0, over: new Map() } }
+      : {}),
   };
-  const fetcherOf = (phone: Phone, agents: PhoneAgents): PhoneFetch => {
+  const fetcherOf = (phone: Phone, agents: PhoneAgents, viaAcs: boolean): PhoneFetch => {
     const base = phoneFetcher(tls, { localAddress: phone.address, agents });
     return async (url, options) => {
       const answer = await base(url, options);
       const scheme = url.slice(0, url.indexOf(':'));
+      // A file a Download named is the ACS's: counted under its door, the scheme noted apart.
+      const door = viaAcs ? 'acs' : scheme;
       result.files++;
-      result.schemes.set(scheme, (result.schemes.get(scheme) ?? 0) + 1);
+      result.schemes.set(door, (result.schemes.get(door) ?? 0) + 1);
+      if (viaAcs && result.cwmp) {
+        result.cwmp.downloads++;
+        result.cwmp.over.set(scheme, (result.cwmp.over.get(scheme) ?? 0) + 1);
+      }
       if (answer.status !== 200 || options?.upload) return answer;
       if (answer.body.subarray(0, FIRMWARE_MAGIC.length).equals(FIRMWARE_MAGIC)) {
         const vendor = phone.identity.vendor;
@@ -267,7 +296,8 @@ export async function storm(
         result.failed++;
         continue;
       }
-      let start = startFor(index, 0, phone.identity.vendor);
+      const viaAcs = cwmp?.boots(index) ?? false;
+      let start = viaAcs ? { baseUrl: cwmp!.acsUrl } : startFor(index, 0, phone.identity.vendor);
       if (!start) {
         result.failed++;
         if (result.failures.length < 10)
@@ -280,18 +310,29 @@ export async function storm(
         http: new HttpAgent({ keepAlive: true }),
         https: new HttpsAgent({ keepAlive: true }),
       };
-      const fetch = fetcherOf(phone, agents);
+      const fetch = fetcherOf(phone, agents, viaAcs);
       const booted = performance.now();
       let ok = false;
       let why = '';
+      // A CPE keeps what it remembers (its acknowledged files) from one attempt to the next.
+      let memory: CpeMemory = {};
+      let configured = false;
+      if (viaAcs) result.cwmp!.phones++;
       for (let attempt = 0; attempt <= RETRIES && !ok; attempt++) {
         if (attempt > 0) {
           result.retries++;
           await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
-          start = startFor(index, attempt, phone.identity.vendor) ?? start;
+          if (!viaAcs) start = startFor(index, attempt, phone.identity.vendor) ?? start;
           identity = { ...phone.identity, ...(start.input ? { input: start.input } : {}) };
         }
         try {
+          if (viaAcs) {
+            const boot = await bootByCwmp(phone, cwmp!.acsUrl, fetch, memory, configured);
+            ({ ok, why, memory, configured } = boot);
+            result.cwmp!.sessions += boot.sessions;
+            result.cwmp!.messages += boot.messages;
+            continue;
+          }
           const run = await phone.driver.phone.run(identity, start.baseUrl, fetch);
           ok = run.ok;
           const miss = run.steps.find((step) => step.status !== 200 && step.note);
@@ -310,9 +351,11 @@ export async function storm(
         continue;
       }
       result.bootMs.push(ms);
-      const times = result.byVendor.get(identity.vendor) ?? [];
+      // CPEs boot another way: their times are a family of their own.
+      const family = viaAcs ? `${identity.vendor} (TR-069)` : identity.vendor;
+      const times = result.byVendor.get(family) ?? [];
       times.push(ms);
-      result.byVendor.set(identity.vendor, times);
+      result.byVendor.set(family, times);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, phones.length) }, worker));
@@ -390,5 +433,12 @@ export function printRow({ name, result, cpuS, peakMb }: Row): void {
   console.log(`  median boot by family (ms): ${medians.join(', ')}`);
   const images = [...result.imagesByVendor].map(([vendor, n]) => `${vendor} ${n}`).join(', ');
   console.log(`  firmware images by family: ${images || 'none'}`);
+  if (result.cwmp) {
+    const { phones, sessions, messages, downloads, over } = result.cwmp;
+    const doors = [...over].map(([scheme, n]) => `${n} ${scheme}`).join(', ') || 'none';
+    console.log(
+      `  ACS: ${phones} phones as TR-069 CPEs, ${sessions} CWMP sessions, ${messages} messages, ${downloads} files by Download (${doors}); no static anchor speaks CWMP`,
+    );
+  }
   for (const failure of result.failures) console.log(`  FAILED ${failure}`);
 }

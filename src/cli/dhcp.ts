@@ -24,12 +24,15 @@ import type { CommandIO } from './io.ts';
 
 const SNIPPET_USAGE = `plugndial dhcp --format isc|kea|dnsmasq [--vendor V]… [--custom-option CODE]
                [--public-url URL] [--http [host:]port|off] [--tftp [host:]port|off]
+               [--ftp [host:]port|off]
                [--vendor-class V=PREFIX]… [--mac-prefix V=OUI]… [--data-dir DIR] [--config FILE]
 Prints a snippet for your DHCP server that gives each vendor's phones the URL plugndial
 wants them to use. Doors are taken from the flags (as serve takes them), else from the
 server running on --data-dir, else from serve's defaults and PLUGNDIAL_* variables; with
 --public-url alone, the running server's doors (their ports) and the URL's host.
-A door listening on every address needs --public-url (or --http/--tftp ADDRESS:PORT).
+A door listening on every address needs --public-url (or --http/--tftp/--ftp ADDRESS:PORT).
+The FTP door is named only to phones that take an FTP boot server (Poly), and only when
+none of the doors they prefer (HTTPS, HTTP, TFTP) is on.
 --vendor-class and --mac-prefix replace what plugndial knows for that vendor (repeatable;
 an empty value removes it). --custom-option CODE (128–254): the custom option phones that
 read one are set to.`;
@@ -54,6 +57,7 @@ const OPTIONS = {
   'public-url': { type: 'string' },
   http: { type: 'string' },
   tftp: { type: 'string' },
+  ftp: { type: 'string' },
   config: { type: 'string' },
   'vendor-class': { type: 'string', multiple: true },
   'mac-prefix': { type: 'string', multiple: true },
@@ -215,7 +219,7 @@ function pairs(
  * door on 16969 stays on 16969.
  */
 function doorsOf(values: Record<string, unknown>): DoorUrls {
-  const flagNames = ['public-url', 'http', 'tftp', 'config'] as const;
+  const flagNames = ['public-url', 'http', 'tftp', 'ftp', 'config'] as const;
   const flags = Object.fromEntries(
     flagNames.filter((n) => typeof values[n] === 'string').map((n) => [n, String(values[n])]),
   );
@@ -223,12 +227,12 @@ function doorsOf(values: Record<string, unknown>): DoorUrls {
   const running = runningServer(dataDir);
   const config = loadServerConfig({ flags, env: process.env });
   // A file or an environment variable naming a door is a flag for it too.
-  const named = (door: 'http' | 'tftp'): boolean =>
+  const named = (door: 'http' | 'tftp' | 'ftp'): boolean =>
     flags[door] !== undefined ||
     flags['config'] !== undefined ||
     process.env[`PLUGNDIAL_${door.toUpperCase()}`] !== undefined;
-  const bound: { http?: ListenAddress; tftp?: ListenAddress } = {};
-  for (const door of ['http', 'tftp'] as const) {
+  const bound: { http?: ListenAddress; tftp?: ListenAddress; ftp?: ListenAddress } = {};
+  for (const door of ['http', 'tftp', 'ftp'] as const) {
     const address = running?.doors && !named(door) ? running.doors[door] : config.doors[door];
     if (address) bound[door] = address;
   }

@@ -10,9 +10,11 @@ import type { DoorUrls } from '../drivers/driver.ts';
 export interface BoundDoors {
   http?: ListenAddress;
   tftp?: ListenAddress;
+  /** Named only to the families whose phones take an FTP boot server (DoorUrls.ftp). */
+  ftp?: ListenAddress;
 }
 
-const DEFAULT_PORTS = { http: 80, https: 443, tftp: 69 } as const;
+const DEFAULT_PORTS = { http: 80, https: 443, tftp: 69, ftp: 21 } as const;
 
 /**
  * The base URL of every door that is on, without a trailing `/`. `reachedAt` is the local
@@ -32,7 +34,7 @@ export function doorUrls(
   }
   const hostFor = (bound: ListenAddress): string =>
     publicHost ?? (isWildcard(bound.host) ? options.reachedAt : bound.host);
-  for (const scheme of ['http', 'tftp'] as const) {
+  for (const scheme of ['http', 'tftp', 'ftp'] as const) {
     const bound = doors[scheme];
     if (!bound) continue;
     urls[scheme] = origin(scheme, hostFor(bound), bound.port);

@@ -132,6 +132,11 @@ export interface DoorUrls {
   http?: string;
   https?: string;
   tftp?: string;
+  /**
+   * The read-only FTP door, for the families whose phones take an FTP boot server from DHCP
+   * (Poly: a bare host in option 66/160 is FTP). Offered only when no door they prefer is on.
+   */
+  ftp?: string;
 }
 
 export interface Artifact {

@@ -16,6 +16,8 @@ export interface AcsLinkOptions {
   /** A new TCP connection for every request: the session lives on the cookie only. */
   closeBetweenRequests?: boolean;
   timeoutMs?: number;
+  /** Where the CPE sends from: each phone of a site has its own address. */
+  localAddress?: string;
 }
 
 export class AcsLink {
@@ -90,6 +92,7 @@ export class AcsLink {
           method: 'POST',
           agent: this.#agent,
           timeout: this.#options.timeoutMs ?? 10_000,
+          ...(this.#options.localAddress ? { localAddress: this.#options.localAddress } : {}),
           headers: {
             'content-length': payload.length,
             ...(payload.length > 0

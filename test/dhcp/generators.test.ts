@@ -133,6 +133,18 @@ describe('plugndial dhcp', () => {
     assert.match(result.out, /^# yealink: http:\/\/10\.0\.0\.5\/ \(option 66\)$/m);
   });
 
+  it('names the FTP door to Poly phones when it is their only door, to no one else', async () => {
+    const args = ['dhcp', '--format', 'dnsmasq', '--tftp', 'off', '--data-dir', empty];
+    const only = await cli(...args, '--http', 'off', '--ftp', '10.0.0.5:2121');
+    assert.equal(only.code, 0, only.err);
+    assert.match(only.out, /^# poly: ftp:\/\/10\.0\.0\.5:2121\/ /m);
+    assert.doesNotMatch(only.out, /^# (?!poly)\w+: ftp:/m);
+    const both = await cli(...args, '--http', '10.0.0.5:80', '--ftp', '10.0.0.5:21');
+    assert.equal(both.code, 0, both.err);
+    assert.match(both.out, /^# poly: http:\/\/10\.0\.0\.5\/ /m);
+    assert.doesNotMatch(both.out, /^# \w+: ftp:/m);
+  });
+
   it('asks where phones reach a door that listens on every address', async () => {
     const result = await cli('dhcp', '--format', 'isc', '--data-dir', empty);
     assert.equal(result.code, 2);

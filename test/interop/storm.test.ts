@@ -23,6 +23,7 @@ interface StormSummary {
     files: number;
     images: number;
     schemes: Record<string, number>;
+    cwmp?: { phones: number; sessions: number; downloads: number };
   }[];
   targets: { target: string; ok: boolean; figure: string }[];
 }
@@ -49,7 +50,7 @@ describe('bench/storm.ts --quick', () => {
       assert.equal(run.code, 0, run.output);
       const summary = JSON.parse(await readFile(json, 'utf8')) as StormSummary;
       const names = summary.storms.map((storm) => storm.name).join('\n');
-      // Three plugndial storms (HTTP; HTTP and TFTP; TFTP and HTTPS), two anchors.
+      // Three plugndial storms (HTTP; HTTP and TFTP; TFTP, HTTPS, FTP and the ACS), two anchors.
       assert.equal(summary.storms.length, 5, names);
       assert.ok(
         summary.storms.some((storm) => storm.name.includes('tftpd-hpa')),
@@ -58,11 +59,20 @@ describe('bench/storm.ts --quick', () => {
       for (const storm of summary.storms) {
         assert.equal(storm.phones, 500, storm.name);
         assert.equal(storm.failed, 0, `${storm.name}\n${run.output}`);
+        // Every switched-on door, FTP (Poly's) and the ACS (its CPEs' Downloads) among them,
+        // served files in its storm.
         for (const door of storm.doors)
           assert.ok((storm.schemes[door] ?? 0) > 0, `${storm.name}: nothing over ${door}`);
         assert.ok(storm.images > 0, `${storm.name}: no firmware check fetched an image`);
       }
+      // A twentieth of the fleet (Fanvil phones) booted as CPEs: a session to fetch, one to report.
+      const cpes = summary.storms.find((storm) => storm.doors.includes('acs'))?.cwmp;
+      assert.equal(cpes?.phones, 25, names);
+      assert.ok(cpes.sessions >= 2 * cpes.phones, JSON.stringify(cpes));
+      assert.ok(cpes.downloads >= cpes.phones, JSON.stringify(cpes));
       assert.deepEqual(summary.storms.flatMap((storm) => storm.doors).sort(), [
+        'acs',
+        'ftp',
         'http',
         'http',
         'http',

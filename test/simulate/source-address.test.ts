@@ -7,6 +7,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 
+import { AcsLink } from '../../src/simulate/cwmp-link.ts';
 import { phoneFetcher } from '../../src/simulate/fetch.ts';
 import { encodeError, TFTP_ERROR } from '../../src/transports/tftp/packet.ts';
 import { RawPeer } from '../transports/tftp/support.ts';
@@ -97,6 +98,33 @@ describe('phoneFetcher from a local address', () => {
       assert.equal(answer.status, 503);
       assert.deepEqual(seen, [PHONE]);
     } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('a TR-069 CPE from a local address', () => {
+  it('posts to its ACS from it', async () => {
+    const seen: string[] = [];
+    const server = createHttpServer((request, response) => {
+      seen.push(request.socket.remoteAddress ?? '');
+      response.statusCode = 204;
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const acsUrl = `http://127.0.0.1:${port}/`;
+      const exchanges: string[] = [];
+      const link = new AcsLink({ acsUrl, localAddress: PHONE });
+      assert.equal((await link.post('', exchanges, 'empty')).status, 204);
+      link.close();
+      const plain = new AcsLink({ acsUrl });
+      await plain.post('', exchanges, 'empty');
+      plain.close();
+      assert.deepEqual(seen, [PHONE, '127.0.0.1']);
+    } finally {
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
   });

@@ -36,7 +36,8 @@ export const polyDhcp: DhcpKnowledge = {
 };
 
 function offer(_vendor: string, { doors, ...choices }: DhcpContext): DhcpOffer | undefined {
-  const door = doors.https ?? doors.http ?? doors.tftp;
+  // FTP last: the phone's factory server type, but the other doors are what sites already use.
+  const door = doors.https ?? doors.http ?? doors.tftp ?? doors.ftp;
   if (door === undefined) return undefined;
   const url = `${trimTrailingSlashes(door)}/`;
   const options: DhcpOption[] = sources(choices).map((code) => ({

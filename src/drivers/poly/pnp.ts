@@ -7,7 +7,8 @@ import type { DoorUrls } from '../driver.ts';
 
 /** The boot server directory: the phone asks for `<mac>.cfg`, then `000000000000.cfg`, in it. */
 export function provisioningUrl(doors: DoorUrls): string | undefined {
-  const door = doors.https ?? doors.http ?? doors.tftp;
+  // FTP last: the phone's factory server type, but the other doors are what sites already use.
+  const door = doors.https ?? doors.http ?? doors.tftp ?? doors.ftp;
   return door === undefined ? undefined : `${door.replace(/\/+$/, '')}/`;
 }
 

@@ -49,3 +49,17 @@ test('DHCP: option 160 and 66 with the boot server directory, matched by Poly MA
   );
   assert.equal(dhcp.derive('poly', new Map(), {}), undefined);
 });
+
+test('DHCP: the FTP door when it is the only one named, else the doors sites already use', () => {
+  const dhcp = polyDriver.dhcp!;
+  const offer = dhcp.offer('poly', { doors: { ftp: 'ftp://10.0.0.5:2121' } })!;
+  assert.equal(offer.url, 'ftp://10.0.0.5:2121/');
+  const options = new Map(
+    offer.options.map((o) => [o.code, Buffer.from(o.value.kind === 'text' ? o.value.text : '')]),
+  );
+  assert.equal(dhcp.derive('poly', options, {})!.start.baseUrl, 'ftp://10.0.0.5:2121/');
+  const doors = { tftp: 'tftp://10.0.0.5', ftp: 'ftp://10.0.0.5' };
+  assert.equal(dhcp.offer('poly', { doors })!.url, 'tftp://10.0.0.5/');
+  assert.equal(polyDriver.provisioningUrl!(doors), 'tftp://10.0.0.5/');
+  assert.equal(polyDriver.provisioningUrl!({ ftp: 'ftp://10.0.0.5' }), 'ftp://10.0.0.5/');
+});
