@@ -162,15 +162,25 @@ export async function runNodesStorm(options: NodesStormOptions): Promise<NodesSt
     let began = 0;
     let killedAt = 0;
     let lullAt: number | undefined;
+    let lullFrom = 0;
     const balancer = new Balancer(nodes, (booted) => {
       if (booted < killAfter || c.killed) return;
       if (options.lullMs > 0 && lullAt === undefined) {
         lullAt = booted;
+        lullFrom = performance.now();
         balancer.hold(options.lullMs);
         say(`a lull of ${options.lullMs} ms when ${booted} phones had booted`);
         return;
       }
-      if (lullAt !== undefined && booted < lullAt + Math.ceil(options.concurrency / 4)) return;
+      // Not before the lull is over: the phones in flight when it began finish within it, and
+      // on a loaded machine they would make up the count below before C's earlier phones are
+      // old enough to be on record.
+      if (
+        lullAt !== undefined &&
+        (performance.now() - lullFrom < options.lullMs ||
+          booted < lullAt + Math.ceil(options.concurrency / 4))
+      )
+        return;
       figures.set(c.name, { cpuS: cpuSeconds(c.pid) - cpuBefore[2]!, peakMb: peakRssMb(c.pid) });
       killedAt = performance.now();
       killNode(c);
