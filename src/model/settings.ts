@@ -328,6 +328,28 @@ export function indexedKey(pattern: string, n: number): string {
   return (byIndex[n] ??= spellIndex(pattern, n));
 }
 
+/**
+ * The setting a mapping rule of index `n` takes its value from: `from`'s, else the stand-in's
+ * (`otherwise`) when `from` is unset; undefined when neither is set. Most rules of a render
+ * find no setting, so only the keys looked up are spelt.
+ */
+export function sourceSetting(
+  settings: Settings,
+  from: string,
+  otherwise: string | undefined,
+  n: number,
+): { key: string; value: SettingValue; standIn: boolean } | undefined {
+  const key = indexedKey(from, n);
+  const value = settings[key];
+  if (value !== undefined) return { key, value, standIn: false };
+  if (otherwise === undefined) return undefined;
+  const standIn = indexedKey(otherwise, n);
+  const standInValue = settings[standIn];
+  return standInValue === undefined
+    ? undefined
+    : { key: standIn, value: standInValue, standIn: true };
+}
+
 function spellIndex(pattern: string, n: number): string {
   return pattern.replace(/(^|\.)N(?=\.|$)/g, `$1${n}`);
 }

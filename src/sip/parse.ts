@@ -3,6 +3,7 @@
 // the datagram size.
 
 import { fail, ok, type Result } from '../errors.ts';
+import { trimBlanks } from '../formats/header-text.ts';
 import { canonicalName, type SipHeader, type SipMessage } from './message.ts';
 
 /** Larger than any plug-and-play or check-sync message; RFC 3261 wants < 1300 bytes on UDP. */
@@ -110,15 +111,6 @@ function sizedBody(rest: Buffer, headerList: readonly SipHeader[]): Result<Buffe
     return malformed(`Content-Length says ${length} bytes but the body has ${rest.length}`);
   }
   return ok(Buffer.from(rest.subarray(0, length)));
-}
-
-/** Strips SP and HTAB only: what else a value starts or ends with is the sender's text. */
-function trimBlanks(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && (text[start] === ' ' || text[start] === '\t')) start++;
-  while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
-  return text.slice(start, end);
 }
 
 function malformed<T>(why: string): Result<T> {

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { cli } from '../support/cli.ts';
 import { tempDir } from '../support/harness.ts';
 import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
-import { run, serve } from '../support/serve.ts';
+import { run, serve, httpOnly } from '../support/serve.ts';
 
 // A fleet of every family, with what makes their files differ: profiles, a phonebook, a
 // stored file, a firmware image, and the versions phones keep (Gigaset UVCs, Fanvil versions).
@@ -89,16 +89,7 @@ describe('backup, restore, export and import through the command line', () => {
   test('a backup taken while the server serves restores into an empty directory, every file byte for byte', async () => {
     const dir = work();
     const source = join(dir, 'source');
-    const server = await serve([
-      '--data-dir',
-      source,
-      '--http',
-      '127.0.0.1:0',
-      '--tftp',
-      'off',
-      '--sip',
-      'off',
-    ]);
+    const server = await serve(httpOnly(source));
     const backup = join(dir, 'site.pnd');
     try {
       describeFleet(dir, ['--data-dir', source]);

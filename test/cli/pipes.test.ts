@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { tempDir } from '../support/harness.ts';
-import { BIN, serve, type ServeProcess } from '../support/serve.ts';
+import { BIN, serve, type ServeProcess, httpOnly } from '../support/serve.ts';
 
 // Output reaches a pipe whole, however slowly the reader reads, and the exit status comes
 // after the last byte; a command whose request to the server is cut never claims success.
@@ -74,16 +74,7 @@ let api: string;
 
 before(async () => {
   dir = tempDir();
-  server = await serve([
-    '--data-dir',
-    dir,
-    '--http',
-    '127.0.0.1:0',
-    '--tftp',
-    'off',
-    '--sip',
-    'off',
-  ]);
+  server = await serve(httpOnly(dir));
   api = `http://127.0.0.1:${server.ports['http']}/api/v1`;
   await addDevices(dir, api, DEVICES);
 });

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 
 import { tempDir } from '../support/harness.ts';
-import { logRecords, serve } from '../support/serve.ts';
+import { logRecords, serve, httpOnly } from '../support/serve.ts';
 
 // A service manager may stop the server the moment it says it is ready (a restart that
 // follows a start, a boot that is cancelled). SIGTERM then is a clean stop like any other:
@@ -19,16 +19,7 @@ test('SIGTERM at the moment serve says it is ready stops it cleanly, exit 0', as
   const dataDir = tempDir('pnd-stop-');
   dirs.push(dataDir);
   for (let attempt = 0; attempt < 5; attempt += 1) {
-    const server = await serve([
-      '--data-dir',
-      dataDir,
-      '--http',
-      '127.0.0.1:0',
-      '--tftp',
-      'off',
-      '--sip',
-      'off',
-    ]);
+    const server = await serve(httpOnly(dataDir));
     // serve() resolves on the chunk that holds "plugndial ready": no later than that.
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
       server.child.once('exit', (code, signal) => resolve({ code, signal })),

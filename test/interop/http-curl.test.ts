@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 
 import { tempDir } from '../support/harness.ts';
 import { requirePeer } from '../support/peer.ts';
-import { run, serve, type ServeProcess } from '../support/serve.ts';
+import { run, serve, type ServeProcess, httpOnly } from '../support/serve.ts';
 
 // The real server process, managed by the real CLI, fetched from by the real curl binary.
 let dir: string;
@@ -15,16 +15,7 @@ const UA = 'Flyingvoice FIP14G V0.5.15 00:21:f2:00:00:01';
 
 before(async () => {
   dir = tempDir();
-  server = await serve([
-    '--data-dir',
-    dir,
-    '--http',
-    '127.0.0.1:0',
-    '--tftp',
-    'off',
-    '--sip',
-    'off',
-  ]);
+  server = await serve(httpOnly(dir));
   base = `http://127.0.0.1:${server.ports['http']}`;
 });
 after(async () => {

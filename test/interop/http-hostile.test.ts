@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 
 import { tempDir } from '../support/harness.ts';
 import { connected, pipelined, type RawResponse } from '../support/raw-http.ts';
-import { run, serve, type ServeProcess } from '../support/serve.ts';
+import { run, serve, type ServeProcess, httpOnly } from '../support/serve.ts';
 
 // Hostile HTTP clients against the real server: pipelined requests that cross from the lean
 // phone reader to node:http, and bodies the server refused before reading them.
@@ -17,16 +17,7 @@ let port: number;
 
 before(async () => {
   dir = tempDir();
-  server = await serve([
-    '--data-dir',
-    dir,
-    '--http',
-    '127.0.0.1:0',
-    '--tftp',
-    'off',
-    '--sip',
-    'off',
-  ]);
+  server = await serve(httpOnly(dir));
   port = server.ports['http']!;
   const added = run(['device', 'add', PHONE, '--vendor', 'flyingvoice', '--data-dir', dir]);
   assert.equal(added.code, 0, added.err);

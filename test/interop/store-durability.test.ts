@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 
 import { tempDir } from '../support/harness.ts';
 import { requirePeer } from '../support/peer.ts';
-import { BIN, doorPorts } from '../support/serve.ts';
+import { BIN, doorPorts, httpOnly } from '../support/serve.ts';
 
 // An acknowledged change must survive a power loss, not only a crash: its commit must be in
 // SQLite's write-ahead log on disk (fsync) before the API answers. strace watches the real
@@ -60,14 +60,7 @@ test('a change the API acknowledged is on disk: its WAL was synced before the an
       'serve',
       '--admin',
       'off',
-      '--data-dir',
-      dir,
-      '--http',
-      '127.0.0.1:0',
-      '--tftp',
-      'off',
-      '--sip',
-      'off',
+      ...httpOnly(dir),
       '--acs',
       'off',
     ],

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 
 import { tempDir } from '../support/harness.ts';
 import { requirePeer } from '../support/peer.ts';
-import { run, serve, type ServeProcess } from '../support/serve.ts';
+import { run, serve, type ServeProcess, httpOnly } from '../support/serve.ts';
 
 // The miss throttle as an oracle: an attacker with one phone of its own asks for candidate
 // MACs without credentials until its address is blocked, then fetches its own file. If a
@@ -25,18 +25,7 @@ let ownPassword: string;
 
 before(async () => {
   dir = tempDir();
-  server = await serve([
-    '--data-dir',
-    dir,
-    '--http',
-    '127.0.0.1:0',
-    '--tftp',
-    'off',
-    '--sip',
-    'off',
-    '--miss-limit',
-    String(LIMIT),
-  ]);
+  server = await serve([...httpOnly(dir), '--miss-limit', String(LIMIT)]);
   base = `http://127.0.0.1:${server.ports['http']}`;
   const policy = run([
     'profile',

@@ -41,6 +41,11 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
+/** A server of one data directory with its HTTP door alone, on a free loopback port. */
+export function httpOnly(dataDir: string): string[] {
+  return ['--data-dir', dataDir, '--http', '127.0.0.1:0', '--tftp', 'off', '--sip', 'off'];
+}
+
 /** Starts `plugndial serve` as its own process and waits until it says it is ready. */
 export function serve(args: string[], timeoutMs = 90_000, bin = BIN): Promise<ServeProcess> {
   // The ACS door (7547) and the admin listener (7080) have fixed default ports; tests running

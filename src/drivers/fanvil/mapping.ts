@@ -1,4 +1,4 @@
-import { groupIndexes, indexedKey, nativeKey, type Settings } from '../../model/settings.ts';
+import { groupIndexes, nativeKey, sourceSetting, type Settings } from '../../model/settings.ts';
 import type { RenderContext } from '../driver.ts';
 import { flag, firstItem, keyType, keyValue, language, text } from './native-values.ts';
 import type { Convert } from './native-values.ts';
@@ -204,26 +204,16 @@ function dssKeys(settings: Settings, used: Set<string>): FanvilEntry[] {
 }
 
 function apply(rule: Rule, n: number, settings: Settings, now: Date): FanvilEntry | undefined {
-  // Most rules find no setting: the native key is spelt only for those that do.
-  const from = indexedKey(rule.from, n);
-  const value = settings[from];
-  const standIn =
-    value === undefined && rule.otherwise ? indexedKey(rule.otherwise.from, n) : undefined;
-  const standInValue = standIn === undefined ? undefined : settings[standIn];
-  if (value === undefined && standInValue === undefined) return undefined;
+  const source = sourceSetting(settings, rule.from, rule.otherwise?.from, n);
+  if (!source) return undefined;
   const key = rule.key.replace(/^(SIP|Fkey)N /, `$1${n} `);
-  const native =
-    value !== undefined
-      ? (rule.convert ?? text)(value, now)
-      : (rule.otherwise!.convert ?? text)(standInValue!, now);
+  const native = ((source.standIn ? rule.otherwise!.convert : rule.convert) ?? text)(
+    source.value,
+    now,
+  );
   return native === undefined
     ? undefined
-    : {
-        module: rule.module,
-        key,
-        value: oneLine(native),
-        from: value !== undefined ? from : standIn!,
-      };
+    : { module: rule.module, key, value: oneLine(native), from: source.key };
 }
 
 const NATIVE_KEY = /^([A-Z][A-Z0-9_]*MODULE)\.([A-Za-z0-9][A-Za-z0-9_.#-]*)$/;

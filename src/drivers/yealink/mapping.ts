@@ -1,5 +1,11 @@
 import { cfgValue, isCfgKey } from '../../formats/cfg.ts';
-import { groupIndexes, indexedKey, nativeKey, type Settings } from '../../model/settings.ts';
+import {
+  groupIndexes,
+  indexedKey,
+  nativeKey,
+  sourceSetting,
+  type Settings,
+} from '../../model/settings.ts';
 import type { NativeEntry } from '../driver.ts';
 import type { Dialect } from './dialect.ts';
 import type { MapContext, Rule } from './mapping-rules.ts';
@@ -92,25 +98,20 @@ function applyRule(
   context: MapContext,
 ): NativeEntry | undefined {
   const { settings, now } = context;
-  // Most rules find no setting: the native key is spelt only for those that do.
-  const from = indexedKey(rule.from, n);
-  const value = settings[from];
-  const standIn =
-    value === undefined && rule.otherwise ? indexedKey(rule.otherwise.from, n) : undefined;
-  const standInValue = standIn === undefined ? undefined : settings[standIn];
-  if (value === undefined && standInValue === undefined) return undefined;
+  const source = sourceSetting(settings, rule.from, rule.otherwise?.from, n);
+  if (!source) return undefined;
   const to =
     typeof rule.to === 'function'
       ? rule.to(n)
       : prefix === undefined
         ? indexedKey(rule.to, n)
         : indexedKey(rule.to, n).replace(/^K(?=\.)/, prefix);
-  if (value !== undefined) {
-    const native = rule.compute ? rule.compute(context, n) : (rule.convert ?? text)(value, now);
-    return native === undefined ? undefined : { key: to, value: cfgValue(native), from };
-  }
-  const native = (rule.otherwise!.convert ?? text)(standInValue!, now);
-  return native === undefined ? undefined : { key: to, value: cfgValue(native), from: standIn };
+  const native = source.standIn
+    ? (rule.otherwise!.convert ?? text)(source.value, now)
+    : rule.compute
+      ? rule.compute(context, n)
+      : (rule.convert ?? text)(source.value, now);
+  return native === undefined ? undefined : { key: to, value: cfgValue(native), from: source.key };
 }
 
 function applyNative(

@@ -1,6 +1,7 @@
 // A phone's request head, read strictly: only what the lean reader answers completely comes
 // out; everything else is left to node:http.
 
+import { trimBlanks } from '../../formats/header-text.ts';
 import type { PhoneRequestHead } from './phone-request.ts';
 
 const REQUEST_LINE = /^(GET|HEAD|PUT) (\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
@@ -113,13 +114,4 @@ export function readPhoneHead(text: string): ParsedHead | undefined {
   // HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 only when asked to keep it.
   head.keepAlive = !close && (!http10 || keepAlive);
   return head;
-}
-
-/** Spaces and tabs off both ends (RFC 9110 OWS), in one pass whatever the run's length. */
-function trimBlanks(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && (text[start] === ' ' || text[start] === '\t')) start++;
-  while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
-  return text.slice(start, end);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
 import { DATABASE_FILE } from '../../../src/store/open.ts';
-import { logRecords, serve, type ServeProcess } from '../../support/serve.ts';
+import { logRecords, serve, type ServeProcess, httpOnly } from '../../support/serve.ts';
 
 /** A small deterministic generator (mulberry32): the same seed, the same kill moments. */
 export function random(seed: number): () => number {
@@ -57,16 +57,7 @@ export interface ServerUnderTest {
 }
 
 export async function startServer(dataDir: string): Promise<ServerUnderTest> {
-  const process = await serve([
-    '--data-dir',
-    dataDir,
-    '--http',
-    '127.0.0.1:0',
-    '--tftp',
-    'off',
-    '--sip',
-    'off',
-  ]);
+  const process = await serve(httpOnly(dataDir));
   const info = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { api: string };
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   const port = process.ports['http'];
