@@ -42,7 +42,7 @@ import {
   type PhoneRun,
   type PhoneSamples,
 } from './support/abuse-phone.ts';
-import { killAll, track } from './support/children.ts';
+import { track, runBench } from './support/children.ts';
 
 const { values } = parseArgs({
   options: {
@@ -348,11 +348,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    killAll();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { addDevices, type DeviceInput } from '../src/management/devices.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { BIN, COMPILED_BIN, run, serve, type ServeProcess } from '../test/support/serve.ts';
-import { isRunning, killAll, track } from './support/children.ts';
+import { isRunning, killAll, track, runBench } from './support/children.ts';
 import { NGINX, startNginx, type NginxProcess } from './support/nginx.ts';
 import { runWrk, type WrkResult } from './support/wrk.ts';
 
@@ -323,11 +323,4 @@ function hex2(n: number): string {
   return n.toString(16).padStart(2, '0');
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    killAll();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 
 import { tftpGet } from '../src/simulate/tftp-client.ts';
 import type { TftpDoorStats } from '../src/transports/tftp/server.ts';
-import { exited, killAll, track } from './support/children.ts';
+import { exited, killAll, track, runBench } from './support/children.ts';
 import type { LoadResult } from './tftp-load.ts';
 
 const QUICK = process.argv.includes('--quick');
@@ -371,11 +371,4 @@ function printTable(results: Results): void {
   );
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    killAll();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -63,3 +63,18 @@ function hook(): void {
     });
   }
 }
+
+/**
+ * Runs a bench's main and exits with its status; a bench that throws says why, ends every
+ * child it started and exits 1 (a benchmark leaves no server behind).
+ */
+export function runBench(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      killAll();
+      process.exit(1);
+    },
+  );
+}
