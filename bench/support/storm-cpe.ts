@@ -3,9 +3,8 @@
  * informs the ACS door, fetches what each Download names and reports TransferComplete
  * (src/simulate/cwmp.ts), from the phone's own address.
  */
-import type { PhoneFetch } from '../../src/drivers/driver.ts';
+import type { Driver, PhoneFetch, PhoneIdentity } from '../../src/drivers/driver.ts';
 import { runCpe, type CpeMemory } from '../../src/simulate/cwmp.ts';
-import type { Phone } from './storm.ts';
 
 /** FileType of the Download that delivers the phone's configuration (TR-069 A.3.2.8). */
 const CONFIGURATION = '3 Vendor Configuration File';
@@ -30,7 +29,7 @@ export interface CpeBoot {
  * file again).
  */
 export async function bootByCwmp(
-  phone: Phone,
+  phone: { identity: PhoneIdentity; driver: Driver; address: string },
   acsUrl: string,
   fetch: PhoneFetch,
   memory: CpeMemory,
