@@ -138,6 +138,9 @@ interface Figures {
   idleEmptyRssMb: number;
   importMs: number;
   restartFullMs: number;
+  /** 2 s after the start: the startup check's read of every device may still be in the heap. */
+  startFullRssMb: number;
+  /** Once V8 has collected what the start left (it does within about 10 s of quiet). */
   idleFullRssMb: number;
   fetchPeakMb: number;
   filesPerSecond: number;
@@ -170,6 +173,11 @@ async function measure(dir: string, store: string[], databaseRss?: () => number)
 
   const full = await start(store);
   await sleep(2000);
+  const startFull = statusOf(full.pid).rssMb;
+  // The start checks every device in the background (the check report in the log), and the
+  // garbage of that read stays in the old generation until V8's memory reducer runs, some
+  // 8 s later; idle is after that.
+  await sleep(10_000);
   const idleFull = statusOf(full.pid).rssMb;
 
   const script = join(dir, 'distinct.lua');
@@ -202,6 +210,7 @@ end
     idleEmptyRssMb: idleEmpty,
     importMs,
     restartFullMs: full.startMs,
+    startFullRssMb: startFull,
     idleFullRssMb: idleFull,
     fetchPeakMb: fetchPeak,
     filesPerSecond: load.requestsPerSecond,
@@ -230,7 +239,7 @@ function report(name: string, f: Figures, targets: boolean): void {
   );
   console.log(`  import of ${DEVICES} devices      ${ms(f.importMs).padStart(9)}`);
   console.log(
-    `  restart, ${DEVICES} devices       ${ms(f.restartFullMs).padStart(9)}   idle RSS ${mb(f.idleFullRssMb)}${mark(f.idleFullRssMb, TARGETS.idleRssMb)}`,
+    `  restart, ${DEVICES} devices       ${ms(f.restartFullMs).padStart(9)}   RSS ${mb(f.startFullRssMb)} at 2 s, idle ${mb(f.idleFullRssMb)} at 12 s${mark(f.idleFullRssMb, TARGETS.idleRssMb)}`,
   );
   console.log(
     `  ${SECONDS} s of distinct devices' files   ${f.filesPerSecond.toFixed(0).padStart(6)} files/s   peak RSS ${mb(f.fetchPeakMb)}${mark(f.fetchPeakMb, TARGETS.peakRssMb)}${f.failures ? `   ${f.failures} FAILED` : ''}${mark(f.filesPerSecond, TARGETS.filesPerSecond, false)}`,
