@@ -137,15 +137,25 @@ test('the slot attack leaves slots for phones, holds each slot briefly and littl
   const rssHeld = rssBytes(server.child.pid!);
   try {
     // Phones at another address, while the attack holds what it got.
+    // A phone tries again when a transfer fails, as phones do; a datagram lost on a loaded
+    // machine may cost one of them a try, but slots not kept for others would fail them all.
     let served = 0;
+    let firstTry = 0;
     const tries = 10;
     for (let i = 0; i < tries; i += 1) {
       const local = join(dir, `cfg-${i}`);
-      if ((await tftpGet('0021f2000001.cfg', local)) && readFileSync(local).length > 0) served += 1;
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        if ((await tftpGet('0021f2000001.cfg', local)) && readFileSync(local).length > 0) {
+          served += 1;
+          if (attempt === 0) firstTry += 1;
+          break;
+        }
+      }
     }
     t.diagnostic(
-      `attack: ${held} of ${results.length} slots held; phones served ${served}/${tries}`,
+      `attack: ${held} of ${results.length} slots held; phones served ${served}/${tries}, ${firstTry} at the first try`,
     );
+    assert.ok(firstTry >= tries - 1, `${firstTry} of ${tries} phones served at the first try`);
     t.diagnostic(
       `server RSS ${Math.round(rssBefore / 2 ** 20)} MiB → ${Math.round(rssHeld / 2 ** 20)} MiB`,
     );
