@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 
 import { challengeHeaders, parseAuthorization } from '../crypto/http-auth.ts';
 import type { OnLimit } from '../provisioning/limit-recorder.ts';
+import { lingerOnClose } from '../transports/http/linger.ts';
 import {
   ConnectionSlots,
   DEFAULT_CONNECTION_LIMITS,
@@ -104,6 +105,9 @@ async function answer(
   }
   const body = await readBody(request);
   if (!body) {
+    // The rest of the body is still coming: a plain close would be a reset that can overtake
+    // the 413 (it did under load).
+    lingerOnClose(request.socket);
     response.writeHead(413, { 'content-length': 0, connection: 'close' });
     response.end();
     request.socket.destroySoon();

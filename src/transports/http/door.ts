@@ -23,6 +23,7 @@ import { acceptSteadily } from '../steady-accept.ts';
 import { PhoneConnections } from './phone-connection.ts';
 import { replyToPhone } from './phone-reply.ts';
 import { provisioningRequest } from './phone-request.ts';
+import { lingerOnClose, lingerThenClose } from './linger.ts';
 import { answerUpload } from './phone-upload.ts';
 export interface HttpDoorOptions {
   provisioner: Provisioner;
@@ -212,21 +213,13 @@ async function answerPhone(
 
 /** What is still read of a body after its request was answered, before the connection closes. */
 const UNREAD_BODY_BYTES = 64 * 1024;
-const UNREAD_BODY_MS = 2000;
 /** What is read and dropped after a request node:http could not parse. */
 const UNPARSED_BYTES = 1024 * 1024;
-/**
- * What is read and dropped after a refused body's answer, before the close: the close is a
- * reset when the client is still sending, and a reset that arrives before the client has
- * read the answer takes the answer with it. A few MiB give a client busy writing time to read
- * it, and are still far from what a 2 GiB Content-Length would cost.
- */
-const LINGER_BYTES = 4 * 1024 * 1024;
 
 /**
  * Answers with `Connection: close` when the request's body has not been read, and closes
- * gently: the reply is sent, then at most LINGER_BYTES more of the body (or
- * UNREAD_BODY_MS) is read and dropped before the socket goes, so the client sees the answer
+ * gently (lingerOnClose): the reply is sent, then a bounded rest of the body is read and
+ * dropped before the socket goes, so the client sees the answer
  * rather than a reset. node:http alone would read the whole body, whatever its length, to
  * keep the connection alive.
  */
@@ -237,26 +230,7 @@ function closeIfBodyUnread(request: IncomingMessage, response: ServerResponse): 
   const declared = Number(headers['content-length'] ?? 0);
   if (headers['transfer-encoding'] === undefined && !(declared > UNREAD_BODY_BYTES)) return;
   response.setHeader('connection', 'close');
-  const socket = request.socket as Socket & { destroySoon?: () => void };
-  // node:http ends a `Connection: close` exchange with destroySoon(): linger first instead.
-  socket.destroySoon = lingerThenClose;
-}
-
-function lingerThenClose(this: Socket, limit: number = LINGER_BYTES): void {
-  let read = 0;
-  const close = (): void => {
-    clearTimeout(timer);
-    this.destroy();
-  };
-  const timer = setTimeout(close, UNREAD_BODY_MS);
-  timer.unref();
-  this.on('data', (chunk: Buffer) => {
-    read += chunk.length;
-    if (read > limit) close();
-  });
-  this.once('end', close);
-  this.once('close', () => clearTimeout(timer));
-  this.end();
+  lingerOnClose(request.socket);
 }
 
 /** node:http's own answers to a request it could not parse. */
@@ -285,7 +259,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   socket.removeAllListeners('data');
   // What the client already sent of its oversized head arrives after the answer: read and
   // drop it (bounded), so the close is a FIN the client reads after the answer, not a reset.
-  lingerThenClose.call(socket, UNPARSED_BYTES);
+  lingerThenClose(socket, UNPARSED_BYTES);
   socket.resume();
 }
 

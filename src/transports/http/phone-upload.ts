@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 
 import { challengeHeaders } from '../../crypto/http-auth.ts';
 import type { Provisioner, UploadAnswer } from '../../provisioning/request.ts';
+import { lingerOnClose } from './linger.ts';
 import type { ReplyHeaders } from './phone-reply.ts';
 import { provisioningRequest } from './phone-request.ts';
 
@@ -15,14 +15,10 @@ const REASONS: Readonly<Record<UploadAnswer['status'], string>> = {
   500: 'Internal Server Error\n',
 };
 
-/** What is still read of a refused body before the connection closes, so the phone sees the answer. */
-const LINGER_BYTES = 64 * 1024;
-const LINGER_MS = 2000;
-
 /**
  * A phone's HTTP PUT (node:http parsed it): the pipeline decides and reads what it takes of
  * the body; this only writes the answer. A body left unread closes the connection after the
- * answer, reading at most LINGER_BYTES more (or LINGER_MS) so the phone is not reset first.
+ * answer, lingering (lingerOnClose) so the phone is not reset first.
  */
 export async function answerUpload(
   provisioner: Provisioner,
@@ -58,8 +54,7 @@ export async function answerUpload(
   const { headers, body: text } = uploadReply(answer);
   if (answer.bodyLeft && !request.complete) {
     headers['connection'] = 'close';
-    // node:http ends a `Connection: close` exchange with destroySoon(): linger first instead.
-    (socket as Socket & { destroySoon?: () => void }).destroySoon = lingerThenClose;
+    lingerOnClose(socket);
   }
   response.writeHead(answer.status, headers);
   response.end(text);
@@ -73,21 +68,4 @@ export function uploadReply(answer: UploadAnswer): { headers: ReplyHeaders; body
   if (answer.status === 405) headers['allow'] = 'GET, HEAD, PUT';
   if (answer.challenge) headers['www-authenticate'] = challengeHeaders(answer.challenge);
   return { headers, body };
-}
-
-function lingerThenClose(this: Socket): void {
-  let read = 0;
-  const close = (): void => {
-    clearTimeout(timer);
-    this.destroy();
-  };
-  const timer = setTimeout(close, LINGER_MS);
-  timer.unref();
-  this.on('data', (chunk: Buffer) => {
-    read += chunk.length;
-    if (read > LINGER_BYTES) close();
-  });
-  this.once('end', close);
-  this.once('close', () => clearTimeout(timer));
-  this.end();
 }
