@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 
+import { hugeBody } from '../../bench/support/abusers.ts';
 import { tempDir } from '../support/harness.ts';
-import { connected, pipelined, type RawResponse } from '../support/raw-http.ts';
+import { pipelined, type RawResponse } from '../support/raw-http.ts';
 import { run, serve, type ServeProcess, httpOnly } from '../support/serve.ts';
 
 // Hostile HTTP clients against the real server: pipelined requests that cross from the lean
@@ -92,47 +92,6 @@ test('a connection that must close first sends what it owes', async () => {
   }
 });
 
-/**
- * Sends a request head announcing a 2 GiB body, then body bytes as fast as the server takes
- * them, up to `cap`; resolves with the answer's status and how much was written before the
- * server closed the connection.
- */
-async function refusedBody(
-  head: string,
-  cap: number,
-): Promise<{ status: number | undefined; written: number; closed: boolean }> {
-  const socket: Socket = await connected(port);
-  let received = '';
-  let closed = false;
-  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-  socket.on('error', () => undefined);
-  socket.once('close', () => (closed = true));
-  socket.write(head);
-  const chunk = Buffer.alloc(64 * 1024, 0x61);
-  let written = 0;
-  while (!closed && written < cap) {
-    const more = socket.write(chunk);
-    written += chunk.length;
-    if (!more) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2000);
-        const done = (): void => {
-          clearTimeout(timer);
-          socket.off('drain', done);
-          socket.off('close', done);
-          resolve();
-        };
-        socket.once('drain', done);
-        socket.once('close', done);
-      });
-    }
-  }
-  const wasClosed = closed;
-  socket.destroy();
-  const status = /^HTTP\/1\.1 (\d{3})/.exec(received)?.[1];
-  return { status: status ? Number(status) : undefined, written, closed: wasClosed };
-}
-
 test('a body refused before it is read is not read to its end', async () => {
   const cap = 256 * 1024 * 1024;
   for (const [name, head, status] of [
@@ -152,7 +111,7 @@ test('a body refused before it is read is not read to its end', async () => {
       200,
     ],
   ] as const) {
-    const result = await refusedBody(head, cap);
+    const result = await hugeBody(port, head, { cap });
     assert.equal(result.status, status, `${name}: answered`);
     assert.ok(
       result.closed,
