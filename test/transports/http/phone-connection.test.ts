@@ -21,6 +21,17 @@ after(() => h.close());
 
 const GET = 'GET /0021f2000001.cfg HTTP/1.1\r\nHost: x\r\n';
 
+/** A provisioner's answer of this body, 200 text/plain. */
+function served(body: Buffer): Promise<Answer> {
+  return Promise.resolve({
+    status: 200,
+    contentType: 'text/plain',
+    size: body.length,
+    body,
+    done: () => undefined,
+  });
+}
+
 test('the lean reader takes plain GET and HEAD requests and reads what the pipeline needs', () => {
   const head = readPhoneHead(
     'GET /prov/0021f2000001.cfg?x=1 HTTP/1.1\r\nHost: 10.0.0.1:8080\r\nUser-Agent: Yealink SIP-T46G\r\n' +
@@ -208,14 +219,7 @@ test('silent, half-sent and idle connections are dropped at their deadlines', as
   const body = Buffer.from('ok\n');
   const phones = new PhoneConnections({
     provisioner: {
-      answer: (): Promise<Answer> =>
-        Promise.resolve({
-          status: 200,
-          contentType: 'text/plain',
-          size: body.length,
-          body,
-          done: () => undefined,
-        }),
+      answer: () => served(body),
     },
     scheme: 'http',
     handOver: (socket) => socket.destroy(),
@@ -310,14 +314,7 @@ test('an upload keeps its connection with the lean reader: the body is read whol
   let handedOver = 0;
   const phones = new PhoneConnections({
     provisioner: {
-      answer: (): Promise<Answer> =>
-        Promise.resolve({
-          status: 200,
-          contentType: 'text/plain',
-          size: body.length,
-          body,
-          done: () => undefined,
-        }),
+      answer: () => served(body),
       upload: async (request, upload) => {
         const chunks: Buffer[] = [];
         for await (const chunk of upload.stream) chunks.push(chunk as Buffer);
