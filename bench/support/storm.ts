@@ -32,15 +32,13 @@ export const MIX: readonly {
   vendor: string;
   twentieths: number;
   prefix?: string;
-  /** The name the vendor ships its image under, where the phone asks for it by that name. */
-  image?: string;
 }[] = [
   { vendor: 'yealink', twentieths: 4 },
   { vendor: 'flyingvoice', twentieths: 3 },
   { vendor: 'fanvil', twentieths: 3 },
   { vendor: 'gigaset', twentieths: 2 },
   { vendor: 'snom', twentieths: 2 },
-  { vendor: 'grandstream', twentieths: 2, image: 'gxp2130fw.bin' },
+  { vendor: 'grandstream', twentieths: 2 },
   { vendor: 'poly', twentieths: 1 },
   { vendor: 'cisco', twentieths: 1 },
   { vendor: 'auerswald', twentieths: 1 },
@@ -120,7 +118,8 @@ export function firmwareModels(phones: readonly Phone[]): {
     }
     try {
       firmwareKey({ vendor, model, version: FIRMWARE_VERSION });
-      const fileName = MIX.find((entry) => entry.vendor === vendor)?.image ?? 'firmware.bin';
+      // A phone that names its image itself (Grandstream) finds it only under that name.
+      const fileName = driver.models?.imageFileName?.(model) ?? 'firmware.bin';
       models.set(`${vendor}/${model}`, { vendor, model, fileName });
     } catch (error) {
       unnamed.add(

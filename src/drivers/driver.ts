@@ -363,6 +363,11 @@ export interface ModelKnowledge {
   knows(vendor: string, model: string): boolean;
   /** The models it knows, briefly, for the fix: `FIP10 … FIP16, e.g. FIP14G`. */
   describe(vendor: string): string;
+  /**
+   * Where the phone asks for its firmware image by a name of its own (the file is given a
+   * folder, not a URL): that name for this model. The catalogue image must be added under it.
+   */
+  imageFileName?(model: string): string;
 }
 
 /** What the ACS needs from a vendor family whose phones speak TR-069. */

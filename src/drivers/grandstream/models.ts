@@ -38,4 +38,5 @@ export const FIRMWARE_NAME = /^[a-z]{2,4}\d{3,4}[a-z]{0,2}fw\.bin$/i;
 export const grandstreamModels: ModelKnowledge = {
   knows: (_vendor, model) => modelOfName(model.trim()) !== undefined,
   describe: () => 'the GXP, GRP, GXV, DP, WP and HT series as the phone names itself, e.g. GXP2130',
+  imageFileName: firmwareFileOf,
 };
