@@ -4,8 +4,6 @@
  * storm benchmarks (bench/storm.ts) and the tests of several nodes drive the same phones.
  */
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 
 import type { DoorUrls, Driver, PhoneFetch, PhoneIdentity } from '../../src/drivers/driver.ts';
 import { driverForVendor, drivers } from '../../src/drivers/registry.ts';
@@ -14,7 +12,7 @@ import { encodeValue } from '../../src/formats/dhcp-options.ts';
 import { firmwareKey } from '../../src/management/firmware.ts';
 import type { Mac } from '../../src/model/mac.ts';
 import { phoneFetcher } from '../../src/simulate/fetch.ts';
-import type { PhoneAgents, PhoneTls } from '../../src/simulate/http-client.ts';
+import { KeptConnections, type PhoneTls } from '../../src/simulate/http-client.ts';
 import type { CpeMemory } from '../../src/simulate/cwmp.ts';
 import { bootByCwmp } from './storm-cpe.ts';
 
@@ -259,8 +257,8 @@ export async function storm(
       ? { cwmp: { phones: 0, sessions: 0, messages: 0, downloads: 0, over: new Map() } }
       : {}),
   };
-  const fetcherOf = (phone: Phone, agents: PhoneAgents, viaAcs: boolean): PhoneFetch => {
-    const base = phoneFetcher(tls, { localAddress: phone.address, agents });
+  const fetcherOf = (phone: Phone, connections: KeptConnections, viaAcs: boolean): PhoneFetch => {
+    const base = phoneFetcher(tls, { localAddress: phone.address, connections });
     return async (url, options) => {
       const answer = await base(url, options);
       const scheme = url.slice(0, url.indexOf(':'));
@@ -305,11 +303,8 @@ export async function storm(
       }
       let identity = { ...phone.identity, ...(start.input ? { input: start.input } : {}) };
       // Its connections are its own, kept alive through its boot and closed at the end of it.
-      const agents = {
-        http: new HttpAgent({ keepAlive: true }),
-        https: new HttpsAgent({ keepAlive: true }),
-      };
-      const fetch = fetcherOf(phone, agents, viaAcs);
+      const connections = new KeptConnections();
+      const fetch = fetcherOf(phone, connections, viaAcs);
       const booted = performance.now();
       let ok = false;
       let why = '';
@@ -341,8 +336,7 @@ export async function storm(
         }
       }
       const ms = performance.now() - booted;
-      agents.http.destroy();
-      agents.https.destroy();
+      connections.close();
       if (!ok) {
         result.failed++;
         if (result.failures.length < 10)

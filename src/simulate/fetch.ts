@@ -2,13 +2,13 @@ import type { PhoneFetch } from '../drivers/driver.ts';
 import { isPlugndialError } from '../errors.ts';
 import { tftpGet } from './tftp-client.ts';
 import { ftpGet } from './ftp-client.ts';
-import { httpGet, type PhoneAgents, type PhoneTls } from './http-client.ts';
+import { httpGet, type KeptConnections, type PhoneTls } from './http-client.ts';
 
 /** Where the phone sends from: its own address, as each phone of a site has one. */
 export interface PhoneSource {
   localAddress?: string;
   /** Its own keep-alive connections over HTTP(S), for the caller to close when it is done. */
-  agents?: PhoneAgents;
+  connections?: KeptConnections;
 }
 
 /**
@@ -17,14 +17,14 @@ export interface PhoneSource {
  */
 export function phoneFetcher(tls: PhoneTls = {}, source: PhoneSource = {}): PhoneFetch {
   const from = source.localAddress ? { localAddress: source.localAddress } : {};
-  const agents = source.agents ? { agents: source.agents } : {};
+  const kept = source.connections ? { connections: source.connections } : {};
   return async (url, options = {}) => {
     const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
     if (scheme === 'http' || scheme === 'https') {
       return httpGet(url, {
         tls,
         ...from,
-        ...agents,
+        ...kept,
         ...(options.userAgent ? { userAgent: options.userAgent } : {}),
         ...(options.credentials ? { credentials: options.credentials } : {}),
         ...(options.upload ? { upload: options.upload } : {}),

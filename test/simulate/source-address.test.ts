@@ -2,13 +2,13 @@
 // 127.0.0.0/8), over every door: the server's per-address limits then see a site, not one host.
 
 import assert from 'node:assert/strict';
-import { Agent as HttpAgent, createServer as createHttpServer } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 
 import { AcsLink } from '../../src/simulate/cwmp-link.ts';
 import { phoneFetcher } from '../../src/simulate/fetch.ts';
+import { KeptConnections } from '../../src/simulate/http-client.ts';
 import { encodeError, TFTP_ERROR } from '../../src/transports/tftp/packet.ts';
 import { RawPeer } from '../transports/tftp/support.ts';
 
@@ -37,7 +37,7 @@ describe('phoneFetcher from a local address', () => {
     }
   });
 
-  it('keeps its own connection through its requests, closed when its agents are', async () => {
+  it('keeps its own connection through its requests, closed when it closes them', async () => {
     const ports: number[] = [];
     let closed = 0;
     const server = createHttpServer((request, response) => {
@@ -48,18 +48,14 @@ describe('phoneFetcher from a local address', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const agents = {
-        http: new HttpAgent({ keepAlive: true }),
-        https: new HttpsAgent({ keepAlive: true }),
-      };
-      const fetch = phoneFetcher({}, { localAddress: PHONE, agents });
+      const connections = new KeptConnections();
+      const fetch = phoneFetcher({}, { localAddress: PHONE, connections });
       await fetch(`http://127.0.0.1:${port}/a.cfg`);
       await fetch(`http://127.0.0.1:${port}/b.cfg`);
       assert.equal(ports.length, 2);
       assert.equal(ports[0], ports[1], 'one connection for both files');
       assert.equal(closed, 0);
-      agents.http.destroy();
-      agents.https.destroy();
+      connections.close();
       for (let i = 0; i < 100 && closed === 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(closed, 1, 'the phone closed it');
     } finally {

@@ -11,7 +11,6 @@
 
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { pipeline as pump } from 'node:stream/promises';
 
 import type { Provisioner, UploadAnswer } from '../../provisioning/request.ts';
 import { Outbox } from './outbox.ts';
@@ -250,16 +249,21 @@ export class PhoneConnections {
     }
     // Earlier replies on this connection go first; a stream then writes for itself.
     this.#outbox.flush();
-    socket.write(this.#head(reply.status, reply.headers, keepAlive), 'latin1');
     const source = answer.open!(reply.stream);
-    let bytes = 0;
-    source.on('data', (chunk: Buffer) => (bytes += chunk.length));
     try {
-      await pump(source, socket, { end: false });
+      const bytes = await streamTo(
+        socket,
+        this.#head(reply.status, reply.headers, keepAlive),
+        source,
+      );
       answer.done({ status: reply.status, bytes });
       return keepAlive;
-    } catch {
-      answer.done({ status: 499, bytes, reason: 'aborted' });
+    } catch (error) {
+      answer.done({
+        status: 499,
+        bytes: error instanceof StreamCut ? error.bytes : 0,
+        reason: 'aborted',
+      });
       socket.destroy();
       return false;
     }
@@ -357,4 +361,53 @@ export class PhoneConnections {
 /** While a handed-over socket drains, an error ends it. */
 function destroyOnError(this: Socket): void {
   this.destroy();
+}
+
+/** A streamed reply that stopped part way, with the body bytes the socket took before. */
+class StreamCut extends Error {
+  constructor(readonly bytes: number) {
+    super('the reply was cut off');
+  }
+}
+
+/**
+ * Writes a reply's head and its streamed body, the head in the same write as the first chunk
+ * (a small image is then one write, as a rendered file is), waiting for the socket to drain
+ * whenever the kernel's buffer is full. Not stream.pipeline: its abort signal and its
+ * end-of-stream watchers cost more than the write of a small file, and a storm has thousands.
+ * Returns the body bytes written; a source that fails or a phone that goes away throws
+ * StreamCut, and leaving the loop destroys the source.
+ */
+async function streamTo(socket: Socket, head: string, source: Readable): Promise<number> {
+  let bytes = 0;
+  let pendingHead: Buffer | undefined = Buffer.from(head, 'latin1');
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (socket.destroyed) throw new StreamCut(bytes);
+      const data: Buffer = pendingHead ? Buffer.concat([pendingHead, chunk]) : chunk;
+      pendingHead = undefined;
+      bytes += chunk.length;
+      if (!socket.write(data)) await drained(socket);
+    }
+  } catch (error) {
+    throw error instanceof StreamCut ? error : new StreamCut(bytes);
+  }
+  if (pendingHead) socket.write(pendingHead);
+  return bytes;
+}
+
+/** Resolves when the socket's buffer has drained; rejects when it closes first. */
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      socket.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      socket.off('drain', onDrain);
+      reject(new Error('closed'));
+    };
+    socket.once('drain', onDrain);
+    socket.once('close', onClose);
+  });
 }
