@@ -2,11 +2,13 @@
 // its version key), a catalogue firmware image, or a file the operator stored (the overlay);
 // anything else is the one "not found".
 
+import { Readable } from 'node:stream';
+
 import type { Driver, FirmwareRef, Recognition, RenderContext } from '../drivers/driver.ts';
 import { configKeyProblem, type KeyProblem } from '../drivers/config-key.ts';
 import type { Device } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
-import type { Store } from '../store/store.ts';
+import type { FirmwareHandle, Store, StoredFileHandle } from '../store/store.ts';
 import type { ConfigurationView } from './configuration-view.ts';
 import type { RenderContexts, RenderFacts } from './context.ts';
 import { settingsOwner, type EffectiveSettings } from './effective-settings.ts';
@@ -100,7 +102,7 @@ export class FileAnswers {
         await this.#contexts.build(driver, recognition, facts),
       );
       const image = ref && (await this.#store.openFirmware(ref));
-      if (ref && image) return this.#firmwareAnswer({ ...ref, fileName: image.fileName });
+      if (ref && image) return storedAnswer(image);
       // Not the catalogue's: maybe a file the operator stored there (a Prom_file).
       const stored = await this.#overlay(identified.segments);
       return stored.answer.status === 200 ? stored : { answer: notFound(), reason: 'no-firmware' };
@@ -206,15 +208,7 @@ export class FileAnswers {
     const image = await this.#store.openFirmware(ref);
     if (!image || image.fileName !== ref.fileName)
       return { answer: notFound(), reason: 'no-firmware' };
-    return {
-      answer: {
-        status: 200,
-        contentType: image.contentType,
-        size: image.size,
-        etag: `"${image.sha256.slice(0, 27)}"`,
-        open: (range) => image.stream(range),
-      },
-    };
+    return storedAnswer(image);
   }
 
   async #overlay(segments: string[]): Promise<Served> {
@@ -229,16 +223,26 @@ export class FileAnswers {
   async #overlayFile(path: string): Promise<Served> {
     const file = await this.#store.openFile(path);
     if (!file) return { answer: notFound(), reason: 'no-such-file' };
-    return {
-      answer: {
-        status: 200,
-        contentType: file.contentType,
-        size: file.size,
-        etag: `"${file.sha256.slice(0, 27)}"`,
-        open: (range) => file.stream(range),
-      },
-    };
+    return storedAnswer(file);
   }
+}
+
+/**
+ * A stored file or catalogue image as the doors serve it: a small one whole, from the
+ * store's kept bytes, like a rendered file; a larger one streamed chunk by chunk.
+ */
+async function storedAnswer(file: StoredFileHandle | FirmwareHandle): Promise<Served> {
+  const head = {
+    status: 200 as const,
+    contentType: file.contentType,
+    size: file.size,
+    etag: `"${file.sha256.slice(0, 27)}"`,
+  };
+  if (!file.bytes) return { answer: { ...head, open: (range) => file.stream(range) } };
+  const body = await file.bytes();
+  const open = (range?: { start: number; end: number }): Readable =>
+    Readable.from([range ? body.subarray(range.start, range.end + 1) : body]);
+  return { answer: { ...head, body, open } };
 }
 
 /** Where uploads are kept (`provisioning.uploads=store`): per device, by the name the phone gave. */

@@ -57,7 +57,10 @@ export interface Answer {
   size: number;
   /** Strong validator of the bytes, quoted as HTTP wants it. */
   etag?: string;
-  /** Rendered files are small and come whole. */
+  /**
+   * Rendered files are small and come whole; so do small stored files (with `open` too: a
+   * stored file answers byte ranges, a rendered one does not).
+   */
   body?: Buffer;
   /** Overlay files (firmware, images) are streamed from the store. */
   open?(range?: { start: number; end: number }): Readable;

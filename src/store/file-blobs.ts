@@ -92,6 +92,59 @@ export function readFileVersion(
   return Readable.from(chunksOf(client, file, start, end), { objectMode: false });
 }
 
+/** A version this small is read whole, and its bytes kept for the next phone that asks. */
+export const SMALL_VERSION_BYTES = 64 * 1024;
+
+/**
+ * The bytes of small file versions (logos, ring tones, phonebooks, a small image), kept by
+ * version and checksum. A storm's phones of one model fetch the same few files; each fetch
+ * would otherwise cost a query and a stream. A version is never rewritten (a new upload is a
+ * new version, swapInFileVersion), and the caller has asked the store which version a path
+ * or image has now before it reads, so a kept entry is never stale. Least recently used
+ * entries go first past the byte budget.
+ */
+export class SmallVersionCache {
+  readonly #entries = new Map<string, Buffer>();
+  readonly #maxBytes: number;
+  #bytes = 0;
+
+  constructor(maxBytes = 8 * 1024 * 1024) {
+    this.#maxBytes = maxBytes;
+  }
+
+  async read(
+    client: SqlClient,
+    file: Pick<FileVersion, 'version' | 'size' | 'sha256' | 'chunkSize'>,
+  ): Promise<Buffer> {
+    const key = `${file.version}:${file.sha256}`;
+    const kept = this.#entries.get(key);
+    if (kept) {
+      this.#entries.delete(key);
+      this.#entries.set(key, kept);
+      return kept;
+    }
+    const parts: Buffer[] = [];
+    for await (const chunk of chunksOf(client, file, 0, file.size - 1)) parts.push(chunk);
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    if (bytes.length !== file.size) {
+      throw new PlugndialError(
+        'PND_FILE_NOT_FOUND',
+        'the file was replaced or removed while it was being read; fetch it again',
+      );
+    }
+    // A copy: the row's buffer may be a view of a larger one the driver handed out.
+    const owned = Buffer.from(bytes);
+    this.#entries.set(key, owned);
+    this.#bytes += owned.length;
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#entries.delete(oldest);
+      this.#bytes -= entry.length;
+    }
+    return owned;
+  }
+}
+
 async function* chunksOf(
   client: SqlClient,
   file: Pick<FileVersion, 'version' | 'chunkSize'>,

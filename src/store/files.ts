@@ -1,5 +1,10 @@
 import { PlugndialError } from '../errors.ts';
-import { readFileVersion, type FileVersion } from './file-blobs.ts';
+import {
+  readFileVersion,
+  SMALL_VERSION_BYTES,
+  type FileVersion,
+  type SmallVersionCache,
+} from './file-blobs.ts';
 import { isoTimestamp, perDialect, type ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 import type { StoredFile, StoredFileHandle } from './store.ts';
@@ -56,14 +61,26 @@ export async function swapInFileVersion(
 export async function openFile(
   client: SqlClient,
   path: string,
+  small?: SmallVersionCache,
 ): Promise<StoredFileHandle | undefined> {
   const [row] = await client.query<FileRow>(
     `SELECT ${COLUMNS[client.dialect]} FROM files WHERE path = $1::text`,
     [path],
   );
   if (!row) return undefined;
-  const version = { version: row.version, size: row.size, chunkSize: row.chunk_size };
-  return { ...toStoredFile(row), stream: (range) => readFileVersion(client, version, range) };
+  const version = {
+    version: row.version,
+    size: row.size,
+    sha256: row.sha256,
+    chunkSize: row.chunk_size,
+  };
+  return {
+    ...toStoredFile(row),
+    stream: (range) => readFileVersion(client, version, range),
+    ...(small && row.size <= SMALL_VERSION_BYTES
+      ? { bytes: () => small.read(client, version) }
+      : {}),
+  };
 }
 
 export async function listFiles(client: SqlClient): Promise<StoredFile[]> {

@@ -1,5 +1,10 @@
 import { PlugndialError } from '../errors.ts';
-import { readFileVersion, type FileVersion } from './file-blobs.ts';
+import {
+  readFileVersion,
+  SMALL_VERSION_BYTES,
+  type FileVersion,
+  type SmallVersionCache,
+} from './file-blobs.ts';
 import { isoTimestamp, perDialect, type ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 import type { FirmwareHandle, FirmwareImage, FirmwareKey, FirmwareUpload } from './store.ts';
@@ -72,14 +77,26 @@ export async function listFirmware(client: SqlClient): Promise<FirmwareImage[]> 
 export async function openFirmware(
   client: SqlClient,
   key: FirmwareKey,
+  small?: SmallVersionCache,
 ): Promise<FirmwareHandle | undefined> {
   const [row] = await client.query<FirmwareRow>(
     `SELECT ${COLUMNS[client.dialect]} FROM firmware_images WHERE ${MATCH}`,
     [key.vendor, key.model, key.version],
   );
   if (!row) return undefined;
-  const version = { version: row.blob, size: row.size, chunkSize: row.chunk_size };
-  return { ...toImage(row), stream: (range) => readFileVersion(client, version, range) };
+  const version = {
+    version: row.blob,
+    size: row.size,
+    sha256: row.sha256,
+    chunkSize: row.chunk_size,
+  };
+  return {
+    ...toImage(row),
+    stream: (range) => readFileVersion(client, version, range),
+    ...(small && row.size <= SMALL_VERSION_BYTES
+      ? { bytes: () => small.read(client, version) }
+      : {}),
+  };
 }
 
 export async function removeFirmware(

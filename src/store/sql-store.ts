@@ -23,7 +23,7 @@ import * as credentials from './credentials.ts';
 import * as cwmp from './cwmp-state.ts';
 import * as devices from './devices.ts';
 import * as events from './events.ts';
-import { discardFileVersion, writeFileVersion } from './file-blobs.ts';
+import { discardFileVersion, SmallVersionCache, writeFileVersion } from './file-blobs.ts';
 import * as files from './files.ts';
 import * as firmware from './firmware.ts';
 import * as fleet from './fleet.ts';
@@ -67,6 +67,8 @@ export interface SqlStoreOptions {
 export class SqlStore implements Store {
   readonly backend: 'embedded' | 'postgres';
   readonly #client: SqlClient;
+  /** Small files' and images' bytes, by version: a storm's phones fetch the same few. */
+  readonly #small = new SmallVersionCache();
   readonly #now: () => Date;
   readonly #changes: ConfigChanges;
   readonly #onClose: (() => Promise<void> | void) | undefined;
@@ -211,7 +213,7 @@ export class SqlStore implements Store {
   }
 
   openFile(path: string): Promise<StoredFileHandle | undefined> {
-    return files.openFile(this.#client, path);
+    return files.openFile(this.#client, path, this.#small);
   }
 
   listFiles(): Promise<StoredFile[]> {
@@ -256,7 +258,7 @@ export class SqlStore implements Store {
   }
 
   openFirmware(key: FirmwareKey): Promise<FirmwareHandle | undefined> {
-    return firmware.openFirmware(this.#client, key);
+    return firmware.openFirmware(this.#client, key, this.#small);
   }
 
   removeFirmware(key: FirmwareKey): Promise<boolean> {

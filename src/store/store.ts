@@ -26,6 +26,8 @@ export interface StoredFile {
 export interface StoredFileHandle extends StoredFile {
   /** Streams the bytes chunk by chunk; never holds the whole file. `start`/`end` inclusive, optional. */
   stream(range?: { start: number; end: number }): Readable;
+  /** The whole bytes, for a small file only (at most SMALL_VERSION_BYTES): kept for the next read. */
+  bytes?(): Promise<Buffer>;
 }
 
 /** Names one image of the firmware catalogue; the model matches without regard to case. */
@@ -48,6 +50,8 @@ export interface FirmwareImage extends FirmwareKey {
 export interface FirmwareHandle extends FirmwareImage {
   /** Streams the bytes chunk by chunk; never holds the whole image. */
   stream(range?: { start: number; end: number }): Readable;
+  /** The whole bytes, for a small image only (at most SMALL_VERSION_BYTES): kept for the next read. */
+  bytes?(): Promise<Buffer>;
 }
 
 export interface FirmwareUpload extends FirmwareKey {

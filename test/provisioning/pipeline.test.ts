@@ -9,6 +9,7 @@ import type { Mac } from '../../src/model/mac.ts';
 import { ProvisioningPipeline } from '../../src/provisioning/pipeline.ts';
 import { EventRecorder } from '../../src/provisioning/recorder.ts';
 import type { Answer, ProvisioningRequest } from '../../src/provisioning/request.ts';
+import { SMALL_VERSION_BYTES } from '../../src/store/file-blobs.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
 
@@ -172,18 +173,31 @@ test('a path that is no path is refused as bad-path', async () => {
   assert.equal(events[0]!.file, '/../../etc/passwd');
 });
 
-test('a stored file no driver claims is streamed from the store, under any prefix', async () => {
+test('a stored file no driver claims is served from the store, under any prefix', async () => {
   const answer = await pipeline.answer(request('/prov/ringtones/lobby.wav'));
   assert.equal(answer.status, 200);
   assert.equal(answer.contentType, 'audio/wav');
   assert.equal(answer.size, RINGTONE.length);
-  assert.equal(answer.body, undefined, 'overlay files are streamed, not held');
+  // A small one comes whole from the store's kept bytes, and still opens as a range.
+  assert.deepEqual(answer.body, RINGTONE);
+  const range = (await answer.open!({ start: 8, end: 11 }).toArray()) as Buffer[];
+  assert.equal(Buffer.concat(range).toString(), 'WAVE');
   assert.deepEqual(await bodyOf(answer), RINGTONE);
 
   const event = await deliver(answer, 'prov/ringtones/lobby.wav');
   assert.equal(event.status, 200);
   assert.equal(event.bytes, RINGTONE.length);
   assert.equal(event.driver, undefined);
+});
+
+test('a large stored file is streamed, never held whole', async () => {
+  const image = Buffer.alloc(SMALL_VERSION_BYTES + 1, 5);
+  await store.putFile('firmware/big.rom', Readable.from([image]), 'application/octet-stream');
+  const answer = await pipeline.answer(request('/firmware/big.rom'));
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body, undefined, 'streamed, not held');
+  assert.deepEqual(await bodyOf(answer), image);
+  answer.done({ status: 200, bytes: image.length });
 });
 
 test('a common file is the defaults, the same for every phone, and names no device', async () => {

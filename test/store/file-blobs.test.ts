@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 
-import { CHUNK_SIZE, readFileVersion, writeFileVersion } from '../../src/store/file-blobs.ts';
+import {
+  CHUNK_SIZE,
+  readFileVersion,
+  SmallVersionCache,
+  writeFileVersion,
+} from '../../src/store/file-blobs.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import type { SqlClient } from '../../src/store/sql.ts';
 import { openSqliteClient } from '../../src/store/sqlite-client.ts';
@@ -100,4 +105,31 @@ test('a failed upload leaves no chunks behind', async () => {
     'SELECT count(*)::int AS n FROM file_chunks',
   );
   assert.deepEqual(afterwards, before);
+});
+
+test('small versions are read once and kept, least recently used out past the budget', async () => {
+  const cache = new SmallVersionCache(10_000);
+  const a = await writeFileVersion(client, 'small-a', patternStream(4_000));
+  const b = await writeFileVersion(client, 'small-b', patternStream(4_000));
+  const c = await writeFileVersion(client, 'small-c', patternStream(4_000));
+  const reads = (): number => chunkReads.length;
+  chunkReads.length = 0;
+  const first = await cache.read(client, a);
+  assert.equal(first.length, 4_000);
+  assert.equal(first[1234], byteAt(1234));
+  await cache.read(client, a);
+  assert.equal(reads(), 1, 'the second read is the kept bytes');
+  await cache.read(client, b);
+  await cache.read(client, a); // a is now the most recent
+  await cache.read(client, c); // 12,000 bytes: b, the least recent, goes
+  assert.equal(reads(), 3);
+  await cache.read(client, a);
+  assert.equal(reads(), 3, 'a stayed');
+  await cache.read(client, b);
+  assert.equal(reads(), 4, 'b was read again');
+  // The same version number with other bytes (another database) is not mistaken for it.
+  await assert.rejects(
+    cache.read(client, { ...a, sha256: 'other', size: 4_001 }),
+    /replaced or removed/,
+  );
 });

@@ -23,12 +23,13 @@ const DIRECTORY = new RegExp(`^([0-9a-f]{12})${DIRECTORY_SUFFIX.replace('.', '\\
 export function recognise(request: DeviceFileRequest): Recognition | undefined {
   const last = request.segments.at(-1);
   if (last === undefined) return undefined;
-  const agent = request.userAgent ? parseUserAgent(request.userAgent) : undefined;
   const claim = (
     file: CiscoFile,
     score: number,
     options: { mac?: string; family?: CiscoFamily; psn?: string } = {},
   ): Recognition => {
+    // Read only once a name is claimed: most requests are another driver's file.
+    const agent = request.userAgent ? parseUserAgent(request.userAgent) : undefined;
     const recognition: Recognition = {
       file,
       kind: file.endsWith('directory') ? 'phonebook' : 'config',

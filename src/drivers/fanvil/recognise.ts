@@ -24,8 +24,9 @@ export function recognise(request: DeviceFileRequest): Recognition | undefined {
   const last = request.segments.at(-1);
   if (last === undefined) return undefined;
   const name = inputName(last, request.query) ?? last;
-  const agent = request.userAgent ? parseUserAgent(request.userAgent) : undefined;
   const base = (file: FanvilFile, score: number, needsDevice: boolean): Recognition => {
+    // Read only once a name is claimed: most requests are another driver's file.
+    const agent = request.userAgent ? parseUserAgent(request.userAgent) : undefined;
     const recognition: Recognition = {
       file,
       kind: file === 'phonebook' ? 'phonebook' : 'config',

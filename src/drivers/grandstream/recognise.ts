@@ -23,11 +23,12 @@ export function recognise(request: DeviceFileRequest): Recognition | undefined {
   const segments = request.segments;
   const last = segments.at(-1);
   if (last === undefined) return undefined;
-  const agent = request.userAgent ? parseUserAgent(request.userAgent) : undefined;
   const claim = (
     file: GrandstreamFile,
     options: { score?: number; mac?: string; prefix?: readonly string[]; model?: string } = {},
   ): Recognition => {
+    // Read only once a name is claimed: most requests are another driver's file.
+    const agent = request.userAgent ? parseUserAgent(request.userAgent) : undefined;
     const recognition: Recognition = {
       file,
       kind: file === 'firmware' ? 'firmware' : file.endsWith('phonebook') ? 'phonebook' : 'config',

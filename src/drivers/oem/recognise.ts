@@ -17,8 +17,10 @@ export function recognise(request: DeviceFileRequest): Recognition | undefined {
   const { segments } = request;
   const last = segments.at(-1);
   if (last === undefined) return undefined;
-  const agent = request.userAgent ? parseUserAgent(request.userAgent) : undefined;
-  const reported = (model: string): Recognition['reported'] => ({
+  // The agent is read only once a name is claimed: most requests are another driver's file.
+  const agentOf = (): ReturnType<typeof parseUserAgent> =>
+    request.userAgent ? parseUserAgent(request.userAgent) : undefined;
+  const reported = (model: string, agent = agentOf()): Recognition['reported'] => ({
     model,
     ...(agent?.firmware ? { firmware: agent.firmware } : {}),
   });
@@ -55,6 +57,7 @@ export function recognise(request: DeviceFileRequest): Recognition | undefined {
     return undefined;
   const deviceClass = `${oem}/${model}`;
   const manifest = last.toLowerCase() === MANIFEST;
+  const agent = agentOf();
   return {
     file: manifest ? 'manifest' : 'image',
     kind: manifest ? 'manifest' : 'firmware',
@@ -62,7 +65,7 @@ export function recognise(request: DeviceFileRequest): Recognition | undefined {
     prefix: segments.slice(0, -4),
     needsDevice: false,
     ...(agent?.mac ? { mac: agent.mac } : {}),
-    reported: reported(deviceClass),
+    reported: reported(deviceClass, agent),
     params: { class: deviceClass, file: last },
   };
 }

@@ -19,7 +19,7 @@ export interface ReplyConditions {
 
 /**
  * The HTTP reply to a pipeline answer, decided before a byte is written: 401/404, 304 on a
- * matching validator, HEAD without a body, single byte ranges for streamed files. Both HTTP
+ * matching validator, HEAD without a body, single byte ranges for stored files. Both HTTP
  * paths (node:http and the lean phone connection) write what this decides.
  */
 export type PhoneReply =
@@ -70,7 +70,8 @@ export function planReply(answer: Answer, conditions: ReplyConditions): PhoneRep
       return { status: 304, headers, outcome: { status: 304, bytes: 0 } };
     }
   }
-  if (answer.body) {
+  // A rendered file: whole, no ranges. A stored file comes with `open`, kept whole or not.
+  if (answer.body && !answer.open) {
     headers['content-length'] = answer.body.length;
     return {
       status: 200,
@@ -94,6 +95,11 @@ export function planReply(answer: Answer, conditions: ReplyConditions): PhoneRep
   if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${answer.size}`;
   if (head || length === 0 || !answer.open) {
     return { status, headers, outcome: { status, bytes: 0 } };
+  }
+  // A small stored file the store keeps whole: its part is written as a rendered file is.
+  if (answer.body) {
+    const part = range ? answer.body.subarray(range.start, range.end + 1) : answer.body;
+    return { status, headers, body: part, outcome: { status, bytes: part.length } };
   }
   return { status, headers, stream: range ?? undefined };
 }

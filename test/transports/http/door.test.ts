@@ -145,6 +145,29 @@ test('overlay files are streamed with ranges; /healthz answers', async () => {
   assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
 });
 
+test('a small overlay file, kept whole by the store, answers as a stored file does', async () => {
+  const logo = Buffer.alloc(5_000, 3);
+  logo.write('logo', 4_000);
+  await h.runtime.store.putFile('logo.bmp', Readable.from([logo]), 'image/bmp');
+  for (let i = 0; i < 2; i++) {
+    const whole = await fetch(`${h.url}/logo.bmp`);
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers.get('accept-ranges'), 'bytes');
+    assert.ok(Buffer.from(await whole.arrayBuffer()).equals(logo));
+  }
+  const part = await fetch(`${h.url}/logo.bmp`, { headers: { range: 'bytes=4000-4003' } });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-range'), 'bytes 4000-4003/5000');
+  assert.equal(await part.text(), 'logo');
+  const beyond = await fetch(`${h.url}/logo.bmp`, { headers: { range: 'bytes=9000-' } });
+  assert.equal(beyond.status, 416);
+  // A new upload is a new version: the next phone gets its bytes, not the kept ones.
+  const newer = Buffer.alloc(5_000, 9);
+  await h.runtime.store.putFile('logo.bmp', Readable.from([newer]), 'image/bmp');
+  const after = await fetch(`${h.url}/logo.bmp`);
+  assert.ok(Buffer.from(await after.arrayBuffer()).equals(newer));
+});
+
 test('every request is one event, with the device contact recorded', async () => {
   await h.runtime.recorder.flush();
   const before = await h.runtime.store.queryEvents({ limit: 10_000 });
