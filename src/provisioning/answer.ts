@@ -51,6 +51,8 @@ export class FileAnswers {
   readonly #settings: EffectiveSettings;
   readonly #contexts: RenderContexts;
   readonly #renders = new GenerationCache<CachedArtifact | null>(HOT_ENTRIES);
+  /** Catalogue images as the store found them, for this generation: a storm asks for a few. */
+  readonly #images = new GenerationCache<FirmwareHandle | null>(HOT_ENTRIES);
 
   constructor(options: {
     store: Store;
@@ -101,7 +103,7 @@ export class FileAnswers {
         recognition,
         await this.#contexts.build(driver, recognition, facts),
       );
-      const image = ref && (await this.#store.openFirmware(ref));
+      const image = ref && (await this.#openFirmware(ref));
       if (ref && image) return storedAnswer(image);
       // Not the catalogue's: maybe a file the operator stored there (a Prom_file).
       const stored = await this.#overlay(identified.segments);
@@ -205,10 +207,20 @@ export class FileAnswers {
 
   /** Streams a catalogue image; any miss is the same 404 as every missing file. */
   async #firmwareAnswer(ref: FirmwareRef & { fileName: string }): Promise<Served> {
-    const image = await this.#store.openFirmware(ref);
+    const image = await this.#openFirmware(ref);
     if (!image || image.fileName !== ref.fileName)
       return { answer: notFound(), reason: 'no-firmware' };
     return storedAnswer(image);
+  }
+
+  /** The catalogue's image for this ref; a change to the catalogue moves the generation. */
+  async #openFirmware(ref: FirmwareRef): Promise<FirmwareHandle | undefined> {
+    const generation = this.#view.generation;
+    const key = `${ref.vendor}\0${ref.model.toLowerCase()}\0${ref.version}`;
+    const cached = this.#images.get(generation, key);
+    if (cached !== undefined) return cached ?? undefined;
+    const image = await this.#store.openFirmware(ref);
+    return this.#images.set(generation, key, image ?? null) ?? undefined;
   }
 
   async #overlay(segments: string[]): Promise<Served> {

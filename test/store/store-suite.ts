@@ -479,6 +479,28 @@ export function defineStoreSuite(name: string, open: () => Promise<Store>): void
       assert.deepEqual(await store.queryEvents({}), []);
     }
 
+    test('events keep every value as the phone sent it: quotes, backslashes, accents, numbers', async () => {
+      await clearEvents();
+      const mac = '0015650000f9';
+      const agent = 'Snom "D385" \\ café ☎ 10.1.0\ttab';
+      await store.appendEvents([
+        event('2026-03-02T10:00:00.000Z', {
+          mac,
+          userAgent: agent,
+          file: 'dir/"odd" name\\x.cfg',
+          bytes: 2 ** 40,
+          durationMs: 0.125,
+          retransmissions: 0,
+        }),
+      ]);
+      const [got] = await store.queryEvents({ mac });
+      assert.equal(got!.userAgent, agent);
+      assert.equal(got!.file, 'dir/"odd" name\\x.cfg');
+      assert.equal(got!.bytes, 2 ** 40);
+      assert.equal(got!.durationMs, 0.125);
+      assert.equal(got!.retransmissions, 0);
+    });
+
     test('events: a query spans pages and cuts the limit, since and until inside a page', async () => {
       await clearEvents();
       const macs = Array.from({ length: 7 }, (_, k) => `00156500e0${k}0`);
