@@ -10,7 +10,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
 
 import { digestAuthorization, parseDigestChallenge } from '../crypto/digest.ts';
 
@@ -156,22 +156,35 @@ function open(target: URL, secure: boolean, options: HttpGetOptions): Socket {
   const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(target.port) || (secure ? 443 : 80);
   const from = options.localAddress ? { localAddress: options.localAddress } : {};
-  const tls = options.tls ?? {};
   const socket = secure
-    ? tlsConnect({
-        host,
-        port,
-        ...from,
-        ...(tls.ca ? { ca: tls.ca } : {}),
-        ...(tls.cert ? { cert: tls.cert } : {}),
-        ...(tls.key ? { key: tls.key } : {}),
-        minVersion: 'TLSv1.2',
-      })
+    ? tlsConnect({ host, port, ...from, secureContext: secureContextOf(options.tls ?? NO_TLS) })
     : netConnect({ host, port, ...from });
   socket.setNoDelay(true);
   // An idle kept connection that fails is simply gone; a request's own failure is its own.
   socket.on('error', () => undefined);
   return socket;
+}
+
+/**
+ * The TLS context of what a phone holds, made once: the CA and its own certificate are
+ * parsed for the context, and a storm's phones that share them (one CA for a site) would
+ * otherwise parse them again for every connection.
+ */
+const CONTEXTS = new WeakMap<PhoneTls, SecureContext>();
+/** A phone that holds nothing of its own trusts the usual public CAs. */
+const NO_TLS: PhoneTls = {};
+function secureContextOf(tls: PhoneTls): SecureContext {
+  let context = CONTEXTS.get(tls);
+  if (!context) {
+    context = createSecureContext({
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      ...(tls.cert ? { cert: tls.cert } : {}),
+      ...(tls.key ? { key: tls.key } : {}),
+      minVersion: 'TLSv1.2',
+    });
+    CONTEXTS.set(tls, context);
+  }
+  return context;
 }
 
 /** A kept connection closed before any byte of the answer came: safe to ask again. */

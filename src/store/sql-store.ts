@@ -326,8 +326,9 @@ export class SqlStore implements Store {
   updateCwmpState(
     mac: Mac,
     change: (state: CwmpState) => CwmpState,
+    options?: { observation?: boolean },
   ): Promise<CwmpState | undefined> {
-    return cwmp.updateCwmpState(this.#client, mac, change, this.#now());
+    return cwmp.updateCwmpState(this.#client, mac, change, this.#now(), options?.observation);
   }
 
   deviceCredentials(mac: Mac): Promise<DeviceCredentials | undefined> {

@@ -137,6 +137,14 @@ function walSize(file: string): number {
   }
 }
 
+/** A transaction waiting in a group for the writer (see SqliteConnection's #transaction). */
+interface GroupMember {
+  fn: (tx: SqlClient) => Promise<unknown>;
+  lazy: boolean;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 class SqliteConnection {
   readonly client: SqlClient;
   readonly #file: string;
@@ -147,6 +155,8 @@ class SqliteConnection {
   readonly #readerStatements = new Map<string, Statement>();
   /** The writer's queue: each transaction or lone write runs after the one before. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Transactions waiting for the writer's next turn, to run and commit together. */
+  #forming: GroupMember[] | undefined;
   #closed = false;
 
   constructor(file: string) {
@@ -171,38 +181,7 @@ class SqliteConnection {
       dialect: 'sqlite',
       query: <T>(text: string, params: readonly unknown[] = []) => this.#query<T>(text, params),
       transaction: <T>(fn: (tx: SqlClient) => Promise<T>, options?: TransactionOptions) =>
-        this.#exclusive(async () => {
-          // NORMAL writes the commit to the log without waiting for the disk; the next FULL
-          // commit syncs the log, and everything before it with it.
-          const lazy = options?.lazyCommit === true;
-          const writer = this.#writer;
-          try {
-            if (lazy) pragma(writer, 'synchronous = NORMAL');
-            writer.exec('BEGIN IMMEDIATE');
-          } catch (error) {
-            if (lazy) pragma(writer, 'synchronous = FULL');
-            throw sqliteError(error, 'BEGIN', this.#file);
-          }
-          try {
-            let result: T;
-            try {
-              result = await fn(tx);
-            } catch (error) {
-              // The caller's own error passes through untouched.
-              if (writer.inTransaction) writer.exec('ROLLBACK');
-              throw error;
-            }
-            try {
-              writer.exec('COMMIT');
-            } catch (error) {
-              if (writer.inTransaction) writer.exec('ROLLBACK');
-              throw sqliteError(error, 'COMMIT', this.#file);
-            }
-            return result;
-          } finally {
-            if (lazy) pragma(writer, 'synchronous = FULL');
-          }
-        }),
+        this.#transaction(fn, options?.lazyCommit === true, tx),
       snapshot: (fn) => this.#snapshot(fn),
       close: () => this.#close(),
     };
@@ -269,6 +248,106 @@ class SqliteConnection {
       cache.set(text, statement);
     }
     return statement;
+  }
+
+  /**
+   * Group commit: transactions asked for while the writer is busy wait as one group, and
+   * when its turn comes the group runs as one database transaction, each member in a
+   * savepoint of its own, with one commit (one sync of the log) for all. A member that fails
+   * is rolled back to its savepoint alone and gets its own error; the others are answered
+   * only once the commit is done, so nothing is acknowledged before it is durable. Members
+   * run one after another, each seeing what the ones before it wrote: as if run in turn.
+   * A store busy with durable writes (TR-069 sessions, API changes) then pays one sync per
+   * turn of the writer rather than one per change, on the thread that serves the phones.
+   */
+  #transaction<T>(fn: (tx: SqlClient) => Promise<T>, lazy: boolean, tx: SqlClient): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError());
+    return new Promise<T>((resolve, reject) => {
+      const member: GroupMember = {
+        fn,
+        lazy,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      if (this.#forming) {
+        this.#forming.push(member);
+        return;
+      }
+      const group = [member];
+      this.#forming = group;
+      void this.#exclusive(async () => {
+        // Its turn: no more members join this group.
+        if (this.#forming === group) this.#forming = undefined;
+        await this.#commitGroup(group, tx);
+      });
+    });
+  }
+
+  /** Runs a group (see #transaction); answers every member, never throws. */
+  async #commitGroup(group: GroupMember[], tx: SqlClient): Promise<void> {
+    // NORMAL writes the commit to the log without waiting for the disk; the next FULL commit
+    // syncs the log, and everything before it with it. One durable member makes it FULL.
+    const lazy = group.every((member) => member.lazy);
+    const writer = this.#writer;
+    const alone = group.length === 1;
+    try {
+      if (lazy) pragma(writer, 'synchronous = NORMAL');
+      writer.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      if (lazy) pragma(writer, 'synchronous = FULL');
+      const failed = sqliteError(error, 'BEGIN', this.#file);
+      for (const member of group) member.reject(failed);
+      return;
+    }
+    const done: { member: GroupMember; result: unknown }[] = [];
+    try {
+      for (const member of group) {
+        if (!writer.inTransaction) {
+          // An earlier member's failure took the whole transaction with it (a full disk, an
+          // I/O error): this one was never run.
+          member.reject(
+            sqliteError(new Error('the transaction was rolled back'), 'BEGIN', this.#file),
+          );
+          continue;
+        }
+        try {
+          if (!alone) writer.exec('SAVEPOINT member');
+          const result = await member.fn(tx);
+          if (!alone) writer.exec('RELEASE member');
+          done.push({ member, result });
+        } catch (error) {
+          // The caller's own error passes through untouched.
+          member.reject(error);
+          if (!writer.inTransaction) {
+            // SQLite rolled everything back: the members before this one are lost too.
+            for (const earlier of done) earlier.member.reject(error);
+            done.length = 0;
+          } else if (alone) {
+            writer.exec('ROLLBACK');
+          } else {
+            writer.exec('ROLLBACK TO member');
+            writer.exec('RELEASE member');
+          }
+        }
+      }
+      if (!writer.inTransaction) return;
+      try {
+        writer.exec('COMMIT');
+      } catch (error) {
+        if (writer.inTransaction) writer.exec('ROLLBACK');
+        const failed = sqliteError(error, 'COMMIT', this.#file);
+        for (const { member } of done) member.reject(failed);
+        return;
+      }
+      for (const { member, result } of done) member.resolve(result);
+    } catch (error) {
+      // The savepoint bookkeeping itself failed: nothing of the group is kept.
+      if (writer.inTransaction) writer.exec('ROLLBACK');
+      const failed = sqliteError(error, 'COMMIT', this.#file);
+      for (const { member } of done) member.reject(failed);
+    } finally {
+      if (lazy) pragma(writer, 'synchronous = FULL');
+    }
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {

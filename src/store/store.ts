@@ -285,11 +285,14 @@ export interface Store {
   cwmpState(mac: Mac): Promise<CwmpState | undefined>;
   /**
    * Changes it in one transaction (bookkeeping, not a configuration change); undefined when
-   * the MAC is not a device.
+   * the MAC is not a device. `observation`: what the CPE says of itself on every Inform,
+   * which it says again at the next; its commit does not wait for the disk (it survives the
+   * process, not a power cut), as the events' and last contacts' do not.
    */
   updateCwmpState(
     mac: Mac,
     change: (state: CwmpState) => CwmpState,
+    options?: { observation?: boolean },
   ): Promise<CwmpState | undefined>;
 
   /**

@@ -221,14 +221,18 @@ export class Acs {
       const connectionRequestUrl = parameter(inform, '.ManagementServer.ConnectionRequestURL');
       const root = inform.parameters[0]?.name.split('.')[0];
       await this.#options.store
-        .updateCwmpState(device.mac, (state) => ({
-          ...state,
-          lastInform: { at: at.toISOString(), address: request.remoteAddress, events },
-          ...(connectionRequestUrl && /^https?:\/\//i.test(connectionRequestUrl)
-            ? { connectionRequestUrl: connectionRequestUrl.slice(0, 512) }
-            : {}),
-          ...(root === 'Device' || root === 'InternetGatewayDevice' ? { root } : {}),
-        }))
+        .updateCwmpState(
+          device.mac,
+          (state) => ({
+            ...state,
+            lastInform: { at: at.toISOString(), address: request.remoteAddress, events },
+            ...(connectionRequestUrl && /^https?:\/\//i.test(connectionRequestUrl)
+              ? { connectionRequestUrl: connectionRequestUrl.slice(0, 512) }
+              : {}),
+            ...(root === 'Device' || root === 'InternetGatewayDevice' ? { root } : {}),
+          }),
+          { observation: true },
+        )
         .catch((error: unknown) => this.#warn('cwmp state not stored', error));
     }
     const reply = {

@@ -230,6 +230,54 @@ describe('SQLite client', () => {
     }
   });
 
+  test('transactions that wait for the writer commit together; a failing one alone is undone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plugndial-sql-'));
+    dirs.push(dir);
+    const client = openSqliteClient(join(dir, 'plugndial.db'));
+    try {
+      await client.query('CREATE TABLE t (k text PRIMARY KEY)');
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const first = client.transaction(async (tx) => {
+        await tx.query("INSERT INTO t (k) VALUES ('first')");
+        await held;
+      });
+      // These three ask while the first holds the writer: they wait as one group.
+      const committed: string[] = [];
+      const second = client.transaction(async (tx) => {
+        await tx.query("INSERT INTO t (k) VALUES ('second')");
+        return 'second';
+      });
+      const failing = client.transaction(async (tx) => {
+        await tx.query("INSERT INTO t (k) VALUES ('undone')");
+        throw new Error('the caller changed its mind');
+      });
+      const third = client.transaction(async (tx) => {
+        // It sees the group's earlier member, as if run after it…
+        const mine = await tx.query<{ k: string }>("SELECT k FROM t WHERE k = 'second'");
+        // …while a reader outside sees nothing of the group before its one commit.
+        const outside = await client.query<{ k: string }>("SELECT k FROM t WHERE k = 'second'");
+        await tx.query("INSERT INTO t (k) VALUES ('third')");
+        return { mine: mine.length, outside: outside.length };
+      });
+      void second.then((v) => committed.push(v));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(committed, [], 'nothing is answered while the writer is held');
+      release();
+      await first;
+      assert.equal(await second, 'second');
+      await assert.rejects(failing, /the caller changed its mind/);
+      assert.deepEqual(await third, { mine: 1, outside: 0 });
+      assert.deepEqual(await client.query('SELECT k FROM t ORDER BY k'), [
+        { k: 'first' },
+        { k: 'second' },
+        { k: 'third' },
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+
   test('a file that is not a database is named, with what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plugndial-sql-'));
     dirs.push(dir);
