@@ -57,6 +57,8 @@ export interface TftpGetOptions {
 }
 
 const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
+/** The largest announced size (tsize) taken in one buffer before any block has come. */
+const PREALLOCATE_BYTES = 4 * 1024 * 1024;
 
 const CODE_BY_TFTP_ERROR: Record<number, ErrorCode> = {
   [TFTP_ERROR.fileNotFound]: 'PND_TFTP_FILE_NOT_FOUND',
@@ -294,8 +296,10 @@ export class ReadSession {
           );
           return;
         }
-        // Known size: one buffer, filled as blocks come, instead of a chunk per block.
-        this.file = Buffer.allocUnsafe(number);
+        // Known size: one buffer, filled as blocks come, instead of a chunk per block. Only
+        // up to a bound: a server that announces a huge file and sends nothing must not make
+        // the phone hold it; past the bound blocks are kept as they come.
+        if (number <= PREALLOCATE_BYTES) this.file = Buffer.allocUnsafe(number);
       } else {
         this.refuse(
           TFTP_ERROR.optionRefused,

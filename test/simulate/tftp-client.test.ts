@@ -85,6 +85,34 @@ describe('tftpGet', () => {
     }
   });
 
+  it('does not take the memory a huge announced size asks for before the blocks come', async () => {
+    const server = await fakeServer();
+    const file = patternBytes(700);
+    try {
+      const before = process.memoryUsage().arrayBuffers;
+      const got = tftpGet(`tftp://127.0.0.1:${port(server.main)}/f`, { tsize: true, blksize: 600 });
+      const { port: client } = await next(server.main);
+      // 500 MB announced, within what the phone takes, for a file of 700 bytes.
+      server.tid.send(
+        encodeOack([
+          ['tsize', String(500 * 1024 * 1024)],
+          ['blksize', '600'],
+        ]),
+        client,
+      );
+      assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 0 });
+      const grown = process.memoryUsage().arrayBuffers - before;
+      assert.ok(grown < 64 * 1024 * 1024, `held ${grown} bytes for an announced size`);
+      server.tid.send(encodeData(1, file.subarray(0, 600)), client);
+      assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 1 });
+      server.tid.send(encodeData(2, file.subarray(600)), client);
+      assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 2 });
+      assert.deepEqual(await got, file);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('acknowledges once where a window has a gap, then takes the resent blocks', async () => {
     const server = await fakeServer();
     const file = patternBytes(8 * 5 + 3);
