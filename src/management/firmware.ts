@@ -18,7 +18,8 @@ export const MAX_IMAGE_BYTES = 1024 * 1024 * 1024;
 
 // A model may carry a make (`leadtek/LR8051S`, the Plug-n-Dial class); versions and file
 // names become URL path segments and manifest values.
-const MODEL = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9._+-]{0,63})?$/;
+// A model as phones name it: Gigaset's have a space (`Maxwell 3`), one between words.
+const MODEL = /^[A-Za-z0-9](?:[A-Za-z0-9._+-]| (?=[A-Za-z0-9])){0,63}(\/[A-Za-z0-9][A-Za-z0-9._+-]{0,63})?$/;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 
@@ -33,7 +34,7 @@ export function firmwareKey(input: FirmwareInput): FirmwareKey {
   if (!MODEL.test(model))
     throw pndError(
       'PND_INVALID_ARGUMENT',
-      '--model: the model as the phone reports it, e.g. X4, SIP-T46G or leadtek/LR8051S',
+      '--model: the model as the phone reports it, e.g. X4, SIP-T46G, "Maxwell 3" or leadtek/LR8051S',
     );
   const version = input.version ?? '';
   if (!VERSION.test(version))

@@ -40,6 +40,21 @@ test('firmware add, list, duplicate refused, remove through the API', async () =
   );
 });
 
+test('a model named with a space, as Gigaset names its phones, is taken and found by its phones', async () => {
+  const added = await h.upload(
+    { vendor: 'gigaset', model: 'Maxwell 3', version: '2.22.8', file: 'GC_MAX_2.22.8.bin' },
+    IMAGE,
+  );
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const image = await h.raw('GET', '/firmware?vendor=gigaset');
+  assert.match(JSON.stringify(image.body), /"model":"Maxwell 3"/);
+  const removed = await h.api(
+    'DELETE',
+    '/firmware?vendor=gigaset&model=maxwell%203&version=2.22.8',
+  );
+  assert.equal(removed.status, 200);
+});
+
 test('a corrupt, truncated, empty or non-image upload is refused with a message; the catalogue stays', async () => {
   const kept = await h.upload(
     { vendor: 'fanvil', model: 'X6', version: '1.0', file: 'x6.z' },
@@ -73,6 +88,16 @@ test('a corrupt, truncated, empty or non-image upload is refused with a message;
     [{ vendor: 'nokia', model: 'X6', version: '2', file: 'a.z' }, 'PND_UNKNOWN_VENDOR'],
     [{ vendor: 'fanvil', model: '../X6', version: '2', file: 'a.z' }, 'PND_INVALID_ARGUMENT'],
     [{ vendor: 'fanvil', model: 'X6', version: '2', file: '../a.z' }, 'PND_INVALID_ARGUMENT'],
+    // One space between words, as Gigaset names its phones; never at either end or doubled.
+    [
+      { vendor: 'gigaset', model: 'Maxwell  3', version: '2', file: 'a.bin' },
+      'PND_INVALID_ARGUMENT',
+    ],
+    [
+      { vendor: 'gigaset', model: 'Maxwell 3 ', version: '2', file: 'a.bin' },
+      'PND_INVALID_ARGUMENT',
+    ],
+    [{ vendor: 'gigaset', model: ' Maxwell', version: '2', file: 'a.bin' }, 'PND_INVALID_ARGUMENT'],
   ] as const) {
     const refused = await h.upload(query, IMAGE);
     assert.equal((refused.body as { code: string }).code, code);
