@@ -22,6 +22,8 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Trusted proxies and the miss throttle of the serving process. */
   access?: AccessConfig;
+  /** The serving node's name, stamped on the events it records. */
+  node?: string;
 }
 
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
@@ -30,6 +32,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir },
   );
   const recorder = new EventRecorder(store, {
+    ...(options.node !== undefined ? { node: options.node } : {}),
     onError: (error) =>
       options.log?.('warn', 'events not stored yet; will retry', {
         error: (error as Error).message,

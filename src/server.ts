@@ -77,6 +77,7 @@ export async function startServer(
     log,
     access: { trustedProxies: security.trustedProxies, throttle: security.throttle },
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    ...(config.node !== undefined ? { node: config.node } : {}),
     ...(now ? { now } : {}),
   });
   if (!config.databaseUrl) tightenDataDir(config.dataDir);

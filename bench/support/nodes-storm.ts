@@ -378,6 +378,13 @@ async function checkEvents(
       if (ids.some((list) => list !== ids[0]))
         problems.push(`${mac}: the nodes answer different events`);
       const attempts = balancer.attempts.get(index)!;
+      // Each event names a node the phone went to: the one that served that request.
+      const tried = new Set(attempts.map((attempt) => attempt.node));
+      const stranger = views[0]!.find((event) => !tried.has(event.node ?? '-'));
+      if (stranger)
+        problems.push(
+          `${mac} went to ${[...tried].join(', ')}, but an event names ${stranger.node ?? 'no node'}`,
+        );
       const endedAt = attempts.at(-1)!.endedAt;
       const late = killed && endedAt > check.killedAt - FLUSHED_MS;
       const once = attempts.length === 1;
@@ -409,6 +416,18 @@ async function checkEvents(
     if (!complete)
       problems.push(
         `${mac} (${vendor}, served by ${node}${once ? '' : ' after a retry'}): ${count} events, ${expected} per boot`,
+      );
+  }
+  // What each node served, the killed one too, asked of one that is left.
+  for (const node of balancer.nodes) {
+    const own = await api<ProvisioningEvent[]>(
+      readers[0]!,
+      'GET',
+      `/events?node=${node.name}&limit=100`,
+    );
+    if (own.length === 0 || own.some((event) => event.node !== node.name))
+      problems.push(
+        `/events?node=${node.name} on ${readers[0]!.name}: ${own.length} events, not all of ${node.name}`,
       );
   }
   const newest = await Promise.all(

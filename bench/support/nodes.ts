@@ -53,6 +53,9 @@ export async function startNode(
     [
       '--database',
       databaseUrl,
+      // Its events say it served them.
+      '--node',
+      name,
       '--data-dir',
       dataDir,
       '--http',

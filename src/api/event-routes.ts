@@ -25,6 +25,7 @@ export async function eventRoutes(
           after: whole('only events recorded after the one of this id'),
           reason: text('only events of this reason, e.g. unknown-device'),
           failed: flag('only failures: status 400 or more, or a fault the phone reported'),
+          node: text('only events this node served (several nodes sharing one store)'),
           limit: whole('at most this many'),
         }),
         response: replies(200, list(ANY_OBJECT)),
@@ -38,6 +39,7 @@ export async function eventRoutes(
         after?: number;
         reason?: string;
         failed?: boolean;
+        node?: string;
         limit?: number;
       };
       await recorder.flush();
@@ -54,6 +56,7 @@ export async function eventRoutes(
         ...(q.after !== undefined ? { afterId: q.after } : {}),
         ...(q.reason !== undefined ? { reason: q.reason } : {}),
         ...(q.failed === true ? { failed: true } : {}),
+        ...(q.node !== undefined ? { node: q.node } : {}),
         ...(q.limit !== undefined ? { limit: q.limit } : {}),
       });
     },

@@ -5,10 +5,10 @@ import type { CommandIO } from './io.ts';
 import { SECURITY_EVENT_KINDS, type SecurityEvent } from '../model/credentials.ts';
 import type { ProvisioningEvent } from '../model/event.ts';
 
-const USAGE = `plugndial events [--mac M] [--since T] [--until T] [--reason R] [--failed] [--limit N] [--json]
+const USAGE = `plugndial events [--mac M] [--since T] [--until T] [--reason R] [--failed] [--node N] [--limit N] [--json]
 plugndial events --security [--kind K] [--mac M] [--since T] [--limit N] [--json]
 --reason: only events of this reason, e.g. unknown-device; --failed: only status 400 or more
-  and faults phones reported.
+  and faults phones reported; --node: only what this node served (several nodes, one store).
 --security: blocked addresses, first contacts, credential rotations, limits reached, refused
   admin tokens; --kind: only of this kind:
 ${wrap(SECURITY_EVENT_KINDS.join(', '), '  ')}`;
@@ -36,6 +36,7 @@ export async function eventsCommand(args: string[], io: CommandIO): Promise<numb
     kind: { type: 'string' },
     reason: { type: 'string' },
     failed: { type: 'boolean' },
+    node: { type: 'string' },
   });
   if (values['help']) {
     io.out(`${USAGE}\n`);
@@ -44,7 +45,7 @@ export async function eventsCommand(args: string[], io: CommandIO): Promise<numb
   const security = values['security'] === true;
   // Each filter belongs to one of the two logs; one given to the other would be ignored.
   const misplaced = security
-    ? ['until', 'reason', 'failed'].find((name) => values[name] !== undefined)
+    ? ['until', 'reason', 'failed', 'node'].find((name) => values[name] !== undefined)
     : values['kind'] !== undefined
       ? 'kind'
       : undefined;
@@ -54,7 +55,7 @@ export async function eventsCommand(args: string[], io: CommandIO): Promise<numb
       `--${misplaced} ${security ? 'is for provisioning events, not with --security' : 'is for security events: add --security'} (plugndial events --help)`,
     );
   const q = new URLSearchParams();
-  for (const name of ['mac', 'since', 'until', 'limit', 'kind', 'reason']) {
+  for (const name of ['mac', 'since', 'until', 'limit', 'kind', 'reason', 'node']) {
     if (typeof values[name] === 'string') q.set(name, values[name] as string);
   }
   if (values['failed']) q.set('failed', 'true');
@@ -80,10 +81,22 @@ export async function eventsCommand(args: string[], io: CommandIO): Promise<numb
       `/events${q.size ? `?${q}` : ''}`,
     );
     if (values['json']) io.out(`${JSON.stringify(events, null, 2)}\n`);
-    else
+    else {
+      // Several nodes share the store: each event says which one served it.
+      const nodes = events.some((e) => e.node !== undefined);
       io.out(
         table(
-          ['TIME', 'MAC', 'TRANSPORT', 'ADDRESS', 'FILE', 'STATUS', 'BYTES', 'MS'],
+          [
+            'TIME',
+            'MAC',
+            'TRANSPORT',
+            'ADDRESS',
+            'FILE',
+            'STATUS',
+            'BYTES',
+            'MS',
+            ...(nodes ? ['NODE'] : []),
+          ],
           events.map((e) => [
             e.at,
             e.mac ?? '-',
@@ -93,9 +106,11 @@ export async function eventsCommand(args: string[], io: CommandIO): Promise<numb
             String(e.status),
             String(e.bytes),
             String(e.durationMs),
+            ...(nodes ? [e.node ?? '-'] : []),
           ]),
         ),
       );
+    }
     return 0;
   } finally {
     await client.close();

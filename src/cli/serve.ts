@@ -12,7 +12,7 @@ import { startServer, type RunningDoors } from '../server.ts';
 import { parse } from './args.ts';
 import type { CommandIO } from './io.ts';
 
-const USAGE = `plugndial serve [--data-dir DIR | --database postgres://…] [--public-url URL] [--config FILE]
+const USAGE = `plugndial serve [--data-dir DIR | --database postgres://… [--node NAME]] [--public-url URL] [--config FILE]
                 [--http [host:]port|off] [--tftp [host:]port|off] [--tftp-ack-poll MS]
                 [--sip [host:]port|off] [--sip-interface auto|all|none|NAME|ADDRESS]… [--sip-unknown POLICY]
                 [--https [host:]port|off] [--tls-cert FILE --tls-key FILE] [--client-ca FILE]…
@@ -26,7 +26,8 @@ Defaults: --data-dir ./data, --http 80, --tftp 69, --sip 5060 (UDP), --acs 7547,
 --admin: the admin listener: the operator console (/console/) and the admin API, apart from
   the phones' doors (the API is on the HTTP doors too, for the token only).
 --data-dir: the embedded store's directory (one server owns it); --database: a PostgreSQL
-  server instead, shared by several nodes.
+  server instead, shared by several nodes. --node: this node's name in the events it
+  records (default with --database: the host name), so an event says which node served it.
 --public-url: the URL phones are given (plug-and-play answers, TR-069 Downloads, DHCP
   snippets) when it differs from the address they reach this host on, e.g. behind a proxy.
 --tftp-ack-poll: after each block the TFTP door polls for its ACK this long instead of

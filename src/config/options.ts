@@ -27,6 +27,7 @@ export interface ServeOption {
 export const SERVE_OPTIONS: readonly ServeOption[] = [
   { name: 'data-dir', default: 'data' },
   { name: 'database', secret: true },
+  { name: 'node' },
   { name: 'public-url', secret: true, reloads: true },
   { name: 'http', default: '80' },
   { name: 'https', default: 'off' },

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
 import { isPlugndialError, pndError, PlugndialError } from '../errors.ts';
@@ -31,6 +32,11 @@ export const DOORS: readonly DoorSpec[] = [
 export interface ServerConfig {
   dataDir: string;
   databaseUrl?: string;
+  /**
+   * This node's name in the events it records (`--node`), for a store several nodes share:
+   * which node served a phone. Its host name unless set; none on the embedded store.
+   */
+  node?: string;
   /** The URL phones are told to use, when it differs from the address they reached us on. */
   publicUrl?: string;
   doors: Partial<Record<DoorName, ListenAddress>>;
@@ -52,6 +58,9 @@ export interface ServerConfig {
 }
 
 export { DEFAULT_DATA_DIR };
+
+/** A node's name, as host names are written. */
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 export const DEFAULT_ADMIN = '127.0.0.1:7080';
 
 export type { ConfigSources };
@@ -123,6 +132,14 @@ function build(pick: (name: string) => string | undefined): ServerConfig {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw pndError('PND_CONFIG', '--database: expected a postgres:// URL');
   }
+  const named = pick('node');
+  if (named !== undefined && !NODE_NAME.test(named)) {
+    throw pndError(
+      'PND_CONFIG',
+      '--node: a name of letters, digits, dots, dashes or underscores (at most 253), e.g. prov-b',
+    );
+  }
+  const node = named ?? (databaseUrl !== undefined ? hostname().slice(0, 253) : undefined);
   return {
     dataDir: resolve(pick('data-dir') ?? DEFAULT_DATA_DIR),
     doors,
@@ -141,6 +158,7 @@ function build(pick: (name: string) => string | undefined): ServerConfig {
     },
     security: loadSecurityConfig(pick),
     ...(databaseUrl ? { databaseUrl } : {}),
+    ...(node !== undefined ? { node } : {}),
     ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, '') } : {}),
   };
 }

@@ -19,6 +19,8 @@ export interface ProvisioningEvent {
   retransmissions?: number;
   /** Why the request was refused or failed, as a short code (never a secret). */
   reason?: string;
+  /** The node that served it, in a store several nodes share (`plugndial serve --node`). */
+  node?: string;
 }
 
 export interface EventQuery {
@@ -29,6 +31,8 @@ export interface EventQuery {
   afterId?: number;
   /** Only events with this reason. */
   reason?: string;
+  /** Only events this node served. */
+  node?: string;
   /** Only failures: a status of 400 or more, or a fault the phone reported. */
   failed?: boolean;
   limit?: number;

@@ -24,6 +24,8 @@ export interface RecorderOptions {
   /** Events kept when the store is unreachable; the oldest are dropped past this. */
   maxBuffered?: number;
   onError?: (error: unknown) => void;
+  /** The name each event is stamped with: the node that served it (`serve --node`). */
+  node?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export class EventRecorder {
   readonly #onError: (error: unknown) => void;
   readonly #timer: NodeJS.Timeout;
   readonly #contactIntervalMs: number;
+  readonly #node: string | undefined;
   /** When the waiting contacts are due, whatever they carry. */
   #contactsDueAt = 0;
   /** A waiting contact reports news: the contacts go with the next batch. */
@@ -55,6 +58,7 @@ export class EventRecorder {
     this.#maxBuffered = options.maxBuffered ?? 100_000;
     this.#onError = options.onError ?? ((): void => {});
     this.#contactIntervalMs = options.contactIntervalMs ?? 2000;
+    this.#node = options.node;
     this.#timer = setInterval(
       () => void this.#tick(),
       options.flushIntervalMs ?? FLUSH_INTERVAL_MS,
@@ -87,6 +91,7 @@ export class EventRecorder {
         event.userAgent = shown;
       }
     }
+    if (this.#node !== undefined && event.node === undefined) event.node = this.#node;
     if (this.#events.length >= this.#maxBuffered) {
       this.#events.shift();
       this.#dropped++;

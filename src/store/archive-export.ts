@@ -240,7 +240,7 @@ export async function exportRecords(
         view,
         `SELECT id::float8 AS id, ${ts('at')} AS at, mac, driver, file,
           transport, address, status, bytes::float8 AS bytes, duration_ms, user_agent,
-          retransmissions, reason FROM events`,
+          retransmissions, reason, node FROM events`,
         ['id'],
         async (row) => {
           const event: ProvisioningEvent = {
@@ -286,6 +286,7 @@ const EVENT_OPTIONAL: readonly [string, keyof ProvisioningEvent][] = [
   ['user_agent', 'userAgent'],
   ['retransmissions', 'retransmissions'],
   ['reason', 'reason'],
+  ['node', 'node'],
 ];
 
 type Row = Record<string, unknown>;

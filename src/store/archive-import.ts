@@ -200,9 +200,9 @@ class RecordWriter {
         const e = record.event;
         await tx.query(
           `INSERT INTO events (at, mac, driver, file, transport, address, status, bytes,
-             duration_ms, user_agent, retransmissions, reason)
+             duration_ms, user_agent, retransmissions, reason, node)
            VALUES ($1::timestamptz, $2::text, $3::text, $4::text, $5::text, $6::text, $7::int,
-             $8::bigint, $9::float8, $10::text, $11::int, $12::text)`,
+             $8::bigint, $9::float8, $10::text, $11::int, $12::text, $13::text)`,
           [
             e.at,
             e.mac ?? null,
@@ -216,6 +216,7 @@ class RecordWriter {
             e.userAgent ?? null,
             e.retransmissions ?? null,
             e.reason ?? null,
+            e.node ?? null,
           ],
         );
         return;

@@ -12,12 +12,12 @@ export const DEFAULT_EVENT_LIMIT = 100;
 export const MAX_EVENT_LIMIT = 10_000;
 
 const FIELDS = `at, mac, driver, file, transport, address, status, bytes, duration_ms,
-  user_agent, retransmissions, reason`;
+  user_agent, retransmissions, reason, node`;
 
 const COLUMNS = perDialect(
   (dialect) => `id::float8 AS id, ${isoTimestamp('at', dialect)} AS at, mac, driver, file,
     transport, address, status, bytes::float8 AS bytes, duration_ms, user_agent,
-    retransmissions, reason`,
+    retransmissions, reason, node`,
 );
 
 interface EventRow {
@@ -34,6 +34,7 @@ interface EventRow {
   user_agent: string | null;
   retransmissions: number | null;
   reason: string | null;
+  node: string | null;
 }
 
 /**
@@ -48,11 +49,12 @@ export async function appendEvents(
   if (events.length === 0) return;
   const rows = events.map(eventColumns);
   if (client.dialect === 'postgres') {
-    const columns = Array.from({ length: 12 }, (_, k) => rows.map((row) => row[k]));
+    const columns = Array.from({ length: 13 }, (_, k) => rows.map((row) => row[k]));
     await client.query(
       `INSERT INTO events (${FIELDS})
        SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[],
-         $6::text[], $7::int[], $8::bigint[], $9::float8[], $10::text[], $11::int[], $12::text[])`,
+         $6::text[], $7::int[], $8::bigint[], $9::float8[], $10::text[], $11::int[], $12::text[],
+         $13::text[])`,
       columns,
     );
     return;
@@ -63,7 +65,7 @@ export async function appendEvents(
 // Each row is an array in FIELDS' order; the STRICT table checks each value's type.
 const INSERT_ROWS_SQLITE = `INSERT INTO events (${FIELDS})
   SELECT e.value->>0, e.value->>1, e.value->>2, e.value->>3, e.value->>4, e.value->>5,
-    e.value->>6, e.value->>7, e.value->>8, e.value->>9, e.value->>10, e.value->>11
+    e.value->>6, e.value->>7, e.value->>8, e.value->>9, e.value->>10, e.value->>11, e.value->>12
   FROM json_each($1::jsonb) AS e ORDER BY e.key`;
 
 function eventColumns(event: ProvisioningEvent): unknown[] {
@@ -80,6 +82,7 @@ function eventColumns(event: ProvisioningEvent): unknown[] {
     event.userAgent ?? null,
     event.retransmissions ?? null,
     event.reason ?? null,
+    event.node ?? null,
   ];
 }
 
@@ -101,6 +104,7 @@ export async function queryEvents(
   if (query.until !== undefined) add('at < ?::timestamptz', query.until);
   if (query.afterId !== undefined) add('id > ?::bigint', wholeNumber(query.afterId, 'after'));
   if (query.reason !== undefined) add('reason = ?::text', query.reason);
+  if (query.node !== undefined) add('node = ?::text', query.node);
   if (query.failed === true) conditions.push(FAILED);
   params.push(limit);
   const rows = await client.query<EventRow>(
@@ -176,5 +180,6 @@ function toEvent(row: EventRow): ProvisioningEvent {
   if (row.user_agent !== null) event.userAgent = row.user_agent;
   if (row.retransmissions !== null) event.retransmissions = row.retransmissions;
   if (row.reason !== null) event.reason = row.reason;
+  if (row.node !== null) event.node = row.node;
   return event;
 }

@@ -274,6 +274,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       `DROP TABLE event_pages`,
     ],
   },
+  {
+    version: 9,
+    name: 'events name the node that served them',
+    statements: ['ALTER TABLE events ADD COLUMN node text'],
+  },
 ];
 
 /**

@@ -159,4 +159,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT`,
     ],
   },
+  {
+    version: 9,
+    name: 'events name the node that served them',
+    statements: ['ALTER TABLE events ADD COLUMN node text'],
+  },
 ];

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { test } from 'node:test';
 
 import { parseListen } from '../../src/config/listen.ts';
@@ -55,4 +56,13 @@ test('the TFTP ACK poll is 1 ms unless set; 0 turns it off; nonsense is refused'
   for (const bad of ['-1', 'soon', '', '1000']) {
     assert.throws(() => load({ 'tftp-ack-poll': bad }), /--tftp-ack-poll/, bad);
   }
+});
+
+test('a node is named by --node, else by its host name when it shares a database', () => {
+  assert.equal(load({}).node, undefined, 'the embedded store has one node: none is named');
+  assert.equal(load({ database: 'postgres://db/x' }).node, hostname().slice(0, 253));
+  assert.equal(load({ database: 'postgres://db/x', node: 'prov-b' }).node, 'prov-b');
+  assert.equal(load({}, { PLUGNDIAL_NODE: 'prov-c' }).node, 'prov-c');
+  for (const bad of ['', 'two words', '-dash', 'x'.repeat(254), 'naïve'])
+    assert.throws(() => load({ node: bad }), /--node: a name of letters/);
 });

@@ -499,6 +499,25 @@ export function defineStoreSuite(name: string, open: () => Promise<Store>): void
       assert.equal(got!.bytes, 2 ** 40);
       assert.equal(got!.durationMs, 0.125);
       assert.equal(got!.retransmissions, 0);
+      assert.equal(got!.node, undefined, 'an event of no named node names none');
+    });
+
+    test('events name the node that served them, and are asked for by it', async () => {
+      await clearEvents();
+      await store.appendEvents([
+        event('2026-03-02T11:00:00.000Z', { node: 'prov-a' }),
+        event('2026-03-02T11:00:01.000Z', { node: 'prov-b' }),
+        event('2026-03-02T11:00:02.000Z', { node: 'prov-a' }),
+      ]);
+      const a = await store.queryEvents({ node: 'prov-a' });
+      assert.deepEqual(
+        a.map((e) => [e.at, e.node]),
+        [
+          ['2026-03-02T11:00:02.000Z', 'prov-a'],
+          ['2026-03-02T11:00:00.000Z', 'prov-a'],
+        ],
+      );
+      assert.equal((await store.queryEvents({ node: 'prov-c' })).length, 0);
     });
 
     test('events: a query spans pages and cuts the limit, since and until inside a page', async () => {
