@@ -37,8 +37,7 @@ export function parseFlatProfile(text: string): Result<Map<string, string>> {
   const profile = find(parsed.value);
   if (!profile) return fail('PND_INVALID_XML', 'not a Cisco profile: no <flat-profile>');
   const values = new Map<string, string>();
-  for (const child of profile.children)
-    values.set(child.name, child.text.trim().replace(/\s+/g, ' '));
+  for (const child of profile.children) values.set(child.name, child.text.trim());
   return ok(values);
 }
 

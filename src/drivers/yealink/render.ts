@@ -9,7 +9,7 @@ import type {
   Recognition,
   RenderContext,
 } from '../driver.ts';
-import { VERSION_LINE } from './cfg-markers.ts';
+import { NULL_VALUE, VERSION_LINE } from './cfg-markers.ts';
 import { dialectFor } from './dialect.ts';
 import { configKey, encryptCfg, securityFile } from './encryption.ts';
 import {
@@ -82,16 +82,26 @@ export function explainFile(
     ...(release !== undefined ? { release } : {}),
     ...(context.accessoryFirmware ? { accessories: context.accessoryFirmware } : {}),
   });
-  const entries = mapping.entries.map((e) =>
+  const mapped = mapping.entries.map((e) =>
     e.from !== undefined && derived.from[e.from] !== undefined
       ? { ...e, from: derived.from[e.from] }
       : e,
   );
+  // `%NULL%` is how a cfg says "empty": a value of those very characters would reach the
+  // phone as nothing, so it is not written, and the explanation says why.
+  const entries = mapped.filter((e) => e.value !== NULL_VALUE);
+  const unsaid = mapped.filter((e) => e.value === NULL_VALUE).map((e) => e.from ?? e.key);
+  const notes = [
+    ...mapping.notes,
+    ...unsaid.map(
+      (key) => `${key} is not written: its value ${NULL_VALUE} means empty to the phone`,
+    ),
+  ];
   return {
     file: name,
     entries,
-    ignored: mapping.ignored,
-    ...(mapping.notes.length > 0 ? { notes: mapping.notes } : {}),
+    ignored: [...mapping.ignored, ...unsaid],
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { openPassphrase } from '../../../src/crypto/config-cipher.ts';
-import { parseFlatProfile } from '../../../src/drivers/cisco/format.ts';
+import { parseFlatProfile, renderFlatProfile } from '../../../src/drivers/cisco/format.ts';
 import { ciscoDriver } from '../../../src/drivers/cisco/index.ts';
 import type { Settings } from '../../../src/model/settings.ts';
 import {
@@ -213,4 +213,16 @@ test('explain: each parameter names its canonical key; what the format cannot sa
   assert.ok(explained.ignored.includes('time.time_format'));
   assert.ok(explained.ignored.includes('keys.5.type'));
   assert.ok(!explained.ignored.includes('accounts.1.registrar_port'));
+});
+
+test('a value keeps the spaces inside it from the profile to the phone; only its ends are trimmed', () => {
+  const text = renderFlatProfile([{ name: 'Password_1_', value: 'two  spaces\tand a tab' }]);
+  const read = parseFlatProfile(text);
+  assert.ok(read.ok);
+  assert.equal(read.value.get('Password_1_'), 'two  spaces\tand a tab');
+  const padded = parseFlatProfile(
+    '<flat-profile><Display_Name_1_>  Front Desk \n</Display_Name_1_></flat-profile>',
+  );
+  assert.ok(padded.ok);
+  assert.equal(padded.value.get('Display_Name_1_'), 'Front Desk');
 });

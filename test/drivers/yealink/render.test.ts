@@ -206,6 +206,18 @@ test('canonical keys the dialect does not express are reported as ignored', () =
   ]);
 });
 
+test('a value of %NULL%, which a cfg reads as empty, is not written, and the explanation says so', () => {
+  const settings: Settings = { 'accounts.1.user': '1001', 'accounts.1.password': '%NULL%' };
+  const text = renderText(`${MAC}.cfg`, settings)!;
+  assert.doesNotMatch(text, /account\.1\.password/);
+  assert.match(text, /^account\.1\.user_name=1001$/m);
+  const explanation = yealinkDriver.explain(recognised(`${MAC}.cfg`), context(settings));
+  assert.ok(explanation?.ignored.includes('accounts.1.password'));
+  assert.ok(explanation?.notes?.some((note) => /accounts\.1\.password is not written/.test(note)));
+  // Within a value it is only text: the phone reads it as written.
+  assert.match(renderText(`${MAC}.cfg`, { 'accounts.1.password': 'a%NULL%b' })!, /=a%NULL%b$/m);
+});
+
 test('native.yealink.<key> passes through verbatim and overrides a mapped key of the same name', () => {
   const settings: Settings = {
     'accounts.1.user': '1001',
