@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createSecureContext, type Server as TlsServer } from 'node:tls';
 
@@ -6,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { adminApi } from './api/admin-api.ts';
 import { buildAdminDoor } from './api/admin-door.ts';
 import type { ConsoleSessions } from './api/sessions.ts';
+import { descriptorsNeeded, openFilesLimit, type DoorLimits } from './config/door-limits.ts';
 import { formatListen, type ListenAddress } from './config/listen.ts';
 import {
   adminToken,
@@ -358,6 +360,7 @@ export async function startServer(
       const address = formatListen(adminAddress);
       log('info', 'admin door listening', { address, console: `http://${address}/console/` });
     }
+    warnOfDescriptors(log, limits, addresses);
     log('info', 'plugndial ready', {
       store: config.databaseUrl ? 'postgres' : 'embedded',
       dataDir: config.dataDir,
@@ -492,4 +495,35 @@ async function listen<T>(
       `cannot listen for ${door} on ${formatListen(address)}: ${code ?? (error as Error).message}${hint}`,
     );
   }
+}
+
+/**
+ * Says so when the open-files limit is below what the doors may hold at their limits. Node
+ * raises its soft limit to the hard one at start, so what is read here is the hard limit,
+ * which only the operator can raise.
+ */
+function warnOfDescriptors(
+  log: Logger,
+  limits: DoorLimits,
+  addresses: Readonly<Record<string, unknown>>,
+): void {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return; // not Linux: nothing to read it from
+  }
+  const limit = openFilesLimit(text);
+  const doors = Object.keys(addresses);
+  const needed = descriptorsNeeded(limits, {
+    http: doors.filter((door) => door === 'http' || door === 'https' || door === 'acs').length,
+    ftp: doors.includes('ftp'),
+    tftp: doors.includes('tftp'),
+  });
+  if (limit === undefined || limit >= needed) return;
+  log('warn', 'the open-files limit is below what the door limits allow', {
+    limit,
+    needed,
+    fix: 'raise it (systemd: LimitNOFILE=, a shell: ulimit -Hn) or lower --http-connections, --ftp-sessions, --tftp-transfers',
+  });
 }

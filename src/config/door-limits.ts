@@ -118,3 +118,30 @@ function whole(
   }
   return n;
 }
+
+/** Descriptors the process holds besides its doors' clients: the store, logs, listeners. */
+const OWN_DESCRIPTORS = 64;
+
+/**
+ * The open files the doors may hold at their limits: each HTTP door (HTTP, HTTPS, the ACS)
+ * its own connections, an FTP session a control and a data connection, a TFTP transfer its
+ * socket. Below this, a crowd exhausts the process's descriptors before the limits apply,
+ * and then every door refuses phones and the store cannot open a file.
+ */
+export function descriptorsNeeded(
+  limits: Pick<DoorLimits, 'httpConnections' | 'ftpSessions' | 'tftpTransfers'>,
+  doors: { http: number; ftp: boolean; tftp: boolean },
+): number {
+  return (
+    doors.http * limits.httpConnections +
+    (doors.ftp ? 2 * limits.ftpSessions : 0) +
+    (doors.tftp ? limits.tftpTransfers : 0) +
+    OWN_DESCRIPTORS
+  );
+}
+
+/** The soft limit of open files, from `/proc/self/limits`' text; undefined if unlimited or unknown. */
+export function openFilesLimit(limitsText: string): number | undefined {
+  const line = /^Max open files\s+(\S+)/m.exec(limitsText)?.[1];
+  return line === undefined || !/^\d+$/.test(line) ? undefined : Number(line);
+}
