@@ -129,7 +129,9 @@ function print(report: NodesStormReport): void {
   const checked = Object.entries(events.checked)
     .map(([node, n]) => `${n} of ${node}`)
     .join(', ');
-  console.log(`\nevents, read back from A and B (events name no node: the phones say which):`);
+  console.log(
+    `\nevents, read back from A and B (each names the node that served it, one the phone went to; each node's asked of A by --node):`,
+  );
   console.log(`  phones checked: ${checked}; problems ${events.problems.length}`);
   console.log(
     `  C's phones of its last second: ${events.lastSecond.visible} of ${events.lastSecond.phones} with all their events${lost ? ` (the others ended ${lost[0].toFixed(0)} … ${lost[1].toFixed(0)} ms from the kill: in its unwritten batch, or booted with their last, optional requests unanswered)` : ''}`,
@@ -137,7 +139,7 @@ function print(report: NodesStormReport): void {
   console.log(
     `  newest ${events.newest.count} events: ${events.newest.same ? 'the same on A and B' : 'DIFFER between A and B'}`,
   );
-  for (const problem of events.problems.slice(0, 10)) console.log(`    MISSING ${problem}`);
+  for (const problem of events.problems.slice(0, 10)) console.log(`    PROBLEM ${problem}`);
 }
 
 async function main(): Promise<number> {
