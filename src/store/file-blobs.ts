@@ -92,6 +92,20 @@ export function readFileVersion(
   return Readable.from(chunksOf(client, file, start, end), { objectMode: false });
 }
 
+/** How a stored version is read: streamed, and whole when it is small (StoredFileHandle, FirmwareHandle). */
+export function versionReader(
+  client: SqlClient,
+  version: Pick<FileVersion, 'version' | 'size' | 'sha256' | 'chunkSize'>,
+  small: SmallVersionCache | undefined,
+): { stream(range?: { start: number; end: number }): Readable; bytes?(): Promise<Buffer> } {
+  return {
+    stream: (range) => readFileVersion(client, version, range),
+    ...(small && version.size <= SMALL_VERSION_BYTES
+      ? { bytes: () => small.read(client, version) }
+      : {}),
+  };
+}
+
 /** A version this small is read whole, and its bytes kept for the next phone that asks. */
 export const SMALL_VERSION_BYTES = 64 * 1024;
 

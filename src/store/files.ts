@@ -1,10 +1,5 @@
 import { PlugndialError } from '../errors.ts';
-import {
-  readFileVersion,
-  SMALL_VERSION_BYTES,
-  type FileVersion,
-  type SmallVersionCache,
-} from './file-blobs.ts';
+import { versionReader, type FileVersion, type SmallVersionCache } from './file-blobs.ts';
 import { isoTimestamp, perDialect, type ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 import type { StoredFile, StoredFileHandle } from './store.ts';
@@ -74,13 +69,7 @@ export async function openFile(
     sha256: row.sha256,
     chunkSize: row.chunk_size,
   };
-  return {
-    ...toStoredFile(row),
-    stream: (range) => readFileVersion(client, version, range),
-    ...(small && row.size <= SMALL_VERSION_BYTES
-      ? { bytes: () => small.read(client, version) }
-      : {}),
-  };
+  return { ...toStoredFile(row), ...versionReader(client, version, small) };
 }
 
 export async function listFiles(client: SqlClient): Promise<StoredFile[]> {

@@ -1,10 +1,5 @@
 import { PlugndialError } from '../errors.ts';
-import {
-  readFileVersion,
-  SMALL_VERSION_BYTES,
-  type FileVersion,
-  type SmallVersionCache,
-} from './file-blobs.ts';
+import { versionReader, type FileVersion, type SmallVersionCache } from './file-blobs.ts';
 import { isoTimestamp, perDialect, type ConfigOutcome } from './sql-shapes.ts';
 import type { SqlClient } from './sql.ts';
 import type { FirmwareHandle, FirmwareImage, FirmwareKey, FirmwareUpload } from './store.ts';
@@ -90,13 +85,7 @@ export async function openFirmware(
     sha256: row.sha256,
     chunkSize: row.chunk_size,
   };
-  return {
-    ...toImage(row),
-    stream: (range) => readFileVersion(client, version, range),
-    ...(small && row.size <= SMALL_VERSION_BYTES
-      ? { bytes: () => small.read(client, version) }
-      : {}),
-  };
+  return { ...toImage(row), ...versionReader(client, version, small) };
 }
 
 export async function removeFirmware(

@@ -8,7 +8,13 @@ import type { TftpPacket } from '../../src/transports/tftp/packet.ts';
 import { RawPeer, patternBytes } from '../transports/tftp/support.ts';
 
 /** A hand-driven server: its request port and a second socket as the transfer's TID. */
-async function fakeServer(): Promise<{ main: RawPeer; tid: RawPeer; close(): Promise<void> }> {
+interface FakeServer {
+  main: RawPeer;
+  tid: RawPeer;
+  close(): Promise<void>;
+}
+
+async function fakeServer(): Promise<FakeServer> {
   const main = await RawPeer.open();
   const tid = await RawPeer.open();
   return {
@@ -55,30 +61,40 @@ describe('tftpGet', () => {
     });
   });
 
+  /** The server's OACK of `tsize` and 600-byte blocks, and the client's ACK 0 for it. */
+  async function acceptSize(server: FakeServer, client: number, tsize: string): Promise<void> {
+    server.tid.send(
+      encodeOack([
+        ['tsize', tsize],
+        ['blksize', '600'],
+      ]),
+      client,
+    );
+    assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 0 });
+  }
+
+  /** A file of 600 to 1,199 bytes in its two blocks, each acknowledged. */
+  async function sendInTwoBlocks(server: FakeServer, client: number, file: Buffer): Promise<void> {
+    server.tid.send(encodeData(1, file.subarray(0, 600)), client);
+    assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 1 });
+    server.tid.send(encodeData(2, file.subarray(600)), client);
+    assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 2 });
+  }
+
   it('copes with a tsize that is wrong, and answers a stranger with error 5', async () => {
     const server = await fakeServer();
     const file = patternBytes(1000);
     try {
       const got = tftpGet(`tftp://127.0.0.1:${port(server.main)}/f`, { tsize: true, blksize: 600 });
       const { port: client } = await next(server.main);
-      server.tid.send(
-        encodeOack([
-          ['tsize', '10'],
-          ['blksize', '600'],
-        ]),
-        client,
-      );
-      assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 0 });
+      await acceptSize(server, client, '10');
       server.main.send(encodeData(1, Buffer.alloc(600)), client);
       assert.deepEqual((await next(server.main)).packet, {
         kind: 'error',
         code: 5,
         message: 'Unknown transfer ID',
       });
-      server.tid.send(encodeData(1, file.subarray(0, 600)), client);
-      assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 1 });
-      server.tid.send(encodeData(2, file.subarray(600)), client);
-      assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 2 });
+      await sendInTwoBlocks(server, client, file);
       assert.deepEqual(await got, file);
     } finally {
       await server.close();
@@ -93,20 +109,10 @@ describe('tftpGet', () => {
       const got = tftpGet(`tftp://127.0.0.1:${port(server.main)}/f`, { tsize: true, blksize: 600 });
       const { port: client } = await next(server.main);
       // 500 MB announced, within what the phone takes, for a file of 700 bytes.
-      server.tid.send(
-        encodeOack([
-          ['tsize', String(500 * 1024 * 1024)],
-          ['blksize', '600'],
-        ]),
-        client,
-      );
-      assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 0 });
+      await acceptSize(server, client, String(500 * 1024 * 1024));
       const grown = process.memoryUsage().arrayBuffers - before;
       assert.ok(grown < 64 * 1024 * 1024, `held ${grown} bytes for an announced size`);
-      server.tid.send(encodeData(1, file.subarray(0, 600)), client);
-      assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 1 });
-      server.tid.send(encodeData(2, file.subarray(600)), client);
-      assert.deepEqual((await next(server.tid)).packet, { kind: 'ack', block: 2 });
+      await sendInTwoBlocks(server, client, file);
       assert.deepEqual(await got, file);
     } finally {
       await server.close();

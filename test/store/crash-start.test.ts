@@ -7,9 +7,9 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 
 import { DATABASE_FILE } from '../../src/store/open.ts';
 import { tempDir } from '../support/harness.ts';
@@ -19,19 +19,13 @@ import {
   assertStoreIntact,
   random,
   sleep,
+  KILLS,
+  leftBehind,
+  SEED,
   startServer,
-  type ServerUnderTest,
 } from './crash/support.ts';
 
-const KILLS = Number(process.env['PLUGNDIAL_CRASH_KILLS'] ?? 10);
-const SEED = Number(process.env['PLUGNDIAL_CRASH_SEED'] ?? 0x5eed);
-
-const dirs: string[] = [];
-let running: ServerUnderTest | undefined;
-after(async () => {
-  await running?.kill();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const left = leftBehind();
 
 /** Starts serve and SIGKILLs it `afterMs` later, whatever it has done by then. */
 async function killWhileStarting(dataDir: string, afterMs: number): Promise<void> {
@@ -72,7 +66,7 @@ test(`${KILLS} SIGKILLs while the server starts, on a new and on a used data dir
   );
   const next = random(SEED ^ 0x57a47);
   const root = tempDir('pnd-crash-start-');
-  dirs.push(root);
+  left.dirs.push(root);
   const { storeMs, readyMs } = await startTimes(join(root, 'probe'));
   // A little before the store appears to a little after the server is ready.
   const moment = (): number => Math.max(0, storeMs - 30 + next() * (readyMs - storeMs + 60));
@@ -87,35 +81,35 @@ test(`${KILLS} SIGKILLs while the server starts, on a new and on a used data dir
       seenStore++;
       assertStoreIntact(dataDir, when);
     }
-    running = await startServer(dataDir);
-    await assertHealthy(running, `restart after ${when}`);
-    const added = await running.call('POST', '/devices', {
+    left.running = await startServer(dataDir);
+    await assertHealthy(left.running, `restart after ${when}`);
+    const added = await left.running.call('POST', '/devices', {
       mac: '001565aa0001',
       vendor: 'yealink',
     });
     assert.equal(added.status, 201, `${when}: a device can be added after it`);
-    await running.stop();
-    running = undefined;
+    await left.running.stop();
+    left.running = undefined;
   }
   // One directory in use: a device and a profile, then kill after kill while it opens.
   const used = join(root, 'used');
-  running = await startServer(used);
-  assert.equal((await running.call('POST', '/profiles', { name: 'site' })).status, 201);
+  left.running = await startServer(used);
+  assert.equal((await left.running.call('POST', '/profiles', { name: 'site' })).status, 201);
   const device = { mac: '001565aa0002', vendor: 'yealink', profiles: ['site'] };
-  assert.equal((await running.call('POST', '/devices', device)).status, 201);
-  await running.stop();
-  running = undefined;
+  assert.equal((await left.running.call('POST', '/devices', device)).status, 201);
+  await left.running.stop();
+  left.running = undefined;
   for (let kill = Math.ceil(KILLS / 2) + 1; kill <= KILLS; kill += 1) {
     const afterMs = moment();
     await killWhileStarting(used, afterMs);
     const when = `kill ${kill} at ${afterMs.toFixed(0)} ms into a start on a used directory (seed ${SEED})`;
     assertStoreIntact(used, when);
-    running = await startServer(used);
-    await assertHealthy(running, `restart after ${when}`);
-    const back = await running.get<{ profiles: string[] }>('/devices/001565aa0002');
+    left.running = await startServer(used);
+    await assertHealthy(left.running, `restart after ${when}`);
+    const back = await left.running.get<{ profiles: string[] }>('/devices/001565aa0002');
     assert.deepEqual(back.profiles, ['site'], `${when}: the device is as it was`);
-    await running.stop();
-    running = undefined;
+    await left.running.stop();
+    left.running = undefined;
   }
   t.diagnostic(
     `a first start makes the store at ${storeMs.toFixed(0)} ms and is ready at ${readyMs.toFixed(0)} ms; ${seenStore} of ${Math.ceil(KILLS / 2)} first starts had made the store file when killed`,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 
 import { tempDir } from '../support/harness.ts';
 import { ApiWrites } from './crash/api-writes.ts';
@@ -15,8 +14,10 @@ import {
   assertStoreIntact,
   random,
   shuffled,
+  KILLS,
+  leftBehind,
+  SEED,
   startServer,
-  type ServerUnderTest,
 } from './crash/support.ts';
 import type { CrashWork } from './crash/work.ts';
 
@@ -27,15 +28,7 @@ import type { CrashWork } from './crash/work.ts';
 // kind's file in crash/). The kinds and the kill moments come from one seed, so a failure can
 // be replayed: PLUGNDIAL_CRASH_SEED=<seed> PLUGNDIAL_CRASH_KILLS=<kills>. CI's long run sets
 // PLUGNDIAL_CRASH_KILLS=50 (.ci/run).
-const KILLS = Number(process.env['PLUGNDIAL_CRASH_KILLS'] ?? 10);
-const SEED = Number(process.env['PLUGNDIAL_CRASH_SEED'] ?? 0x5eed);
-
-const dirs: string[] = [];
-let running: ServerUnderTest | undefined;
-after(async () => {
-  await running?.kill();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const left = leftBehind();
 
 test(`${KILLS} SIGKILLs under API writes, CSV import, firmware upload and event recording lose no answered change`, async (t) => {
   assert.ok(
@@ -43,7 +36,7 @@ test(`${KILLS} SIGKILLs under API writes, CSV import, firmware upload and event 
     'PLUGNDIAL_CRASH_KILLS: 1–256',
   );
   const dataDir = join(tempDir('pnd-crash-'), 'data');
-  dirs.push(dataDir);
+  left.dirs.push(dataDir);
   const next = random(SEED);
   const firmware = new FirmwareUpload();
   const works: CrashWork[] = [
@@ -52,8 +45,8 @@ test(`${KILLS} SIGKILLs under API writes, CSV import, firmware upload and event 
     firmware,
     new EventRecording(firmware),
   ];
-  running = await startServer(dataDir);
-  await firmware.prepare(running);
+  left.running = await startServer(dataDir);
+  await firmware.prepare(left.running);
   // Every kind in each run of four kills, in an order drawn from the seed: ten kills try each
   // kind at least twice.
   let turn: CrashWork[] = [];
@@ -61,18 +54,18 @@ test(`${KILLS} SIGKILLs under API writes, CSV import, firmware upload and event 
     if (turn.length === 0) turn = shuffled(works, next);
     const work = turn.shift()!;
     const killed = `kill ${kill} of ${KILLS} (${work.kind}, seed ${SEED})`;
-    await work.crash(running, next, kill);
-    assertNoErrorLogged(running, `before ${killed}`);
+    await work.crash(left.running, next, kill);
+    assertNoErrorLogged(left.running, `before ${killed}`);
     assertStoreIntact(dataDir, `after ${killed}`);
-    running = await startServer(dataDir);
+    left.running = await startServer(dataDir);
     const when = `restart after ${killed}`;
-    await assertHealthy(running, when);
-    for (const each of works) await each.verify(running, when);
+    await assertHealthy(left.running, when);
+    for (const each of works) await each.verify(left.running, when);
   }
-  for (const each of works) await each.verify(running, 'the last restart', true);
-  await running.stop();
-  assertNoErrorLogged(running, 'the last run');
-  running = undefined;
+  for (const each of works) await each.verify(left.running, 'the last restart', true);
+  await left.running.stop();
+  assertNoErrorLogged(left.running, 'the last run');
+  left.running = undefined;
   assertStoreIntact(dataDir, 'after the last stop');
   assert.equal(abandonedUploads(dataDir), 0, 'a start removes what cut uploads left');
   for (const each of works) {

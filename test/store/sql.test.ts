@@ -156,6 +156,15 @@ defineClientSuite('SQLite', async () => {
 });
 
 describe('SQLite client', () => {
+  /** A database file of its own (a reader beside the writer, unlike :memory:), with table t. */
+  async function fileClientWithTable(): Promise<SqlClient> {
+    const dir = mkdtempSync(join(tmpdir(), 'plugndial-sql-'));
+    dirs.push(dir);
+    const client = openSqliteClient(join(dir, 'plugndial.db'));
+    await client.query('CREATE TABLE t (k text PRIMARY KEY)');
+    return client;
+  }
+
   test("PostgreSQL's text becomes SQLite's: placeholders named, casts and row locks dropped", () => {
     const { sql, types } = sqliteText(
       `SELECT count(*)::int AS n, $2 AS b FROM devices d WHERE mac = $1::text AND at < $3::timestamptz
@@ -193,11 +202,8 @@ describe('SQLite client', () => {
   });
 
   test('a read outside a transaction does not wait for an open one, and sees only what is committed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plugndial-sql-'));
-    dirs.push(dir);
-    const client = openSqliteClient(join(dir, 'plugndial.db'));
+    const client = await fileClientWithTable();
     try {
-      await client.query('CREATE TABLE t (k text PRIMARY KEY)');
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
       let entered!: () => void;
@@ -231,11 +237,8 @@ describe('SQLite client', () => {
   });
 
   test('transactions that wait for the writer commit together; a failing one alone is undone', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plugndial-sql-'));
-    dirs.push(dir);
-    const client = openSqliteClient(join(dir, 'plugndial.db'));
+    const client = await fileClientWithTable();
     try {
-      await client.query('CREATE TABLE t (k text PRIMARY KEY)');
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
       const first = client.transaction(async (tx) => {

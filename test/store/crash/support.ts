@@ -1,11 +1,32 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { after } from 'node:test';
 
 import Database from 'better-sqlite3';
 
 import { DATABASE_FILE } from '../../../src/store/open.ts';
 import { logRecords, serve, type ServeProcess, httpOnly } from '../../support/serve.ts';
+
+/**
+ * The kills of a crash run and the seed of their moments: PLUGNDIAL_CRASH_KILLS (10; CI's
+ * long run sets 50, .ci/run) and PLUGNDIAL_CRASH_SEED, so that a failure can be replayed.
+ */
+export const KILLS = Number(process.env['PLUGNDIAL_CRASH_KILLS'] ?? 10);
+export const SEED = Number(process.env['PLUGNDIAL_CRASH_SEED'] ?? 0x5eed);
+
+/** What a crash test leaves behind, gone when its file ends: the server then running, its directories. */
+export function leftBehind(): { running: ServerUnderTest | undefined; dirs: string[] } {
+  const left: { running: ServerUnderTest | undefined; dirs: string[] } = {
+    running: undefined,
+    dirs: [],
+  };
+  after(async () => {
+    await left.running?.kill();
+    for (const dir of left.dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return left;
+}
 
 /** A small deterministic generator (mulberry32): the same seed, the same kill moments. */
 export function random(seed: number): () => number {
