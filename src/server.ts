@@ -514,12 +514,7 @@ function warnOfDescriptors(
     return; // not Linux: nothing to read it from
   }
   const limit = openFilesLimit(text);
-  const doors = Object.keys(addresses);
-  const needed = descriptorsNeeded(limits, {
-    http: doors.filter((door) => door === 'http' || door === 'https' || door === 'acs').length,
-    ftp: doors.includes('ftp'),
-    tftp: doors.includes('tftp'),
-  });
+  const needed = descriptorsNeeded(limits, Object.keys(addresses));
   if (limit === undefined || limit >= needed) return;
   log('warn', 'the open-files limit is below what the door limits allow', {
     limit,

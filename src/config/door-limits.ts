@@ -130,12 +130,13 @@ const OWN_DESCRIPTORS = 64;
  */
 export function descriptorsNeeded(
   limits: Pick<DoorLimits, 'httpConnections' | 'ftpSessions' | 'tftpTransfers'>,
-  doors: { http: number; ftp: boolean; tftp: boolean },
+  doors: readonly string[],
 ): number {
+  const http = doors.filter((door) => door === 'http' || door === 'https' || door === 'acs');
   return (
-    doors.http * limits.httpConnections +
-    (doors.ftp ? 2 * limits.ftpSessions : 0) +
-    (doors.tftp ? limits.tftpTransfers : 0) +
+    http.length * limits.httpConnections +
+    (doors.includes('ftp') ? 2 * limits.ftpSessions : 0) +
+    (doors.includes('tftp') ? limits.tftpTransfers : 0) +
     OWN_DESCRIPTORS
   );
 }

@@ -17,9 +17,16 @@ import {
 import { BIN, logRecords } from '../support/serve.ts';
 
 test('the doors that are on count: each HTTP door its connections, FTP two a session, TFTP one', () => {
-  const all = descriptorsNeeded(DEFAULT_DOOR_LIMITS, { http: 3, ftp: true, tftp: true });
+  const all = descriptorsNeeded(DEFAULT_DOOR_LIMITS, [
+    'http',
+    'https',
+    'acs',
+    'ftp',
+    'tftp',
+    'sip',
+  ]);
   assert.equal(all, 3 * 2048 + 2 * 256 + 512 + 64);
-  assert.equal(descriptorsNeeded(DEFAULT_DOOR_LIMITS, { http: 1, ftp: false, tftp: false }), 2112);
+  assert.equal(descriptorsNeeded(DEFAULT_DOOR_LIMITS, ['http']), 2112);
 });
 
 test('the soft limit is read from /proc/self/limits, unlimited or unknown as none', () => {
