@@ -119,7 +119,10 @@ function whole(
   return n;
 }
 
-/** Descriptors the process holds besides its doors' clients: the store, logs, listeners. */
+/**
+ * Descriptors the process holds besides its doors' clients: the store, logs, listeners, and
+ * the TFTP door's spare transfer ports (at most 32).
+ */
 const OWN_DESCRIPTORS = 64;
 
 /**

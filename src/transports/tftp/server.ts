@@ -1,9 +1,9 @@
-// The TFTP door: read requests on one well-known socket, each transfer on a fresh socket
+// The TFTP door: read requests on one well-known socket, each transfer on a socket of its own
 // (its TID), content from the provisioning pipeline. Knows nothing of vendors.
 //
 // The door itself only routes: settings.ts checks what it is given, slots.ts decides who may
-// start a transfer, content.ts opens the answer, transfer-socket.ts runs the transfer on its
-// socket, report.ts counts and tells.
+// start a transfer, content.ts opens the answer, transfer-ports.ts lends it a port,
+// transfer-socket.ts runs the transfer on it, report.ts counts and tells.
 
 import type dgram from 'node:dgram';
 
@@ -43,6 +43,7 @@ import {
   resolveHost,
   socketType,
 } from './sockets.ts';
+import { TransferPorts } from './transfer-ports.ts';
 import { openTransfer } from './transfer-socket.ts';
 
 export type { TftpDoorEvent, TftpDoorStats } from './report.ts';
@@ -98,7 +99,7 @@ export async function startTftpDoor(options: TftpDoorOptions): Promise<TftpDoor>
 class Door {
   readonly address: { address: string; port: number };
   readonly #slots: TransferSlots;
-  readonly #sockets = new Set<dgram.Socket>();
+  readonly #ports: TransferPorts;
   /** Requests from their arrival until their transfer starts (or they are answered). */
   readonly #pending = new Set<Promise<void>>();
   readonly #counters = zeroCounters();
@@ -109,8 +110,6 @@ class Door {
   readonly #ackPoller: LoopPoller;
   readonly #provisioner: Provisioner;
   readonly #settings: TftpSettings;
-  readonly #host: string;
-  readonly #type: dgram.SocketType;
   readonly #main: dgram.Socket;
   readonly #log: ((event: TftpDoorEvent) => void) | undefined;
   readonly #onLimit: OnLimit | undefined;
@@ -127,8 +126,7 @@ class Door {
     this.#provisioner = provisioner;
     this.#settings = settings;
     this.#slots = new TransferSlots(settings);
-    this.#host = host;
-    this.#type = type;
+    this.#ports = new TransferPorts(type, host);
     this.#main = main;
     this.#log = log;
     this.#onLimit = onLimit;
@@ -180,7 +178,7 @@ class Door {
       }),
     ]);
     clearTimeout(timer);
-    await Promise.all([...this.#sockets].map((socket) => closeSocket(socket)));
+    await this.#ports.close();
   }
 
   #onRequest(datagram: Buffer, remote: dgram.RemoteInfo): void {
@@ -334,14 +332,11 @@ class Door {
       finish({ status: 500, bytes: 0, retransmissions: 0, reason: 'content unavailable' });
       return;
     }
-    const socket = createUdpSocket(this.#type);
-    this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
+    let socket: dgram.Socket;
     try {
-      await bindSocket(socket, this.#host, 0);
+      socket = await this.#ports.take(remote);
     } catch (error) {
       content.source.close();
-      void closeSocket(socket);
       this.#emit({ type: 'error', message: `transfer socket: ${String(error)}` });
       this.#reply(remote, TFTP_ERROR.notDefined, 'Server error');
       finish({ status: 500, bytes: 0, retransmissions: 0, reason: 'no socket' });
@@ -349,7 +344,7 @@ class Door {
     }
     if (this.#aborting) {
       content.source.close();
-      void closeSocket(socket);
+      this.#ports.giveBack(socket, remote, false);
       finish({ status: 503, bytes: 0, retransmissions: 0, reason: 'server closing' });
       return;
     }
@@ -361,6 +356,7 @@ class Door {
       settings: this.#settings,
       sent: () => this.#ackPoller.hold(),
       finish,
+      release: (used, healthy) => this.#ports.giveBack(used, remote, healthy),
       heldTooLong: () =>
         this.#onLimit?.({
           door: 'tftp',

@@ -18,11 +18,10 @@ import {
   opcodeOf,
 } from './packet.ts';
 import type { TftpSettings } from './settings.ts';
-import { closeSocket } from './sockets.ts';
 import { ReadTransfer } from './transfer.ts';
 
 export interface TransferSocketOptions {
-  /** Bound, and used by this transfer alone; closed when it ends. */
+  /** Bound, and used by this transfer alone until it ends. */
   socket: dgram.Socket;
   remote: dgram.RemoteInfo;
   content: OpenedContent;
@@ -31,6 +30,8 @@ export interface TransferSocketOptions {
   /** A datagram went out: the ACK poller keeps the loop awake for the answer. */
   sent(): void;
   finish(outcome: TransferOutcome): void;
+  /** The transfer ended: its socket is the door's again, `healthy` unless it saw an error. */
+  release(socket: dgram.Socket, healthy: boolean): void;
   /** The transfer reached `maxHoldMs` and is being aborted. */
   heldTooLong(): void;
   /** A datagram came from another TID. */
@@ -42,6 +43,7 @@ export interface TransferSocketOptions {
 export function openTransfer(options: TransferSocketOptions): ReadTransfer {
   const { socket, remote, content, negotiated, settings } = options;
   const hold: { timer?: NodeJS.Timeout } = {};
+  let healthy = true;
   const entries = oackEntries(negotiated, content.size);
   const transfer = new ReadTransfer({
     source: content.source,
@@ -56,8 +58,8 @@ export function openTransfer(options: TransferSocketOptions): ReadTransfer {
       options.sent();
     },
     finish: (outcome: TransferOutcome): void => {
-      void closeSocket(socket);
       clearTimeout(hold.timer);
+      options.release(socket, healthy);
       options.finish(outcome);
     },
   });
@@ -92,6 +94,7 @@ export function openTransfer(options: TransferSocketOptions): ReadTransfer {
     }
   });
   socket.on('error', (error: Error) => {
+    healthy = false;
     options.error(`transfer socket: ${error.message}`);
     transfer.abort(500, 'socket error', 'Server error');
   });

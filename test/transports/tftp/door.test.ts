@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import { isPlugndialError } from '../../../src/errors.ts';
@@ -7,6 +8,7 @@ import { toNetascii } from '../../../src/transports/tftp/netascii.ts';
 import { encodeAck, encodeError, encodeRequest } from '../../../src/transports/tftp/packet.ts';
 import type { TftpPacket } from '../../../src/transports/tftp/packet.ts';
 import { startTftpDoor } from '../../../src/transports/tftp/server.ts';
+import { SPARE_PORTS } from '../../../src/transports/tftp/transfer-ports.ts';
 import type { TftpDoor, TftpDoorOptions } from '../../../src/transports/tftp/server.ts';
 import { RawPeer, fakeProvisioner, patternBytes } from './support.ts';
 import type { FakeProvisioner } from './support.ts';
@@ -587,3 +589,130 @@ describe('TFTP door limits and endings', () => {
     });
   });
 });
+
+describe('TFTP door transfer ports', () => {
+  /** A whole lock-step transfer of `file` at 512-byte blocks; the bytes and the server's TID. */
+  async function fetchWhole(
+    peer: RawPeer,
+    s: Setup,
+    file: string,
+  ): Promise<{ bytes: Buffer; port: number }> {
+    peer.send(rrq(file), s.port);
+    const chunks: Buffer[] = [];
+    let port = 0;
+    for (let block = 1; ; block += 1) {
+      const received = await expectPacket(peer, 'data');
+      port = received.port;
+      assert.ok(
+        received.packet.kind === 'data' && received.packet.block === block,
+        `block ${block}`,
+      );
+      chunks.push(received.packet.payload);
+      peer.send(encodeAck(block), port);
+      if (received.packet.payload.length < 512) break;
+    }
+    return { bytes: Buffer.concat(chunks), port };
+  }
+
+  it("lends a finished transfer's port to the next phone; the last phone's late ACK is a stranger's", async () => {
+    const s = await setup();
+    const first = await RawPeer.open();
+    const second = await RawPeer.open();
+    try {
+      const one = await fetchWhole(first, s, 'exact.bin');
+      assert.deepEqual(one.bytes, EXACT);
+      await s.pipeline.settled(1);
+      second.send(rrq('small.bin'), s.port);
+      const { packet, port } = await expectPacket(second, 'data');
+      assert.equal(port, one.port, 'the spare port is lent to the next phone');
+      // A duplicate of the first phone's last ACK, arriving late at the port now lent.
+      first.send(encodeAck(4), port);
+      assert.equal(await expectError(first, 5), 'Unknown transfer ID');
+      const chunks = [packet.kind === 'data' ? packet.payload : Buffer.alloc(0)];
+      second.send(encodeAck(1), port);
+      for (let block = 2; ; block += 1) {
+        const next = await expectPacket(second, 'data');
+        assert.ok(next.packet.kind === 'data' && next.packet.block === block, `block ${block}`);
+        chunks.push(next.packet.payload);
+        second.send(encodeAck(block), port);
+        if (next.packet.payload.length < 512) break;
+      }
+      assert.deepEqual(Buffer.concat(chunks), SMALL);
+      await s.pipeline.settled(2);
+      assert.equal(s.pipeline.answers[1]?.outcomes[0]?.status, 200);
+      assert.equal(s.door.stats().unknownTid, 1);
+    } finally {
+      await first.close();
+      await second.close();
+      await s.door.close();
+    }
+  });
+
+  it('never lends a port to the phone whose transfer ended on it', async () => {
+    const s = await setup();
+    const peer = await RawPeer.open();
+    try {
+      const one = await fetchWhole(peer, s, 'exact.bin');
+      await s.pipeline.settled(1);
+      const two = await fetchWhole(peer, s, 'small.bin');
+      assert.deepEqual(two.bytes, SMALL);
+      assert.notEqual(two.port, one.port);
+      // Both ports wait on, for another phone.
+      await s.pipeline.settled(2);
+      const three = await fetchWhole(peer, s, 'exact.bin');
+      assert.ok(three.port !== one.port && three.port !== two.port);
+      const other = await RawPeer.open();
+      try {
+        const four = await fetchWhole(other, s, 'exact.bin');
+        assert.ok([one.port, two.port, three.port].includes(four.port));
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await peer.close();
+      await s.door.close();
+    }
+  });
+
+  it('keeps at most its spare ports, and closes them all with the door', async () => {
+    const peers = await Promise.all(Array.from({ length: 40 }, () => RawPeer.open()));
+    const s = await setup({ maxTransfersPerClient: 64 });
+    try {
+      // Forty transfers at once, each held at its first block, then all finished together.
+      const ports = await Promise.all(
+        peers.map(async (peer) => {
+          peer.send(rrq('exact.bin'), s.port);
+          return (await expectPacket(peer, 'data')).port;
+        }),
+      );
+      assert.equal(new Set(ports).size, 40);
+      for (const [i, peer] of peers.entries()) peer.send(encodeError(0, 'enough'), ports[i]!);
+      await s.pipeline.settled(40);
+      // Of the forty, SPARE_PORTS stay bound: a new phone's request gets one of them.
+      const late = await RawPeer.open();
+      try {
+        late.send(rrq('exact.bin'), s.port);
+        const { port } = await expectPacket(late, 'data');
+        assert.ok(ports.includes(port), 'a spare port is lent');
+        late.send(encodeError(0, 'enough'), port);
+      } finally {
+        await late.close();
+      }
+      const bound = ports.filter((port) => portInUse(port)).length;
+      assert.equal(bound, SPARE_PORTS);
+      await s.door.close();
+      assert.equal(ports.filter((port) => portInUse(port)).length, 0);
+    } finally {
+      await Promise.all(peers.map((peer) => peer.close()));
+      await s.door.close();
+    }
+  });
+});
+
+/** A UDP port on 127.0.0.1 bound by anyone: /proc/net/udp lists it (port in hex). */
+function portInUse(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim()));
+}
