@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 
 import Database from 'better-sqlite3';
 
@@ -77,12 +78,84 @@ function isoTime(value: unknown): string {
  * sees only what is committed (WAL). better-sqlite3 is synchronous: a statement runs on this
  * thread and costs microseconds, which is cheaper than any thread or process hop.
  *
- * Durability: WAL with `synchronous = FULL` syncs the log at every commit, so a change that
- * was answered survives a power loss as well as `kill -9`.
+ * Durability: a change is answered once the log that holds it is on the disk, so it survives
+ * a power loss as well as `kill -9`. SQLite commits to the log (`synchronous = NORMAL`) and
+ * the log is synced off this thread (see WalSync): the phones are served while the disk
+ * writes, and one sync answers every commit made before it.
  */
-export function openSqliteClient(file: string): SqlClient {
-  return new SqliteConnection(file).client;
+export function openSqliteClient(file: string, options: SqliteOptions = {}): SqlClient {
+  return new SqliteConnection(file, options).client;
 }
+
+export interface SqliteOptions {
+  /** Syncs the log file to the disk; `datasync()` of its handle unless a test says otherwise. */
+  syncLog?: (log: FileHandle) => Promise<void>;
+}
+
+/**
+ * The log's syncs, off the event loop. A durable commit waits for a sync that began after it
+ * committed; while one runs, every commit that comes waits for the one next, so under load
+ * there is one sync per turn of the disk, not one per change (group commit across turns of
+ * the writer). The log file stays the same file while the store is open: SQLite removes it
+ * only when its last connection closes, and the writer is open until then.
+ */
+class WalSync {
+  readonly #path: string;
+  readonly #syncLog: (log: FileHandle) => Promise<void>;
+  #log: Promise<FileHandle | undefined> | undefined;
+  /** The sync under way. */
+  #running: Promise<void> | undefined;
+  /** The sync after it, shared by every commit made while the one under way runs. */
+  #next: Promise<void> | undefined;
+  /** Syncs done, for the tests of grouping. */
+  count = 0;
+
+  constructor(path: string, syncLog: (log: FileHandle) => Promise<void>) {
+    this.#path = path;
+    this.#syncLog = syncLog;
+  }
+
+  /** Resolves once everything committed so far is on the disk. */
+  synced(): Promise<void> {
+    if (this.#running === undefined) {
+      const running = this.#sync().finally(() => {
+        if (this.#running === running) this.#running = undefined;
+      });
+      this.#running = running;
+      return running;
+    }
+    // The sync under way may have begun before this commit: the next one covers it.
+    this.#next ??= this.#running
+      .catch(() => undefined)
+      .then(() => {
+        this.#next = undefined;
+        return this.synced();
+      });
+    return this.#next;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.#next, this.#running]);
+    const log = await this.#log?.catch(() => undefined);
+    this.#log = undefined;
+    await log?.close().catch(() => undefined);
+  }
+
+  async #sync(): Promise<void> {
+    this.#log ??= open(this.#path, 'r').catch((error: NodeJS.ErrnoException) => {
+      this.#log = undefined;
+      // No log yet: nothing was written to sync.
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    const log = await this.#log;
+    if (log === undefined) return;
+    await this.#syncLog(log);
+    this.count += 1;
+  }
+}
+
+const datasync = (log: FileHandle): Promise<void> => log.datasync();
 
 /** The first bytes of every SQLite database file. */
 const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -157,10 +230,14 @@ class SqliteConnection {
   #queue: Promise<unknown> = Promise.resolve();
   /** Transactions waiting for the writer's next turn, to run and commit together. */
   #forming: GroupMember[] | undefined;
+  /** Undefined in memory, where nothing is durable. */
+  readonly wal: WalSync | undefined;
   #closed = false;
 
-  constructor(file: string) {
+  constructor(file: string, options: SqliteOptions) {
     this.#file = file;
+    this.wal =
+      file === ':memory:' ? undefined : new WalSync(`${file}-wal`, options.syncLog ?? datasync);
     checkDatabaseFile(file);
     this.#writer = openConnection(file, false);
     try {
@@ -195,10 +272,28 @@ class SqliteConnection {
     } catch (error) {
       return Promise.reject(sqliteError(error, text, this.#file));
     }
-    // Reads go to the reader at once; writes take their turn at the writer.
+    // Reads go to the reader at once; writes take their turn at the writer, and a write is
+    // answered once it is on the disk.
     if (statement.readonly && this.#reader !== this.#writer)
       return this.#run<T>(this.#reader, this.#readerStatements, text, params);
-    return this.#exclusive(() => this.#run<T>(this.#writer, this.#writerStatements, text, params));
+    const written = this.#exclusive(() =>
+      this.#run<T>(this.#writer, this.#writerStatements, text, params),
+    );
+    if (statement.readonly || this.wal === undefined) return written;
+    const wal = this.wal;
+    return written.then((rows) => this.#durable(wal).then(() => rows));
+  }
+
+  /** The log synced, or a database error that says the change may not be on the disk. */
+  #durable(wal: WalSync): Promise<void> {
+    return wal.synced().catch((error: unknown) => {
+      const cause = error instanceof Error ? error.message : String(error);
+      throw new PlugndialError(
+        'PND_DATABASE',
+        `database error: the disk holding ${this.#file} did not confirm the last change (${cause}); it may be lost at a power cut — check the disk, then whether the change is there`,
+        { sqlite: 'SQLITE_IOERR_FSYNC' },
+      );
+    });
   }
 
   #run<T>(
@@ -255,10 +350,10 @@ class SqliteConnection {
    * when its turn comes the group runs as one database transaction, each member in a
    * savepoint of its own, with one commit (one sync of the log) for all. A member that fails
    * is rolled back to its savepoint alone and gets its own error; the others are answered
-   * only once the commit is done, so nothing is acknowledged before it is durable. Members
-   * run one after another, each seeing what the ones before it wrote: as if run in turn.
-   * A store busy with durable writes (TR-069 sessions, API changes) then pays one sync per
-   * turn of the writer rather than one per change, on the thread that serves the phones.
+   * only once the commit is done and, unless every member is lazy, the log synced (WalSync),
+   * so nothing is acknowledged before it is durable. Members run one after another, each
+   * seeing what the ones before it wrote: as if run in turn. The writer moves on to the next
+   * group while the log syncs, and that sync answers both.
    */
   #transaction<T>(fn: (tx: SqlClient) => Promise<T>, lazy: boolean, tx: SqlClient): Promise<T> {
     if (this.#closed) return Promise.reject(closedError());
@@ -285,16 +380,14 @@ class SqliteConnection {
 
   /** Runs a group (see #transaction); answers every member, never throws. */
   async #commitGroup(group: GroupMember[], tx: SqlClient): Promise<void> {
-    // NORMAL writes the commit to the log without waiting for the disk; the next FULL commit
-    // syncs the log, and everything before it with it. One durable member makes it FULL.
+    // The commit goes to the log without waiting for the disk (synchronous = NORMAL); one
+    // durable member makes the group wait for the log's next sync.
     const lazy = group.every((member) => member.lazy);
     const writer = this.#writer;
     const alone = group.length === 1;
     try {
-      if (lazy) pragma(writer, 'synchronous = NORMAL');
       writer.exec('BEGIN IMMEDIATE');
     } catch (error) {
-      if (lazy) pragma(writer, 'synchronous = FULL');
       const failed = sqliteError(error, 'BEGIN', this.#file);
       for (const member of group) member.reject(failed);
       return;
@@ -339,14 +432,24 @@ class SqliteConnection {
         for (const { member } of done) member.reject(failed);
         return;
       }
-      for (const { member, result } of done) member.resolve(result);
+      if (lazy || this.wal === undefined || done.length === 0) {
+        for (const { member, result } of done) member.resolve(result);
+        return;
+      }
+      // Answered after the sync; the writer's turn ends now.
+      this.#durable(this.wal).then(
+        () => {
+          for (const { member, result } of done) member.resolve(result);
+        },
+        (failed: unknown) => {
+          for (const { member } of done) member.reject(failed);
+        },
+      );
     } catch (error) {
       // The savepoint bookkeeping itself failed: nothing of the group is kept.
       if (writer.inTransaction) writer.exec('ROLLBACK');
       const failed = sqliteError(error, 'COMMIT', this.#file);
       for (const { member } of done) member.reject(failed);
-    } finally {
-      if (lazy) pragma(writer, 'synchronous = FULL');
     }
   }
 
@@ -390,6 +493,7 @@ class SqliteConnection {
     if (this.#closed) return;
     await this.#queue;
     this.#closed = true;
+    await this.wal?.close();
     if (this.#reader !== this.#writer) this.#reader.close();
     // Folds the log into the database file, so a closed store is one file.
     try {
@@ -486,7 +590,9 @@ function openConnection(file: string, readonly: boolean): Connection {
     if (!readonly) {
       // The first statement that reads the file: a file that is not a database fails here.
       pragma(connection, 'journal_mode = WAL');
-      pragma(connection, 'synchronous = FULL');
+      // Commits reach the log without a sync on this thread; WalSync syncs it before a
+      // durable change is answered. Checkpoints still sync the log and the database.
+      pragma(connection, 'synchronous = NORMAL');
     }
     pragma(connection, 'foreign_keys = ON');
     connection.defaultSafeIntegers(false);

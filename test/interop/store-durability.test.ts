@@ -10,7 +10,7 @@ import { BIN, doorPorts, httpOnly } from '../support/serve.ts';
 
 // An acknowledged change must survive a power loss, not only a crash: its commit must be in
 // SQLite's write-ahead log on disk (fsync) before the API answers. strace watches the real
-// server's fsync calls.
+// server's fsync calls, and which thread makes them: not the one that serves the phones.
 
 let dir: string | undefined;
 let child: ChildProcess | undefined;
@@ -34,13 +34,13 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** fsync/fdatasync calls on the embedded store's WAL in strace's output, as epoch seconds. */
-function walSyncs(trace: string): number[] {
-  const syncs: number[] = [];
+/** fsync/fdatasync calls on the embedded store's WAL in strace's output: when, and by which thread. */
+function walSyncs(trace: string): { at: number; thread: number }[] {
+  const syncs: { at: number; thread: number }[] = [];
   for (const match of trace.matchAll(
-    /(\d{9,}\.\d{6}) (?:fsync|fdatasync)\(\d+<[^>\n]*\/plugndial\.db-wal>\) = 0/g,
+    /^(?:\[pid +(\d+)\] )?(\d{9,}\.\d{6}) (?:fsync|fdatasync)\(\d+<[^>\n]*\/plugndial\.db-wal>\) = 0/gm,
   )) {
-    syncs.push(Number(match[1]));
+    syncs.push({ at: Number(match[2]), thread: Number(match[1] ?? 0) });
   }
   return syncs;
 }
@@ -83,6 +83,9 @@ test('a change the API acknowledged is on disk: its WAL was synced before the an
   });
   const port = await ready;
   const token = readFileSync(join(dir, 'admin-token'), 'utf8').trim();
+  const { pid: mainThread } = JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8')) as {
+    pid: number;
+  };
   for (let i = 0; i < 3; i += 1) {
     const sent = Date.now() / 1000;
     const response = await fetch(`http://127.0.0.1:${port}/api/v1/devices`, {
@@ -97,8 +100,9 @@ test('a change the API acknowledged is on disk: its WAL was synced before the an
     assert.equal(response.status, 201, await response.text());
     // strace prints each call (unbuffered, on stderr) before the server goes on, so the
     // sync of this change is in the pipe before the answer; reading it may lag a little.
-    const synced = (): boolean =>
-      walSyncs(output).some((at) => at >= sent - 0.01 && at <= answered + 0.01);
+    const inWindow = (): { at: number; thread: number }[] =>
+      walSyncs(output).filter(({ at }) => at >= sent - 0.01 && at <= answered + 0.01);
+    const synced = (): boolean => inWindow().length > 0;
     for (let waited = 0; waited < 2000 && !synced(); waited += 50) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -109,6 +113,11 @@ test('a change the API acknowledged is on disk: its WAL was synced before the an
         .filter((l) => /fsync|fdatasync/.test(l))
         .slice(-8)
         .join('\n')}`,
+    );
+    // The disk's wait is a worker thread's: the event loop went on serving meanwhile.
+    assert.ok(
+      inWindow().every(({ thread }) => thread !== mainThread),
+      `change ${i}: the WAL was synced on the main thread (${mainThread}): ${JSON.stringify(inWindow())}`,
     );
   }
 });

@@ -8,7 +8,7 @@ import { isPlugndialError } from '../../src/errors.ts';
 import { migrate, migrationsFor } from '../../src/store/migrations.ts';
 import { openPostgresClient } from '../../src/store/postgres-client.ts';
 import { sqlStateOf, type SqlClient } from '../../src/store/sql.ts';
-import { openSqliteClient, sqliteText } from '../../src/store/sqlite-client.ts';
+import { openSqliteClient, sqliteText, type SqliteOptions } from '../../src/store/sqlite-client.ts';
 import { startPostgres, type TestPostgres, withPostgres } from '../support/postgres.ts';
 
 function defineClientSuite(name: string, open: () => Promise<SqlClient>): void {
@@ -157,10 +157,10 @@ defineClientSuite('SQLite', async () => {
 
 describe('SQLite client', () => {
   /** A database file of its own (a reader beside the writer, unlike :memory:), with table t. */
-  async function fileClientWithTable(): Promise<SqlClient> {
+  async function fileClientWithTable(options: SqliteOptions = {}): Promise<SqlClient> {
     const dir = mkdtempSync(join(tmpdir(), 'plugndial-sql-'));
     dirs.push(dir);
-    const client = openSqliteClient(join(dir, 'plugndial.db'));
+    const client = openSqliteClient(join(dir, 'plugndial.db'), options);
     await client.query('CREATE TABLE t (k text PRIMARY KEY)');
     return client;
   }
@@ -255,6 +255,8 @@ describe('SQLite client', () => {
         await tx.query("INSERT INTO t (k) VALUES ('undone')");
         throw new Error('the caller changed its mind');
       });
+      // Its error comes at once; the others are answered once the log is synced.
+      const undone = assert.rejects(failing, /the caller changed its mind/);
       const third = client.transaction(async (tx) => {
         // It sees the group's earlier member, as if run after it…
         const mine = await tx.query<{ k: string }>("SELECT k FROM t WHERE k = 'second'");
@@ -269,7 +271,7 @@ describe('SQLite client', () => {
       release();
       await first;
       assert.equal(await second, 'second');
-      await assert.rejects(failing, /the caller changed its mind/);
+      await undone;
       assert.deepEqual(await third, { mine: 1, outside: 0 });
       assert.deepEqual(await client.query('SELECT k FROM t ORDER BY k'), [
         { k: 'first' },
@@ -278,6 +280,106 @@ describe('SQLite client', () => {
       ]);
     } finally {
       await client.close();
+    }
+  });
+
+  /** A log sync the test finishes by hand: each call waits in `pending` until released. */
+  function heldSyncs(): { pending: (() => void)[]; options: SqliteOptions } {
+    const pending: (() => void)[] = [];
+    return {
+      pending,
+      options: {
+        syncLog: (log) =>
+          new Promise<void>((resolve, reject) =>
+            pending.push(() => log.datasync().then(resolve, reject)),
+          ),
+      },
+    };
+  }
+
+  async function until(what: string, ready: () => boolean): Promise<void> {
+    for (let turns = 0; turns < 2000 && !ready(); turns += 1)
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.ok(ready(), what);
+  }
+
+  test('a durable change is answered once the log is synced; commits during a sync share the next', async () => {
+    const syncs = heldSyncs();
+    const opening = fileClientWithTable(syncs.options);
+    await until('the table’s own sync', () => syncs.pending.length === 1);
+    syncs.pending.shift()!();
+    const client = await opening;
+    try {
+      const answered: string[] = [];
+      const first = client
+        .transaction((tx) => tx.query("INSERT INTO t (k) VALUES ('first')"))
+        .then(() => answered.push('first'));
+      await until('a sync for the first change', () => syncs.pending.length === 1);
+      // Committed and seen by readers, but not answered: the disk has not confirmed it.
+      assert.deepEqual(await client.query("SELECT k FROM t WHERE k = 'first'"), [{ k: 'first' }]);
+      assert.equal(answered.length, 0);
+      // The writer is free meanwhile. A lazy change is answered at once; durable ones made
+      // now wait for the sync after this one, all of them together.
+      await client.transaction((tx) => tx.query("INSERT INTO t (k) VALUES ('lazy')"), {
+        lazyCommit: true,
+      });
+      const later = Array.from({ length: 10 }, (_, i) =>
+        client
+          .transaction((tx) => tx.query('INSERT INTO t (k) VALUES ($1::text)', [`later-${i}`]))
+          .then(() => answered.push(`later-${i}`)),
+      );
+      const lone = client
+        .query("INSERT INTO t (k) VALUES ('lone')")
+        .then(() => answered.push('lone'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(answered.length, 0);
+      assert.equal(syncs.pending.length, 1, 'one sync at a time');
+      syncs.pending.shift()!();
+      await first;
+      assert.deepEqual(answered, ['first'], 'the first sync began before the later commits');
+      await until('one more sync for all the later changes', () => syncs.pending.length === 1);
+      syncs.pending.shift()!();
+      await Promise.all([...later, lone]);
+      assert.equal(answered.length, 12);
+      assert.equal(syncs.pending.length, 0, 'twelve changes, one sync');
+      const rows = await client.query<{ n: number }>('SELECT count(*) AS n FROM t');
+      assert.equal(rows[0]?.n, 13);
+    } finally {
+      for (const release of syncs.pending) release();
+      await client.close();
+    }
+  });
+
+  test('a change whose log sync fails is refused with a database error, and the store goes on', async () => {
+    let failing = true;
+    const client = await fileClientWithTable({
+      syncLog: (log) =>
+        failing ? Promise.reject(new Error('EIO: i/o error, fdatasync')) : log.datasync(),
+    }).catch(() => undefined);
+    // The table itself was a lone write: its sync failed, so it was refused too.
+    assert.equal(client, undefined);
+    const dir = dirs.at(-1)!;
+    const reopened = openSqliteClient(join(dir, 'plugndial.db'), {
+      syncLog: (log) =>
+        failing ? Promise.reject(new Error('EIO: i/o error, fdatasync')) : log.datasync(),
+    });
+    try {
+      await assert.rejects(
+        reopened.transaction((tx) => tx.query("INSERT INTO t (k) VALUES ('unsure')")),
+        (error: unknown) => {
+          assert.ok(isPlugndialError(error));
+          assert.equal(error.code, 'PND_DATABASE');
+          assert.match(error.message, /did not confirm the last change \(EIO/);
+          assert.match(error.message, /check the disk/);
+          return true;
+        },
+      );
+      failing = false;
+      await reopened.transaction((tx) => tx.query("INSERT INTO t (k) VALUES ('sure')"));
+      const rows = await reopened.query<{ k: string }>('SELECT k FROM t ORDER BY k');
+      assert.deepEqual(rows, [{ k: 'sure' }, { k: 'unsure' }]);
+    } finally {
+      await reopened.close();
     }
   });
 
