@@ -340,7 +340,12 @@ export async function startServer(
     let adminAddress: ListenAddress | undefined;
     const admin = config.admin;
     if (admin) {
-      const app = await buildAdminDoor({ api, healthy: () => ready });
+      const app = await buildAdminDoor({
+        api,
+        healthy: () => ready,
+        bodyStallMs: limits.httpHeaderTimeoutMs,
+        onLimit: limitsReached.hit,
+      });
       await listen(() => app.listen({ host: admin.host, port: admin.port }), 'admin', admin);
       closers.push(() => app.close());
       adminAddress = { host: admin.host, port: (app.server.address() as AddressInfo).port };

@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 
 import { consoleRoutes } from './console-files.ts';
 import { ConsoleSessions } from './sessions.ts';
+import type { OnLimit } from '../provisioning/limit-recorder.ts';
+import { BodyPace } from '../transports/http/body-pace.ts';
 import { answerClientError } from '../transports/http/door.ts';
 
 export interface AdminDoorOptions {
@@ -15,7 +17,14 @@ export interface AdminDoorOptions {
   sessions?: ConsoleSessions;
   /** The console's folder (tests). */
   consoleFolder?: string;
+  /** An upload that sends nothing for this long, or crawls past it, is cut (body-pace.ts). */
+  bodyStallMs?: number;
+  /** Told of each body cut for its pace. */
+  onLimit?: OnLimit;
 }
+
+/** As the phones' doors' head deadline by default (--http-header-timeout). */
+const BODY_STALL_MS = 20_000;
 
 /**
  * The admin listener: the operator console under /console/ and the admin API, on an address of
@@ -36,6 +45,18 @@ export async function buildAdminDoor(options: AdminDoorOptions): Promise<Fastify
     clientErrorHandler: answerClientError,
     // Server-sent event streams stay open; closing the listener must not wait for them.
     forceCloseConnections: true,
+    requestTimeout: 0,
+  });
+  // No deadline for a whole request (node:http's would cut a large firmware image on a slow
+  // link): an upload is held to its pace instead.
+  const pace = new BodyPace({
+    door: 'http',
+    stallMs: options.bodyStallMs ?? BODY_STALL_MS,
+    ...(options.onLimit ? { onLimit: options.onLimit } : {}),
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    pace.watch(request.raw, reply.raw);
+    done();
   });
   app.get('/healthz', async (_request, reply) => {
     const healthy = options.healthy?.() ?? true;

@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
+import { BodyPace } from './body-pace.ts';
 import { secureContextOptions } from './tls-context.ts';
 import type { OnLimit } from '../../provisioning/limit-recorder.ts';
 import type { Provisioner } from '../../provisioning/request.ts';
@@ -44,10 +45,15 @@ export interface HttpDoorOptions {
 const SERVER_OPTIONS = {
   // Phones open a connection per file; idle sockets are closed soon so a storm cannot pin them.
   keepAliveTimeout: 5_000,
-  requestTimeout: 60_000,
+  // No deadline for a whole request: a large upload on a slow link takes what it takes, and
+  // a body that stalls or crawls is cut by its pace instead (body-pace.ts).
+  requestTimeout: 0,
   maxHeaderSize: 16 * 1024,
   noDelay: true,
 };
+
+/** A reply that makes no progress (the phone stopped reading) for this long is cut. */
+const REPLY_STALL_MS = 60_000;
 
 type DoorTiming = typeof SERVER_OPTIONS & {
   headersTimeout: number;
@@ -60,8 +66,6 @@ function serverOptions(headerTimeoutMs: number): DoorTiming {
   return {
     ...SERVER_OPTIONS,
     headersTimeout: headerTimeoutMs,
-    // node:http refuses a head deadline past the whole request's.
-    requestTimeout: Math.max(SERVER_OPTIONS.requestTimeout, headerTimeoutMs),
     handshakeTimeout: headerTimeoutMs,
     // How often node:http looks for heads past their deadline (its default is 30 s).
     connectionsCheckingInterval: 1000,
@@ -85,6 +89,11 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
     ...(options.onLimit ? { onLimit: options.onLimit } : {}),
   });
   const timing = serverOptions(limits.headerTimeoutMs);
+  const pace = new BodyPace({
+    door: scheme,
+    stallMs: limits.headerTimeoutMs,
+    ...(options.onLimit ? { onLimit: options.onLimit } : {}),
+  });
   const phone = (request: IncomingMessage, response: ServerResponse): void => {
     void answerPhone(options.provisioner, scheme, request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500);
@@ -99,6 +108,7 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
     clientErrorHandler: answerClientError,
     serverFactory: (handler) => {
       const route = (request: IncomingMessage, response: ServerResponse): void => {
+        pace.watch(request, response);
         const url = request.url ?? '/';
         if (url.startsWith('/api/') || url === '/healthz' || isMetrics(url))
           handler(request, response);
@@ -148,7 +158,7 @@ function takePhoneConnections(
     scheme,
     keepAliveMs: timing.keepAliveTimeout,
     headersMs: timing.headersTimeout,
-    stallMs: timing.requestTimeout,
+    stallMs: REPLY_STALL_MS,
     maxHeadBytes: timing.maxHeaderSize,
     onTurn: (socket, busy) => (busy ? slots.busy(socket) : slots.idle(socket)),
     handOver: (socket, pending) => {
