@@ -55,7 +55,8 @@ export interface CheckInput {
   /** Devices by kind; their findings list them in MAC order. */
   groups?: Iterable<CheckedGroup>;
   profiles: ReadonlyMap<string, Profile>;
-  firmware: readonly { vendor: string; model: string; version: string }[];
+  /** The catalogue's images; with `fileName`, a phone that asks by name is checked against it. */
+  firmware: readonly { vendor: string; model: string; version: string; fileName?: string }[];
   drivers: readonly Driver[];
   server?: ServerFacts;
 }
@@ -107,6 +108,11 @@ export function checkDevices(input: CheckInput): Finding[] {
   const catalogue: Catalogue = {
     images: new Set(input.firmware.map((i) => imageKey(i.vendor, i.model, i.version))),
     versions: new Set(input.firmware.map((i) => imageKey(i.vendor, '', i.version))),
+    names: new Map(
+      input.firmware.flatMap((i) =>
+        i.fileName === undefined ? [] : [[imageKey(i.vendor, i.model, i.version), i.fileName]],
+      ),
+    ),
   };
   const driverOf = new Map<string, Driver>();
   for (const driver of input.drivers) for (const v of driver.vendors) driverOf.set(v, driver);
@@ -152,7 +158,7 @@ function checkKind(pass: Pass, device: Omit<CheckedDevice, 'mac'>, macs: readonl
     const model = device.model ?? device.reported?.model;
     const memo = `firmware\0${vendor}\0${model === undefined ? '' : `=${model}`}\0${source(view, 'firmware.version')}`;
     if (!tally.record(memo, macs))
-      tally.remember(memo, firmwareFinding(catalogue, vendor, model, version, view), macs);
+      tally.remember(memo, firmwareFinding(catalogue, driver, vendor, model, version, view), macs);
   }
 
   const accessories = value(view, 'firmware.accessories');
@@ -254,6 +260,8 @@ interface View {
 interface Catalogue {
   images: Set<string>;
   versions: Set<string>;
+  /** Each image's file name, by vendor, model and version. */
+  names: Map<string, string>;
 }
 
 function value(view: View, key: string): Settings[string] | undefined {
@@ -288,12 +296,27 @@ function keyFinding(driver: Driver, vendor: string, view: View): Made | undefine
 
 function firmwareFinding(
   catalogue: Catalogue,
+  driver: Driver,
   vendor: string,
   model: string | undefined,
   version: string,
   view: View,
 ): Made | undefined {
   const from = `(from ${origin(view, 'firmware.version')})`;
+  const key = model === undefined ? undefined : imageKey(vendor, model, version);
+  if (model !== undefined && key !== undefined && catalogue.images.has(key)) {
+    // A phone that is given a folder asks for the image by its own name: under another
+    // name the image is there and never served.
+    const named = catalogue.names.get(key);
+    const asked = driver.models?.imageFileName?.(model);
+    if (named !== undefined && asked !== undefined && named !== asked) {
+      return [
+        'firmware-image',
+        `the catalogue image for ${vendor} ${model} ${version} is named ${named}, but the phone asks for ${asked}: it is never served`,
+        `add it again under that name (plugndial firmware rm --vendor ${vendor} --model ${model} --version ${version}, then plugndial firmware add <file> --name ${asked} --vendor ${vendor} --model ${model} --version ${version})`,
+      ];
+    }
+  }
   if (model !== undefined && !catalogue.images.has(imageKey(vendor, model, version))) {
     return [
       'firmware-image',

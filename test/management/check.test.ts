@@ -115,6 +115,39 @@ describe('plugndial check findings', () => {
     );
   });
 
+  test('firmware-image: an image under another name than the one its phones ask for', () => {
+    // Grandstream phones are given a folder and ask for the image of their series by name.
+    const settings = { ...account, 'firmware.version': '1.0.11.3' };
+    const findings = check({
+      firmware: [
+        { vendor: 'grandstream', model: 'GXP2135', version: '1.0.11.3', fileName: 'GXP2135.bin' },
+        { vendor: 'grandstream', model: 'GRP2614', version: '1.0.11.3', fileName: 'grp2600fw.bin' },
+        // The check of names is only for drivers whose phones ask by name.
+        { vendor: 'fanvil', model: 'X4', version: '1.0.11.3', fileName: 'x4.z' },
+      ],
+      devices: [
+        device('000b82000001', 'grandstream', { model: 'GXP2135', settings }),
+        device('000b82000002', 'grandstream', { reported: { model: 'GXP2135' }, settings }),
+        device('000b82000003', 'grandstream', { model: 'GRP2614', settings }),
+        device('0c383e07e16c', 'fanvil', { model: 'X4', settings }),
+      ],
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.kind, f.problem, f.devices]),
+      [
+        [
+          'firmware-image',
+          'the catalogue image for grandstream GXP2135 1.0.11.3 is named GXP2135.bin, but the phone asks for gxp2130fw.bin: it is never served',
+          ['000b82000001', '000b82000002'],
+        ],
+      ],
+    );
+    assert.match(
+      findings[0]!.fix,
+      /plugndial firmware add <file> --name gxp2130fw\.bin --vendor grandstream --model GXP2135 --version 1\.0\.11\.3/,
+    );
+  });
+
   test('public-url: a scheme or port with no door listening there', () => {
     const doors = { http: { host: '0.0.0.0', port: 8080 }, tftp: { host: '0.0.0.0', port: 6969 } };
     const problems = (publicUrl: string, proxied = false): string[] =>
