@@ -253,7 +253,24 @@ class Door {
       return;
     }
     const client = plainAddress(remote.address);
-    const refusal = this.#slots.refusal(client);
+    let refusal = this.#slots.refusal(client);
+    // At a limit, a transfer that has stopped making progress gives its place to the
+    // newcomer: a phone waiting behind half-finished transfers gets in at once.
+    const victim =
+      refusal === undefined
+        ? undefined
+        : this.#slots.stalest(refusal.limit === 'tftp-transfers-per-address' ? client : undefined);
+    if (refusal !== undefined && victim?.transfer !== undefined) {
+      const missed = victim.transfer.timeoutsWithoutProgress;
+      victim.transfer.abort(503, 'made room', 'Server busy, retry later');
+      this.#onLimit?.({
+        door: 'tftp',
+        limit: refusal.limit,
+        address: victim.client,
+        detail: `${refusal.detail}: a transfer ${missed} timeouts without progress ended for a newcomer`,
+      });
+      refusal = this.#slots.refusal(client);
+    }
     if (refusal !== undefined) {
       this.#onLimit?.({
         door: 'tftp',

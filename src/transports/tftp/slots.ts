@@ -76,6 +76,25 @@ export class TransferSlots {
     return undefined;
   }
 
+  /**
+   * The transfer to end so that a newcomer may start: of those of `client` (or of every
+   * address), the one longest without progress, if it has gone a timeout at least without
+   * any; a transfer that keeps up is never ended for another.
+   */
+  stalest(client?: string): TransferEntry | undefined {
+    let stalest: TransferEntry | undefined;
+    let timeouts = 0;
+    for (const entry of this.#byTid.values()) {
+      if (client !== undefined && entry.client !== client) continue;
+      const missed = entry.transfer?.timeoutsWithoutProgress ?? 0;
+      if (missed > timeouts && entry.transfer?.closed === false) {
+        stalest = entry;
+        timeouts = missed;
+      }
+    }
+    return stalest;
+  }
+
   take(entry: TransferEntry): void {
     entry.registered = true;
     this.#byTid.set(entry.key, entry);

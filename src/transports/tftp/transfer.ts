@@ -77,6 +77,11 @@ export class ReadTransfer {
     return this.#state === 'closed';
   }
 
+  /** Timeouts in a row since the client last made progress: 0 while it keeps up. */
+  get timeoutsWithoutProgress(): number {
+    return this.config.retries - this.#retriesLeft;
+  }
+
   /** Every block has been sent and only the client's final ACK is missing. */
   get awaitingFinalAck(): boolean {
     return (

@@ -466,6 +466,56 @@ describe('TFTP door limits and endings', () => {
     });
   }
 
+  for (const [limit, options] of [
+    ['per client', { maxTransfersPerClient: 3, maxTransfers: 10 }],
+    ['in total', { maxTransfersPerClient: 10, maxTransfers: 3 }],
+  ] as const) {
+    it(`at the limit ${limit}, a transfer without progress gives its place to a newcomer`, async () => {
+      const s = await setup({ ...options, timeoutMs: 100, retries: 20 });
+      const peers = await Promise.all([1, 2, 3, 4].map(() => RawPeer.open()));
+      try {
+        const tids: number[] = [];
+        // Two keep up with their transfer (they acknowledge each block, ending on the
+        // last); one takes its first block and goes silent.
+        for (const peer of peers.slice(0, 3)) {
+          peer.send(rrq('firmware.rom'), s.port);
+          tids.push((await expectPacket(peer, 'data')).port);
+        }
+        const keepUp = [0, 1].map(async (i) => {
+          for (let block = 1; ; block += 1) {
+            peers[i]!.send(encodeAck(block), tids[i]!);
+            const next = await peers[i]!.next(2000);
+            if (next?.packet?.kind !== 'data') return next?.packet;
+          }
+        });
+        // Past two of its timeouts the silent one has gone longest without progress.
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        peers[3]!.send(rrq('small.bin'), s.port);
+        await expectPacket(peers[3]!, 'data');
+        // The silent one was told why its transfer ended; the ones that kept up go on.
+        const told = await peers[2]!.drain(300);
+        assert.ok(
+          told.some((r) => r.packet?.kind === 'error' && /busy/i.test(r.packet.message)),
+          JSON.stringify(told.map((r) => r.packet?.kind)),
+        );
+        assert.equal(s.door.stats().active, 3);
+        assert.equal(s.door.stats().refused, 0);
+        const silent = s.pipeline.answers[2]!;
+        await s.pipeline.settled(1);
+        assert.deepEqual(
+          silent.outcomes.map((o) => [o.status, o.reason]),
+          [[503, 'made room']],
+        );
+        for (const [i, peer] of peers.slice(0, 2).entries())
+          peer.send(encodeError(0, 'stop'), tids[i]!);
+        await Promise.all(keepUp);
+      } finally {
+        await Promise.all(peers.map((peer) => peer.close()));
+        await s.door.close();
+      }
+    });
+  }
+
   it('takes a new request from the same port as the final ACK of the last transfer', async () => {
     const s = await setup({ maxBlksize: 8192 });
     const peer = await RawPeer.open();
