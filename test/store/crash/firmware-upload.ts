@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 
 import { CHUNK_SIZE } from '../../../src/store/file-blobs.ts';
-import { Ledger, random, sleep, uploadProgress, type ServerUnderTest } from './support.ts';
+import { Ledger, random, sleep, type ServerUnderTest } from './support.ts';
 import type { CrashWork } from './work.ts';
 
 /** 4 MiB and a ragged end: 17 stored chunks, the last one short. */
@@ -157,14 +157,14 @@ export class FirmwareUpload implements CrashWork {
     const cutAt = from + Math.floor(next() * (to - from + 1));
     const declare = (turn + Math.floor(turn / STRATA.length)) % 2 === 0;
     this.#ledger.sent(upload.version, upload.sha256);
-    const progress = uploadProgress(server.dataDir, `firmware:fanvil/X4/${upload.version}`);
+    const progress = server.store.uploadProgress(`firmware:fanvil/X4/${upload.version}`);
     let settled = false;
     const posting = postImage(server, upload, bytes, declare).finally(() => (settled = true));
     try {
       const deadline = Date.now() + 120_000;
-      while (!settled && progress.read() < cutAt && Date.now() < deadline) await sleep(1);
+      while (!settled && (await progress.read()) < cutAt && Date.now() < deadline) await sleep(1);
     } finally {
-      progress.close();
+      await progress.close();
     }
     await server.kill();
     const status = await posting;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 
 import Database from 'better-sqlite3';
+import pg from 'pg';
 
 import { DATABASE_FILE } from '../../../src/store/open.ts';
 import { logRecords, serve, type ServeProcess, httpOnly } from '../../support/serve.ts';
@@ -75,10 +76,103 @@ export interface ServerUnderTest {
   /** SIGTERM, the way an operator stops it. */
   stop(): Promise<void>;
   process: ServeProcess;
+  store: CrashStore;
 }
 
-export async function startServer(dataDir: string): Promise<ServerUnderTest> {
-  const process = await serve(httpOnly(dataDir));
+/**
+ * The store a crash run's server keeps its data in, as the test reads it behind the server's
+ * back: the embedded SQLite file of its data directory, or a shared PostgreSQL database.
+ */
+export interface CrashStore {
+  readonly name: string;
+  /** `serve`'s arguments for it, besides the data directory. */
+  args: readonly string[];
+  /** How far the running server has stored an upload (see uploadProgress). */
+  uploadProgress(path: string): UploadProgress;
+  /** Versions nothing points at (see abandonedUploads). */
+  abandonedUploads(): Promise<number>;
+  /**
+   * A start removes every one of them. With several nodes only those over a day old go
+   * (removeAbandonedUploads): another node may be uploading right now.
+   */
+  sweptAtStart: boolean;
+  /** The store's own verdict on what a killed server left, where it has one (SQLite's). */
+  assertIntact(when: string): void;
+}
+
+export interface UploadProgress {
+  read(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The embedded store in `dataDir`. */
+export function embeddedStore(dataDir: string): CrashStore {
+  return {
+    name: 'the embedded store',
+    args: [],
+    uploadProgress: (path) => {
+      const progress = uploadProgress(dataDir, path);
+      return { read: async () => progress.read(), close: async () => progress.close() };
+    },
+    abandonedUploads: async () => abandonedUploads(dataDir),
+    sweptAtStart: true,
+    assertIntact: (when) => assertStoreIntact(dataDir, when),
+  };
+}
+
+const PROGRESS_SQL = `SELECT max(v.id)::float8 AS version, count(c.seq)::int AS chunks
+  FROM file_versions v LEFT JOIN file_chunks c ON c.version = v.id WHERE v.path = $1`;
+const ABANDONED_SQL = `SELECT count(*)::int AS n FROM file_versions v
+  WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.version = v.id)
+    AND NOT EXISTS (SELECT 1 FROM firmware_images i WHERE i.blob = v.id)`;
+
+/**
+ * A PostgreSQL database shared as nodes share it. The server killed is a client of it: the
+ * database itself is not killed, so what is checked is what the node answered and what it
+ * left half made, not PostgreSQL's own files.
+ */
+export function postgresStore(url: string): CrashStore {
+  return {
+    name: 'PostgreSQL',
+    args: ['--database', url],
+    uploadProgress: (path) => {
+      const client = new pg.Client({ connectionString: url });
+      const connected = client.connect();
+      return {
+        read: async () => {
+          await connected;
+          const { rows } = await client.query<{ version: number | null; chunks: number }>(
+            PROGRESS_SQL,
+            [path],
+          );
+          return rows[0]?.version === null || rows[0] === undefined ? -1 : rows[0].chunks;
+        },
+        close: async () => {
+          await connected.catch(() => undefined);
+          await client.end();
+        },
+      };
+    },
+    abandonedUploads: async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ n: number }>(ABANDONED_SQL);
+        return rows[0]?.n ?? 0;
+      } finally {
+        await client.end();
+      }
+    },
+    sweptAtStart: false,
+    assertIntact: () => undefined,
+  };
+}
+
+export async function startServer(
+  dataDir: string,
+  store: CrashStore = embeddedStore(dataDir),
+): Promise<ServerUnderTest> {
+  const process = await serve([...httpOnly(dataDir), ...store.args]);
   const info = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { api: string };
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   const port = process.ports['http'];
@@ -130,6 +224,7 @@ export async function startServer(dataDir: string): Promise<ServerUnderTest> {
       assert.equal(await process.stop(), 0, `serve did not stop cleanly:\n${process.log()}`);
     },
     process,
+    store,
   };
   return server;
 }
