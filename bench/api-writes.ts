@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { startPostgres } from '../test/support/postgres.ts';
-import { COMPILED_BIN, serve } from '../test/support/serve.ts';
+import { COMPILED_BIN, httpOnly, serve } from '../test/support/serve.ts';
 import { killAll, track } from './support/children.ts';
 import { runWrk, type WrkResult } from './support/wrk.ts';
 
@@ -68,23 +68,9 @@ interface Row {
 }
 
 async function measure(store: string, storeArgs: string[], dir: string): Promise<Row> {
-  const dataDir = join(dir, `data-${store}`);
+  const dataDir = join(dir, `data-${store.split(' ')[0]}`);
   const server = await serve(
-    [
-      ...storeArgs,
-      '--data-dir',
-      dataDir,
-      '--http',
-      '127.0.0.1:0',
-      '--admin',
-      '127.0.0.1:0',
-      '--tftp',
-      'off',
-      '--sip',
-      'off',
-      '--acs',
-      'off',
-    ],
+    [...storeArgs, ...httpOnly(dataDir), '--admin', '127.0.0.1:0', '--acs', 'off'],
     90_000,
     COMPILED_BIN,
   );
