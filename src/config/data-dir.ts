@@ -3,9 +3,9 @@ import {
   chmodSync,
   lstatSync,
   readdirSync,
-  existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -75,13 +75,21 @@ export function tightenDataDir(dataDir: string, limit = 100_000): void {
   }
 }
 
-/** The admin API token, created (owner-readable only) on first start. */
+/**
+ * The admin API token, created (owner-readable only) on first start. It is written aside and
+ * renamed into place: a start killed while writing it leaves no empty token behind, which
+ * would lock the API for good. An empty one such a start of an older version left is made
+ * again.
+ */
 export function adminToken(dataDir: string): { token: string; path: string; created: boolean } {
   const path = join(dataDir, TOKEN_FILE);
-  if (existsSync(path)) return { token: readFileSync(path, 'utf8').trim(), path, created: false };
+  const existing = readToken(dataDir);
+  if (existing) return { token: existing, path, created: false };
   const token = randomBytes(24).toString('base64url');
-  writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
+  const aside = `${path}.${process.pid}.new`;
+  writeFileSync(aside, `${token}\n`, { mode: 0o600 });
+  chmodSync(aside, 0o600);
+  renameSync(aside, path);
   return { token, path, created: true };
 }
 
