@@ -107,8 +107,6 @@ class WalSync {
   #running: Promise<void> | undefined;
   /** The sync after it, shared by every commit made while the one under way runs. */
   #next: Promise<void> | undefined;
-  /** Syncs done, for the tests of grouping. */
-  count = 0;
 
   constructor(path: string, syncLog: (log: FileHandle) => Promise<void>) {
     this.#path = path;
@@ -151,7 +149,6 @@ class WalSync {
     const log = await this.#log;
     if (log === undefined) return;
     await this.#syncLog(log);
-    this.count += 1;
   }
 }
 
@@ -231,12 +228,12 @@ class SqliteConnection {
   /** Transactions waiting for the writer's next turn, to run and commit together. */
   #forming: GroupMember[] | undefined;
   /** Undefined in memory, where nothing is durable. */
-  readonly wal: WalSync | undefined;
+  readonly #wal: WalSync | undefined;
   #closed = false;
 
   constructor(file: string, options: SqliteOptions) {
     this.#file = file;
-    this.wal =
+    this.#wal =
       file === ':memory:' ? undefined : new WalSync(`${file}-wal`, options.syncLog ?? datasync);
     checkDatabaseFile(file);
     this.#writer = openConnection(file, false);
@@ -279,14 +276,17 @@ class SqliteConnection {
     const written = this.#exclusive(() =>
       this.#run<T>(this.#writer, this.#writerStatements, text, params),
     );
-    if (statement.readonly || this.wal === undefined) return written;
-    const wal = this.wal;
-    return written.then((rows) => this.#durable(wal).then(() => rows));
+    if (statement.readonly) return written;
+    return written.then((rows) => this.#durable().then(() => rows));
   }
 
-  /** The log synced, or a database error that says the change may not be on the disk. */
-  #durable(wal: WalSync): Promise<void> {
-    return wal.synced().catch((error: unknown) => {
+  /**
+   * The log synced (at once in memory, where nothing is durable), or a database error that
+   * says the change may not be on the disk.
+   */
+  #durable(): Promise<void> {
+    if (this.#wal === undefined) return Promise.resolve();
+    return this.#wal.synced().catch((error: unknown) => {
       const cause = error instanceof Error ? error.message : String(error);
       throw new PlugndialError(
         'PND_DATABASE',
@@ -432,12 +432,12 @@ class SqliteConnection {
         for (const { member } of done) member.reject(failed);
         return;
       }
-      if (lazy || this.wal === undefined || done.length === 0) {
+      if (lazy || done.length === 0) {
         for (const { member, result } of done) member.resolve(result);
         return;
       }
       // Answered after the sync; the writer's turn ends now.
-      this.#durable(this.wal).then(
+      this.#durable().then(
         () => {
           for (const { member, result } of done) member.resolve(result);
         },
@@ -493,7 +493,7 @@ class SqliteConnection {
     if (this.#closed) return;
     await this.#queue;
     this.#closed = true;
-    await this.wal?.close();
+    await this.#wal?.close();
     if (this.#reader !== this.#writer) this.#reader.close();
     // Folds the log into the database file, so a closed store is one file.
     try {
