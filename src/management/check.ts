@@ -106,13 +106,10 @@ export function checkDevices(input: CheckInput): Finding[] {
 
   const chains = new Map<string, Chain>();
   const catalogue: Catalogue = {
-    images: new Set(input.firmware.map((i) => imageKey(i.vendor, i.model, i.version))),
-    versions: new Set(input.firmware.map((i) => imageKey(i.vendor, '', i.version))),
-    names: new Map(
-      input.firmware.flatMap((i) =>
-        i.fileName === undefined ? [] : [[imageKey(i.vendor, i.model, i.version), i.fileName]],
-      ),
+    images: new Map(
+      input.firmware.map((i) => [imageKey(i.vendor, i.model, i.version), i.fileName] as const),
     ),
+    versions: new Set(input.firmware.map((i) => imageKey(i.vendor, '', i.version))),
   };
   const driverOf = new Map<string, Driver>();
   for (const driver of input.drivers) for (const v of driver.vendors) driverOf.set(v, driver);
@@ -258,10 +255,9 @@ interface View {
 }
 
 interface Catalogue {
-  images: Set<string>;
+  /** Each image's file name (when known), by vendor, model and version. */
+  images: Map<string, string | undefined>;
   versions: Set<string>;
-  /** Each image's file name, by vendor, model and version. */
-  names: Map<string, string>;
 }
 
 function value(view: View, key: string): Settings[string] | undefined {
@@ -303,11 +299,18 @@ function firmwareFinding(
   view: View,
 ): Made | undefined {
   const from = `(from ${origin(view, 'firmware.version')})`;
-  const key = model === undefined ? undefined : imageKey(vendor, model, version);
-  if (model !== undefined && key !== undefined && catalogue.images.has(key)) {
+  if (model !== undefined) {
+    const key = imageKey(vendor, model, version);
+    if (!catalogue.images.has(key)) {
+      return [
+        'firmware-image',
+        `firmware.version ${version} has no catalogue image for ${vendor} ${model}`,
+        `add it (plugndial firmware add <file> --vendor ${vendor} --model ${model} --version ${version}) or change firmware.version ${from}`,
+      ];
+    }
     // A phone that is given a folder asks for the image by its own name: under another
     // name the image is there and never served.
-    const named = catalogue.names.get(key);
+    const named = catalogue.images.get(key);
     const asked = driver.models?.imageFileName?.(model);
     if (named !== undefined && asked !== undefined && named !== asked) {
       return [
@@ -316,15 +319,9 @@ function firmwareFinding(
         `add it again under that name (plugndial firmware rm --vendor ${vendor} --model ${model} --version ${version}, then plugndial firmware add <file> --name ${asked} --vendor ${vendor} --model ${model} --version ${version})`,
       ];
     }
+    return undefined;
   }
-  if (model !== undefined && !catalogue.images.has(imageKey(vendor, model, version))) {
-    return [
-      'firmware-image',
-      `firmware.version ${version} has no catalogue image for ${vendor} ${model}`,
-      `add it (plugndial firmware add <file> --vendor ${vendor} --model ${model} --version ${version}) or change firmware.version ${from}`,
-    ];
-  }
-  if (model === undefined && !catalogue.versions.has(imageKey(vendor, '', version))) {
+  if (!catalogue.versions.has(imageKey(vendor, '', version))) {
     return [
       'firmware-image',
       `firmware.version ${version} has no catalogue image for any ${vendor} model`,

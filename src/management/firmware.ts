@@ -18,7 +18,7 @@ export const MAX_IMAGE_BYTES = 1024 * 1024 * 1024;
 
 // A model may carry a make (`leadtek/LR8051S`, the Plug-n-Dial class); versions and file
 // names become URL path segments and manifest values.
-// A model as phones name it: Gigaset's have a space (`Maxwell 3`), one between words.
+// A model as phones name it, which may have single spaces between words (`Maxwell 3`).
 const MODEL =
   /^[A-Za-z0-9](?:[A-Za-z0-9._+-]| (?=[A-Za-z0-9])){0,63}(\/[A-Za-z0-9][A-Za-z0-9._+-]{0,63})?$/;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
