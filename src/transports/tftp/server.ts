@@ -34,7 +34,7 @@ import type { TftpDoorEvent, TftpDoorStats } from './report.ts';
 import { checkSettings } from './settings.ts';
 import type { TftpDoorOptions, TftpSettings } from './settings.ts';
 import { TransferSlots } from './slots.ts';
-import type { TransferEntry } from './slots.ts';
+import type { SlotRefusal, TransferEntry } from './slots.ts';
 import {
   bindSocket,
   closeSocket,
@@ -253,24 +253,7 @@ class Door {
       return;
     }
     const client = plainAddress(remote.address);
-    let refusal = this.#slots.refusal(client);
-    // At a limit, a transfer that has stopped making progress gives its place to the
-    // newcomer: a phone waiting behind half-finished transfers gets in at once.
-    const victim =
-      refusal === undefined
-        ? undefined
-        : this.#slots.stalest(refusal.limit === 'tftp-transfers-per-address' ? client : undefined);
-    if (refusal !== undefined && victim?.transfer !== undefined) {
-      const missed = victim.transfer.timeoutsWithoutProgress;
-      victim.transfer.abort(503, 'made room', 'Server busy, retry later');
-      this.#onLimit?.({
-        door: 'tftp',
-        limit: refusal.limit,
-        address: victim.client,
-        detail: `${refusal.detail}: a transfer ${missed} timeouts without progress ended for a newcomer`,
-      });
-      refusal = this.#slots.refusal(client);
-    }
+    const refusal = this.#refusalAfterMakingRoom(client);
     if (refusal !== undefined) {
       this.#onLimit?.({
         door: 'tftp',
@@ -297,6 +280,29 @@ class Door {
       })
       .finally(() => this.#pending.delete(serving));
     this.#pending.add(serving);
+  }
+
+  /**
+   * Why `client` may not start a transfer, if it may not. At a limit, a transfer that has
+   * stopped making progress gives its place to the newcomer first, so a phone waiting behind
+   * half-finished transfers gets in at once; ending a transfer gives its slot back at once.
+   */
+  #refusalAfterMakingRoom(client: string): SlotRefusal | undefined {
+    const refusal = this.#slots.refusal(client);
+    if (refusal === undefined) return undefined;
+    const atAddress = refusal.limit === 'tftp-transfers-per-address';
+    const victim = this.#slots.stalest(atAddress ? client : undefined);
+    const stalled = victim?.transfer;
+    if (victim === undefined || stalled === undefined) return refusal;
+    const missed = stalled.timeoutsWithoutProgress;
+    stalled.abort(503, 'made room', 'Server busy, retry later');
+    this.#onLimit?.({
+      door: 'tftp',
+      limit: refusal.limit,
+      address: victim.client,
+      detail: `${refusal.detail}: a transfer ${missed} timeouts without progress ended for a newcomer`,
+    });
+    return this.#slots.refusal(client);
   }
 
   async #serve(
@@ -373,7 +379,7 @@ class Door {
       settings: this.#settings,
       sent: () => this.#ackPoller.hold(),
       finish,
-      release: (used, healthy) => this.#ports.giveBack(used, remote, healthy),
+      release: (used, reusable) => this.#ports.giveBack(used, remote, reusable),
       heldTooLong: () =>
         this.#onLimit?.({
           door: 'tftp',

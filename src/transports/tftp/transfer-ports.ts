@@ -1,7 +1,7 @@
 // The door's transfer sockets. Every transfer runs on a port of its own, its TID (RFC 1350).
 // Binding a socket and closing it again costs the door more than sending a small file: in a
 // boot storm it was a twentieth of the door's CPU. So a socket whose transfer ended cleanly is
-// kept, and the next transfer takes it, up to `keep` of them.
+// kept, and the next transfer takes it, up to SPARE_PORTS of them.
 //
 // What a reused port must never do is take a late datagram of the transfer before it for one
 // of its own. A transfer only listens to its phone's address and port, so a port is handed to
@@ -26,21 +26,14 @@ export const SPARE_PORTS = 32;
 export class TransferPorts {
   readonly #type: dgram.SocketType;
   readonly #host: string;
-  readonly #keep: number;
   readonly #spares: Spare[] = [];
   /** Every socket, in use or spare, for the shutdown. */
   readonly #sockets = new Set<dgram.Socket>();
   #closed = false;
 
-  constructor(type: dgram.SocketType, host: string, keep = SPARE_PORTS) {
+  constructor(type: dgram.SocketType, host: string) {
     this.#type = type;
     this.#host = host;
-    this.#keep = keep;
-  }
-
-  /** Spare ports at the moment. */
-  get spare(): number {
-    return this.#spares.length;
   }
 
   /** A bound socket for a transfer to `peer`, no other listener on it. */
@@ -69,13 +62,14 @@ export class TransferPorts {
   }
 
   /**
-   * The transfer on `socket` with `peer` ended. A socket that saw an error, or one more than
-   * the door keeps, is closed; the others wait for the next transfer, dropping what arrives.
+   * The transfer on `socket` with `peer` ended. A socket that is not `reusable` (it saw an
+   * error, the door is closing), or one more than the door keeps, is closed; the others wait
+   * for the next transfer, dropping what arrives.
    */
-  giveBack(socket: dgram.Socket, peer: dgram.RemoteInfo, healthy: boolean): void {
+  giveBack(socket: dgram.Socket, peer: dgram.RemoteInfo, reusable: boolean): void {
     socket.removeAllListeners('message');
     socket.removeAllListeners('error');
-    if (!healthy || this.#closed || this.#spares.length >= this.#keep) {
+    if (!reusable || this.#closed || this.#spares.length >= SPARE_PORTS) {
       void closeSocket(socket);
       return;
     }

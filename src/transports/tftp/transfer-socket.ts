@@ -30,8 +30,8 @@ export interface TransferSocketOptions {
   /** A datagram went out: the ACK poller keeps the loop awake for the answer. */
   sent(): void;
   finish(outcome: TransferOutcome): void;
-  /** The transfer ended: its socket is the door's again, `healthy` unless it saw an error. */
-  release(socket: dgram.Socket, healthy: boolean): void;
+  /** The transfer ended: its socket is the door's again, reusable unless it saw an error. */
+  release(socket: dgram.Socket, reusable: boolean): void;
   /** The transfer reached `maxHoldMs` and is being aborted. */
   heldTooLong(): void;
   /** A datagram came from another TID. */
