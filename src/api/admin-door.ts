@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { consoleRoutes } from './console-files.ts';
 import { ConsoleSessions } from './sessions.ts';
 import type { OnLimit } from '../provisioning/limit-recorder.ts';
+import { DEFAULT_CONNECTION_LIMITS } from '../transports/connection-slots.ts';
 import { BodyPace } from '../transports/http/body-pace.ts';
 import { answerClientError } from '../transports/http/door.ts';
 
@@ -22,9 +23,6 @@ export interface AdminDoorOptions {
   /** Told of each body cut for its pace. */
   onLimit?: OnLimit;
 }
-
-/** As the phones' doors' head deadline by default (--http-header-timeout). */
-const BODY_STALL_MS = 20_000;
 
 /**
  * The admin listener: the operator console under /console/ and the admin API, on an address of
@@ -51,7 +49,8 @@ export async function buildAdminDoor(options: AdminDoorOptions): Promise<Fastify
   // link): an upload is held to its pace instead.
   const pace = new BodyPace({
     door: 'http',
-    stallMs: options.bodyStallMs ?? BODY_STALL_MS,
+    // As the phones' doors' head deadline unless told (--http-header-timeout).
+    stallMs: options.bodyStallMs ?? DEFAULT_CONNECTION_LIMITS.headerTimeoutMs,
     ...(options.onLimit ? { onLimit: options.onLimit } : {}),
   });
   app.addHook('onRequest', (request, reply, done) => {

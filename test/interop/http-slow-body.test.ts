@@ -35,18 +35,17 @@ interface Exchange {
   socket: Socket;
   /** What the server sent so far. */
   received: () => string;
-  /** Everything the server sent until it closed, or until `timeoutMs`. */
-  answer: Promise<{ text: string; closed: boolean; ms: number }>;
+  /** Everything the server sent until it closed (`closed`), or until `timeoutMs`. */
+  answer: Promise<{ text: string; closed: boolean }>;
 }
 
 function post(port: number, length: number, timeoutMs: number): Exchange {
   const socket = connect(port, '127.0.0.1');
-  const started = performance.now();
   let text = '';
-  const answer = new Promise<{ text: string; closed: boolean; ms: number }>((resolve) => {
+  const answer = new Promise<{ text: string; closed: boolean }>((resolve) => {
     const done = (closed: boolean): void => {
       clearTimeout(timer);
-      resolve({ text, closed, ms: performance.now() - started });
+      resolve({ text, closed });
     };
     const timer = setTimeout(() => {
       done(false);
@@ -73,11 +72,11 @@ for (const door of ['http', 'admin'] as const) {
   test(`${door}: a body that stops is cut with 408; the server goes on`, async () => {
     const { socket, answer } = post(doors[door], 100_000, 15_000);
     socket.write('{"mac":');
-    const { text, closed, ms } = await answer;
+    const { text, closed } = await answer;
     assert.match(text, /^HTTP\/1\.1 408 /, `the answer: ${JSON.stringify(text.slice(0, 80))}`);
-    assert.ok(closed, 'the connection is closed');
-    // Its deadline is its head deadline's (1 s), looked at each second: well before 15 s.
-    assert.ok(ms < 15_000);
+    // Its deadline is its head deadline's (1 s), looked at each second: the server closes it
+    // long before the test's own 15 s would.
+    assert.ok(closed, 'the connection is closed by the server, before the test gives up');
     await phoneServed();
   });
 
@@ -113,7 +112,7 @@ test('a slow, steady body is taken whole however long it takes', async () => {
   // 6 KiB at 2 KiB/s: three times the head deadline, above the pace a body must keep.
   const device = JSON.stringify({ mac: '0021f2000002', vendor: 'flyingvoice' });
   const body = Buffer.from(device.padEnd(6 * 1024, ' '));
-  const { socket, answer, received } = post(doors.http, body.length, 30_000);
+  const { socket, received } = post(doors.http, body.length, 30_000);
   for (let at = 0; at < body.length; at += 1024) {
     socket.write(body.subarray(at, at + 1024));
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -122,7 +121,6 @@ test('a slow, steady body is taken whole however long it takes', async () => {
   for (let waited = 0; waited < 10_000 && !/\r\n\r\n[\s\S]*\}/.test(received()); waited += 50)
     await new Promise((resolve) => setTimeout(resolve, 50));
   const text = received();
-  void answer;
   assert.match(text, /^HTTP\/1\.1 201 /, `the answer: ${JSON.stringify(text.slice(0, 120))}`);
   socket.destroy();
   const shown = run(['device', 'show', '0021f2000002', '--data-dir', dir]);

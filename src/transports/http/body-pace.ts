@@ -2,8 +2,8 @@
 // phones' PUTs). A whole-request deadline would cut a large image on a slow link and still
 // let a client hold a connection for all of it by sending one byte now and then; what tells a
 // slow uploader from a slow-loris is progress. A body is cut when nothing of it arrives for
-// `stallMs`, or when, past its first `stallMs`, it arrives slower than `minBytesPerSecond` on
-// average. The client is told 408 when no answer has begun.
+// `stallMs`, or when, past its first `stallMs`, it arrives slower than 1 KiB/s on average. The
+// client is told 408 when no answer has begun.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -30,34 +30,23 @@ interface Watched {
 export interface BodyPaceOptions {
   door: LimitReached['door'];
   stallMs: number;
-  minBytesPerSecond?: number;
   onLimit?: OnLimit;
-  now?: () => number;
 }
 
 export class BodyPace {
-  readonly #options: Required<Omit<BodyPaceOptions, 'onLimit'>> & { onLimit?: OnLimit };
+  readonly #options: BodyPaceOptions;
   readonly #watched = new Set<Watched>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: BodyPaceOptions) {
-    this.#options = {
-      minBytesPerSecond: MIN_BODY_BYTES_PER_SECOND,
-      now: Date.now,
-      ...options,
-    };
-  }
-
-  /** Bodies under way at the moment. */
-  get watching(): number {
-    return this.#watched.size;
+    this.#options = options;
   }
 
   /** Follows the request's body, if it has one still to come, until it is read or cut. */
   watch(request: IncomingMessage, response: ServerResponse): void {
     if (request.complete || !hasBody(request)) return;
     const socket = request.socket;
-    const now = this.#options.now();
+    const now = Date.now();
     const entry: Watched = {
       request,
       response,
@@ -74,15 +63,15 @@ export class BodyPace {
     response.once('close', forget);
     socket.once('close', forget);
     if (this.#timer === undefined) {
-      this.#timer = setInterval(() => this.sweep(), SWEEP_MS);
+      this.#timer = setInterval(() => this.#sweep(), SWEEP_MS);
       this.#timer.unref();
     }
   }
 
-  /** Looks at every body under way; exported for tests that bring their own clock. */
-  sweep(): void {
-    const now = this.#options.now();
-    const { stallMs, minBytesPerSecond } = this.#options;
+  /** Looks at every body under way. */
+  #sweep(): void {
+    const now = Date.now();
+    const { stallMs } = this.#options;
     for (const entry of this.#watched) {
       const { request, socket } = entry;
       if (request.complete || socket.destroyed) {
@@ -97,10 +86,10 @@ export class BodyPace {
       const rate = ((entry.read - entry.readAtStart) * 1000) / Math.max(elapsed, 1);
       if (now - entry.progressAt >= stallMs) {
         this.#cut(entry, `no byte of a request body for ${stallMs / 1000} s`);
-      } else if (elapsed >= stallMs && rate < minBytesPerSecond) {
+      } else if (elapsed >= stallMs && rate < MIN_BODY_BYTES_PER_SECOND) {
         this.#cut(
           entry,
-          `a request body at ${Math.round(rate)} B/s, below ${minBytesPerSecond} B/s`,
+          `a request body at ${Math.round(rate)} B/s, below ${MIN_BODY_BYTES_PER_SECOND} B/s`,
         );
       }
     }
