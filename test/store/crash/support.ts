@@ -97,7 +97,7 @@ export interface CrashStore {
    */
   sweptAtStart: boolean;
   /** The store's own verdict on what a killed server left, where it has one (SQLite's). */
-  assertIntact(when: string): void;
+  assertIntact?(when: string): void;
 }
 
 export interface UploadProgress {
@@ -145,7 +145,8 @@ export function postgresStore(url: string): CrashStore {
             PROGRESS_SQL,
             [path],
           );
-          return rows[0]?.version === null || rows[0] === undefined ? -1 : rows[0].chunks;
+          const row = rows[0];
+          return row === undefined || row.version === null ? -1 : row.chunks;
         },
         close: async () => {
           await connected.catch(() => undefined);
@@ -164,7 +165,6 @@ export function postgresStore(url: string): CrashStore {
       }
     },
     sweptAtStart: false,
-    assertIntact: () => undefined,
   };
 }
 
