@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
 import { adminToken, TOKEN_FILE } from '../../src/config/data-dir.ts';
+import { tempDir } from '../support/harness.ts';
 
 const dirs: string[] = [];
 after(() => {
@@ -12,7 +12,7 @@ after(() => {
 });
 
 function dataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'plugndial-dir-'));
+  const dir = tempDir('pnd-data-dir-');
   dirs.push(dir);
   return dir;
 }
