@@ -48,3 +48,55 @@ test(
     }
   },
 );
+
+test(
+  'a data connection reset before the RETR reply fails the fetch, not the process',
+  { timeout: 30_000 },
+  async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const sockets: Socket[] = [];
+    const data = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      // A reset, as a server under load sends when it gives up the data connection.
+      socket.resetAndDestroy();
+    });
+    await new Promise<void>((resolve) => data.listen(0, '127.0.0.1', resolve));
+    const dataPort = (data.address() as { port: number }).port;
+    const control = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      socket.write('220 ready\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        const line = chunk.toString('utf8');
+        if (line.startsWith('USER')) socket.write('230 in\r\n');
+        else if (line.startsWith('TYPE')) socket.write('200 binary\r\n');
+        else if (line.startsWith('EPSV'))
+          socket.write(`229 Entering Extended Passive Mode (|||${dataPort}|)\r\n`);
+        // The RETR reply comes only after the reset has reached the client.
+        else if (line.startsWith('RETR'))
+          setTimeout(() => socket.write('150 sending\r\n226 done\r\n'), 200);
+        else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+    const { port } = control.address() as { port: number };
+    try {
+      const fetched = ftpGet(`ftp://127.0.0.1:${port}/a.cfg`).then(
+        (answer) => answer.status,
+        (error: Error) => (error as NodeJS.ErrnoException).code ?? error.message,
+      );
+      assert.equal(await fetched, 'ECONNRESET');
+      // An unhandled rejection is reported on a later turn of the loop.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => data.close(resolve));
+      await new Promise((resolve) => control.close(resolve));
+    }
+  },
+);
