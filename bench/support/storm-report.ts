@@ -92,17 +92,22 @@ export function verdicts(
 ): Verdict[] {
   const out: Verdict[] = [];
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  // A smaller run is projected at its own rate: the target is for 10,000 phones.
+  const projected = ({ phones, wallMs }: StormResult): number =>
+    phones === TARGETS.phones ? wallMs : (wallMs / phones) * TARGETS.phones;
   for (const row of plugndial) {
     const { phones, wallMs } = row.result;
-    // A smaller run is projected at its own rate: the target is for 10,000 phones.
-    const projected = phones === TARGETS.phones ? wallMs : (wallMs / phones) * TARGETS.phones;
+    // The static servers' own time for the same files says what the machine allows.
+    const anchor = comparisons.find((c) => c.plugndial === row)?.anchor.result;
+    const anchorTime = anchor ? `; its static anchor ${s(projected(anchor))}` : '';
     out.push({
       target: `${TARGETS.phones} phones in ≤ ${TARGETS.wallS} s, ${row.name}`,
-      ok: projected <= TARGETS.wallS * 1000,
+      ok: projected(row.result) <= TARGETS.wallS * 1000,
       figure:
-        phones === TARGETS.phones
+        (phones === TARGETS.phones
           ? s(wallMs)
-          : `${s(projected)} projected from ${phones} phones in ${s(wallMs)}`,
+          : `${s(projected(row.result))} projected from ${phones} phones in ${s(wallMs)}`) +
+        anchorTime,
     });
   }
   for (const row of [...plugndial, ...anchors])

@@ -4,6 +4,7 @@
  * storm benchmarks (bench/storm.ts) and the tests of several nodes drive the same phones.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 import type { DoorUrls, Driver, PhoneFetch, PhoneIdentity } from '../../src/drivers/driver.ts';
 import { driverForVendor, drivers } from '../../src/drivers/registry.ts';
@@ -415,10 +416,19 @@ export function printRow({ name, result, cpuS, peakMb }: Row): void {
   console.log(
     `  retries ${result.retries}, failed phones ${result.failed}; firmware images ${result.images}; the phones' own CPU ${result.phonesCpuS.toFixed(2)} s`,
   );
-  if (cpuS !== undefined && peakMb !== undefined)
+  if (cpuS !== undefined && peakMb !== undefined) {
     console.log(
       `  server CPU ${cpuS.toFixed(2)} s (utime+stime), peak RSS ${peakMb.toFixed(0)} MB`,
     );
+    // Server and phones share the machine: how much of it they left is whether the storm
+    // could have gone faster here at all.
+    const cores = availableParallelism();
+    const had = (result.wallMs / 1000) * cores;
+    const used = cpuS + result.phonesCpuS;
+    console.log(
+      `  server and phones together ${used.toFixed(1)} CPU-seconds of the ${had.toFixed(1)} the ${cores} cores had (${((100 * used) / had).toFixed(0)}%)`,
+    );
+  }
   const medians = [...result.byVendor].map(([vendor, times]) => {
     const s = [...times].sort((a, b) => a - b);
     return `${vendor} ${percentile(s, 50).toFixed(0)}`;
