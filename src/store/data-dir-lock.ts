@@ -1,10 +1,12 @@
 import {
   closeSync,
+  linkSync,
   openSync,
   readFileSync,
   renameSync,
   statSync,
   unlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -57,16 +59,45 @@ function lockHolder(dir: string): { pid: number } | undefined {
   return isAlive(pid) ? { pid } : undefined;
 }
 
+/**
+ * The lock appears whole: our pid is written to a file of our own, which is then linked to
+ * the lock's name (a link, like O_EXCL, fails when the name exists). Created empty and then
+ * written, a start killed in between left an empty lock, which the next start took for one
+ * being written and refused for five seconds. Where the file system has no hard links, the
+ * lock is created empty and written, as before.
+ */
 function tryCreate(file: string): boolean {
+  const own = `${file}.${process.pid}`;
+  try {
+    writeFileSync(own, `${process.pid}\n`, { mode: 0o600 });
+  } catch (error) {
+    throw cannotCreate(own, error);
+  }
+  try {
+    linkSync(own, file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS')
+      return createThenWrite(file);
+    throw cannotCreate(file, error);
+  } finally {
+    try {
+      unlinkSync(own);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function createThenWrite(file: string): boolean {
   let fd: number;
   try {
     fd = openSync(file, 'wx', 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new PlugndialError(
-      'PND_DATA_DIR',
-      `cannot create ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the data directory's permissions`,
-    );
+    throw cannotCreate(file, error);
   }
   try {
     writeSync(fd, `${process.pid}\n`);
@@ -74,6 +105,13 @@ function tryCreate(file: string): boolean {
     closeSync(fd);
   }
   return true;
+}
+
+function cannotCreate(file: string, error: unknown): PlugndialError {
+  return new PlugndialError(
+    'PND_DATA_DIR',
+    `cannot create ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the data directory's permissions`,
+  );
 }
 
 /**

@@ -1,0 +1,59 @@
+// The data directory's lock: a start killed as it takes the lock must not leave one that
+// holds the next start (crash-start.test.ts met that once in fifty kills).
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+import { LOCK_FILE, lockDataDir } from '../../src/store/data-dir-lock.ts';
+import { tempDir } from '../support/harness.ts';
+
+const MODULE = pathToFileURL(join(import.meta.dirname, '../../src/store/data-dir-lock.ts')).href;
+
+test('a start killed at its first write to the lock leaves no lock that holds the next start', (t) => {
+  const dir = tempDir('pnd-lock-');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // The child dies at the first write of a file descriptor: where the lock used to be
+  // created empty and then written, that is with the empty lock in place.
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `import fs from 'node:fs';
+       import { syncBuiltinESMExports } from 'node:module';
+       fs.writeSync = () => process.kill(process.pid, 'SIGKILL');
+       syncBuiltinESMExports();
+       const { lockDataDir } = await import(${JSON.stringify(MODULE)});
+       lockDataDir(${JSON.stringify(dir)});`,
+    ],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  assert.equal(child.error, undefined);
+  // Within the five seconds an empty lock counted as one being written, the next start takes it.
+  const lock = lockDataDir(dir);
+  try {
+    assert.equal(readFileSync(join(dir, LOCK_FILE), 'utf8'), `${process.pid}\n`);
+  } finally {
+    lock.release();
+  }
+  assert.equal(existsSync(join(dir, LOCK_FILE)), false);
+});
+
+test('taking the lock leaves nothing beside it, and a second taker is refused', (t) => {
+  const dir = tempDir('pnd-lock-');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const lock = lockDataDir(dir);
+  try {
+    assert.deepEqual(readdirSync(dir), [LOCK_FILE]);
+    assert.throws(() => lockDataDir(dir), { code: 'PND_DATA_DIR_LOCKED' });
+  } finally {
+    lock.release();
+  }
+  assert.deepEqual(readdirSync(dir), []);
+});
