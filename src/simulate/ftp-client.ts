@@ -55,7 +55,7 @@ export async function ftpGet(
     if (passive.code !== 229 || port === undefined) return { status: 502, body: Buffer.alloc(0) };
     const data = connect({ port, host, ...from });
     const body = collect(data);
-    // The data connection may fail while the RETR reply is awaited, before \`body\` is: its
+    // The data connection may fail while the RETR reply is awaited, before `body` is: its
     // failure is this fetch's (read below), never the process's unhandled rejection.
     body.catch(() => undefined);
     const retr = await send(`RETR ${decodeURIComponent(target.pathname)}`);

@@ -60,7 +60,8 @@ test(
     const data = createServer((socket) => {
       sockets.push(socket);
       socket.on('error', () => undefined);
-      // A reset, as a server under load sends when it gives up the data connection.
+      // A reset, as the kernel sends for a connection still queued when a server closes its
+      // passive listener (after a 550, say) before it accepted it.
       socket.resetAndDestroy();
     });
     await new Promise<void>((resolve) => data.listen(0, '127.0.0.1', resolve));
