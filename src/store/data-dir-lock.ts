@@ -2,6 +2,7 @@ import {
   closeSync,
   linkSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -31,7 +32,10 @@ export function lockDataDir(dataDir: string): DataDirLock {
   const dir = resolve(dataDir);
   const file = join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    if (tryCreate(file)) return holdLock(dir, file);
+    if (tryCreate(file)) {
+      removeOwnFilesOfTheDead(dir);
+      return holdLock(dir, file);
+    }
     const holder = lockHolder(dir);
     if (holder) throw lockedError(dir, holder.pid);
     takeOverStale(file);
@@ -67,11 +71,12 @@ function lockHolder(dir: string): { pid: number } | undefined {
  * lock is created empty and written, as before.
  */
 function tryCreate(file: string): boolean {
+  // Named by pid: removeOwnFilesOfTheDead knows whose it is.
   const own = `${file}.${process.pid}`;
   try {
     writeFileSync(own, `${process.pid}\n`, { mode: 0o600 });
   } catch (error) {
-    throw cannotCreate(own, error);
+    throw cannotCreate(file, error);
   }
   try {
     linkSync(own, file);
@@ -85,6 +90,29 @@ function tryCreate(file: string): boolean {
   } finally {
     try {
       unlinkSync(own);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * A start killed before it linked its own file leaves that file behind: the lock's holder
+ * removes those of processes that are gone.
+ */
+function removeOwnFilesOfTheDead(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const prefix = `${LOCK_FILE}.`;
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? name.slice(prefix.length) : '';
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    try {
+      unlinkSync(join(dir, name));
     } catch {
       // already gone
     }

@@ -16,8 +16,10 @@ const MODULE = pathToFileURL(join(import.meta.dirname, '../../src/store/data-dir
 test('a start killed at its first write to the lock leaves no lock that holds the next start', (t) => {
   const dir = tempDir('pnd-lock-');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  // The child dies at the first write of a file descriptor: where the lock used to be
-  // created empty and then written, that is with the empty lock in place.
+  // The child dies at its first fs.writeSync: where the lock used to be created empty and
+  // then written, that is with the empty lock in place; now it is in the child's own file
+  // (on Node 20; later writeFileSync writes a string without fs.writeSync, and the child
+  // takes the lock whole and exits).
   const child = spawnSync(
     process.execPath,
     [
@@ -39,6 +41,8 @@ test('a start killed at its first write to the lock leaves no lock that holds th
   const lock = lockDataDir(dir);
   try {
     assert.equal(readFileSync(join(dir, LOCK_FILE), 'utf8'), `${process.pid}\n`);
+    // What the killed start left of its own is gone with it.
+    assert.deepEqual(readdirSync(dir), [LOCK_FILE]);
   } finally {
     lock.release();
   }
