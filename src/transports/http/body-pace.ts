@@ -3,7 +3,9 @@
 // let a client hold a connection for all of it by sending one byte now and then; what tells a
 // slow uploader from a slow-loris is progress. A body is cut when nothing of it arrives for
 // `stallMs`, or when, past its first `stallMs`, it arrives slower than 1 KiB/s on average. The
-// client is told 408 when no answer has begun.
+// pace is judged when some of the body has come since the last look: a body that stopped is
+// one that stalled, whatever its average, so the reason given never depends on where the
+// last byte fell between two looks. The client is told 408 when no answer has begun.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -78,7 +80,8 @@ export class BodyPace {
         this.#watched.delete(entry);
         continue;
       }
-      if (socket.bytesRead > entry.read) {
+      const moved = socket.bytesRead > entry.read;
+      if (moved) {
         entry.read = socket.bytesRead;
         entry.progressAt = now;
       }
@@ -86,7 +89,7 @@ export class BodyPace {
       const rate = ((entry.read - entry.readAtStart) * 1000) / Math.max(elapsed, 1);
       if (now - entry.progressAt >= stallMs) {
         this.#cut(entry, `no byte of a request body for ${stallMs / 1000} s`);
-      } else if (elapsed >= stallMs && rate < MIN_BODY_BYTES_PER_SECOND) {
+      } else if (moved && elapsed >= stallMs && rate < MIN_BODY_BYTES_PER_SECOND) {
         this.#cut(
           entry,
           `a request body at ${Math.round(rate)} B/s, below ${MIN_BODY_BYTES_PER_SECOND} B/s`,
