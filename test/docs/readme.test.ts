@@ -73,11 +73,18 @@ function shellBlocks(path: string): Block[] {
 }
 
 function substitute(text: string, ports: Record<string, number>): string {
-  return text
-    .replaceAll('http://localhost/', `http://127.0.0.1:${ports['http']}/`)
-    .replaceAll('tftp://localhost/', `tftp://127.0.0.1:${ports['tftp']}/`)
-    .replaceAll('http://127.0.0.1:7547/', `http://127.0.0.1:${ports['acs']}/`)
-    .replaceAll('127.0.0.1:5060', `127.0.0.1:${ports['sip']}`);
+  // One pass, so a port just written in is never read again: a TFTP door on port 50604
+  // must not become the SIP door's "127.0.0.1:5060" and a stray 4.
+  const doors: Record<string, string> = {
+    'http://localhost/': `http://127.0.0.1:${ports['http']}/`,
+    'tftp://localhost/': `tftp://127.0.0.1:${ports['tftp']}/`,
+    'http://127.0.0.1:7547/': `http://127.0.0.1:${ports['acs']}/`,
+    '127.0.0.1:5060': `127.0.0.1:${ports['sip']}`,
+  };
+  return text.replace(
+    /http:\/\/localhost\/|tftp:\/\/localhost\/|http:\/\/127\.0\.0\.1:7547\/|127\.0\.0\.1:5060(?!\d)/g,
+    (door) => doors[door]!,
+  );
 }
 
 function bash(
