@@ -65,25 +65,28 @@ export function parseXml(input: string): Result<XmlElement> {
       break;
     }
     if (lt > i) top.text += decode(input.slice(i, lt));
-    if (input.startsWith('<?', lt) || input.startsWith('<!--', lt)) {
-      const end = input.startsWith('<?', lt) ? input.indexOf('?>', lt) : input.indexOf('-->', lt);
+    // What follows the '<' tells a declaration, comment, CDATA or DTD from a tag.
+    const mark = input.charCodeAt(lt + 1);
+    if (mark === QUESTION || (mark === BANG && input.startsWith('<!--', lt))) {
+      const end = mark === QUESTION ? input.indexOf('?>', lt) : input.indexOf('-->', lt);
       if (end < 0) return fail('PND_INVALID_XML', 'a comment or declaration is not closed');
-      i = end + (input.startsWith('<?', lt) ? 2 : 3);
+      i = end + (mark === QUESTION ? 2 : 3);
       continue;
     }
-    if (input.startsWith('<![CDATA[', lt)) {
+    if (mark === BANG) {
+      if (!input.startsWith('<![CDATA[', lt))
+        return fail('PND_INVALID_XML', 'DTDs are not accepted');
       const end = input.indexOf(']]>', lt);
       if (end < 0) return fail('PND_INVALID_XML', 'a CDATA section is not closed');
       top.text += input.slice(lt + 9, end);
       i = end + 3;
       continue;
     }
-    if (input.startsWith('<!', lt)) return fail('PND_INVALID_XML', 'DTDs are not accepted');
     const gt = input.indexOf('>', lt);
     if (gt < 0) return fail('PND_INVALID_XML', 'a tag is not closed');
     const tag = input.slice(lt + 1, gt);
     i = gt + 1;
-    if (tag.startsWith('/')) {
+    if (mark === SLASH) {
       const name = tag.slice(1).trim();
       if (stack.length === 1 || top.name !== name)
         return fail('PND_INVALID_XML', `unexpected closing tag </${tagName(name)}>`);
@@ -91,11 +94,10 @@ export function parseXml(input: string): Result<XmlElement> {
       continue;
     }
     const selfClosing = tag.endsWith('/');
-    const parsed = parseTag(selfClosing ? tag.slice(0, -1) : tag);
+    const element = elementOfTag(selfClosing ? tag.slice(0, -1) : tag);
     // Only the tag's name is quoted: its attributes may hold a password or a URL's userinfo,
     // and the message goes to logs, events and what `simulate` prints.
-    if (!parsed) return fail('PND_INVALID_XML', `malformed tag <${tagName(tag)}…>`);
-    const element: XmlElement = { ...parsed, children: [], text: '' };
+    if (!element) return fail('PND_INVALID_XML', `malformed tag <${tagName(tag)}…>`);
     top.children.push(element);
     if (!selfClosing) {
       if (stack.length > MAX_DEPTH) return fail('PND_INVALID_XML', 'elements nest too deeply');
@@ -107,12 +109,16 @@ export function parseXml(input: string): Result<XmlElement> {
   return ok(root);
 }
 
-/** The first descendant (depth first) with this name. */
+const QUESTION = 0x3f;
+const BANG = 0x21;
+const SLASH = 0x2f;
+
 /** The name a tag starts with, at most 40 characters: what an error may quote of it. */
 function tagName(tag: string): string {
   return /^[^\s"'=<>/]{0,40}/.exec(tag)![0];
 }
 
+/** The first descendant (depth first) with this name. */
 export function findElement(root: XmlElement, name: string): XmlElement | undefined {
   for (const child of root.children) {
     if (child.name === name) return child;
@@ -122,27 +128,37 @@ export function findElement(root: XmlElement, name: string): XmlElement | undefi
   return undefined;
 }
 
-function parseTag(tag: string): Omit<XmlElement, 'children' | 'text'> | undefined {
-  const match = /^([A-Za-z_][\w.:-]*)([\s\S]*)$/.exec(tag.trim());
-  if (!match) return undefined;
+// Sticky expressions read a tag where the last one stopped, so no part of it is copied. A
+// tag is its name, then attributes (whitespace between them optional, as before), then only
+// whitespace; the whitespace \s matches is the whitespace trim() removes.
+const TAG_NAME = /\s*([A-Za-z_][\w.:-]*)/y;
+const ATTRIBUTE = /\s*([A-Za-z_][\w.:-]*)\s*=\s*("([^"]*)"|'([^']*)')/y;
+const ONLY_SPACE = /\s*$/y;
+
+/** The element a start tag opens (its text between '<' and '>', without a closing '/'). */
+function elementOfTag(tag: string): XmlElement | undefined {
+  TAG_NAME.lastIndex = 0;
+  const name = TAG_NAME.exec(tag);
+  if (!name) return undefined;
   const attributes: Record<string, string> = {};
-  const rest = match[2]!;
-  const attr = /\s*([A-Za-z_][\w.:-]*)\s*=\s*("([^"]*)"|'([^']*)')/gy;
-  let at = 0;
-  while (at < rest.length) {
-    if (/^\s*$/.test(rest.slice(at))) break;
-    attr.lastIndex = at;
-    const m = attr.exec(rest);
+  let at = TAG_NAME.lastIndex;
+  for (;;) {
+    ONLY_SPACE.lastIndex = at;
+    if (ONLY_SPACE.test(tag)) break;
+    ATTRIBUTE.lastIndex = at;
+    const m = ATTRIBUTE.exec(tag);
     if (!m) return undefined;
     attributes[m[1]!] = decode(m[3] ?? m[4] ?? '');
-    at = attr.lastIndex;
+    at = ATTRIBUTE.lastIndex;
   }
-  return { name: match[1]!, attributes };
+  return { name: name[1]!, attributes, children: [], text: '' };
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decode(text: string): string {
+  // Most text (the whitespace between tags above all) holds no entity.
+  if (!text.includes('&')) return text;
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
     if (ref.startsWith('#')) {
       const code =

@@ -42,6 +42,22 @@ test('the reader takes documents and root-less fragments, attributes and entitie
   assert.equal(findElement(root, 'd')?.text, '2');
 });
 
+test('a tag may pad its name and attributes with any whitespace, or run attributes together', () => {
+  const parsed = parseXml('<a\n\tx = "1"y=\'2\'\u00a0 ></a><b z="&#x41;&gt;" /><c\n/>');
+  assert.ok(parsed.ok);
+  const [a, b, c] = parsed.value.children;
+  assert.deepEqual(a, { name: 'a', attributes: { x: '1', y: '2' }, children: [], text: '' });
+  assert.deepEqual(b?.attributes, { z: 'A>' });
+  assert.equal(c?.name, 'c');
+  // Text without an entity is kept as it is, whitespace and all.
+  const spaced = parseXml('<t> a  b\r\n</t>');
+  assert.ok(spaced.ok);
+  assert.equal(spaced.value.children[0]!.text, ' a  b\r\n');
+  for (const bad of ['< >', '<a x="1" y>', '<ab="1">', '<a x="1"/ >', '<1a/>']) {
+    assert.equal(parseXml(bad).ok, false, bad);
+  }
+});
+
 test('the reader refuses malformed input with a typed error, never throws', () => {
   for (const bad of ['<a>', '<a></b>', '<a', '</a>', '<!DOCTYPE x><a/>', '<a b=1/>', '<a><!-- x']) {
     const parsed = parseXml(bad);
