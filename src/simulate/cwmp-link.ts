@@ -1,11 +1,12 @@
 // The CPE's HTTP link to its ACS: one POST per CWMP message on a single connection, the
-// session cookie sent back, and digest credentials presented once challenged.
+// session cookie sent back, and digest credentials presented once challenged. It speaks
+// through the phones' own small client (http-client.ts), as their file fetches do.
 
 import { randomBytes } from 'node:crypto';
-import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 
 import { digestAuthorization, parseDigestChallenge } from '../crypto/digest.ts';
 import { parseEnvelope, type Envelope } from '../tr069/soap.ts';
+import { AnswerTimeout, httpPost, KeptConnections } from './http-client.ts';
 
 export interface AcsLinkOptions {
   acsUrl: string;
@@ -22,17 +23,18 @@ export interface AcsLinkOptions {
 
 export class AcsLink {
   readonly #options: AcsLinkOptions;
-  readonly #agent: Agent;
+  /** The session's one connection; none kept when every request has a connection of its own. */
+  readonly #connections: KeptConnections | undefined;
   #cookie: string | undefined;
   #authorization: { username: string; password: string } | undefined;
 
   constructor(options: AcsLinkOptions) {
     this.#options = options;
-    this.#agent = new Agent({ keepAlive: !options.closeBetweenRequests, maxSockets: 1 });
+    this.#connections = options.closeBetweenRequests ? undefined : new KeptConnections();
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#connections?.close();
   }
 
   /** A new session starts without the last one's cookie. */
@@ -80,51 +82,29 @@ export class AcsLink {
     });
   }
 
-  #send(
+  async #send(
     body: string,
     authorization: string | undefined,
   ): Promise<{ status: number; body: Buffer; challenges: string[] }> {
-    return new Promise((resolve, reject) => {
-      const payload = Buffer.from(body);
-      const request = httpRequest(
-        this.#options.acsUrl,
-        {
-          method: 'POST',
-          agent: this.#agent,
-          timeout: this.#options.timeoutMs ?? 10_000,
-          ...(this.#options.localAddress ? { localAddress: this.#options.localAddress } : {}),
-          headers: {
-            'content-length': payload.length,
-            ...(payload.length > 0
-              ? { 'content-type': 'text/xml; charset="utf-8"', soapaction: '' }
-              : {}),
-            ...(this.#cookie && !this.#options.ignoreCookies ? { cookie: this.#cookie } : {}),
-            ...(authorization ? { authorization } : {}),
-            ...(this.#options.closeBetweenRequests ? { connection: 'close' } : {}),
-          },
-        },
-        (response: IncomingMessage) => {
-          const setCookie = response.headers['set-cookie']?.[0];
-          if (setCookie) this.#cookie = setCookie.split(';')[0];
-          const chunks: Buffer[] = [];
-          let size = 0;
-          response.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= 1024 * 1024) chunks.push(chunk);
-          });
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              body: Buffer.concat(chunks),
-              challenges: response.headersDistinct['www-authenticate'] ?? [],
-            }),
-          );
-          response.on('error', reject);
-        },
-      );
-      request.on('timeout', () => request.destroy(new Error('the ACS did not answer in time')));
-      request.on('error', reject);
-      request.end(payload);
-    });
+    const payload = Buffer.from(body);
+    const headers: [string, string][] = [];
+    if (payload.length > 0)
+      headers.push(['Content-Type', 'text/xml; charset="utf-8"'], ['SOAPAction', '']);
+    if (this.#cookie && !this.#options.ignoreCookies) headers.push(['Cookie', this.#cookie]);
+    if (authorization) headers.push(['Authorization', authorization]);
+    try {
+      const answer = await httpPost(this.#options.acsUrl, payload, {
+        headers,
+        timeoutMs: this.#options.timeoutMs ?? 10_000,
+        ...(this.#options.localAddress ? { localAddress: this.#options.localAddress } : {}),
+        ...(this.#connections ? { connections: this.#connections } : {}),
+      });
+      const setCookie = answer.cookies[0];
+      if (setCookie) this.#cookie = setCookie.split(';')[0];
+      return answer;
+    } catch (error) {
+      if (error instanceof AnswerTimeout) throw new Error('the ACS did not answer in time');
+      throw error;
+    }
   }
 }

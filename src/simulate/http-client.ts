@@ -117,26 +117,68 @@ interface Exchanged {
   status: number;
   body: Buffer;
   challenges: string[];
+  /** Each Set-Cookie of the answer, as sent. */
+  cookies: string[];
+}
+
+/** A POST's own parts: its body and the headers beyond those every request has. */
+interface PostParts {
+  body: Buffer;
+  headers: readonly (readonly [string, string])[];
+}
+
+export interface HttpPostOptions {
+  /** Headers beyond Host, Content-Length and Connection (a SOAP action, a cookie, credentials). */
+  headers?: readonly (readonly [string, string])[];
+  timeoutMs?: number;
+  localAddress?: string;
+  /** The connection kept between posts (else one per post, closed after it). */
+  connections?: KeptConnections;
+}
+
+/**
+ * One POST over plain HTTP (a TR-069 CPE's message to its ACS): no credentials of its own,
+ * since the CPE answers a challenge itself; the answer's challenges and cookies come back.
+ */
+export function httpPost(
+  url: string,
+  body: Buffer,
+  options: HttpPostOptions = {},
+): Promise<Exchanged> {
+  const target = new URL(url);
+  if (target.protocol !== 'http:')
+    throw new Error(`httpPost speaks http: only, not ${target.protocol}`);
+  return once(
+    target,
+    {
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(options.connections ? { connections: options.connections } : {}),
+    },
+    undefined,
+    { body, headers: options.headers ?? [] },
+  );
 }
 
 async function once(
   target: URL,
   options: HttpGetOptions,
   authorization: string | undefined,
+  post?: PostParts,
 ): Promise<Exchanged> {
   const secure = target.protocol === 'https:';
   const kept = options.connections;
   const key = `${target.protocol}//${target.host}`;
-  const lines = [
-    `${options.upload ? 'PUT' : 'GET'} ${target.pathname}${target.search} HTTP/1.1`,
-    `Host: ${target.host}`,
-  ];
+  const method = post ? 'POST' : options.upload ? 'PUT' : 'GET';
+  const lines = [`${method} ${target.pathname}${target.search} HTTP/1.1`, `Host: ${target.host}`];
   if (options.userAgent) lines.push(`User-Agent: ${options.userAgent}`);
   if (authorization) lines.push(`Authorization: ${authorization}`);
-  if (options.upload) lines.push(`Content-Length: ${options.upload.length}`);
+  for (const [name, value] of post?.headers ?? []) lines.push(`${name}: ${value}`);
+  const sent = post?.body ?? options.upload;
+  if (sent) lines.push(`Content-Length: ${sent.length}`);
   lines.push(kept ? 'Connection: keep-alive' : 'Connection: close', '', '');
   const head = Buffer.from(lines.join('\r\n'), 'latin1');
-  const request = options.upload ? Buffer.concat([head, options.upload]) : head;
+  const request = sent && sent.length > 0 ? Buffer.concat([head, sent]) : head;
   const timeoutMs = options.timeoutMs ?? 30_000;
 
   const reused = kept?.take(key);
@@ -190,6 +232,13 @@ function secureContextOf(tls: PhoneTls): SecureContext {
 /** A kept connection closed before any byte of the answer came: safe to ask again. */
 class Unanswered extends Error {}
 
+/** The server sent nothing for the request's timeout. */
+export class AnswerTimeout extends Error {
+  constructor() {
+    super('timed out');
+  }
+}
+
 /** Sends the request and reads one response from the socket; keeps the socket if it may. */
 function exchange(
   socket: Socket,
@@ -218,7 +267,12 @@ function exchange(
       }
       if (kept && done.keepAlive && !socket.destroyed) kept.keep(key, socket);
       else socket.destroy();
-      resolve({ status: done.status, body: done.body, challenges: done.challenges });
+      resolve({
+        status: done.status,
+        body: done.body,
+        challenges: done.challenges,
+        cookies: done.cookies,
+      });
     };
     const onData = (chunk: Buffer): void => {
       received = true;
@@ -237,7 +291,7 @@ function exchange(
     };
     const onError = (error: Error): void =>
       finish(received ? error : new Unanswered(error.message));
-    const onTimeout = (): void => finish(new Error('timed out'));
+    const onTimeout = (): void => finish(new AnswerTimeout());
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('close', onEnd);
@@ -252,6 +306,7 @@ interface Answered {
   status: number;
   body: Buffer;
   challenges: string[];
+  cookies: string[];
   keepAlive: boolean;
 }
 
@@ -261,7 +316,8 @@ interface Answered {
  */
 class ResponseReader {
   #buffered: Buffer = Buffer.alloc(0);
-  #head: { status: number; challenges: string[]; keepAlive: boolean } | undefined;
+  #head:
+    { status: number; challenges: string[]; cookies: string[]; keepAlive: boolean } | undefined;
   #length: number | undefined;
   #chunked = false;
   #untilClose = false;
@@ -312,6 +368,7 @@ class ResponseReader {
     let length: string | undefined;
     let encoding = '';
     const challenges: string[] = [];
+    const cookies: string[] = [];
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');
       if (colon <= 0) throw new Error(`malformed response header: ${line.slice(0, 80)}`);
@@ -321,10 +378,11 @@ class ResponseReader {
       else if (name === 'transfer-encoding') encoding = value.toLowerCase();
       else if (name === 'connection') connection = value.toLowerCase();
       else if (name === 'www-authenticate') challenges.push(...challengesOf(value));
+      else if (name === 'set-cookie') cookies.push(value);
     }
     const http10 = status[1] === '0';
     const keepAlive = http10 ? /\bkeep-alive\b/.test(connection) : !/\bclose\b/.test(connection);
-    this.#head = { status: code, challenges, keepAlive };
+    this.#head = { status: code, challenges, cookies, keepAlive };
     if (encoding.endsWith('chunked')) this.#chunked = true;
     else if (code === 204 || code === 304) this.#length = 0;
     else if (length !== undefined) {
@@ -367,6 +425,7 @@ class ResponseReader {
       status: head.status,
       body,
       challenges: head.challenges,
+      cookies: head.cookies,
       keepAlive: head.keepAlive && clean,
     };
   }
