@@ -1,6 +1,7 @@
-// The phone emulation's HTTP(S) client: a GET with the phone's User-Agent that answers a
-// 401 with Digest (the first algorithm offered that it knows, as phones and curl do), or
-// Basic over TLS only, and takes the CA and client certificate a phone would hold.
+// The phone emulation's HTTP(S) client: a GET with the phone's User-Agent (a PUT when it
+// uploads) that answers a 401 with Digest (the first algorithm offered that it knows, as
+// phones and curl do), or Basic over TLS only, and takes the CA and client certificate a
+// phone would hold; and the plain POST a TR-069 CPE sends its ACS.
 //
 // It speaks HTTP/1.1 over a socket of its own, as a phone's small embedded client does:
 // one request at a time, the connection kept for the phone's next file. Not node:http's
@@ -140,7 +141,7 @@ export interface HttpPostOptions {
  * One POST over plain HTTP (a TR-069 CPE's message to its ACS): no credentials of its own,
  * since the CPE answers a challenge itself; the answer's challenges and cookies come back.
  */
-export function httpPost(
+export async function httpPost(
   url: string,
   body: Buffer,
   options: HttpPostOptions = {},
