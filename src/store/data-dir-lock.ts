@@ -24,8 +24,9 @@ export interface DataDirLock {
 }
 
 /**
- * Takes `<dataDir>/plugndial.lock` exclusively (O_EXCL, holding our pid). A lock left by a
- * process that is gone is taken over; one held by a live process is PND_DATA_DIR_LOCKED.
+ * Takes `<dataDir>/plugndial.lock` exclusively (linked into place whole, holding our pid). A
+ * lock left by a process that is gone is taken over; one held by a live process is
+ * PND_DATA_DIR_LOCKED.
  * The lock is released by release() or, failing that, when this process exits.
  */
 export function lockDataDir(dataDir: string): DataDirLock {
@@ -97,8 +98,9 @@ function tryCreate(file: string): boolean {
 }
 
 /**
- * A start killed before it linked its own file leaves that file behind: the lock's holder
- * removes those of processes that are gone.
+ * A start killed before it linked its own file leaves that file behind, and one killed while
+ * taking over a stale lock leaves the lock it moved aside: both are named by their writer's
+ * pid, and the lock's holder removes those of processes that are gone.
  */
 function removeOwnFilesOfTheDead(dir: string): void {
   let names: string[];
@@ -107,16 +109,23 @@ function removeOwnFilesOfTheDead(dir: string): void {
   } catch {
     return;
   }
-  const prefix = `${LOCK_FILE}.`;
   for (const name of names) {
-    const pid = name.startsWith(prefix) ? name.slice(prefix.length) : '';
-    if (!/^\d+$/.test(pid) || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    const pid = writerOf(name);
+    if (pid === undefined || pid === process.pid || isAlive(pid)) continue;
     try {
       unlinkSync(join(dir, name));
     } catch {
       // already gone
     }
   }
+}
+
+/** The pid of `plugndial.lock.<pid>` (tryCreate) or `plugndial.lock.stale-<pid>-<ms>` (takeOverStale). */
+function writerOf(name: string): number | undefined {
+  if (!name.startsWith(`${LOCK_FILE}.`)) return undefined;
+  const match = /^(?:(\d+)|stale-(\d+)-\d+)$/.exec(name.slice(LOCK_FILE.length + 1));
+  const pid = match?.[1] ?? match?.[2];
+  return pid === undefined ? undefined : Number(pid);
 }
 
 function createThenWrite(file: string): boolean {

@@ -13,13 +13,11 @@ import { tempDir } from '../support/harness.ts';
 
 const MODULE = pathToFileURL(join(import.meta.dirname, '../../src/store/data-dir-lock.ts')).href;
 
-test('a start killed at its first write to the lock leaves no lock that holds the next start', (t) => {
-  const dir = tempDir('pnd-lock-');
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  // The child dies at its first fs.writeSync: where the lock used to be created empty and
-  // then written, that is with the empty lock in place; now it is in the child's own file
-  // (on Node 20; later writeFileSync writes a string without fs.writeSync, and the child
-  // takes the lock whole and exits).
+/**
+ * Runs a start that takes the lock in `dir` and is SIGKILLed at the fs call `patch` names,
+ * before it (`before`) or after it; asserts that it died there.
+ */
+function killedStart(dir: string, patch: string): void {
   const child = spawnSync(
     process.execPath,
     [
@@ -29,7 +27,7 @@ test('a start killed at its first write to the lock leaves no lock that holds th
       '-e',
       `import fs from 'node:fs';
        import { syncBuiltinESMExports } from 'node:module';
-       fs.writeSync = () => process.kill(process.pid, 'SIGKILL');
+       ${patch}
        syncBuiltinESMExports();
        const { lockDataDir } = await import(${JSON.stringify(MODULE)});
        lockDataDir(${JSON.stringify(dir)});`,
@@ -37,6 +35,19 @@ test('a start killed at its first write to the lock leaves no lock that holds th
     { encoding: 'utf8', timeout: 30_000 },
   );
   assert.equal(child.error, undefined);
+  assert.equal(child.signal, 'SIGKILL', `the start was to die, and said: ${child.stderr}`);
+}
+
+const die = "process.kill(process.pid, 'SIGKILL')";
+
+test('a start killed at its first write to the lock leaves no lock that holds the next start', (t) => {
+  const dir = tempDir('pnd-lock-');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // The child dies at its first fs.writeSync: where the lock used to be created empty and
+  // then written, that is with the empty lock in place. Now the first write is to the
+  // child's own file on Node 20; later lines write a string without fs.writeSync, and the
+  // child dies at the link instead, its own file written and the lock not yet in place.
+  killedStart(dir, `fs.writeSync = () => ${die}; fs.linkSync = () => ${die};`);
   // Within the five seconds an empty lock counted as one being written, the next start takes it.
   const lock = lockDataDir(dir);
   try {
@@ -48,6 +59,32 @@ test('a start killed at its first write to the lock leaves no lock that holds th
   }
   assert.equal(existsSync(join(dir, LOCK_FILE)), false);
 });
+
+test('a start killed with the lock in place, or while taking a stale one over, leaves nothing', (t) => {
+  const dir = tempDir('pnd-lock-');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Killed just after the link: the lock is whole, its own file not yet removed.
+  killedStart(dir, `const link = fs.linkSync; fs.linkSync = (...a) => { link(...a); ${die}; };`);
+  assert.deepEqual(readdirSync(dir).sort(), [LOCK_FILE, `${LOCK_FILE}.${readPidOf(dir)}`]);
+  // Killed just after moving that stale lock aside to take it over.
+  killedStart(
+    dir,
+    `const rename = fs.renameSync; fs.renameSync = (...a) => { rename(...a); ${die}; };`,
+  );
+  assert.ok(readdirSync(dir).some((name) => name.startsWith(`${LOCK_FILE}.stale-`)));
+  const lock = lockDataDir(dir);
+  try {
+    assert.equal(readFileSync(join(dir, LOCK_FILE), 'utf8'), `${process.pid}\n`);
+    assert.deepEqual(readdirSync(dir), [LOCK_FILE]);
+  } finally {
+    lock.release();
+  }
+});
+
+/** The pid the lock in `dir` holds. */
+function readPidOf(dir: string): number {
+  return Number(readFileSync(join(dir, LOCK_FILE), 'utf8').trim());
+}
 
 test('taking the lock leaves nothing beside it, and a second taker is refused', (t) => {
   const dir = tempDir('pnd-lock-');
