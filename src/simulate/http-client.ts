@@ -128,13 +128,12 @@ interface PostParts {
   headers: readonly (readonly [string, string])[];
 }
 
-export interface HttpPostOptions {
+export interface HttpPostOptions extends Pick<
+  HttpGetOptions,
+  'timeoutMs' | 'localAddress' | 'connections'
+> {
   /** Headers beyond Host, Content-Length and Connection (a SOAP action, a cookie, credentials). */
   headers?: readonly (readonly [string, string])[];
-  timeoutMs?: number;
-  localAddress?: string;
-  /** The connection kept between posts (else one per post, closed after it). */
-  connections?: KeptConnections;
 }
 
 /**
@@ -149,16 +148,7 @@ export async function httpPost(
   const target = new URL(url);
   if (target.protocol !== 'http:')
     throw new Error(`httpPost speaks http: only, not ${target.protocol}`);
-  return once(
-    target,
-    {
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-      ...(options.connections ? { connections: options.connections } : {}),
-    },
-    undefined,
-    { body, headers: options.headers ?? [] },
-  );
+  return once(target, options, undefined, { body, headers: options.headers ?? [] });
 }
 
 async function once(
