@@ -73,18 +73,21 @@ function shellBlocks(path: string): Block[] {
 }
 
 function substitute(text: string, ports: Record<string, number>): string {
-  // One pass, so a port just written in is never read again: a TFTP door on port 50604
-  // must not become the SIP door's "127.0.0.1:5060" and a stray 4.
   const doors: Record<string, string> = {
     'http://localhost/': `http://127.0.0.1:${ports['http']}/`,
     'tftp://localhost/': `tftp://127.0.0.1:${ports['tftp']}/`,
     'http://127.0.0.1:7547/': `http://127.0.0.1:${ports['acs']}/`,
     '127.0.0.1:5060': `127.0.0.1:${ports['sip']}`,
   };
-  return text.replace(
-    /http:\/\/localhost\/|tftp:\/\/localhost\/|http:\/\/127\.0\.0\.1:7547\/|127\.0\.0\.1:5060(?!\d)/g,
-    (door) => doors[door]!,
-  );
+  // One pass, so a port just written in is never read again: a TFTP door on port 50604
+  // must not become the SIP door's "127.0.0.1:5060" and a stray 4. A door that ends in its
+  // port is not the start of a longer one.
+  const pattern = Object.keys(doors)
+    .map(
+      (door) => door.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + (/\d$/.test(door) ? '(?!\\d)' : ''),
+    )
+    .join('|');
+  return text.replace(new RegExp(pattern, 'g'), (door) => doors[door]!);
 }
 
 function bash(
@@ -143,6 +146,18 @@ before(async () => {
 after(async () => {
   await server?.stop();
   rmSync(work, { recursive: true, force: true });
+});
+
+test('the doors are substituted once each, whatever ports the server drew', () => {
+  const ports = { http: 8080, tftp: 50604, acs: 7548, sip: 42307 };
+  assert.equal(
+    substitute(
+      'tftp://localhost/ http://localhost/0021f2000001.boot 127.0.0.1:5060 127.0.0.1:50601',
+      ports,
+    ),
+    'tftp://127.0.0.1:50604/ http://127.0.0.1:8080/0021f2000001.boot 127.0.0.1:42307 127.0.0.1:50601',
+  );
+  assert.equal(substitute('http://127.0.0.1:7547/x', ports), 'http://127.0.0.1:7548/x');
 });
 
 test('the README and docs/ hold shell blocks, and none has a <placeholder>', () => {
