@@ -49,15 +49,7 @@ test('a start killed at its first write to the lock leaves no lock that holds th
   // child dies at the link instead, its own file written and the lock not yet in place.
   killedStart(dir, `fs.writeSync = () => ${die}; fs.linkSync = () => ${die};`);
   // Within the five seconds an empty lock counted as one being written, the next start takes it.
-  const lock = lockDataDir(dir);
-  try {
-    assert.equal(readFileSync(join(dir, LOCK_FILE), 'utf8'), `${process.pid}\n`);
-    // What the killed start left of its own is gone with it.
-    assert.deepEqual(readdirSync(dir), [LOCK_FILE]);
-  } finally {
-    lock.release();
-  }
-  assert.equal(existsSync(join(dir, LOCK_FILE)), false);
+  nextStartTakesItWhole(dir);
 });
 
 test('a start killed with the lock in place, or while taking a stale one over, leaves nothing', (t) => {
@@ -72,6 +64,14 @@ test('a start killed with the lock in place, or while taking a stale one over, l
     `const rename = fs.renameSync; fs.renameSync = (...a) => { rename(...a); ${die}; };`,
   );
   assert.ok(readdirSync(dir).some((name) => name.startsWith(`${LOCK_FILE}.stale-`)));
+  nextStartTakesItWhole(dir);
+});
+
+/**
+ * The next start takes the lock at once, and what killed starts left of their own is gone
+ * with them: the directory holds the lock alone, and nothing once it is released.
+ */
+function nextStartTakesItWhole(dir: string): void {
   const lock = lockDataDir(dir);
   try {
     assert.equal(readFileSync(join(dir, LOCK_FILE), 'utf8'), `${process.pid}\n`);
@@ -79,7 +79,8 @@ test('a start killed with the lock in place, or while taking a stale one over, l
   } finally {
     lock.release();
   }
-});
+  assert.equal(existsSync(join(dir, LOCK_FILE)), false);
+}
 
 /** The pid the lock in `dir` holds. */
 function readPidOf(dir: string): number {
