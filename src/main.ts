@@ -31,7 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 const HELP = `plugndial — zero-touch provisioning for SIP desk phones
 
   plugndial serve                 run the server (embedded store in ./data)
-  plugndial device …              add, list, show, set, rm, import, pending, claim devices
+  plugndial device …              add, list, show, set, rm, credentials, import, pending, claim devices
   plugndial profile …             add, set, show, list, rm profiles
   plugndial file …                put, list, rm files served as they are
   plugndial firmware …            add, list, rm images of the firmware catalogue

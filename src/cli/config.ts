@@ -18,8 +18,8 @@ const USAGE = `plugndial config check [--config FILE] [serve's flags…] [--json
 Reads the configuration as "plugndial serve" with the same flags and environment would:
 flags ◀ PLUGNDIAL_* environment ◀ the --config file (or PLUGNDIAL_CONFIG) ◀ defaults.
 Refuses an unknown key or a malformed value, naming it; reads the TLS files it names; then
-prints every setting, where it came from (flag, environment, file, default) and, for a
-password in a URL, *** in its place. Exit 0 when serve would start with it, 2 when not.
+prints every setting, where it came from (flag, environment, file, default), with the user
+and password of a URL shown as ****. Exit 0 when serve would start with it, 2 when not.
 The file's format: docs/configuration.md.`;
 
 export async function configCommand(args: string[], io: CommandIO): Promise<number> {
@@ -56,9 +56,12 @@ export async function configCommand(args: string[], io: CommandIO): Promise<numb
   }
   const rows = SERVE_OPTIONS.map((option) => {
     const { value, source } = resolved.values.get(option.name)!;
+    // A node on a shared database is named after its host unless named: show the name.
+    const derived = option.name === 'node' && value === undefined ? config.node : undefined;
+    const shown = value ?? derived;
     return {
       key: option.name,
-      value: value === undefined ? undefined : shownValue(option, value),
+      value: shown === undefined ? undefined : shownValue(option, shown),
       source,
     };
   });

@@ -37,7 +37,8 @@ bad row is reported (up to 100) by its line in the file.
 --check   checks the file as the import would, and stores nothing
 Columns, named by a header row in any order:
   mac       required: the phone's MAC (00:15:65:00:00:01, 00-15-65-00-00-01 or 001565000001)
-  vendor    required: flyingvoice, yealink, gigaset, auerswald, fanvil or oem
+  vendor    required: auerswald, cisco, cisco-spa, fanvil, flyingvoice, gigaset, grandstream,
+            oem, poly, snom or yealink
   model     the model, e.g. T46S, X4, Maxwell 3, leadtek/LR8051S
   profiles  profiles to apply, in order, separated by ; or |
   any canonical setting (plugndial settings), e.g. accounts.1.user, and

@@ -27,9 +27,10 @@ const SNIPPET_USAGE = `plugndial dhcp --format isc|kea|dnsmasq [--vendor V]… [
                [--ftp [host:]port|off]
                [--vendor-class V=PREFIX]… [--mac-prefix V=OUI]… [--data-dir DIR] [--config FILE]
 Prints a snippet for your DHCP server that gives each vendor's phones the URL plugndial
-wants them to use. Doors are taken from the flags (as serve takes them), else from the
-server running on --data-dir, else from serve's defaults and PLUGNDIAL_* variables; with
---public-url alone, the running server's doors (their ports) and the URL's host.
+wants them to use. Each door is taken from its flag, PLUGNDIAL_* variable or --config file
+(as serve takes them), else from the server running on --data-dir, else from serve's
+defaults; with --public-url alone, the running server's doors (their ports) and the URL's
+host.
 A door listening on every address needs --public-url (or --http/--tftp/--ftp ADDRESS:PORT).
 The FTP door is named only to phones that take an FTP boot server (Poly), and only when
 none of the doors they prefer (HTTPS, HTTP, TFTP) is on.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -35,6 +35,8 @@ test('config check prints every setting with its source, and masks the password 
     assert.deepEqual(row('database'), ['database', 'postgres://****@db.example/plugndial', 'file']);
     assert.deepEqual(row('tftp'), ['tftp', '69', 'default']);
     assert.deepEqual(row('tls-cert'), ['tls-cert', '(unset)', 'default']);
+    // On a shared database a node unnamed is named after its host, as serve names it.
+    assert.deepEqual(row('node'), ['node', hostname().slice(0, 253), 'default']);
     assert.doesNotMatch(checked.out, /db-password-1/);
 
     const json = await cli('config', 'check', '--config', file, '--json');

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 
 import { SERVE_OPTIONS } from '../../src/config/options.ts';
 import { loadServerConfig } from '../../src/config/server-config.ts';
+import { knownVendors } from '../../src/drivers/registry.ts';
 import { cli } from '../support/cli.ts';
 import { run } from '../support/serve.ts';
 
@@ -97,6 +98,29 @@ test('device import --help lists the columns and the flags', async () => {
     assert.match(r.out, new RegExp(`^ {2}${column.replace('.', '\\.')}`, 'm'), column);
   assert.match(r.out, /--update/);
   assert.match(r.out, /--check/);
+  // The vendors it takes are the registry's: a new driver's name appears here too.
+  const vendors = /^ {2}vendor {4}required: ([^]*?)\n {2}model/m.exec(r.out)?.[1];
+  assert.ok(vendors, r.out);
+  const named = vendors.replace(/\s+/g, ' ').replace(' or ', ', ').split(', ');
+  assert.deepEqual(named, knownVendors());
+});
+
+test('plugndial --help names every action of device, profile and the other commands with actions', async () => {
+  const help = await cli('--help');
+  for (const name of ['device', 'profile', 'file', 'firmware', 'phonebook']) {
+    const line = new RegExp(`^ {2}plugndial ${name} …\\s+(.*)$`, 'm').exec(help.out)?.[1];
+    assert.ok(line, `plugndial --help has no line for ${name}`);
+    const own = await cli(name, '--help');
+    const actions = new Set(
+      [...own.out.matchAll(new RegExp(`^plugndial ${name} ([a-z][a-z-]*)`, 'gm'))].map((m) => m[1]),
+    );
+    for (const action of actions)
+      assert.match(
+        line,
+        new RegExp(`\\b${action}\\b`),
+        `plugndial --help: ${name} lacks ${action}`,
+      );
+  }
 });
 
 test('serve --help and the README or docs/ name every flag serve accepts, and the --config example works', async () => {
