@@ -2,7 +2,11 @@
 // it goes to phones as given, and is masked in every line written about it — the log,
 // provisioning events, messages and what `simulate` prints.
 
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+// The userinfo runs to the last '@' before the host: a password may hold '@', quotes or '<'
+// (URL parsers take the last '@'), so only what ends an authority ends it — white space,
+// '/', '?', '#' — and, in a JSON line, a closing quote (one followed by , : } ] or the end);
+// a quote inside a JSON string is escaped (\") and is part of it.
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#"\\]|\\.|"(?![,:}\]]|$))*@/gi;
 
 /** The text with the userinfo of every URL in it replaced by `****`. */
 export function maskUserinfo(text: string): string {

@@ -24,6 +24,30 @@ test('maskUserinfo hides the whole userinfo of every URL in a text, and nothing 
   assert.equal(maskUserinfo('HTTPS://u@host'), 'HTTPS://****@host');
 });
 
+test('maskUserinfo hides a password holding @, quotes or < whole, raw and inside a JSON line', () => {
+  for (const password of ["it's-s3cret", 'p@ss', 'a"b', '<pw>', 'x\\y', '\'"@<>']) {
+    const url = `postgres://app:${password}@db.example/pnd`;
+    assert.equal(
+      maskUserinfo(`database ${url} flag`),
+      'database postgres://****@db.example/pnd flag',
+    );
+    const line = JSON.stringify({ msg: 'ready', database: url, other: 'ops@example.com' });
+    const masked = maskUserinfo(line);
+    assert.equal(
+      masked,
+      JSON.stringify({
+        msg: 'ready',
+        database: 'postgres://****@db.example/pnd',
+        other: 'ops@example.com',
+      }),
+      line,
+    );
+  }
+  // A JSON field that ends where a host would: the next field's '@' is not taken for one.
+  const line = JSON.stringify({ url: 'http://host', mail: 'ops@example.com' });
+  assert.equal(maskUserinfo(line), line);
+});
+
 test('every log line is masked, message and fields alike, as text and as JSON', () => {
   for (const format of ['text', 'json'] as const) {
     const stream = new PassThrough();

@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from '../errors.ts';
+import { maskUserinfo } from '../redact.ts';
 import { parseCidr } from './cidr.ts';
 import {
   SETTINGS_SCHEMA,
@@ -147,6 +148,19 @@ function describeKind(kind: SettingKind): string {
   }
 }
 
+/**
+ * How a refused value is named in its error: quoted, so the operator sees the typo, except
+ * a secret's, and a URL's userinfo (the credentials some phones are handed in it), which are
+ * never shown; a URL-like value whose userinfo cannot be told apart is not quoted at all.
+ */
+function shownInvalid(kind: SettingKind, raw: unknown): string {
+  if (kind.type === 'secret' || kind.type === 'aes_key') return 'invalid value';
+  const text = asText(raw);
+  const shown = kind.type === 'url' ? maskUserinfo(text) : text;
+  if (kind.type === 'url' && shown.replace('****@', '').includes('@')) return 'invalid value';
+  return `"${shown.slice(0, 60)}" is not valid`;
+}
+
 /** Validates a value given as text (CLI, CSV) or as JSON (API) and returns its typed form. */
 export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
   if (isNativeKey(key)) {
@@ -169,7 +183,7 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
   const bad = (): Result<SettingValue> =>
     fail(
       'PND_INVALID_SETTING',
-      `${key}: ${spec.kind.type === 'secret' || spec.kind.type === 'aes_key' ? 'invalid value' : `"${asText(raw).slice(0, 60)}" is not valid`}; expected ${describeKind(spec.kind)}`,
+      `${key}: ${shownInvalid(spec.kind, raw)}; expected ${describeKind(spec.kind)}`,
       { key },
     );
   const kind = spec.kind;

@@ -71,6 +71,22 @@ test('a secret value never appears in its own error message', () => {
   if (!parsed.ok) assert.doesNotMatch(parsed.error.message, /xxxx/);
 });
 
+test("a refused URL is named without its userinfo: a phone's credentials never reach the error", () => {
+  for (const key of ['provisioning.url', 'firmware.url', 'phonebook.url']) {
+    const parsed = parseSetting(key, 'sftp://admin:hunter2@pbx/x');
+    assert.equal(parsed.ok, false, key);
+    if (parsed.ok) continue;
+    assert.doesNotMatch(parsed.error.message, /hunter2|admin/, key);
+    assert.match(parsed.error.message, /"sftp:\/\/\*\*\*\*@pbx\/x" is not valid/, key);
+    // Without a scheme the userinfo cannot be told apart: the value is not shown at all.
+    const bare = parseSetting(key, 'admin:hunter2@pbx');
+    assert.ok(!bare.ok && !bare.error.message.includes('hunter2'), key);
+  }
+  // Other values are still quoted, so the typo shows.
+  const typo = parseSetting('provisioning.url', 'htp//pbx');
+  assert.ok(!typo.ok && typo.error.message.includes('"htp//pbx"'));
+});
+
 test('key=value assignments', () => {
   assert.deepEqual(parseAssignment('accounts.1.user=1001'), {
     ok: true,
