@@ -33,10 +33,15 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   const recorder = new EventRecorder(store, {
     ...(options.node !== undefined ? { node: options.node } : {}),
-    onError: (error) =>
-      options.log?.('warn', 'events not stored yet; will retry', {
-        error: (error as Error).message,
-      }),
+    onError: (error, dropped) =>
+      dropped === undefined
+        ? options.log?.('warn', 'events not stored yet; will retry', {
+            error: (error as Error).message,
+          })
+        : options.log?.('warn', 'events the store refused were dropped', {
+            dropped,
+            error: (error as Error).message,
+          }),
   });
   const pipeline = new ProvisioningPipeline({
     store,

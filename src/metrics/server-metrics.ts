@@ -20,7 +20,7 @@ export interface MetricSources {
   vendors: readonly string[];
   /** TFTP transfers under way; undefined while the TFTP door is off. */
   tftpInFlight?: () => number;
-  /** Events waiting to be written, and those dropped while the store was unreachable. */
+  /** Events waiting to be written, and those dropped (the store unreachable, or a row refused). */
   events: () => { pending: number; dropped: number };
   /** Addresses the miss throttle refuses now. */
   blockedAddresses: () => { anonymous: number; all: number };
@@ -150,7 +150,7 @@ export class ServerMetrics {
       new Collected(
         'counter',
         'plugndial_events_dropped_total',
-        'Provisioning events dropped because the store stayed unreachable and the queue was full.',
+        'Provisioning events dropped: the store stayed unreachable and the queue was full, or it refused the row.',
         [],
         () => [{ labels: [], value: this.#sources.events().dropped }],
       ),

@@ -2,6 +2,7 @@ import type { Device } from '../model/device.ts';
 import type { Mac } from '../model/mac.ts';
 import type { ContactUpdate, Store } from '../store/store.ts';
 import { maskUserinfo } from '../redact.ts';
+import { sqlStateOf } from '../store/sql.ts';
 import type { ProvisioningEvent } from '../model/event.ts';
 
 /**
@@ -23,7 +24,8 @@ export interface RecorderOptions {
   batchSize?: number;
   /** Events kept when the store is unreachable; the oldest are dropped past this. */
   maxBuffered?: number;
-  onError?: (error: unknown) => void;
+  /** A write failed: kept for the next attempt, or with `dropped`, that many rows refused and dropped. */
+  onError?: (error: unknown, dropped?: number) => void;
   /** The name each event is stamped with: the node that served it (`serve --node`). */
   node?: string;
 }
@@ -41,7 +43,7 @@ export class EventRecorder {
   readonly #contacts = new Map<Mac, ContactUpdate>();
   readonly #batchSize: number;
   readonly #maxBuffered: number;
-  readonly #onError: (error: unknown) => void;
+  readonly #onError: (error: unknown, dropped?: number) => void;
   readonly #timer: NodeJS.Timeout;
   readonly #contactIntervalMs: number;
   readonly #node: string | undefined;
@@ -76,21 +78,22 @@ export class EventRecorder {
     contact?: ContactUpdate,
     news = contact?.reported !== undefined,
   ): void {
-    // A URL an event names (a plug-and-play answer, a requested path) keeps no credentials.
-    const file = maskUserinfo(event.file);
+    const file = recordedText(event.file);
     if (file !== event.file) {
       if (contact?.lastContact.file === event.file) contact.lastContact.file = file;
       event.file = file;
     }
     const agent = event.userAgent;
     if (agent !== undefined) {
-      const shown = maskUserinfo(agent);
+      const shown = recordedText(agent);
       if (shown !== agent) {
         if (contact && contact.lastContact.userAgent === agent)
           contact.lastContact.userAgent = shown;
         event.userAgent = shown;
       }
     }
+    if (event.reason !== undefined) event.reason = recordedText(event.reason);
+    if (contact?.reported) contact.reported = recordedFacts(contact.reported);
     if (this.#node !== undefined && event.node === undefined) event.node = this.#node;
     if (this.#events.length >= this.#maxBuffered) {
       this.#events.shift();
@@ -168,6 +171,12 @@ export class EventRecorder {
         if (events.length > 0) await this.#store.appendEvents(events);
         if (contacts.length > 0) await this.#store.recordContacts(contacts);
       } catch (error) {
+        if (refusedForContent(error)) {
+          // The store is there but refuses a row: written one by one, the others are kept
+          // and only the refused are dropped, so no row can stall every batch after it.
+          await this.#writeEach(events, contacts, error);
+          continue;
+        }
         // Put them back for the next attempt; the bound above keeps memory finite.
         this.#events.unshift(...events);
         for (const c of contacts) if (!this.#contacts.has(c.mac)) this.#contacts.set(c.mac, c);
@@ -176,6 +185,78 @@ export class EventRecorder {
       }
     }
   }
+
+  /** A batch the store refused, written a row at a time; each row still refused is dropped. */
+  async #writeEach(
+    events: readonly ProvisioningEvent[],
+    contacts: readonly ContactUpdate[],
+    error: unknown,
+  ): Promise<void> {
+    let refused = 0;
+    let lastError = error;
+    const each = async (write: () => Promise<void>): Promise<void> => {
+      try {
+        await write();
+      } catch (rowError) {
+        if (!refusedForContent(rowError)) throw rowError;
+        refused++;
+        lastError = rowError;
+      }
+    };
+    let e = 0;
+    let c = 0;
+    try {
+      for (; e < events.length; e++) await each(() => this.#store.appendEvents([events[e]!]));
+      for (; c < contacts.length; c++) await each(() => this.#store.recordContacts([contacts[c]!]));
+    } catch (storeError) {
+      // The store went away meanwhile: what is left waits for the next attempt.
+      this.#events.unshift(...events.slice(e));
+      for (const left of contacts.slice(c))
+        if (!this.#contacts.has(left.mac)) this.#contacts.set(left.mac, left);
+      this.#onError(storeError);
+      return;
+    }
+    if (refused > 0) {
+      this.#dropped += refused;
+      this.#onError(lastError, refused);
+    }
+  }
+}
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\x00-\x1f\x7f]/;
+// eslint-disable-next-line no-control-regex -- as above
+const CONTROLS = /[\x00-\x1f\x7f]/g;
+
+/**
+ * What an event or a last contact keeps of a text the phone sent (the path it asked for, its
+ * User-Agent): a URL in it without its credentials, and a control character percent-encoded
+ * (`%00`) — PostgreSQL's text holds no NUL, so one would fail every batch it is in, and a
+ * terminal showing `plugndial events` takes none.
+ */
+export function recordedText(text: string): string {
+  const masked = maskUserinfo(text);
+  if (!CONTROL.test(masked)) return masked;
+  return masked.replace(
+    CONTROLS,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
+function recordedFacts(reported: NonNullable<Device['reported']>): Device['reported'] {
+  let clean: NonNullable<Device['reported']> | undefined;
+  for (const key of ['model', 'firmware', 'serial'] as const) {
+    const value = reported[key];
+    if (value === undefined) continue;
+    const shown = recordedText(value);
+    if (shown !== value) (clean ??= { ...reported })[key] = shown;
+  }
+  return clean ?? reported;
+}
+
+/** A data or constraint error (SQLSTATE class 22 or 23): the rows, not the store, are at fault. */
+function refusedForContent(error: unknown): boolean {
+  return /^2[23]/.test(sqlStateOf(error) ?? '');
 }
 
 function mergeReported(

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 import type { Mac } from '../../src/model/mac.ts';
 import type { ProvisioningEvent } from '../../src/model/event.ts';
-import { EventRecorder } from '../../src/provisioning/recorder.ts';
+import { EventRecorder, recordedText } from '../../src/provisioning/recorder.ts';
 import type { ContactUpdate, Store } from '../../src/store/store.ts';
 
 function event(i: number): ProvisioningEvent {
@@ -118,4 +118,11 @@ test('a contact with nothing new waits for the contact writes; one with news goe
   await recorder.flush();
   assert.deepEqual(written.contacts.at(-1), ['001565000003']);
   await recorder.close();
+});
+
+test('recordedText: control characters percent-encoded, URL credentials masked, the rest as sent', () => {
+  assert.equal(recordedText('/a\u0000b\r\n\u001f\u007f.cfg'), '/a%00b%0D%0A%1F%7F.cfg');
+  assert.equal(recordedText('http://u:pw@h/\u0000'), 'http://****@h/%00');
+  const asSent = 'Fanvil X4 2.4.1 0c383e000001 "é" 100%';
+  assert.equal(recordedText(asSent), asSent);
 });

@@ -4,6 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 
 import type { Mac } from '../../src/model/mac.ts';
+import type { ProvisioningEvent } from '../../src/model/event.ts';
+import { EventRecorder } from '../../src/provisioning/recorder.ts';
 import { migrationsFor } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store, StoreChange } from '../../src/store/store.ts';
@@ -212,4 +214,103 @@ function definePostgresTests(): void {
       }
     });
   });
+
+  describe('the event recorder on PostgreSQL', () => {
+    test('a request path or User-Agent with NUL is recorded percent-encoded, and stalls nothing', async () => {
+      const store = await openStore({ databaseUrl: await freshDatabaseUrl() });
+      const errors: unknown[] = [];
+      const recorder = new EventRecorder(store, {
+        flushIntervalMs: 60_000,
+        onError: (error) => errors.push(error),
+      });
+      try {
+        const mac = '0015652222c1' as Mac;
+        await store.insertDevices([device(mac)]);
+        const at = '2026-03-01T10:00:00.000Z';
+        // An FTP client's RETR /a<NUL>b: a path the pipeline refuses, recorded as asked.
+        recorder.record(
+          {
+            at,
+            mac,
+            file: '/a\u0000b.cfg',
+            transport: 'ftp',
+            address: '192.0.2.7',
+            status: 404,
+            bytes: 0,
+            durationMs: 1,
+            userAgent: 'Yealink SIP-T46S\u0000 66.86.0.15',
+          },
+          {
+            mac,
+            lastContact: {
+              at,
+              address: '192.0.2.7',
+              file: '/a\u0000b.cfg',
+              transport: 'ftp',
+              status: 404,
+              userAgent: 'Yealink SIP-T46S\u0000 66.86.0.15',
+            },
+            reported: { model: 'T46S\u0000' },
+          },
+        );
+        recorder.record({ ...recorded(at), file: '/next.cfg' });
+        await recorder.flush();
+        assert.deepEqual(errors, []);
+        const events = await store.queryEvents({ limit: 10 });
+        assert.deepEqual(events.map((e) => e.file).sort(), ['/a%00b.cfg', '/next.cfg']);
+        assert.equal(
+          events.find((e) => e.file === '/a%00b.cfg')?.userAgent,
+          'Yealink SIP-T46S%00 66.86.0.15',
+        );
+        const stored = await store.getDevice(mac);
+        assert.equal(stored?.lastContact?.file, '/a%00b.cfg');
+        assert.equal(stored?.reported?.model, 'T46S%00');
+      } finally {
+        await recorder.close();
+        await store.close();
+      }
+    });
+
+    test('a row the database refuses is dropped alone: the rest of its batch is stored', async () => {
+      const store = await openStore({ databaseUrl: await freshDatabaseUrl() });
+      const reports: { error: unknown; dropped: number | undefined }[] = [];
+      const recorder = new EventRecorder(store, {
+        flushIntervalMs: 60_000,
+        onError: (error, dropped) => reports.push({ error, dropped }),
+      });
+      try {
+        const at = '2026-03-01T10:00:00.000Z';
+        recorder.record({ ...recorded(at), file: '/before.cfg' });
+        // A status past PostgreSQL's integer: SQLSTATE 22003, a refusal of this row only.
+        recorder.record({ ...recorded(at), file: '/refused.cfg', status: 2 ** 40 });
+        recorder.record({ ...recorded(at), file: '/after.cfg' });
+        await recorder.flush();
+        const files = (await store.queryEvents({ limit: 10 })).map((e) => e.file).sort();
+        assert.deepEqual(files, ['/after.cfg', '/before.cfg']);
+        assert.equal(recorder.dropped, 1);
+        assert.equal(recorder.pending, 0);
+        assert.equal(reports.length, 1);
+        assert.equal(reports[0]!.dropped, 1);
+        // What comes next is stored as ever.
+        recorder.record({ ...recorded(at), file: '/later.cfg' });
+        await recorder.flush();
+        assert.equal((await store.queryEvents({ limit: 10 })).length, 3);
+      } finally {
+        await recorder.close();
+        await store.close();
+      }
+    });
+  });
+}
+
+function recorded(at: string): ProvisioningEvent {
+  return {
+    at,
+    file: '/x.cfg',
+    transport: 'http',
+    address: '192.0.2.8',
+    status: 200,
+    bytes: 10,
+    durationMs: 1,
+  };
 }
