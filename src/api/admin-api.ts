@@ -116,7 +116,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
         ? validationError(failed.validation, failed.validationContext)
         : failed.statusCode && failed.statusCode < 500
           ? pndError('PND_INVALID_ARGUMENT', (error as Error).message.slice(0, 300))
-          : asPlugndialError(new Error('request failed'));
+          : asPlugndialError(error);
     await reply.code(pnd.status).send(pnd.toJSON());
   });
 

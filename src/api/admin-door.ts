@@ -7,7 +7,7 @@ import { ConsoleSessions } from './sessions.ts';
 import type { OnLimit } from '../provisioning/limit-recorder.ts';
 import { DEFAULT_CONNECTION_LIMITS } from '../transports/connection-slots.ts';
 import { BodyPace } from '../transports/http/body-pace.ts';
-import { answerClientError } from '../transports/http/door.ts';
+import { answerClientError, answerFrameworkError } from '../transports/http/door.ts';
 
 export interface AdminDoorOptions {
   /** Registers the admin API (under /api/v1) with the console's sessions. */
@@ -41,6 +41,7 @@ export async function buildAdminDoor(options: AdminDoorOptions): Promise<Fastify
     return503OnClosing: true,
     // A request node:http cannot parse gets its 4xx before a gentle close, as on the phones' door.
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
     // Server-sent event streams stay open; closing the listener must not wait for them.
     forceCloseConnections: true,
     requestTimeout: 0,

@@ -8,7 +8,9 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+
+import { pndError } from '../../errors.ts';
 
 import { BodyPace } from './body-pace.ts';
 import { secureContextOptions } from './tls-context.ts';
@@ -106,6 +108,7 @@ export async function buildHttpDoor(options: HttpDoorOptions): Promise<FastifyIn
     bodyLimit: 10 * 1024 * 1024,
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
     serverFactory: (handler) => {
       const route = (request: IncomingMessage, response: ServerResponse): void => {
         pace.watch(request, response);
@@ -271,6 +274,23 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   // drop it (bounded), so the close is a FIN the client reads after the answer, not a reset.
   lingerThenClose(socket, UNPARSED_BYTES);
   socket.resume();
+}
+
+/**
+ * What fastify refuses before routing (a path that is not valid percent-encoding, `%zz`) is
+ * answered from the catalogue: its own answer quoted the whole URL, query and any token in
+ * it included, before the token was even checked.
+ */
+export function answerFrameworkError(
+  error: Error & { code?: string },
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const refused =
+    error.code === 'FST_ERR_BAD_URL'
+      ? pndError('PND_INVALID_PATH', 'the request path is not valid percent-encoding')
+      : pndError('PND_INVALID_ARGUMENT', 'the request could not be routed');
+  void reply.code(refused.status).send(refused.toJSON());
 }
 
 /**
