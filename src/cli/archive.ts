@@ -110,9 +110,13 @@ async function writeArchive(
   const reading = readArchive(check, file);
   let records = 0;
   let total = Infinity;
-  void reading.header.then((header) => {
-    total = Object.values(header.counts).reduce((sum, n) => sum + (n ?? 0), 0);
-  });
+  // A header refused here is refused again, with its message, by the count of the records.
+  reading.header.then(
+    (header) => {
+      total = Object.values(header.counts).reduce((sum, n) => sum + (n ?? 0), 0);
+    },
+    () => {},
+  );
   const counted = (async (): Promise<void> => {
     for await (const record of reading.records) {
       if (record.kind === 'chunk') continue;
@@ -120,6 +124,8 @@ async function writeArchive(
       if (records % 500 === 0) progress.show(`${records} of ${total} records`);
     }
   })();
+  // Awaited below once the file is written; if the writing fails first, that error is told.
+  counted.catch(() => {});
   const tee = new Transform({
     transform(piece: Buffer, _encoding, done): void {
       if (!check.write(piece)) {

@@ -272,6 +272,33 @@ function checkRecord(value: Record<string, unknown>, name: string, line: number)
     case 'profile':
       if (!has('profile')) throw bad('a profile record without its profile');
       break;
+    case 'credentials': {
+      if (!has('credentials')) throw bad('a credentials record without its credentials');
+      const first = (value.credentials as Record<string, unknown>).firstContact;
+      if (typeof first !== 'object' || first === null)
+        throw bad('a credentials record without its first-contact window');
+      break;
+    }
+    case 'contacts': {
+      const list = value.list as Record<string, unknown> | null | undefined;
+      if (!has('list') || typeof list!.owner !== 'object' || list!.owner === null)
+        throw bad('a contacts record without its list and its owner');
+      if (!Array.isArray(list!.contacts)) throw bad('a contacts record without its contacts');
+      break;
+    }
+    case 'cwmp':
+      if (!has('state')) throw bad('a TR-069 record without its state');
+      break;
+    case 'resync':
+      if (!has('outcome')) throw bad('a resync record without its outcome');
+      break;
+    case 'pending':
+      if (!has('phone')) throw bad('a pending phone record without its phone');
+      break;
+    case 'event':
+    case 'security-event':
+      if (!has('event')) throw bad(`an ${kind} record without its event`);
+      break;
     case 'chunk':
       if (typeof value.data !== 'string') throw bad('a chunk without its data');
       break;

@@ -273,6 +273,39 @@ describe('archive: what is not one is refused before the store is touched', () =
     await refusal(gzipSync(text.slice(0, -2).join('\n')), /cut short/);
     await refusal(gzipSync(text.slice(0, 10).join('\n')), /cut short/);
   });
+
+  test('a record without the object its kind carries is refused, naming its line', async () => {
+    const from = await embedded();
+    let lines: string[];
+    try {
+      await from.insertProfile(profile('office'));
+      const parts: Buffer[] = [];
+      for await (const piece of archiveOf(from, { events: false, now: NOW }))
+        parts.push(piece as Buffer);
+      const { gunzipSync } = await import('node:zlib');
+      lines = gunzipSync(Buffer.concat(parts)).toString('utf8').split('\n');
+    } finally {
+      await from.close();
+    }
+    const kinds = [
+      'credentials',
+      'contacts',
+      'cwmp',
+      'resync',
+      'pending',
+      'event',
+      'security-event',
+    ];
+    for (const kind of kinds) {
+      for (const record of [
+        { kind },
+        { kind, credentials: {}, list: { owner: {} }, event: null },
+      ]) {
+        const damaged = [lines[0], JSON.stringify(record), ...lines.slice(1)].join('\n');
+        await refusal(gzipSync(damaged), /line 2: an? [\w -]*record without its/);
+      }
+    }
+  });
 });
 
 await withPostgres('the archive moves', () => {
