@@ -1,3 +1,4 @@
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { pndError } from '../errors.ts';
@@ -62,6 +63,27 @@ export function assignments(value: unknown): Record<string, string> {
     out[text.slice(0, eq).trim()] = text.slice(eq + 1);
   }
   return out;
+}
+
+/**
+ * A local file the command will send, opened once to be sure it can be read (a file the
+ * user may not read would otherwise fail half way, as the server's fault): its size.
+ */
+export function readableFile(local: string): number {
+  let fd: number;
+  try {
+    fd = openSync(local, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw pndError('PND_INVALID_ARGUMENT', `cannot read ${local} (${code}): not a readable file`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw pndError('PND_INVALID_ARGUMENT', `cannot read ${local}: not a file`);
+    return stat.size;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function need(positionals: string[], index: number, what: string, usage: string): string {

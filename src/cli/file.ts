@@ -1,10 +1,10 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 
 import { pndError } from '../errors.ts';
 import { normalisePath } from '../provisioning/path.ts';
 import type { StoredFile } from '../store/store.ts';
-import { dataDirOf, need, parse, table } from './args.ts';
+import { dataDirOf, need, parse, readableFile, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
 import { answerHelp, synopsis, type ActionUsage } from './usage.ts';
@@ -33,11 +33,7 @@ export async function fileCommand(args: string[], io: CommandIO): Promise<number
     switch (action) {
       case 'put': {
         const local = need(positionals, 1, 'local file', synopsis(USAGE, action));
-        try {
-          if (!statSync(local).isFile()) throw new Error('not a file');
-        } catch {
-          throw pndError('PND_INVALID_ARGUMENT', `cannot read ${local}: not a readable file`);
-        }
+        readableFile(local);
         const path = servedPath(positionals[2] ?? basename(local));
         const stored = await client.request<StoredFile>(
           'PUT',

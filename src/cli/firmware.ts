@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 
 import { pndError } from '../errors.ts';
 import type { FirmwareImage, FirmwareKey } from '../store/store.ts';
-import { dataDirOf, need, parse, table } from './args.ts';
+import { dataDirOf, need, parse, readableFile, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
 import { printWarnings } from './warnings.ts';
@@ -60,14 +60,7 @@ export async function firmwareCommand(args: string[], io: CommandIO): Promise<nu
       case 'add': {
         const local = need(positionals, 1, 'image file', synopsis(USAGE, action));
         const query = key();
-        let size: number;
-        try {
-          const stat = statSync(local);
-          if (!stat.isFile()) throw new Error('not a file');
-          size = stat.size;
-        } catch {
-          throw pndError('PND_INVALID_ARGUMENT', `cannot read ${local}: not a readable file`);
-        }
+        const size = readableFile(local);
         // Declared up front, so the server refuses an upload that arrives cut short or changed.
         query.set('file', text('name') ?? basename(local));
         query.set('size', String(size));

@@ -57,8 +57,8 @@ export function tlsMaterial(options: TlsOptions): TlsMaterial {
   const certPath = join(dir, CERT_FILE);
   const keyPath = join(dir, KEY_FILE);
   if (existsSync(certPath) && existsSync(keyPath)) {
-    const cert = readFileSync(certPath);
-    const key = readFileSync(keyPath);
+    const cert = readOwn(certPath);
+    const key = readOwn(keyPath);
     if (stillGood(cert, options.host, options.now)) {
       return { cert, key, certPath, created: false, ...(ca ? { ca } : {}) };
     }
@@ -104,6 +104,18 @@ function stillGood(pem: Buffer, host: string, now: Date): boolean {
     return isIP(host) ? cert.checkIP(host) !== undefined : cert.checkHost(host) !== undefined;
   } catch {
     return false;
+  }
+}
+
+/** The certificate or key this server made for itself, in its data directory. */
+function readOwn(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw pndError(
+      'PND_TLS_FILE',
+      `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}), the certificate plugndial made for itself; check that the service's user may read it, or remove it to have a new one made`,
+    );
   }
 }
 

@@ -233,6 +233,21 @@ test('file put, list, rm and events', async () => {
   assert.match((await cli('events', '--mac', 'zz', ...d)).err, /not a MAC/);
 });
 
+test('file put and firmware add name a local file they cannot read, and send nothing', async () => {
+  for (const args of [
+    ['file', 'put'],
+    ['firmware', 'add', '--vendor', 'yealink', '--model', 'T46S', '--version', '1'],
+  ]) {
+    const missing = await cli(...args, join(dir, 'no-such.rom'), ...d);
+    assert.equal(missing.code, 2, missing.err);
+    assert.match(missing.err, /cannot read .*no-such\.rom \(ENOENT\).*\[PND_INVALID_ARGUMENT\]/);
+    const folder = await cli(...args, dir, ...d);
+    assert.equal(folder.code, 2, folder.err);
+    assert.match(folder.err, /cannot read .*: not a file \[PND_INVALID_ARGUMENT\]/);
+  }
+  assert.doesNotMatch((await cli('file', 'list', ...d)).out, /no-such/);
+});
+
 test('usage errors exit 2 with a message', async () => {
   assert.equal((await cli('frobnicate')).code, 2);
   const noVendor = await cli('device', 'add', '0021f2000099', ...d);
