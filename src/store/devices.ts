@@ -73,11 +73,13 @@ export async function listDevices(client: SqlClient, filter: DeviceFilter): Prom
   let sql = `SELECT ${COLUMNS} FROM devices${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY mac`;
   if (filter.limit !== undefined) {
     params.push(wholeNumber(filter.limit, 'limit'));
-    sql += ` LIMIT $${params.length}::int`;
+    sql += ` LIMIT $${params.length}::bigint`;
   }
   if (filter.offset !== undefined) {
+    // SQLite takes an OFFSET only after a LIMIT; -1 is none.
+    if (filter.limit === undefined && client.dialect === 'sqlite') sql += ' LIMIT -1';
     params.push(wholeNumber(filter.offset, 'offset'));
-    sql += ` OFFSET $${params.length}::int`;
+    sql += ` OFFSET $${params.length}::bigint`;
   }
   return (await client.query<DeviceRow>(sql, params)).map(toDevice);
 }

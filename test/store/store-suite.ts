@@ -179,6 +179,16 @@ export function defineStoreSuite(name: string, open: () => Promise<Store>): void
       );
     });
 
+    test('a page past any int (limit and offset of 3,000,000,000) is an empty page, not an error', async () => {
+      await store.insertDevices([device('0015650000b1')]);
+      assert.deepEqual(await store.listDevices({ offset: 3_000_000_000 }), []);
+      assert.equal(
+        (await store.listDevices({ limit: 3_000_000_000 })).length,
+        await store.countDevices(),
+      );
+      await store.removeDevice('0015650000b1' as Mac);
+    });
+
     test('insertDevices is all-or-nothing and names the first MAC already present', async () => {
       await store.insertDevices([device('0015650000b2'), device('0015650000b4')]);
       const batch = ['0015650000b1', '0015650000b4', '0015650000b2', '0015650000b3'].map((mac) =>
