@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { isPlugndialError } from './errors.ts';
+import { maskUserinfo } from './redact.ts';
 import { processIO, type CommandIO } from './cli/io.ts';
 import { runAsProcess } from './cli/process-exit.ts';
 
@@ -93,7 +94,11 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
       io.err(`plugndial ${name}: ${error.message} [${error.code}]\n`);
       return error.status >= 500 ? 1 : 2;
     }
-    io.err(`plugndial ${name}: unexpected failure: ${(error as Error).message}\n`);
+    // Not from the catalogue: its text is the operator's own machine's, but a URL in it keeps
+    // no credentials.
+    io.err(
+      `plugndial ${name}: unexpected failure: ${maskUserinfo(String((error as Error)?.message ?? error))}\n`,
+    );
     return 1;
   }
 }
