@@ -167,18 +167,22 @@ export class EventRecorder {
         this.#factsWaiting = false;
       }
       contactsDue = false;
+      let appended = false;
       try {
         if (events.length > 0) await this.#store.appendEvents(events);
+        appended = true;
         if (contacts.length > 0) await this.#store.recordContacts(contacts);
       } catch (error) {
+        // Events already stored are not written again when only the contacts failed.
+        const unwritten = appended ? [] : events;
         if (refusedForContent(error)) {
           // The store is there but refuses a row: written one by one, the others are kept
           // and only the refused are dropped, so no row can stall every batch after it.
-          await this.#writeEach(events, contacts, error);
+          await this.#writeEach(unwritten, contacts, error);
           continue;
         }
         // Put them back for the next attempt; the bound above keeps memory finite.
-        this.#events.unshift(...events);
+        this.#events.unshift(...unwritten);
         for (const c of contacts) if (!this.#contacts.has(c.mac)) this.#contacts.set(c.mac, c);
         this.#onError(error);
         return;

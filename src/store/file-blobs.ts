@@ -119,6 +119,8 @@ export const SMALL_VERSION_BYTES = 64 * 1024;
  */
 export class SmallVersionCache {
   readonly #entries = new Map<string, Buffer>();
+  /** Reads under way: the phones of a storm asking for one file at once share one query. */
+  readonly #reading = new Map<string, Promise<Buffer>>();
   readonly #maxBytes: number;
   #bytes = 0;
 
@@ -137,6 +139,24 @@ export class SmallVersionCache {
       this.#entries.set(key, kept);
       return kept;
     }
+    let reading = this.#reading.get(key);
+    if (!reading) {
+      reading = this.#load(client, file, key).finally(() => this.#reading.delete(key));
+      this.#reading.set(key, reading);
+    }
+    return reading;
+  }
+
+  /** Kept entries and the bytes they hold (tests). */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.#entries.size, bytes: this.#bytes };
+  }
+
+  async #load(
+    client: SqlClient,
+    file: Pick<FileVersion, 'version' | 'size' | 'sha256' | 'chunkSize'>,
+    key: string,
+  ): Promise<Buffer> {
     const parts: Buffer[] = [];
     for await (const chunk of chunksOf(client, file, 0, file.size - 1)) parts.push(chunk);
     const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
@@ -148,6 +168,8 @@ export class SmallVersionCache {
     }
     // A copy: the row's buffer may be a view of a larger one the driver handed out.
     const owned = Buffer.from(bytes);
+    const replaced = this.#entries.get(key);
+    if (replaced) this.#bytes -= replaced.length;
     this.#entries.set(key, owned);
     this.#bytes += owned.length;
     for (const [oldest, entry] of this.#entries) {

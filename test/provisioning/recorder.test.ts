@@ -126,3 +126,40 @@ test('recordedText: control characters percent-encoded, URL credentials masked, 
   const asSent = 'Fanvil X4 2.4.1 0c383e000001 "é" 100%';
   assert.equal(recordedText(asSent), asSent);
 });
+
+test('when only the contacts fail, the events already stored are not written again', async () => {
+  const stored: string[] = [];
+  let contactsFail = true;
+  const store = {
+    appendEvents: async (batch: readonly ProvisioningEvent[]) => {
+      stored.push(...batch.map((e) => e.file));
+    },
+    recordContacts: async () => {
+      if (contactsFail) throw new Error('store unreachable');
+    },
+  } as unknown as Store;
+  const errors: unknown[] = [];
+  const recorder = new EventRecorder(store, {
+    flushIntervalMs: 60_000,
+    onError: (error) => errors.push(error),
+  });
+  const mac = '0015650000c1' as Mac;
+  const contact = (i: number): ContactUpdate => ({
+    mac,
+    lastContact: {
+      at: event(i).at,
+      address: '192.0.2.1',
+      file: `${i}.cfg`,
+      transport: 'http',
+      status: 200,
+    },
+  });
+  recorder.record(event(1), contact(1));
+  recorder.record(event(2), contact(2));
+  await recorder.flush();
+  assert.equal(errors.length, 1);
+  contactsFail = false;
+  await recorder.flush();
+  assert.deepEqual(stored, ['1.cfg', '2.cfg']);
+  await recorder.close();
+});

@@ -133,3 +133,19 @@ test('small versions are read once and kept, least recently used out past the bu
     /replaced or removed/,
   );
 });
+
+test('phones asking for one small file at once share one read, and the budget stays true', async () => {
+  const cache = new SmallVersionCache(10_000);
+  const d = await writeFileVersion(client, 'small-d', patternStream(4_000));
+  const e = await writeFileVersion(client, 'small-e', patternStream(4_000));
+  chunkReads.length = 0;
+  const all = await Promise.all(Array.from({ length: 50 }, () => cache.read(client, d)));
+  assert.equal(chunkReads.length, 1, 'one read for 50 phones');
+  assert.ok(all.every((bytes) => bytes === all[0]));
+  assert.deepEqual(cache.size, { entries: 1, bytes: 4_000 });
+  // With the budget counted right, the next file is kept too.
+  await cache.read(client, e);
+  await cache.read(client, e);
+  assert.equal(chunkReads.length, 2);
+  assert.deepEqual(cache.size, { entries: 2, bytes: 8_000 });
+});
