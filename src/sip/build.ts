@@ -65,7 +65,10 @@ export function responseTo(
   return { kind: 'response', status, reason, headers: out, body: options.body ?? Buffer.alloc(0) };
 }
 
-/** `received` when the sent-by host is not where the datagram came from; `rport` filled in. */
+/**
+ * `received` when the sent-by host is not where the datagram came from, or when the client
+ * asked for `rport` (RFC 3581 §4: then always); `rport` filled in.
+ */
 function markVia(value: string, from: Peer): string {
   const via = parseVia(value);
   if (!via) return value;
@@ -75,7 +78,8 @@ function markVia(value: string, from: Peer): string {
     const name = p.split('=')[0]!.trim().toLowerCase();
     return name !== 'received' && name !== 'rport';
   });
-  if (via.host !== from.address || 'received' in via.params) kept.push(`received=${from.address}`);
+  if (via.host !== from.address || 'received' in via.params || 'rport' in via.params)
+    kept.push(`received=${from.address}`);
   if ('rport' in via.params) kept.push(`rport=${from.port}`);
   return kept.join(';');
 }

@@ -154,6 +154,12 @@ export class SipEndpoint {
     const now = Date.now();
     this.#sweep(now);
     const seen = this.#server.get(key);
+    // An ACK confirms a final answer to an INVITE (RFC 3261 §17.2.1): it is absorbed, never
+    // answered — sending the answer again would have the phone ACK again, and so on.
+    if (message.method === 'ACK') {
+      if (!seen) this.#dispatch(message, from, arrival);
+      return;
+    }
     if (seen) {
       this.#stats.retransmittedRequests++;
       if (seen.response) void this.#send(seen.response.data, seen.response.to);

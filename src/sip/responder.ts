@@ -51,6 +51,32 @@ export interface ResponderOptions {
 }
 
 const ALLOW = 'SUBSCRIBE, OPTIONS';
+
+/** Methods of RFC 3261 and its extensions a provisioning server knows but does not take. */
+const KNOWN_METHODS = new Set([
+  'INVITE',
+  'BYE',
+  'REGISTER',
+  'NOTIFY',
+  'MESSAGE',
+  'INFO',
+  'PRACK',
+  'UPDATE',
+  'REFER',
+  'PUBLISH',
+]);
+
+/**
+ * The answer to a request other than SUBSCRIBE (RFC 3261 §8.2.1, §9.2, §21.5): OPTIONS is
+ * answered, a known method is not allowed here, a CANCEL matches no INVITE this server
+ * took, and a method nobody defined is not implemented.
+ */
+function answerOf(method: string): [number, string] {
+  if (method === 'OPTIONS') return [200, 'OK'];
+  if (method === 'CANCEL') return [481, 'Call/Transaction Does Not Exist'];
+  if (KNOWN_METHODS.has(method)) return [405, 'Method Not Allowed'];
+  return [501, 'Not Implemented'];
+}
 const MAX_BUCKETS = 4096;
 
 interface Handled {
@@ -101,10 +127,10 @@ export class PnpResponder {
     // Nobody answers errors to multicast (RFC 3261 §8.2.1 spirit): many servers may hear it.
     if (multicast || request.method === 'ACK' || missingHeaders(request).length > 0) return;
     const endpoint = this.#options.endpoint;
-    const status = request.method === 'OPTIONS' ? 200 : 405;
+    const [status, reason] = answerOf(request.method);
     await endpoint.respond(
       request,
-      responseTo(request, status, status === 200 ? 'OK' : 'Method Not Allowed', {
+      responseTo(request, status, reason, {
         from,
         toTag: newTag(),
         headers: [{ name: 'Allow', value: ALLOW }],

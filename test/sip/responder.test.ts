@@ -114,6 +114,8 @@ describe('plug-and-play responder on loopback', () => {
       const ok = (await p.next(isResponse(200))) as SipResponse;
       const via = parseVia(header(ok, 'Via')!)!;
       assert.equal(via.params['rport'], String(p.port));
+      // RFC 3581 §4: with rport asked for, received is set even where it equals sent-by.
+      assert.equal(via.params['received'], '127.0.0.1');
       assert.equal(header(ok, 'From'), `<sip:${user}@224.0.1.75>;tag=ph${p.port}`);
       const toTag = parseNameAddr(header(ok, 'To')!)!.params['tag'];
       assert.ok(toTag, 'a To tag is added');
@@ -222,8 +224,26 @@ describe('plug-and-play responder on loopback', () => {
     p.send(options, sip.address.port);
     const allowed = await p.next(isResponse(200));
     assert.deepEqual(headers(allowed, 'Allow'), ['SUBSCRIBE', 'OPTIONS']);
-    p.send(options.replace(/OPTIONS/g, 'INVITE'), sip.address.port);
+    const invite = options.replace(/OPTIONS/g, 'INVITE');
+    p.send(invite, sip.address.port);
     await p.next(isResponse(405));
+    // The phone ACKs the 405, and again for each copy of it it hears: the ACKs are absorbed,
+    // not answered with the 405 again (which would have the phone ACK again, and so on).
+    const ack = invite.replace('INVITE sip:', 'ACK sip:').replace('CSeq: 1 INVITE', 'CSeq: 1 ACK');
+    for (let i = 0; i < 3; i++) p.send(ack, sip.address.port);
+    // Answers on loopback arrive in order: by the answer to what follows, any 405 would be in.
+    const later = (method: string, cseq: number): string =>
+      options
+        .replace(/OPTIONS/g, method)
+        .replace(/branch=[^;\r\n]+/, `branch=z9hG4bK${method.toLowerCase()}${cseq}`)
+        .replace(`CSeq: 1 ${method}`, `CSeq: ${cseq} ${method}`);
+    p.send(later('CANCEL', 2), sip.address.port);
+    await p.next(isResponse(481));
+    p.send(later('FROBNICATE', 3), sip.address.port);
+    await p.next(isResponse(501));
+    p.send(later('BYE', 4), sip.address.port);
+    await p.next(isResponse(405));
+    assert.equal(p.inbox.length, 0, 'nothing more: no 405 again for the ACKs');
 
     const presence = subscribeText(`MAC${KNOWN}`, p.port)
       .replace('224.0.1.75 SIP', `127.0.0.1:${sip.address.port} SIP`)
