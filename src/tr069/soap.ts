@@ -230,10 +230,14 @@ export function writeEnvelope(
   );
 }
 
-/** A SOAP Fault carrying a CWMP fault (8000 method not supported, 8003 invalid arguments…). */
+/**
+ * A SOAP Fault carrying a CWMP fault (8000 method not supported, 8003 invalid arguments…).
+ * Of the ACS's fault codes only 8003 is the sender's fault (`Client`); the others, 8000
+ * included, are `Server` (TR-069's table of ACS fault codes, as 9003 alone is among the CPE's).
+ */
 export function faultBody(code: number, message: string): XmlElement {
   return xmlElement('soap-env:Fault', {}, [
-    arg('faultcode', code >= 8000 && code < 8100 && code !== 8002 ? 'Client' : 'Server'),
+    arg('faultcode', code === 8003 ? 'Client' : 'Server'),
     arg('faultstring', 'CWMP fault'),
     xmlElement('detail', {}, [
       cwmp('Fault', [arg('FaultCode', code), arg('FaultString', message)]),

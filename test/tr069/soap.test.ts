@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { newSession, nextRequest, rpcBody, stepSession } from '../../src/tr069/session.ts';
-import { parseEnvelope, readInform, writeEnvelope } from '../../src/tr069/soap.ts';
+import { faultBody, parseEnvelope, readInform, writeEnvelope } from '../../src/tr069/soap.ts';
 import { informBody } from './raw.ts';
 
 test('an Inform in every cwmp namespace is read, and the namespace kept for the answer', () => {
@@ -53,7 +53,7 @@ test('the session answers GetRPCMethods, refuses other CPE methods with 8000, en
       undefined,
       refused.kind === 'answer' ? refused.body : rpcBody({ kind: 'Reboot', commandKey: '' }),
     ),
-    /<FaultCode>8000<\/FaultCode>/,
+    /<faultcode>Server<\/faultcode>.*<FaultCode>8000<\/FaultCode>/s,
   );
   session.queue = [{ kind: 'Reboot', commandKey: 'k' }];
   assert.deepEqual(stepSession(session, undefined), { kind: 'next' });
@@ -63,4 +63,14 @@ test('the session answers GetRPCMethods, refuses other CPE methods with 8000, en
     kind: 'end',
     reason: 'inform-in-session',
   });
+});
+
+test('an ACS fault is the sender’s (Client) only for invalid arguments, 8003', () => {
+  const faultcode = (code: number): string | undefined =>
+    /<faultcode>(\w+)<\/faultcode>/.exec(
+      writeEnvelope('urn:dslforum-org:cwmp-1-0', undefined, faultBody(code, 'x')),
+    )?.[1];
+  assert.equal(faultcode(8003), 'Client');
+  for (const code of [8000, 8001, 8002, 8004, 8005])
+    assert.equal(faultcode(code), 'Server', String(code));
 });

@@ -297,7 +297,13 @@ export class FtpSession {
       this.#probe = undefined;
     } else {
       this.#settleProbe();
-      answer = await this.#options.provisioner.answer(this.#request(path));
+      try {
+        answer = await this.#options.provisioner.answer(this.#request(path));
+      } catch (error) {
+        // The listener taken for this transfer closes with it, whatever failed (the store).
+        passive.close();
+        throw error;
+      }
     }
     if (answer.status !== 200) {
       passive.close();
@@ -340,7 +346,13 @@ export class FtpSession {
     // `LIST -la`: options are ls's, not a path.
     const target = argument.startsWith('-') ? '' : argument;
     const path = resolvePath(this.#cwd, target);
-    const names = (await this.#options.provisioner.listing?.(this.#request(path))) ?? [];
+    let names: string[];
+    try {
+      names = (await this.#options.provisioner.listing?.(this.#request(path))) ?? [];
+    } catch (error) {
+      passive.close();
+      throw error;
+    }
     this.#reply('150 Here comes the directory listing.');
     try {
       const data = await passive.socket(this.#options.dataTimeoutMs ?? 15_000);

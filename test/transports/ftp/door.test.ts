@@ -33,6 +33,7 @@ const provisioner: Provisioner = {
         done,
       };
     }
+    if (request.rawPath === '/broken.cfg') throw new Error('store unreachable');
     if (request.rawPath === '/big.bin') {
       return {
         status: 200,
@@ -49,6 +50,7 @@ const provisioner: Provisioner = {
     return attempt.username === 'phone' && attempt.password === 'right';
   },
   async listing(request) {
+    if (request.rawPath === '/broken') throw new Error('store unreachable');
     return request.credentials ? ['a.cfg', 'b.cfg'] : [];
   },
 };
@@ -212,5 +214,28 @@ test('a passive port answers only the client that asked for it', async () => {
   assert.equal((await body).toString(), 'hello\n');
   assert.match(await c.reply(), /^226 /);
   assert.equal(Buffer.concat(strangerGot).length, 0);
+  c.socket.destroy();
+});
+
+test('when the pipeline fails, the passive listener taken for the transfer is closed too', async () => {
+  const c = await session();
+  assert.match(await c.send('USER anonymous'), /^331 /);
+  assert.match(await c.send('PASS x'), /^230 /);
+  for (const command of ['RETR /broken.cfg', 'LIST /broken']) {
+    const passive = await c.send('EPSV');
+    const port = Number(/\(\|\|\|(\d+)\|\)/.exec(passive)?.[1]);
+    assert.ok(port > 0, passive);
+    assert.match(await c.send(command), /^451 /, command);
+    // Nobody listens there any more: the port is not held for the life of the process.
+    const refused = await new Promise<string>((resolve) => {
+      const data = connect(port, '127.0.0.1');
+      data.once('connect', () => {
+        data.destroy();
+        resolve('connected');
+      });
+      data.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+    assert.equal(refused, 'ECONNREFUSED', command);
+  }
   c.socket.destroy();
 });
