@@ -64,11 +64,17 @@ export interface ChangeFeedHandlers {
 /**
  * Holds one dedicated connection LISTENing on the change channel, reconnecting with backoff
  * when it drops. The first connection must succeed; later failures only delay the feed.
+ *
+ * A connection can also die without a word (a firewall or NAT forgets it, the server's host
+ * is cut off): no 'end' comes, and the notices sent meanwhile are lost while the node's pool
+ * keeps working — its caches would serve the old configuration for as long as TCP takes to
+ * give up (hours). So the connection is asked `SELECT 1` every `pingMs`; one that does not
+ * answer within half of that is dropped and made again, and the node catches up.
  */
 export async function listenForChanges(
   url: string,
   handlers: ChangeFeedHandlers,
-  options: { retryMs?: number; maxRetryMs?: number } = {},
+  options: { retryMs?: number; maxRetryMs?: number; pingMs?: number } = {},
 ): Promise<ChangeFeed> {
   // Loaded here: the embedded store never needs PostgreSQL's client.
   const { default: postgres } = await import('pg');
@@ -78,9 +84,15 @@ export async function listenForChanges(
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
   let delay = retryMs;
+  const pingMs = options.pingMs ?? 10_000;
+  let pinging = false;
 
   const connect = async (): Promise<pg.Client> => {
-    const next = new postgres.Client({ connectionString: url, keepAlive: true });
+    const next = new postgres.Client({
+      connectionString: url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: pingMs,
+    });
     next.on('error', () => undefined);
     next.on('notification', (message) => {
       if (message.channel !== CHANGE_CHANNEL || message.payload === undefined) return;
@@ -95,9 +107,34 @@ export async function listenForChanges(
       throw databaseError(error, 'LISTEN');
     }
     next.once('end', () => {
-      if (!closed) scheduleReconnect();
+      // A connection dropped for not answering has been replaced already.
+      if (!closed && client === next) scheduleReconnect();
     });
     return next;
+  };
+
+  const ping = async (): Promise<void> => {
+    const current = client;
+    if (!current || pinging || closed) return;
+    pinging = true;
+    let timeout: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      current.query('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => {
+        timeout = setTimeout(() => resolve(false), pingMs / 2);
+      }),
+    ]);
+    clearTimeout(timeout);
+    pinging = false;
+    if (answered || closed || client !== current) return;
+    scheduleReconnect();
+    // Its socket is closed here and now: ending it politely would wait on the silence.
+    (
+      current as unknown as { connection?: { stream?: { destroy(): void } } }
+    ).connection?.stream?.destroy();
   };
 
   const scheduleReconnect = (): void => {
@@ -124,9 +161,12 @@ export async function listenForChanges(
   };
 
   client = await connect();
+  const pinger = setInterval(() => void ping(), pingMs);
+  pinger.unref();
   return {
     async close(): Promise<void> {
       closed = true;
+      clearInterval(pinger);
       if (timer) clearTimeout(timer);
       await client?.end().catch(() => undefined);
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { isPlugndialError } from '../errors.ts';
 import {
   CHANGE_CHANNEL,
   encodeNotice,
@@ -48,7 +49,7 @@ export class ConfigChanges {
     if (this.#postgres && databaseUrl) {
       this.#feed = await listenForChanges(databaseUrl, {
         notice: (notice) => this.#heard(notice),
-        reconnected: () => void this.#catchUp(),
+        reconnected: () => void this.#catchUp(true),
       });
     }
     // Loaded after LISTEN starts, so no change falls between the two.
@@ -83,7 +84,30 @@ export class ConfigChanges {
     fn: (tx: SqlClient) => Promise<ConfigOutcome<T>>,
   ): Promise<T> {
     const entities = typeof changed === 'string' ? [changed] : changed;
-    const committed = await this.#client.transaction(async (tx) => {
+    let committed: ConfigOutcome<T> & { generation: number | undefined };
+    try {
+      committed = await this.#transaction(entities, fn);
+    } catch (error) {
+      // A commit whose answer was lost (the connection died after COMMIT, the log's sync
+      // failed after it) may have been made: the generation says, and this node's caches
+      // follow it, as other nodes' do by the notice it sent.
+      if (isPlugndialError(error) && error.code === 'PND_DATABASE') await this.#catchUp(false);
+      throw error;
+    }
+    const { generation } = committed;
+    if (generation !== undefined) {
+      this.#advance(
+        entities.flatMap((entity) => committed.keys.map((key) => ({ entity, key, generation }))),
+      );
+    }
+    return committed.result;
+  }
+
+  #transaction<T>(
+    entities: readonly StoreChange['entity'][],
+    fn: (tx: SqlClient) => Promise<ConfigOutcome<T>>,
+  ): Promise<ConfigOutcome<T> & { generation: number | undefined }> {
+    return this.#client.transaction(async (tx) => {
       await tx.query('SELECT generation FROM meta WHERE id = 1 FOR UPDATE');
       const outcome = await fn(tx);
       if (outcome.keys.length === 0) return { ...outcome, generation: undefined };
@@ -107,13 +131,6 @@ export class ConfigChanges {
       }
       return { ...outcome, generation };
     });
-    const { generation } = committed;
-    if (generation !== undefined) {
-      this.#advance(
-        entities.flatMap((entity) => committed.keys.map((key) => ({ entity, key, generation }))),
-      );
-    }
-    return committed.result;
   }
 
   #heard(notice: ChangeNotice): void {
@@ -123,10 +140,16 @@ export class ConfigChanges {
     );
   }
 
-  async #catchUp(): Promise<void> {
+  /**
+   * The generation read again; when it moved, or `always` (after a reconnection: what was
+   * missed meanwhile may share a generation this node reached by a change of its own),
+   * everything may have changed.
+   */
+  async #catchUp(always: boolean): Promise<void> {
     try {
-      const generation = await this.#loadGeneration();
-      if (generation <= this.#generation || this.#closed) return;
+      const loaded = await this.#loadGeneration();
+      if (this.#closed || (!always && loaded <= this.#generation)) return;
+      const generation = Math.max(loaded, this.#generation);
       this.#advance(ENTITIES.map((entity) => ({ entity, key: '*', generation })));
     } catch {
       // The database is away again; the next reconnection catches up.

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Mac } from '../../src/model/mac.ts';
 import type { ProvisioningEvent } from '../../src/model/event.ts';
 import { EventRecorder } from '../../src/provisioning/recorder.ts';
+import { CHANGE_CHANNEL, encodeNotice, listenForChanges } from '../../src/store/change-feed.ts';
 import { migrationsFor } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store, StoreChange } from '../../src/store/store.ts';
@@ -211,6 +212,47 @@ function definePostgresTests(): void {
       } finally {
         await a.close();
         await b.close();
+      }
+    });
+  });
+
+  describe('the change feed', () => {
+    test('a LISTEN connection gone silent is noticed, made again, and the node catches up', async () => {
+      const url = await freshDatabaseUrl();
+      let reconnected = 0;
+      const heard: string[] = [];
+      const feed = await listenForChanges(
+        url,
+        {
+          notice: (notice) => heard.push(notice.keys.join(',')),
+          reconnected: () => reconnected++,
+        },
+        { pingMs: 200, retryMs: 50 },
+      );
+      // The server process that serves this LISTEN stops answering, its socket still open:
+      // to the node, as a connection a firewall forgot.
+      const [listener] = await sql<{ pid: number }>(
+        url,
+        `SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN ${CHANGE_CHANNEL}'`,
+      );
+      assert.ok(listener, 'the feed LISTENs');
+      process.kill(listener.pid, 'SIGSTOP');
+      try {
+        const deadline = Date.now() + 10_000;
+        while (reconnected === 0 && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.equal(reconnected, 1, 'the silent connection was replaced');
+        // The new connection hears what is said from now on.
+        await sql(
+          url,
+          `SELECT pg_notify('${CHANGE_CHANNEL}', '${encodeNotice({ node: 'other', generation: 9, entity: 'device', keys: ['0015650000d1'] })}')`,
+        );
+        while (heard.length === 0 && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.deepEqual(heard, ['0015650000d1']);
+      } finally {
+        process.kill(listener.pid, 'SIGCONT');
+        await feed.close();
       }
     });
   });
