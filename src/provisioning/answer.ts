@@ -173,8 +173,9 @@ export class FileAnswers {
   }
 
   /**
-   * A rendered file by its version key: driver, vendor, device, location and the store
-   * generation. Anything else a render depends on must be added to the key.
+   * A rendered file by its version key: driver, vendor, device, location, the calendar year
+   * (daylight-saving rules are a year's) and the store generation. Anything else a render
+   * depends on must be added to the key.
    */
   async renderCached(
     driver: Driver,
@@ -183,7 +184,7 @@ export class FileAnswers {
     context: () => Promise<RenderContext>,
   ): Promise<CachedArtifact | null> {
     const generation = this.#view.generation;
-    const id = `${driver.name}|${key.vendor}|${key.device?.mac ?? ''}|${key.location}|${key.facts ?? ''}`;
+    const id = `${driver.name}|${key.vendor}|${key.device?.mac ?? ''}|${key.location}|${key.facts ?? ''}|${this.#contexts.year()}`;
     const cached = this.#renders.get(generation, id);
     if (cached !== undefined) return cached;
     return this.#renders.set(generation, id, withEtag(driver.render(recognition, await context())));

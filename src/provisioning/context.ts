@@ -46,6 +46,14 @@ export class RenderContexts {
     this.#now = options.now;
   }
 
+  /**
+   * The calendar year (UTC) renders are made for: a time zone's daylight-saving rules are
+   * the year's, so a file rendered last year is not this year's though nothing else changed.
+   */
+  year(): number {
+    return this.#now().getUTCFullYear();
+  }
+
   async build(
     driver: Driver,
     recognition: Recognition,

@@ -153,9 +153,9 @@ export class ProvisioningPipeline implements Provisioner {
     if (refusedOutright(blocked, request))
       return this.#refusals.refuse(request, { segments: [] }, THROTTLED, { at, started, client });
     // Recognise, identify, resolve and render (identify.ts, context.ts, answer.ts), memoised
-    // by the raw request.
+    // by the raw request, for the year (a render carries that year's daylight-saving rules).
     const generation = this.#view.generation;
-    const memoKey = `${request.transport}|${request.origin}|${request.rawPath}|${request.query ?? ''}|${request.userAgent ?? ''}`;
+    const memoKey = `${at.getUTCFullYear()}|${request.transport}|${request.origin}|${request.rawPath}|${request.query ?? ''}|${request.userAgent ?? ''}`;
     let memo =
       this.#answers.get(generation, memoKey) ?? (await this.#resolve(request, generation, memoKey));
     // A shared file asked by a request that names no device: the address's recent requests may.

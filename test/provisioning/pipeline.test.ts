@@ -234,3 +234,40 @@ test("render() gives a device's file as its phone receives it; nothing for an un
     undefined,
   );
 });
+
+test('a file rendered last year is rendered again in the new year: daylight-saving rules are a year’s', async () => {
+  const own = await openStore({ memory: true });
+  const events = new EventRecorder(own, { flushIntervalMs: 10_000 });
+  let clock = new Date('2026-12-31T23:59:00Z');
+  const yearly = new ProvisioningPipeline({
+    store: own,
+    drivers,
+    recorder: events,
+    now: () => clock,
+  });
+  const mac = '001565000042' as Mac;
+  try {
+    await addDevices(
+      own,
+      [{ mac, vendor: 'yealink', settings: { 'time.timezone': 'Africa/Casablanca' } }],
+      clock,
+    );
+    const fetch = async (): Promise<string> => {
+      const answer = await yearly.answer(request(`/${mac}.cfg`));
+      const body = await bodyOf(answer);
+      answer.done({ status: answer.status, bytes: body.length });
+      return body.toString('utf8');
+    };
+    const december = await fetch();
+    assert.equal(await fetch(), december, 'the same year: the kept render');
+    clock = new Date('2027-01-01T00:01:00Z');
+    const january = await fetch();
+    const dst = (text: string): string[] =>
+      text.split('\n').filter((l) => /^local_time\.(start|end)_time=/.test(l));
+    assert.ok(dst(december).length > 0, december);
+    assert.notDeepEqual(dst(january), dst(december), "2027's rules, not 2026's");
+  } finally {
+    await events.close();
+    await own.close();
+  }
+});
