@@ -446,10 +446,16 @@ class SqliteConnection {
         },
       );
     } catch (error) {
-      // The savepoint bookkeeping itself failed: nothing of the group is kept.
-      if (writer.inTransaction) writer.exec('ROLLBACK');
+      // The savepoint bookkeeping itself failed: nothing of the group is kept, and every
+      // member not answered yet — done, running or still waiting its turn — is told so
+      // (a promise already settled ignores it).
+      try {
+        if (writer.inTransaction) writer.exec('ROLLBACK');
+      } catch {
+        // Rolled back by SQLite itself, or the connection is gone: nothing is kept either way.
+      }
       const failed = sqliteError(error, 'COMMIT', this.#file);
-      for (const { member } of done) member.reject(failed);
+      for (const member of group) member.reject(failed);
     }
   }
 

@@ -283,6 +283,41 @@ describe('SQLite client', () => {
     }
   });
 
+  test('when the group’s own bookkeeping fails, every member of the group is answered', async () => {
+    const client = await fileClientWithTable();
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const first = client.transaction(async () => {
+        await held;
+      });
+      // The first one has the writer: those asked from now on wait as a group of their own.
+      await new Promise((resolve) => setImmediate(resolve));
+      // A member that ends the savepoint the group opened for it: the group cannot roll it
+      // back to that savepoint, and gives up on the whole group.
+      const unruly = client.transaction(async (tx) => {
+        await tx.query("INSERT INTO t (k) VALUES ('unruly')");
+        await tx.query('RELEASE member');
+        throw new Error('the member failed');
+      });
+      const after = client.transaction(async (tx) => {
+        await tx.query("INSERT INTO t (k) VALUES ('after')");
+      });
+      const settled = Promise.allSettled([unruly, after]);
+      release();
+      await first;
+      const [a, b] = await settled;
+      assert.equal(a.status, 'rejected');
+      assert.equal(b.status, 'rejected', 'the member after it is told, not left waiting');
+      assert.deepEqual(await client.query('SELECT k FROM t ORDER BY k'), []);
+      // The writer goes on.
+      await client.transaction((tx) => tx.query("INSERT INTO t (k) VALUES ('next')"));
+      assert.deepEqual(await client.query('SELECT k FROM t'), [{ k: 'next' }]);
+    } finally {
+      await client.close();
+    }
+  });
+
   /** A log sync the test finishes by hand: each call waits in `pending` until released. */
   function heldSyncs(): { pending: (() => void)[]; options: SqliteOptions } {
     const pending: (() => void)[] = [];
