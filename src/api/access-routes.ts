@@ -118,15 +118,13 @@ export async function accessRoutes(
       const rotated = await store.rotateDeviceCredentials(mac, generateCredentials(mac), {
         reopen: body.reopen === true,
         ...(grace > 0 ? { graceUntil: new Date(at.getTime() + grace * 1000) } : {}),
-      });
-      await store.appendSecurityEvents([
-        {
+        event: {
           at: at.toISOString(),
           kind: body.reopen === true ? 'first-contact-reopened' : 'credentials-rotated',
           mac,
           detail: `old password accepted for ${grace} s`,
         },
-      ]);
+      });
       return credentialsJson(rotated, settings, secrets(request));
     },
   );

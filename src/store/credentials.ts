@@ -72,12 +72,14 @@ export async function ensureDeviceCredentials(
 /**
  * New credentials for a device; the old password stays valid until `graceUntil` (none: at
  * once). `reopen` starts the device's first-contact window again (a phone reset to factory).
+ * `event`, the security event that tells of it, is written in the same transaction: a
+ * rotation is never made without its record, nor answered as failed once made.
  */
 export async function rotateDeviceCredentials(
   tx: SqlClient,
   mac: Mac,
   fresh: NewCredentials,
-  options: { graceUntil?: Date; reopen: boolean },
+  options: { graceUntil?: Date; reopen: boolean; event?: SecurityEvent },
   now: Date,
 ): Promise<ConfigOutcome<DeviceCredentials>> {
   const [device] = await tx.query('SELECT mac FROM devices WHERE mac = $1::text FOR UPDATE', [mac]);
@@ -96,6 +98,7 @@ export async function rotateDeviceCredentials(
        first_contact_closed_at = CASE WHEN $6::boolean THEN NULL ELSE c.first_contact_closed_at END`,
     [mac, fresh.username, fresh.password, now.toISOString(), grace, options.reopen],
   );
+  if (options.event) await appendSecurityEvents(tx, [options.event]);
   const rotated = await deviceCredentials(tx, mac);
   return { result: rotated!, keys: [mac] };
 }

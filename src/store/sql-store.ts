@@ -346,7 +346,7 @@ export class SqlStore implements Store {
   rotateDeviceCredentials(
     mac: Mac,
     fresh: NewCredentials,
-    options: { graceUntil?: Date; reopen: boolean },
+    options: { graceUntil?: Date; reopen: boolean; event?: SecurityEvent },
   ): Promise<DeviceCredentials> {
     return this.#changes.commit('device', (tx) =>
       credentials.rotateDeviceCredentials(tx, mac, fresh, options, this.#now()),

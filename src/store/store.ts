@@ -267,7 +267,7 @@ export interface Store {
   rotateDeviceCredentials(
     mac: Mac,
     fresh: NewCredentials,
-    options: { graceUntil?: Date; reopen: boolean },
+    options: { graceUntil?: Date; reopen: boolean; event?: SecurityEvent },
   ): Promise<DeviceCredentials>;
   /** Stamps the first-contact window's first use (`opened`) or its end (`closed`), each once. */
   markFirstContact(

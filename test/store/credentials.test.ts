@@ -102,6 +102,40 @@ function defineCredentialsSuite(name: string, open: () => Promise<Store>): void 
       assert.equal(await store.deviceCredentials(mac), undefined, 'removed with its device');
     });
 
+    test('a rotation and its security event are one change: both, or neither', async () => {
+      const mac = '0015657733c4' as Mac;
+      await store.insertDevices([device(mac)]);
+      const event = {
+        at: T0.toISOString(),
+        kind: 'credentials-rotated' as const,
+        mac,
+        detail: 'old password accepted for 60 s',
+      };
+      await store.rotateDeviceCredentials(mac, generateCredentials(mac), {
+        reopen: false,
+        graceUntil: new Date(T0.getTime() + 60_000),
+        event,
+      });
+      const told = await store.querySecurityEvents({ mac });
+      assert.deepEqual(
+        told.map((e) => [e.kind, e.detail]),
+        [['credentials-rotated', 'old password accepted for 60 s']],
+      );
+      const stranger = '0015657733c5' as Mac;
+      await assert.rejects(
+        store.rotateDeviceCredentials(stranger, generateCredentials(stranger), {
+          reopen: false,
+          event: { ...event, mac: stranger },
+        }),
+        { code: 'PND_DEVICE_NOT_FOUND' },
+      );
+      assert.deepEqual(
+        await store.querySecurityEvents({ mac: stranger }),
+        [],
+        'nothing rotated, nothing told',
+      );
+    });
+
     test('the access policies devices and profiles set are listed once each', async () => {
       const before = await store.accessPoliciesInUse();
       assert.equal(before.includes('device-credentials'), false);
