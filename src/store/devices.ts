@@ -117,6 +117,7 @@ export async function insertDevices(
       { mac: existing.mac },
     );
   }
+  await profilesExist(tx, devices);
   await tx.query(INSERT[tx.dialect], [JSON.stringify(devices.map(deviceRecord))]);
   return { result: undefined, keys: devices.map((device) => device.mac) };
 }
@@ -140,6 +141,7 @@ export async function importDevices(
   }
   const added: Device[] = [];
   const changed: Record<string, unknown>[] = [];
+  const changedDevices: Device[] = [];
   for (const entry of batch) {
     const current = existing.get(entry.device.mac);
     if (!current) {
@@ -147,6 +149,7 @@ export async function importDevices(
       continue;
     }
     const next = entry.change(structuredClone(current));
+    changedDevices.push(next);
     changed.push(
       deviceRecord({
         ...next,
@@ -158,6 +161,7 @@ export async function importDevices(
   }
   if (added.length > 0) await insertDevices(tx, added);
   if (changed.length > 0) {
+    await profilesExist(tx, changedDevices);
     await tx.query(IMPORTED_CHANGES[tx.dialect], [JSON.stringify(changed)]);
   }
   return {
@@ -189,6 +193,7 @@ export async function updateDevice(
       `a device's MAC cannot change (${mac}); remove it and add the new one`,
     );
   }
+  if (next.profiles.join('\0') !== current.profiles.join('\0')) await profilesExist(tx, [next]);
   const record = deviceRecord({
     ...next,
     createdAt: current.createdAt,
@@ -209,6 +214,32 @@ export async function updateDevice(
 export async function removeDevice(tx: SqlClient, mac: Mac): Promise<ConfigOutcome<boolean>> {
   const rows = await tx.query('DELETE FROM devices WHERE mac = $1::text RETURNING mac', [mac]);
   return { result: rows.length > 0, keys: rows.length > 0 ? [mac] : [] };
+}
+
+const EXISTING_PROFILES: DialectText = {
+  postgres: `SELECT name FROM profiles WHERE name IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+  sqlite: `SELECT name FROM profiles WHERE name IN (SELECT value FROM json_each($1::jsonb))`,
+};
+
+/**
+ * Every profile the devices name exists, asked inside the change's transaction: it holds the
+ * meta row lock removing a profile takes, so a profile cannot go between this check and the
+ * devices' write (the callers' own check, made before, names the row of an import).
+ */
+async function profilesExist(tx: SqlClient, devices: readonly Device[]): Promise<void> {
+  const names = [...new Set(devices.flatMap((device) => device.profiles))];
+  if (names.length === 0) return;
+  const rows = await tx.query<{ name: string }>(EXISTING_PROFILES[tx.dialect], [
+    JSON.stringify(names),
+  ]);
+  const found = new Set(rows.map((row) => row.name));
+  const missing = names.find((name) => !found.has(name));
+  if (missing !== undefined) {
+    throw new PlugndialError(
+      'PND_PROFILE_NOT_FOUND',
+      `profile "${missing.slice(0, 64)}" does not exist (removed meanwhile?); create it with "plugndial profile add ${missing.slice(0, 64)}"`,
+    );
+  }
 }
 
 /** Devices that list a profile; a profile in use cannot be removed. */

@@ -125,6 +125,12 @@ test('a full read goes a page at a time, and the event loop turns between pages'
 test('50,000 devices of a few kinds: the index keeps the kinds once and 8 bytes a device', async () => {
   const store = await openStore({ memory: true });
   try {
+    await store.insertProfile({
+      name: 'office',
+      settings: {},
+      createdAt: '2026-01-02T03:04:05.678Z',
+      updatedAt: '2026-01-02T03:04:05.678Z',
+    });
     const models = ['T54W', 'T46U', 'T33G', 'T58A'];
     const fleet: Device[] = [];
     for (let i = 0; i < 50_000; i++) {

@@ -192,6 +192,7 @@ function definePostgresTests(): void {
       const a = await openStore({ databaseUrl: url });
       const b = await openStore({ databaseUrl: url });
       try {
+        for (let i = 0; i < 10; i++) await a.insertProfile(profile(`p${i}`));
         await a.insertDevices([device('0015652222b1', { profiles: [] })]);
         const start = a.generation();
         await Promise.all(

@@ -108,6 +108,9 @@ export function defineStoreSuite(name: string, open: () => Promise<Store>): void
     let store: Store;
     before(async () => {
       store = await open();
+      // The profiles the devices below name: a device may name only profiles that exist.
+      for (const name of ['default', 'site-b', 'floor-3'])
+        await store.insertProfile(profile(name, { settings: {} }));
     });
     after(async () => {
       await store?.close();
@@ -187,6 +190,22 @@ export function defineStoreSuite(name: string, open: () => Promise<Store>): void
         await store.countDevices(),
       );
       await store.removeDevice('0015650000b1' as Mac);
+    });
+
+    test('a device cannot name a profile that does not exist, whichever way it is written', async () => {
+      const mac = '0015650000f7' as Mac;
+      await assert.rejects(
+        store.insertDevices([device(mac, { profiles: ['gone'] })]),
+        withCode('PND_PROFILE_NOT_FOUND', /"gone"/),
+      );
+      assert.equal(await store.getDevice(mac), undefined);
+      await store.insertDevices([device(mac)]);
+      await assert.rejects(
+        store.updateDevice(mac, (d) => ({ ...d, profiles: ['gone'] })),
+        withCode('PND_PROFILE_NOT_FOUND', /"gone"/),
+      );
+      assert.deepEqual((await store.getDevice(mac))?.profiles, []);
+      await store.removeDevice(mac);
     });
 
     test('insertDevices is all-or-nothing and names the first MAC already present', async () => {
