@@ -93,8 +93,10 @@ export class Acs {
     const at = this.#options.now();
     this.#expire(at.getTime());
     let envelope: Envelope | undefined;
-    if (request.body.length > 0) {
-      const parsed = parseEnvelope(request.body.toString('utf8'));
+    // An empty POST has no body; some CPEs send a line break or two in it all the same.
+    const text = request.body.length > 0 ? request.body.toString('utf8') : '';
+    if (text.trim() !== '') {
+      const parsed = parseEnvelope(text);
       if (!parsed.ok) {
         this.#forget(request);
         const reply = { status: 400, close: true };

@@ -165,7 +165,8 @@ test('raw SOAP: a cwmp-1-0 CPE without SOAPAction, empty POSTs with Content-Leng
     assert.match(inform.body, /xmlns:cwmp="urn:dslforum-org:cwmp-1-0"/);
     assert.match(inform.body, /<cwmp:InformResponse>\s*<MaxEnvelopes>1<\/MaxEnvelopes>/);
     assert.equal(idOf(inform.body), 'seed-1');
-    let reply = await cpe.post('');
+    // Its first empty POST carries a line break: empty all the same.
+    let reply = await cpe.post('\r\n');
     const seen: string[] = [];
     for (let i = 0; i < 8 && reply.status === 200; i++) {
       const method = methodOf(reply.body);
