@@ -2,6 +2,7 @@
 // slow or silent client, and the commands that read files over a passive data connection.
 
 import { isIP, type Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 
 import type { PresentedCredentials } from '../../crypto/http-auth.ts';
 import type { OnLimit } from '../../provisioning/limit-recorder.ts';
@@ -46,6 +47,12 @@ export class FtpSession {
   readonly #options: FtpSessionOptions;
   readonly #client: string;
   #buffer = '';
+  /** Command bytes to text; a character split between two segments waits for its rest. */
+  readonly #decoder = new StringDecoder('utf8');
+  /** The data connection of the RETR going on, which an ABOR cuts. */
+  #transfer: Socket | undefined;
+  /** The ABOR that is queued cut a transfer. */
+  #aborted = false;
   #queue: Promise<void> = Promise.resolve();
   #cwd = '/';
   #user: string | undefined;
@@ -123,8 +130,7 @@ export class FtpSession {
   }
 
   #receive(chunk: Buffer): void {
-    // Telnet commands (IAC …) that some clients send around ABOR carry nothing we use.
-    this.#buffer += chunk.toString('utf8').replace(/\xff[\xf0-\xfe]?/g, '');
+    this.#buffer += this.#decoder.write(withoutTelnetCommands(chunk));
     if (this.#buffer.length > MAX_LINE * 4) {
       this.#reply('500 Line too long.');
       this.#socket.destroy();
@@ -135,6 +141,12 @@ export class FtpSession {
     while ((end = this.#buffer.indexOf('\n')) >= 0) {
       const line = this.#buffer.slice(0, end + 1);
       this.#buffer = this.#buffer.slice(end + 1);
+      // ABOR is heard at once (RFC 959 §4.1.3): the RETR going on ends with 426, then the
+      // ABOR, in its turn, is answered 226.
+      if (this.#transfer && parseCommand(line)?.verb === 'ABOR') {
+        this.#aborted = true;
+        this.#transfer.destroy(new Error('aborted by ABOR'));
+      }
       this.#queue = this.#queue.then(() => this.#command(line));
       ended = true;
     }
@@ -221,9 +233,12 @@ export class FtpSession {
       case 'LIST':
       case 'NLST':
         return this.#list(verb, argument);
-      case 'ABOR':
+      case 'ABOR': {
         this.#closePassive();
-        return this.#reply('226 Nothing to abort.');
+        const aborted = this.#aborted;
+        this.#aborted = false;
+        return this.#reply(aborted ? '226 Abort successful.' : '226 Nothing to abort.');
+      }
       default:
         return this.#reply(statelessReply(verb, argument));
     }
@@ -326,12 +341,14 @@ export class FtpSession {
         answer.done({ status: 408, bytes: 0, reason: 'no data connection' });
         return this.#reply("425 Can't open data connection.");
       }
+      this.#transfer = data;
       return this.#reply(
         (await sendFile(data, answer, offset))
           ? '226 Transfer complete.'
           : '426 Connection closed; transfer aborted.',
       );
     } finally {
+      this.#transfer = undefined;
       this.sending = false;
       passive.close();
       this.#idle(true);
@@ -401,4 +418,26 @@ export class FtpSession {
     const text = Array.isArray(lines) ? lines.join('\r\n') : lines;
     this.#socket.write(`${text}\r\n`);
   }
+}
+
+/**
+ * The bytes of a command line without the Telnet commands some clients send around ABOR
+ * (IAC IP, IAC DM: 0xFF and a byte from 0xF0 to 0xFE); IAC IAC is a 0xFF of the line. Taken
+ * out before the bytes are read as UTF-8, which would have turned each into U+FFFD.
+ */
+export function withoutTelnetCommands(chunk: Buffer): Buffer {
+  if (!chunk.includes(0xff)) return chunk;
+  const out = Buffer.allocUnsafe(chunk.length);
+  let n = 0;
+  for (let i = 0; i < chunk.length; i++) {
+    const byte = chunk[i]!;
+    if (byte !== 0xff) {
+      out[n++] = byte;
+      continue;
+    }
+    const next = chunk[i + 1];
+    if (next === 0xff) out[n++] = 0xff;
+    if (next !== undefined) i++;
+  }
+  return out.subarray(0, n);
 }

@@ -34,6 +34,17 @@ const provisioner: Provisioner = {
       };
     }
     if (request.rawPath === '/broken.cfg') throw new Error('store unreachable');
+    if (request.rawPath === '/huge.bin') {
+      // 16 MiB, streamed: more than loopback's buffers hold for a reader that waits.
+      const piece = Buffer.alloc(65_536, 3);
+      return {
+        status: 200,
+        contentType: 'application/octet-stream',
+        size: 256 * piece.length,
+        open: () => Readable.from(Array.from({ length: 256 }, () => piece)),
+        done,
+      } satisfies Answer;
+    }
     if (request.rawPath === '/big.bin') {
       return {
         status: 200,
@@ -237,5 +248,44 @@ test('when the pipeline fails, the passive listener taken for the transfer is cl
     });
     assert.equal(refused, 'ECONNREFUSED', command);
   }
+  c.socket.destroy();
+});
+
+test('ABOR sent with its Telnet interrupt during a RETR cuts it: 426 for the RETR, then 226', async () => {
+  const c = await session();
+  assert.match(await c.send('USER anonymous'), /^331 /);
+  assert.match(await c.send('PASS x'), /^230 /);
+  const passive = await c.send('EPSV');
+  const port = Number(/\(\|\|\|(\d+)\|\)/.exec(passive)?.[1]);
+  const opening = c.send('RETR /huge.bin');
+  const data = connect(port, '127.0.0.1');
+  // The reader waits: the server's writes stall once the buffers are full.
+  data.pause();
+  assert.match(await opening, /^150 /);
+  const closed = new Promise((resolve) => data.once('close', resolve));
+  data.on('error', () => undefined);
+  // As clients send it: IAC IP, IAC DM (urgent), then the command.
+  c.socket.write(Buffer.concat([Buffer.from([0xff, 0xf4, 0xff, 0xf2]), Buffer.from('ABOR\r\n')]));
+  assert.match(await c.reply(), /^426 /);
+  assert.match(await c.reply(), /^226 Abort successful/);
+  data.resume();
+  await closed;
+  // Without a transfer, ABOR has nothing to abort.
+  assert.match(await c.send('ABOR'), /^226 Nothing to abort/);
+  c.socket.destroy();
+});
+
+test('a command line split inside a UTF-8 character reads whole', async () => {
+  const c = await session();
+  assert.match(await c.send('USER anonymous'), /^331 /);
+  assert.match(await c.send('PASS x'), /^230 /);
+  const line = Buffer.from('CWD /prov/é\r\n');
+  const split = line.indexOf(0xc3) + 1;
+  const reply = c.reply();
+  c.socket.write(line.subarray(0, split));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  c.socket.write(line.subarray(split));
+  assert.match(await reply, /^250 /);
+  assert.match(await c.send('PWD'), /"\/prov\/é"/);
   c.socket.destroy();
 });
