@@ -249,7 +249,7 @@ test('a file rendered last year is rendered again in the new year: daylight-savi
   try {
     await addDevices(
       own,
-      [{ mac, vendor: 'yealink', settings: { 'time.timezone': 'Africa/Casablanca' } }],
+      [{ mac, vendor: 'yealink', settings: { 'time.timezone': 'Asia/Jerusalem' } }],
       clock,
     );
     const fetch = async (): Promise<string> => {
