@@ -297,6 +297,7 @@ export class FtpSession {
     return this.#reply(`213 ${answer.size}`);
   }
 
+  /** RETR and LIST take the passive listener, and close it however they end. */
   async #retrieve(path: string): Promise<void> {
     const passive = this.#passive;
     this.#passive = undefined;
@@ -306,27 +307,27 @@ export class FtpSession {
       this.#settleProbe();
       return this.#reply('425 Use PASV or EPSV first.');
     }
+    try {
+      await this.#retrieveOn(passive, path, offset);
+    } finally {
+      passive.close();
+    }
+  }
+
+  async #retrieveOn(passive: Passive, path: string, offset: number): Promise<void> {
     let answer: Answer;
     if (this.#probe?.path === path) {
       answer = this.#probe.answer;
       this.#probe = undefined;
     } else {
       this.#settleProbe();
-      try {
-        answer = await this.#options.provisioner.answer(this.#request(path));
-      } catch (error) {
-        // The listener taken for this transfer closes with it, whatever failed (the store).
-        passive.close();
-        throw error;
-      }
+      answer = await this.#options.provisioner.answer(this.#request(path));
     }
     if (answer.status !== 200) {
-      passive.close();
       answer.done({ status: 404, bytes: 0 });
       return this.#reply(`550 ${path}: No such file or directory.`);
     }
     if (offset > 0 && offset >= answer.size) {
-      passive.close();
       answer.done({ status: 416, bytes: 0, reason: 'restart beyond the end' });
       return this.#reply('554 Restart offset beyond the end of the file.');
     }
@@ -350,7 +351,6 @@ export class FtpSession {
     } finally {
       this.#transfer = undefined;
       this.sending = false;
-      passive.close();
       this.#idle(true);
     }
   }
@@ -360,18 +360,12 @@ export class FtpSession {
     const passive = this.#passive;
     this.#passive = undefined;
     if (!passive) return this.#reply('425 Use PASV or EPSV first.');
-    // `LIST -la`: options are ls's, not a path.
-    const target = argument.startsWith('-') ? '' : argument;
-    const path = resolvePath(this.#cwd, target);
-    let names: string[];
     try {
-      names = (await this.#options.provisioner.listing?.(this.#request(path))) ?? [];
-    } catch (error) {
-      passive.close();
-      throw error;
-    }
-    this.#reply('150 Here comes the directory listing.');
-    try {
+      // `LIST -la`: options are ls's, not a path.
+      const target = argument.startsWith('-') ? '' : argument;
+      const path = resolvePath(this.#cwd, target);
+      const names = (await this.#options.provisioner.listing?.(this.#request(path))) ?? [];
+      this.#reply('150 Here comes the directory listing.');
       const data = await passive.socket(this.#options.dataTimeoutMs ?? 15_000);
       if (!data) return this.#reply("425 Can't open data connection.");
       await sendListing(data, verb, names);
