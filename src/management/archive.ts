@@ -255,50 +255,57 @@ function checkHeader(value: Record<string, unknown>, name: string): ArchiveHeade
   return value as unknown as ArchiveHeader;
 }
 
+/**
+ * What each kind of record must carry for the restore to read it (a dotted path is inside
+ * another object); its scalars are the database's to refuse. A record without one is a
+ * damaged archive, named by its line, not a failure inside the restore.
+ */
+const CARRIED: Partial<Record<ArchiveKind, readonly (readonly [string, 'object' | 'array'])[]>> = {
+  device: [['device', 'object']],
+  profile: [['profile', 'object']],
+  credentials: [
+    ['credentials', 'object'],
+    ['credentials.firstContact', 'object'],
+  ],
+  contacts: [
+    ['list', 'object'],
+    ['list.owner', 'object'],
+    ['list.contacts', 'array'],
+  ],
+  cwmp: [['state', 'object']],
+  resync: [['outcome', 'object']],
+  pending: [['phone', 'object']],
+  event: [['event', 'object']],
+  'security-event': [['event', 'object']],
+};
+
 function checkRecord(value: Record<string, unknown>, name: string, line: number): ArchiveRecord {
   const kind = value.kind;
   if (typeof kind !== 'string' || !KINDS.has(kind)) {
     throw invalid(name, `line ${line} is a record of an unknown kind`);
   }
-  const has = (field: string): boolean => typeof value[field] === 'object' && value[field] !== null;
+  const label = `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} record`;
   const bad = (what: string): PlugndialError => invalid(name, `line ${line}: ${what}`);
+  for (const [path, shape] of CARRIED[kind as ArchiveKind] ?? []) {
+    const found = path
+      .split('.')
+      .reduce<unknown>(
+        (inside, field) =>
+          typeof inside === 'object' && inside !== null
+            ? (inside as Record<string, unknown>)[field]
+            : undefined,
+        value,
+      );
+    const carried =
+      shape === 'array' ? Array.isArray(found) : typeof found === 'object' && found !== null;
+    if (!carried) throw bad(`${label} without its ${path}`);
+  }
   switch (kind) {
     case 'device': {
-      if (!has('device')) throw bad('a device record without its device');
       const mac = parseMac(String((value.device as Record<string, unknown>).mac));
       if (!mac.ok) throw bad('a device record without a valid MAC');
       break;
     }
-    case 'profile':
-      if (!has('profile')) throw bad('a profile record without its profile');
-      break;
-    case 'credentials': {
-      if (!has('credentials')) throw bad('a credentials record without its credentials');
-      const first = (value.credentials as Record<string, unknown>).firstContact;
-      if (typeof first !== 'object' || first === null)
-        throw bad('a credentials record without its first-contact window');
-      break;
-    }
-    case 'contacts': {
-      const list = value.list as Record<string, unknown> | null | undefined;
-      if (!has('list') || typeof list!.owner !== 'object' || list!.owner === null)
-        throw bad('a contacts record without its list and its owner');
-      if (!Array.isArray(list!.contacts)) throw bad('a contacts record without its contacts');
-      break;
-    }
-    case 'cwmp':
-      if (!has('state')) throw bad('a TR-069 record without its state');
-      break;
-    case 'resync':
-      if (!has('outcome')) throw bad('a resync record without its outcome');
-      break;
-    case 'pending':
-      if (!has('phone')) throw bad('a pending phone record without its phone');
-      break;
-    case 'event':
-    case 'security-event':
-      if (!has('event')) throw bad(`an ${kind} record without its event`);
-      break;
     case 'chunk':
       if (typeof value.data !== 'string') throw bad('a chunk without its data');
       break;
