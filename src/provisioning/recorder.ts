@@ -228,8 +228,6 @@ export class EventRecorder {
 }
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\x00-\x1f\x7f]/;
-// eslint-disable-next-line no-control-regex -- as above
 const CONTROLS = /[\x00-\x1f\x7f]/g;
 
 /**
@@ -239,9 +237,7 @@ const CONTROLS = /[\x00-\x1f\x7f]/g;
  * terminal showing `plugndial events` takes none.
  */
 export function recordedText(text: string): string {
-  const masked = maskUserinfo(text);
-  if (!CONTROL.test(masked)) return masked;
-  return masked.replace(
+  return maskUserinfo(text).replace(
     CONTROLS,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
   );
