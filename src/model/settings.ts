@@ -155,9 +155,12 @@ function describeKind(kind: SettingKind): string {
  */
 function shownInvalid(kind: SettingKind, raw: unknown): string {
   if (kind.type === 'secret' || kind.type === 'aes_key') return 'invalid value';
-  const text = asText(raw);
-  const shown = kind.type === 'url' ? maskUserinfo(text) : text;
-  if (kind.type === 'url' && shown.replace('****@', '').includes('@')) return 'invalid value';
+  let shown = asText(raw);
+  if (kind.type === 'url' && shown.includes('@')) {
+    const masked = maskUserinfo(shown);
+    if (masked === shown) return 'invalid value';
+    shown = masked;
+  }
   return `"${shown.slice(0, 60)}" is not valid`;
 }
 
