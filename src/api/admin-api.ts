@@ -69,7 +69,12 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   const sessions = options.sessions;
   const refusals = new RefusalTally();
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url.endsWith('/openapi.json')) return;
+    // The API's own description is public; nothing else is, whatever its path or query ends in.
+    if (
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      request.routeOptions.url === `${app.prefix}/openapi.json`
+    )
+      return;
     // Where the console lives, a request without the token may be the console's, by its session.
     if (sessions && request.headers.authorization === undefined) {
       // Signing in checks the token it is given, and where the request came from, itself.

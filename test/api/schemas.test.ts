@@ -165,3 +165,51 @@ test('the OpenAPI document is generated from every registered route and is valid
   ]);
   assert.equal(schema.schema.additionalProperties, false);
 });
+
+test('only GET of the OpenAPI document itself goes without the token; a path or query ending in it does not', async () => {
+  const app = Fastify({ logger: false });
+  await app.register(adminApi, {
+    prefix: '/api/v1',
+    store: h.runtime.store,
+    pipeline: h.runtime.pipeline,
+    recorder: h.runtime.recorder,
+    token: 't',
+    now: () => new Date(),
+  });
+  await app.ready();
+  try {
+    assert.equal((await app.inject({ url: '/api/v1/openapi.json' })).statusCode, 200);
+    assert.equal(
+      (await app.inject({ method: 'HEAD', url: '/api/v1/openapi.json' })).statusCode,
+      200,
+    );
+    const before = (await h.api('GET', '/devices')).body as unknown[];
+    for (const [method, url, payload] of [
+      ['PUT', '/api/v1/files/evil/openapi.json', 'x'],
+      ['GET', '/api/v1/devices?x=/openapi.json', undefined],
+      [
+        'POST',
+        '/api/v1/devices/import?update=true&x=/openapi.json',
+        'mac,vendor\n0c383e0700aa,fanvil\n',
+      ],
+      ['POST', '/api/v1/openapi.json', '{}'],
+    ] as const) {
+      const answer = await app.inject({
+        method,
+        url,
+        ...(payload === undefined
+          ? {}
+          : {
+              payload,
+              headers: {
+                'content-type': method === 'PUT' ? 'application/octet-stream' : 'text/csv',
+              },
+            }),
+      });
+      assert.equal(answer.statusCode, 401, `${method} ${url}: ${answer.body}`);
+    }
+    assert.equal(((await h.api('GET', '/devices')).body as unknown[]).length, before.length);
+  } finally {
+    await app.close();
+  }
+});
