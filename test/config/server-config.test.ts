@@ -43,6 +43,23 @@ test('bad door, URL and database values are refused with the flag named', () => 
   assert.throws(() => load({ http: '99999' }), /--http: .*not a listen address/);
   assert.throws(() => load({ tftp: 'somewhere:' }), /--tftp/);
   assert.throws(() => load({ 'public-url': 'gopher://x' }), /--public-url/);
+  // Each of these passes new URL(), and would end a DHCP snippet's string or line early.
+  for (const url of [
+    'http://prov.example\n;option x',
+    'http://prov.example/a b',
+    'http://prov.example/"x',
+    'http://prov.example/\tx',
+    ' http://prov.example',
+  ])
+    assert.throws(
+      () => load({ 'public-url': url }),
+      /--public-url: a URL has no spaces/,
+      JSON.stringify(url),
+    );
+  assert.equal(
+    load({ 'public-url': 'http://prov.example:8080/p%20x/' }).publicUrl,
+    'http://prov.example:8080/p%20x',
+  );
   assert.throws(() => load({ database: 'mysql://x' }), /--database: expected a postgres:\/\/ URL/);
   const parsed = parseListen('host.example:69', '0.0.0.0');
   assert.ok(parsed.ok);
