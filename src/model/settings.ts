@@ -1,5 +1,6 @@
 import { fail, ok, type Result } from '../errors.ts';
 import { maskUserinfo } from '../redact.ts';
+import { isUrlText } from './url-text.ts';
 import { parseCidr } from './cidr.ts';
 import {
   SETTINGS_SCHEMA,
@@ -120,7 +121,7 @@ function describeKind(kind: SettingKind): string {
     case 'sip_address':
       return 'a SIP address: sip:user@host[:port], user@host or host[:port]';
     case 'url':
-      return 'an absolute URL (http, https, tftp or ftp)';
+      return 'an absolute URL (http, https, tftp or ftp), spaces and quotes percent-encoded';
     case 'list':
       switch (kind.item) {
         case 'cidr':
@@ -143,6 +144,7 @@ function describeKind(kind: SettingKind): string {
     case 'served_path':
       return 'a relative path of a stored file without "..", e.g. certs/ca.pem';
     case 'secret':
+      return 'text on one line, at most 256 characters, without tabs or spaces at either end';
     case 'string':
       return 'text on one line';
   }
@@ -164,6 +166,9 @@ function shownInvalid(kind: SettingKind, raw: unknown): string {
   return `"${shown.slice(0, 60)}" is not valid`;
 }
 
+/** Control characters but the tab: each ends the line or the string a value is written into. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
 /** Validates a value given as text (CLI, CSV) or as JSON (API) and returns its typed form. */
 export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
   if (isNativeKey(key)) {
@@ -171,8 +176,14 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
       return fail('PND_INVALID_SETTING', `${key}: a native value must be text`, { key });
     }
     const text = String(raw);
-    if (/[\r\n]/.test(text))
-      return fail('PND_INVALID_SETTING', `${key}: a value cannot span lines`, { key });
+    // A tab is kept (some files align with it); any other control character would end the
+    // line or the string it is written into.
+    if (CONTROL.test(text))
+      return fail(
+        'PND_INVALID_SETTING',
+        `${key}: a value cannot span lines or hold control characters`,
+        { key },
+      );
     return ok(text);
   }
   const spec = specFor(key);
@@ -211,7 +222,7 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
   }
   if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return bad();
   const text = String(raw).trim();
-  if (/[\r\n\0]/.test(text)) return bad();
+  if (CONTROL.test(text)) return bad();
   switch (kind.type) {
     case 'bool':
       if (/^(true|1|yes|on|enabled?)$/i.test(text)) return ok(true);
@@ -231,7 +242,7 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
     case 'url':
       try {
         const url = new URL(text);
-        return /^(https?|tftp|ftps?):$/.test(url.protocol) ? ok(text) : bad();
+        return isUrlText(text) && /^(https?|tftp|ftps?):$/.test(url.protocol) ? ok(text) : bad();
       } catch {
         return bad();
       }
@@ -242,7 +253,9 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
     case 'string':
       return text.length <= (kind.max ?? 1024) ? ok(text) : bad();
     case 'secret':
-      return String(raw).length <= 256 ? ok(String(raw)) : bad();
+      // Kept as given, but phones' files trim what surrounds a value: a password that begins
+      // or ends in a space would be another password on the phone than on the PBX.
+      return String(raw) === text && text.length <= 256 && !text.includes('\t') ? ok(text) : bad();
     case 'aes_key':
       return /^([\x21-\x7e]{16}|[0-9a-fA-F]{64})$/.test(text) ? ok(text) : bad();
     case 'file_name':

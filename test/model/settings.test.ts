@@ -37,6 +37,17 @@ test('invalid values are refused with the key and what is allowed', () => {
     ['accounts.1.registrar', 'bad host!', /host name/],
     ['phonebook.url', 'gopher://x', /absolute URL/],
     ['accounts.1.label', 'two\nlines', /not valid/],
+    // new URL() takes each of these; written verbatim, each ends the phone's value early.
+    ['phonebook.url', 'http://pbx/a b.xml', /percent-encoded/],
+    ['phonebook.url', 'http://pbx/"a".xml', /percent-encoded/],
+    ['firmware.url', 'http://pbx/<x>', /percent-encoded/],
+    ['accounts.1.label', 'bell\x07', /not valid/],
+    ['accounts.1.password', 'pw\n', /without tabs or spaces at either end/],
+    ['accounts.1.password', ' pw', /without tabs or spaces at either end/],
+    ['accounts.1.password', 'p\tw', /without tabs or spaces at either end/],
+    ['accounts.1.password', 'p\x00w', /without tabs or spaces at either end/],
+    ['native.yealink.account.1.label', 'a\x00b', /control characters/],
+    ['native.yealink.account.1.label', 'a\x1bb', /control characters/],
   ];
   for (const [key, value, expected] of cases) {
     const parsed = parseSetting(key, value);
@@ -47,6 +58,21 @@ test('invalid values are refused with the key and what is allowed', () => {
       assert.match(parsed.error.message, expected);
     }
   }
+});
+
+test('a secret is kept as given; a URL percent-encoded, and a native value with its tab', () => {
+  assert.deepEqual(parseSetting('accounts.1.password', 'a "b" c$'), {
+    ok: true,
+    value: 'a "b" c$',
+  });
+  assert.deepEqual(parseSetting('phonebook.url', 'http://pbx/a%20b.xml'), {
+    ok: true,
+    value: 'http://pbx/a%20b.xml',
+  });
+  assert.deepEqual(parseSetting('native.yealink.account.1.label', 'a\tb'), {
+    ok: true,
+    value: 'a\tb',
+  });
 });
 
 test('unknown keys are refused and the message says where to look', () => {
