@@ -54,15 +54,22 @@ export function profileRule(
   options: { user?: string; password?: string; key?: boolean },
 ): string {
   const args: string[] = [];
-  if (options.user !== undefined && options.password !== undefined)
-    args.push(`--uid ${quoteArg(options.user)} --pwd ${quoteArg(options.password)}`);
+  const user = options.user === undefined ? undefined : ruleArg(options.user);
+  const password = options.password === undefined ? undefined : ruleArg(options.password);
+  if (user !== undefined && password !== undefined) args.push(`--uid ${user} --pwd ${password}`);
   if (options.key) args.push('--key $SA');
   return `${args.length > 0 ? `[${args.join(' ')}]` : ''}${base}${PROFILE_RULE_FILE}`;
 }
 
-/** An argument of a rule's options: quoted when it holds a space, a quote or a bracket. */
-function quoteArg(value: string): string {
-  return /^[^\s"[\]]+$/.test(value) ? value : `"${value.replace(/"/g, '')}"`;
+/**
+ * An argument of a rule's options as the phone reads it back: `$` is the start of a macro, so
+ * a literal one is `$$`; quoted when it holds a space or a bracket. A quote cannot be
+ * written inside one (the rule syntax has no escape for it): undefined, and the caller says so.
+ */
+export function ruleArg(value: string): string | undefined {
+  if (value.includes('"')) return undefined;
+  const literal = value.replace(/\$/g, () => '$$');
+  return /^[^\s[\]]+$/.test(literal) ? literal : `"${literal}"`;
 }
 
 /**
@@ -92,8 +99,22 @@ export function mapSettings(
   const yes = (value: boolean): string => (value ? 'Yes' : 'No');
 
   // Provisioning first: the rules the next resync follows, then its timing.
-  const user = context.credentials?.username ?? text('provisioning.username');
-  const password = context.credentials?.password ?? text('provisioning.password');
+  const given = {
+    user: context.credentials?.username ?? text('provisioning.username'),
+    password: context.credentials?.password ?? text('provisioning.password'),
+  };
+  // Credentials the rule cannot carry are left out and said so, never written altered: the
+  // phone would present another password than the server expects.
+  const writable =
+    given.user === undefined ||
+    given.password === undefined ||
+    (ruleArg(given.user) !== undefined && ruleArg(given.password) !== undefined);
+  if (!writable)
+    notes.push(
+      'provisioning.username or provisioning.password holds a double quote, which a Profile_Rule cannot carry: the rule has no credentials; choose one without it',
+    );
+  const user = writable ? given.user : undefined;
+  const password = writable ? given.password : undefined;
   // From now on the phone's first rule is its own profile, with the credentials it must
   // present; rule B, which led here from the bootstrap, is cleared. (A bootstrap run on every
   // resync would set rule B again without them.)

@@ -226,3 +226,24 @@ test('a value keeps the spaces inside it from the profile to the phone; only its
   assert.ok(padded.ok);
   assert.equal(padded.value.get('Display_Name_1_'), 'Front Desk');
 });
+
+test('profile-rule credentials: $ is written $$ (a macro starts with it); a quote cannot be written, so none are, and it is said', () => {
+  const dollar = {
+    ...ACCOUNT,
+    'provisioning.username': 'ops',
+    'provisioning.password': 'pa$MA ss',
+  };
+  assert.equal(
+    values(renderText(`${MAC}.xml`, dollar)!).get('Profile_Rule'),
+    '[--uid ops --pwd "pa$$MA ss"]tftp://10.0.0.5/$MA.xml',
+  );
+  const quoted = { ...ACCOUNT, 'provisioning.username': 'ops', 'provisioning.password': 'pa"ss' };
+  assert.equal(
+    values(renderText(`${MAC}.xml`, quoted)!).get('Profile_Rule'),
+    'tftp://10.0.0.5/$MA.xml',
+  );
+  const explained = ciscoDriver.explain(recognised(`${MAC}.xml`), context(quoted))!;
+  assert.ok(explained.notes?.some((n) => /double quote/.test(n)));
+  assert.ok(explained.ignored.includes('provisioning.password'));
+  assert.ok(!JSON.stringify(explained.notes).includes('pa"ss'));
+});
