@@ -267,17 +267,22 @@ export class ProvisioningPipeline implements Provisioner {
     when: Arrival,
   ): Promise<Answer> {
     const miss = identified.device === undefined;
-    const authenticated =
-      (via !== 'open' && via !== 'network') ||
-      (await this.#access
-        .proves(request, await this.#settings.policyFor(undefined))
-        .catch(() => false));
+    const authenticated = (via !== 'open' && via !== 'network') || (await this.#proves(request));
     return this.#refusals.refuse(
       request,
       identified,
       { allowed: false, reason: reason ?? 'not-found', miss, authenticated },
       when,
     );
+  }
+
+  /** Whether the request proves a client under the default policy; no, when the store fails. */
+  async #proves(request: ProvisioningRequest): Promise<boolean> {
+    try {
+      return await this.#access.proves(request, await this.#settings.policyFor(undefined));
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -316,6 +321,8 @@ export class ProvisioningPipeline implements Provisioner {
     try {
       const segments = requestSegments(request);
       if (!segments) return { identified, answer: notFound(), reason: 'bad-path' };
+      // Should identifying fail, the event still names the file as every other event does.
+      identified = { segments };
       identified = await this.#identification.identify(segments, request, recent);
       const served = await this.#files.serve(identified, request);
       const memo: Memo = {

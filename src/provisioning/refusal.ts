@@ -74,11 +74,15 @@ export class Refusals {
   ): Promise<AuthChallenge | undefined> {
     if (verdict.miss) this.#access.miss(client, request.transport, verdict.guess === true);
     await this.floor(started);
-    return verdict.authenticated
-      ? undefined
-      : await this.#access
-          .challenge(request, await this.#settings.policyFor(undefined), verdict.stale === true)
-          .catch(() => undefined);
+    if (verdict.authenticated) return undefined;
+    // A store that cannot give the policy gives no challenge: the phone gets the same 404
+    // as for any file that is not here, never the door's own error.
+    try {
+      const policy = await this.#settings.policyFor(undefined);
+      return await this.#access.challenge(request, policy, verdict.stale === true);
+    } catch {
+      return undefined;
+    }
   }
 
   /** One refused file request: settled, answered 401 or 404, recorded once when done. */

@@ -271,3 +271,51 @@ test('a file rendered last year is rendered again in the new year: daylight-savi
     await own.close();
   }
 });
+
+test('a store that cannot be read gives the same 404 as a missing file, and an internal-error event', async () => {
+  const broken = await openStore({ memory: true });
+  const events = new EventRecorder(broken, { flushIntervalMs: 10_000 });
+  const outage = new ProvisioningPipeline({
+    store: broken,
+    drivers,
+    recorder: events,
+    now: () => NOW,
+    missFloorMs: 0,
+  });
+  await addDevices(broken, [{ mac: KNOWN, vendor: 'yealink', settings: {} }], NOW);
+  // Every read the pipeline makes fails, as on a database that went away; writes still work,
+  // so the events can be read back.
+  for (const read of [
+    'getDevice',
+    'listProfiles',
+    'listFirmware',
+    'listDevices',
+    'openFile',
+    'deviceBySerial',
+    'contactOwners',
+    'accessPoliciesInUse',
+  ] as const) {
+    (broken as unknown as Record<string, unknown>)[read] = (): Promise<never> =>
+      Promise.reject(new Error('database went away'));
+  }
+  try {
+    for (const path of [`/${KNOWN}.cfg`, '/nothing/here.bin']) {
+      const answer = await outage.answer(request(path, { remoteAddress: '192.0.2.90' }));
+      assert.deepEqual(
+        { status: answer.status, size: answer.size, challenge: answer.challenge },
+        { status: 404, size: 0, challenge: undefined },
+        path,
+      );
+      answer.done({ status: 404, bytes: 0 });
+    }
+    await events.flush();
+    const recorded = await broken.queryEvents({ limit: 10 });
+    assert.deepEqual(recorded.map((e) => [e.file, e.reason]).sort(), [
+      [`${KNOWN}.cfg`, 'internal-error'],
+      ['nothing/here.bin', 'internal-error'],
+    ]);
+  } finally {
+    await events.close();
+    await broken.close();
+  }
+});
