@@ -109,6 +109,13 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     }
   });
 
+  // Answers carry devices, settings and, asked for, secrets: no cache between the operator and
+  // the server may keep one, and no browser may read a JSON or CSV answer as a page.
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+  });
+
   app.setErrorHandler(async (error, _request, reply) => {
     const failed = error as {
       statusCode?: number;

@@ -213,3 +213,18 @@ test('only GET of the OpenAPI document itself goes without the token; a path or 
     await app.close();
   }
 });
+
+test('every API answer, refusals too, says no-store and nosniff: it carries settings and, asked for, secrets', async () => {
+  for (const [path, token] of [
+    ['/devices?secrets=true', true],
+    ['/devices', false],
+    ['/no/such/route', true],
+  ] as const) {
+    const answer = await fetch(`${h.url}/api/v1${path}`, {
+      headers: token ? { authorization: `Bearer ${h.token}` } : {},
+    });
+    await answer.arrayBuffer();
+    assert.equal(answer.headers.get('cache-control'), 'no-store', path);
+    assert.equal(answer.headers.get('x-content-type-options'), 'nosniff', path);
+  }
+});
