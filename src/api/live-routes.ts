@@ -47,6 +47,8 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
   let timer: NodeJS.Timeout | undefined;
   let keepAlive: NodeJS.Timeout | undefined;
   let polling = false;
+  /** Moves each time the last listener leaves, so a cursor read for an earlier round is dropped. */
+  let round = 0;
 
   const send = (listener: Listener, chunk: string): void => {
     const response = listener.response;
@@ -67,6 +69,10 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
         store.queryEvents({ afterId: cursor.provisioning, limit: BATCH }),
         store.querySecurityEvents({ afterId: cursor.security, limit: BATCH }),
       ]);
+      // A full batch is the newest BATCH: what lies between the cursor and its oldest is not
+      // sent, and listeners are told so (they can read it from GET /events), never left to guess.
+      skipped('provisioning', provisioning, cursor.provisioning);
+      skipped('security', security, cursor.security);
       // Newest first from the store; listeners get them in the order they happened.
       for (const event of provisioning.reverse()) {
         cursor.provisioning = Math.max(cursor.provisioning, event.id ?? 0);
@@ -89,6 +95,18 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
     }
   };
 
+  const skipped = (
+    kind: 'provisioning' | 'security',
+    batch: readonly { id?: number }[],
+    after: number,
+  ): void => {
+    if (batch.length < BATCH) return;
+    const oldest = Math.min(...batch.map((event) => event.id ?? Infinity));
+    if (!Number.isFinite(oldest) || oldest <= after + 1) return;
+    const chunk = `event: skipped\ndata: ${JSON.stringify({ kind, afterId: after, beforeId: oldest })}\n\n`;
+    for (const listener of listeners) send(listener, chunk);
+  };
+
   const stop = (listener: Listener): void => {
     listeners.delete(listener);
     if (listeners.size > 0) return;
@@ -96,6 +114,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
     clearInterval(keepAlive);
     timer = keepAlive = undefined;
     cursor = undefined;
+    round += 1;
   };
 
   app.addHook('preClose', async () => {
@@ -110,7 +129,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
     {
       schema: {
         summary:
-          'provisioning and security events as they are recorded, as server-sent events (event: provisioning | security, data: the event as GET /events and /security-events show it)',
+          'provisioning and security events as they are recorded, as server-sent events (event: provisioning | security, data: the event as GET /events and /security-events show it; event: skipped, data: {kind, afterId, beforeId} when more were recorded in one poll than a stream is sent)',
         querystring: closed({ mac }),
         response: {
           ...replies(200, {}, 503),
@@ -154,7 +173,14 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
       request.raw.once('close', () => stop(listener));
       response.once('close', () => stop(listener));
       if (!timer) {
-        cursor = await newest(store).catch(() => undefined);
+        // The timers first, with no await before them: two streams opened at once start one
+        // poll, not two, of which stop() would clear only the last.
+        const started = round;
+        void newest(store)
+          .then((now) => {
+            if (round === started) cursor ??= now;
+          })
+          .catch(() => undefined);
         timer = setInterval(() => void poll(), pollMs);
         keepAlive = setInterval(() => {
           for (const each of [...listeners]) {
