@@ -23,11 +23,19 @@ export class ConfigurationView {
   /** The owners with a list (ownerKey), so a phone whose owner has none costs no lookup. */
   #contactOwners: Promise<ReadonlySet<string>> | undefined;
   #named = new Map<string, Promise<NamedOwner | undefined>>();
+  /**
+   * What phones reported since their device was read (firmware after an upgrade), until the
+   * store has surely caught up: the recorder writes it with its next batch, and a reported
+   * fact moves no generation, so without this a cached device would go on saying the old one.
+   */
+  readonly #reported = new Map<Mac, { facts: NonNullable<Device['reported']>; until: number }>();
   readonly #maxDevices: number;
+  readonly #clock: () => number;
 
-  constructor(store: Store, maxDevices = HOT_ENTRIES) {
+  constructor(store: Store, maxDevices = HOT_ENTRIES, clock: () => number = Date.now) {
     this.#store = store;
     this.#maxDevices = maxDevices;
+    this.#clock = clock;
   }
 
   get generation(): number {
@@ -39,7 +47,7 @@ export class ConfigurationView {
     this.#sync();
     let found = this.#devices.get(mac);
     if (!found) {
-      found = this.#store.getDevice(mac);
+      found = this.#store.getDevice(mac).then((device) => device && this.#withReported(device));
       setBounded(this.#devices, mac, found, this.#maxDevices);
       // A failed read must not stay cached.
       found.catch(() => {
@@ -47,6 +55,43 @@ export class ConfigurationView {
       });
     }
     return found;
+  }
+
+  /** A phone reported these facts of itself: its device says them from now on. */
+  reported(mac: Mac, facts: NonNullable<Device['reported']>): void {
+    this.#sync();
+    const known = this.#reported.get(mac)?.facts;
+    setBounded(
+      this.#reported,
+      mac,
+      { facts: { ...known, ...facts }, until: this.#clock() + REPORTED_FOR_MS },
+      this.#maxDevices,
+    );
+    const cached = this.#devices.get(mac);
+    if (cached) {
+      const updated = cached.then((device) => device && this.#withReported(device));
+      updated.catch(() => undefined);
+      this.#devices.set(mac, updated);
+    }
+  }
+
+  /** Whether the device, as someone read it earlier, lacks what its phone reported since. */
+  outdated(device: Device): boolean {
+    const overlay = this.#reported.get(device.mac);
+    if (!overlay || overlay.until < this.#clock()) return false;
+    return differs(device.reported, overlay.facts);
+  }
+
+  #withReported(device: Device): Device {
+    const overlay = this.#reported.get(device.mac);
+    if (!overlay) return device;
+    if (overlay.until < this.#clock()) {
+      this.#reported.delete(device.mac);
+      return device;
+    }
+    return differs(device.reported, overlay.facts)
+      ? { ...device, reported: { ...device.reported, ...overlay.facts } }
+      : device;
   }
 
   profiles(): Promise<ReadonlyMap<string, Profile>> {
@@ -146,6 +191,21 @@ export class ConfigurationView {
       this.#named = new Map();
     }
   }
+}
+
+/** Long past the recorder's next batch, which writes what a phone reported to the store. */
+const REPORTED_FOR_MS = 60_000;
+
+/** A fact in `facts` that `known` lacks or holds otherwise. */
+export function differs(
+  known: Device['reported'],
+  facts: NonNullable<Device['reported']>,
+): boolean {
+  for (const key in facts) {
+    const name = key as keyof typeof facts;
+    if (facts[name] !== undefined && known?.[name] !== facts[name]) return true;
+  }
+  return false;
 }
 
 /** A configured file name as the store compares it: lower case, no .cfg/.txt/.xml ending. */

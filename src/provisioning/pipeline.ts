@@ -94,7 +94,7 @@ export class ProvisioningPipeline implements Provisioner {
       ...(options.log ? { log: options.log } : {}),
     });
     const settings = new EffectiveSettings(view);
-    const events = new RequestEvents(options.recorder, access);
+    const events = new RequestEvents(options.recorder, access, view);
     this.#store = store;
     this.#now = now;
     this.#view = view;
@@ -156,8 +156,8 @@ export class ProvisioningPipeline implements Provisioner {
     // by the raw request, for the year (a render carries that year's daylight-saving rules).
     const generation = this.#view.generation;
     const memoKey = `${at.getUTCFullYear()}|${request.transport}|${request.origin}|${request.rawPath}|${request.query ?? ''}|${request.userAgent ?? ''}`;
-    let memo =
-      this.#answers.get(generation, memoKey) ?? (await this.#resolve(request, generation, memoKey));
+    let memo = this.#fresh(this.#answers.get(generation, memoKey));
+    memo ??= await this.#resolve(request, generation, memoKey);
     // A shared file asked by a request that names no device: the address's recent requests may.
     if (memo.identified.shared) {
       const recent = this.#recent.recent(client, at.getTime());
@@ -305,8 +305,17 @@ export class ProvisioningPipeline implements Provisioner {
     if (hint.vendor === undefined && hint.mac === undefined) return memo;
     const key = `${memoKey}|${hint.vendor ?? ''}|${hint.mac ?? ''}`;
     return (
-      this.#answers.get(generation, key) ?? (await this.#resolve(request, generation, key, hint))
+      this.#fresh(this.#answers.get(generation, key)) ??
+      (await this.#resolve(request, generation, key, hint))
     );
+  }
+
+  /** The memo, unless a device it was answered for has reported other facts since. */
+  #fresh(memo: Memo | undefined): Memo | undefined {
+    const { device, tied } = memo?.identified ?? {};
+    if (device && this.#view.outdated(device)) return undefined;
+    if (tied && this.#view.outdated(tied)) return undefined;
+    return memo;
   }
 
   /** Recognise and identify (identify.ts), then the answer for that file (answer.ts). */

@@ -8,6 +8,7 @@ import type { ProvisioningEvent } from '../model/event.ts';
 import type { AccessControl } from './access.ts';
 import type { AccessVia } from './access-policy.ts';
 import type { FileAnswer } from './answer.ts';
+import { differs, type ConfigurationView } from './configuration-view.ts';
 import type { Identified } from './identify.ts';
 import { lastContactOf } from './last-contact.ts';
 import type { EventRecorder } from './recorder.ts';
@@ -31,10 +32,12 @@ export interface Delivery {
 export class RequestEvents {
   readonly #recorder: EventRecorder;
   readonly #access: AccessControl;
+  readonly #view: ConfigurationView;
 
-  constructor(recorder: EventRecorder, access: AccessControl) {
+  constructor(recorder: EventRecorder, access: AccessControl, view: ConfigurationView) {
     this.#recorder = recorder;
     this.#access = access;
+    this.#view = view;
   }
 
   /** The answer the door gets: its `done` records the request once. */
@@ -111,22 +114,12 @@ export class RequestEvents {
     }
     const reported = identified.reported;
     // Facts the device (as this node last read it) already has are no news: the contact may
-    // wait for the next of the recorder's contact writes.
-    this.#recorder.record(
-      event,
-      lastContactOf(event, device.mac, reported),
-      reported !== undefined && isNews(device.reported, reported),
-    );
+    // wait for the next of the recorder's contact writes. News is the view's at once, so the
+    // phone's next request, whatever it names, is answered for what it runs now.
+    const news = reported !== undefined && differs(device.reported, reported);
+    if (news) this.#view.reported(device.mac, reported);
+    this.#recorder.record(event, lastContactOf(event, device.mac, reported), news);
   }
-}
-
-/** A fact in `facts` that `known` lacks or holds otherwise. */
-function isNews(known: Device['reported'], facts: NonNullable<Device['reported']>): boolean {
-  for (const key in facts) {
-    const name = key as keyof typeof facts;
-    if (facts[name] !== undefined && known?.[name] !== facts[name]) return true;
-  }
-  return false;
 }
 
 /**

@@ -257,3 +257,39 @@ test('a 40 MiB image streams with bounded memory: the server stops reading for a
     store.openFirmware = open;
   }
 });
+
+test('a phone that reported its new firmware is no longer told to upgrade, by a request that names no version', async () => {
+  const own = await harnessWith([fanvilPhone({ 'firmware.version': '2.12.0.1' })]);
+  try {
+    await own.runtime.store.putFirmware(
+      {
+        vendor: 'fanvil',
+        model: 'X4',
+        version: '2.12.0.1',
+        fileName: 'x4.z',
+        contentType: 'application/octet-stream',
+      },
+      Readable.from([Buffer.alloc(64, 1)]),
+    );
+    const advertised = async (agent?: string): Promise<boolean> =>
+      /Auto Image Url/.test((await own.phone(`/${FANVIL_MAC}.cfg`, agent)).body.toString());
+    // The old firmware, reported and recorded; a request without a User-Agent (as over TFTP)
+    // goes by the record.
+    assert.equal(await advertised(FANVIL_AGENT), true);
+    await own.runtime.recorder.flush();
+    assert.equal(await advertised(), true);
+    // Upgraded: the phone says so once; every later request, with its version or without,
+    // must not send it round again.
+    assert.equal(await advertised(FANVIL_AGENT.replace('2.10.2.6887', '2.12.0.1')), false);
+    assert.equal(await advertised(), false, 'right after the report');
+    await own.runtime.recorder.flush();
+    assert.equal(await advertised(), false, 'once the report is stored');
+    const stored = await own.api('GET', `/devices/${FANVIL_MAC}`);
+    assert.equal(
+      (stored.body as { reported?: { firmware?: string } }).reported?.firmware,
+      '2.12.0.1',
+    );
+  } finally {
+    await own.close();
+  }
+});

@@ -93,3 +93,30 @@ test('a large bound makes room by its oldest eighth at once, and never holds mor
   assert.equal(cache.size, 57, 'eight made room for one');
   assert.equal(cache.get(1, 'k999'), 999);
 });
+
+test('what a phone reported is its device at once, cached or read again, until the store has surely caught up', async () => {
+  const base = await openStore({ memory: true });
+  try {
+    const mac = '001565000001' as Mac;
+    await base.insertDevices([device(mac, { reported: { model: 'T54W', firmware: '96.1' } })]);
+    let now = 1_000_000;
+    const view = new ConfigurationView(base, 10, () => now);
+    const before = (await view.device(mac))!;
+    view.reported(mac, { firmware: '96.2' });
+    assert.equal(view.outdated(before), true, 'a device read before the report');
+    const cached = (await view.device(mac))!;
+    assert.deepEqual(cached.reported, { model: 'T54W', firmware: '96.2' });
+    assert.equal(view.outdated(cached), false);
+    // A configuration change empties the view; the report still holds on the fresh read.
+    await base.updateDevice(mac, (d) => ({
+      ...d,
+      settings: { ...d.settings, 'accounts.1.user': '9' },
+    }));
+    assert.equal((await view.device(mac))?.reported?.firmware, '96.2');
+    // A minute on, the store is what the device says (another node may have heard newer).
+    now += 61_000;
+    assert.equal(view.outdated(before), false);
+  } finally {
+    await base.close();
+  }
+});
