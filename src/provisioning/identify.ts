@@ -142,16 +142,24 @@ export class Identification {
     const shared = !best.recognition.needsDevice && mac === undefined && configName === undefined;
     const tiedDevice = shared && recent?.mac ? await this.#view.device(recent.mac) : undefined;
     const tied = tiedDevice && speaks(tiedDevice.vendor) ? tiedDevice : undefined;
+    // A User-Agent naming another MAC than the file's speaks of another phone: its model and
+    // firmware are not this device's (a phone fetching a neighbour's file, a copied agent).
+    // The file is recognised again as if no agent had spoken; the driver read it too.
+    const agentFacts = agent?.mac === undefined || agent.mac === (byName?.mac ?? mac);
+    const { userAgent: _, ...unsigned } = fileRequest;
+    const recognition = agentFacts
+      ? best.recognition
+      : (best.driver.recognise(unsigned) ?? best.recognition);
     return {
       ...(shared ? { shared } : {}),
       ...(tied ? { tied } : {}),
       segments,
       driver: best.driver,
-      recognition: best.recognition,
+      recognition,
       mac: byName?.mac ?? mac,
       device: byName ?? device,
       vendor,
-      reported: { ...agent?.reported, ...best.recognition.reported },
+      reported: { ...(agentFacts ? agent?.reported : {}), ...recognition.reported },
       ...(owner && 'profile' in owner ? { profile: owner.profile } : {}),
       ...(configName !== undefined && !byName && !(owner && 'profile' in owner)
         ? { unnamed: true }

@@ -293,3 +293,30 @@ test('a phone that reported its new firmware is no longer told to upgrade, by a 
     await own.close();
   }
 });
+
+test("a User-Agent naming another phone's MAC does not speak for this device's firmware", async () => {
+  const own = await harnessWith([fanvilPhone({ 'firmware.version': '2.12.0.1' })]);
+  try {
+    await own.runtime.store.putFirmware(
+      {
+        vendor: 'fanvil',
+        model: 'X4',
+        version: '2.12.0.1',
+        fileName: 'x4.z',
+        contentType: 'application/octet-stream',
+      },
+      Readable.from([Buffer.alloc(64, 1)]),
+    );
+    await own.phone(`/${FANVIL_MAC}.cfg`, FANVIL_AGENT);
+    const neighbour = await own.phone(`/${FANVIL_MAC}.cfg`, 'Fanvil X4 2.12.0.1 0c383e07e16d');
+    assert.match(neighbour.body.toString(), /Auto Image Url/, 'still told to upgrade');
+    await own.runtime.recorder.flush();
+    const stored = await own.api('GET', `/devices/${FANVIL_MAC}`);
+    assert.equal(
+      (stored.body as { reported?: { firmware?: string } }).reported?.firmware,
+      '2.10.2.6887',
+    );
+  } finally {
+    await own.close();
+  }
+});
