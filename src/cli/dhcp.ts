@@ -1,6 +1,7 @@
 import { runningServer } from '../config/data-dir.ts';
 import type { ListenAddress } from '../config/listen.ts';
-import { loadServerConfig } from '../config/server-config.ts';
+import { resolveOptions } from '../config/options.ts';
+import { serverConfigOf } from '../config/server-config.ts';
 import { dnsmasqSnippet } from '../dhcp/dnsmasq.ts';
 import { iscSnippet } from '../dhcp/isc.ts';
 import { keaSnippet } from '../dhcp/kea.ts';
@@ -202,15 +203,23 @@ function pairs(
   flag: string,
   check: (text: string) => string,
 ): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const known = drivers.flatMap((d) => (d.dhcp ? d.vendors : []));
+  const out = new Map<string, string[]>();
   for (const text of strings(value)) {
     const eq = text.indexOf('=');
     if (eq <= 0) throw pndError('PND_INVALID_ARGUMENT', `${flag}: expected VENDOR=VALUE`);
-    const list = (out[text.slice(0, eq)] ??= []);
+    const vendor = text.slice(0, eq);
+    if (!known.includes(vendor))
+      throw pndError(
+        'PND_UNKNOWN_VENDOR',
+        `${flag}: "${vendor.slice(0, 40)}" is no vendor; expected one of ${known.join(', ')}`,
+      );
+    const list = out.get(vendor) ?? [];
+    out.set(vendor, list);
     const item = text.slice(eq + 1);
     if (item !== '') list.push(check(item));
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /**
@@ -226,12 +235,12 @@ function doorsOf(values: Record<string, unknown>): DoorUrls {
   );
   const { dataDir } = dataDirOf(values as Parameters<typeof dataDirOf>[0]);
   const running = runningServer(dataDir);
-  const config = loadServerConfig({ flags, env: process.env });
-  // A file or an environment variable naming a door is a flag for it too.
+  const resolved = resolveOptions({ flags, env: process.env });
+  const config = serverConfigOf(resolved);
+  // A file or an environment variable naming a door is a flag for it too; a door the file
+  // does not name is still the running server's.
   const named = (door: 'http' | 'tftp' | 'ftp'): boolean =>
-    flags[door] !== undefined ||
-    flags['config'] !== undefined ||
-    process.env[`PLUGNDIAL_${door.toUpperCase()}`] !== undefined;
+    resolved.values.get(door)?.source !== 'default';
   const bound: { http?: ListenAddress; tftp?: ListenAddress; ftp?: ListenAddress } = {};
   for (const door of ['http', 'tftp', 'ftp'] as const) {
     const address = running?.doors && !named(door) ? running.doors[door] : config.doors[door];

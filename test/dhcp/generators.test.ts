@@ -211,9 +211,44 @@ describe('plugndial dhcp', () => {
       const flagged = await cli(...args, '--tftp', '127.0.0.1:69', '--data-dir', dir);
       assert.equal(flagged.code, 0, flagged.err);
       assert.match(flagged.out, /option tftp-server-name "127\.0\.0\.1";/);
+      // A configuration file naming only the public URL leaves the doors the running server's.
+      writeFileSync(
+        join(dir, 'serve.json'),
+        JSON.stringify({ 'public-url': 'http://127.0.0.1:18080' }),
+      );
+      const filed = await cli(
+        'dhcp',
+        '--format',
+        'isc',
+        '--config',
+        join(dir, 'serve.json'),
+        '--data-dir',
+        dir,
+      );
+      assert.equal(filed.code, 0, filed.err);
+      assert.match(filed.out, /option tftp-server-name "tftp:\/\/127\.0\.0\.1:16969\/";/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a --vendor-class or --mac-prefix for no vendor it knows, __proto__ included', async () => {
+    for (const flag of ['--vendor-class', '--mac-prefix'])
+      for (const vendor of ['__proto__', 'constructor', 'nope']) {
+        const result = await cli(
+          'dhcp',
+          '--format',
+          'isc',
+          flag,
+          `${vendor}=001565`,
+          '--public-url',
+          'http://127.0.0.1:8080',
+          '--data-dir',
+          empty,
+        );
+        assert.equal(result.code, 2, `${flag} ${vendor}: ${result.err}`);
+        assert.match(result.err, /is no vendor; expected one of .*yealink/);
+      }
   });
 
   it('refuses an unknown format', async () => {

@@ -158,17 +158,14 @@ function native(settings: Settings, entries: GsEntry[], used: Set<string>): void
   for (const key of keys) {
     const name = nativeKey(key)!.vendorKey;
     const value = oneLine(settingToText(settings[key]!));
-    if (P_VALUE.test(name)) {
-      const at = entries.findIndex((e) => e.p === name);
-      const entry: GsEntry = { p: name, value, from: key };
-      if (at >= 0) entries[at] = entry;
-      else entries.push(entry);
-    } else if (ALIAS.test(name)) {
-      const at = entries.findIndex((e) => e.alias === name);
-      const entry: GsEntry = { alias: name, value, from: key };
-      if (at >= 0) entries[at] = entry;
-      else entries.push(entry);
-    } else continue;
+    const form = P_VALUE.test(name) ? 'p' : ALIAS.test(name) ? 'alias' : undefined;
+    if (form === undefined) continue;
+    const at = entries.findIndex((e) => e[form] === name);
+    if (at >= 0) {
+      // The same parameter under its other name too: a file in either form carries the value.
+      const { pValue: _, ...mapped } = entries[at]!;
+      entries[at] = { ...mapped, value, from: key };
+    } else entries.push({ [form]: name, value, from: key });
     used.add(key);
   }
 }

@@ -251,3 +251,15 @@ test('a file of another phone, or a phone that is not a device: nothing', () => 
   );
   assert.equal(grandstreamDriver.render(recognised('gxp2130fw.bin'), context(ACCOUNT)), undefined);
 });
+
+test('a native value named by its P-value or its alias sets the parameter in both forms', () => {
+  for (const native of ['native.grandstream.P1362', 'native.grandstream.language.gui']) {
+    const settings = { ...FULL, [native]: 'fr' };
+    const aliases = values(renderText(`cfg${MAC}.xml`, settings)!);
+    const pValues = values(
+      renderText(`cfg${MAC}.xml`, { ...settings, 'provisioning.config_format': 'p-values' })!,
+    );
+    assert.equal(aliases.get('language.gui'), 'fr', native);
+    assert.equal(pValues.get('P1362'), 'fr', native);
+  }
+});
