@@ -2,9 +2,9 @@ import { runningServer } from '../config/data-dir.ts';
 import type { ListenAddress } from '../config/listen.ts';
 import { resolveOptions } from '../config/options.ts';
 import { serverConfigOf } from '../config/server-config.ts';
-import { dnsmasqSnippet } from '../dhcp/dnsmasq.ts';
+import { dnsmasqRefuses, dnsmasqSnippet } from '../dhcp/dnsmasq.ts';
 import { iscSnippet } from '../dhcp/isc.ts';
-import { keaSnippet } from '../dhcp/kea.ts';
+import { keaRefuses, keaSnippet } from '../dhcp/kea.ts';
 import {
   OPTION,
   decodeText,
@@ -84,6 +84,16 @@ export async function dhcpCommand(args: string[], io: CommandIO): Promise<number
   const format = String(values['format'] ?? '');
   if (!(format in FORMATS))
     throw pndError('PND_INVALID_ARGUMENT', '--format: expected isc, kea or dnsmasq');
+  const code = choices.customOption;
+  const refused =
+    code === undefined
+      ? undefined
+      : format === 'kea'
+        ? keaRefuses(code)
+        : format === 'dnsmasq'
+          ? dnsmasqRefuses(code)
+          : undefined;
+  if (refused) throw pndError('PND_INVALID_ARGUMENT', `--custom-option: ${refused}`);
   const plan = planSite(drivers, {
     doors: doorsOf(values),
     choices,

@@ -42,6 +42,14 @@ export function dnsmasqSnippet(plan: SitePlan): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Why dnsmasq cannot carry this custom option code as text, or undefined when it can. */
+export function dnsmasqRefuses(code: number): string | undefined {
+  // dnsmasq knows 150 as tftp-server-address and reads its value as addresses only.
+  return code === 150
+    ? 'dnsmasq reads option 150 as IP addresses, not a URL (dnsmasq --test: bad IP address); choose another --custom-option (e.g. 160 or 242)'
+    : undefined;
+}
+
 /** Text in double quotes (dnsmasq's escapes for `\` and `"`), sub-options as colon hex. */
 function value(option: DhcpOption): string {
   // dnsmasq reads dotted quads as addresses for any option code.

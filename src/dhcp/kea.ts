@@ -21,6 +21,20 @@ const NAMES: Readonly<Record<number, string>> = {
 const VENDOR_ENCAPSULATED = 'vendor-encapsulated-options';
 
 /**
+ * Codes from 128 to 254 that Kea defines itself (kea-dhcp4 -t refuses an option-def for them:
+ * 2.2 has 136 pana-agent … 213 v4-access-domain); later releases define 143 (v4-sztp-redirect)
+ * and 162 (v4-dnr), refused too, so a snippet made today still loads after an upgrade.
+ */
+const KEA_DEFINED = [136, 137, 138, 141, 143, 146, 159, 162, 212, 213];
+
+/** Why Kea cannot carry this custom option code, or undefined when it can. */
+export function keaRefuses(code: number): string | undefined {
+  return KEA_DEFINED.includes(code)
+    ? `Kea defines option ${code} itself and refuses to redefine it; choose another --custom-option (e.g. 160 or 242)`
+    : undefined;
+}
+
+/**
  * A Kea fragment for inside `"Dhcp4": { … }` (`<?include "…" ?>`): `option-def` for codes
  * Kea does not define, and one client class per vendor, tested on a prefix of option 60 or,
  * when the phone sent no known vendor class, on the MAC prefix. Option 43 is redefined in
