@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 
 import { pndError } from '../errors.ts';
 import { checkScope, type CheckContext } from '../management/check-scope.ts';
+import { checkVendor } from '../management/devices.ts';
 import { DEFAULT_PROFILE } from '../model/device.ts';
 import { parseMac } from '../model/mac.ts';
 import type { Store } from '../store/store.ts';
@@ -49,6 +50,11 @@ export async function checkRoutes(
       if (q.profile !== undefined) {
         if (!(await store.getProfile(q.profile)) && q.profile !== DEFAULT_PROFILE)
           throw pndError('PND_PROFILE_NOT_FOUND', `no profile "${q.profile.slice(0, 64)}"`);
+      }
+      if (q.vendor !== undefined) {
+        // A vendor nobody knows has no devices: "no problems" would read as a clean bill.
+        const known = checkVendor(q.vendor);
+        if (!known.ok) throw known.error;
       }
       if (q.profile === undefined && q.vendor === undefined)
         return checkScope(context, { all: true });

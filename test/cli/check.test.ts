@@ -93,6 +93,11 @@ test('check lists each problem with its fix and exits 1; a change says so on std
   const clean = await cli('check', ...d);
   assert.equal(clean.code, 0, clean.out);
   assert.equal(clean.out, '1 devices checked, 0 problems\n');
+  // A vendor nobody knows checks no devices: said, never a clean bill.
+  const nobody = await cli('check', '--vendor', 'yealinc', ...d);
+  assert.equal(nobody.code, 2, nobody.out);
+  assert.match(nobody.err, /unknown vendor "yealinc"; known: .*yealink/);
+  assert.equal((await cli('check', '--vendor', 'yealink', ...d)).code, 0);
   assert.equal((await cli('render', '001565aabbcc', '001565aabbcc.cfg', ...d)).code, 0);
 });
 
