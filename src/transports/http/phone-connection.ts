@@ -237,6 +237,7 @@ export class PhoneConnections {
     const reply = planReply(answer, {
       head: head.method === 'HEAD',
       ifNoneMatch: head.ifNoneMatch,
+      ifRange: head.ifRange,
       range: head.range,
     });
     if ('outcome' in reply) {

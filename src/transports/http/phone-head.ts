@@ -21,6 +21,7 @@ export interface ParsedHead extends PhoneRequestHead {
   http10: boolean;
   ifNoneMatch?: string | undefined;
   range?: string | undefined;
+  ifRange?: string | undefined;
   /** A PUT's body length (Content-Length); GET and HEAD carry none. */
   bodyLength?: number;
 }
@@ -83,6 +84,10 @@ export function readPhoneHead(text: string): ParsedHead | undefined {
       case 'range':
         if (head.range !== undefined) return undefined;
         head.range = value;
+        break;
+      case 'if-range':
+        if (head.ifRange !== undefined) return undefined;
+        head.ifRange = value;
         break;
       case 'connection':
         for (const token of value.toLowerCase().split(',')) {

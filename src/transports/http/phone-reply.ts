@@ -15,6 +15,8 @@ export interface ReplyConditions {
   head: boolean;
   ifNoneMatch?: string | undefined;
   range?: string | undefined;
+  /** The range holds only while the file is still this one (RFC 9110 §13.1.5). */
+  ifRange?: string | undefined;
 }
 
 /**
@@ -80,7 +82,12 @@ export function planReply(answer: Answer, conditions: ReplyConditions): PhoneRep
       outcome: { status: 200, bytes: head ? 0 : answer.body.length },
     };
   }
-  const range = parseRange(conditions.range, answer.size);
+  // A file that changed since the phone's first part is sent whole: its parts would not fit.
+  // Only an entity tag can say it has not; a date cannot, as no Last-Modified is sent.
+  const rangeHolds =
+    conditions.ifRange === undefined ||
+    (answer.etag !== undefined && conditions.ifRange.trim() === answer.etag);
+  const range = rangeHolds ? parseRange(conditions.range, answer.size) : null;
   if (range === 'invalid') {
     return {
       status: 416,
@@ -114,6 +121,7 @@ export async function replyToPhone(
     head: request.method === 'HEAD',
     ifNoneMatch: request.headers['if-none-match'],
     range: request.headers.range,
+    ifRange: [request.headers['if-range']].flat()[0],
   });
   response.writeHead(reply.status, reply.headers);
   if ('outcome' in reply) {
@@ -158,6 +166,8 @@ export function parseRange(
     end = size - 1;
   } else {
     start = Number(a);
+    // A last byte before the first is no range at all: the header is ignored (RFC 9110 §14.1.1).
+    if (b !== '' && Number(b) < start) return null;
     end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
   }
   if (start > end || start >= size) return 'invalid';

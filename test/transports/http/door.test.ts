@@ -161,6 +161,24 @@ test('a small overlay file, kept whole by the store, answers as a stored file do
   assert.equal(await part.text(), 'logo');
   const beyond = await fetch(`${h.url}/logo.bmp`, { headers: { range: 'bytes=9000-' } });
   assert.equal(beyond.status, 416);
+  // A last byte before the first is no range: the whole file (RFC 9110 §14.1.1).
+  const backwards = await fetch(`${h.url}/logo.bmp`, { headers: { range: 'bytes=5-3' } });
+  assert.equal(backwards.status, 200);
+  assert.equal((await backwards.arrayBuffer()).byteLength, 5_000);
+  // If-Range: the part only while the file is the one the phone began with.
+  const etag = part.headers.get('etag')!;
+  assert.ok(etag, 'a stored file has an entity tag');
+  for (const [ifRange, status, length] of [
+    [etag, 206, 4],
+    ['"another-version"', 200, 5_000],
+    ['Wed, 21 Oct 2015 07:28:00 GMT', 200, 5_000],
+  ] as const) {
+    const resumed = await fetch(`${h.url}/logo.bmp`, {
+      headers: { range: 'bytes=4000-4003', 'if-range': ifRange },
+    });
+    assert.equal(resumed.status, status, ifRange);
+    assert.equal((await resumed.arrayBuffer()).byteLength, length, ifRange);
+  }
   // A new upload is a new version: the next phone gets its bytes, not the kept ones.
   const newer = Buffer.alloc(5_000, 9);
   await h.runtime.store.putFile('logo.bmp', Readable.from([newer]), 'image/bmp');
