@@ -1,6 +1,6 @@
 import type { PhoneFetch } from '../drivers/driver.ts';
 import { isPlugndialError } from '../errors.ts';
-import { tftpGet } from './tftp-client.ts';
+import { tftpCodeOf, tftpGet } from './tftp-client.ts';
 import { ftpGet } from './ftp-client.ts';
 import { httpGet, type KeptConnections, type PhoneTls } from './http-client.ts';
 
@@ -42,13 +42,7 @@ export function phoneFetcher(tls: PhoneTls = {}, source: PhoneSource = {}): Phon
       try {
         return { status: 200, body: await tftpGet(url, { blksize: 512, tsize: true, ...from }) };
       } catch (error) {
-        const tftpCode = isPlugndialError(error)
-          ? (error.details?.['tftpCode'] as number | undefined)
-          : undefined;
-        return {
-          status: tftpCode === 1 ? 404 : tftpCode === undefined ? 408 : 403,
-          body: Buffer.alloc(0),
-        };
+        return { status: tftpStatus(error), body: Buffer.alloc(0) };
       }
     }
     return { status: 400, body: Buffer.alloc(0) };
@@ -56,3 +50,26 @@ export function phoneFetcher(tls: PhoneTls = {}, source: PhoneSource = {}): Phon
 }
 
 export const phoneFetch: PhoneFetch = phoneFetcher();
+
+/**
+ * A failed TFTP read as the HTTP status the phone scripts read: the server's error 1 is
+ * "not here", 2 "not for you"; no answer in time is a timeout; a host that cannot be reached
+ * or a transfer that broke is the server's failure; a URL that is no TFTP URL, the caller's.
+ */
+function tftpStatus(error: unknown): number {
+  const code = tftpCodeOf(error);
+  if (code === 1) return 404;
+  if (code === 2) return 403;
+  if (code !== undefined) return 502;
+  if (!isPlugndialError(error)) return 502;
+  switch (error.code) {
+    case 'PND_TFTP_TIMEOUT':
+      return 408;
+    case 'PND_INVALID_ARGUMENT':
+      return 400;
+    case 'PND_SERVER_UNREACHABLE':
+      return 503;
+    default:
+      return 502;
+  }
+}

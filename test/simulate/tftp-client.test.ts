@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { isPlugndialError } from '../../src/errors.ts';
+import { phoneFetcher } from '../../src/simulate/fetch.ts';
 import { parseTftpUrl, tftpCodeOf, tftpGet } from '../../src/simulate/tftp-client.ts';
 import { encodeData, encodeError, encodeOack } from '../../src/transports/tftp/packet.ts';
 import type { TftpPacket } from '../../src/transports/tftp/packet.ts';
@@ -209,5 +210,29 @@ describe('tftpGet', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('a phone fetching over TFTP', () => {
+  it('reads each TFTP error as its own status: 1 not found, 2 refused, others the server failing', async () => {
+    const fetch = phoneFetcher();
+    for (const [code, status] of [
+      [1, 404],
+      [2, 403],
+      [4, 502],
+      [0, 502],
+    ] as const) {
+      const server = await fakeServer();
+      try {
+        const answer = fetch(`tftp://127.0.0.1:${port(server.main)}/f`);
+        const { port: client } = await next(server.main);
+        server.main.send(encodeError(code, 'no'), client);
+        assert.equal((await answer).status, status, `TFTP error ${code}`);
+      } finally {
+        await server.close();
+      }
+    }
+    // No TFTP URL at all is the caller's mistake, not a timeout.
+    assert.equal((await fetch('tftp://127.0.0.1:69/')).status, 400);
   });
 });
