@@ -32,10 +32,12 @@ export async function ftpGet(
   const from = options.localAddress ? { localAddress: options.localAddress } : {};
   const control = connect({ port: Number(target.port || 21), host, ...from });
   const replies = replyReader(control);
-  const timer = setTimeout(
-    () => control.destroy(new Error('timed out')),
-    options.timeoutMs ?? 30_000,
-  );
+  let data: Socket | undefined;
+  // Both connections: a server that stalls the data connection must not hold the phone.
+  const timer = setTimeout(() => {
+    control.destroy(new Error('timed out'));
+    data?.destroy(new Error('timed out'));
+  }, options.timeoutMs ?? 30_000);
   try {
     await new Promise<void>((resolve, reject) => {
       control.once('connect', resolve);
@@ -53,12 +55,13 @@ export async function ftpGet(
     const passive = await send('EPSV');
     const port = epsvPort(passive.text);
     if (passive.code !== 229 || port === undefined) return { status: 502, body: Buffer.alloc(0) };
-    const data = connect({ port, host, ...from });
+    data = connect({ port, host, ...from });
     const body = collect(data);
     // The data connection may fail while the RETR reply is awaited, before `body` is: its
     // failure is this fetch's (read below), never the process's unhandled rejection.
     body.catch(() => undefined);
-    const retr = await send(`RETR ${decodeURIComponent(target.pathname)}`);
+    // The query too, as the phone was given it: some phones' file names carry one (`?mac=`).
+    const retr = await send(`RETR ${decodeURIComponent(target.pathname)}${target.search}`);
     if (retr.code !== 150 && retr.code !== 125) {
       data.destroy();
       await body.catch(() => undefined);
@@ -71,6 +74,7 @@ export async function ftpGet(
   } finally {
     clearTimeout(timer);
     control.destroy();
+    data?.destroy();
   }
 }
 

@@ -101,3 +101,67 @@ test(
     }
   },
 );
+
+/** A control connection that logs in anyone and points EPSV at `dataPort`; RETR as `retr` says. */
+async function controlServer(
+  dataPort: () => number,
+  retr: (line: string, socket: Socket) => void,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const control = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    socket.write('220 ready\r\n');
+    socket.on('data', (chunk: Buffer) => {
+      const line = chunk.toString('utf8').trim();
+      if (line.startsWith('USER')) socket.write('230 in\r\n');
+      else if (line.startsWith('TYPE')) socket.write('200 binary\r\n');
+      else if (line.startsWith('EPSV'))
+        socket.write(`229 Entering Extended Passive Mode (|||${dataPort()}|)\r\n`);
+      else if (line.startsWith('RETR')) retr(line, socket);
+      else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
+    });
+  });
+  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (control.address() as { port: number }).port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => control.close(resolve));
+    },
+  };
+}
+
+test(
+  'a data connection that stalls ends at the timeout; the file name keeps its query',
+  { timeout: 30_000 },
+  async () => {
+    const held: Socket[] = [];
+    // A data connection that is accepted and then says nothing, ever.
+    const data = createServer((socket) => void held.push(socket.on('error', () => undefined)));
+    await new Promise<void>((resolve) => data.listen(0, '127.0.0.1', resolve));
+    const dataPort = (): number => (data.address() as { port: number }).port;
+    const asked: string[] = [];
+    const control = await controlServer(dataPort, (line, socket) => {
+      asked.push(line);
+      socket.write('150 sending\r\n');
+    });
+    try {
+      const started = Date.now();
+      const fetched = await ftpGet(`ftp://127.0.0.1:${control.port}/app/a.cfg?mac=00908f0a1b2c`, {
+        timeoutMs: 300,
+      }).then(
+        (answer) => answer.status,
+        (error: Error) => error.message,
+      );
+      assert.equal(fetched, 'timed out');
+      // Bounded by the timeout, not by the server: far below the test's own 30 s.
+      assert.ok(Date.now() - started < 20_000);
+      assert.deepEqual(asked, ['RETR /app/a.cfg?mac=00908f0a1b2c']);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await control.close();
+      await new Promise((resolve) => data.close(resolve));
+    }
+  },
+);
