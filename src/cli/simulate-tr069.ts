@@ -2,8 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 import type { Driver, PhoneIdentity } from '../drivers/driver.ts';
 import { pndError } from '../errors.ts';
-import { phoneFetch } from '../simulate/fetch.ts';
-import { runCpe, type CpeMemory } from '../simulate/cwmp.ts';
+import { runCpe, type CpeDownload, type CpeMemory } from '../simulate/cwmp.ts';
+import { phoneFetcher } from '../simulate/fetch.ts';
+import type { PhoneTls } from '../simulate/http-client.ts';
 import { CWMP_NAMESPACES, type CwmpNamespace } from '../tr069/soap.ts';
 import type { Parsed } from './args.ts';
 import type { CommandIO } from './io.ts';
@@ -24,6 +25,7 @@ export async function simulateTr069(
   values: Parsed['values'],
   driver: Driver,
   identity: PhoneIdentity,
+  tls: PhoneTls,
   io: CommandIO,
 ): Promise<number> {
   const describe = driver.phone.tr069;
@@ -48,7 +50,8 @@ export async function simulateTr069(
     mac: identity.mac,
     description: describe(identity),
     namespace: namespace as CwmpNamespace,
-    fetch: phoneFetch,
+    fetch: phoneFetcher(tls),
+    tls,
     ...(user !== undefined && password !== undefined
       ? { credentials: { username: String(user), password: String(password) } }
       : {}),
@@ -72,7 +75,19 @@ export async function simulateTr069(
     if (run.rebooted) io.out('rebooted\n');
   }
   if (!run.ok) io.err('the CPE could not complete its CWMP sessions\n');
-  return run.ok ? 0 : 1;
+  // A file the ACS sent the phone for and the phone could not fetch is a failed run too: the
+  // phone goes on with what it had.
+  const faulted = lastAttempts(run.downloads).filter((d) => d.faultCode !== 0);
+  for (const d of faulted)
+    io.err(`${d.fileType} from ${d.url} failed (fault ${d.faultCode}, status ${d.status})\n`);
+  return run.ok && faulted.length === 0 ? 0 : 1;
+}
+
+/** Each file's last download: one offered again and fetched in a later session counts as done. */
+function lastAttempts(downloads: readonly CpeDownload[]): CpeDownload[] {
+  const last = new Map<string, CpeDownload>();
+  for (const d of downloads) last.set(`${d.fileType}|${d.url}`, d);
+  return [...last.values()];
 }
 
 function readMemory(file: string): CpeMemory | undefined {

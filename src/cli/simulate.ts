@@ -64,15 +64,16 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
     ...(values['input'] ? { input: String(values['input']) } : {}),
     ...(values['key'] ? { configKey: String(values['key']) } : {}),
   };
-  if (values['via'] === 'tr069') return simulateTr069(values, driver, identity, io);
-  const base = await startUrl(values, driver, identity, io);
-  const state = values['state'] === undefined ? undefined : String(values['state']);
-  // The URL goes to the phone as given: each vendor's phone reads it its own way.
+  // What the phone trusts and presents over HTTPS, to its files' server and to an ACS alike.
   const tls = {
     ...(values['ca'] ? { ca: readPem(String(values['ca']), '--ca') } : {}),
     ...(values['cert'] ? { cert: readPem(String(values['cert']), '--cert') } : {}),
     ...(values['client-key'] ? { key: readPem(String(values['client-key']), '--client-key') } : {}),
   };
+  if (values['via'] === 'tr069') return simulateTr069(values, driver, identity, tls, io);
+  const base = await startUrl(values, driver, identity, io);
+  const state = values['state'] === undefined ? undefined : String(values['state']);
+  // The URL goes to the phone as given: each vendor's phone reads it its own way.
   const run = await driver.phone.run(identity, base, phoneFetcher(tls), readState(state));
   // What the phone remembers may hold its SIP passwords: the file is the user's alone.
   if (state && run.memory)

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 import { digestAuthorization, parseDigestChallenge } from '../crypto/digest.ts';
 import { parseEnvelope, type Envelope } from '../tr069/soap.ts';
-import { AnswerTimeout, httpPost, KeptConnections } from './http-client.ts';
+import { AnswerTimeout, httpPost, KeptConnections, type PhoneTls } from './http-client.ts';
 
 export interface AcsLinkOptions {
   acsUrl: string;
@@ -19,6 +19,8 @@ export interface AcsLinkOptions {
   timeoutMs?: number;
   /** Where the CPE sends from: each phone of a site has its own address. */
   localAddress?: string;
+  /** An https: ACS: the CA the CPE trusts, its own certificate and key. */
+  tls?: PhoneTls;
 }
 
 export class AcsLink {
@@ -98,6 +100,7 @@ export class AcsLink {
         timeoutMs: this.#options.timeoutMs ?? 10_000,
         ...(this.#options.localAddress ? { localAddress: this.#options.localAddress } : {}),
         ...(this.#connections ? { connections: this.#connections } : {}),
+        ...(this.#options.tls ? { tls: this.#options.tls } : {}),
       });
       const setCookie = answer.cookies[0];
       if (setCookie) this.#cookie = setCookie.split(';')[0];

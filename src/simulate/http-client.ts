@@ -130,15 +130,15 @@ interface PostParts {
 
 export interface HttpPostOptions extends Pick<
   HttpGetOptions,
-  'timeoutMs' | 'localAddress' | 'connections'
+  'timeoutMs' | 'localAddress' | 'connections' | 'tls'
 > {
   /** Headers beyond Host, Content-Length and Connection (a SOAP action, a cookie, credentials). */
   headers?: readonly (readonly [string, string])[];
 }
 
 /**
- * One POST over plain HTTP (a TR-069 CPE's message to its ACS): no credentials of its own,
- * since the CPE answers a challenge itself; the answer's challenges and cookies come back.
+ * One POST over HTTP or HTTPS (a TR-069 CPE's message to its ACS): no credentials of its
+ * own, since the CPE answers a challenge itself; the answer's challenges and cookies come back.
  */
 export async function httpPost(
   url: string,
@@ -146,8 +146,8 @@ export async function httpPost(
   options: HttpPostOptions = {},
 ): Promise<Exchanged> {
   const target = new URL(url);
-  if (target.protocol !== 'http:')
-    throw new Error(`httpPost speaks http: only, not ${target.protocol}`);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new Error(`httpPost speaks http: and https:, not ${target.protocol}`);
   return once(target, options, undefined, { body, headers: options.headers ?? [] });
 }
 

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { createServer as createTlsServer } from 'node:tls';
 
 import { fanvilCpe } from '../../src/drivers/fanvil/tr069.ts';
 import type { Mac } from '../../src/model/mac.ts';
@@ -9,6 +12,7 @@ import { phoneFetch } from '../../src/simulate/fetch.ts';
 import { listenForConnectionRequests, runCpe } from '../../src/simulate/cwmp.ts';
 import { cli } from '../support/cli.ts';
 import { tempDir } from '../support/harness.ts';
+import { requirePeer } from '../support/peer.ts';
 import { serve, type ServeProcess } from '../support/serve.ts';
 
 // A real `plugndial serve` with its ACS door; the CLI (in this process) adds a Fanvil phone,
@@ -166,5 +170,117 @@ test('resync --via tr069 reaches the phone by connection request; the session it
     assert.match(run!.files[`${FANVIL}.cfg`]!.toString(), /SIP1 Register User\s*:1002/);
   } finally {
     await listener.close();
+  }
+});
+
+test('over HTTPS to the ACS (behind a TLS front, as operators run it), trusting --ca; a Download it cannot fetch fails the run', async (t) => {
+  if (!requirePeer(t, 'openssl', 'openssl')) return;
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+      .concat(['-keyout', 'acs.key', '-out', 'acs.pem', '-days', '2', '-subj', '/CN=acs'])
+      .concat(['-addext', 'subjectAltName=IP:127.0.0.1']),
+    { cwd: files, stdio: 'ignore', timeout: 20_000 },
+  );
+  // The TLS front: each connection decrypted and handed to the ACS door as it is.
+  const front = createTlsServer(
+    { key: readFileSync(join(files, 'acs.key')), cert: readFileSync(join(files, 'acs.pem')) },
+    (secure) => {
+      const plain = connect(server.ports['acs']!, '127.0.0.1');
+      secure.on('error', () => plain.destroy());
+      plain.on('error', () => secure.destroy());
+      secure.pipe(plain).pipe(secure);
+    },
+  );
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const https = `https://127.0.0.1:${(front.address() as AddressInfo).port}/`;
+  const phone = '0c383e07e17a';
+  await ok(
+    'device',
+    'add',
+    phone,
+    '--vendor',
+    'fanvil',
+    '--model',
+    'X4',
+    '--set',
+    'accounts.1.user=1009',
+  );
+  const simulate = (...more: string[]): ReturnType<typeof cli> =>
+    cli(
+      'simulate',
+      phone,
+      '--vendor',
+      'fanvil',
+      '--model',
+      'X4',
+      '--via',
+      'tr069',
+      '--acs',
+      https,
+      ...more,
+    );
+  try {
+    const untrusted = await simulate();
+    assert.equal(untrusted.code, 1, 'a certificate the phone does not trust');
+    const trusted = await simulate('--ca', join(files, 'acs.pem'), '--json');
+    assert.equal(trusted.code, 0, trusted.err);
+    const run = JSON.parse(trusted.out) as SimulateRun;
+    assert.ok(run.downloads.some((x) => x.url.endsWith(`/${phone}.cfg`) && x.faultCode === 0));
+  } finally {
+    await new Promise((resolve) => front.close(resolve));
+  }
+  // The ACS points the phone at a file server it cannot reach: every Download faults.
+  const elsewhere = tempDir();
+  const lost = await serve([
+    '--data-dir',
+    elsewhere,
+    '--http',
+    '127.0.0.1:0',
+    '--tftp',
+    'off',
+    '--sip',
+    'off',
+    '--acs',
+    '127.0.0.1:0',
+    '--public-url',
+    'http://127.0.0.1:9/',
+    '--admin',
+    'off',
+  ]);
+  try {
+    const added = await cli(
+      'device',
+      'add',
+      '0c383e07e17b',
+      '--vendor',
+      'fanvil',
+      '--model',
+      'X4',
+      '--data-dir',
+      elsewhere,
+    );
+    assert.equal(added.code, 0, added.err);
+    const failed = await cli(
+      'simulate',
+      '0c383e07e17b',
+      '--vendor',
+      'fanvil',
+      '--model',
+      'X4',
+      '--via',
+      'tr069',
+      '--acs',
+      `http://127.0.0.1:${lost.ports['acs']}/`,
+    );
+    assert.equal(failed.code, 1, failed.out + failed.err);
+    assert.match(failed.out, /^fault 9010 3 Vendor Configuration File /m);
+    assert.match(
+      failed.err,
+      /3 Vendor Configuration File from http:\/\/127\.0\.0\.1:9\/.* failed \(fault 9010/,
+    );
+  } finally {
+    await lost.stop();
+    rmSync(elsewhere, { recursive: true, force: true });
   }
 });
