@@ -30,7 +30,7 @@ export async function startUrl(
   const via = String(values['via'] ?? 'url');
   if (via === 'url') {
     const base = String(values['url'] ?? '');
-    if (!/^(https?|s?ftp|tftp):\/\/[^/]+/i.test(base))
+    if (!/^(https?|ftp|tftp):\/\/[^/]+/i.test(base))
       throw pndError(
         'PND_INVALID_ARGUMENT',
         '--url: expected http://, https://, ftp:// or tftp:// followed by the server, e.g. http://127.0.0.1:8080/ (or find it with --via pnp)',

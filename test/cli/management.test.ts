@@ -255,6 +255,16 @@ test('usage errors exit 2 with a message', async () => {
   assert.match(noVendor.err, /--vendor/);
   assert.match((await cli('device', 'add', ...d, '--bogus')).err, /Unknown option '--bogus'/);
   assert.match((await cli('settings')).out, /accounts\.N\.registrar_port/);
+  // A scheme no phone emulation speaks is refused before anything is fetched.
+  for (const url of ['sftp://127.0.0.1/x.cfg', 'gopher://127.0.0.1/']) {
+    const simulated = await cli('simulate', '0021f2000099', '--vendor', 'yealink', '--url', url);
+    assert.equal(simulated.code, 2, url);
+    assert.match(
+      simulated.err,
+      /--url: expected http:\/\/, https:\/\/, ftp:\/\/ or tftp:\/\//,
+      url,
+    );
+  }
 });
 
 test('events filter by reason, failure and security kind; a filter of the other log is refused', async () => {
