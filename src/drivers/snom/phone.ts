@@ -113,7 +113,10 @@ async function settingFile(session: Session, url: URL, depth: number): Promise<b
         session.steps.push(noteStep(file.attributes['url'] ?? '', 'not a URL the phone follows'));
         continue;
       }
-      await settingFile(session, target, depth + 1);
+      // A file the list names and the phone could not fetch or read fails the boot: the server
+      // said it was there. One already fetched in this boot is no failure.
+      const fresh = !session.seen.has(target.href) && session.fetched < MAX_FILES;
+      if (!(await settingFile(session, target, depth + 1)) && fresh) session.failed = true;
     }
     return true;
   }

@@ -123,3 +123,13 @@ test('a URL with a file name is fetched as given, {mac} filled in; nothing there
     'Mozilla/4.0 (compatible; snomD345-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413A11FA7 SXM:0 UXM:0)',
   );
 });
+
+test('a file the setting-files list names and the server then does not have fails the boot', async () => {
+  const s = server(ACCOUNT);
+  // The server lists the MAC's settings and then answers 404 for them.
+  const lost: PhoneFetch = async (url, opts) =>
+    url.endsWith('000413A11FA7.xml') ? { status: 404, body: Buffer.alloc(0) } : s.fetch(url, opts);
+  const run = await snomDriver.phone.run(phone, BASE, lost);
+  assert.equal(run.ok, false, JSON.stringify(run.steps));
+  assert.ok(run.steps.some((step) => step.url.endsWith('000413A11FA7.xml') && step.status === 404));
+});
