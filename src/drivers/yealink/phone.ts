@@ -16,8 +16,10 @@ import {
   urlStep,
   type Fetched,
 } from '../phone-kit.ts';
+import { cipherKey } from '../../crypto/config-cipher.ts';
 import { NULL_VALUE } from './cfg-markers.ts';
 import { dialectFor } from './dialect.ts';
+import { decryptCfg } from './encryption.ts';
 import {
   COMMON_BOOT,
   COMMON_CFG,
@@ -66,6 +68,16 @@ interface Boot {
   steps: PhoneStep[];
   settings: Map<string, string>;
   ok: boolean;
+  /** The key the phone holds for encrypted cfg files (`--key`), as AES key bytes. */
+  key?: Buffer | undefined;
+}
+
+function newBoot(identity: PhoneIdentity): Boot {
+  const key =
+    identity.configKey === undefined
+      ? undefined
+      : cipherKey('aes-128-ecb-space', identity.configKey);
+  return { steps: [], settings: new Map(), ok: false, ...(key ? { key } : {}) };
 }
 
 /**
@@ -104,7 +116,7 @@ async function runOnce(
   const get: Get = (url) => fetchOnce(fetch, url, userAgent);
   const file = FILE_URL.exec(new URL(baseUrl, base).pathname);
   const boot = file
-    ? await runFromFile(new URL(baseUrl), file[1]!.toLowerCase() === 'boot', get)
+    ? await runFromFile(identity, new URL(baseUrl), file[1]!.toLowerCase() === 'boot', get)
     : await runFromBase(identity, base, get);
   if (dialectFor(identity.vendor) === 'yealink' && boot.ok) {
     const at = file ? new URL('.', new URL(baseUrl)) : base;
@@ -117,7 +129,7 @@ async function runOnce(
 
 /** The boot files in the phone's order; without any, the common cfg and then the MAC cfg. */
 async function runFromBase(identity: PhoneIdentity, base: URL, get: Get): Promise<Boot> {
-  const boot: Boot = { steps: [], settings: new Map(), ok: false };
+  const boot = newBoot(identity);
   const yealink = dialectFor(identity.vendor) === 'yealink';
   // Flyingvoice asks for the bare MAC first (seed 001); Yealink starts with <mac>.boot.
   const boots = yealink
@@ -150,8 +162,13 @@ async function runFromBase(identity: PhoneIdentity, base: URL, get: Get): Promis
 }
 
 /** The phone was given one file: a boot file is followed, a cfg file applied. */
-async function runFromFile(url: URL, isBoot: boolean, get: Get): Promise<Boot> {
-  const boot: Boot = { steps: [], settings: new Map(), ok: false };
+async function runFromFile(
+  identity: PhoneIdentity,
+  url: URL,
+  isBoot: boolean,
+  get: Get,
+): Promise<Boot> {
+  const boot = newBoot(identity);
   const answer = await get(url);
   if (answer.status !== 200) {
     boot.steps.push(missStep(answer));
@@ -197,7 +214,15 @@ async function followBoot(answer: Fetched<URL>, get: Get, boot: Boot): Promise<b
 
 /** Applies one cfg over the settings so far: later files override earlier ones. */
 function applyCfg(answer: Fetched<URL>, boot: Boot): boolean {
-  const parsed = parseCfg(answer.body.toString('utf8'), { emptyValue: NULL_VALUE });
+  const text = plainCfg(answer.body, boot.key);
+  if (text === undefined) {
+    const why = boot.key
+      ? 'encrypted, and the key the phone holds does not open it'
+      : 'encrypted, and the phone holds no key (--key)';
+    boot.steps.push(answerStep(answer, false, why));
+    return false;
+  }
+  const parsed = parseCfg(text, { emptyValue: NULL_VALUE });
   if (!parsed.ok) {
     boot.steps.push(answerStep(answer, false, parsed.error.message));
     return false;
@@ -205,6 +230,22 @@ function applyCfg(answer: Fetched<URL>, boot: Boot): boolean {
   for (const [key, value] of parsed.value) boot.settings.set(key, value);
   boot.steps.push(answerStep(answer, true));
   return true;
+}
+
+/**
+ * A cfg's text: as it came when it is text (a cfg begins `#!version`), else opened with the
+ * phone's key. Undefined for bytes that are no text and that the phone cannot open.
+ */
+function plainCfg(body: Buffer, key: Buffer | undefined): string | undefined {
+  const isCfg = (bytes: Buffer): boolean => bytes.subarray(0, 9).toString('latin1') === '#!version';
+  if (isCfg(body)) return body.toString('utf8');
+  // ECB has no padding to check: a wrong key gives bytes too, but not a cfg's first line.
+  const opened = key && decryptCfg(body, key);
+  if (opened && isCfg(opened)) return opened.toString('utf8');
+  // eslint-disable-next-line no-control-regex
+  return /[\x00-\x08\x0e-\x1f\x7f]/.test(body.toString('latin1'))
+    ? undefined
+    : body.toString('utf8');
 }
 
 /** Relative includes resolve against the boot file's URL; absolute ones are taken as they are. */

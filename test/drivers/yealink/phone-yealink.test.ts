@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { cipherKey } from '../../../src/crypto/config-cipher.ts';
 import type { PhoneFetch, PhoneIdentity } from '../../../src/drivers/driver.ts';
+import { encryptCfg } from '../../../src/drivers/yealink/encryption.ts';
 import { parseBoot } from '../../../src/formats/cfg.ts';
 import { yealinkDriver } from '../../../src/drivers/yealink/index.ts';
 import type { Mac } from '../../../src/model/mac.ts';
@@ -171,4 +173,35 @@ test("golden: the administrator guide's boot file example is followed to its abs
     `${BASE}001565770984.boot`,
     'http://10.2.5.206/configure/account.cfg',
   ]);
+});
+
+test('an encrypted cfg is opened with the key the phone holds (--key); without it, or with another, the boot fails and says why', async () => {
+  const phone: PhoneIdentity = { mac: '001565770984' as Mac, vendor: 'yealink', model: 'T23G' };
+  const key = 'Ab3dEf6hIj9lMn2p';
+  const sealed = encryptCfg(
+    Buffer.from('#!version:1.0.0.1\naccount.1.user_name=1001\n'),
+    cipherKey('aes-128-ecb-space', key)!,
+  );
+  const fetch: PhoneFetch = async (url) =>
+    url === `${BASE}001565770984.cfg`
+      ? { status: 200, body: sealed }
+      : { status: 404, body: Buffer.alloc(0) };
+  const opened = await yealinkDriver.phone.run({ ...phone, configKey: key }, BASE, fetch);
+  assert.equal(opened.ok, true, JSON.stringify(opened.steps));
+  assert.equal(opened.settings['account.1.user_name'], '1001');
+  for (const [held, why] of [
+    [undefined, /the phone holds no key/],
+    ['Zz3dEf6hIj9lMn2p', /the key the phone holds does not open it/],
+  ] as const) {
+    const run = await yealinkDriver.phone.run(
+      { ...phone, ...(held ? { configKey: held } : {}) },
+      BASE,
+      fetch,
+    );
+    assert.equal(run.ok, false, held);
+    assert.ok(
+      run.steps.some((step) => why.test(step.note ?? '')),
+      JSON.stringify(run.steps),
+    );
+  }
 });
