@@ -30,6 +30,7 @@ export const ERRORS = {
   PND_UNAUTHORIZED: { status: 401, title: 'unauthorized' },
   PND_FOREIGN_ORIGIN: { status: 403, title: 'console session used from another origin' },
   PND_CSRF: { status: 403, title: 'missing or wrong CSRF token' },
+  PND_SIGN_IN_THROTTLED: { status: 429, title: 'too many wrong sign-ins' },
   PND_TOO_MANY_STREAMS: { status: 503, title: 'too many event streams' },
   PND_RESYNC_JOB_NOT_FOUND: { status: 404, title: 'resync job not found' },
   PND_NOT_FOUND: { status: 404, title: 'not found' },

@@ -117,6 +117,18 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
     round += 1;
   };
 
+  /** Ends each stream whose session is over; at each keep-alive, and at once on sign-out. */
+  const endSignedOut = (): void => {
+    if (!sessions) return;
+    for (const each of [...listeners]) {
+      if (each.cookie !== undefined && !sessions.peek(each.cookie)) {
+        each.response.end('event: end\ndata: {"reason":"session ended"}\n\n');
+        stop(each);
+      }
+    }
+  };
+  sessions?.onEnd(endSignedOut);
+
   app.addHook('preClose', async () => {
     for (const listener of [...listeners]) {
       listener.response.end();
@@ -183,15 +195,9 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
           .catch(() => undefined);
         timer = setInterval(() => void poll(), pollMs);
         keepAlive = setInterval(() => {
-          for (const each of [...listeners]) {
-            // A stream does not keep its session alive; it ends with it.
-            if (sessions && each.cookie !== undefined && !sessions.peek(each.cookie)) {
-              each.response.end('event: end\ndata: {"reason":"session ended"}\n\n');
-              stop(each);
-              continue;
-            }
-            send(each, ': keep-alive\n\n');
-          }
+          // A stream does not keep its session alive; it ends with it.
+          endSignedOut();
+          for (const each of listeners) send(each, ': keep-alive\n\n');
         }, keepAliveMs);
       }
     },

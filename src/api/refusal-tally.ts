@@ -13,6 +13,12 @@ const ADDRESSES = 4096;
 export class RefusalTally {
   readonly #bursts = new Map<string, { since: number; more: number }>();
 
+  /** Whether this address was refused `limit` times or more in its current minute. */
+  exceeded(address: string, now: number, limit: number): boolean {
+    const burst = this.#bursts.get(address);
+    return burst !== undefined && now - burst.since < WINDOW_MS && burst.more + 1 >= limit;
+  }
+
   /** The event's detail when this refusal is to be recorded, else undefined (counted). */
   refused(address: string, now: number): { detail?: string } | undefined {
     const burst = this.#bursts.get(address);

@@ -29,6 +29,9 @@ const SESSION = closed(
   ['csrfToken', 'expiresAt', 'idleSeconds'],
 );
 
+/** Wrong tokens from one address within a minute, after which sign-in refuses it. */
+const SIGN_IN_ATTEMPTS = 10;
+
 /** Console sign-in and sign-out: /session. */
 export async function sessionRoutes(
   app: FastifyInstance,
@@ -58,7 +61,7 @@ export async function sessionRoutes(
         summary:
           'sign in to the console with the admin token: sets an HttpOnly SameSite=Strict session cookie; the answer carries the CSRF token',
         body: closed({ token: text('the admin token (<data dir>/admin-token)') }, ['token']),
-        response: replies(201, SESSION, 403, 404),
+        response: replies(201, SESSION, 403, 404, 429),
       },
     },
     async (request, reply) => {
@@ -70,6 +73,13 @@ export async function sessionRoutes(
         host: request.host,
       });
       if (foreign) throw foreign;
+      // Ten wrong tokens a minute from one address, and the form stops checking what it sends:
+      // the token cannot be guessed, but a guesser need not be given the CPU to try.
+      if (refusals.exceeded(request.ip, options.now().getTime(), SIGN_IN_ATTEMPTS))
+        throw pndError(
+          'PND_SIGN_IN_THROTTLED',
+          `${SIGN_IN_ATTEMPTS} wrong admin tokens from this address within a minute; wait a minute and sign in again`,
+        );
       const { token } = request.body as { token: string };
       if (!sameSecret(token.trim(), options.token)) {
         const recorded = refusals.refused(request.ip, options.now().getTime());
@@ -80,7 +90,8 @@ export async function sessionRoutes(
           'wrong admin token; it is the text in <data dir>/admin-token',
         );
       }
-      const opened = sessions.open(request.ip);
+      // Over TLS (the admin listener's own, or a trusted proxy's) the cookie says Secure.
+      const opened = sessions.open(request.ip, { secure: request.protocol === 'https' });
       await audit({ kind: 'console-sign-in', address: request.ip });
       reply.code(201).header('set-cookie', opened.setCookie).header('cache-control', 'no-store');
       return shown(opened.session);

@@ -46,6 +46,7 @@ export class ConsoleSessions {
   readonly #max: number;
   /** By the SHA-256 of the cookie's value: a lookup's timing says nothing of a real one. */
   readonly #sessions = new Map<string, ConsoleSession>();
+  readonly #ended = new Set<() => void>();
 
   constructor(options: SessionOptions) {
     this.cookieName = options.cookieName;
@@ -56,7 +57,10 @@ export class ConsoleSessions {
   }
 
   /** A new session; the cookie to set and the CSRF token the page sends with each change. */
-  open(address: string): { setCookie: string; session: ConsoleSession } {
+  open(
+    address: string,
+    options: { secure?: boolean } = {},
+  ): { setCookie: string; session: ConsoleSession } {
     const id = randomBytes(32).toString('base64url');
     const at = this.#now();
     const session: ConsoleSession = {
@@ -65,6 +69,7 @@ export class ConsoleSessions {
       lastUsedAt: at,
       address,
     };
+    // The map is in order of last use (authorise moves a session to its end).
     while (this.#sessions.size >= this.#max) {
       const oldest = this.#sessions.keys().next().value;
       if (oldest === undefined) break;
@@ -73,7 +78,7 @@ export class ConsoleSessions {
     this.#sessions.set(digest(id), session);
     const maxAge = Math.floor(this.lifetimeMs / 1000);
     return {
-      setCookie: `${this.cookieName}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`,
+      setCookie: `${this.cookieName}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${options.secure ? '; Secure' : ''}`,
       session,
     };
   }
@@ -90,6 +95,12 @@ export class ConsoleSessions {
 
   /** The live session the request's cookie names, without marking it used. */
   peek(cookieHeader: string | string[] | undefined): ConsoleSession | undefined {
+    return this.#find(cookieHeader)?.session;
+  }
+
+  #find(
+    cookieHeader: string | string[] | undefined,
+  ): { key: string; session: ConsoleSession } | undefined {
     const id = cookieValue(cookieHeader, this.cookieName);
     if (!id) return undefined;
     const key = digest(id);
@@ -99,7 +110,7 @@ export class ConsoleSessions {
       this.#sessions.delete(key);
       return undefined;
     }
-    return session;
+    return { key, session };
   }
 
   /**
@@ -109,8 +120,9 @@ export class ConsoleSessions {
   authorise(request: SessionRequest): { session: ConsoleSession } | { error: PlugndialError } {
     const foreign = foreignOrigin(request);
     if (foreign) return { error: foreign };
-    const session = this.peek(request.headers['cookie']);
-    if (!session) {
+    const found = this.#find(request.headers['cookie']);
+    const session = found?.session;
+    if (!found || !session) {
       return {
         error: pndError(
           'PND_UNAUTHORIZED',
@@ -130,13 +142,23 @@ export class ConsoleSessions {
       }
     }
     session.lastUsedAt = this.#now();
+    // To the end of the map: when sessions must make room, the least recently used goes.
+    this.#sessions.delete(found.key);
+    this.#sessions.set(found.key, session);
     return { session };
   }
 
-  /** Ends the session the request's cookie names. */
+  /** Ends the session the request's cookie names; what listens for an end hears of it. */
   close(cookieHeader: string | string[] | undefined): boolean {
     const id = cookieValue(cookieHeader, this.cookieName);
-    return id ? this.#sessions.delete(digest(id)) : false;
+    const closed = id ? this.#sessions.delete(digest(id)) : false;
+    if (closed) for (const ended of this.#ended) ended();
+    return closed;
+  }
+
+  /** Called after each sign-out: what a session kept open (an event stream) ends with it. */
+  onEnd(ended: () => void): void {
+    this.#ended.add(ended);
   }
 
   get size(): number {

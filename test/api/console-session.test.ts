@@ -101,22 +101,33 @@ test('wrong bearer tokens on the API: one security event per address and minute,
   assert.ok(!JSON.stringify(after).includes('guess'), 'no token in an event');
 });
 
-test('wrong tokens at the sign-in form: a burst is one security event, never the token', async () => {
-  const kind = 'console-sign-in-refused';
-  const before = await server.server.runtime.store.querySecurityEvents({ kind });
-  assert.equal(before.length, 1, 'the one refusal of the first test');
-  for (let i = 0; i < 30; i++) {
-    const wrong = await fetch(`${server.admin}/api/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: server.admin },
-      body: JSON.stringify({ token: `guess-${i}` }),
-    });
-    assert.equal(wrong.status, 401);
-    await wrong.arrayBuffer();
+test('wrong tokens at the sign-in form: a burst is one security event, never the token; the tenth in a minute stops the form', async () => {
+  // A server of its own: once throttled, this address signs in nowhere for a minute.
+  const own = await startConsoleServer({ devices: 1 });
+  try {
+    const kind = 'console-sign-in-refused';
+    const attempt = (token: string): Promise<Response> =>
+      fetch(`${own.admin}/api/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: own.admin },
+        body: JSON.stringify({ token }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const wrong = await attempt(`guess-${i}`);
+      statuses.push(wrong.status);
+      const body = (await wrong.json()) as { code: string };
+      if (wrong.status === 429) assert.equal(body.code, 'PND_SIGN_IN_THROTTLED');
+    }
+    assert.deepEqual(statuses, [...Array(10).fill(401), ...Array(20).fill(429)]);
+    // Throttled means not checked: the right token waits out the minute too.
+    assert.equal((await attempt(own.token)).status, 429);
+    const after = await own.server.runtime.store.querySecurityEvents({ kind });
+    assert.equal(after.length, 1, 'within the minute of the first refusal, the rest are counted');
+    assert.ok(!JSON.stringify(after).includes('guess'), 'no token in an event');
+  } finally {
+    await own.close();
   }
-  const after = await server.server.runtime.store.querySecurityEvents({ kind });
-  assert.equal(after.length, 1, 'within the minute of the first refusal, 30 more are counted');
-  assert.ok(!JSON.stringify(after).includes('guess'), 'no token in an event');
 });
 
 test('a page of another origin can neither sign in nor use a session', async () => {
@@ -232,6 +243,26 @@ test('signing out ends the session for good', async () => {
   assert.equal((await call('GET', '/fleet/overview', { cookie: own.cookie })).status, 401);
 });
 
+test(
+  'signing out ends the event stream the session opened, at once (not at the next keep-alive, 15 s on)',
+  { timeout: 10_000 },
+  async () => {
+    const own = await signIn();
+    const stream = await fetch(`${server.admin}/api/v1/events/stream`, {
+      headers: { cookie: own.cookie, origin: server.admin },
+    });
+    assert.equal(stream.status, 200);
+    const text = stream.text();
+    const out = await call('DELETE', '/session', {
+      cookie: own.cookie,
+      origin: server.admin,
+      'x-csrf-token': own.csrf,
+    });
+    assert.equal(out.status, 200);
+    assert.match(await text, /event: end\ndata: \{"reason":"session ended"\}/);
+  },
+);
+
 test('sessions end when idle too long and at their lifetime, whatever the use', () => {
   let now = 0;
   const sessions = new ConsoleSessions({
@@ -259,6 +290,21 @@ test('sessions end when idle too long and at their lifetime, whatever the use', 
   for (now = 500; now < 5000; now += 500) assert.ok('session' in sessions.authorise(request(busy)));
   now = 5000;
   assert.ok('error' in sessions.authorise(request(busy)), 'over its lifetime');
+});
+
+test('at their bound, sessions make room by the least recently used; over TLS the cookie is Secure', () => {
+  const sessions = new ConsoleSessions({ cookieName: 'c', max: 2 });
+  const id = (setCookie: string): string => setCookie.split(';')[0]!;
+  const use = (cookieHeader: string): boolean =>
+    'session' in
+    sessions.authorise({ method: 'GET', headers: { cookie: cookieHeader }, host: 'h' });
+  const first = id(sessions.open('a').setCookie);
+  const second = id(sessions.open('a').setCookie);
+  assert.ok(use(first), 'the first, used again: now the most recent');
+  const third = id(sessions.open('a').setCookie);
+  assert.deepEqual([use(first), use(second), use(third)], [true, false, true]);
+  assert.doesNotMatch(sessions.open('a').setCookie, /Secure/);
+  assert.match(sessions.open('a', { secure: true }).setCookie, /; Secure$/);
 });
 
 test('a head too large for the admin listener gets its 431 before the connection closes', async () => {
