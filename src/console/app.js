@@ -24,9 +24,12 @@ const main = document.getElementById('main');
 const header = document.querySelector('header.top');
 let cleanup;
 let signedIn = false;
+/** Counts the screens asked for: a render that finishes after the next began is dropped. */
+let shown = 0;
 
 async function show() {
   if (!signedIn) return;
+  const mine = ++shown;
   if (typeof cleanup === 'function') cleanup();
   cleanup = undefined;
   const { path, params } = currentRoute();
@@ -47,21 +50,32 @@ async function show() {
     return;
   }
   const match = route[0].exec(path);
+  // Each screen renders into an element of its own: one left behind by a quicker click
+  // writes into a detached element, never into the screen that replaced it.
+  const screen = h('div', { class: 'screen' });
   try {
     const view = await route[1]();
-    fill(main);
-    cleanup = await view.render(main, {
+    if (mine !== shown) return;
+    fill(main, screen);
+    const ended = await view.render(screen, {
       path,
       params,
       match: match.slice(1).map(decodeURIComponent),
     });
+    // Superseded while it rendered: its streams and timers end now, not with the next screen.
+    if (mine !== shown || !signedIn) {
+      if (typeof ended === 'function') ended();
+      return;
+    }
+    cleanup = ended;
   } catch (error) {
-    fill(main, errorBox(error));
+    if (mine === shown) fill(main, errorBox(error));
   }
 }
 
 function showSignIn(message) {
   signedIn = false;
+  shown += 1;
   header.hidden = true;
   if (typeof cleanup === 'function') cleanup();
   cleanup = undefined;

@@ -167,6 +167,8 @@ export function settingsForm({
           onclick: () => {
             addIndex(next);
             next += 1;
+            // The button names the index it adds next, not the one it just added.
+            more.textContent = `Add ${group} ${next}`;
             body.append(more);
           },
         },

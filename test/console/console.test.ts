@@ -278,6 +278,99 @@ test('edit a profile: a field of the generated form is stored for the devices us
   assert.equal(effective.body.origin['firmware.version'], 'profile:floor1');
 });
 
+test('a click away before a screen has drawn leaves the new screen alone, and ends the old one’s live stream', async (t) => {
+  const p = await ui.page(t);
+  if (!p) return;
+  // The device page once, so its module is loaded and the next visit starts drawing at once.
+  await p.goto(`${ui.server.admin}/console/#/devices/${macOf(6)}`);
+  await p.getByRole('heading', { name: /^Device / }).waitFor();
+  await p.goto(`${ui.server.admin}/console/#/`);
+  await p.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  // Every EventSource the console opens, to see which are still open at the end.
+  interface Page {
+    opened: { url: string; readyState: number }[];
+    location: { hash: string };
+    EventSource: new (url: string, init?: unknown) => object;
+  }
+  const CLOSED = 2;
+  await p.evaluate(() => {
+    const page = globalThis as unknown as Page;
+    const opened: Page['opened'] = [];
+    page.opened = opened;
+    const Original = page.EventSource;
+    page.EventSource = class extends Original {
+      constructor(url: string, init?: unknown) {
+        super(url, init);
+        opened.push(this as unknown as Page['opened'][number]);
+      }
+    };
+  });
+  const mac = macOf(7);
+  // The device's answer is held back, so the click away surely comes while it draws.
+  let asked!: () => void;
+  const held = new Promise<void>((resolve) => (asked = resolve));
+  await p.route(`**/api/v1/devices/${mac}`, async (route) => {
+    asked();
+    await new Promise((r) => setTimeout(r, 500));
+    await route.continue();
+  });
+  await p.evaluate((mac) => {
+    (globalThis as unknown as Page).location.hash = `#/devices/${mac}`;
+  }, mac);
+  await held;
+  await p.evaluate(() => {
+    (globalThis as unknown as Page).location.hash = '#/events';
+  });
+  await p.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
+  // The device page went on drawing after the click; once it is done, its stream is closed.
+  await p.waitForFunction(
+    (closed) =>
+      (globalThis as unknown as Page).opened.some(
+        (source) => source.url.includes('mac=') && source.readyState === closed,
+      ),
+    CLOSED,
+    { timeout: 15_000 },
+  );
+  const open = await p.evaluate(
+    (closed) =>
+      (globalThis as unknown as Page).opened
+        .filter((source) => source.readyState !== closed)
+        .map((source) => source.url),
+    CLOSED,
+  );
+  assert.equal(open.length, 1, open.join(', '));
+  assert.doesNotMatch(open[0]!, /mac=/);
+  assert.equal(await p.locator('main h1').count(), 1, 'only the events page is drawn');
+  assert.equal(await p.getByRole('heading', { name: /^Device / }).count(), 0);
+});
+
+test('the devices pager: an offset past the end shows the last page, a negative one the first', async (t) => {
+  const p = await ui.page(t);
+  if (!p) return;
+  await p.goto(`${ui.server.admin}/console/#/devices?offset=999990`);
+  await p.getByText('9,951–10,000 of 10,000 devices').waitFor();
+  assert.equal(await p.getByRole('button', { name: 'Next ›' }).isDisabled(), true);
+  await p.goto(`${ui.server.admin}/console/#/devices?offset=-50`);
+  await p.getByText('1–50 of 10,000 devices').waitFor();
+  assert.equal(await p.getByRole('button', { name: '‹ Previous' }).isDisabled(), true);
+});
+
+test('adding an account names the next one on its button', async (t) => {
+  const p = await ui.page(t);
+  if (!p) return;
+  await p.goto(`${ui.server.admin}/console/#/devices/${macOf(43)}`);
+  await p.getByRole('heading', { name: /^Device / }).waitFor();
+  const accounts = p
+    .locator('details', { has: p.locator('summary', { hasText: /^accounts/ }) })
+    .first();
+  // Open unless the device has accounts of its own, which open it already.
+  if ((await accounts.getAttribute('open')) === null) await accounts.locator('summary').click();
+  await p.getByRole('button', { name: 'Add accounts 2' }).click();
+  await p.getByRole('group', { name: 'accounts 2' }).waitFor();
+  await p.getByRole('button', { name: 'Add accounts 3' }).waitFor();
+  assert.equal(await p.getByRole('button', { name: 'Add accounts 2' }).count(), 0);
+});
+
 test('sign out: the session ends on the server, the console asks for the token again', async (t) => {
   const p = await ui.page(t);
   if (!p) return;

@@ -413,7 +413,9 @@ export async function render(main, route) {
   showEvents();
   const stop = liveEvents({ mac }, (kind, event) => {
     if (kind !== 'provisioning') return;
+    // The newest 50, as the page opened with; the rest are on the events page.
     events.unshift(event);
+    events.splice(50);
     showEvents();
   });
 

@@ -37,7 +37,8 @@ export async function render(main, route) {
     q: params.get('q') ?? '',
     sort: params.get('sort') ?? 'mac',
     order: params.get('order') ?? 'asc',
-    offset: Number(params.get('offset') ?? 0) || 0,
+    // An address typed or kept by hand may say anything: a whole, non-negative offset.
+    offset: Math.max(0, Math.floor(Number(params.get('offset') ?? 0) || 0)),
     filters: Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])),
   };
   const picked = selection.read();
@@ -146,10 +147,18 @@ export async function render(main, route) {
     try {
       page = await get(`/fleet/devices${query({ ...values, limit: PAGE })}`);
     } catch (error) {
+      if (mine !== generation) return;
+      body.setAttribute('aria-busy', 'false');
       fill(body, errorBox(error));
       return;
     }
     if (mine !== generation) return;
+    // Past the end (devices removed since, or an old address): the last page instead.
+    if (page.devices.length === 0 && page.total > 0 && state.offset >= page.total) {
+      state.offset = Math.floor((page.total - 1) / PAGE) * PAGE;
+      load();
+      return;
+    }
     body.setAttribute('aria-busy', 'false');
     pickedCount.textContent = count(picked.size);
     resyncPicked.hidden = picked.size === 0;

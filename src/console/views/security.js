@@ -120,7 +120,9 @@ export async function render(main, route) {
           m ? { mac: m } : {},
           (k, event) => {
             if (k !== 'security') return;
+            // As the events page: the newest 500 in the page, the rest a filter away.
             rows.unshift(event);
+            rows = rows.slice(0, 500);
             show();
           },
           (s) => (state.textContent = s === 'open' ? 'Live.' : `Live tail ${s}.`),
