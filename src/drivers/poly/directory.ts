@@ -13,7 +13,9 @@ export function directoryFile(contacts: readonly Contact[]): string {
     for (const number of contactNumbers(contact)) {
       items.push(
         xmlElement('item', {}, [
-          xmlElement('fn', {}, contact.name.slice(0, 40)),
+          // 40 characters, counted as the phone counts them: a character beyond the BMP is
+          // one, and is never cut in half into a lone surrogate XML cannot carry.
+          xmlElement('fn', {}, [...contact.name].slice(0, 40).join('')),
           xmlElement('ct', {}, number.number),
           xmlElement('sd', {}, String(items.length + 1)),
         ]),

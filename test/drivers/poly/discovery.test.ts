@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { directoryFile } from '../../../src/drivers/poly/directory.ts';
 import { polyDriver } from '../../../src/drivers/poly/index.ts';
 import { device } from './helpers.ts';
 
@@ -62,4 +63,11 @@ test('DHCP: the FTP door when it is the only one named, else the doors sites alr
   assert.equal(dhcp.offer('poly', { doors })!.url, 'tftp://10.0.0.5/');
   assert.equal(polyDriver.provisioningUrl!(doors), 'tftp://10.0.0.5/');
   assert.equal(polyDriver.provisioningUrl!({ ftp: 'ftp://10.0.0.5' }), 'ftp://10.0.0.5/');
+});
+
+test('a contact name is cut at 40 characters, never inside one beyond the BMP', () => {
+  const name = `${'a'.repeat(39)}😀 tail`;
+  const file = directoryFile([{ name, office: '100' }]);
+  assert.match(file, /<fn>a{39}😀<\/fn>/);
+  assert.doesNotMatch(file, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/, 'no lone high surrogate');
 });
