@@ -22,7 +22,8 @@ export type SettingKind =
   | { type: 'aes_key' }
   | { type: 'file_name' }
   | { type: 'served_path' }
-  | { type: 'sip_address' };
+  | { type: 'sip_address' }
+  | { type: 'dial_string' };
 
 export interface SettingSpec {
   /** The key pattern, with `N` for a 1-based index. */
@@ -346,7 +347,7 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   },
   {
     pattern: 'keys.N.value',
-    kind: { type: 'string', max: 256 },
+    kind: { type: 'dial_string' },
     description: 'number or code the key uses',
   },
   {
@@ -361,7 +362,7 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   },
   {
     pattern: 'keys.N.pickup_value',
-    kind: { type: 'string', max: 64 },
+    kind: { type: 'dial_string' },
     description: 'pickup code for BLF keys',
   },
   {

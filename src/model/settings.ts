@@ -143,6 +143,8 @@ function describeKind(kind: SettingKind): string {
       return 'a file name of letters, digits, ".", "_" and "-", e.g. office or office.cfg';
     case 'served_path':
       return 'a relative path of a stored file without "..", e.g. certs/ca.pem';
+    case 'dial_string':
+      return 'a number or extension as dialled: digits, letters, * # + . _ - (at most 64), e.g. 203 or *97';
     case 'secret':
       return 'text on one line, at most 256 characters, without tabs or spaces at either end';
     case 'string':
@@ -262,6 +264,10 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
       return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(text) && !text.includes('..')
         ? ok(text)
         : bad();
+    case 'dial_string':
+      // Written into each vendor's key syntax (Cisco `sub=…@$PROXY;nme=…`, Fanvil
+      // `value@line/…`): a ; @ : = or space there would start another field.
+      return /^[A-Za-z0-9*#+._-]{1,64}$/.test(text) ? ok(text) : bad();
     case 'served_path':
       return text.length <= 512 &&
         text
