@@ -14,3 +14,15 @@ export function maskUserinfo(text: string): string {
   if (!text.includes('@') || !text.includes('://')) return text;
   return text.replace(USERINFO, '$1****@');
 }
+
+/**
+ * One URL given whole as a value (`--database`, `--public-url`): the userinfo runs to the last
+ * '@' of the text, whatever it holds. A password with a space or '/' that was not
+ * percent-encoded ends no authority here: it is masked with the rest, never shown in part.
+ */
+export function maskUrlValue(value: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value);
+  const at = value.lastIndexOf('@');
+  if (!scheme || at < scheme[0].length) return maskUserinfo(value);
+  return `${scheme[0]}****${value.slice(at)}`;
+}

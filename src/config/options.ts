@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 
 import { pndError } from '../errors.ts';
-import { maskUserinfo } from '../redact.ts';
+import { maskUrlValue } from '../redact.ts';
 import { LIMIT_FLAGS } from './door-limits.ts';
 
 /**
@@ -238,5 +238,5 @@ function editDistance(a: string, b: string): number {
 
 /** A value as it may be shown: the password in URL userinfo masked. */
 export function shownValue(option: ServeOption, value: string): string {
-  return option.secret ? maskUserinfo(value) : value;
+  return option.secret ? maskUrlValue(value) : value;
 }

@@ -53,6 +53,27 @@ test('config check prints every setting with its source, and masks the password 
   }
 });
 
+test('a database password not percent-encoded (a space, / ? or #) is masked whole, never shown in part', async () => {
+  for (const password of ['se cret', 'pa/ss', 'pa?ss', 'pa#ss', 'p@ss']) {
+    const checked = await cli(
+      'config',
+      'check',
+      '--database',
+      `postgres://prov:${password}@db.example/x`,
+      '--json',
+    );
+    assert.equal(checked.code, 0, checked.err);
+    const report = JSON.parse(checked.out) as { settings: { key: string; value?: string }[] };
+    assert.equal(
+      report.settings.find((s) => s.key === 'database')?.value,
+      'postgres://****@db.example/x',
+      password,
+    );
+    for (const part of password.split(/[ /?#@]/))
+      assert.ok(!checked.out.includes(`:${part}`), password);
+  }
+});
+
 test('config check refuses an unknown key, a malformed value and an unreadable TLS file, naming each', async () => {
   const typo = join(dir, 'typo.json');
   writeFileSync(typo, '{"tls-crt": "/etc/ssl/x.pem"}');
