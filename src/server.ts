@@ -349,6 +349,16 @@ export async function startServer(
       await listen(() => app.listen({ host: admin.host, port: admin.port }), 'admin', admin);
       closers.push(() => app.close());
       adminAddress = { host: admin.host, port: (app.server.address() as AddressInfo).port };
+      // Without an HTTP door the admin listener is where management commands find the API.
+      if (!running) {
+        const apiHost =
+          admin.host === '0.0.0.0' || admin.host === '::' ? '127.0.0.1' : admin.host;
+        running = {
+          pid: process.pid,
+          api: `http://${formatListen({ host: apiHost, port: adminAddress.port })}/api/v1`,
+          startedAt: new Date().toISOString(),
+        };
+      }
     }
     ready = true;
     // Again with every door as bound, for commands that point phones here (plugndial dhcp).

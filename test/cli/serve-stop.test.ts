@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 
+import { cli } from '../support/cli.ts';
 import { tempDir } from '../support/harness.ts';
 import { logRecords, serve, httpOnly } from '../support/serve.ts';
 
@@ -35,5 +36,39 @@ test('SIGTERM at the moment serve says it is ready stops it cleanly, exit 0', as
       logRecords(server.log()).some((r) => r['msg'] === 'stopped'),
       `attempt ${attempt}: it says it stopped`,
     );
+  }
+});
+
+test('with the HTTP door off, management commands find the API on the admin listener', async () => {
+  const dir = tempDir();
+  dirs.push(dir);
+  const server = await serve([
+    '--data-dir',
+    dir,
+    '--http',
+    'off',
+    '--tftp',
+    '127.0.0.1:0',
+    '--sip',
+    'off',
+    '--admin',
+    '127.0.0.1:0',
+  ]);
+  try {
+    const added = await cli(
+      'device',
+      'add',
+      '0021f2000077',
+      '--vendor',
+      'flyingvoice',
+      '--data-dir',
+      dir,
+    );
+    assert.equal(added.code, 0, added.err);
+    const listed = await cli('device', 'list', '--json', '--data-dir', dir);
+    assert.equal(listed.code, 0, listed.err);
+    assert.match(listed.out, /0021f2000077/);
+  } finally {
+    assert.equal(await server.stop(), 0, server.log());
   }
 });
