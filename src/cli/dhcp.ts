@@ -84,16 +84,6 @@ export async function dhcpCommand(args: string[], io: CommandIO): Promise<number
   const format = String(values['format'] ?? '');
   if (!(format in FORMATS))
     throw pndError('PND_INVALID_ARGUMENT', '--format: expected isc, kea or dnsmasq');
-  const code = choices.customOption;
-  const refused =
-    code === undefined
-      ? undefined
-      : format === 'kea'
-        ? keaRefuses(code)
-        : format === 'dnsmasq'
-          ? dnsmasqRefuses(code)
-          : undefined;
-  if (refused) throw pndError('PND_INVALID_ARGUMENT', `--custom-option: ${refused}`);
   const plan = planSite(drivers, {
     doors: doorsOf(values),
     choices,
@@ -106,6 +96,14 @@ export async function dhcpCommand(args: string[], io: CommandIO): Promise<number
     }),
   });
   if (!plan.ok) throw plan.error;
+  // A custom option the chosen server defines otherwise would make a snippet it refuses.
+  const refused =
+    format === 'kea'
+      ? keaRefuses(plan.value)
+      : format === 'dnsmasq'
+        ? dnsmasqRefuses(plan.value)
+        : undefined;
+  if (refused) throw pndError('PND_INVALID_ARGUMENT', `--custom-option: ${refused}`);
   if (!plan.value.vendors.some((v) => v.offer && !v.skipped))
     throw pndError(
       'PND_DHCP_NO_DOOR',

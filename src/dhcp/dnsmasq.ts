@@ -42,10 +42,13 @@ export function dnsmasqSnippet(plan: SitePlan): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Why dnsmasq cannot carry this custom option code as text, or undefined when it can. */
-export function dnsmasqRefuses(code: number): string | undefined {
+/** Why dnsmasq cannot load the snippet of this plan, or undefined when it can. */
+export function dnsmasqRefuses(plan: SitePlan): string | undefined {
   // dnsmasq knows 150 as tftp-server-address and reads its value as addresses only.
-  return code === 150
+  const text = served(plan).some((v) =>
+    v.offer.options.some((o) => o.code === 150 && o.value.kind !== 'addresses'),
+  );
+  return text
     ? 'dnsmasq reads option 150 as IP addresses, not a URL (dnsmasq --test: bad IP address); choose another --custom-option (e.g. 160 or 242)'
     : undefined;
 }

@@ -27,11 +27,12 @@ const VENDOR_ENCAPSULATED = 'vendor-encapsulated-options';
  */
 const KEA_DEFINED = [136, 137, 138, 141, 143, 146, 159, 162, 212, 213];
 
-/** Why Kea cannot carry this custom option code, or undefined when it can. */
-export function keaRefuses(code: number): string | undefined {
-  return KEA_DEFINED.includes(code)
-    ? `Kea defines option ${code} itself and refuses to redefine it; choose another --custom-option (e.g. 160 or 242)`
-    : undefined;
+/** Why Kea cannot load the snippet of this plan, or undefined when it can. */
+export function keaRefuses(plan: SitePlan): string | undefined {
+  const code = optionCodes(plan).find((c) => KEA_DEFINED.includes(c));
+  return code === undefined
+    ? undefined
+    : `Kea defines option ${code} itself and refuses to redefine it; choose another --custom-option (e.g. 160 or 242)`;
 }
 
 /**
