@@ -21,6 +21,11 @@ export interface CfgRenderOptions {
   firstLine?: string;
   /** Comment lines written after the first line, each as `# text`. */
   comments?: readonly string[];
+  /**
+   * The word the family writes for an empty value (parseCfg's `emptyValue`): where `key=` is
+   * read as "leave it as it is", an empty value must say so to clear the phone's.
+   */
+  emptyValue?: string;
 }
 
 export interface CfgParseOptions {
@@ -51,8 +56,9 @@ export function cfgValue(value: string): string {
 /** Renders entries in order; entries whose key the format cannot carry are left out. */
 export function renderCfg(entries: readonly CfgEntry[], options: CfgRenderOptions = {}): string {
   const lines = header(options);
+  const empty = options.emptyValue ?? '';
   for (const { key, value } of entries) {
-    if (isCfgKey(key)) lines.push(`${key}=${cfgValue(value)}`);
+    if (isCfgKey(key)) lines.push(`${key}=${value === '' ? empty : cfgValue(value)}`);
   }
   return lines.map((line) => `${line}\n`).join('');
 }

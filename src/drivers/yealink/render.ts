@@ -200,7 +200,12 @@ export function renderFile(recognition: Recognition, context: RenderContext): Ar
           overwriteMode: explanation.entries.some((e) => e.key === OVERWRITE && e.value === '1'),
         },
       )
-    : renderCfg(explanation.entries, { firstLine: VERSION_LINE });
+    : renderCfg(explanation.entries, {
+        firstLine: VERSION_LINE,
+        // A Yealink phone keeps its value for `key=` (unless overwrite_mode is on): an empty
+        // setting is written `%NULL%`, which clears it (VENDORS-MORE.md).
+        ...(dialectFor(context.vendor) === 'yealink' ? { emptyValue: NULL_VALUE } : {}),
+      });
   const body = Buffer.from(text, 'utf8');
   const installs = file === 'mac-cfg' && context.credentials !== undefined;
   const artifact: Artifact =

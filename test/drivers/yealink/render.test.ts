@@ -406,3 +406,20 @@ test('an unknown vendor in the context falls back to the default dialect', () =>
   const text = renderText(`${MAC}.cfg`, { 'accounts.1.registrar': 'pbx' }, { vendor: 'unknown' });
   assert.equal(text, '#!version:1.0.0.1\naccount.1.sip_server_host=pbx\n');
 });
+
+test('an empty value clears the Yealink phone’s own (%NULL%); key= alone it would keep', () => {
+  const settings = {
+    'accounts.1.user': '1001',
+    'accounts.1.label': '',
+    'native.yealink.features.dnd.enable': '',
+  };
+  const yealink = renderText(`${MAC}.cfg`, settings, { vendor: 'yealink' })!;
+  assert.match(yealink, /^account\.1\.label=%NULL%$/m);
+  assert.match(yealink, /^features\.dnd\.enable=%NULL%$/m);
+  // Flyingvoice documents no such word: its empty value stays empty.
+  const flyingvoice = renderText(`${MAC}.cfg`, {
+    ...settings,
+    'native.flyingvoice.features.dnd.enable': '',
+  })!;
+  assert.match(flyingvoice, /^features\.dnd\.enable=$/m);
+});
