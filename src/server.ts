@@ -351,8 +351,7 @@ export async function startServer(
       adminAddress = { host: admin.host, port: (app.server.address() as AddressInfo).port };
       // Without an HTTP door the admin listener is where management commands find the API.
       if (!running) {
-        const apiHost =
-          admin.host === '0.0.0.0' || admin.host === '::' ? '127.0.0.1' : admin.host;
+        const apiHost = admin.host === '0.0.0.0' || admin.host === '::' ? '127.0.0.1' : admin.host;
         running = {
           pid: process.pid,
           api: `http://${formatListen({ host: apiHost, port: adminAddress.port })}/api/v1`,

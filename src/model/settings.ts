@@ -169,6 +169,7 @@ function shownInvalid(kind: SettingKind, raw: unknown): string {
 }
 
 /** Control characters but the tab: each ends the line or the string a value is written into. */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** Validates a value given as text (CLI, CSV) or as JSON (API) and returns its typed form. */
