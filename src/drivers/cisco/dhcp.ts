@@ -47,7 +47,9 @@ export const ciscoDhcp: DhcpKnowledge = {
 function offer(vendor: string, { doors, customOption }: DhcpContext): DhcpOffer | undefined {
   if (doors.tftp !== undefined) {
     const parsed = new URL(doors.tftp);
-    const standard = parsed.port === '' || parsed.port === '69';
+    // A bare name in 66 is a host: an IPv6 literal ([…]) is no host name, so it goes as a URL.
+    const standard =
+      (parsed.port === '' || parsed.port === '69') && !parsed.hostname.startsWith('[');
     const url = `tftp://${parsed.host}/`;
     const options: DhcpOption[] = [
       {

@@ -86,6 +86,10 @@ test('DHCP: 66 as a bare TFTP host and 150 as its address; read back 66 first, t
     dhcp.offer('cisco', { doors: { tftp: 'tftp://10.0.0.5:6969' } })!.options.map((o) => o.code),
     [66],
   );
+  // An IPv6 TFTP door is no bare host name: 66 carries it as a URL, and no 150.
+  assert.deepEqual(dhcp.offer('cisco', { doors: { tftp: 'tftp://[2001:db8::5]' } })!.options, [
+    { code: 66, value: { kind: 'text', text: 'tftp://[2001:db8::5]/' } },
+  ]);
   // HTTP only: MPP phones fetch $PSN.xml under the URL; SPA phones take it as their rule.
   assert.equal(
     dhcp.offer('cisco', { doors: { http: 'http://10.0.0.5' } })!.url,
