@@ -258,19 +258,25 @@ test('a 40 MiB image streams with bounded memory: the server stops reading for a
   }
 });
 
-test('a phone that reported its new firmware is no longer told to upgrade, by a request that names no version', async () => {
+/** A server of its own with the Fanvil phone, set to run 2.12.0.1, and that image. */
+async function upgradingFanvil(): Promise<Catalogue> {
   const own = await harnessWith([fanvilPhone({ 'firmware.version': '2.12.0.1' })]);
+  await own.runtime.store.putFirmware(
+    {
+      vendor: 'fanvil',
+      model: 'X4',
+      version: '2.12.0.1',
+      fileName: 'x4.z',
+      contentType: 'application/octet-stream',
+    },
+    Readable.from([Buffer.alloc(64, 1)]),
+  );
+  return own;
+}
+
+test('a phone that reported its new firmware is no longer told to upgrade, by a request that names no version', async () => {
+  const own = await upgradingFanvil();
   try {
-    await own.runtime.store.putFirmware(
-      {
-        vendor: 'fanvil',
-        model: 'X4',
-        version: '2.12.0.1',
-        fileName: 'x4.z',
-        contentType: 'application/octet-stream',
-      },
-      Readable.from([Buffer.alloc(64, 1)]),
-    );
     const advertised = async (agent?: string): Promise<boolean> =>
       /Auto Image Url/.test((await own.phone(`/${FANVIL_MAC}.cfg`, agent)).body.toString());
     // The old firmware, reported and recorded; a request without a User-Agent (as over TFTP)
@@ -295,18 +301,8 @@ test('a phone that reported its new firmware is no longer told to upgrade, by a 
 });
 
 test("a User-Agent naming another phone's MAC does not speak for this device's firmware", async () => {
-  const own = await harnessWith([fanvilPhone({ 'firmware.version': '2.12.0.1' })]);
+  const own = await upgradingFanvil();
   try {
-    await own.runtime.store.putFirmware(
-      {
-        vendor: 'fanvil',
-        model: 'X4',
-        version: '2.12.0.1',
-        fileName: 'x4.z',
-        contentType: 'application/octet-stream',
-      },
-      Readable.from([Buffer.alloc(64, 1)]),
-    );
     await own.phone(`/${FANVIL_MAC}.cfg`, FANVIL_AGENT);
     const neighbour = await own.phone(`/${FANVIL_MAC}.cfg`, 'Fanvil X4 2.12.0.1 0c383e07e16d');
     assert.match(neighbour.body.toString(), /Auto Image Url/, 'still told to upgrade');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { Validator } from '@seriousme/openapi-schema-validator';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 
 import { adminApi } from '../../src/api/admin-api.ts';
 import { FLYINGVOICE_PHONE, startHarness, type Harness } from '../support/harness.ts';
@@ -116,6 +116,19 @@ test('every route refuses an unknown query parameter (and body field) by name', 
   assert.ok(checked >= 35, `only ${checked} operations`);
 });
 
+/** The admin API alone on its own fastify instance (token `t`), ready to be injected. */
+async function registerApi(app: FastifyInstance): Promise<void> {
+  await app.register(adminApi, {
+    prefix: '/api/v1',
+    store: h.runtime.store,
+    pipeline: h.runtime.pipeline,
+    recorder: h.runtime.recorder,
+    token: 't',
+    now: () => new Date(),
+  });
+  await app.ready();
+}
+
 test('the OpenAPI document is generated from every registered route and is valid 3.1', async () => {
   // The routes as fastify registers them, seen from outside the API's own bookkeeping.
   const app = Fastify({ logger: false });
@@ -130,15 +143,7 @@ test('the OpenAPI document is generated from every registered route and is valid
       registered.push(`${method.toLowerCase()} ${path}`);
     }
   });
-  await app.register(adminApi, {
-    prefix: '/api/v1',
-    store: h.runtime.store,
-    pipeline: h.runtime.pipeline,
-    recorder: h.runtime.recorder,
-    token: 't',
-    now: () => new Date(),
-  });
-  await app.ready();
+  await registerApi(app);
   const doc = (await app.inject({ url: '/api/v1/openapi.json' })).json() as OpenApi;
   await app.close();
   const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
@@ -168,15 +173,7 @@ test('the OpenAPI document is generated from every registered route and is valid
 
 test('only GET of the OpenAPI document itself goes without the token; a path or query ending in it does not', async () => {
   const app = Fastify({ logger: false });
-  await app.register(adminApi, {
-    prefix: '/api/v1',
-    store: h.runtime.store,
-    pipeline: h.runtime.pipeline,
-    recorder: h.runtime.recorder,
-    token: 't',
-    now: () => new Date(),
-  });
-  await app.ready();
+  await registerApi(app);
   try {
     assert.equal((await app.inject({ url: '/api/v1/openapi.json' })).statusCode, 200);
     assert.equal(

@@ -38,21 +38,34 @@ async function ok(...args: string[]): Promise<string> {
   return result.out;
 }
 
+/** A server of `dataDir` with the HTTP door and the ACS on free loopback ports. */
+function acsServer(dataDir: string, ...more: string[]): Promise<ServeProcess> {
+  const doors = ['--http', '127.0.0.1:0', '--tftp', 'off', '--sip', 'off', '--acs', '127.0.0.1:0'];
+  return serve(['--data-dir', dataDir, ...doors, ...more]);
+}
+
+/** `plugndial simulate` of a Fanvil X4 as a TR-069 CPE of the ACS at `acsUrl`. */
+function asCpe(mac: string, acsUrl: string, ...more: string[]): ReturnType<typeof cli> {
+  return cli(
+    'simulate',
+    mac,
+    '--vendor',
+    'fanvil',
+    '--model',
+    'X4',
+    '--via',
+    'tr069',
+    '--acs',
+    acsUrl,
+    ...more,
+  );
+}
+
 before(async () => {
   dir = tempDir();
   files = tempDir();
   d = ['--data-dir', dir];
-  server = await serve([
-    ...d,
-    '--http',
-    '127.0.0.1:0',
-    '--tftp',
-    'off',
-    '--sip',
-    'off',
-    '--acs',
-    '127.0.0.1:0',
-  ]);
+  server = await acsServer(dir);
   acs = `http://127.0.0.1:${server.ports['acs']}/`;
   writeFileSync(join(files, 'x4.z'), Buffer.alloc(70_000, 0x42));
   await ok(
@@ -95,21 +108,7 @@ after(async () => {
 test('a Fanvil phone is provisioned by TR-069 end to end: configuration and firmware by Download', async () => {
   const state = join(files, 'cpe.json');
   const simulate = async (): Promise<SimulateRun> => {
-    const result = await cli(
-      'simulate',
-      FANVIL,
-      '--vendor',
-      'fanvil',
-      '--model',
-      'X4',
-      '--via',
-      'tr069',
-      '--acs',
-      acs,
-      '--state',
-      state,
-      '--json',
-    );
+    const result = await asCpe(FANVIL, acs, '--state', state, '--json');
     assert.equal(result.code, 0, result.err + result.out);
     return JSON.parse(result.out) as SimulateRun;
   };
@@ -206,20 +205,7 @@ test('over HTTPS to the ACS (behind a TLS front, as operators run it), trusting 
     '--set',
     'accounts.1.user=1009',
   );
-  const simulate = (...more: string[]): ReturnType<typeof cli> =>
-    cli(
-      'simulate',
-      phone,
-      '--vendor',
-      'fanvil',
-      '--model',
-      'X4',
-      '--via',
-      'tr069',
-      '--acs',
-      https,
-      ...more,
-    );
+  const simulate = (...more: string[]): ReturnType<typeof cli> => asCpe(phone, https, ...more);
   try {
     const untrusted = await simulate();
     assert.equal(untrusted.code, 1, 'a certificate the phone does not trust');
@@ -232,22 +218,7 @@ test('over HTTPS to the ACS (behind a TLS front, as operators run it), trusting 
   }
   // The ACS points the phone at a file server it cannot reach: every Download faults.
   const elsewhere = tempDir();
-  const lost = await serve([
-    '--data-dir',
-    elsewhere,
-    '--http',
-    '127.0.0.1:0',
-    '--tftp',
-    'off',
-    '--sip',
-    'off',
-    '--acs',
-    '127.0.0.1:0',
-    '--public-url',
-    'http://127.0.0.1:9/',
-    '--admin',
-    'off',
-  ]);
+  const lost = await acsServer(elsewhere, '--public-url', 'http://127.0.0.1:9/');
   try {
     const added = await cli(
       'device',
@@ -261,18 +232,7 @@ test('over HTTPS to the ACS (behind a TLS front, as operators run it), trusting 
       elsewhere,
     );
     assert.equal(added.code, 0, added.err);
-    const failed = await cli(
-      'simulate',
-      '0c383e07e17b',
-      '--vendor',
-      'fanvil',
-      '--model',
-      'X4',
-      '--via',
-      'tr069',
-      '--acs',
-      `http://127.0.0.1:${lost.ports['acs']}/`,
-    );
+    const failed = await asCpe('0c383e07e17b', `http://127.0.0.1:${lost.ports['acs']}/`);
     assert.equal(failed.code, 1, failed.out + failed.err);
     assert.match(failed.out, /^fault 9010 3 Vendor Configuration File /m);
     assert.match(

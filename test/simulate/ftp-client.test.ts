@@ -66,24 +66,12 @@ test(
     });
     await new Promise<void>((resolve) => data.listen(0, '127.0.0.1', resolve));
     const dataPort = (data.address() as { port: number }).port;
-    const control = createServer((socket) => {
-      sockets.push(socket);
-      socket.on('error', () => undefined);
-      socket.write('220 ready\r\n');
-      socket.on('data', (chunk: Buffer) => {
-        const line = chunk.toString('utf8');
-        if (line.startsWith('USER')) socket.write('230 in\r\n');
-        else if (line.startsWith('TYPE')) socket.write('200 binary\r\n');
-        else if (line.startsWith('EPSV'))
-          socket.write(`229 Entering Extended Passive Mode (|||${dataPort}|)\r\n`);
-        // The RETR reply comes only after the reset has reached the client.
-        else if (line.startsWith('RETR'))
-          setTimeout(() => socket.write('150 sending\r\n226 done\r\n'), 200);
-        else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
-      });
-    });
-    await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-    const { port } = control.address() as { port: number };
+    // The RETR reply comes only after the reset has reached the client.
+    const control = await controlServer(
+      () => dataPort,
+      (_line, socket) => void setTimeout(() => socket.write('150 sending\r\n226 done\r\n'), 200),
+    );
+    const { port } = control;
     try {
       const fetched = ftpGet(`ftp://127.0.0.1:${port}/a.cfg`).then(
         (answer) => answer.status,
@@ -97,7 +85,7 @@ test(
       process.off('unhandledRejection', onUnhandled);
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => data.close(resolve));
-      await new Promise((resolve) => control.close(resolve));
+      await control.close();
     }
   },
 );
