@@ -144,7 +144,7 @@ function describeKind(kind: SettingKind): string {
     case 'served_path':
       return 'a relative path of a stored file without "..", e.g. certs/ca.pem';
     case 'dial_string':
-      return 'a number or extension as dialled: digits, letters, * # + . _ - (at most 64), e.g. 203 or *97';
+      return 'a number, extension or address as dialled: digits, letters and * # + . _ - , : @ (at most 256), e.g. 203, *97 or 224.0.1.116:5001';
     case 'secret':
       return 'text on one line, at most 256 characters, without tabs or spaces at either end';
     case 'string':
@@ -266,9 +266,10 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
         ? ok(text)
         : bad();
     case 'dial_string':
-      // Written into each vendor's key syntax (Cisco `sub=…@$PROXY;nme=…`, Fanvil
-      // `value@line/…`): a ; @ : = or space there would start another field.
-      return /^[A-Za-z0-9*#+._-]{1,64}$/.test(text) ? ok(text) : bad();
+      // Written into each vendor's key syntax (Cisco `sub=…@$PROXY;nme=…`, Snom `multicast …`):
+      // a ; = / space or quote there would start another field. An address (user@host, a
+      // paging group's IP:port) is a key's value too; a driver that cannot write one says so.
+      return /^[A-Za-z0-9*#+._,:@-]{1,256}$/.test(text) ? ok(text) : bad();
     case 'served_path':
       return text.length <= 512 &&
         text

@@ -195,12 +195,23 @@ test('a JSON object whose own toString is no function is refused, not thrown', (
 });
 
 test("a key's value and pickup code are dial strings: what would start another field in a vendor's key syntax is refused", () => {
-  for (const good of ['203', '*97', '+4930123456', 'alice.b', '#8'])
+  for (const good of [
+    '203',
+    '*97',
+    '+4930123456',
+    'alice.b',
+    '#8',
+    '224.0.1.116:5001',
+    '201@pbx.example.com',
+    'sip:conf@example.com',
+    '0800123,,1234#',
+  ])
     assert.deepEqual(parseSetting('keys.1.value', good), { ok: true, value: good });
-  for (const bad of ['203;nme=x', '203@pbx', 'sip:203', '2 03', '20=3', ''])
+  for (const bad of ['203;nme=x', '2 03', '20=3', 'a/b', '"x"', ''])
     for (const key of ['keys.1.value', 'keys.2.pickup_value']) {
       const parsed = parseSetting(key, bad);
       assert.equal(parsed.ok, false, `${key}=${bad}`);
-      if (!parsed.ok) assert.match(parsed.error.message, /a number or extension as dialled/);
+      if (!parsed.ok)
+        assert.match(parsed.error.message, /a number, extension or address as dialled/);
     }
 });

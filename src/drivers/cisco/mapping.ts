@@ -271,6 +271,8 @@ function lineKeys(
     const value = text(`keys.${n}.value`) ?? '';
     const label = text(`keys.${n}.label`);
     const name = label === undefined ? '' : `;nme=${label.replace(/;/g, ',')}`;
+    // A bare number is the phone's proxy's; an address (user@host) already names its host.
+    const target = value.includes('@') ? value : `${value}@$PROXY`;
     let extension: string;
     let fn: string | undefined;
     switch (type) {
@@ -283,15 +285,15 @@ function lineKeys(
         break;
       case 'speed_dial':
         extension = 'Disabled';
-        fn = `fnc=sd;ext=${value}@$PROXY${name}`;
+        fn = `fnc=sd;ext=${target}${name}`;
         break;
       case 'blf':
         extension = 'Disabled';
-        fn = `fnc=blf+sd+cp;sub=${value}@$PROXY${name}`;
+        fn = `fnc=blf+sd+cp;sub=${target}${name}`;
         break;
       case 'call_park':
         extension = 'Disabled';
-        fn = `fnc=prk;sub=${value}@$PROXY${name}`;
+        fn = `fnc=prk;sub=${target}${name}`;
         break;
       default:
         continue;

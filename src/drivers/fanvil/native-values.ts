@@ -60,6 +60,9 @@ export function keyValue(
   line: string,
   pickup: string,
 ): string | undefined {
+  // `number@line/kind`: a value holding its own '@' would be read as another line.
+  const keyed = type === 'speed_dial' || type === 'blf' || type === 'call_park';
+  if (keyed && value.includes('@')) return undefined;
   switch (type) {
     case 'none':
       return '';

@@ -247,3 +247,11 @@ test('profile-rule credentials: $ is written $$ (a macro starts with it); a quot
   assert.ok(explained.ignored.includes('provisioning.password'));
   assert.ok(!JSON.stringify(explained.notes).includes('pa"ss'));
 });
+
+test("a key's address (user@host) names its own host: no @$PROXY after it", () => {
+  const settings = { ...ACCOUNT, 'keys.3.type': 'blf', 'keys.3.value': '201@pbx.example.com' };
+  assert.equal(
+    values(renderText(`${MAC}.xml`, settings)!).get('Extended_Function_3_'),
+    'fnc=blf+sd+cp;sub=201@pbx.example.com',
+  );
+});

@@ -207,3 +207,10 @@ test('the MAC file exists only for a device; the general file for everyone', () 
   assert.equal(render(`${MAC}.cfg`, ACCOUNTS, { withDevice: false }), undefined);
   assert.ok(render('F0V00X600000.cfg', {}, { withDevice: false }));
 });
+
+test('a key whose value is an address (user@host) is not written in number@line/kind, and says so', () => {
+  const settings = { ...FIGURE_1, 'keys.1.type': 'blf', 'keys.1.value': '201@pbx.example.com' };
+  const explained = fanvilDriver.explain(recognised(`${MAC}.cfg`), context(settings))!;
+  assert.ok(!explained.entries.some((e) => e.key === 'Fkey1 Value'));
+  assert.ok(explained.ignored.includes('keys.1.value'));
+});
