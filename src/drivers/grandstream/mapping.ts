@@ -161,11 +161,16 @@ function native(settings: Settings, entries: GsEntry[], used: Set<string>): void
     const form = P_VALUE.test(name) ? 'p' : ALIAS.test(name) ? 'alias' : undefined;
     if (form === undefined) continue;
     const at = entries.findIndex((e) => e[form] === name);
-    if (at >= 0) {
-      // The same parameter under its other name too: a file in either form carries the value.
-      const { pValue: _, ...mapped } = entries[at]!;
+    const mapped = entries[at];
+    if (mapped === undefined) entries.push({ [form]: name, value, from: key });
+    else if (mapped.pValue === undefined)
+      // One value in both forms: a file in either form carries it.
       entries[at] = { ...mapped, value, from: key };
-    } else entries.push({ [form]: name, value, from: key });
+    // The forms write this parameter's values apart (Yes/No against 1/0): the native value
+    // is its own form's; the other form keeps the mapped one.
+    else
+      entries[at] =
+        form === 'p' ? { ...mapped, pValue: value, from: key } : { ...mapped, value, from: key };
     used.add(key);
   }
 }

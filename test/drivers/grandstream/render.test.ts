@@ -263,3 +263,22 @@ test('a native value named by its P-value or its alias sets the parameter in bot
     assert.equal(pValues.get('P1362'), 'fr', native);
   }
 });
+
+test('a parameter whose forms write different values takes a native value in its own form only', () => {
+  const pForm = {
+    ...FULL,
+    'native.grandstream.P271': '0',
+    'provisioning.config_format': 'p-values',
+  };
+  assert.equal(values(renderText(`cfg${MAC}.xml`, pForm)!).get('P271'), '0');
+  const aliasOfP = values(
+    renderText(`cfg${MAC}.xml`, { ...FULL, 'native.grandstream.P271': '0' })!,
+  );
+  assert.equal(aliasOfP.get('account.1.enable'), 'Yes', 'the alias form keeps its own word');
+  const alias = { ...FULL, 'native.grandstream.account.1.enable': 'No' };
+  assert.equal(values(renderText(`cfg${MAC}.xml`, alias)!).get('account.1.enable'), 'No');
+  const pOfAlias = values(
+    renderText(`cfg${MAC}.xml`, { ...alias, 'provisioning.config_format': 'p-values' })!,
+  );
+  assert.equal(pOfAlias.get('P271'), '1', 'the P-value form keeps its own number');
+});
