@@ -70,9 +70,18 @@ export class ConfigurationView {
     const cached = this.#devices.get(mac);
     if (cached) {
       const updated = cached.then((device) => device && this.#withReported(device));
-      updated.catch(() => undefined);
+      // A read still under way that fails must not stay cached, as in device().
+      updated.catch(() => {
+        if (this.#devices.get(mac) === updated) this.#devices.delete(mac);
+      });
       this.#devices.set(mac, updated);
     }
+  }
+
+  /** The device a phone names by the serial it reported before, with what it reported since. */
+  async deviceBySerial(serial: string): Promise<Device | undefined> {
+    const device = await this.#store.deviceBySerial(serial);
+    return device && this.#withReported(device);
   }
 
   /** Whether the device, as someone read it earlier, lacks what its phone reported since. */
@@ -165,7 +174,10 @@ export class ConfigurationView {
         if (this.#named.get(key) === found) this.#named.delete(key);
       });
     }
-    return found;
+    // The owner as read, with what its phone reported since (the read is kept, not the facts).
+    return found.then((owner) =>
+      owner && 'device' in owner ? { device: this.#withReported(owner.device) } : owner,
+    );
   }
 
   async #lookUpName(name: string): Promise<NamedOwner | undefined> {

@@ -4,7 +4,6 @@
 import type { Driver, FirmwareRef, Recognition } from '../drivers/driver.ts';
 import type { Device } from '../model/device.ts';
 import { findMac, type Mac } from '../model/mac.ts';
-import type { Store } from '../store/store.ts';
 import type { ConfigurationView } from './configuration-view.ts';
 import type { EffectiveSettings } from './effective-settings.ts';
 import { normalisePath } from './path.ts';
@@ -55,18 +54,15 @@ const COMMON_DIALECT = 'provisioning.common_dialect';
 export class Identification {
   readonly #drivers: readonly Driver[];
   readonly #view: ConfigurationView;
-  readonly #store: Store;
   readonly #settings: EffectiveSettings;
 
   constructor(options: {
     drivers: readonly Driver[];
     view: ConfigurationView;
-    store: Store;
     settings: EffectiveSettings;
   }) {
     this.#drivers = options.drivers;
     this.#view = options.view;
-    this.#store = options.store;
     this.#settings = options.settings;
   }
 
@@ -109,7 +105,7 @@ export class Identification {
     const device = named
       ? await this.#view.device(named)
       : serial
-        ? await this.#store.deviceBySerial(serial)
+        ? await this.#view.deviceBySerial(serial)
         : undefined;
     const mac = named ?? device?.mac;
     if (candidates.length === 0) {

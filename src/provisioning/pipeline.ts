@@ -101,12 +101,7 @@ export class ProvisioningPipeline implements Provisioner {
     this.#access = access;
     this.#settings = settings;
     this.#events = events;
-    this.#identification = new Identification({
-      drivers: options.drivers,
-      view,
-      store,
-      settings,
-    });
+    this.#identification = new Identification({ drivers: options.drivers, view, settings });
     this.#contexts = new RenderContexts({
       view,
       settings,

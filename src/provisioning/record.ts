@@ -11,7 +11,7 @@ import type { FileAnswer } from './answer.ts';
 import { differs, type ConfigurationView } from './configuration-view.ts';
 import type { Identified } from './identify.ts';
 import { lastContactOf } from './last-contact.ts';
-import type { EventRecorder } from './recorder.ts';
+import { recordedFacts, type EventRecorder } from './recorder.ts';
 import type { Answer, ProvisioningRequest, TransferOutcome } from './request.ts';
 
 /** What recording one request takes, from its answer to the end of its transfer. */
@@ -112,7 +112,8 @@ export class RequestEvents {
       this.#recorder.record(event);
       return;
     }
-    const reported = identified.reported;
+    // As the store will hold them, so what this node knows equals what it wrote.
+    const reported = identified.reported && recordedFacts(identified.reported);
     // Facts the device (as this node last read it) already has are no news: the contact may
     // wait for the next of the recorder's contact writes. News is the view's at once, so the
     // phone's next request, whatever it names, is answered for what it runs now.

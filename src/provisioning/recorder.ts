@@ -243,7 +243,10 @@ export function recordedText(text: string): string {
   );
 }
 
-function recordedFacts(reported: NonNullable<Device['reported']>): Device['reported'] {
+/** What a phone reported, as it is stored: userinfo masked, control characters escaped. */
+export function recordedFacts(
+  reported: NonNullable<Device['reported']>,
+): NonNullable<Device['reported']> {
   let clean: NonNullable<Device['reported']> | undefined;
   for (const key of ['model', 'firmware', 'serial'] as const) {
     const value = reported[key];

@@ -120,3 +120,45 @@ test('what a phone reported is its device at once, cached or read again, until t
     await base.close();
   }
 });
+
+test('a read under way when a report comes that then fails is not kept; a named or serial device carries the report too', async () => {
+  const base = await openStore({ memory: true });
+  try {
+    const mac = '001565000002' as Mac;
+    await base.insertDevices([
+      device(mac, {
+        settings: { 'provisioning.config_name': 'front' },
+        reported: { firmware: '96.1', serial: 'SN42' },
+      }),
+    ]);
+    let fail = true;
+    let reads = 0;
+    const flaky = Object.create(base) as Store;
+    flaky.getDevice = async (m) => {
+      reads += 1;
+      if (fail) throw new Error('database went away');
+      return base.getDevice(m);
+    };
+    flaky.listDevices = (query) => base.listDevices(query);
+    flaky.listProfiles = () => base.listProfiles();
+    flaky.deviceBySerial = (serial) => base.deviceBySerial(serial);
+    flaky.generation = () => base.generation();
+    const view = new ConfigurationView(flaky);
+    const pending = view.device(mac);
+    view.reported(mac, { firmware: '96.2' });
+    await assert.rejects(pending);
+    fail = false;
+    assert.equal(
+      (await view.device(mac))?.reported?.firmware,
+      '96.2',
+      'read again, not the failure',
+    );
+    assert.equal(reads, 2);
+    const named = await view.named('front');
+    assert.ok(named && 'device' in named);
+    assert.equal(named.device.reported?.firmware, '96.2');
+    assert.equal((await view.deviceBySerial('SN42'))?.reported?.firmware, '96.2');
+  } finally {
+    await base.close();
+  }
+});
