@@ -55,6 +55,14 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
   const driver = driverForVendor(vendor);
   if (!driver)
     throw pndError('PND_UNKNOWN_VENDOR', `--vendor: expected one of ${knownVendors().join(', ')}`);
+  // A key of no form the vendor's phones take would be a phone that holds none: said now.
+  const key = values['key'] === undefined ? undefined : String(values['key']);
+  const forms = driver.configKeys;
+  if (key !== undefined && forms && !forms.fits(vendor, key, {}))
+    throw pndError(
+      'PND_INVALID_ARGUMENT',
+      forms.none ? `--key: ${forms.none}` : `--key: not a ${forms.describe(vendor, {})}`,
+    );
   const identity = {
     mac: mac.value,
     vendor,

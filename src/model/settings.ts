@@ -146,7 +146,7 @@ function describeKind(kind: SettingKind): string {
     case 'dial_string':
       return 'a number, extension or address as dialled: digits, letters and * # + . _ - , : @ (at most 256), e.g. 203, *97 or 224.0.1.116:5001';
     case 'secret':
-      return 'text on one line, at most 256 characters, without tabs or spaces at either end';
+      return 'text on one line of at most 256 characters, without tabs and without spaces at either end';
     case 'string':
       return 'text on one line';
   }

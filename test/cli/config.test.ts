@@ -54,7 +54,8 @@ test('config check prints every setting with its source, and masks the password 
 });
 
 test('a database password not percent-encoded (a space, / ? or #) is masked whole, never shown in part', async () => {
-  for (const password of ['se cret', 'pa/ss', 'pa?ss', 'pa#ss', 'p@ss']) {
+  for (const separator of [' ', '/', '?', '#', '@']) {
+    const password = `sekrit${separator}qqtail`;
     const checked = await cli(
       'config',
       'check',
@@ -69,8 +70,7 @@ test('a database password not percent-encoded (a space, / ? or #) is masked whol
       'postgres://****@db.example/x',
       password,
     );
-    for (const part of password.split(/[ /?#@]/))
-      assert.ok(!checked.out.includes(`:${part}`), password);
+    assert.doesNotMatch(checked.out + checked.err, /sekrit|qqtail/, password);
   }
 });
 

@@ -255,6 +255,19 @@ test('usage errors exit 2 with a message', async () => {
   assert.match(noVendor.err, /--vendor/);
   assert.match((await cli('device', 'add', ...d, '--bogus')).err, /Unknown option '--bogus'/);
   assert.match((await cli('settings')).out, /accounts\.N\.registrar_port/);
+  // A key of no form the vendor's phones take is refused, not played as a phone without one.
+  const badKey = await cli(
+    'simulate',
+    '0021f2000099',
+    '--vendor',
+    'yealink',
+    '--url',
+    'http://127.0.0.1:9/',
+    '--key',
+    'short',
+  );
+  assert.equal(badKey.code, 2, badKey.err);
+  assert.match(badKey.err, /--key: not a 16-character Yealink key/);
   // A scheme no phone emulation speaks is refused before anything is fetched.
   for (const url of ['sftp://127.0.0.1/x.cfg', 'gopher://127.0.0.1/']) {
     const simulated = await cli('simulate', '0021f2000099', '--vendor', 'yealink', '--url', url);
