@@ -112,8 +112,11 @@ export class RequestEvents {
       this.#recorder.record(event);
       return;
     }
-    // As the store will hold them, so what this node knows equals what it wrote.
-    const reported = identified.reported && recordedFacts(identified.reported);
+    // As the store will hold them, so what this node knows equals what it wrote. A request
+    // refused for its credentials speaks for nobody: anyone can write a User-Agent, and its
+    // facts (a firmware "installed") would stop the real phone's upgrade.
+    const trusted = outcome.status !== 401 ? identified.reported : undefined;
+    const reported = trusted && recordedFacts(trusted);
     // Facts the device (as this node last read it) already has are no news: the contact may
     // wait for the next of the recorder's contact writes. News is the view's at once, so the
     // phone's next request, whatever it names, is answered for what it runs now.

@@ -316,3 +316,31 @@ test("a User-Agent naming another phone's MAC does not speak for this device's f
     await own.close();
   }
 });
+
+test('a request refused for its credentials does not speak for the phone: its User-Agent stops no upgrade', async () => {
+  const own = await upgradingFanvil();
+  try {
+    await own.api('PATCH', `/devices/${FANVIL_MAC}`, {
+      settings: {
+        'provisioning.access': 'shared-credentials',
+        'provisioning.username': 'prov',
+        'provisioning.password': 'prov-secret-1',
+        // No first contact without credentials either.
+        'provisioning.first_contact_window': 0,
+      },
+    });
+    const forged = await own.phone(
+      `/${FANVIL_MAC}.cfg`,
+      FANVIL_AGENT.replace('2.10.2.6887', '2.12.0.1'),
+    );
+    assert.equal(forged.status, 401);
+    await own.runtime.recorder.flush();
+    const stored = await own.api('GET', `/devices/${FANVIL_MAC}`);
+    assert.equal(
+      (stored.body as { reported?: { firmware?: string } }).reported?.firmware,
+      undefined,
+    );
+  } finally {
+    await own.close();
+  }
+});
