@@ -141,7 +141,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
     {
       schema: {
         summary:
-          'provisioning and security events as they are recorded, as server-sent events (event: provisioning | security, data: the event as GET /events and /security-events show it; event: skipped, data: {kind, afterId, beforeId} when more were recorded in one poll than a stream is sent)',
+          'provisioning and security events as they are recorded, as server-sent events (event: provisioning | security, data: the event as GET /events and /security-events show it; event: skipped, data: {kind, afterId, beforeId} when more were recorded in one poll than a stream is sent: events with ids between the two may not have been sent, GET /events has them)',
         querystring: closed({ mac }),
         response: {
           ...replies(200, {}, 503),
