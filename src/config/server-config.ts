@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 
 import { isPlugndialError, pndError, PlugndialError } from '../errors.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log.ts';
-import { isUrlText } from '../model/url-text.ts';
+import { inUrlCharacters } from '../model/url-characters.ts';
 import { maskUserinfo } from '../redact.ts';
 import { DEFAULT_DATA_DIR } from './data-dir.ts';
 import { parseInterfaceChoice, type InterfaceChoice } from '../sip/interfaces.ts';
@@ -115,7 +115,7 @@ function build(pick: (name: string) => string | undefined): ServerConfig {
 
   const publicUrl = pick('public-url');
   if (publicUrl !== undefined) {
-    if (!isUrlText(publicUrl))
+    if (!inUrlCharacters(publicUrl))
       throw pndError(
         'PND_CONFIG',
         '--public-url: a URL has no spaces, quotes, control characters or line breaks; percent-encode them',

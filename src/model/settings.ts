@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../errors.ts';
 import { maskUserinfo } from '../redact.ts';
-import { isUrlText } from './url-text.ts';
+import { inUrlCharacters } from './url-characters.ts';
 import { parseCidr } from './cidr.ts';
 import {
   SETTINGS_SCHEMA,
@@ -245,7 +245,9 @@ export function parseSetting(key: string, raw: unknown): Result<SettingValue> {
     case 'url':
       try {
         const url = new URL(text);
-        return isUrlText(text) && /^(https?|tftp|ftps?):$/.test(url.protocol) ? ok(text) : bad();
+        return inUrlCharacters(text) && /^(https?|tftp|ftps?):$/.test(url.protocol)
+          ? ok(text)
+          : bad();
       } catch {
         return bad();
       }
