@@ -70,7 +70,7 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
     ...(values['firmware'] ? { firmware: String(values['firmware']) } : {}),
     ...(values['serial'] ? { serial: String(values['serial']) } : {}),
     ...(values['input'] ? { input: String(values['input']) } : {}),
-    ...(values['key'] ? { configKey: String(values['key']) } : {}),
+    ...(key ? { configKey: key } : {}),
   };
   // What the phone trusts and presents over HTTPS, to its files' server and to an ACS alike.
   const tls = {

@@ -21,7 +21,12 @@ const BUILT_IN_KEY = Buffer.from('EKs35XacP6eybA25', 'latin1');
 export function configKey(settings: Settings): Buffer | null | undefined {
   if (settings['security.config_encryption'] !== true) return undefined;
   const text = settings['security.config_key'];
-  return (typeof text === 'string' && cipherKey('aes-128-ecb-space', text)) || null;
+  return (typeof text === 'string' && cfgKeyOf(text)) || null;
+}
+
+/** The key bytes of 16 key characters as a phone holds them; undefined for another form. */
+export function cfgKeyOf(text: string): Buffer | undefined {
+  return cipherKey('aes-128-ecb-space', text);
 }
 
 export function encryptCfg(plain: Buffer, key: Buffer): Buffer {
@@ -45,6 +50,6 @@ export function keyFromSecurityFile(file: Buffer): Buffer | undefined {
 /** The keys Yealink and Flyingvoice phones take: the cfg files and key files depend on one. */
 export const yealinkKeys: ConfigKeyForms = {
   describe: (vendor) => `16-character ${vendor === 'yealink' ? 'Yealink' : 'Flyingvoice'} key`,
-  fits: (_vendor, key) => cipherKey('aes-128-ecb-space', key) !== undefined,
+  fits: (_vendor, key) => cfgKeyOf(key) !== undefined,
   encrypts: ({ file }) => isYealinkFile(file) && (isCfgFile(file) || isSecurityFile(file)),
 };

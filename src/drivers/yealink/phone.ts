@@ -16,10 +16,9 @@ import {
   urlStep,
   type Fetched,
 } from '../phone-kit.ts';
-import { cipherKey } from '../../crypto/config-cipher.ts';
-import { NULL_VALUE } from './cfg-markers.ts';
+import { NULL_VALUE, VERSION_LINE } from './cfg-markers.ts';
 import { dialectFor } from './dialect.ts';
-import { decryptCfg } from './encryption.ts';
+import { cfgKeyOf, decryptCfg } from './encryption.ts';
 import {
   COMMON_BOOT,
   COMMON_CFG,
@@ -73,10 +72,7 @@ interface Boot {
 }
 
 function newBoot(identity: PhoneIdentity): Boot {
-  const key =
-    identity.configKey === undefined
-      ? undefined
-      : cipherKey('aes-128-ecb-space', identity.configKey);
+  const key = identity.configKey === undefined ? undefined : cfgKeyOf(identity.configKey);
   return { steps: [], settings: new Map(), ok: false, ...(key ? { key } : {}) };
 }
 
@@ -232,12 +228,16 @@ function applyCfg(answer: Fetched<URL>, boot: Boot): boolean {
   return true;
 }
 
+/** How every cfg begins (`#!version:1.0.0.1`), whatever its version. */
+const VERSION_MARK = VERSION_LINE.slice(0, VERSION_LINE.indexOf(':'));
+
 /**
  * A cfg's text: as it came when it is text (a cfg begins `#!version`), else opened with the
  * phone's key. Undefined for bytes that are no text and that the phone cannot open.
  */
 function plainCfg(body: Buffer, key: Buffer | undefined): string | undefined {
-  const isCfg = (bytes: Buffer): boolean => bytes.subarray(0, 9).toString('latin1') === '#!version';
+  const isCfg = (bytes: Buffer): boolean =>
+    bytes.subarray(0, 9).toString('latin1') === VERSION_MARK;
   if (isCfg(body)) return body.toString('utf8');
   // ECB has no padding to check: a wrong key gives bytes too, but not a cfg's first line.
   const opened = key && decryptCfg(body, key);

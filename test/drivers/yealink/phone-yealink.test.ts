@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { cipherKey } from '../../../src/crypto/config-cipher.ts';
 import type { PhoneFetch, PhoneIdentity } from '../../../src/drivers/driver.ts';
-import { encryptCfg } from '../../../src/drivers/yealink/encryption.ts';
+import { cfgKeyOf, encryptCfg } from '../../../src/drivers/yealink/encryption.ts';
 import { parseBoot } from '../../../src/formats/cfg.ts';
 import { yealinkDriver } from '../../../src/drivers/yealink/index.ts';
 import type { Mac } from '../../../src/model/mac.ts';
@@ -180,7 +179,7 @@ test('an encrypted cfg is opened with the key the phone holds (--key); without i
   const key = 'Ab3dEf6hIj9lMn2p';
   const sealed = encryptCfg(
     Buffer.from('#!version:1.0.0.1\naccount.1.user_name=1001\n'),
-    cipherKey('aes-128-ecb-space', key)!,
+    cfgKeyOf(key)!,
   );
   const fetch: PhoneFetch = async (url) =>
     url === `${BASE}001565770984.cfg`
