@@ -17,7 +17,19 @@ export interface LiveRoutesOptions {
   /** A comment line this often keeps proxies from closing a quiet stream. Default 15 s. */
   keepAliveMs?: number;
   sessions?: ConsoleSessions;
+  /** The clock's repeating timers (a test counts them). Default the process's. */
+  intervals?: Intervals;
 }
+
+export interface Intervals {
+  set(run: () => void, ms: number): NodeJS.Timeout;
+  clear(timer: NodeJS.Timeout | undefined): void;
+}
+
+const PROCESS_INTERVALS: Intervals = {
+  set: (run, ms) => setInterval(run, ms),
+  clear: (timer) => clearInterval(timer),
+};
 
 /** Streams open at once; each costs a socket and a little memory. */
 const MAX_STREAMS = 100;
@@ -42,6 +54,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
   const { store, sessions } = options;
   const pollMs = options.pollMs ?? 1000;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const intervals = options.intervals ?? PROCESS_INTERVALS;
   const listeners = new Set<Listener>();
   let cursor: { provisioning: number; security: number } | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -69,25 +82,14 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
         store.queryEvents({ afterId: cursor.provisioning, limit: BATCH }),
         store.querySecurityEvents({ afterId: cursor.security, limit: BATCH }),
       ]);
-      // A full batch is the newest BATCH: what lies between the cursor and its oldest is not
-      // sent, and listeners are told so (they can read it from GET /events), never left to guess.
-      skipped('provisioning', provisioning, cursor.provisioning);
-      skipped('security', security, cursor.security);
-      // Newest first from the store; listeners get them in the order they happened.
-      for (const event of provisioning.reverse()) {
-        cursor.provisioning = Math.max(cursor.provisioning, event.id ?? 0);
-        const chunk = sse('provisioning', event);
-        for (const listener of listeners) {
-          if (listener.mac === undefined || listener.mac === event.mac) send(listener, chunk);
-        }
-      }
-      for (const event of security.reverse()) {
-        cursor.security = Math.max(cursor.security, event.id ?? 0);
-        const chunk = sse('security', event);
-        for (const listener of listeners) {
-          if (listener.mac === undefined || listener.mac === event.mac) send(listener, chunk);
-        }
-      }
+      await deliver('provisioning', provisioning, cursor.provisioning, (mac, afterId) =>
+        store.queryEvents({ mac, afterId, limit: BATCH }),
+      );
+      await deliver('security', security, cursor.security, (mac, afterId) =>
+        store.querySecurityEvents({ mac, afterId, limit: BATCH }),
+      );
+      cursor.provisioning = Math.max(cursor.provisioning, ...provisioning.map(idOf));
+      cursor.security = Math.max(cursor.security, ...security.map(idOf));
     } catch {
       // The store was busy or closing: the next poll reads from the same cursor.
     } finally {
@@ -95,23 +97,51 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
     }
   };
 
-  const skipped = (
+  /**
+   * Sends one poll's events of a kind (newest first from the store) in the order they
+   * happened. A full batch is the newest BATCH: what lies between the cursor and its oldest
+   * was not read. A stream of every device is told so (GET /events has them), never left to
+   * guess; a stream of one device is sent that device's events of the gap, read on their own,
+   * and told of a gap only when its device alone had more than a batch.
+   */
+  const deliver = async (
     kind: 'provisioning' | 'security',
-    batch: readonly { id?: number }[],
+    batch: readonly LiveEvent[],
     after: number,
-  ): void => {
-    if (batch.length < BATCH) return;
-    const oldest = Math.min(...batch.map((event) => event.id ?? Infinity));
-    if (!Number.isFinite(oldest) || oldest <= after + 1) return;
-    const chunk = `event: skipped\ndata: ${JSON.stringify({ kind, afterId: after, beforeId: oldest })}\n\n`;
-    for (const listener of listeners) send(listener, chunk);
+    ofDevice: (mac: string, afterId: number) => Promise<LiveEvent[]>,
+  ): Promise<void> => {
+    const oldest = Math.min(...batch.map(idOf));
+    if (batch.length >= BATCH && oldest > after + 1) {
+      for (const listener of listeners)
+        if (listener.mac === undefined) send(listener, gapNotice(kind, after, oldest));
+      const macs = new Set([...listeners].flatMap((listener) => listener.mac ?? []));
+      for (const mac of macs) {
+        const own = await ofDevice(mac, after);
+        const ownOldest = Math.min(...own.map(idOf));
+        const notice =
+          own.length >= BATCH && ownOldest > after + 1 ? gapNotice(kind, after, ownOldest) : '';
+        const missed = own
+          .filter((event) => idOf(event) < oldest)
+          .reverse()
+          .map((event) => sse(kind, event))
+          .join('');
+        for (const listener of listeners)
+          if (listener.mac === mac && notice + missed) send(listener, notice + missed);
+      }
+    }
+    for (const event of [...batch].reverse()) {
+      const chunk = sse(kind, event);
+      for (const listener of listeners) {
+        if (listener.mac === undefined || listener.mac === event.mac) send(listener, chunk);
+      }
+    }
   };
 
   const stop = (listener: Listener): void => {
     listeners.delete(listener);
     if (listeners.size > 0) return;
-    clearInterval(timer);
-    clearInterval(keepAlive);
+    intervals.clear(timer);
+    intervals.clear(keepAlive);
     timer = keepAlive = undefined;
     cursor = undefined;
     round += 1;
@@ -141,7 +171,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
     {
       schema: {
         summary:
-          'provisioning and security events as they are recorded, as server-sent events (event: provisioning | security, data: the event as GET /events and /security-events show it; event: skipped, data: {kind, afterId, beforeId} when more were recorded in one poll than a stream is sent: events with ids between the two may not have been sent, GET /events has them)',
+          'provisioning and security events as they are recorded, as server-sent events (event: provisioning | security, data: the event as GET /events and /security-events show it; event: skipped, data: {kind, afterId, beforeId} when more were recorded in one poll than a stream is sent: events with ids between the two may not have been sent, GET /events has them; a stream of one mac is sent the events of the gap of that mac and told of a gap only when that mac alone had more)',
         querystring: closed({ mac }),
         response: {
           ...replies(200, {}, 503),
@@ -193,8 +223,8 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
             if (round === started) cursor ??= now;
           })
           .catch(() => undefined);
-        timer = setInterval(() => void poll(), pollMs);
-        keepAlive = setInterval(() => {
+        timer = intervals.set(() => void poll(), pollMs);
+        keepAlive = intervals.set(() => {
           // A stream does not keep its session alive; it ends with it.
           endSignedOut();
           for (const each of listeners) send(each, ': keep-alive\n\n');
@@ -211,6 +241,15 @@ async function newest(store: Store): Promise<{ provisioning: number; security: n
   return { provisioning: provisioning?.id ?? 0, security: security?.id ?? 0 };
 }
 
-function sse(kind: 'provisioning' | 'security', event: ProvisioningEvent | SecurityEvent): string {
+type LiveEvent = ProvisioningEvent | SecurityEvent;
+
+const idOf = (event: LiveEvent): number => event.id ?? 0;
+
+/** Events with ids between the two may not have been sent to this stream. */
+function gapNotice(kind: 'provisioning' | 'security', afterId: number, beforeId: number): string {
+  return `event: skipped\ndata: ${JSON.stringify({ kind, afterId, beforeId })}\n\n`;
+}
+
+function sse(kind: 'provisioning' | 'security', event: LiveEvent): string {
   return `event: ${kind}\nid: ${kind}-${event.id ?? 0}\ndata: ${JSON.stringify(event)}\n\n`;
 }

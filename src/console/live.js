@@ -1,7 +1,11 @@
 // Server-sent events from /events/stream. One EventSource per screen that listens; the
 // browser reconnects by itself after a dropped connection.
 
-/** Calls onEvent(kind, event) for each event recorded from now on; answers a stop function. */
+/**
+ * Calls onEvent(kind, event) for each event recorded from now on, and onEvent('skipped',
+ * {kind, afterId, beforeId}) when more came in one poll than the stream sends (GET /events
+ * has those between the two ids); answers a stop function.
+ */
 export function liveEvents(filter, onEvent, onState = () => {}) {
   const params = new URLSearchParams();
   if (filter.mac) params.set('mac', filter.mac);
@@ -15,6 +19,7 @@ export function liveEvents(filter, onEvent, onState = () => {}) {
   };
   source.addEventListener('provisioning', take('provisioning'));
   source.addEventListener('security', take('security'));
+  source.addEventListener('skipped', take('skipped'));
   source.addEventListener('open', () => onState('open'));
   source.addEventListener('error', () =>
     onState(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'),

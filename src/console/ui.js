@@ -42,6 +42,20 @@ export async function attempt(slot, action) {
   }
 }
 
+/**
+ * More events came at once than a live tail is sent ({afterId, beforeId} of its skipped
+ * message): the table is not all there is, and says so, with a way to read it again.
+ */
+export function behindNotice(gap, reload) {
+  const missed = Math.max(0, gap.beforeId - gap.afterId - 1);
+  return h(
+    'div',
+    { class: 'notice warn', role: 'status' },
+    `${missed.toLocaleString()} events came in faster than the live tail shows. `,
+    h('button', { type: 'button', onclick: reload }, 'Reload'),
+  );
+}
+
 export function heading(text, ...aside) {
   document.title = `${text} · plugndial`;
   return h(

@@ -261,6 +261,31 @@ test('a live event arrives on the events page without reload', async (t) => {
     .waitFor({ timeout: 15_000 });
 });
 
+test('more events at once than the live tail is sent: the page says so, Reload reads the table again', async (t) => {
+  const p = await ui.page(t);
+  if (!p) return;
+  await p.getByRole('link', { name: 'Events', exact: true }).click();
+  await p.getByText('Live: new events appear at the top.').waitFor();
+  const at = Date.now();
+  await ui.server.server.runtime.store.appendEvents(
+    Array.from({ length: 700 }, (_, i) => ({
+      at: new Date(at + i).toISOString(),
+      mac: macOf(1 + i),
+      file: `burst-${i}.cfg`,
+      transport: 'http' as const,
+      address: '192.0.2.7',
+      status: 200,
+      bytes: 1,
+      durationMs: 1,
+    })),
+  );
+  const notice = p.getByText('200 events came in faster than the live tail shows.');
+  await notice.waitFor({ timeout: 15_000 });
+  await p.getByRole('button', { name: 'Reload' }).click();
+  await notice.waitFor({ state: 'detached' });
+  await p.locator('table.events tbody tr', { hasText: 'burst-699.cfg' }).waitFor();
+});
+
 test('edit a profile: a field of the generated form is stored for the devices using it', async (t) => {
   const p = await ui.page(t);
   if (!p) return;

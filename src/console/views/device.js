@@ -411,7 +411,13 @@ export async function render(main, route) {
   );
   events.push(...(await get(`/events${query({ mac, limit: 50 })}`)));
   showEvents();
-  const stop = liveEvents({ mac }, (kind, event) => {
+  const stop = liveEvents({ mac }, async (kind, event) => {
+    if (kind === 'skipped' && event.kind === 'provisioning') {
+      // This phone alone had more events at once than the stream sends: read its newest again.
+      const newest = await get(`/events${query({ mac, limit: 50 })}`).catch(() => undefined);
+      if (newest) events.splice(0, events.length, ...newest);
+      return showEvents();
+    }
     if (kind !== 'provisioning') return;
     // The newest 50, as the page opened with; the rest are on the events page.
     events.unshift(event);

@@ -3,7 +3,7 @@ import { get, query } from '../api.js';
 import { fill, h, macText, time, field } from '../dom.js';
 import { liveEvents } from '../live.js';
 import { replaceQuery } from '../route.js';
-import { attempt, heading } from '../ui.js';
+import { attempt, behindNotice, heading } from '../ui.js';
 
 export const EVENT_HEADERS = [
   'Time',
@@ -157,6 +157,8 @@ export async function render(main, route) {
       stop = liveEvents(
         filter.mac ? { mac: filter.mac } : {},
         (kind, event) => {
+          if (kind === 'skipped' && event.kind === 'provisioning')
+            return fill(slot, behindNotice(event, load));
           if (kind !== 'provisioning' || !matches(filter, event)) return;
           rows.unshift(event);
           rows = rows.slice(0, 500);

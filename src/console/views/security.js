@@ -3,7 +3,7 @@ import { get, query } from '../api.js';
 import { fill, h, macText, time, field, uid } from '../dom.js';
 import { liveEvents } from '../live.js';
 import { replaceQuery } from '../route.js';
-import { attempt, heading } from '../ui.js';
+import { attempt, behindNotice, heading } from '../ui.js';
 
 const HEADERS = ['Time', 'Kind', 'Device', 'Address', 'Detail'];
 
@@ -119,6 +119,8 @@ export async function render(main, route) {
       ? liveEvents(
           m ? { mac: m } : {},
           (k, event) => {
+            if (k === 'skipped' && event.kind === 'security')
+              return fill(slot, behindNotice(event, load));
             if (k !== 'security') return;
             // As the events page: the newest 500 in the page, the rest a filter away.
             rows.unshift(event);
