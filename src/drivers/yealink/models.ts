@@ -225,6 +225,8 @@ export function releaseOf(
 export const LEGACY_RELEASE = 73;
 /** From V81 on, provisioning, network and security keys carry `static.`. */
 export const STATIC_RELEASE = 81;
+/** From V71 on, an account's server is `account.N.sip_server.1.*` (before: `sip_server_host`). */
+export const SERVER_KEYS_RELEASE = 71;
 /** From V80 on, an account's transport is `account.N.sip_server.1.transport_type`. */
 export const SERVER_TRANSPORT_RELEASE = 80;
 

@@ -2,7 +2,7 @@ import type { Dialect } from './dialect.ts';
 import { handsetRules, otaLines, templateLines, templateRule } from './dect.ts';
 import { keyPrefix, pickupField } from './keys.ts';
 import type { MapContext, Rule, Section } from './mapping-rules.ts';
-import { SERVER_TRANSPORT_RELEASE, type YealinkModel } from './models.ts';
+import { SERVER_KEYS_RELEASE, SERVER_TRANSPORT_RELEASE, type YealinkModel } from './models.ts';
 import {
   adminPassword,
   dateFormat,
@@ -115,8 +115,13 @@ const OUTBOUND: readonly Rule[] = [
   { from: 'accounts.N.outbound_proxy_port', to: 'account.N.outbound_proxy.1.port' },
 ];
 
-/** The account's own server: V8x keys; firmware before V80 names the transport apart. */
+/**
+ * The account's own server and outbound proxy: V8x keys; firmware before V80 names the
+ * transport apart, and firmware of V70 and before (T2xP) reads the flat keys Flyingvoice
+ * kept: `sip_server_host`, `outbound_host`, with no second server or proxy switch.
+ */
 function serverRules(release: number | undefined): readonly Rule[] {
+  if (release !== undefined && release < SERVER_KEYS_RELEASE) return FLAT_SERVER;
   const legacy = release !== undefined && release < SERVER_TRANSPORT_RELEASE;
   return [
     { from: 'accounts.N.registrar', to: 'account.N.sip_server.1.address' },
@@ -126,8 +131,17 @@ function serverRules(release: number | undefined): readonly Rule[] {
       to: legacy ? 'account.N.transport' : 'account.N.sip_server.1.transport_type',
       convert: transport,
     },
+    ...OUTBOUND,
   ];
 }
+
+const FLAT_SERVER: readonly Rule[] = [
+  { from: 'accounts.N.registrar', to: 'account.N.sip_server_host' },
+  { from: 'accounts.N.registrar_port', to: 'account.N.sip_server_port' },
+  { from: 'accounts.N.transport', to: 'account.N.transport', convert: transport },
+  { from: 'accounts.N.outbound_proxy', to: 'account.N.outbound_host' },
+  { from: 'accounts.N.outbound_proxy_port', to: 'account.N.outbound_port' },
+];
 
 const KEY_RULES: readonly Rule[] = [
   { from: 'keys.N.type', to: 'K.type', convert: keyType },
@@ -210,8 +224,7 @@ function yealinkSections(
       ...(dect ? { max: dect.accounts } : {}),
       rules: [
         ...ACCOUNT_NAMES,
-        ...(templates ? [templateRule] : serverRules(release)),
-        ...OUTBOUND,
+        ...(templates ? [templateRule, ...OUTBOUND] : serverRules(release)),
       ],
     },
     { zone: true, rules: TIME },

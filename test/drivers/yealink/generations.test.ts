@@ -103,6 +103,26 @@ test('the firmware a phone reports decides, whatever its model: a T46G on V80 ha
   assert.match(native, /^static\.foo=bar$/m);
 });
 
+test('firmware of V70 and before reads the flat server keys; from V71 the numbered ones', () => {
+  const proxied: Settings = {
+    ...PHONE,
+    'accounts.1.registrar_port': 5070,
+    'accounts.1.outbound_proxy': 'sbc.example.com',
+    'accounts.1.outbound_proxy_port': 5080,
+  };
+  const v70 = macCfg('T28P', proxied, '2.70.0.140');
+  assert.match(v70, /^account\.1\.sip_server_host=pbx\.example\.com$/m);
+  assert.match(v70, /^account\.1\.sip_server_port=5070$/m);
+  assert.match(v70, /^account\.1\.transport=1$/m);
+  assert.match(v70, /^account\.1\.outbound_host=sbc\.example\.com$/m);
+  assert.match(v70, /^account\.1\.outbound_port=5080$/m);
+  assert.doesNotMatch(v70, /sip_server\.1\.|outbound_proxy/);
+  const v72 = macCfg('T28P', proxied, '2.72.0.1');
+  assert.match(v72, /^account\.1\.sip_server\.1\.address=pbx\.example\.com$/m);
+  assert.match(v72, /^account\.1\.outbound_proxy\.1\.address=sbc\.example\.com$/m);
+  assert.doesNotMatch(v72, /sip_server_host|outbound_host/);
+});
+
 test('check-sync resyncs without a reboot unless asked (sip.notify_reboot_enable=0); off ignores it (2)', () => {
   assert.match(macCfg('T46S', PHONE), /^sip\.notify_reboot_enable=0$/m);
   assert.match(
