@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 
 import { TestPhone, subscribeText } from '../sip/support.ts';
-import { ConsoleUnderTest, macOf, signIn } from './support.ts';
+import { ConsoleUnderTest, followFetches, macOf, signIn } from './support.ts';
 
 // The console's other screens, each driven as an operator would: click, type, read what the
 // page says, and check it against the API and the phones' doors. PND_SCREENSHOTS=<dir> keeps
@@ -336,6 +336,7 @@ test('a phone-sized screen: no page scrolls sideways at 390x844', async (t) => {
   });
   try {
     const p = await phone.newPage();
+    const fetches = followFetches(p);
     await signIn(p, ui.server);
     const screens: [string, string | RegExp][] = [
       ['/', 'Overview'],
@@ -355,7 +356,7 @@ test('a phone-sized screen: no page scrolls sideways at 390x844', async (t) => {
     for (const [hash, heading] of screens) {
       await p.goto(`${ui.server.admin}/console/#${hash}`);
       await p.getByRole('heading', { name: heading, level: 1 }).waitFor();
-      await p.waitForLoadState('networkidle').catch(() => {});
+      await fetches.settled();
       const { scroll, client } = (await p.evaluate(
         '({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })',
       )) as { scroll: number; client: number };

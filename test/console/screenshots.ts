@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 
 import type { Mac } from '../../src/model/mac.ts';
-import { CHROMIUM, macOf, signIn, startConsoleServer } from './support.ts';
+import { CHROMIUM, followFetches, macOf, signIn, startConsoleServer } from './support.ts';
 
 const out = process.argv[2] ?? 'docs/console';
 mkdirSync(out, { recursive: true });
@@ -70,14 +70,16 @@ await fetch(`${server.admin}/api/v1/session`, {
 await server.server.runtime.recorder.flush();
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+const followed = new Map<Page, ReturnType<typeof followFetches>>();
 const shoot = async (page: Page, hash: string, name: string, wait: string): Promise<void> => {
   await page.goto(`${server.admin}/console/#${hash}`);
   await page.getByRole('heading', { name: wait, level: 1 }).waitFor();
-  await page.waitForLoadState('networkidle').catch(() => {});
+  await followed.get(page)?.settled();
   await page.waitForTimeout(400);
   await page.screenshot({ path: join(out, `${name}.png`), fullPage: false });
 };
 const desktop = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+followed.set(desktop, followFetches(desktop));
 await desktop.goto(`${server.admin}/console/`);
 await desktop.getByLabel('Admin token').waitFor();
 await desktop.screenshot({ path: join(out, 'sign-in.png') });
@@ -108,6 +110,7 @@ await desktop.getByRole('button', { name: 'Check (dry run)' }).click();
 await desktop.getByRole('list', { name: 'Bad rows' }).waitFor();
 await desktop.screenshot({ path: join(out, 'bulk.png') });
 const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+followed.set(phone, followFetches(phone));
 await signIn(phone, server);
 await shoot(phone, '/devices', 'devices-phone', 'Devices');
 await browser.close();

@@ -2,7 +2,13 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, type TestContext } from 'node:test';
 
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Request,
+} from 'playwright-core';
 
 import type { Device } from '../../src/model/device.ts';
 import type { Mac } from '../../src/model/mac.ts';
@@ -92,6 +98,38 @@ export async function launchChromium(t: TestContext): Promise<Browser | undefine
     // Root in a container has no user namespace for Chromium's sandbox.
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
+}
+
+/**
+ * Follows a page's requests, so a test can wait until a screen has drawn what it fetched.
+ * Not Playwright's `networkidle`: a screen with a live tail holds an event stream open, so its
+ * network is never idle and that wait always ran to its 30-second timeout.
+ */
+export function followFetches(page: Page): { settled(quietMs?: number): Promise<void> } {
+  const open = new Map<Request, number>();
+  let moved = Date.now();
+  page.on('request', (request) => {
+    if (request.resourceType() === 'eventsource') return;
+    open.set(request, Date.now());
+    moved = Date.now();
+  });
+  const done = (request: Request): void => {
+    if (open.delete(request)) moved = Date.now();
+  };
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+  // A request open this long is no screen's data: the browser may never report the end of
+  // one its page no longer waits for (the session check before sign-in is one).
+  const stale = 5_000;
+  const waiting = (): boolean => [...open.values()].some((at) => Date.now() - at < stale);
+  return {
+    async settled(quietMs = 300) {
+      // Bounded: a screen that keeps fetching is measured as it stands after ten seconds.
+      const end = Date.now() + 10_000;
+      while ((waiting() || Date.now() - moved < quietMs) && Date.now() < end)
+        await page.waitForTimeout(50);
+    },
+  };
 }
 
 /** Signs in through the console's own form and waits for the overview. */
