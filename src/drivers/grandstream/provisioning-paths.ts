@@ -3,6 +3,7 @@
 
 import type { RenderContext } from '../driver.ts';
 import type { PushEntry, SettingText } from './entries.ts';
+import { FIRMWARE_NAME, firmwareFileOf } from './models.ts';
 
 /** The URLs a file gives the phone that the pipeline, not the settings, knows. */
 export interface GsUrls {
@@ -33,7 +34,9 @@ export const MIN_CHECK_MINUTES = 60;
  * of its own), host, port and path without a trailing `/`. Undefined for schemes the phone
  * cannot fetch from, and for URLs with user information (the phone has fields for that).
  */
-export function serverPath(url: string): { path: string; scheme: string } | undefined {
+export function serverPath(
+  url: string,
+): { path: string; scheme: string; directory: boolean; dropped?: string } | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -42,7 +45,52 @@ export function serverPath(url: string): { path: string; scheme: string } | unde
   }
   if (!(parsed.protocol in PROTOCOLS) || parsed.username || parsed.password) return undefined;
   const path = `${parsed.host}${parsed.pathname}`.replace(/\/+$/, '');
-  return { path, scheme: parsed.protocol };
+  const dropped = `${parsed.search}${parsed.hash}`;
+  return {
+    path,
+    scheme: parsed.protocol,
+    directory: parsed.pathname.endsWith('/'),
+    ...(dropped ? { dropped } : {}),
+  };
+}
+
+/** The phone's path fields hold no query: a URL's query is not sent, which is said. */
+function noteDropped(
+  place: { dropped?: string },
+  setting: string,
+  field: string,
+  notes: string[],
+): void {
+  if (place.dropped)
+    notes.push(`${setting}: "${place.dropped}" left out of ${field} (the phone sends no query)`);
+}
+
+/**
+ * The firmware path of an image URL: a URL ending in `/` is the directory itself; otherwise its
+ * last segment is the image, which the phone asks for by its series' own name. A URL naming
+ * an image under another name is written as its directory, and said: the phone would not
+ * fetch that name.
+ */
+function firmwareDirectory(
+  image: { path: string; directory: boolean },
+  model: string | undefined,
+  setting: string,
+  notes: string[],
+): string {
+  const slash = image.path.indexOf('/');
+  if (image.directory || slash < 0) return image.path;
+  const cut = image.path.lastIndexOf('/');
+  const name = image.path.slice(cut + 1);
+  const wanted = model === undefined ? undefined : firmwareFileOf(model);
+  if (wanted !== undefined && name.toLowerCase() !== wanted)
+    notes.push(
+      `${setting}: a ${model} asks its firmware path for ${wanted}, not ${name}: the image must be in ${image.path.slice(0, cut)} under that name`,
+    );
+  else if (wanted === undefined && !FIRMWARE_NAME.test(name))
+    notes.push(
+      `${setting}: the phone asks its firmware path for its series' image (such as gxp2130fw.bin), not ${name}`,
+    );
+  return image.path.slice(0, cut);
 }
 
 /**
@@ -70,6 +118,7 @@ export function mapProvisioning(
       from,
     });
     push({ alias: 'provisioning.config.serverPath', p: 'P237', value: config.path, from });
+    noteDropped(config, from, 'provisioning.config.serverPath', notes);
   }
   const interval = context.settings['provisioning.resync_interval'];
   if (typeof interval === 'number') {
@@ -130,7 +179,8 @@ export function mapProvisioning(
     // The phone asks its firmware path for the image of its series by name: the path is
     // the image's directory.
     const from = text('firmware.url') === undefined ? 'firmware.version' : 'firmware.url';
-    const directory = image.path.slice(0, image.path.lastIndexOf('/'));
+    const directory = firmwareDirectory(image, context.device?.model, from, notes);
+    noteDropped(image, from, 'provisioning.firmware.serverPath', notes);
     const protocol = PROTOCOLS[image.scheme]!;
     push({
       alias: 'provisioning.firmware.protocol',
@@ -156,5 +206,6 @@ export function mapProvisioning(
       from,
     });
     push({ alias: 'phonebook.download.server', p: 'P331', value: path, from });
+    noteDropped(phonebook, from, 'phonebook.download.server', notes);
   }
 }

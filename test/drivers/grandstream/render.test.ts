@@ -228,6 +228,33 @@ test('firmware: the catalogue image directory only when the phone runs another v
   assert.equal(grandstreamDriver.firmwareImage!(recognised('x/gxp1600fw.bin'), ctx), undefined);
 });
 
+test('firmware.url: a directory as given, an image by its directory; a name or query the phone will not ask for is said', () => {
+  const path = (url: string): string | undefined =>
+    values(renderText(`cfg${MAC}.xml`, { ...ACCOUNT, 'firmware.url': url })!).get(
+      'provisioning.firmware.serverPath',
+    );
+  const notes = (url: string): string[] =>
+    grandstreamDriver.explain(
+      recognised(`cfg${MAC}.xml`),
+      context({ ...ACCOUNT, 'firmware.url': url }),
+    )!.notes ?? [];
+  // The host alone, with or without its slash: the host, whole.
+  assert.equal(path('http://fw.example.com/'), 'fw.example.com');
+  assert.equal(path('http://fw.example.com'), 'fw.example.com');
+  assert.equal(path('http://fw.example.com/fw/'), 'fw.example.com/fw');
+  assert.equal(path('http://fw.example.com/fw/gxp2130fw.bin'), 'fw.example.com/fw');
+  assert.deepEqual(notes('http://fw.example.com/fw/gxp2130fw.bin'), []);
+  // Another name: the directory, and the phone's own name for the image in a note.
+  assert.equal(path('http://fw.example.com/fw/GXP2130-1.0.11.3.bin'), 'fw.example.com/fw');
+  assert.ok(
+    notes('http://fw.example.com/fw/GXP2130-1.0.11.3.bin').some((n) =>
+      n.includes('asks its firmware path for gxp2130fw.bin, not GXP2130-1.0.11.3.bin'),
+    ),
+  );
+  assert.equal(path('http://fw.example.com/fw/?token=abc'), 'fw.example.com/fw');
+  assert.ok(notes('http://fw.example.com/fw/?token=abc').some((n) => n.includes('"?token=abc"')));
+});
+
 test("phonebook: the contacts as phonebook.xml, in a directory of the phone's own", () => {
   const contacts = [
     { name: 'Reception', office: '100' },
