@@ -12,6 +12,8 @@ export class Outbox {
   #sockets: Socket[] = [];
   #data: (Buffer | undefined)[] = [];
   #ends: boolean[] = [];
+  /** Bytes queued per connection this turn, so a connection's backlog can be weighed. */
+  #queued = new Map<Socket, number>();
   #scheduled = false;
 
   write(socket: Socket, data: Buffer): void {
@@ -23,8 +25,14 @@ export class Outbox {
     this.#push(socket, data, true);
   }
 
+  /** The bytes queued for this connection that have not reached its socket yet. */
+  queuedFor(socket: Socket): number {
+    return this.#queued.get(socket) ?? 0;
+  }
+
   readonly flush = (): void => {
     this.#scheduled = false;
+    this.#queued.clear();
     const sockets = this.#sockets;
     const data = this.#data;
     const ends = this.#ends;
@@ -44,6 +52,7 @@ export class Outbox {
     this.#sockets.push(socket);
     this.#data.push(data);
     this.#ends.push(end);
+    if (data !== undefined) this.#queued.set(socket, this.queuedFor(socket) + data.length);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.flush);

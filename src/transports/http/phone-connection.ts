@@ -67,6 +67,13 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const BARE_END = Buffer.from('\n\n');
 /** How often deadlines are checked: they are seconds long, so a second late is fine. */
 const SWEEP_MS = 1000;
+/**
+ * Replies a connection may have waiting to go out before its next request is answered. A
+ * phone reads each reply before it asks again; a client that pipelines requests and reads
+ * nothing would otherwise have the server hold every reply it asked for (a 35-byte request
+ * for a 60 KB file, over and over).
+ */
+const MAX_UNSENT = 64 * 1024;
 /** Keeps phone connections: answers each request in order, closes idle ones on shutdown. */
 export class PhoneConnections {
   readonly #options: PhoneConnectionOptions;
@@ -191,6 +198,7 @@ export class PhoneConnections {
       conversation.deadline = conversation.headSince + this.#options.headersMs;
       return;
     }
+    if (this.#backlogged(conversation)) return;
     const body =
       head.bodyLength === undefined ? undefined : pending.subarray(rest - head.bodyLength, rest);
     conversation.pending = rest === pending.length ? undefined : pending.subarray(rest);
@@ -215,6 +223,29 @@ export class PhoneConnections {
       },
       () => socket.destroy(),
     );
+  }
+
+  /**
+   * Whether the connection's replies wait to go out past MAX_UNSENT: then the next request
+   * waits for them to drain, as a reply under way, so a client that stopped reading is cut
+   * at the stall deadline like one that stopped reading a stream.
+   */
+  #backlogged(conversation: Conversation): boolean {
+    const { socket } = conversation;
+    if (socket.writableLength + this.#outbox.queuedFor(socket) <= MAX_UNSENT) return false;
+    this.#outbox.flush();
+    // Past the socket's high-water mark, so the write said so and 'drain' will come.
+    if (socket.writableLength <= MAX_UNSENT) return false;
+    conversation.busy = true;
+    conversation.deadline = Date.now() + this.#options.stallMs;
+    conversation.written = socket.bytesWritten;
+    socket.pause();
+    socket.once('drain', () => {
+      conversation.busy = false;
+      socket.resume();
+      this.#next(conversation);
+    });
+    return true;
   }
 
   /** Answers one request; resolves whether the connection stays open. */

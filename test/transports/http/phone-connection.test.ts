@@ -285,6 +285,46 @@ test('a pipeline failure is a 500 that closes the connection, and the door keeps
   }
 });
 
+test('a client that pipelines and reads nothing is answered only as fast as its replies leave', async () => {
+  const body = Buffer.alloc(64 * 1024, 0x61);
+  let answered = 0;
+  const app = await buildHttpDoor({
+    provisioner: {
+      answer: (): Promise<Answer> => {
+        answered += 1;
+        return served(body);
+      },
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  const count = 1000; // 64 MB of replies for 31 KB of requests
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  try {
+    await once(socket, 'connect');
+    socket.pause();
+    socket.write('GET /a.bin HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(count));
+    // Until the answers stop coming: what the kernel's buffers take, and one backlog more.
+    let seen = -1;
+    for (let i = 0; i < 40 && seen !== answered; i += 1) {
+      seen = answered;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(seen, answered, 'the answers stopped while nothing was read');
+    assert.ok(answered < count / 2, `${answered} of ${count} answered with nothing read`);
+    // Read, and every request is answered.
+    let bytes = 0;
+    socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    socket.resume();
+    await until(() => answered === count, 'every request answered once read');
+    await until(() => bytes >= count * body.length, 'every reply received');
+  } finally {
+    socket.destroy();
+    await app.close();
+  }
+});
+
 test('a small PUT is read here, its length from Content-Length; others go to node:http', () => {
   assert.equal(
     readPhoneHead('PUT /a.log HTTP/1.1\r\nHost: x\r\nContent-Length: 12')?.bodyLength,
