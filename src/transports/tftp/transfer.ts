@@ -60,6 +60,8 @@ export class ReadTransfer {
   #acked = 0;
   /** Absolute number of the highest block sent since the window last moved. */
   #sent = 0;
+  /** The highest block sent when the window was last sent again (see #onAck). */
+  #rewound = 0;
   /** Absolute number of the final (short) block, once it has been read. */
   #lastBlock: number | undefined;
   /** Packets for blocks acked+1 … in order, kept until acknowledged. */
@@ -160,7 +162,14 @@ export class ReadTransfer {
       this.#end({ status: 200 });
       return;
     }
-    if (block < this.#sent) this.#sent = block;
+    // An ACK short of what was sent says the block after it went missing (RFC 7440): the
+    // window is sent again from there. Not when the ACK is for a block sent before the last
+    // time: a client that acknowledges every block of a window would otherwise have the rest
+    // of the window sent again for each ACK, the window's size over.
+    if (block < this.#sent && block > this.#rewound) {
+      this.#rewound = this.#sent;
+      this.#sent = block;
+    }
     this.#pump();
   }
 
@@ -216,6 +225,7 @@ export class ReadTransfer {
       this.config.send(this.config.oack as Buffer);
       return;
     }
+    this.#rewound = this.#sent;
     this.#sent = this.#acked;
     this.#pump();
   }
