@@ -28,35 +28,42 @@ export interface SipResponse extends SipCommon {
 
 export type SipMessage = SipRequest | SipResponse;
 
-/** RFC 3261 §7.3.3 and the event packages' compact forms. */
-const COMPACT: Readonly<Record<string, string>> = {
-  a: 'accept-contact',
-  b: 'referred-by',
-  c: 'content-type',
-  d: 'request-disposition',
-  e: 'content-encoding',
-  f: 'from',
-  i: 'call-id',
-  j: 'reject-contact',
-  k: 'supported',
-  l: 'content-length',
-  m: 'contact',
-  o: 'event',
-  r: 'refer-to',
-  s: 'subject',
-  t: 'to',
-  u: 'allow-events',
-  v: 'via',
-  x: 'session-expires',
-  y: 'identity',
-};
+/**
+ * RFC 3261 §7.3.3 and the event packages' compact forms. Maps, not objects: a header named
+ * `constructor` or `__proto__` must find nothing here, not Object's own properties.
+ */
+const COMPACT: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    a: 'accept-contact',
+    b: 'referred-by',
+    c: 'content-type',
+    d: 'request-disposition',
+    e: 'content-encoding',
+    f: 'from',
+    i: 'call-id',
+    j: 'reject-contact',
+    k: 'supported',
+    l: 'content-length',
+    m: 'contact',
+    o: 'event',
+    r: 'refer-to',
+    s: 'subject',
+    t: 'to',
+    u: 'allow-events',
+    v: 'via',
+    x: 'session-expires',
+    y: 'identity',
+  }),
+);
 
-const SPELLING: Readonly<Record<string, string>> = {
-  'call-id': 'Call-ID',
-  cseq: 'CSeq',
-  'www-authenticate': 'WWW-Authenticate',
-  'mime-version': 'MIME-Version',
-};
+const SPELLING: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    'call-id': 'Call-ID',
+    cseq: 'CSeq',
+    'www-authenticate': 'WWW-Authenticate',
+    'mime-version': 'MIME-Version',
+  }),
+);
 
 /** Headers whose value may be a comma-separated list of values (RFC 3261 §7.3.1). */
 const LISTS = new Set([
@@ -85,9 +92,9 @@ const LISTS = new Set([
 /** `v` → `Via`, `CALL-ID` → `Call-ID`, `x-custom-thing` → `X-Custom-Thing`. */
 export function canonicalName(name: string): string {
   const lower = name.toLowerCase();
-  const long = COMPACT[lower] ?? lower;
+  const long = COMPACT.get(lower) ?? lower;
   return (
-    SPELLING[long] ??
+    SPELLING.get(long) ??
     long
       .split('-')
       .map((part) => (part ? part[0]!.toUpperCase() + part.slice(1) : part))

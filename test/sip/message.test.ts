@@ -297,3 +297,13 @@ test('serializeMessage drops a compact Content-Length (l) and writes its own', (
   const parsed = parseMessage(bytes);
   assert.ok(parsed.ok);
 });
+
+test("headers named after Object's own properties are headers like any other", () => {
+  for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    const lines = [...SUBSCRIBE];
+    lines.splice(1, 0, `${name}: x`);
+    const parsed = request(lines);
+    assert.equal(header(parsed, name), 'x', name);
+    assert.equal(header(parsed, 'Call-ID'), '1-2-3@192.168.50.163');
+  }
+});
