@@ -100,5 +100,5 @@ const TYPES: Record<string, string> = {
 
 export function contentTypeFor(path: string): string {
   const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase() ?? '';
-  return TYPES[ext] ?? 'application/octet-stream';
+  return Object.hasOwn(TYPES, ext) ? TYPES[ext]! : 'application/octet-stream';
 }

@@ -82,7 +82,7 @@ export async function dhcpCommand(args: string[], io: CommandIO): Promise<number
     );
 
   const format = String(values['format'] ?? '');
-  if (!(format in FORMATS))
+  if (!Object.hasOwn(FORMATS, format))
     throw pndError('PND_INVALID_ARGUMENT', '--format: expected isc, kea or dnsmasq');
   const plan = planSite(drivers, {
     doors: doorsOf(values),

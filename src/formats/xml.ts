@@ -154,7 +154,14 @@ function elementOfTag(tag: string): XmlElement | undefined {
   return { name: name[1]!, attributes, children: [], text: '' };
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/** A Map: `&constructor;` is no entity, not Object's own property. */
+const ENTITIES: ReadonlyMap<string, string> = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
 
 function decode(text: string): string {
   // Most text (the whitespace between tags above all) holds no entity.
@@ -165,7 +172,7 @@ function decode(text: string): string {
         ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));
       return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
     }
-    return ENTITIES[ref] ?? whole;
+    return ENTITIES.get(ref) ?? whole;
   });
 }
 

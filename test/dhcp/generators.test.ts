@@ -133,6 +133,24 @@ describe('plugndial dhcp', () => {
     assert.match(result.out, /^# yealink: http:\/\/10\.0\.0\.5\/ \(option 66\)$/m);
   });
 
+  it("refuses a --format named after Object's own properties", async () => {
+    for (const format of ['toString', 'constructor', '__proto__']) {
+      const result = await cli(
+        'dhcp',
+        '--format',
+        format,
+        '--http',
+        '10.0.0.5:80',
+        '--tftp',
+        'off',
+        '--data-dir',
+        empty,
+      );
+      assert.equal(result.code, 2, format);
+      assert.match(result.err, /--format: expected isc, kea or dnsmasq/);
+    }
+  });
+
   it('names the FTP door to Poly phones when it is their only door, to no one else', async () => {
     const args = ['dhcp', '--format', 'dnsmasq', '--tftp', 'off', '--data-dir', empty];
     const only = await cli(...args, '--http', 'off', '--ftp', '10.0.0.5:2121');

@@ -123,3 +123,9 @@ test('CSV rows render with quoting and read back the same', () => {
   assert.ok(parsed.ok);
   assert.deepEqual(parsed.value, rows);
 });
+
+test("an entity named after Object's own properties is no entity: its text is kept as written", () => {
+  const parsed = parseXml('<a>&constructor;&toString;&__proto__;&amp;</a>');
+  assert.ok(parsed.ok);
+  assert.equal(findElement(parsed.value, 'a')?.text, '&constructor;&toString;&__proto__;&');
+});
