@@ -42,6 +42,12 @@ export interface Recognition {
   /** Driver-specific values taken from the path or query. */
   params?: Readonly<Record<string, string>>;
   /**
+   * The vendor the file's name alone says the phone is (a Yealink model's own common file,
+   * which no other phone of the driver asks for): the dialect of a phone that says nothing
+   * else, as over TFTP.
+   */
+  vendor?: string;
+  /**
    * The file is named by the operator rather than by a MAC (Fanvil's user-named files and
    * `$input` IDs): the pipeline serves it for the device, else the profile, whose
    * `provisioning.config_name` is this name; with neither, the path falls to the overlay.

@@ -126,15 +126,18 @@ export class Identification {
     const fileDevice = configName === undefined ? device : byName;
     const speaks = (vendor: string | undefined): vendor is string =>
       vendor !== undefined && best.driver.vendors.includes(vendor);
-    // A phone that names no device and no vendor: the vendor of the device that asked from its
-    // address just before, else the default profile's choice, else the driver's own.
+    // A phone that names no device and no vendor: the vendor its file's name says, else the
+    // vendor of the device that asked from its address just before, else the default
+    // profile's choice, else the driver's own.
     const vendor = speaks(fileDevice?.vendor)
       ? fileDevice.vendor
       : speaks(agent?.vendor)
         ? agent.vendor
-        : speaks(recent?.vendor)
-          ? recent.vendor
-          : await this.#commonDialect(best.driver);
+        : speaks(best.recognition.vendor)
+          ? best.recognition.vendor
+          : speaks(recent?.vendor)
+            ? recent.vendor
+            : await this.#commonDialect(best.driver);
     const shared = !best.recognition.needsDevice && mac === undefined && configName === undefined;
     const tiedDevice = shared && recent?.mac ? await this.#view.device(recent.mac) : undefined;
     const tied = tiedDevice && speaks(tiedDevice.vendor) ? tiedDevice : undefined;

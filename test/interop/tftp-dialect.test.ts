@@ -118,3 +118,15 @@ test('provisioning.common_dialect must name a vendor', async () => {
     /provisioning\.common_dialect: "yelink" is no vendor; known: .*yealink/,
   );
 });
+
+test("TFTP: a stranger asking for a Yealink model's own file (y000000000066.cfg, the T46S) gets Yealink keys", async (t) => {
+  if (!requirePeer(t, 'tftp', 'tftp-hpa')) return;
+  clock += 61_000;
+  // Only Yealink's models have these numbers: the name says the dialect, as a User-Agent would.
+  const model = await tftpGet('y000000000066.cfg');
+  assert.match(model, YEALINK_KEYS);
+  assert.doesNotMatch(model, FLYINGVOICE_KEYS);
+  // The common file names no model: that stranger is still told apart by nothing.
+  clock += 61_000;
+  assert.match(await tftpGet('y000000000000.cfg'), FLYINGVOICE_KEYS);
+});

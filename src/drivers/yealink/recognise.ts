@@ -71,6 +71,8 @@ function claim(pattern: Pattern, match: RegExpExecArray, request: DeviceFileRequ
     // Over TFTP the number is all the phone says; where it names one model, that is the model.
     const models = /^\d+$/.test(code) ? modelsOfCode(Number(code)) : [];
     if (models.length === 1 && !agent?.model) reported.model = models[0]!.model;
+    // The numbers are Yealink's models; seed 001's Flyingvoice phones ask for none of them.
+    if (models.length > 0) recognition.vendor = 'yealink';
   }
   if (file === 'firmware-image') recognition.params = { name: match[1]! };
   if (agent?.model) reported.model = agent.model;
