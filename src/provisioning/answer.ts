@@ -158,15 +158,28 @@ export class FileAnswers {
       transport: 'http',
     });
     if (!driver || !recognition) return undefined;
+    // As serve() renders them for the phone: a shared file (the common cfg, a model's file)
+    // from the defaults and the default profile, not from this device's own settings; a
+    // firmware manifest with this device's target.
+    const own = recognition.needsDevice || recognition.configName !== undefined;
+    const firmwareOf =
+      !own && (recognition.kind === 'manifest' || recognition.kind === 'firmware')
+        ? device
+        : undefined;
     const context = await this.#contexts.build(driver, recognition, {
-      device,
+      device: own ? device : undefined,
       vendor: device.vendor,
       baseUrl: origin,
+      ...(firmwareOf ? { firmwareOf } : {}),
     });
     const artifact = await this.renderCached(
       driver,
       recognition,
-      { vendor: device.vendor, device, location: `${origin}/${fileName}` },
+      {
+        vendor: device.vendor,
+        device: own ? device : firmwareOf,
+        location: `${origin}/${fileName}`,
+      },
       async () => context,
     );
     return { device, driver, recognition, context, artifact: artifact ?? undefined };

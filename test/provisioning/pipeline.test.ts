@@ -233,6 +233,14 @@ test("render() gives a device's file as its phone receives it; nothing for an un
     await pipeline.render(UNKNOWN, `${UNKNOWN}.cfg`, 'http://192.0.2.1:8080'),
     undefined,
   );
+  // A shared file is what every phone gets: the defaults, not this device's accounts.
+  const common = await pipeline.render(KNOWN, 'y000000000000.cfg', 'http://192.0.2.1:8080');
+  const text = common?.artifact?.body.toString('utf8') ?? '';
+  assert.match(text, /^#!version:1\.0\.0\.1\n/);
+  assert.doesNotMatch(text, /2001|Front Desk|pipeline-secret/);
+  const served = await pipeline.answer(request('/y000000000000.cfg'));
+  assert.equal((await bodyOf(served)).toString('utf8'), text);
+  served.done({ status: 200, bytes: text.length });
 });
 
 test('a file rendered last year is rendered again in the new year: daylight-saving rules are a year’s', async () => {
