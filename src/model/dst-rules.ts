@@ -99,25 +99,54 @@ function deriveRules(zone: string, year: number, now: Date): ZoneRules | undefin
   const start = up[0]!;
   const end = down[0]!;
   const next = yearChanges(zone, year + 1) ?? [];
+  const nextStart = next.find((c) => c.after > c.before);
+  const nextEnd = next.find((c) => c.after < c.before);
+  const rule = { start: transition(start, nextStart), end: transition(end, nextEnd) };
+  // A phone applies the rule every year until it is told another: a rule the changes of
+  // neither of the next two years follow (Morocco's and Palestine's, which move with
+  // Ramadan) is no rule, only this year's dates.
+  const later = yearChanges(zone, year + 2) ?? [];
+  const followed = (rule: DstTransition, up: boolean): boolean =>
+    [next, later].some((changes, i) =>
+      repeats(
+        rule,
+        year + 1 + i,
+        changes.find((c) => (up ? c.after > c.before : c.after < c.before)),
+      ),
+    );
+  if (!followed(rule.start, true) || !followed(rule.end, false)) {
+    const offset = utcOffsetMinutes(zone, now)!;
+    return {
+      zone,
+      kind: 'irregular',
+      standardOffset: offset,
+      names: { standard: name(zone, now) },
+    };
+  }
   const names = pairNames(zone, new Date(end.at + DAY), new Date(start.at + DAY));
   return {
     zone,
     kind: 'rules',
     standardOffset: start.before,
-    dst: {
-      offset: start.after,
-      save: start.after - start.before,
-      start: transition(
-        start,
-        next.find((c) => c.after > c.before),
-      ),
-      end: transition(
-        end,
-        next.find((c) => c.after < c.before),
-      ),
-    },
+    dst: { offset: start.after, save: start.after - start.before, ...rule },
     names,
   };
+}
+
+/**
+ * Whether a later year's change (if the zone has one) falls within a week of the day the rule
+ * gives for it: a week off is a rule months and weeks cannot say exactly (Chile's "Sunday on
+ * or after the 2nd", Cairo's "Thursday at 24:00"), not a change that moves with the moon.
+ */
+function repeats(rule: DstTransition, year: number, change: Change | undefined): boolean {
+  if (change === undefined) return true;
+  const local = change.at + change.before * MINUTE;
+  const ruled = Date.UTC(
+    year,
+    rule.month - 1,
+    nthWeekday(year, rule.month, rule.week, rule.weekday),
+  );
+  return Math.abs(local - ruled) <= 8 * DAY;
 }
 
 /** Every offset change within one UTC year, to the minute; undefined for an unknown zone. */

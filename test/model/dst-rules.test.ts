@@ -77,6 +77,23 @@ test('a zone whose changes follow no month/week rule is irregular: the offset in
   assert.match(describeRules(rules), /no month\/week rule/);
 });
 
+test('a zone whose two changes move with Ramadan (Morocco) is irregular; a rule a week off some years is still a rule', () => {
+  // 2026: UTC+0 from 15 February to 22 March; 2027 from 7 February: no month/week rule says both.
+  const morocco = zoneRules('Africa/Casablanca', new Date('2026-06-01T00:00:00Z'))!;
+  assert.equal(morocco.kind, 'irregular');
+  assert.equal(morocco.dst, undefined);
+  assert.equal(morocco.standardOffset, 60);
+  // Chile's "Sunday on or after the 2nd" and Cairo's "Thursday at 24:00" come out a week off
+  // in some years, and Greenland's "Saturday before the last Sunday"; they stay rules.
+  for (const zone of ['America/Santiago', 'Africa/Cairo', 'America/Nuuk', 'Europe/Berlin'])
+    for (const year of [2024, 2026, 2028, 2029, 2030])
+      assert.equal(
+        zoneRules(zone, new Date(Date.UTC(year, 5, 1)))?.kind,
+        'rules',
+        `${zone} ${year}`,
+      );
+});
+
 test('unknown zones and invalid instants give nothing', () => {
   assert.equal(zoneRules('Mars/Olympus_Mons', IN_2025), undefined);
   assert.equal(zoneRules('Europe/Berlin', new Date(Number.NaN)), undefined);
