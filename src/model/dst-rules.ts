@@ -106,14 +106,16 @@ function deriveRules(zone: string, year: number, now: Date): ZoneRules | undefin
   // neither of the next two years follow (Morocco's and Palestine's, which move with
   // Ramadan) is no rule, only this year's dates.
   const later = yearChanges(zone, year + 2) ?? [];
-  const followed = (rule: DstTransition, up: boolean): boolean =>
-    [next, later].some((changes, i) =>
-      repeats(
-        rule,
-        year + 1 + i,
-        changes.find((c) => (up ? c.after > c.before : c.after < c.before)),
-      ),
-    );
+  const followed = (rule: DstTransition, up: boolean): boolean => {
+    const pick = (changes: Change[]): Change | undefined =>
+      changes.find((c) => (up ? c.after > c.before : c.after < c.before));
+    const [first, second] = [pick(next), pick(later)];
+    if (repeats(rule, year + 1, first) || repeats(rule, year + 2, second)) return true;
+    // A law that changed the rule (the US in 2007): next year's rule holds the year after.
+    return first !== undefined && second !== undefined
+      ? repeats(transition(first, second), year + 2, second)
+      : true;
+  };
   if (!followed(rule.start, true) || !followed(rule.end, false)) {
     const offset = utcOffsetMinutes(zone, now)!;
     return {
