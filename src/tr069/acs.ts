@@ -19,7 +19,12 @@ import type { ProvisioningEvent } from '../model/event.ts';
 import { lastContactOf } from '../provisioning/last-contact.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import { planSession, type PlanOptions } from './plan.ts';
-import { SessionTable, type SessionEntry } from './session-table.ts';
+import {
+  DEFAULT_SESSION_LIMITS,
+  SessionTable,
+  type SessionEntry,
+  type SessionLimits,
+} from './session-table.ts';
 import {
   arg,
   cwmp,
@@ -48,7 +53,16 @@ export interface AcsOptions extends PlanOptions {
   log?: Logger;
   /** An idle session is forgotten after this. Default 120 s. */
   sessionIdleMs?: number;
+  /** Sessions open at once, in all and from one address. Default DEFAULT_SESSION_LIMITS. */
+  sessionLimits?: SessionLimits;
 }
+
+/**
+ * Seconds a CPE refused a session is told to wait: about what it waits anyway, since an
+ * Inform without its InformResponse is a failed session, retried after 5 to 10 s at first
+ * (TR-069's default retry wait). Sessions last seconds, so by then some have ended.
+ */
+const RETRY_AFTER_S = 10;
 
 /** One HTTP request to the ACS, as the door read it. */
 export interface CwmpHttpRequest {
@@ -58,6 +72,8 @@ export interface CwmpHttpRequest {
   /** The TCP connection: a CPE that drops cookies keeps its session on one connection. */
   connection: object;
   remoteAddress: string;
+  /** From a trusted proxy, which speaks for many CPEs: its sessions are not capped per address. */
+  proxied?: boolean;
   /** The local address the request arrived on (where the CPE reaches us). */
   localAddress: string;
   /** `scheme://host:port` the CPE used. */
@@ -70,7 +86,7 @@ export interface CwmpHttpRequest {
 }
 
 export interface CwmpHttpReply {
-  /** 200 with an envelope, 204 to end the session, 401 challenge, 400 bad envelope. */
+  /** 200 with an envelope, 204 to end the session, 401 challenge, 400 bad envelope, 503 full. */
   status: number;
   body?: string;
   /** Set this session cookie. */
@@ -78,14 +94,17 @@ export interface CwmpHttpReply {
   challenge?: AuthChallenge;
   /** Close the connection after answering. */
   close?: boolean;
+  /** Seconds to wait before trying again (a 503's Retry-After). */
+  retryAfter?: number;
 }
 
 export class Acs {
   readonly #options: AcsOptions;
-  readonly #sessions = new SessionTable();
+  readonly #sessions: SessionTable;
 
   constructor(options: AcsOptions) {
     this.#options = options;
+    this.#sessions = new SessionTable(options.sessionLimits ?? DEFAULT_SESSION_LIMITS);
   }
 
   async answer(request: CwmpHttpRequest): Promise<CwmpHttpReply> {
@@ -105,8 +124,9 @@ export class Acs {
       }
       envelope = parsed.value;
     }
-    if (envelope?.method === 'Inform') return this.#inform(request, envelope, at, started);
     const entry = this.#sessions.find(request.sessionId, request.connection);
+    if (envelope?.method === 'Inform' && !entry)
+      return this.#inform(request, envelope, at, started);
     const file = `cwmp/${envelope?.method ?? 'empty'}`;
     if (!entry) {
       const reply = { status: 204, close: true };
@@ -121,13 +141,15 @@ export class Acs {
     const step = stepSession(entry.session, envelope);
     if (step.kind === 'end') {
       this.#sessions.close(entry);
+      // The CPE started over: the Inform that ended its session opens the next one.
+      if (envelope?.method === 'Inform') return this.#inform(request, envelope, at, started);
       const reply = { status: 204, close: true };
       this.#record(request, { at, started, file, reply, reason: step.reason, entry });
       return reply;
     }
     if (step.kind === 'answer') {
       let reason: string | undefined;
-      if (envelope?.body && step.method.endsWith('TransferComplete') && entry.device) {
+      if (envelope?.body && step.method.endsWith('TransferComplete')) {
         reason = await this.#transferComplete(entry.device, envelope.body, at);
       }
       const reply = {
@@ -138,10 +160,9 @@ export class Acs {
       this.#record(request, { at, started, file, reply, entry, ...(reason ? { reason } : {}) });
       return reply;
     }
-    const reported =
-      step.answered && entry.device
-        ? await this.#answered(entry, step.answered.rpc, step.answered.message, at)
-        : undefined;
+    const reported = step.answered
+      ? await this.#answered(entry, step.answered.rpc, step.answered.message, at)
+      : undefined;
     if (!entry.session.queue)
       entry.session.queue = await planSession(this.#options, entry, request.localAddress, at);
     const next = nextRequest(entry.session);
@@ -182,7 +203,7 @@ export class Acs {
     const inform = readInform(envelope.body!);
     const mac = await this.#identify(inform, request.credentials);
     const file = 'cwmp/Inform';
-    const events = inform.events.map((e) => e.code);
+    const events = eventCodes(inform);
     const verdict = await this.#options.pipeline.authoriseDoor(
       {
         transport: 'acs',
@@ -203,56 +224,62 @@ export class Acs {
       this.#record(request, { at, started, file, reply, reason: verdict.reason, mac });
       return reply;
     }
+    const informed = writeEnvelope(
+      envelope.namespace,
+      envelope.id,
+      cwmp('InformResponse', [arg('MaxEnvelopes', 1)]),
+    );
     const device = verdict.device;
-    const driver = device
-      ? this.#options.drivers.find((d) => d.vendors.includes(device.vendor))
-      : undefined;
-    const session = newSession(randomBytes(16).toString('base64url'), envelope.namespace, inform);
+    if (!device) {
+      // The policy lets it in, and it is answered like any CPE, but the ACS has nothing to ask
+      // a device it does not know: no session is kept for it (a flood of them would hold
+      // memory and places for nothing), and its next request gets the 204 that ends one.
+      const reply = { status: 200, body: informed };
+      this.#record(request, { at, started, file, reply, reason: 'unknown-device', mac });
+      return reply;
+    }
+    const driver = this.#options.drivers.find((d) => d.vendors.includes(device.vendor));
+    const session = newSession(randomBytes(16).toString('base64url'), envelope.namespace);
     const entry: SessionEntry = {
       session,
+      device,
       events,
       expires: at.getTime() + (this.#options.sessionIdleMs ?? 120_000),
-      ...(device ? { device } : {}),
       ...(driver ? { driver } : {}),
+      ...(request.proxied ? {} : { address: request.remoteAddress }),
     };
-    if (!device) session.queue = [];
-    this.#sessions.open(entry, request.connection);
+    const refused = this.#sessions.open(entry, request.connection);
+    if (refused) {
+      const reply = { status: 503, close: true, retryAfter: RETRY_AFTER_S };
+      this.#record(request, { at, started, file, reply, entry, reason: refused });
+      return reply;
+    }
     if (tr069Channel.hasSubscribers)
       tr069Channel.publish({ what: 'session' } satisfies Tr069Message);
-    if (device) {
-      const connectionRequestUrl = parameter(inform, '.ManagementServer.ConnectionRequestURL');
-      const root = inform.parameters[0]?.name.split('.')[0];
-      await this.#options.store
-        .updateCwmpState(
-          device.mac,
-          (state) => ({
-            ...state,
-            lastInform: { at: at.toISOString(), address: request.remoteAddress, events },
-            ...(connectionRequestUrl && /^https?:\/\//i.test(connectionRequestUrl)
-              ? { connectionRequestUrl: connectionRequestUrl.slice(0, 512) }
-              : {}),
-            ...(root === 'Device' || root === 'InternetGatewayDevice' ? { root } : {}),
-          }),
-          { observation: true },
-        )
-        .catch((error: unknown) => this.#warn('cwmp state not stored', error));
-    }
-    const reply = {
-      status: 200,
-      body: writeEnvelope(
-        envelope.namespace,
-        envelope.id,
-        cwmp('InformResponse', [arg('MaxEnvelopes', 1)]),
-      ),
-      sessionId: session.id,
-    };
+    const connectionRequestUrl = parameter(inform, '.ManagementServer.ConnectionRequestURL');
+    const root = inform.parameters[0]?.name.split('.')[0];
+    await this.#options.store
+      .updateCwmpState(
+        device.mac,
+        (state) => ({
+          ...state,
+          lastInform: { at: at.toISOString(), address: request.remoteAddress, events },
+          ...(connectionRequestUrl && /^https?:\/\//i.test(connectionRequestUrl)
+            ? { connectionRequestUrl: connectionRequestUrl.slice(0, 512) }
+            : {}),
+          ...(root === 'Device' || root === 'InternetGatewayDevice' ? { root } : {}),
+        }),
+        { observation: true },
+      )
+      .catch((error: unknown) => this.#warn('cwmp state not stored', error));
+    const reply = { status: 200, body: informed, sessionId: session.id };
     this.#record(request, {
       at,
       started,
       file,
       reply,
       entry,
-      reason: device ? events.join(',').slice(0, 120) : 'unknown-device',
+      reason: events.join(',').slice(0, 120),
       reported: informFacts(inform),
       ...(mac ? { mac } : {}),
     });
@@ -292,7 +319,7 @@ export class Acs {
     message: Envelope | undefined,
     at: Date,
   ): Promise<Device['reported'] | undefined> {
-    const mac = entry.device!.mac;
+    const mac = entry.device.mac;
     if (rpc.kind === 'GetParameterValues' && message?.method === 'GetParameterValuesResponse') {
       const values = parameterValues(child(message.body, 'ParameterList'));
       const get = (name: string): string | undefined =>
@@ -389,6 +416,17 @@ export class Acs {
   #warn(message: string, error: unknown): void {
     this.#options.log?.('warn', message, { error: (error as Error).message });
   }
+}
+
+/**
+ * The Inform's event codes as its session keeps them: each at most 64 characters (TR-069's
+ * EventCode is a string(64)) and copied through a Buffer into a string of its own. The XML
+ * reader's strings are slices of the request's text, and V8 keeps the whole parent of a
+ * slice alive: a code kept as it came would hold the whole body, up to 256 KiB, as long as
+ * the session lives.
+ */
+function eventCodes(inform: Inform): string[] {
+  return inform.events.map((e) => Buffer.from(e.code.slice(0, 64)).toString());
 }
 
 function parameter(inform: Inform, suffix: string): string | undefined {

@@ -37,14 +37,14 @@ export async function startAcsDoor(options: {
   tls?: { key: Buffer; cert: Buffer };
   /** Connections at once, per address, and the time to a request head (docs/security.md). */
   connections?: ConnectionLimits;
-  /** Addresses the per-address cap does not apply to (trusted proxies). */
+  /** Addresses the per-address caps, of connections and of sessions, do not apply to (trusted proxies). */
   exempt?: (address: string) => boolean;
   onLimit?: OnLimit;
 }): Promise<AcsDoor> {
   const scheme = options.tls ? 'https' : 'http';
   const limits = options.connections ?? DEFAULT_CONNECTION_LIMITS;
   const handler = (request: IncomingMessage, response: ServerResponse): void => {
-    void answer(options.acs, scheme, request, response).catch(() => {
+    void answer(options.acs, scheme, request, response, options.exempt).catch(() => {
       if (!response.headersSent) response.writeHead(500, { 'content-length': 0 });
       response.end();
     });
@@ -96,6 +96,7 @@ async function answer(
   scheme: 'http' | 'https',
   request: IncomingMessage,
   response: ServerResponse,
+  proxy: ((address: string) => boolean) | undefined,
 ): Promise<void> {
   if (request.method !== 'POST') {
     request.resume();
@@ -119,10 +120,12 @@ async function answer(
   const forwardedFor = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
   const userAgent = request.headers['user-agent'];
   const local = plainAddress(request.socket.localAddress);
+  const remote = plainAddress(request.socket.remoteAddress);
   const reply = await acs.answer({
     body,
     connection: request.socket,
-    remoteAddress: plainAddress(request.socket.remoteAddress),
+    remoteAddress: remote,
+    ...(proxy?.(remote) ? { proxied: true } : {}),
     localAddress: local,
     origin: `${scheme}://${local.includes(':') ? `[${local}]` : local}:${request.socket.localPort ?? 0}`,
     rawPath: (request.url ?? '/').split('?')[0]!,
@@ -141,6 +144,7 @@ function write(response: ServerResponse, reply: CwmpHttpReply): void {
     headers['set-cookie'] = `${SESSION_COOKIE}=${reply.sessionId}; Path=/; HttpOnly`;
   if (reply.close) headers['connection'] = 'close';
   if (reply.challenge) headers['www-authenticate'] = challengeHeaders(reply.challenge);
+  if (reply.retryAfter !== undefined) headers['retry-after'] = reply.retryAfter;
   const body = reply.body ? Buffer.from(reply.body) : undefined;
   if (body) headers['content-type'] = 'text/xml; charset="utf-8"';
   headers['content-length'] = body?.length ?? 0;

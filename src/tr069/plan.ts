@@ -36,7 +36,6 @@ export async function planSession(
   at: Date,
 ): Promise<AcsRpc[]> {
   const { device, driver } = entry;
-  if (!device) return [];
   const state = await options.store.cwmpState(device.mac);
   const root = state?.root ?? 'InternetGatewayDevice';
   const rpcs: AcsRpc[] = [];

@@ -12,7 +12,6 @@ import {
   stringArray,
   type CwmpNamespace,
   type Envelope,
-  type Inform,
   type ParameterValue,
 } from './soap.ts';
 
@@ -40,10 +39,13 @@ export type AcsRpc =
 /** The methods a CPE may call on this ACS (GetRPCMethodsResponse). */
 export const ACS_METHODS = ['Inform', 'GetRPCMethods', 'TransferComplete'] as const;
 
+/**
+ * What a session keeps between requests. Not the Inform: the ACS reads what it needs of it
+ * while answering it, and what the session keeps of its CPE (device, events) is in its entry.
+ */
 export interface Session {
   id: string;
   namespace: CwmpNamespace;
-  inform: Inform;
   /** What the ACS still has to ask; undefined until planned at the CPE's first empty POST. */
   queue?: AcsRpc[];
   /** The ACS request the CPE is answering now, with the cwmp:ID it was sent under. */
@@ -66,8 +68,8 @@ export type Step =
   /** Not a message for this point of the session: end it. */
   | { kind: 'end'; reason: string };
 
-export function newSession(id: string, namespace: CwmpNamespace, inform: Inform): Session {
-  return { id, namespace, inform, sent: 0, requests: 1 };
+export function newSession(id: string, namespace: CwmpNamespace): Session {
+  return { id, namespace, sent: 0, requests: 1 };
 }
 
 /** What one message of an open session (not the Inform that opened it) asks of the ACS. */
@@ -91,6 +93,8 @@ export function stepSession(session: Session, message: Envelope | undefined): St
       ...idOf(message),
     };
   }
+  // Every session opens with an Inform: one on a session under way means the CPE started
+  // over, and that Inform opens the next session (acs.ts).
   if (method === 'Inform') return { kind: 'end', reason: 'inform-in-session' };
   if (method.endsWith('Response') || method === 'Fault') {
     delete session.outstanding;
