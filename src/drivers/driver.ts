@@ -310,8 +310,11 @@ export interface Driver {
   provisioningUrl?(doors: DoorUrls): string | undefined;
   /** The native key/value lines behind a file, for `plugndial render --explain`. */
   explain(recognition: Recognition, context: RenderContext): Explanation | undefined;
-  /** The file names a device of this driver has, for `plugndial render <mac>` listings. */
-  files(mac: Mac): string[];
+  /**
+   * The file names a device of this driver has, for `plugndial render <mac>` listings; some
+   * name the model (Snom's `snomD345-<MAC>.htm`).
+   */
+  files(mac: Mac, model?: string): string[];
   readonly phone: PhoneScript;
   /**
    * Plug-and-play: is this SUBSCRIBE from one of my phones? Asked only for phones not in

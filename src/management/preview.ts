@@ -51,7 +51,7 @@ export async function deviceFiles(
   // (a category without content, a single-file layout), and those are left out; one that
   // is withheld (encrypted under a key that does not fit) is listed: the phone asks for it.
   const present: string[] = [];
-  for (const file of driverForVendor(device.vendor)?.files(mac) ?? []) {
+  for (const file of driverForVendor(device.vendor)?.files(mac, device.model) ?? []) {
     const preview = await previewFile(pipeline, mac, file, 'http://localhost');
     if (preview.artifact || preview.withheld) present.push(file);
   }

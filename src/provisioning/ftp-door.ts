@@ -53,7 +53,9 @@ export async function ftpListing(
           : undefined;
       if (verdict?.allowed && verdict.via !== 'first-contact') {
         const vendor = device.vendor;
-        names = stages.drivers.find((d) => d.vendors.includes(vendor))?.files(device.mac) ?? [];
+        names =
+          stages.drivers.find((d) => d.vendors.includes(vendor))?.files(device.mac, device.model) ??
+          [];
       } else {
         device = undefined;
       }

@@ -188,7 +188,12 @@ function entriesOf(mapping: SnomMapping): NativeEntry[] {
   return entries;
 }
 
-/** The names of a device's files, for listings; the model part is the phone's own. */
-export function deviceFiles(mac: Parameters<typeof macXmlName>[0]): string[] {
-  return [macHtmName(DEFAULT_MODEL, mac), macXmlName(mac), tbookName(mac), firmwareName(mac)];
+/** The names of a device's files, for listings; the model part is the device's own. */
+export function deviceFiles(mac: Parameters<typeof macXmlName>[0], model?: string): string[] {
+  return [
+    macHtmName(model !== undefined && /^[A-Za-z0-9]+$/.test(model) ? model : DEFAULT_MODEL, mac),
+    macXmlName(mac),
+    tbookName(mac),
+    firmwareName(mac),
+  ];
 }
