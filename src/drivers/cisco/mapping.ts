@@ -1,7 +1,8 @@
 import { groupIndexes, nativeKey, settingToText, type Settings } from '../../model/settings.ts';
 import type { RenderContext } from '../driver.ts';
 import { PROFILE_RULE_FILE } from './files.ts';
-import type { CiscoFamily } from './models.ts';
+import { capacityNote, lineKeys } from './line-keys.ts';
+import { lineCapacity, type CiscoFamily } from './models.ts';
 import { zoneParameters } from './time-zone.ts';
 
 /** One parameter of a flat profile: its element name, value and canonical source. */
@@ -59,6 +60,14 @@ export function profileRule(
   if (user !== undefined && password !== undefined) args.push(`--uid ${user} --pwd ${password}`);
   if (options.key) args.push('--key $SA');
   return `${args.length > 0 ? `[${args.join(' ')}]` : ''}${base}${PROFILE_RULE_FILE}`;
+}
+
+/**
+ * A URL as the phone fetches it back: every `$` starts a macro (`$PN`, `$SN`, `$MA`), so a
+ * literal one is written `$$`. The driver's own macros (`$MA.xml`, `$PSN.xml`) are added after.
+ */
+export function literalUrl(url: string): string {
+  return url.replace(/\$/g, () => '$$');
 }
 
 /**
@@ -146,7 +155,18 @@ export function mapSettings(
   number('Forced_Resync_Delay', 'provisioning.forced_resync_delay');
   flag('Resync_From_SIP', 'provisioning.resync_from_sip');
 
-  for (const n of groupIndexes(settings, 'accounts')) account(n, settings, text, push);
+  const model = context.device?.model ?? context.reported?.model;
+  const capacity = lineCapacity(family, model);
+  const phone = model === undefined ? 'this phone' : `a ${model}`;
+  const extra: number[] = [];
+  for (const n of groupIndexes(settings, 'accounts')) {
+    if (n > capacity.lines) extra.push(n);
+    else account(n, settings, text, push);
+  }
+  if (extra.length > 0)
+    notes.push(
+      `${extra.map((n) => `accounts.${n}`).join(', ')} not written: ${phone} has lines 1–${capacity.lines}${capacityNote(capacity)}`,
+    );
 
   const ntp = settings['time.ntp_servers'];
   const servers = Array.isArray(ntp) ? ntp : ntp === undefined ? [] : String(ntp).split(',');
@@ -180,11 +200,13 @@ export function mapSettings(
   if (image !== undefined) {
     const from = text('firmware.url') === undefined ? 'firmware.version' : 'firmware.url';
     push({ name: 'Upgrade_Enable', value: 'Yes', from });
-    push({ name: 'Upgrade_Rule', value: image, from });
+    push({ name: 'Upgrade_Rule', value: literalUrl(image), from });
   }
-  const directory = text('phonebook.url') ?? urls.directory;
+  // The phone expands macros in the directory's URL too (`urls.directory` is written already).
+  const phonebook = text('phonebook.url');
+  const directory = phonebook === undefined ? urls.directory : literalUrl(phonebook);
   if (directory !== undefined) {
-    const from = text('phonebook.url') === undefined ? 'phonebook (contacts)' : 'phonebook.url';
+    const from = phonebook === undefined ? 'phonebook (contacts)' : 'phonebook.url';
     push({
       name: 'XML_Directory_Service_Name',
       value: text('phonebook.name') ?? 'Directory',
@@ -192,7 +214,7 @@ export function mapSettings(
     });
     push({ name: 'XML_Directory_Service_URL', value: directory, from });
   }
-  lineKeys(settings, text, push);
+  lineKeys(settings, text, push, { capacity, phone, notes });
   native(settings, entries, used);
   const ignored = Object.keys(settings)
     .filter((key) => !used.has(key))
@@ -253,69 +275,6 @@ function account(
   if (auth !== undefined) push({ name: at('Auth_ID'), value: auth, from: key('auth_user') });
   const transport = TRANSPORTS[text(key('transport')) ?? ''];
   if (transport) push({ name: at('SIP_Transport'), value: transport, from: key('transport') });
-}
-
-/**
- * Line keys: `Extension_N_` (the account a line key shows, or `Disabled` for a function),
- * `Short_Name_N_` and `Extended_Function_N_` (`fnc=blf+sd+cp;sub=…@$PROXY` for BLF,
- * `fnc=sd;ext=…@$PROXY` for speed dial, `fnc=prk;sub=…@$PROXY` for call park, as public
- * templates write them; *uncertain* across firmware).
- */
-function lineKeys(
-  settings: Settings,
-  text: (key: string) => string | undefined,
-  push: (entry: CiscoEntry) => void,
-): void {
-  for (const n of groupIndexes(settings, 'keys')) {
-    const type = text(`keys.${n}.type`);
-    const value = text(`keys.${n}.value`) ?? '';
-    const label = text(`keys.${n}.label`);
-    const name = label === undefined ? '' : `;nme=${label.replace(/;/g, ',')}`;
-    // A bare number is the phone's proxy's; an address (user@host) already names its host.
-    const target = value.includes('@') ? value : `${value}@$PROXY`;
-    let extension: string;
-    let fn: string | undefined;
-    switch (type) {
-      case 'line':
-        extension = text(`keys.${n}.account`) ?? '1';
-        break;
-      case 'none':
-        extension = 'Disabled';
-        fn = '';
-        break;
-      case 'speed_dial':
-        extension = 'Disabled';
-        fn = `fnc=sd;ext=${target}${name}`;
-        break;
-      case 'blf':
-        extension = 'Disabled';
-        fn = `fnc=blf+sd+cp;sub=${target}${name}`;
-        break;
-      case 'call_park':
-        extension = 'Disabled';
-        fn = `fnc=prk;sub=${target}${name}`;
-        break;
-      default:
-        continue;
-    }
-    push({
-      name: `Extension_${n}_`,
-      value: extension,
-      from: `keys.${n}.type`,
-      ...(type === 'line' && settings[`keys.${n}.account`] !== undefined
-        ? { also: [`keys.${n}.account`] }
-        : {}),
-    });
-    if (label !== undefined)
-      push({ name: `Short_Name_${n}_`, value: label, from: `keys.${n}.label` });
-    if (fn !== undefined)
-      push({
-        name: `Extended_Function_${n}_`,
-        value: fn,
-        from: `keys.${n}.type`,
-        ...(settings[`keys.${n}.value`] !== undefined ? { also: [`keys.${n}.value`] } : {}),
-      });
-  }
 }
 
 const ELEMENT = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;

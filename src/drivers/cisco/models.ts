@@ -54,3 +54,56 @@ export const ciscoModels: ModelKnowledge = {
       ? 'SPA30x, SPA50x, SPA52x and SPA1xx as the phone names itself, e.g. SPA504G'
       : 'the 68xx, 78xx and 88xx multiplatform phones, e.g. CP-8841-3PCC',
 };
+
+/** How many lines (`Line_Enable_N_`…) and line keys (`Extension_N_`…) a phone takes. */
+export interface LineCapacity {
+  lines: number;
+  keys: number;
+  /** The model's own figures; false: the most any model of the family has, its own unknown. */
+  known: boolean;
+}
+
+// Line keys per model, a line each: wazo-provd-plugins' `_NB_FKEY` (cisco_sip for the 88xx,
+// cisco_spa for the SPA phones). The SPA301, SPA502G and SPA512G (none there) have the one
+// line FusionPBX's templates write; the SPA112/122 adapters two ports and no keys (the same).
+const MPP_MODELS: Readonly<Record<string, number>> = {
+  '8811': 10,
+  '8841': 10,
+  '8851': 10,
+  '8861': 10,
+};
+const SPA_MODELS: Readonly<Record<string, { lines: number; keys: number }>> = {
+  SPA301: { lines: 1, keys: 1 },
+  SPA303: { lines: 3, keys: 3 },
+  SPA501G: { lines: 8, keys: 8 },
+  SPA502G: { lines: 1, keys: 1 },
+  SPA504G: { lines: 4, keys: 4 },
+  SPA508G: { lines: 8, keys: 8 },
+  SPA509G: { lines: 12, keys: 12 },
+  SPA512G: { lines: 1, keys: 1 },
+  SPA514G: { lines: 4, keys: 4 },
+  SPA525G: { lines: 5, keys: 5 },
+  SPA525G2: { lines: 5, keys: 5 },
+  SPA941: { lines: 4, keys: 4 },
+  SPA942: { lines: 4, keys: 4 },
+  SPA962: { lines: 6, keys: 6 },
+  SPA112: { lines: 2, keys: 0 },
+  SPA122: { lines: 2, keys: 0 },
+};
+// The most lines a public template writes for the family: FusionPBX's `cisco/9861` 16 (MPP),
+// the SPA509G's 12 (SPA).
+const FAMILY_MOST: Readonly<Record<CiscoFamily, number>> = { mpp: 16, spa: 12 };
+
+/** The lines and line keys of a model; a model not in the table gets its family's most. */
+export function lineCapacity(family: CiscoFamily, model: string | undefined): LineCapacity {
+  if (family === 'mpp') {
+    const lines = MPP_MODELS[/(\d{4})/.exec(model ?? '')?.[1] ?? ''];
+    if (lines !== undefined) return { lines, keys: lines, known: true };
+  } else {
+    const name = (model ?? '').toUpperCase().replace(/^(CISCO|LINKSYS)/, '');
+    const known = SPA_MODELS[name.replace(/[^A-Z0-9]/g, '')];
+    if (known) return { ...known, known: true };
+  }
+  const most = FAMILY_MOST[family];
+  return { lines: most, keys: most, known: false };
+}

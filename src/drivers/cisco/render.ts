@@ -10,7 +10,7 @@ import {
   type CiscoFile,
 } from './files.ts';
 import { renderFlatProfile } from './format.ts';
-import { mapSettings, profileRule, type CiscoEntry } from './mapping.ts';
+import { literalUrl, mapSettings, profileRule, type CiscoEntry } from './mapping.ts';
 import { familyOf, type CiscoFamily } from './models.ts';
 
 /** The passphrase profiles are sealed with, when the settings ask; null when none is set. */
@@ -20,18 +20,21 @@ function sealKey(context: RenderContext): string | null | undefined {
   return typeof key === 'string' && key !== '' ? key : null;
 }
 
-/** Where the phone's rules point: `provisioning.url`, else the door and prefix it used. */
+/**
+ * Where the phone's rules point: `provisioning.url`, else the door and prefix it used, as the
+ * phone reads it back (a `$` of it `$$`, not a macro).
+ */
 function ruleBase(context: RenderContext): string {
   const explicit = context.settings['provisioning.url'];
   const base = typeof explicit === 'string' ? explicit : context.baseUrl;
-  return base.endsWith('/') ? base : `${base}/`;
+  return literalUrl(base.endsWith('/') ? base : `${base}/`);
 }
 
 /** The XML directory is fetched over HTTP(S) only; undefined when neither URL is one. */
 function httpBase(context: RenderContext): string | undefined {
   for (const url of [context.settings['provisioning.url'], context.baseUrl]) {
     if (typeof url === 'string' && /^https?:\/\//i.test(url))
-      return url.endsWith('/') ? url : `${url}/`;
+      return literalUrl(url.endsWith('/') ? url : `${url}/`);
   }
   return undefined;
 }

@@ -4,6 +4,7 @@
 import { groupIndexes, nativeKey, settingToText, type Settings } from '../../model/settings.ts';
 import type { RenderContext } from '../driver.ts';
 import { mapAccount } from './accounts.ts';
+import { lineCapacity, type LineCapacity } from './models.ts';
 import { oneLine, type GsEntry, type PushEntry, type SettingText } from './entries.ts';
 import { mapProvisioning, type GsUrls } from './provisioning-paths.ts';
 import { CUSTOM_ZONE, zoneValues } from './time-zone.ts';
@@ -67,7 +68,7 @@ const CONSUMED = [
 export function mapSettings(
   context: RenderContext,
   urls: GsUrls,
-  options: { credentials: boolean },
+  options: { credentials: boolean; model?: string },
 ): { entries: GsEntry[]; ignored: string[]; notes: string[] } {
   const { settings } = context;
   const entries: GsEntry[] = [];
@@ -83,7 +84,17 @@ export function mapSettings(
     return value === undefined ? undefined : oneLine(settingToText(value));
   };
 
-  for (const n of groupIndexes(settings, 'accounts')) mapAccount(n, settings, text, push);
+  const capacity = lineCapacity(options.model);
+  const phone = options.model === undefined ? 'this phone' : `a ${options.model}`;
+  const extra: number[] = [];
+  for (const n of groupIndexes(settings, 'accounts')) {
+    if (n > capacity.accounts) extra.push(n);
+    else mapAccount(n, settings, text, push);
+  }
+  if (extra.length > 0)
+    notes.push(
+      `${extra.map((n) => `accounts.${n}`).join(', ')} not written: ${phone} has accounts 1–${capacity.accounts}${capacityNote(capacity)}`,
+    );
 
   const ntp = settings['time.ntp_servers'];
   const servers = Array.isArray(ntp) ? ntp : ntp === undefined ? [] : String(ntp).split(',');
@@ -115,7 +126,7 @@ export function mapSettings(
     push({ alias: 'users.admin.password', p: 'P2', value: admin, from: 'security.admin_password' });
 
   mapProvisioning(context, urls, text, push, notes, options.credentials);
-  lineKeys(settings, text, push);
+  lineKeys(settings, text, push, { capacity, phone, notes });
   native(settings, entries, used);
   const ignored = Object.keys(settings)
     .filter((key) => !used.has(key))
@@ -123,18 +134,41 @@ export function mapSettings(
   return { entries, ignored, notes };
 }
 
+/** ` (the most of the family; …)` where the table lacks the model. */
+function capacityNote(capacity: LineCapacity): string {
+  return capacity.known ? '' : ' (the most of the family; its own count is not known here)';
+}
+
 /**
  * Line keys as the virtual phone keys of the alias form (`pks.vpk.N.*`, GRP26xx and
  * GXP21xx templates); their P-values differ between models, so the P-value form has none.
+ * A key past the phone's keys, or on an account it does not have, is not written.
  */
-function lineKeys(settings: Settings, text: SettingText, push: PushEntry): void {
+function lineKeys(
+  settings: Settings,
+  text: SettingText,
+  push: PushEntry,
+  phone: { capacity: LineCapacity; phone: string; notes: string[] },
+): void {
+  const { capacity, notes } = phone;
+  const extra: number[] = [];
   for (const n of groupIndexes(settings, 'keys')) {
     const mode = KEY_MODES[text(`keys.${n}.type`) ?? ''];
     if (!mode) continue;
+    const account = Number(text(`keys.${n}.account`) ?? '1');
+    if (n > capacity.keys) {
+      extra.push(n);
+      continue;
+    }
+    if (account > capacity.accounts) {
+      notes.push(
+        `keys.${n} not written: its account ${account} is not one of ${phone.phone}'s accounts 1–${capacity.accounts}`,
+      );
+      continue;
+    }
     const at = (name: string): string => `pks.vpk.${n}.${name}`;
     push({ alias: at('keyMode'), value: mode, from: `keys.${n}.type` });
     // Accounts count from 0 here.
-    const account = Number(text(`keys.${n}.account`) ?? '1');
     push({
       alias: at('account'),
       value: String(Math.max(0, account - 1)),
@@ -146,6 +180,10 @@ function lineKeys(settings: Settings, text: SettingText, push: PushEntry): void 
     const value = text(`keys.${n}.value`);
     if (value !== undefined) push({ alias: at('value'), value, from: `keys.${n}.value` });
   }
+  if (extra.length > 0)
+    notes.push(
+      `${extra.map((n) => `keys.${n}`).join(', ')} not written: ${phone.phone} has line keys 1–${capacity.keys}${capacityNote(capacity)}`,
+    );
 }
 
 const P_VALUE = /^P\d{1,5}$/;

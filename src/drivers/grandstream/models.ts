@@ -40,3 +40,30 @@ export const grandstreamModels: ModelKnowledge = {
   describe: () => 'the GXP, GRP, GXV, DP, WP and HT series as the phone names itself, e.g. GXP2130',
   imageFileName: firmwareFileOf,
 };
+
+/** How many SIP accounts and virtual line keys (`pks.vpk.N`) a phone takes. */
+export interface LineCapacity {
+  accounts: number;
+  keys: number;
+  /** The model's own figures; false: the most the family's documents give, its own unknown. */
+  known: boolean;
+}
+
+// Grandstream's GXP21xx template (firmware 1.0.11.79, as FusionPBX redistributes it): "VPK1 to
+// VPK3 are fixed VPK, VPK4 to VPK12 are dynamic" for the GXP2130, and so on; a fixed VPK is an
+// account's own key.
+const GXP21XX: Readonly<Record<string, { accounts: number; keys: number }>> = {
+  GXP2130: { accounts: 3, keys: 12 },
+  GXP2135: { accounts: 8, keys: 32 },
+  GXP2140: { accounts: 4, keys: 16 },
+  GXP2160: { accounts: 6, keys: 24 },
+  GXP2170: { accounts: 12, keys: 48 },
+};
+// The most the templates name: "Account 12" (GXP21xx and GRP261x templates), the GXP2170's 48 VPKs.
+const FAMILY_MOST = { accounts: 12, keys: 48 };
+
+/** The accounts and line keys of a model; a model not in the table gets the family's most. */
+export function lineCapacity(model: string | undefined): LineCapacity {
+  const known = GXP21XX[modelOfName(model?.trim() ?? '') ?? ''];
+  return known ? { ...known, known: true } : { ...FAMILY_MOST, known: false };
+}

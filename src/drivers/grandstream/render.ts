@@ -66,13 +66,14 @@ export function explainFile(
   const phonebook = hasContacts
     ? `${context.baseUrl}${device && mac ? macPhonebookPath(mac) : PHONEBOOK}`
     : undefined;
+  const model = recognition.params?.['model'] ?? context.device?.model ?? context.reported?.model;
   const mapped = mapSettings(
     context,
     {
       ...(context.firmware ? { image: context.firmware.url } : {}),
       ...(phonebook ? { phonebook } : {}),
     },
-    { credentials: device },
+    { credentials: device, ...(model === undefined ? {} : { model }) },
   );
   const form: GsForm = file === 'mac-binary' ? 'p-values' : xmlForm(context);
   const notes = [...mapped.notes];

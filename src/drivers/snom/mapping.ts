@@ -36,6 +36,9 @@ export interface SnomLinks {
   firmwareStatus?: { url: string; from: string };
 }
 
+/** The identities a Snom phone has: `idx` 1–12 for per-identity settings (Snom wiki, D7 manual). */
+export const IDENTITIES = 12;
+
 // Consumed by the file itself or by the pipeline rather than written as a setting.
 const CONSUMED: readonly string[] = [
   'firmware.version',
@@ -71,7 +74,13 @@ export function mapSettings(context: RenderContext, links: SnomLinks): SnomMappi
   const str = (key: string): string | undefined =>
     settings[key] === undefined ? undefined : text(settings[key]!);
 
+  const extra = groupIndexes(settings, 'accounts').filter((n) => n > IDENTITIES);
+  if (extra.length > 0)
+    notes.push(
+      `${extra.map((n) => `accounts.${n}`).join(', ')} not written: Snom phones have identities 1–${IDENTITIES}`,
+    );
   for (const n of groupIndexes(settings, 'accounts')) {
+    if (n > IDENTITIES) continue;
     const at = (field: string): string => `accounts.${n}.${field}`;
     const user = str(at('user'));
     const enabled = settings[at('enabled')];
@@ -151,7 +160,7 @@ export function mapSettings(context: RenderContext, links: SnomLinks): SnomMappi
     put('http_pass', admin, 'security.admin_password');
   }
 
-  const keys = functionKeys(settings, used);
+  const keys = functionKeys(settings, used, notes);
   native(settings, out, used);
   for (const key of CONSUMED) if (settings[key] !== undefined) used.add(key);
   const ignored = Object.keys(settings)
@@ -160,11 +169,19 @@ export function mapSettings(context: RenderContext, links: SnomLinks): SnomMappi
   return { settings: out, keys, ignored, notes };
 }
 
-function functionKeys(settings: Settings, used: Set<string>): SnomKey[] {
+/** A key whose context is an identity the phone does not have is not written. */
+function functionKeys(settings: Settings, used: Set<string>, notes: string[]): SnomKey[] {
   const keys: SnomKey[] = [];
   for (const n of groupIndexes(settings, 'keys')) {
     const type = settings[`keys.${n}.type`];
     if (type === undefined) continue;
+    const identity = Number(settings[`keys.${n}.account`]);
+    if (identity > IDENTITIES) {
+      notes.push(
+        `keys.${n} not written: its account ${identity} is not one of the identities 1–${IDENTITIES}`,
+      );
+      continue;
+    }
     const value = keyValue(
       type,
       text(settings[`keys.${n}.value`] ?? ''),

@@ -114,3 +114,30 @@ test('macros: $MA, $MAU, $MAC, $PSN, $PN and substrings', async () => {
   // The guides' own examples: $(A:2) is CDEF and $(A:2:3) is CDE when GPP_A is ABCDEF.
   assert.equal(expandMacros('$(A:2) $(A:2:3) $$ $UNKNOWN', facts), 'CDEF CDE $ $UNKNOWN');
 });
+
+test("a $ in provisioning.url, firmware.url and phonebook.url is the operator's: the phone fetches the URLs as given", async () => {
+  // $PN and $SN are macros the phone expands (8800 MPP guide): written $$, each is the literal $.
+  const base = 'http://prov.example.com/$PN/';
+  const image = 'http://prov.example.com/fw/sip88xx.loads?sig=ab$SN';
+  const directory = 'http://dir.example.com/$PN/directory.xml';
+  const settings = {
+    ...ACCOUNT,
+    'provisioning.url': base,
+    'firmware.url': image,
+    'phonebook.url': directory,
+  };
+  const s = server(base, settings, { shared: settings });
+  const fetch: typeof s.fetch = async (url, options) =>
+    url === image || url === directory
+      ? (s.asked.push(url), { status: 200, body: Buffer.from('<CiscoIPPhoneDirectory/>') })
+      : s.fetch(url, options);
+  const phone = { ...mpp, serial: 'FCH2040ABCD' };
+  const first = await ciscoDriver.phone.run(phone, base, fetch);
+  assert.equal(first.ok, true, JSON.stringify(first.steps));
+  assert.deepEqual(s.asked, [`${base}8841-3PCC.xml`, `${base}${MAC}.xml`, image, directory]);
+  assert.equal(first.settings['User_ID_1_'], '301');
+  // From then on the profile's own rule: the same URL again.
+  const second = await ciscoDriver.phone.run(phone, base, fetch, first.memory);
+  assert.equal(second.ok, true, JSON.stringify(second.steps));
+  assert.equal(s.asked[4], `${base}${MAC}.xml`);
+});

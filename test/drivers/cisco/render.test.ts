@@ -255,3 +255,45 @@ test("a key's address (user@host) names its own host: no @$PROXY after it", () =
     'fnc=blf+sd+cp;sub=201@pbx.example.com',
   );
 });
+
+test("a $ of a URL is written $$, the driver's own $MA and $PSN stay macros", () => {
+  const settings = {
+    ...ACCOUNT,
+    'provisioning.url': 'http://prov.example.com/$PN/',
+    'firmware.url': 'http://prov.example.com/fw/sip88xx.loads?sig=ab$SN',
+  };
+  const mine = values(renderText(`${MAC}.xml`, settings)!);
+  assert.equal(mine.get('Profile_Rule'), 'http://prov.example.com/$$PN/$MA.xml');
+  assert.equal(mine.get('Upgrade_Rule'), 'http://prov.example.com/fw/sip88xx.loads?sig=ab$$SN');
+  const boot = values(renderText('8841-3PCC.xml', settings, { withDevice: false })!);
+  assert.equal(boot.get('Profile_Rule'), 'http://prov.example.com/$$PN/$PSN.xml');
+  assert.equal(boot.get('Profile_Rule_B'), 'http://prov.example.com/$$PN/$MA.xml');
+});
+
+test("a key label's ; becomes , in Extended_Function's nme=, and the explanation says so", () => {
+  const settings = {
+    ...ACCOUNT,
+    'keys.2.type': 'blf',
+    'keys.2.value': '302',
+    'keys.2.label': 'Sales; 2nd floor',
+  };
+  const explained = ciscoDriver.explain(recognised(`${MAC}.xml`), context(settings))!;
+  const value = new Map(explained.entries.map((e) => [e.key, e.value]));
+  assert.equal(
+    value.get('Extended_Function_2_'),
+    'fnc=blf+sd+cp;sub=302@$PROXY;nme=Sales, 2nd floor',
+  );
+  assert.equal(value.get('Short_Name_2_'), 'Sales; 2nd floor');
+  assert.ok(
+    explained.notes?.some((n) =>
+      n.startsWith('keys.2.label: written nme=Sales, 2nd floor in Extended_Function_2_'),
+    ),
+    JSON.stringify(explained.notes),
+  );
+  // A label without ; changes nothing and needs no word.
+  const plain = ciscoDriver.explain(
+    recognised(`${MAC}.xml`),
+    context({ ...settings, 'keys.2.label': 'Sales' }),
+  )!;
+  assert.ok(!plain.notes?.some((n) => n.startsWith('keys.2.label')));
+});

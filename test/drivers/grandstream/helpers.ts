@@ -26,11 +26,11 @@ export function assertGolden(name: string, text: string): void {
   assert.equal(text, golden(name));
 }
 
-export function device(settings: Settings, mac: Mac = MAC): Device {
+export function device(settings: Settings, mac: Mac = MAC, model = 'GXP2130'): Device {
   return {
     mac,
     vendor: 'grandstream',
-    model: 'GXP2130',
+    model,
     profiles: [],
     settings,
     createdAt: '2026-01-01T00:00:00.000Z',
@@ -54,6 +54,8 @@ export function recognised(
 
 export interface ContextOptions {
   withDevice?: boolean;
+  /** The device's model; GXP2130 unless given. */
+  model?: string;
   baseUrl?: string;
   now?: Date;
   contacts?: Contact[];
@@ -67,7 +69,7 @@ export function context(settings: Settings, options: ContextOptions = {}): Rende
     settings,
     baseUrl: options.baseUrl ?? 'http://prov.example.com/gs/',
     now: options.now ?? WINTER,
-    ...(options.withDevice === false ? {} : { device: device(settings) }),
+    ...(options.withDevice === false ? {} : { device: device(settings, MAC, options.model) }),
     ...(options.contacts ? { contacts: options.contacts } : {}),
     ...(options.firmware ? { firmware: options.firmware } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),

@@ -65,7 +65,8 @@ test("golden: the XML provisioning guide's example file (P271, P270 with the MAC
 });
 
 test('golden: a phone of two accounts and a fifth, in the alias form', () => {
-  const text = renderText(`cfg${MAC}.xml`, FULL)!;
+  // A GXP2160 has six accounts (a GXP2130 three).
+  const text = renderText(`cfg${MAC}.xml`, FULL, { model: 'GXP2160' })!;
   assertGolden(`cfg${MAC}.xml`, text);
   const mine = values(text);
   assert.equal(mine.get('account.1.sip.server.1.address'), 'pbx.example.com:5060');
@@ -80,7 +81,7 @@ test('golden: a phone of two accounts and a fifth, in the alias form', () => {
 
 test('the P-value form: accounts 1–4 by their numbers, account 5 and line keys reported as not expressed', () => {
   const settings = { ...FULL, 'provisioning.config_format': 'p-values' as const };
-  const text = renderText(`cfg${MAC}.xml`, settings)!;
+  const text = renderText(`cfg${MAC}.xml`, settings, { model: 'GXP2160' })!;
   const mine = values(text);
   assert.equal(mine.get('P47'), 'pbx.example.com:5060');
   assert.equal(mine.get('P130'), '1');
@@ -92,7 +93,10 @@ test('the P-value form: accounts 1–4 by their numbers, account 5 and line keys
   assert.equal(mine.get('P246'), 'CET-1CEST,M3.5.0,M10.5.0/3');
   assert.equal(mine.get('P194'), '1');
   assert.ok(![...mine.keys()].some((k) => /^P1[78]\d\d$|^P7\d\d$/.test(k)));
-  const explained = grandstreamDriver.explain(recognised(`cfg${MAC}.xml`), context(settings))!;
+  const explained = grandstreamDriver.explain(
+    recognised(`cfg${MAC}.xml`),
+    context(settings, { model: 'GXP2160' }),
+  )!;
   for (const key of ['accounts.5.user', 'accounts.5.registrar', 'keys.1.type', 'keys.2.value'])
     assert.ok(explained.ignored.includes(key), key);
   assert.ok(explained.notes?.some((n) => n.startsWith('not expressed in P-values: accounts.5.')));

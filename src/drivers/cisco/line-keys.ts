@@ -1,0 +1,96 @@
+import { groupIndexes, type Settings } from '../../model/settings.ts';
+import type { CiscoEntry } from './mapping.ts';
+import type { LineCapacity } from './models.ts';
+
+/** ` (the most of its family; its own count is not known here)` where the table lacks the model. */
+export function capacityNote(capacity: LineCapacity): string {
+  return capacity.known ? '' : ' (the most of its family; its own count is not known here)';
+}
+
+/**
+ * Line keys: `Extension_N_` (the account a line key shows, or `Disabled` for a function),
+ * `Short_Name_N_` and `Extended_Function_N_` (`fnc=blf+sd+cp;sub=…@$PROXY` for BLF,
+ * `fnc=sd;ext=…@$PROXY` for speed dial, `fnc=prk;sub=…@$PROXY` for call park, as public
+ * templates write them; *uncertain* across firmware). A key past the phone's line keys, or on
+ * a line it does not have, is not written.
+ */
+export function lineKeys(
+  settings: Settings,
+  text: (key: string) => string | undefined,
+  push: (entry: CiscoEntry) => void,
+  phone: { capacity: LineCapacity; phone: string; notes: string[] },
+): void {
+  const { capacity, notes } = phone;
+  const extra: number[] = [];
+  for (const n of groupIndexes(settings, 'keys')) {
+    const type = text(`keys.${n}.type`);
+    const value = text(`keys.${n}.value`) ?? '';
+    const label = text(`keys.${n}.label`);
+    // `;` separates the fields of Extended_Function: in the label it would end `nme=`.
+    const shown = label?.replace(/;/g, ',');
+    const name = shown === undefined ? '' : `;nme=${shown}`;
+    // A bare number is the phone's proxy's; an address (user@host) already names its host.
+    const target = value.includes('@') ? value : `${value}@$PROXY`;
+    let extension: string;
+    let fn: string | undefined;
+    switch (type) {
+      case 'line':
+        extension = text(`keys.${n}.account`) ?? '1';
+        break;
+      case 'none':
+        extension = 'Disabled';
+        fn = '';
+        break;
+      case 'speed_dial':
+        extension = 'Disabled';
+        fn = `fnc=sd;ext=${target}${name}`;
+        break;
+      case 'blf':
+        extension = 'Disabled';
+        fn = `fnc=blf+sd+cp;sub=${target}${name}`;
+        break;
+      case 'call_park':
+        extension = 'Disabled';
+        fn = `fnc=prk;sub=${target}${name}`;
+        break;
+      default:
+        continue;
+    }
+    const line = Number(text(`keys.${n}.account`) ?? '1');
+    if (n > capacity.keys) {
+      extra.push(n);
+      continue;
+    }
+    if (line > capacity.lines) {
+      notes.push(
+        `keys.${n} not written: its account ${line} is not one of ${phone.phone}'s lines 1–${capacity.lines}`,
+      );
+      continue;
+    }
+    if (fn && shown !== label)
+      notes.push(
+        `keys.${n}.label: written nme=${shown} in Extended_Function_${n}_, each ; as , (there a ; would end the name); Short_Name_${n}_ keeps the label as given`,
+      );
+    push({
+      name: `Extension_${n}_`,
+      value: extension,
+      from: `keys.${n}.type`,
+      ...(type === 'line' && settings[`keys.${n}.account`] !== undefined
+        ? { also: [`keys.${n}.account`] }
+        : {}),
+    });
+    if (label !== undefined)
+      push({ name: `Short_Name_${n}_`, value: label, from: `keys.${n}.label` });
+    if (fn !== undefined)
+      push({
+        name: `Extended_Function_${n}_`,
+        value: fn,
+        from: `keys.${n}.type`,
+        ...(settings[`keys.${n}.value`] !== undefined ? { also: [`keys.${n}.value`] } : {}),
+      });
+  }
+  if (extra.length > 0)
+    notes.push(
+      `${extra.map((n) => `keys.${n}`).join(', ')} not written: ${phone.phone} has line keys 1–${capacity.keys}${capacityNote(capacity)}`,
+    );
+}
