@@ -342,6 +342,11 @@ export interface Driver {
   readonly configKeys?: ConfigKeyForms;
   /** The models this driver knows (`plugndial check`); absent when it takes any model. */
   readonly models?: ModelKnowledge;
+  /**
+   * The accounts and line keys a phone of this model has (its family's most for a model
+   * not known here): the renders write none past them, and `plugndial check` says so.
+   */
+  capacity?(vendor: string, model: string | undefined): PhoneCapacity;
   /** The `native.<name>.*` names whose keys a vendor's files carry; others are ignored. */
   nativeNames(vendor: string): readonly string[];
   /**
@@ -377,6 +382,14 @@ export interface ModelKnowledge {
    * folder, not a URL): that name for this model. The catalogue image must be added under it.
    */
   imageFileName?(model: string): string;
+}
+
+/** How many accounts and line keys a phone takes; a bound left out is not known here. */
+export interface PhoneCapacity {
+  accounts?: number;
+  keys?: number;
+  /** The model's own figures; false: the most its family's documents give. */
+  known: boolean;
 }
 
 /** What the ACS needs from a vendor family whose phones speak TR-069. */

@@ -18,6 +18,7 @@ export const KINDS = [
   'unknown-model',
   'access-policy',
   'registrar',
+  'capacity',
 ] as const;
 
 export type FindingKind = (typeof KINDS)[number];
@@ -67,15 +68,18 @@ interface Chain {
   origin: Record<string, string>;
   /** Account numbers the chain gives a user. */
   accounts: number[];
+  /** Key numbers the chain gives a type. */
+  keys: number[];
 }
 
 const ACCOUNT_USER = /^accounts\.(\d+)\.user$/;
+const KEY_TYPE = /^keys\.(\d+)\.type$/;
 
 /** A device's own settings that can decide a finding; the rest never do. */
 export const CHECKED_SETTING =
-  /^(security\.config_(encryption|key|cipher)|firmware\.(version|accessories)|provisioning\.(access|first_contact_window)|accounts\.\d+\.(user|registrar|enabled)|native\..+)$/;
+  /^(security\.config_(encryption|key|cipher)|firmware\.(version|accessories)|provisioning\.(access|first_contact_window)|accounts\.\d+\.(user|registrar|enabled)|keys\.\d+\.type|native\..+)$/;
 /** Checked settings whose value matters only as there or blank (native.*: only the name). */
-const PRESENCE_SETTING = /^(accounts\.\d+\.(user|registrar)|native\..+)$/;
+const PRESENCE_SETTING = /^(accounts\.\d+\.(user|registrar)|keys\.\d+\.type|native\..+)$/;
 /** What a checked setting that is not blank stands for when only its presence matters. */
 const PRESENT = 'set';
 
@@ -200,6 +204,31 @@ function checkKind(pass: Pass, device: Omit<CheckedDevice, 'mac'>, macs: readonl
     const memo = `registrar\0${n}`;
     if (!tally.record(memo, macs)) tally.remember(memo, registrarFinding(n), macs);
   }
+
+  // What the phone has no room for is left out of its file: said here, before it is missed.
+  const model = device.model ?? device.reported?.model;
+  const capacity = driver.capacity?.(vendor, model);
+  if (!capacity) return;
+  const over = (group: 'accounts' | 'keys', numbers: readonly number[], most?: number): void => {
+    if (most === undefined) return;
+    const past = numbers.filter(
+      (n) =>
+        n > most &&
+        !isBlank(value(view, group === 'accounts' ? `accounts.${n}.user` : `keys.${n}.type`)),
+    );
+    if (past.length === 0) return;
+    const memo = `capacity\0${vendor}\0${model ?? ''}\0${group}\0${past.join(',')}`;
+    if (!tally.record(memo, macs))
+      tally.remember(memo, capacityFinding(vendor, model, group, past, most, capacity.known), macs);
+  };
+  over('accounts', accounts, capacity.accounts);
+  let keys: number[] = chain.keys;
+  for (const setting of Object.keys(view.own)) {
+    const match = setting.startsWith('keys.') ? KEY_TYPE.exec(setting) : null;
+    if (match && !keys.includes(Number(match[1])))
+      keys = [...keys, Number(match[1])].sort((a, b) => a - b);
+  }
+  over('keys', keys, capacity.keys);
 }
 
 /** Findings by their text, and by memo key the finding (or none) a kind of device gets. */
@@ -385,6 +414,24 @@ function accessFinding(vendor: string, view: View): Made | undefined {
   ];
 }
 
+function capacityFinding(
+  vendor: string,
+  model: string | undefined,
+  group: 'accounts' | 'keys',
+  past: readonly number[],
+  most: number,
+  known: boolean,
+): Made {
+  const phone = model === undefined ? `a ${vendor} phone` : `a ${model}`;
+  const what = group === 'accounts' ? 'accounts' : 'line keys';
+  const whose = known ? '' : ' (the most of its family; its own count is not known here)';
+  return [
+    'capacity',
+    `${past.map((n) => `${group}.${n}`).join(', ')}: ${phone} has ${what} 1–${most}${whose}; the phone's file leaves ${past.length === 1 ? 'it' : 'them'} out`,
+    `move ${past.length === 1 ? 'it' : 'them'} to ${what} the phone has, or set the device's model if it is another (plugndial device set <mac> --model M)`,
+  ];
+}
+
 function registrarFinding(n: number): Made {
   return [
     'registrar',
@@ -417,13 +464,14 @@ function isBlank(value: Settings[string] | undefined): boolean {
 
 function chainOf(names: readonly string[], profiles: ReadonlyMap<string, Profile>): Chain {
   const { settings, origin } = effectiveSettings({ profiles: [...names], settings: {} }, profiles);
-  const accounts = Object.keys(settings)
-    .flatMap((key) => {
-      const match = ACCOUNT_USER.exec(key);
-      return match ? [Number(match[1])] : [];
-    })
-    .sort((a, b) => a - b);
-  return { settings, origin, accounts };
+  const numbers = (pattern: RegExp): number[] =>
+    Object.keys(settings)
+      .flatMap((key) => {
+        const match = pattern.exec(key);
+        return match ? [Number(match[1])] : [];
+      })
+      .sort((a, b) => a - b);
+  return { settings, origin, accounts: numbers(ACCOUNT_USER), keys: numbers(KEY_TYPE) };
 }
 
 function describeOrigin(origin: string | undefined): string {

@@ -420,6 +420,50 @@ describe('plugndial check findings', () => {
     );
   });
 
+  test('capacity: accounts and keys past what the model has, from the device or its profiles', () => {
+    const wide = { 'accounts.4.user': '4004', 'accounts.4.registrar': 'pbx.example.com' };
+    const findings = check({
+      profiles: new Map([profile('busy', { 'keys.13.type': 'blf', 'keys.13.value': '2013' })]),
+      devices: [
+        device('000b82000001', 'grandstream', {
+          model: 'GXP2130',
+          settings: { ...account, ...wide },
+        }),
+        device('000b82000002', 'grandstream', { model: 'GXP2130', profiles: ['busy'] }),
+        // A GXP2170 has 12 accounts and 48 keys: nothing to say.
+        device('000b82000003', 'grandstream', {
+          model: 'GXP2170',
+          profiles: ['busy'],
+          settings: { ...account, ...wide },
+        }),
+        device('000413000001', 'snom', {
+          model: 'D345',
+          settings: { ...account, 'accounts.13.user': '13', 'accounts.13.registrar': 'pbx' },
+        }),
+      ],
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.kind, f.problem, f.devices]),
+      [
+        [
+          'capacity',
+          "accounts.13: a D345 has accounts 1–12 (the most of its family; its own count is not known here); the phone's file leaves it out",
+          ['000413000001'],
+        ],
+        [
+          'capacity',
+          "accounts.4: a GXP2130 has accounts 1–3; the phone's file leaves it out",
+          ['000b82000001'],
+        ],
+        [
+          'capacity',
+          "keys.13: a GXP2130 has line keys 1–12; the phone's file leaves it out",
+          ['000b82000002'],
+        ],
+      ],
+    );
+  });
+
   test('100,000 devices: settings are merged once per profile chain, and nothing is rendered', () => {
     let lookups = 0;
     const stored = new Map([

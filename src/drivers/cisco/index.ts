@@ -1,7 +1,7 @@
 import type { Driver } from '../driver.ts';
 import { ciscoDhcp } from './dhcp.ts';
 import { directoryName, profileName } from './files.ts';
-import { MPP, SPA, ciscoModels } from './models.ts';
+import { MPP, SPA, ciscoModels, familyOf, lineCapacity } from './models.ts';
 import { ciscoPhone } from './phone.ts';
 import { checkSync } from './pnp.ts';
 import { recognise } from './recognise.ts';
@@ -33,6 +33,10 @@ export const ciscoDriver: Driver = {
     encrypts: ({ file }) => file === 'profile' || file === 'bootstrap',
   },
   models: ciscoModels,
+  capacity: (vendor, model) => {
+    const { lines, keys, known } = lineCapacity(familyOf(vendor), model);
+    return { accounts: lines, keys, known };
+  },
   nativeNames: () => ['cisco'],
   takesCredentials: true,
 };

@@ -1,7 +1,7 @@
 import type { Driver } from '../driver.ts';
 import { grandstreamDhcp } from './dhcp.ts';
 import { macBinaryName, macPhonebookPath, macXmlName } from './files.ts';
-import { grandstreamModels } from './models.ts';
+import { grandstreamModels, lineCapacity } from './models.ts';
 import { grandstreamPhone } from './phone.ts';
 import { checkSync, claimsPnp, plugAndPlayUrl } from './pnp.ts';
 import { recognise } from './recognise.ts';
@@ -31,6 +31,7 @@ export const grandstreamDriver: Driver = {
     encrypts: ({ file }) => file === 'mac-xml' || file === 'model-xml' || file === 'common-xml',
   },
   models: grandstreamModels,
+  capacity: (_vendor, model) => lineCapacity(model),
   nativeNames: () => ['grandstream'],
   takesCredentials: true,
 };

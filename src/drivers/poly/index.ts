@@ -2,6 +2,7 @@ import type { Driver } from '../driver.ts';
 import { polyDhcp } from './dhcp.ts';
 import { polyPhone } from './phone.ts';
 import { checkSync, provisioningUrl } from './pnp.ts';
+import { lineCapacity } from './models.ts';
 import { recognise } from './recognise.ts';
 import { deviceFiles, explainFile, firmwareImage, renderFile } from './render.ts';
 import { parseUserAgent } from './user-agent.ts';
@@ -35,6 +36,7 @@ export const polyDriver: Driver = {
     fits: () => false,
     encrypts: (recognition) => ENCRYPTED.has(recognition.file),
   },
+  capacity: (_vendor, model) => lineCapacity(model),
   nativeNames: () => ['poly'],
   takesCredentials: true,
 };

@@ -3,6 +3,7 @@ import { snomDhcp } from './dhcp.ts';
 import { snomPhone } from './phone.ts';
 import { checkSync, claimsPnp, plugAndPlayUrl, provisioningUrl } from './pnp.ts';
 import { recognise } from './recognise.ts';
+import { IDENTITIES } from './mapping.ts';
 import { deviceFiles, explainFile, renderFile } from './render.ts';
 import { parseUserAgent } from './user-agent.ts';
 
@@ -32,5 +33,7 @@ export const snomDriver: Driver = {
     encrypts: (recognition) => ENCRYPTED.has(recognition.file),
   },
   nativeNames: () => ['snom'],
+  // Every model has identities 1–12; the key range depends on the model and its modules.
+  capacity: () => ({ accounts: IDENTITIES, known: false }),
   takesCredentials: true,
 };

@@ -4,7 +4,8 @@ import { yealinkDhcp } from './dhcp.ts';
 import { yealinkKeys } from './encryption.ts';
 import { deviceFiles } from './files.ts';
 import { NATIVE_DRIVERS } from './mapping.ts';
-import { yealinkModels } from './models.ts';
+import { keyCapacity } from './keys.ts';
+import { modelInfo, yealinkModels } from './models.ts';
 import { yealinkPhone } from './phone.ts';
 import { checkSync, claimsPnp, plugAndPlayUrl } from './pnp.ts';
 import { recognise } from './recognise.ts';
@@ -29,6 +30,16 @@ export const yealinkDriver: Driver = {
   checkSync,
   configKeys: yealinkKeys,
   models: yealinkModels,
+  // A desk phone takes any number of accounts the operator gives; a DECT base its own.
+  capacity: (vendor, model) => {
+    const info = dialectFor(vendor) === 'yealink' ? modelInfo(model) : undefined;
+    const keys = keyCapacity(info);
+    return {
+      ...(info?.dect ? { accounts: info.dect.accounts } : {}),
+      ...(keys !== undefined ? { keys } : {}),
+      known: info !== undefined,
+    };
+  },
   nativeNames: (vendor) => NATIVE_DRIVERS[dialectFor(vendor)],
   takesCredentials: true,
 };

@@ -29,3 +29,11 @@ export function pickupField(prefix: string, release: number | undefined): string
 }
 
 const V80 = 80;
+
+/** The canonical key numbers a model takes (the canonical index stops at 64); undefined: any. */
+export function keyCapacity(model: YealinkModel | undefined): number | undefined {
+  if (!model) return undefined;
+  let n = 0;
+  while (n < 64 && keyPrefix(n + 1, model) !== undefined) n += 1;
+  return n;
+}
