@@ -2,6 +2,7 @@
 // connection's client may reach, and what goes over it — a file or a listing.
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
 
 import type { Answer } from '../../provisioning/request.ts';
@@ -92,38 +93,99 @@ function* candidatePorts(range: PassivePorts | undefined): Generator<number> {
   for (let i = 0; i < Math.min(count, 64); i++) yield range.from + ((start + i) % count);
 }
 
+/** How a file's transfer ended: taken whole, cut (ABOR, the client closed), or stalled. */
+export type Delivery = 'delivered' | 'aborted' | 'stalled';
+
+/** Written a piece at a time, so that a slow reader's progress shows between pieces. */
+const PIECE = 64 * 1024;
+
 /**
  * Sends the answer from `offset` on the data connection and records its outcome: delivered,
- * or aborted with the bytes that went out. Whether it was delivered.
+ * or cut with the bytes that went out. A client that takes no byte for `stallMs` is cut.
  */
-export async function sendFile(data: Socket, answer: Answer, offset: number): Promise<boolean> {
+export async function sendFile(
+  data: Socket,
+  answer: Answer,
+  offset: number,
+  stallMs: number,
+): Promise<Delivery> {
   let bytes = 0;
   data.on('data', () => undefined);
+  const watch = watchStall(data, stallMs);
   try {
     if (answer.body) {
       const body = answer.body.subarray(offset);
       bytes = body.length;
-      await new Promise<void>((resolve, reject) => {
-        data.once('error', reject);
-        data.end(body, resolve);
-      });
+      await pump(Readable.from(pieces(body)), data);
     } else if (answer.open) {
       const source = answer.open(offset > 0 ? { start: offset, end: answer.size - 1 } : undefined);
       source.on('data', (chunk: Buffer) => (bytes += chunk.length));
       await pump(source, data);
     }
     answer.done({ status: 200, bytes });
-    return true;
+    return 'delivered';
   } catch {
     data.destroy();
+    if (watch.stalled()) {
+      answer.done({ status: 408, bytes, reason: `stalled: no byte taken for ${stallMs / 1000} s` });
+      return 'stalled';
+    }
     answer.done({ status: 499, bytes, reason: 'aborted' });
-    return false;
+    return 'aborted';
+  } finally {
+    watch.stop();
   }
 }
 
-/** A LIST (`ls -l` lines) or NLST (names only) on the data connection. */
-export async function sendListing(data: Socket, verb: string, names: string[]): Promise<void> {
+/** A LIST (`ls -l` lines) or NLST (names only) on the data connection; whether it all went. */
+export async function sendListing(
+  data: Socket,
+  verb: string,
+  names: string[],
+  stallMs: number,
+): Promise<boolean> {
   const lines = names.map((name) => (verb === 'LIST' ? listLine(name, 0) : name));
   const text = lines.length > 0 ? `${lines.join('\r\n')}\r\n` : '';
-  await new Promise<void>((resolve) => data.end(text, resolve));
+  const watch = watchStall(data, stallMs);
+  try {
+    await pump(Readable.from(pieces(Buffer.from(text))), data);
+    return true;
+  } catch {
+    data.destroy();
+    return false;
+  } finally {
+    watch.stop();
+  }
+}
+
+function* pieces(bytes: Buffer): Generator<Buffer> {
+  for (let at = 0; at < bytes.length; at += PIECE) yield bytes.subarray(at, at + PIECE);
+}
+
+/**
+ * Destroys `data` once its client has taken no byte for `stallMs`: a reader that never reads
+ * would otherwise hold the transfer, and with it its session, for ever. Looked at four times
+ * per `stallMs`, so the cut comes at most a quarter late.
+ */
+function watchStall(data: Socket, stallMs: number): { stalled(): boolean; stop(): void } {
+  // Bytes the kernel took; what is still queued in the socket has not gone anywhere.
+  const taken = (): number => data.bytesWritten - data.writableLength;
+  let last = taken();
+  let since = Date.now();
+  let stalled = false;
+  const timer = setInterval(
+    () => {
+      const now = taken();
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+      } else if (Date.now() - since >= stallMs) {
+        stalled = true;
+        data.destroy(new Error(`no byte taken for ${stallMs / 1000} s`));
+      }
+    },
+    Math.max(stallMs / 4, 10),
+  );
+  timer.unref();
+  return { stalled: () => stalled, stop: () => clearInterval(timer) };
 }

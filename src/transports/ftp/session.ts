@@ -37,10 +37,18 @@ export interface FtpSessionOptions {
   onLimit?: OnLimit;
   /** How long a client has to open the data connection. Default 15 s. */
   dataTimeoutMs?: number;
+  /** A data connection whose client takes no byte for this long is cut (426). Default 60 s. */
+  transferStallMs?: number;
   onError?: (message: string) => void;
 }
 
 const MAX_FAILED_LOGINS = 3;
+/** Unread replies past which the control connection is not read: a phone reads each at once. */
+const MAX_UNREAD_REPLIES = 64 * 1024;
+/** Commands waiting their turn (pipelined behind a transfer) past which no more are read. */
+const MAX_WAITING_COMMANDS = 32;
+/** As the HTTP door's stalled reply: a phone on a slow link still moves bytes each second. */
+const TRANSFER_STALL_MS = 60_000;
 
 export class FtpSession {
   readonly #socket: Socket;
@@ -54,6 +62,8 @@ export class FtpSession {
   /** The ABOR that is queued cut a transfer. */
   #aborted = false;
   #queue: Promise<void> = Promise.resolve();
+  /** Commands queued and not yet answered; complete lines past the bound wait in #buffer. */
+  #waiting = 0;
   #cwd = '/';
   #user: string | undefined;
   #credentials: PresentedCredentials | undefined;
@@ -92,10 +102,16 @@ export class FtpSession {
     this.#socket.setNoDelay(true);
     this.#idle(true);
     this.#socket.on('timeout', () => {
+      // Replies unread for the whole idle time: a goodbye would wait behind them for ever.
+      if (this.#socket.writableLength > 0 || !this.#socket.writable) {
+        this.#socket.destroy();
+        return;
+      }
       this.#reply('421 Timeout: closing the control connection.');
       this.#socket.end();
     });
     this.#socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    this.#socket.on('drain', () => this.#pace());
     const loginMs = this.#options.loginTimeoutMs ?? 30_000;
     this.#loginTimer = setTimeout(
       () => this.#cutOff('ftp-login-timeout', `no login within ${loginMs / 1000} s`),
@@ -122,6 +138,8 @@ export class FtpSession {
   dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Nothing more is read while its goodbye waits to be taken (the idle deadline still runs).
+    this.#socket.pause();
     clearTimeout(this.#lineTimer);
     clearTimeout(this.#loginTimer);
     this.#passive?.close();
@@ -130,15 +148,44 @@ export class FtpSession {
   }
 
   #receive(chunk: Buffer): void {
-    this.#buffer += this.#decoder.write(withoutTelnetCommands(chunk));
-    if (this.#buffer.length > MAX_LINE * 4) {
+    if (this.#closed) return;
+    const text = this.#decoder.write(withoutTelnetCommands(chunk));
+    this.#buffer += text;
+    // Only the line still arriving is held to the length; complete ones before it wait their turn.
+    const rest = this.#buffer.length - (this.#buffer.lastIndexOf('\n') + 1);
+    if (rest > MAX_LINE * 4) {
       this.#reply('500 Line too long.');
       this.#socket.destroy();
       return;
     }
+    // A line trickled a byte at a time still has to arrive whole in time.
+    if (text.includes('\n') || rest === 0) {
+      clearTimeout(this.#lineTimer);
+      this.#lineTimer = undefined;
+    }
+    if (rest > 0 && this.#lineTimer === undefined && !this.#closed) {
+      const lineMs = this.#options.lineTimeoutMs ?? 30_000;
+      this.#lineTimer = setTimeout(
+        () => this.#cutOff('ftp-line-timeout', `no whole command line within ${lineMs / 1000} s`),
+        lineMs,
+      );
+    }
+    this.#pace();
+  }
+
+  /**
+   * Queues the complete lines received while the client reads its replies and the queue has
+   * room, and reads the control connection only then: a client that sends without reading
+   * would otherwise have its replies and commands kept for it without end.
+   */
+  #pace(): void {
+    if (this.#closed || this.#socket.destroyed) return;
+    if (this.#socket.writableLength > MAX_UNREAD_REPLIES) {
+      this.#socket.pause();
+      return;
+    }
     let end: number;
-    let ended = false;
-    while ((end = this.#buffer.indexOf('\n')) >= 0) {
+    while (this.#waiting < MAX_WAITING_COMMANDS && (end = this.#buffer.indexOf('\n')) >= 0) {
       const line = this.#buffer.slice(0, end + 1);
       this.#buffer = this.#buffer.slice(end + 1);
       // ABOR is heard at once (RFC 959 §4.1.3): the RETR going on ends with 426, then the
@@ -147,21 +194,16 @@ export class FtpSession {
         this.#aborted = true;
         this.#transfer.destroy(new Error('aborted by ABOR'));
       }
-      this.#queue = this.#queue.then(() => this.#command(line));
-      ended = true;
+      this.#waiting++;
+      this.#queue = this.#queue
+        .then(() => this.#command(line))
+        .finally(() => {
+          this.#waiting--;
+          this.#pace();
+        });
     }
-    // A line trickled a byte at a time still has to arrive whole in time.
-    if (ended || this.#buffer === '') {
-      clearTimeout(this.#lineTimer);
-      this.#lineTimer = undefined;
-    }
-    if (this.#buffer !== '' && this.#lineTimer === undefined && !this.#closed) {
-      const lineMs = this.#options.lineTimeoutMs ?? 30_000;
-      this.#lineTimer = setTimeout(
-        () => this.#cutOff('ftp-line-timeout', `no whole command line within ${lineMs / 1000} s`),
-        lineMs,
-      );
-    }
+    if (this.#waiting >= MAX_WAITING_COMMANDS) this.#socket.pause();
+    else this.#socket.resume();
   }
 
   async #command(line: string): Promise<void> {
@@ -343,8 +385,13 @@ export class FtpSession {
         return this.#reply("425 Can't open data connection.");
       }
       this.#transfer = data;
+      const stallMs = this.#options.transferStallMs ?? TRANSFER_STALL_MS;
+      const delivery = await sendFile(data, answer, offset, stallMs);
+      if (delivery === 'stalled') {
+        return this.#reply(`426 No byte taken for ${stallMs / 1000} s; transfer aborted.`);
+      }
       return this.#reply(
-        (await sendFile(data, answer, offset))
+        delivery === 'delivered'
           ? '226 Transfer complete.'
           : '426 Connection closed; transfer aborted.',
       );
@@ -368,8 +415,12 @@ export class FtpSession {
       this.#reply('150 Here comes the directory listing.');
       const data = await passive.socket(this.#options.dataTimeoutMs ?? 15_000);
       if (!data) return this.#reply("425 Can't open data connection.");
-      await sendListing(data, verb, names);
-      return this.#reply('226 Directory send OK.');
+      const stallMs = this.#options.transferStallMs ?? TRANSFER_STALL_MS;
+      return this.#reply(
+        (await sendListing(data, verb, names, stallMs))
+          ? '226 Directory send OK.'
+          : '426 Connection closed; transfer aborted.',
+      );
     } finally {
       passive.close();
     }
@@ -411,6 +462,8 @@ export class FtpSession {
     if (this.#socket.destroyed || !this.#socket.writable) return;
     const text = Array.isArray(lines) ? lines.join('\r\n') : lines;
     this.#socket.write(`${text}\r\n`);
+    // Replies the client leaves unread: stop reading its commands until 'drain'.
+    if (this.#socket.writableLength > MAX_UNREAD_REPLIES) this.#socket.pause();
   }
 }
 

@@ -289,3 +289,19 @@ test('a command line split inside a UTF-8 character reads whole', async () => {
   assert.match(await c.send('PWD'), /"\/prov\/é"/);
   c.socket.destroy();
 });
+
+test('short commands sent together past 4 KiB are each answered; a line still arriving past it is not', async () => {
+  const c = await session();
+  assert.match(await c.send('USER anonymous'), /^331 /);
+  assert.match(await c.send('PASS x'), /^230 /);
+  // 6,000 bytes in one write: one segment on loopback, of 1,000 whole lines.
+  const replies = Array.from({ length: 1000 }, () => c.reply());
+  c.socket.write('NOOP\r\n'.repeat(1000));
+  for (const [i, reply] of replies.entries()) assert.match(await reply, /^200 /, `NOOP ${i + 1}`);
+  const tooLong = c.reply();
+  const closed = new Promise((resolve) => c.socket.once('close', resolve));
+  c.socket.on('error', () => undefined);
+  c.socket.write(`CWD /${'x'.repeat(5000)}`);
+  assert.match(await tooLong, /^500 Line too long/);
+  await closed;
+});
