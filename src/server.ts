@@ -321,6 +321,11 @@ export async function startServer(
             port: acs.port,
             ...connectionLimits,
             acs: new Acs({
+              sessionLimits: {
+                sessions: limits.acsSessions,
+                perAddress: limits.acsSessionsPerAddress,
+              },
+              onLimit: limitsReached.hit,
               store: runtime.store,
               pipeline: runtime.pipeline,
               drivers,

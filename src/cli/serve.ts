@@ -53,7 +53,8 @@ Door limits (docs/security.md): --http-connections 2048 --http-connections-per-a
   --ftp-sessions 256 --ftp-sessions-per-address 8
   --ftp-line-timeout 30 --ftp-login-timeout 30 --tftp-transfers 512
   --tftp-transfers-per-address 16 --tftp-max-timeout 10 --tftp-max-hold 600
-  --sip-notify-to source|contact --sip-notifies-per-minute 60 (seconds where a time).
+  --sip-notify-to source|contact --sip-notifies-per-minute 60
+  --acs-sessions 2048 --acs-sessions-per-address 16 (seconds where a time).
 --event-retention-days/--event-max: provisioning events older than D days (30) or beyond the
   newest N (1000000) are pruned, every 10 minutes.
 --config FILE: the same options as a JSON object, names without the dashes, e.g.

@@ -1,4 +1,5 @@
 import { pndError } from '../errors.ts';
+import { DEFAULT_SESSION_LIMITS } from '../tr069/session-table.ts';
 
 /**
  * What one client may hold of a door, and for how long: the brakes on locking a door out.
@@ -29,6 +30,10 @@ export interface DoorLimits {
   sipNotifyTo: 'source' | 'contact';
   /** NOTIFYs to one destination address in a minute (a burst of this many, then refilled). */
   sipNotifiesPerMinute: number;
+  /** TR-069 sessions open at once; a full table refuses newcomers with 503. */
+  acsSessions: number;
+  /** Of those, from one address (trusted proxies excepted). */
+  acsSessionsPerAddress: number;
 }
 
 /** The flags (and config keys) that set them. */
@@ -46,6 +51,8 @@ export const LIMIT_FLAGS = [
   'tftp-max-hold',
   'sip-notify-to',
   'sip-notifies-per-minute',
+  'acs-sessions',
+  'acs-sessions-per-address',
 ] as const;
 
 export const DEFAULT_DOOR_LIMITS: DoorLimits = {
@@ -62,6 +69,8 @@ export const DEFAULT_DOOR_LIMITS: DoorLimits = {
   tftpMaxHoldMs: 600_000,
   sipNotifyTo: 'source',
   sipNotifiesPerMinute: 60,
+  acsSessions: DEFAULT_SESSION_LIMITS.sessions,
+  acsSessionsPerAddress: DEFAULT_SESSION_LIMITS.perAddress,
 };
 
 /** Reads the limits; `pick` resolves flag ◀ environment ◀ config file. */
@@ -100,6 +109,8 @@ export function loadDoorLimits(pick: (name: string) => string | undefined): Door
     tftpMaxHoldMs: seconds('tftp-max-hold', d.tftpMaxHoldMs, 86_400),
     sipNotifyTo: notifyTo,
     sipNotifiesPerMinute: count('sip-notifies-per-minute', d.sipNotifiesPerMinute, 100_000),
+    acsSessions: count('acs-sessions', d.acsSessions, 100_000),
+    acsSessionsPerAddress: count('acs-sessions-per-address', d.acsSessionsPerAddress, 100_000),
   };
   return limits;
 }

@@ -17,6 +17,7 @@ import type { Device } from '../model/device.ts';
 import { findMac, parseMac, type Mac } from '../model/mac.ts';
 import type { ProvisioningEvent } from '../model/event.ts';
 import { lastContactOf } from '../provisioning/last-contact.ts';
+import type { OnLimit } from '../provisioning/limit-recorder.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import { planSession, type PlanOptions } from './plan.ts';
 import {
@@ -55,6 +56,8 @@ export interface AcsOptions extends PlanOptions {
   sessionIdleMs?: number;
   /** Sessions open at once, in all and from one address. Default DEFAULT_SESSION_LIMITS. */
   sessionLimits?: SessionLimits;
+  /** Told of each session refused at a limit (a security event, a few a minute). */
+  onLimit?: OnLimit;
 }
 
 /**
@@ -252,6 +255,14 @@ export class Acs {
     if (refused) {
       const reply = { status: 503, close: true, retryAfter: RETRY_AFTER_S };
       this.#record(request, { at, started, file, reply, entry, reason: refused });
+      const limits = this.#options.sessionLimits ?? DEFAULT_SESSION_LIMITS;
+      const whole = refused === 'too-many-sessions';
+      this.#options.onLimit?.({
+        door: 'acs',
+        limit: whole ? 'acs-sessions' : 'acs-sessions-per-address',
+        address: request.remoteAddress,
+        detail: `a new session refused: ${whole ? limits.sessions : limits.perAddress} open${whole ? '' : ' from this address'}`,
+      });
       return reply;
     }
     if (tr069Channel.hasSubscribers)
