@@ -316,7 +316,12 @@ export async function deviceRoutes(
         driver: preview.driver,
         contentType: preview.artifact?.contentType ?? null,
         body: preview.artifact
-          ? bodyJson(preview.artifact.body, preview.explanation, { secrets: secrets(request) })
+          ? bodyJson(
+              preview.artifact.body,
+              preview.explanation,
+              { secrets: secrets(request) },
+              preview.secrets,
+            )
           : null,
         ...(explain && preview.explanation
           ? { explanation: explanationJson(preview.explanation, { secrets: secrets(request) }) }

@@ -1,4 +1,5 @@
 import type { Explanation } from '../drivers/driver.ts';
+import { escapeAttribute, escapeText } from '../formats/xml.ts';
 import type { Device, Profile } from '../model/device.ts';
 import { isSecretKey, redactSettings } from '../model/settings.ts';
 
@@ -44,23 +45,51 @@ export function explanationJson(explanation: Explanation, options: ShowOptions):
 }
 
 /**
- * A rendered file as text, its secret values masked unless asked for: the lines the
- * explanation marks secret (passwords, keys, credentials) are found in the body and hidden.
+ * A rendered file as text, its secret values masked unless asked for: the values the
+ * explanation marks secret (passwords, keys, credentials) and the device's secrets, in the
+ * forms drivers write them (XML-escaped, percent-encoded, Cisco's `$$`), are hidden. A short
+ * value is hidden only where it stands as a value (after `=`, `>` or a quote, up to the line's
+ * or the element's end), not wherever its letters occur.
  */
 export function bodyJson(
   body: Buffer,
   explanation: Explanation | undefined,
   options: ShowOptions,
+  secrets: readonly string[] = [],
 ): string {
   const text = body.toString('utf8');
-  if (options.secrets || !explanation) return text;
-  const values = explanation.entries
-    .filter((e) => (e.from && isSecretKey(e.from)) || isSecretKey(`native.x.${e.key}`))
-    .map((e) => e.value)
-    // Short values (a PIN "1") would mask unrelated text; they are no secret worth a hole.
-    .filter((v) => v.length >= 4)
-    .sort((a, b) => b.length - a.length);
+  if (options.secrets) return text;
+  const given = [
+    ...(explanation?.entries ?? [])
+      .filter((e) => (e.from && isSecretKey(e.from)) || isSecretKey(`native.x.${e.key}`))
+      .map((e) => e.value),
+    ...secrets,
+  ];
+  const forms = new Set<string>();
+  for (const value of given) {
+    if (value === '' || value === '********') continue;
+    for (const form of [
+      value,
+      escapeText(value),
+      escapeAttribute(value),
+      encodeURIComponent(value),
+      value.replaceAll('$', '$$$$'),
+    ])
+      forms.add(form);
+  }
   let masked = text;
-  for (const value of values) masked = masked.split(value).join('********');
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+    masked =
+      form.length >= 4
+        ? masked.split(form).join('********')
+        : masked.replace(
+            new RegExp(`(?<=[=>"':]|^)${escapeRegExp(form)}(?=[<"'\r\n;&]|$)`, 'gm'),
+            '********',
+          );
+  }
   return masked;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -6,6 +6,7 @@ import type { Explanation } from '../drivers/driver.ts';
 import { configKeyProblem, type KeyProblem } from '../drivers/config-key.ts';
 import { driverForVendor } from '../drivers/registry.ts';
 import type { Mac } from '../model/mac.ts';
+import { isSecretKey } from '../model/settings.ts';
 import type { ProvisioningPipeline } from '../provisioning/pipeline.ts';
 import type { CachedArtifact } from '../provisioning/etag.ts';
 import type { Store } from '../store/store.ts';
@@ -16,6 +17,11 @@ export interface FilePreview {
   driver?: string;
   /** Why the phone is not served this file, when the operator can fix it. */
   withheld?: KeyProblem;
+  /**
+   * The secret values the file may carry (every secret setting of the device, the
+   * credentials it is handed), for masking: a driver may write them in a form of its own.
+   */
+  secrets?: string[];
 }
 
 /** Renders one of a device's files as its phone would receive it from `origin`. */
@@ -31,11 +37,16 @@ export async function previewFile(
   const withheld = artifact
     ? undefined
     : configKeyProblem(driver.configKeys, device.vendor, context.settings);
+  const secrets = Object.entries(context.settings).flatMap(([key, value]) =>
+    isSecretKey(key) && typeof value === 'string' && value !== '' ? [value] : [],
+  );
+  if (context.credentials?.password) secrets.push(context.credentials.password);
   return {
     driver: driver.name,
     ...(artifact ? { artifact } : {}),
     explanation: driver.explain(recognition, context),
     ...(withheld && driver.configKeys?.encrypts(recognition) ? { withheld } : {}),
+    secrets,
   };
 }
 
