@@ -14,10 +14,13 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 
 import { PlugndialError } from '../errors.ts';
+import { PROFILE_NAME } from '../model/device.ts';
 import { parseMac } from '../model/mac.ts';
+import { normalisePath } from '../provisioning/path.ts';
 import type { ArchiveCounts, ArchiveKind, ArchiveRecord } from '../store/archive.ts';
 import { schemaVersion } from '../store/migrations.ts';
 import type { Store } from '../store/store.ts';
+import { checkModel, checkOwnKey, checkSettings, checkVendor } from './devices.ts';
 
 export const ARCHIVE_FORMAT = 1;
 
@@ -302,8 +305,34 @@ function checkRecord(value: Record<string, unknown>, name: string, line: number)
   }
   switch (kind) {
     case 'device': {
-      const mac = parseMac(String((value.device as Record<string, unknown>).mac));
+      // What the API would refuse is refused here too: a restored device is served at once.
+      const device = value.device as Record<string, unknown>;
+      const mac = parseMac(String(device.mac));
       if (!mac.ok) throw bad('a device record without a valid MAC');
+      const vendor = checkVendor(String(device.vendor ?? ''));
+      if (!vendor.ok) throw bad(`device ${mac.value}: ${vendor.error.message}`);
+      const settings = checkSettings(settingsOf(device.settings), `device ${mac.value}: `);
+      if (!settings.ok) throw bad(settings.error.message);
+      const own = checkOwnKey(
+        { vendor: vendor.value, settings: settings.value },
+        `device ${mac.value}: `,
+      );
+      if (!own.ok) throw bad(own.error.message);
+      if (device.model !== undefined) {
+        const model = checkModel(device.model, `device ${mac.value}: `);
+        if (!model.ok) throw bad(model.error.message);
+      }
+      if (!Array.isArray(device.profiles) || !device.profiles.every(isProfileName))
+        throw bad(`device ${mac.value}: its profiles are not a list of profile names`);
+      device.settings = settings.value;
+      break;
+    }
+    case 'profile': {
+      const profile = value.profile as Record<string, unknown>;
+      if (!isProfileName(profile.name)) throw bad('a profile record without a valid name');
+      const settings = checkSettings(settingsOf(profile.settings), `profile ${profile.name}: `);
+      if (!settings.ok) throw bad(settings.error.message);
+      profile.settings = settings.value;
       break;
     }
     case 'chunk':
@@ -316,11 +345,29 @@ function checkRecord(value: Record<string, unknown>, name: string, line: number)
           throw bad(`a ${kind} record without a valid ${field}`);
       }
       if (typeof value.sha256 !== 'string') throw bad(`a ${kind} record without its SHA-256`);
+      if (kind === 'file') {
+        const segments = normalisePath(String(value.path), {
+          percentEncoded: false,
+          backslashIsSeparator: false,
+        });
+        if (!segments || segments.length === 0 || segments.join('/') !== value.path)
+          throw bad('a file record whose path is not a served path (relative, without "..")');
+      }
       break;
     default:
       break;
   }
   return value as unknown as ArchiveRecord;
+}
+
+function settingsOf(settings: unknown): Record<string, unknown> {
+  return typeof settings === 'object' && settings !== null && !Array.isArray(settings)
+    ? (settings as Record<string, unknown>)
+    : { '': settings };
+}
+
+function isProfileName(name: unknown): boolean {
+  return typeof name === 'string' && PROFILE_NAME.test(name);
 }
 
 function invalid(name: string, what: string): PlugndialError {

@@ -101,6 +101,24 @@ async function checkProfiles(store: Store, names: readonly string[], where = '')
   }
 }
 
+/** A model as phones and operators name one: a line of printable text, at most 64 long. */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const MODEL_TEXT = /^[^\x00-\x1f\x7f-\x9f]{1,64}$/u;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A device's model, which goes into file names, listings and terminals: no control
+ * characters (a terminal would act on an escape), no lone surrogate, not empty.
+ */
+export function checkModel(model: unknown, where = ''): Result<string> {
+  const text = String(model);
+  if (MODEL_TEXT.test(text) && !LONE_SURROGATE.test(text)) return ok(text);
+  return fail(
+    'PND_INVALID_ARGUMENT',
+    `${where}model: expected 1 to 64 printable characters, e.g. T54W or CP-8841-3PCC`,
+  );
+}
+
 export function buildDevice(input: DeviceInput, now: Date, where = ''): Result<Device> {
   const mac = parseMac(String(input.mac ?? ''));
   if (!mac.ok) return fail('PND_INVALID_MAC', `${where}${mac.error.message}`);
@@ -110,6 +128,8 @@ export function buildDevice(input: DeviceInput, now: Date, where = ''): Result<D
   if (!settings.ok) return settings;
   const own = checkOwnKey({ vendor: vendor.value, settings: settings.value }, where);
   if (!own.ok) return own;
+  const model = input.model ? checkModel(input.model, where) : undefined;
+  if (model && !model.ok) return model;
   const stamp = now.toISOString();
   return ok({
     mac: mac.value,
@@ -118,7 +138,7 @@ export function buildDevice(input: DeviceInput, now: Date, where = ''): Result<D
     settings: settings.value,
     createdAt: stamp,
     updatedAt: stamp,
-    ...(input.model ? { model: String(input.model) } : {}),
+    ...(model ? { model: model.value } : {}),
   });
 }
 
@@ -164,6 +184,17 @@ export async function patchDevice(
   for (const key of patch.unset ?? []) {
     if (!specFor(key) && !nativeKey(key))
       throw pndError('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"`, { key });
+    // Both would leave one silently undone: the value given, or the removal asked for.
+    if (Object.hasOwn(set.value, key))
+      throw pndError(
+        'PND_INVALID_ARGUMENT',
+        `"${key.slice(0, 100)}" is both set and unset; give it in one of them`,
+        { key },
+      );
+  }
+  if (patch.model !== undefined && patch.model !== null) {
+    const model = checkModel(patch.model);
+    if (!model.ok) throw model.error;
   }
   if (patch.profiles) await checkProfiles(store, patch.profiles);
   return store.updateDevice(mac.value, (device) => {

@@ -306,6 +306,60 @@ describe('archive: what is not one is refused before the store is touched', () =
       }
     }
   });
+
+  test('a tampered device, profile or file record is refused as the API would refuse it', async () => {
+    const from = await embedded();
+    let lines: string[];
+    try {
+      await from.insertProfile(profile('office'));
+      await from.insertDevices([device('00156500ff02')]);
+      await from.putFile('logo.bmp', Readable.from([Buffer.from('BM')]), 'image/bmp');
+      const parts: Buffer[] = [];
+      for await (const piece of archiveOf(from, { events: false, now: NOW }))
+        parts.push(piece as Buffer);
+      const { gunzipSync } = await import('node:zlib');
+      lines = gunzipSync(Buffer.concat(parts)).toString('utf8').split('\n');
+    } finally {
+      await from.close();
+    }
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- records of every kind
+    type Json = any;
+    const tamper = (kind: string, change: (record: Json) => void): Buffer =>
+      gzipSync(
+        lines
+          .map((line) => {
+            if (!line.startsWith(`{"kind":"${kind}"`)) return line;
+            const record = JSON.parse(line) as Json;
+            change(record);
+            return JSON.stringify(record);
+          })
+          .join('\n'),
+      );
+    await refusal(
+      tamper('device', (r) => (r.device.vendor = 'nosuchvendor')),
+      /nosuchvendor/,
+    );
+    await refusal(
+      tamper('device', (r) => (r.device.settings = { 'accounts.1.user': { a: 1 } })),
+      /device 00156500ff02: .*accounts\.1\.user/,
+    );
+    await refusal(
+      tamper('device', (r) => (r.device.settings = { 'accounts.1.password': 'a\nb' })),
+      /accounts\.1\.password/,
+    );
+    await refusal(
+      tamper('device', (r) => (r.device.model = 'T4\u001b[2J')),
+      /model/,
+    );
+    await refusal(
+      tamper('profile', (r) => (r.profile.settings = { 'bogus.key': 1 })),
+      /profile office: unknown setting "bogus\.key"/,
+    );
+    await refusal(
+      tamper('file', (r) => (r.path = '../../etc/x')),
+      /not a served path/,
+    );
+  });
 });
 
 await withPostgres('the archive moves', () => {

@@ -25,7 +25,7 @@ export function device(mac: string, overrides: Partial<Device> = {}): Device {
 export function profile(name: string, overrides: Partial<Profile> = {}): Profile {
   return {
     name,
-    settings: { 'time.zone': 'Europe/Berlin' },
+    settings: { 'time.timezone': 'Europe/Berlin' },
     createdAt: '2026-01-02T03:04:05.678Z',
     updatedAt: '2026-01-02T03:04:05.678Z',
     ...overrides,
@@ -262,10 +262,10 @@ export function defineStoreSuite(name: string, open: () => Promise<Store>): void
 
       const updated = await store.updateProfile('office', (p) => ({
         ...p,
-        settings: { 'time.zone': 'Europe/Paris' },
+        settings: { 'time.timezone': 'Europe/Paris' },
       }));
-      assert.equal(updated.settings['time.zone'], 'Europe/Paris');
-      assert.equal((await store.getProfile('office'))?.settings['time.zone'], 'Europe/Paris');
+      assert.equal(updated.settings['time.timezone'], 'Europe/Paris');
+      assert.equal((await store.getProfile('office'))?.settings['time.timezone'], 'Europe/Paris');
       await assert.rejects(
         store.updateProfile('nowhere', (p) => p),
         withCode('PND_PROFILE_NOT_FOUND', /nowhere/),
