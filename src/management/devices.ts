@@ -355,13 +355,17 @@ export async function importDevicesCsv(
   }
   if (problems.length > 0) throw rowsRefused(file, problems);
   const changed: Device[] = [];
-  const batch = devices.map(({ input }): DeviceImport => {
+  const batch = devices.map(({ line, input }): DeviceImport => {
     const built = buildDevice(input, now);
     if (!built.ok) throw built.error;
     return {
       device: built.value,
       change: (existing) => {
         const next = changedByRow(existing, built.value, input);
+        // The row and what the device already holds together, as a PATCH is checked: a new
+        // vendor must take the key the device keeps.
+        const own = checkOwnKey(next);
+        if (!own.ok) throw rowsRefused(file, [{ line, message: own.error.message }]);
         changed.push(next);
         return next;
       },

@@ -53,6 +53,12 @@ export async function patchProfile(
   for (const key of patch.unset ?? []) {
     if (!specFor(key) && !nativeKey(key))
       throw pndError('PND_UNKNOWN_SETTING', `unknown setting "${key.slice(0, 100)}"`, { key });
+    if (Object.hasOwn(set.value, key))
+      throw pndError(
+        'PND_INVALID_ARGUMENT',
+        `"${key.slice(0, 100)}" is both set and unset; give it in one of them`,
+        { key },
+      );
   }
   if (name === DEFAULT_PROFILE) await ensureDefaultProfile(store, now);
   return store.updateProfile(name, (profile) => {

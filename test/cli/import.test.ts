@@ -150,3 +150,17 @@ test('--check reports the same problems as the import, and stores nothing either
   assert.match(good.out, /^checked 1 device: 1 would be added, 0 updated; nothing was stored$/m);
   assert.equal(await labelOf('001565000021'), undefined);
 });
+
+test('--update checks the row with what the device keeps: a new vendor must take its key', async () => {
+  const first = csvFile(
+    'keyed.csv',
+    'mac,vendor,security.config_key\n00:15:65:00:00:21,yealink,0123456789abcdef\n',
+  );
+  assert.equal((await cli('device', 'import', first, ...d)).code, 0);
+  const moved = csvFile('moved.csv', 'mac,vendor\n00:15:65:00:00:21,fanvil\n');
+  const refused = await cli('device', 'import', moved, '--update', ...d);
+  assert.equal(refused.code, 2, refused.out);
+  assert.match(refused.err, /line 2: .*Fanvil key/);
+  const device = JSON.parse((await cli('device', 'show', '001565000021', '--json', ...d)).out);
+  assert.equal(device.vendor, 'yealink');
+});
