@@ -93,6 +93,24 @@ export function need(positionals: string[], index: number, what: string, usage: 
   return value;
 }
 
+/**
+ * The one operand an action takes (a MAC, a profile name), and no other: a word more is a
+ * mistake the command would otherwise pass over, as `device set MAC key=value` without
+ * `--set` would change nothing and say "updated".
+ */
+export function onlyOperand(positionals: string[], what: string, usage: string): string {
+  const value = need(positionals, 1, what, usage);
+  const extra = positionals[2];
+  if (extra !== undefined) {
+    const hint = /^[a-z][\w.]*=/i.test(extra) ? `; to change a setting: --set ${extra}` : '';
+    throw pndError(
+      'PND_INVALID_ARGUMENT',
+      `unexpected "${extra.slice(0, 80)}" after the ${what}${hint}; usage: ${usage}`,
+    );
+  }
+  return value;
+}
+
 /** Prints rows as aligned columns. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

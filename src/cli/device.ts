@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 
 import { pndError } from '../errors.ts';
 import type { PendingPhone, ResyncOutcome } from '../model/resync.ts';
-import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
+import { assignments, dataDirOf, need, onlyOperand, parse, strings, table } from './args.ts';
 import { connect } from './client.ts';
 import { resyncAdvice } from './resync.ts';
 import type { CommandIO } from './io.ts';
@@ -85,7 +85,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
   try {
     switch (action) {
       case 'add': {
-        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
+        const mac = onlyOperand(positionals, 'MAC', synopsis(USAGE, action));
         if (!values['vendor'])
           throw pndError(
             'PND_INVALID_ARGUMENT',
@@ -130,7 +130,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'show': {
-        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
+        const mac = onlyOperand(positionals, 'MAC', synopsis(USAGE, action));
         const device = await client.request<DeviceJson>(
           'GET',
           `/devices/${encodeURIComponent(mac)}${values['secrets'] ? '?secrets=true' : ''}`,
@@ -140,7 +140,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'set': {
-        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
+        const mac = onlyOperand(positionals, 'MAC', synopsis(USAGE, action));
         const patch: Record<string, unknown> = {
           settings: assignments(values['set']),
           unset: strings(values['unset']),
@@ -158,7 +158,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'credentials': {
-        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
+        const mac = onlyOperand(positionals, 'MAC', synopsis(USAGE, action));
         const path = `/devices/${encodeURIComponent(mac)}/credentials`;
         const query = values['secrets'] ? '?secrets=true' : '';
         const change = values['rotate'] || values['reopen'];
@@ -175,7 +175,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'rm': {
-        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
+        const mac = onlyOperand(positionals, 'MAC', synopsis(USAGE, action));
         const result = await client.request<{ removed: string }>(
           'DELETE',
           `/devices/${encodeURIComponent(mac)}`,
@@ -236,7 +236,7 @@ export async function deviceCommand(args: string[], io: CommandIO): Promise<numb
         return 0;
       }
       case 'claim': {
-        const mac = need(positionals, 1, 'MAC', synopsis(USAGE, action));
+        const mac = onlyOperand(positionals, 'MAC', synopsis(USAGE, action));
         const device = await client.request<DeviceJson>(
           'POST',
           `/pending/${encodeURIComponent(mac)}/claim`,

@@ -1,5 +1,5 @@
 import { pndError } from '../errors.ts';
-import { assignments, dataDirOf, need, parse, strings, table } from './args.ts';
+import { assignments, dataDirOf, onlyOperand, parse, strings, table } from './args.ts';
 import { connect } from './client.ts';
 import type { CommandIO } from './io.ts';
 import { printWarnings } from './warnings.ts';
@@ -42,7 +42,7 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
   try {
     switch (action) {
       case 'add': {
-        const name = need(positionals, 1, 'profile name', synopsis(USAGE, action));
+        const name = onlyOperand(positionals, 'profile name', synopsis(USAGE, action));
         const added = await client.request('POST', '/profiles', {
           name,
           settings: assignments(values['set']),
@@ -53,7 +53,7 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
         return 0;
       }
       case 'set': {
-        const name = need(positionals, 1, 'profile name', synopsis(USAGE, action));
+        const name = onlyOperand(positionals, 'profile name', synopsis(USAGE, action));
         const updated = await client.request('PATCH', path(name), {
           settings: assignments(values['set']),
           unset: strings(values['unset']),
@@ -64,7 +64,7 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
         return 0;
       }
       case 'show': {
-        const name = need(positionals, 1, 'profile name', synopsis(USAGE, action));
+        const name = onlyOperand(positionals, 'profile name', synopsis(USAGE, action));
         const profile = await client.request<ProfileJson>(
           'GET',
           `${path(name)}${values['secrets'] ? '?secrets=true' : ''}`,
@@ -100,7 +100,7 @@ export async function profileCommand(args: string[], io: CommandIO): Promise<num
         return 0;
       }
       case 'rm': {
-        const name = need(positionals, 1, 'profile name', synopsis(USAGE, action));
+        const name = onlyOperand(positionals, 'profile name', synopsis(USAGE, action));
         await client.request('DELETE', path(name));
         io.out(`removed profile ${name}\n`);
         return 0;

@@ -342,3 +342,24 @@ test('events filter by reason, failure and security kind; a filter of the other 
     rmSync(events, { recursive: true, force: true });
   }
 });
+
+test('a word more than an action takes is refused: device set MAC key=value says to use --set', async () => {
+  const dir = tempDir();
+  const d = ['--data-dir', dir];
+  try {
+    assert.equal((await cli('device', 'add', '001565000a01', '--vendor', 'yealink', ...d)).code, 0);
+    const forgot = await cli('device', 'set', '001565000a01', 'accounts.1.label=Reception', ...d);
+    assert.equal(forgot.code, 2);
+    assert.match(
+      forgot.err,
+      /unexpected "accounts\.1\.label=Reception" after the MAC; to change a setting: --set accounts\.1\.label=Reception/,
+    );
+    const two = await cli('device', 'rm', '001565000a01', '001565000a02', ...d);
+    assert.equal(two.code, 2);
+    assert.match(two.err, /unexpected "001565000a02" after the MAC/);
+    assert.equal((await cli('device', 'show', '001565000a01', ...d)).code, 0, 'still there');
+    assert.equal((await cli('profile', 'rm', 'a', 'b', ...d)).code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
