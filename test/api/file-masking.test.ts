@@ -5,6 +5,7 @@ import { bodyJson } from '../../src/api/serialize.ts';
 import type { Explanation } from '../../src/drivers/driver.ts';
 
 const explained = (key: string, from: string, value: string): Explanation => ({
+  file: 'test',
   entries: [{ key, from, value }],
   ignored: [],
 });
