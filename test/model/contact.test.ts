@@ -8,7 +8,7 @@ test('a contact name or group a screen or terminal would not show as written is 
   for (const name of [
     'Bob\u0001',
     'Bob\u001b[2J',
-    'Bob\u000b',
+    'Bo\u000bb',
     'a\u2028b',
     'evil\u202etxt',
     'x\ud800',
