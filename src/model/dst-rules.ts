@@ -88,13 +88,7 @@ function deriveRules(zone: string, year: number, now: Date): ZoneRules | undefin
     up[0]!.before !== down[0]!.after ||
     up[0]!.after !== down[0]!.before
   ) {
-    const offset = utcOffsetMinutes(zone, now)!;
-    return {
-      zone,
-      kind: 'irregular',
-      standardOffset: offset,
-      names: { standard: name(zone, now) },
-    };
+    return irregular(zone, now);
   }
   const start = up[0]!;
   const end = down[0]!;
@@ -117,13 +111,7 @@ function deriveRules(zone: string, year: number, now: Date): ZoneRules | undefin
       : true;
   };
   if (!followed(rule.start, true) || !followed(rule.end, false)) {
-    const offset = utcOffsetMinutes(zone, now)!;
-    return {
-      zone,
-      kind: 'irregular',
-      standardOffset: offset,
-      names: { standard: name(zone, now) },
-    };
+    return irregular(zone, now);
   }
   const names = pairNames(zone, new Date(end.at + DAY), new Date(start.at + DAY));
   return {
@@ -133,6 +121,12 @@ function deriveRules(zone: string, year: number, now: Date): ZoneRules | undefin
     dst: { offset: start.after, save: start.after - start.before, ...rule },
     names,
   };
+}
+
+/** A zone no month/week rule describes: the offset in force at `now`, with no DST. */
+function irregular(zone: string, now: Date): ZoneRules {
+  const offset = utcOffsetMinutes(zone, now)!;
+  return { zone, kind: 'irregular', standardOffset: offset, names: { standard: name(zone, now) } };
 }
 
 /**
