@@ -1,5 +1,5 @@
 import { groupIndexes, type Settings } from '../../model/settings.ts';
-import type { CiscoEntry } from './mapping.ts';
+import type { CiscoEntry } from './entry.ts';
 import type { LineCapacity } from './models.ts';
 
 /** ` (the most of its family; its own count is not known here)` where the table lacks the model. */

@@ -1,18 +1,10 @@
 import { groupIndexes, nativeKey, settingToText, type Settings } from '../../model/settings.ts';
 import type { RenderContext } from '../driver.ts';
+import type { CiscoEntry } from './entry.ts';
 import { PROFILE_RULE_FILE } from './files.ts';
 import { capacityNote, lineKeys } from './line-keys.ts';
 import { lineCapacity, type CiscoFamily } from './models.ts';
 import { zoneParameters } from './time-zone.ts';
-
-/** One parameter of a flat profile: its element name, value and canonical source. */
-export interface CiscoEntry {
-  name: string;
-  value: string;
-  from?: string;
-  /** Further canonical keys the entry expresses (a port inside an address). */
-  also?: string[];
-}
 
 /** The URLs the pipeline, not the settings, knows. */
 export interface CiscoUrls {

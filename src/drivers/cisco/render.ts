@@ -10,7 +10,8 @@ import {
   type CiscoFile,
 } from './files.ts';
 import { renderFlatProfile } from './format.ts';
-import { literalUrl, mapSettings, profileRule, type CiscoEntry } from './mapping.ts';
+import type { CiscoEntry } from './entry.ts';
+import { literalUrl, mapSettings, profileRule } from './mapping.ts';
 import { familyOf, type CiscoFamily } from './models.ts';
 
 /** The passphrase profiles are sealed with, when the settings ask; null when none is set. */
