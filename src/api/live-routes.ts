@@ -57,6 +57,8 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
   const intervals = options.intervals ?? PROCESS_INTERVALS;
   const listeners = new Set<Listener>();
   let cursor: { provisioning: number; security: number } | undefined;
+  /** Where the first stream of a round starts, being read: a poll waits for it. */
+  let starting: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let keepAlive: NodeJS.Timeout | undefined;
   let polling = false;
@@ -77,6 +79,9 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
     if (polling || listeners.size === 0) return;
     polling = true;
     try {
+      // Not a read of its own: one made later would start after events recorded since the
+      // stream opened, and they would never be sent.
+      if (!cursor) await starting;
       cursor ??= await newest(store);
       const [provisioning, security] = await Promise.all([
         store.queryEvents({ afterId: cursor.provisioning, limit: BATCH }),
@@ -144,6 +149,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
     intervals.clear(keepAlive);
     timer = keepAlive = undefined;
     cursor = undefined;
+    starting = undefined;
     round += 1;
   };
 
@@ -218,7 +224,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
         // The timers first, with no await before them: two streams opened at once start one
         // poll, not two, of which stop() would clear only the last.
         const started = round;
-        void newest(store)
+        starting = newest(store)
           .then((now) => {
             if (round === started) cursor ??= now;
           })
