@@ -33,10 +33,7 @@ export const ciscoDriver: Driver = {
     encrypts: ({ file }) => file === 'profile' || file === 'bootstrap',
   },
   models: ciscoModels,
-  capacity: (vendor, model) => {
-    const { lines, keys, known } = lineCapacity(familyOf(vendor), model);
-    return { accounts: lines, keys, known };
-  },
+  capacity: (vendor, model) => lineCapacity(familyOf(vendor), model),
   nativeNames: () => ['cisco'],
   takesCredentials: true,
 };

@@ -1,11 +1,6 @@
 import { groupIndexes, type Settings } from '../../model/settings.ts';
 import type { CiscoEntry } from './entry.ts';
-import type { LineCapacity } from './models.ts';
-
-/** ` (the most of its family; its own count is not known here)` where the table lacks the model. */
-export function capacityNote(capacity: LineCapacity): string {
-  return capacity.known ? '' : ' (the most of its family; its own count is not known here)';
-}
+import { keyOffAccount, pastCapacity, type CapacityWords } from '../capacity.ts';
 
 /**
  * Line keys: `Extension_N_` (the account a line key shows, or `Disabled` for a function),
@@ -18,9 +13,9 @@ export function lineKeys(
   settings: Settings,
   text: (key: string) => string | undefined,
   push: (entry: CiscoEntry) => void,
-  phone: { capacity: LineCapacity; phone: string; notes: string[] },
+  phone: { accounts: number; keys: number; words: CapacityWords; notes: string[] },
 ): void {
-  const { capacity, notes } = phone;
+  const { words, notes } = phone;
   const extra: number[] = [];
   for (const n of groupIndexes(settings, 'keys')) {
     const type = text(`keys.${n}.type`);
@@ -57,14 +52,12 @@ export function lineKeys(
         continue;
     }
     const line = Number(text(`keys.${n}.account`) ?? '1');
-    if (n > capacity.keys) {
+    if (n > phone.keys) {
       extra.push(n);
       continue;
     }
-    if (line > capacity.lines) {
-      notes.push(
-        `keys.${n} not written: its account ${line} is not one of ${phone.phone}'s lines 1–${capacity.lines}`,
-      );
+    if (line > phone.accounts) {
+      notes.push(keyOffAccount(n, line, phone.accounts, words));
       continue;
     }
     if (fn && shown !== label)
@@ -89,8 +82,5 @@ export function lineKeys(
         ...(settings[`keys.${n}.value`] !== undefined ? { also: [`keys.${n}.value`] } : {}),
       });
   }
-  if (extra.length > 0)
-    notes.push(
-      `${extra.map((n) => `keys.${n}`).join(', ')} not written: ${phone.phone} has line keys 1–${capacity.keys}${capacityNote(capacity)}`,
-    );
+  if (extra.length > 0) notes.push(pastCapacity('keys', extra, phone.keys, words));
 }

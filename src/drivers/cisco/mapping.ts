@@ -2,7 +2,8 @@ import { groupIndexes, nativeKey, settingToText, type Settings } from '../../mod
 import type { RenderContext } from '../driver.ts';
 import type { CiscoEntry } from './entry.ts';
 import { PROFILE_RULE_FILE } from './files.ts';
-import { capacityNote, lineKeys } from './line-keys.ts';
+import { capacityWords, withinCapacity } from '../capacity.ts';
+import { lineKeys } from './line-keys.ts';
 import { lineCapacity, type CiscoFamily } from './models.ts';
 import { zoneParameters } from './time-zone.ts';
 
@@ -149,16 +150,10 @@ export function mapSettings(
 
   const model = context.device?.model ?? context.reported?.model;
   const capacity = lineCapacity(family, model);
-  const phone = model === undefined ? 'this phone' : `a ${model}`;
-  const extra: number[] = [];
-  for (const n of groupIndexes(settings, 'accounts')) {
-    if (n > capacity.lines) extra.push(n);
-    else account(n, settings, text, push);
-  }
-  if (extra.length > 0)
-    notes.push(
-      `${extra.map((n) => `accounts.${n}`).join(', ')} not written: ${phone} has lines 1–${capacity.lines}${capacityNote(capacity)}`,
-    );
+  const words = capacityWords(model, 'lines', capacity.known);
+  const lines = groupIndexes(settings, 'accounts');
+  for (const n of withinCapacity('accounts', lines, capacity.accounts, words, notes))
+    account(n, settings, text, push);
 
   const ntp = settings['time.ntp_servers'];
   const servers = Array.isArray(ntp) ? ntp : ntp === undefined ? [] : String(ntp).split(',');
@@ -206,7 +201,7 @@ export function mapSettings(
     });
     push({ name: 'XML_Directory_Service_URL', value: directory, from });
   }
-  lineKeys(settings, text, push, { capacity, phone, notes });
+  lineKeys(settings, text, push, { ...capacity, words, notes });
   native(settings, entries, used);
   const ignored = Object.keys(settings)
     .filter((key) => !used.has(key))

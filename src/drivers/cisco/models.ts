@@ -1,4 +1,5 @@
 import type { ModelKnowledge } from '../driver.ts';
+import type { LineCapacity } from '../capacity.ts';
 
 /**
  * Cisco's two provisioning generations that share the `<flat-profile>` format: the
@@ -55,14 +56,6 @@ export const ciscoModels: ModelKnowledge = {
       : 'the 68xx, 78xx and 88xx multiplatform phones, e.g. CP-8841-3PCC',
 };
 
-/** How many lines (`Line_Enable_N_`…) and line keys (`Extension_N_`…) a phone takes. */
-export interface LineCapacity {
-  lines: number;
-  keys: number;
-  /** The model's own figures; false: the most any model of the family has, its own unknown. */
-  known: boolean;
-}
-
 // Line keys per model, a line each: wazo-provd-plugins' `_NB_FKEY` (cisco_sip for the 88xx,
 // cisco_spa for the SPA phones). The SPA301, SPA502G and SPA512G (none there) have the one
 // line FusionPBX's templates write; the SPA112/122 adapters two ports and no keys (the same).
@@ -94,16 +87,19 @@ const SPA_MODELS: Readonly<Record<string, { lines: number; keys: number }>> = {
 // the SPA509G's 12 (SPA).
 const FAMILY_MOST: Readonly<Record<CiscoFamily, number>> = { mpp: 16, spa: 12 };
 
-/** The lines and line keys of a model; a model not in the table gets its family's most. */
+/**
+ * The lines (`Line_Enable_N_`…) and line keys (`Extension_N_`…) of a model; a model not in the
+ * table gets its family's most.
+ */
 export function lineCapacity(family: CiscoFamily, model: string | undefined): LineCapacity {
   if (family === 'mpp') {
     const lines = MPP_MODELS[/(\d{4})/.exec(model ?? '')?.[1] ?? ''];
-    if (lines !== undefined) return { lines, keys: lines, known: true };
+    if (lines !== undefined) return { accounts: lines, keys: lines, known: true };
   } else {
     const name = (model ?? '').toUpperCase().replace(/^(CISCO|LINKSYS)/, '');
     const known = SPA_MODELS[name.replace(/[^A-Z0-9]/g, '')];
-    if (known) return { ...known, known: true };
+    if (known) return { accounts: known.lines, keys: known.keys, known: true };
   }
   const most = FAMILY_MOST[family];
-  return { lines: most, keys: most, known: false };
+  return { accounts: most, keys: most, known: false };
 }

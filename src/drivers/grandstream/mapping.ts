@@ -4,7 +4,14 @@
 import { groupIndexes, nativeKey, settingToText, type Settings } from '../../model/settings.ts';
 import type { RenderContext } from '../driver.ts';
 import { mapAccount } from './accounts.ts';
-import { lineCapacity, type LineCapacity } from './models.ts';
+import {
+  capacityWords,
+  keyOffAccount,
+  pastCapacity,
+  withinCapacity,
+  type CapacityWords,
+} from '../capacity.ts';
+import { lineCapacity } from './models.ts';
 import { oneLine, type GsEntry, type PushEntry, type SettingText } from './entries.ts';
 import { mapProvisioning, type GsUrls } from './provisioning-paths.ts';
 import { CUSTOM_ZONE, zoneValues } from './time-zone.ts';
@@ -85,16 +92,10 @@ export function mapSettings(
   };
 
   const capacity = lineCapacity(options.model);
-  const phone = options.model === undefined ? 'this phone' : `a ${options.model}`;
-  const extra: number[] = [];
-  for (const n of groupIndexes(settings, 'accounts')) {
-    if (n > capacity.accounts) extra.push(n);
-    else mapAccount(n, settings, text, push);
-  }
-  if (extra.length > 0)
-    notes.push(
-      `${extra.map((n) => `accounts.${n}`).join(', ')} not written: ${phone} has accounts 1–${capacity.accounts}${capacityNote(capacity)}`,
-    );
+  const words = capacityWords(options.model, 'accounts', capacity.known);
+  const accounts = groupIndexes(settings, 'accounts');
+  for (const n of withinCapacity('accounts', accounts, capacity.accounts, words, notes))
+    mapAccount(n, settings, text, push);
 
   const ntp = settings['time.ntp_servers'];
   const servers = Array.isArray(ntp) ? ntp : ntp === undefined ? [] : String(ntp).split(',');
@@ -126,17 +127,12 @@ export function mapSettings(
     push({ alias: 'users.admin.password', p: 'P2', value: admin, from: 'security.admin_password' });
 
   mapProvisioning(context, urls, text, push, notes, options.credentials);
-  lineKeys(settings, text, push, { capacity, phone, notes });
+  lineKeys(settings, text, push, { ...capacity, words, notes });
   native(settings, entries, used);
   const ignored = Object.keys(settings)
     .filter((key) => !used.has(key))
     .sort();
   return { entries, ignored, notes };
-}
-
-/** ` (the most of the family; …)` where the table lacks the model. */
-function capacityNote(capacity: LineCapacity): string {
-  return capacity.known ? '' : ' (the most of the family; its own count is not known here)';
 }
 
 /**
@@ -148,22 +144,20 @@ function lineKeys(
   settings: Settings,
   text: SettingText,
   push: PushEntry,
-  phone: { capacity: LineCapacity; phone: string; notes: string[] },
+  phone: { accounts: number; keys: number; words: CapacityWords; notes: string[] },
 ): void {
-  const { capacity, notes } = phone;
+  const { words, notes } = phone;
   const extra: number[] = [];
   for (const n of groupIndexes(settings, 'keys')) {
     const mode = KEY_MODES[text(`keys.${n}.type`) ?? ''];
     if (!mode) continue;
     const account = Number(text(`keys.${n}.account`) ?? '1');
-    if (n > capacity.keys) {
+    if (n > phone.keys) {
       extra.push(n);
       continue;
     }
-    if (account > capacity.accounts) {
-      notes.push(
-        `keys.${n} not written: its account ${account} is not one of ${phone.phone}'s accounts 1–${capacity.accounts}`,
-      );
+    if (account > phone.accounts) {
+      notes.push(keyOffAccount(n, account, phone.accounts, words));
       continue;
     }
     const at = (name: string): string => `pks.vpk.${n}.${name}`;
@@ -180,10 +174,7 @@ function lineKeys(
     const value = text(`keys.${n}.value`);
     if (value !== undefined) push({ alias: at('value'), value, from: `keys.${n}.value` });
   }
-  if (extra.length > 0)
-    notes.push(
-      `${extra.map((n) => `keys.${n}`).join(', ')} not written: ${phone.phone} has line keys 1–${capacity.keys}${capacityNote(capacity)}`,
-    );
+  if (extra.length > 0) notes.push(pastCapacity('keys', extra, phone.keys, words));
 }
 
 const P_VALUE = /^P\d{1,5}$/;

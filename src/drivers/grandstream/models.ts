@@ -1,4 +1,5 @@
 import type { ModelKnowledge } from '../driver.ts';
+import type { LineCapacity } from '../capacity.ts';
 
 /**
  * Grandstream model names as the phones write them in `cfg<model>.xml` and their
@@ -40,14 +41,6 @@ export const grandstreamModels: ModelKnowledge = {
   describe: () => 'the GXP, GRP, GXV, DP, WP and HT series as the phone names itself, e.g. GXP2130',
   imageFileName: firmwareFileOf,
 };
-
-/** How many SIP accounts and virtual line keys (`pks.vpk.N`) a phone takes. */
-export interface LineCapacity {
-  accounts: number;
-  keys: number;
-  /** The model's own figures; false: the most the family's documents give, its own unknown. */
-  known: boolean;
-}
 
 // Grandstream's GXP21xx template (firmware 1.0.11.79, as FusionPBX redistributes it): "VPK1 to
 // VPK3 are fixed VPK, VPK4 to VPK12 are dynamic" for the GXP2130, and so on; a fixed VPK is an

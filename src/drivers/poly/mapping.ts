@@ -1,6 +1,13 @@
 import { groupIndexes, nativeKey, settingToText, type Settings } from '../../model/settings.ts';
 import type { RenderContext } from '../driver.ts';
-import { lineCapacity, type LineCapacity } from './models.ts';
+import {
+  capacityWords,
+  keyOffAccount,
+  pastCapacity,
+  withinCapacity,
+  type CapacityWords,
+} from '../capacity.ts';
+import { lineCapacity } from './models.ts';
 import { zoneParams } from './time-zone.ts';
 
 /** One parameter, an attribute of the configuration file, and its canonical source. */
@@ -72,14 +79,9 @@ export function mapSettings(context: RenderContext): {
 
   const model = context.device?.model ?? context.reported?.model;
   const capacity = lineCapacity(model);
-  const phone = model === undefined ? 'this phone' : `a ${model}`;
-  const extra = groupIndexes(settings, 'accounts').filter((n) => n > capacity.accounts);
-  if (extra.length > 0)
-    notes.push(
-      `${extra.map((n) => `accounts.${n}`).join(', ')} not written: ${phone} has registrations 1–${capacity.accounts}${capacityNote(capacity)}`,
-    );
-  for (const n of groupIndexes(settings, 'accounts')) {
-    if (n > capacity.accounts) continue;
+  const words = capacityWords(model, 'registrations', capacity.known);
+  const accounts = groupIndexes(settings, 'accounts');
+  for (const n of withinCapacity('accounts', accounts, capacity.accounts, words, notes)) {
     const at = (field: string): string => `accounts.${n}.${field}`;
     const user = str(at('user'));
     put(`reg.${n}.address`, user, at('user'));
@@ -157,7 +159,7 @@ export function mapSettings(context: RenderContext): {
     device('device.auth.localAdminPassword', admin, 'security.admin_password');
   }
 
-  for (const p of lineKeys(settings, used, { capacity, phone, notes })) params.push(p);
+  for (const p of lineKeys(settings, used, { ...capacity, words, notes })) params.push(p);
   native(settings, params, used);
   for (const key of CONSUMED) if (settings[key] !== undefined) used.add(key);
   const ignored = Object.keys(settings)
@@ -174,11 +176,6 @@ function serverParams(url: string | undefined): { type: string; name: string } |
   return { type: match[1]!.toUpperCase(), name: match[2]! };
 }
 
-/** ` (the most of the family; …)` where the table lacks the model. */
-function capacityNote(capacity: LineCapacity): string {
-  return capacity.known ? '' : ' (the most of the family; its own count is not known here)';
-}
-
 /**
  * Line keys: a BLF key is an entry of the attendant's resource list
  * (`attendant.resourceList.N.address`, `.label`, as public templates write it); a line key
@@ -189,9 +186,9 @@ function capacityNote(capacity: LineCapacity): string {
 function lineKeys(
   settings: Settings,
   used: Set<string>,
-  phone: { capacity: LineCapacity; phone: string; notes: string[] },
+  phone: { accounts: number; keys: number; words: CapacityWords; notes: string[] },
 ): PolyParam[] {
-  const { capacity, notes } = phone;
+  const { words, notes } = phone;
   const out: PolyParam[] = [];
   const extra: number[] = [];
   let reassigned = false;
@@ -201,15 +198,13 @@ function lineKeys(
     const value = settings[`keys.${n}.value`];
     const label = settings[`keys.${n}.label`];
     if (type !== 'blf' && type !== 'line') continue;
-    if (n > capacity.keys) {
+    if (n > phone.keys) {
       extra.push(n);
       continue;
     }
     const account = Number(settings[`keys.${n}.account`] ?? 1);
-    if (account > capacity.accounts) {
-      notes.push(
-        `keys.${n} not written: its account ${account} is not one of ${phone.phone}'s registrations 1–${capacity.accounts}`,
-      );
+    if (account > phone.accounts) {
+      notes.push(keyOffAccount(n, account, phone.accounts, words));
       continue;
     }
     if (type === 'blf' && value !== undefined) {
@@ -237,10 +232,7 @@ function lineKeys(
     for (const part of ['type', 'value', 'label', 'account'])
       if (settings[`keys.${n}.${part}`] !== undefined) used.add(`keys.${n}.${part}`);
   }
-  if (extra.length > 0)
-    notes.push(
-      `${extra.map((n) => `keys.${n}`).join(', ')} not written: ${phone.phone} has line keys 1–${capacity.keys}${capacityNote(capacity)}`,
-    );
+  if (extra.length > 0) notes.push(pastCapacity('keys', extra, phone.keys, words));
   return out;
 }
 

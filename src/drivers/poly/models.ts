@@ -1,11 +1,4 @@
-/** How many registrations (`reg.N`) and line keys (`lineKey.N`, `attendant.resourceList.N`) a phone takes. */
-export interface LineCapacity {
-  accounts: number;
-  keys: number;
-  /** The model's own figures; false: the most the family's documents give, its own unknown. */
-  known: boolean;
-}
-
+import type { LineCapacity } from '../capacity.ts';
 /** Polycom's VVX Expansion Module guide (UC Software 4.1.6): "up to 34 line registrations". */
 const MOST_ACCOUNTS = 34;
 /** Three expansion modules of 40 keys (wazo-provd-plugins' `_EXPANSION`). */

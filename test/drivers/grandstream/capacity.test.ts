@@ -78,7 +78,7 @@ test("a model the table lacks gets the family's most: 12 accounts and 48 keys", 
   assert.ok(explained.ignored.includes('keys.49.type'));
   assert.ok(
     explained.notes?.some((n) =>
-      n.startsWith('accounts.13 not written: a GRP2614 has accounts 1–12 (the most of the family'),
+      n.startsWith('accounts.13 not written: a GRP2614 has accounts 1–12 (the most of its family'),
     ),
   );
   // The model file of a phone that is not a device yet: the model its name says.

@@ -76,7 +76,7 @@ test("the SoundPoint IP guides' registrations; Trio and models the table lacks g
   assert.ok(
     trio.notes?.some((n) =>
       n.startsWith(
-        'accounts.35 not written: a Trio8800 has registrations 1–34 (the most of the family',
+        'accounts.35 not written: a Trio8800 has registrations 1–34 (the most of its family',
       ),
     ),
   );
