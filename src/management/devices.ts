@@ -10,6 +10,7 @@ import {
 import type { Device } from '../model/device.ts';
 import { parseMac } from '../model/mac.ts';
 import { nativeKey, parseSetting, specFor, type Settings } from '../model/settings.ts';
+import { isPrintable } from '../model/printable.ts';
 import { parseCsvRows } from '../formats/csv.ts';
 import type { DeviceImport, Store } from '../store/store.ts';
 
@@ -101,18 +102,10 @@ async function checkProfiles(store: Store, names: readonly string[], where = '')
   }
 }
 
-/** A model as phones and operators name one: a line of printable text, at most 64 long. */
-// eslint-disable-next-line no-control-regex -- control characters are what it refuses
-const MODEL_TEXT = /^[^\x00-\x1f\x7f-\x9f]{1,64}$/u;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * A device's model, which goes into file names, listings and terminals: no control
- * characters (a terminal would act on an escape), no lone surrogate, not empty.
- */
+/** A device's model, which goes into file names, listings and terminals: 1–64 printable characters. */
 export function checkModel(model: unknown, where = ''): Result<string> {
   const text = String(model);
-  if (MODEL_TEXT.test(text) && !LONE_SURROGATE.test(text)) return ok(text);
+  if (text.length >= 1 && text.length <= 64 && isPrintable(text)) return ok(text);
   return fail(
     'PND_INVALID_ARGUMENT',
     `${where}model: expected 1 to 64 printable characters, e.g. T54W or CP-8841-3PCC`,

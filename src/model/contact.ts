@@ -1,5 +1,6 @@
 import { fail, ok, type Result } from '../errors.ts';
 import { DEFAULT_PROFILE } from './device.ts';
+import { isPrintable } from './printable.ts';
 
 /**
  * One entry of a phonebook, in vendor-neutral terms. A contact list belongs to a profile
@@ -75,7 +76,7 @@ function validateContact(raw: unknown, where: string): Result<Contact> {
     return s === '' ? undefined : s;
   };
   const name = text('name');
-  if (!name || name.length > 99 || !printable(name))
+  if (!name || name.length > 99 || !isPrintable(name))
     return fail(
       'PND_INVALID_CONTACTS',
       `${where}: a name of 1 to 99 printable characters on one line is required`,
@@ -95,7 +96,7 @@ function validateContact(raw: unknown, where: string): Result<Contact> {
     return fail('PND_INVALID_CONTACTS', `${where}: "${name.slice(0, 40)}" has no number`);
   const group = text('group');
   if (group !== undefined) {
-    if (group.length > 64 || !printable(group))
+    if (group.length > 64 || !isPrintable(group))
       return fail(
         'PND_INVALID_CONTACTS',
         `${where}: a group is one line of at most 64 printable characters`,
@@ -116,15 +117,4 @@ export function contactNumbers(
 
 export function ownerKey(owner: ContactOwner): string {
   return 'device' in owner ? `device:${owner.device}` : `profile:${owner.profile}`;
-}
-
-/**
- * Text a phone's screen and an operator's terminal show as written: no control character
- * (C0, DEL, C1: a terminal acts on an escape), no line or paragraph separator, no
- * direction override that would show a name backwards, no lone surrogate.
- */
-function printable(text: string): boolean {
-  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
-  if (/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(text)) return false;
-  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 }
