@@ -47,7 +47,7 @@ export function explanationJson(explanation: Explanation, options: ShowOptions):
 /**
  * A rendered file as text, its secret values masked unless asked for: the values the
  * explanation marks secret (passwords, keys, credentials) and the device's secrets, in the
- * forms drivers write them (XML-escaped, percent-encoded, Cisco's `$$`), are hidden. A short
+ * forms files carry them (XML-escaped, percent-encoded, and those the driver names), are hidden. A short
  * value is hidden only where it stands as a value (after `=`, `>` or a quote, up to the line's
  * or the element's end), not wherever its letters occur.
  */
@@ -73,7 +73,6 @@ export function bodyJson(
       escapeText(value),
       escapeAttribute(value),
       encodeURIComponent(value),
-      value.replaceAll('$', '$$$$'),
     ])
       forms.add(form);
   }

@@ -347,6 +347,11 @@ export interface Driver {
    * not known here): the renders write none past them, and `plugndial check` says so.
    */
   capacity?(vendor: string, model: string | undefined): PhoneCapacity;
+  /**
+   * The forms a value takes in this driver's files besides itself and its file format's
+   * escaping (Cisco writes a `$` of a rule as `$$`), so that a shown file can mask a secret.
+   */
+  writtenForms?(value: string): string[];
   /** The `native.<name>.*` names whose keys a vendor's files carry; others are ignored. */
   nativeNames(vendor: string): readonly string[];
   /**

@@ -41,6 +41,7 @@ export async function previewFile(
     isSecretKey(key) && typeof value === 'string' && value !== '' ? [value] : [],
   );
   if (context.credentials?.password) secrets.push(context.credentials.password);
+  for (const value of [...secrets]) secrets.push(...(driver.writtenForms?.(value) ?? []));
   return {
     driver: driver.name,
     ...(artifact ? { artifact } : {}),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { bodyJson } from '../../src/api/serialize.ts';
+import { ciscoDriver } from '../../src/drivers/cisco/index.ts';
 import type { Explanation } from '../../src/drivers/driver.ts';
 
 const explained = (key: string, from: string, value: string): Explanation => ({
@@ -17,7 +18,9 @@ test('a password is masked in the form the driver wrote it: XML-escaped, $$, per
   });
   assert.equal(masked, '<user_pass idx="1" perm="R">********</user_pass>\n');
   const cisco = Buffer.from('<Password_1_>a$$b$$cd</Password_1_>\n');
-  assert.doesNotMatch(bodyJson(cisco, undefined, { secrets: false }, ['a$b$cd']), /a\$\$b/);
+  // The forms a driver writes besides the format's own escaping come from the driver.
+  const forms = ['a$b$cd', ...(ciscoDriver.writtenForms?.('a$b$cd') ?? [])];
+  assert.doesNotMatch(bodyJson(cisco, undefined, { secrets: false }, forms), /a\$\$b/);
   const url = Buffer.from('url=https://u:p%40ss%2Fw@h/\n');
   assert.doesNotMatch(bodyJson(url, undefined, { secrets: false }, ['p@ss/w']), /p%40ss/);
   // Asked for: as written.

@@ -1,6 +1,7 @@
 import type { Driver } from '../driver.ts';
 import { ciscoDhcp } from './dhcp.ts';
 import { directoryName, profileName } from './files.ts';
+import { literalUrl } from './mapping.ts';
 import { MPP, SPA, ciscoModels, familyOf, lineCapacity } from './models.ts';
 import { ciscoPhone } from './phone.ts';
 import { checkSync } from './pnp.ts';
@@ -34,6 +35,8 @@ export const ciscoDriver: Driver = {
   },
   models: ciscoModels,
   capacity: (vendor, model) => lineCapacity(familyOf(vendor), model),
+  // A rule's credentials and URLs carry `$` as `$$` (a `$` starts a macro).
+  writtenForms: (value) => [literalUrl(value)],
   nativeNames: () => ['cisco'],
   takesCredentials: true,
 };
