@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
 
 import pg from 'pg';
@@ -203,6 +203,20 @@ function defineMoves(
 
 defineMoves('embedded to embedded', embedded, embedded);
 
+/** The lines of an archive of an embedded store filled by `fill`, uncompressed. */
+async function archiveLines(fill: (store: Store) => Promise<void>): Promise<string[]> {
+  const from = await embedded();
+  try {
+    await fill(from);
+    const parts: Buffer[] = [];
+    for await (const piece of archiveOf(from, { events: false, now: NOW }))
+      parts.push(piece as Buffer);
+    return gunzipSync(Buffer.concat(parts)).toString('utf8').split('\n');
+  } finally {
+    await from.close();
+  }
+}
+
 describe('archive: what is not one is refused before the store is touched', () => {
   async function refusal(bytes: Buffer, pattern: RegExp): Promise<void> {
     const to = await embedded();
@@ -268,25 +282,15 @@ describe('archive: what is not one is refused before the store is touched', () =
     }
     // Cut in the compressed stream: damaged; a whole stream without its footer: cut short.
     await refusal(whole.subarray(0, Math.floor(whole.length / 2)), /damaged or cut short/);
-    const { gunzipSync } = await import('node:zlib');
     const text = gunzipSync(whole).toString('utf8').split('\n');
     await refusal(gzipSync(text.slice(0, -2).join('\n')), /cut short/);
     await refusal(gzipSync(text.slice(0, 10).join('\n')), /cut short/);
   });
 
   test('a record without the object its kind carries is refused, naming its line', async () => {
-    const from = await embedded();
-    let lines: string[];
-    try {
+    const lines = await archiveLines(async (from) => {
       await from.insertProfile(profile('office'));
-      const parts: Buffer[] = [];
-      for await (const piece of archiveOf(from, { events: false, now: NOW }))
-        parts.push(piece as Buffer);
-      const { gunzipSync } = await import('node:zlib');
-      lines = gunzipSync(Buffer.concat(parts)).toString('utf8').split('\n');
-    } finally {
-      await from.close();
-    }
+    });
     const kinds = [
       'credentials',
       'contacts',
@@ -308,20 +312,11 @@ describe('archive: what is not one is refused before the store is touched', () =
   });
 
   test('a tampered device, profile or file record is refused as the API would refuse it', async () => {
-    const from = await embedded();
-    let lines: string[];
-    try {
+    const lines = await archiveLines(async (from) => {
       await from.insertProfile(profile('office'));
       await from.insertDevices([device('00156500ff02')]);
       await from.putFile('logo.bmp', Readable.from([Buffer.from('BM')]), 'image/bmp');
-      const parts: Buffer[] = [];
-      for await (const piece of archiveOf(from, { events: false, now: NOW }))
-        parts.push(piece as Buffer);
-      const { gunzipSync } = await import('node:zlib');
-      lines = gunzipSync(Buffer.concat(parts)).toString('utf8').split('\n');
-    } finally {
-      await from.close();
-    }
+    });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- records of every kind
     type Json = any;
     const tamper = (kind: string, change: (record: Json) => void): Buffer =>
