@@ -3,12 +3,11 @@ import { after, before, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-import { drivers } from '../../src/drivers/registry.ts';
 import type { Mac } from '../../src/model/mac.ts';
-import { Acs, type CwmpHttpReply, type CwmpHttpRequest } from '../../src/tr069/acs.ts';
+import type { CwmpHttpReply, CwmpHttpRequest } from '../../src/tr069/acs.ts';
 import { startAcsDoor } from '../../src/tr069/door.ts';
 import { MAX_ENVELOPE_BYTES } from '../../src/tr069/soap.ts';
-import { FANVIL_DEVICE, startAcs, type AcsHarness } from './support.ts';
+import { FANVIL_DEVICE, acsOf, startAcs, type AcsHarness } from './support.ts';
 import { RawCpe, informBody, methodOf } from './raw.ts';
 
 // What a flood of Informs can hold: each session keeps a few strings of its own, never the
@@ -166,16 +165,7 @@ test('one address holds 16 sessions; the 17th is told 503 with Retry-After, and 
 });
 
 test('a full table refuses the newcomer, from any address, and keeps every session under way', async () => {
-  const runtime = h.harness.runtime;
-  const acs = new Acs({
-    store: runtime.store,
-    pipeline: runtime.pipeline,
-    drivers,
-    recorder: runtime.recorder,
-    now: runtime.now,
-    fileOrigin: () => h.harness.url,
-    sessionLimits: { sessions: 4, perAddress: 16 },
-  });
+  const acs = acsOf(h.harness, { sessionLimits: { sessions: 4, perAddress: 16 } });
   const from = Array.from({ length: 6 }, (_, i) => ({
     address: `127.0.2.${i + 1}`,
     connection: {},

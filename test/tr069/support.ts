@@ -3,7 +3,7 @@ import { drivers } from '../../src/drivers/registry.ts';
 import type { Mac } from '../../src/model/mac.ts';
 import { phoneFetch } from '../../src/simulate/fetch.ts';
 import { runCpe, type CpeOptions, type CpeRun } from '../../src/simulate/cwmp.ts';
-import { Acs } from '../../src/tr069/acs.ts';
+import { Acs, type AcsOptions } from '../../src/tr069/acs.ts';
 import { startAcsDoor, type AcsDoor } from '../../src/tr069/door.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import type { DeviceInput } from '../../src/management/devices.ts';
@@ -30,18 +30,24 @@ export interface AcsHarness {
   close(): Promise<void>;
 }
 
-/** The HTTP door with the admin API, and the ACS door beside it, both on loopback. */
-export async function startAcs(devices: DeviceInput[] = [FANVIL_DEVICE]): Promise<AcsHarness> {
-  const harness = await startHarness(devices);
+/** An ACS on a harness's store and pipeline, its Downloads naming the harness's door. */
+export function acsOf(harness: Harness, options: Partial<AcsOptions> = {}): Acs {
   const { runtime } = harness;
-  const acs = new Acs({
+  return new Acs({
     store: runtime.store,
     pipeline: runtime.pipeline,
     drivers,
     recorder: runtime.recorder,
     now: runtime.now,
     fileOrigin: () => harness.url,
+    ...options,
   });
+}
+
+/** The HTTP door with the admin API, and the ACS door beside it, both on loopback. */
+export async function startAcs(devices: DeviceInput[] = [FANVIL_DEVICE]): Promise<AcsHarness> {
+  const harness = await startHarness(devices);
+  const acs = acsOf(harness);
   const door = await startAcsDoor({ acs, host: '127.0.0.1', port: 0 });
   const acsUrl = `http://127.0.0.1:${door.address.port}/acs`;
   return {
