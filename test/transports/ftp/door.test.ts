@@ -12,6 +12,7 @@ import type {
 } from '../../../src/provisioning/request.ts';
 import { parseCommand, pasvReply, resolvePath } from '../../../src/transports/ftp/commands.ts';
 import { startFtpDoor, type FtpDoor } from '../../../src/transports/ftp/server.ts';
+import { hugeAnswer } from './answers.ts';
 
 // The FTP door against a fake pipeline: the protocol, the one event per download, the
 // refusals. Real clients (curl, lftp) are in test/interop/security-clients.test.ts.
@@ -34,17 +35,7 @@ const provisioner: Provisioner = {
       };
     }
     if (request.rawPath === '/broken.cfg') throw new Error('store unreachable');
-    if (request.rawPath === '/huge.bin') {
-      // 16 MiB, streamed: more than loopback's buffers hold for a reader that waits.
-      const piece = Buffer.alloc(65_536, 3);
-      return {
-        status: 200,
-        contentType: 'application/octet-stream',
-        size: 256 * piece.length,
-        open: () => Readable.from(Array.from({ length: 256 }, () => piece)),
-        done,
-      } satisfies Answer;
-    }
+    if (request.rawPath === '/huge.bin') return hugeAnswer(done);
     if (request.rawPath === '/big.bin') {
       return {
         status: 200,

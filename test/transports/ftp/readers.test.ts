@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 
 import type { Provisioner, TransferOutcome } from '../../../src/provisioning/request.ts';
 import { FtpSession, type FtpSessionOptions } from '../../../src/transports/ftp/session.ts';
+import { hugeAnswer } from './answers.ts';
 
 // Clients that send but do not read: the replies they leave unread, the commands they pile
 // up, the download they never take. Each session runs behind a listener of the test's own,
@@ -17,17 +17,7 @@ let release: () => void = () => undefined;
 const provisioner: Provisioner = {
   async answer(request) {
     const done = (outcome: TransferOutcome): void => void outcomes.push(outcome);
-    if (request.rawPath === '/huge.bin') {
-      // 16 MiB, streamed: more than loopback's buffers hold for a reader that waits.
-      const piece = Buffer.alloc(65_536, 3);
-      return {
-        status: 200,
-        contentType: 'application/octet-stream',
-        size: 256 * piece.length,
-        open: () => Readable.from(Array.from({ length: 256 }, () => piece)),
-        done,
-      };
-    }
+    if (request.rawPath === '/huge.bin') return hugeAnswer(done);
     if (request.rawPath === '/slow.cfg') {
       // A store that takes its time: the commands sent after this one wait their turn.
       await new Promise<void>((resolve) => (release = resolve));
