@@ -20,12 +20,7 @@ import { lastContactOf } from '../provisioning/last-contact.ts';
 import type { OnLimit } from '../provisioning/limit-recorder.ts';
 import type { EventRecorder } from '../provisioning/recorder.ts';
 import { planSession, type PlanOptions } from './plan.ts';
-import {
-  DEFAULT_SESSION_LIMITS,
-  SessionTable,
-  type SessionEntry,
-  type SessionLimits,
-} from './session-table.ts';
+import { SessionTable, type SessionEntry, type SessionLimits } from './session-table.ts';
 import {
   arg,
   cwmp,
@@ -107,7 +102,7 @@ export class Acs {
 
   constructor(options: AcsOptions) {
     this.#options = options;
-    this.#sessions = new SessionTable(options.sessionLimits ?? DEFAULT_SESSION_LIMITS);
+    this.#sessions = new SessionTable(options.sessionLimits);
   }
 
   async answer(request: CwmpHttpRequest): Promise<CwmpHttpReply> {
@@ -255,7 +250,7 @@ export class Acs {
     if (refused) {
       const reply = { status: 503, close: true, retryAfter: RETRY_AFTER_S };
       this.#record(request, { at, started, file, reply, entry, reason: refused });
-      const limits = this.#options.sessionLimits ?? DEFAULT_SESSION_LIMITS;
+      const limits = this.#sessions.limits;
       const whole = refused === 'too-many-sessions';
       this.#options.onLimit?.({
         door: 'acs',

@@ -50,6 +50,10 @@ export class SessionTable {
     this.#limits = limits;
   }
 
+  get limits(): SessionLimits {
+    return this.#limits;
+  }
+
   get size(): number {
     return this.#sessions.size;
   }
