@@ -147,6 +147,10 @@ export class FtpSession {
     this.#settleProbe();
   }
 
+  get #stallMs(): number {
+    return this.#options.transferStallMs ?? TRANSFER_STALL_MS;
+  }
+
   #receive(chunk: Buffer): void {
     if (this.#closed) return;
     const text = this.#decoder.write(withoutTelnetCommands(chunk));
@@ -385,7 +389,7 @@ export class FtpSession {
         return this.#reply("425 Can't open data connection.");
       }
       this.#transfer = data;
-      const stallMs = this.#options.transferStallMs ?? TRANSFER_STALL_MS;
+      const stallMs = this.#stallMs;
       const delivery = await sendFile(data, answer, offset, stallMs);
       if (delivery === 'stalled') {
         return this.#reply(`426 No byte taken for ${stallMs / 1000} s; transfer aborted.`);
@@ -415,7 +419,7 @@ export class FtpSession {
       this.#reply('150 Here comes the directory listing.');
       const data = await passive.socket(this.#options.dataTimeoutMs ?? 15_000);
       if (!data) return this.#reply("425 Can't open data connection.");
-      const stallMs = this.#options.transferStallMs ?? TRANSFER_STALL_MS;
+      const stallMs = this.#stallMs;
       return this.#reply(
         (await sendListing(data, verb, names, stallMs))
           ? '226 Directory send OK.'
