@@ -31,8 +31,10 @@ export const MIN_CHECK_MINUTES = 60;
 
 /**
  * A URL as the phone's "server path" fields hold it: no scheme (the protocol is a field
- * of its own), host, port and path without a trailing `/`. Undefined for schemes the phone
- * cannot fetch from, and for URLs with user information (the phone has fields for that).
+ * of its own), host, port and path without a trailing `/`; whether the URL named a directory
+ * (it ended in `/`), and the query and fragment the field cannot hold. Undefined for schemes
+ * the phone cannot fetch from, and for URLs with user information (the phone has fields for
+ * that).
  */
 export function serverPath(
   url: string,
@@ -77,9 +79,8 @@ function firmwareDirectory(
   setting: string,
   notes: string[],
 ): string {
-  const slash = image.path.indexOf('/');
-  if (image.directory || slash < 0) return image.path;
   const cut = image.path.lastIndexOf('/');
+  if (image.directory || cut < 0) return image.path;
   const name = image.path.slice(cut + 1);
   const wanted = model === undefined ? undefined : firmwareFileOf(model);
   if (wanted !== undefined && name.toLowerCase() !== wanted)
