@@ -191,12 +191,7 @@ function checkKind(pass: Pass, device: Omit<CheckedDevice, 'mac'>, macs: readonl
     if (!tally.record(memo, macs)) tally.remember(memo, accessFinding(vendor, view), macs);
   }
 
-  let accounts: number[] = chain.accounts;
-  for (const setting of Object.keys(view.own)) {
-    const match = setting.startsWith('accounts.') ? ACCOUNT_USER.exec(setting) : null;
-    if (match && !accounts.includes(Number(match[1])))
-      accounts = [...accounts, Number(match[1])].sort((a, b) => a - b);
-  }
+  const accounts = withOwn(chain.accounts, view.own, 'accounts.', ACCOUNT_USER);
   for (const n of accounts) {
     if (isBlank(value(view, `accounts.${n}.user`))) continue;
     if (value(view, `accounts.${n}.enabled`) === false) continue;
@@ -222,13 +217,21 @@ function checkKind(pass: Pass, device: Omit<CheckedDevice, 'mac'>, macs: readonl
       tally.remember(memo, capacityFinding(vendor, model, group, past, most, capacity.known), macs);
   };
   over('accounts', accounts, capacity.accounts);
-  let keys: number[] = chain.keys;
-  for (const setting of Object.keys(view.own)) {
-    const match = setting.startsWith('keys.') ? KEY_TYPE.exec(setting) : null;
-    if (match && !keys.includes(Number(match[1])))
-      keys = [...keys, Number(match[1])].sort((a, b) => a - b);
+  over('keys', withOwn(chain.keys, view.own, 'keys.', KEY_TYPE), capacity.keys);
+}
+
+/**
+ * The chain's numbers of a group with those the device's own settings add, in order. The
+ * chain's array is shared by every device on it, so it is copied only when one adds a number.
+ */
+function withOwn(chained: number[], own: Settings, prefix: string, pattern: RegExp): number[] {
+  let numbers = chained;
+  for (const setting of Object.keys(own)) {
+    const match = setting.startsWith(prefix) ? pattern.exec(setting) : null;
+    if (match && !numbers.includes(Number(match[1])))
+      numbers = [...numbers, Number(match[1])].sort((a, b) => a - b);
   }
-  over('keys', keys, capacity.keys);
+  return numbers;
 }
 
 /** Findings by their text, and by memo key the finding (or none) a kind of device gets. */
