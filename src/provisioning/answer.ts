@@ -76,18 +76,14 @@ export class FileAnswers {
     if (recognition.needsDevice && !device) return { answer: notFound(), reason: 'unknown-device' };
     const prefix = recognition.prefix.map((s) => encodeSegment(s, request.transport)).join('/');
     const baseUrl = `${request.origin}/${prefix ? `${prefix}/` : ''}`;
-    const fileDevice =
-      recognition.needsDevice || (recognition.configName !== undefined && !identified.profile)
-        ? device
-        : undefined;
-    // A firmware manifest or image that carries no MAC is still this device's when its
-    // User-Agent or its address's recent requests say so: its own firmware.version decides.
-    const firmwareDevice =
-      !fileDevice && (recognition.kind === 'manifest' || recognition.kind === 'firmware')
-        ? [device, identified.tied].find(
-            (d) => d !== undefined && driver.vendors.includes(d.vendor),
-          )
-        : undefined;
+    const { fileDevice, firmwareDevice } = whoseFile(
+      recognition,
+      device,
+      identified.profile !== undefined,
+      // A firmware manifest or image that carries no MAC is still this device's when its
+      // User-Agent or its address's recent requests say so: its own firmware.version decides.
+      [device, identified.tied].find((d) => d !== undefined && driver.vendors.includes(d.vendor)),
+    );
     const facts = {
       device: fileDevice,
       vendor,
@@ -159,25 +155,20 @@ export class FileAnswers {
     });
     if (!driver || !recognition) return undefined;
     // As serve() renders them for the phone: a shared file (the common cfg, a model's file)
-    // from the defaults and the default profile, not from this device's own settings; a
-    // firmware manifest with this device's target.
-    const own = recognition.needsDevice || recognition.configName !== undefined;
-    const firmwareOf =
-      !own && (recognition.kind === 'manifest' || recognition.kind === 'firmware')
-        ? device
-        : undefined;
+    // from the defaults and the default profile, not from this device's own settings.
+    const { fileDevice, firmwareDevice } = whoseFile(recognition, device, false, device);
     const context = await this.#contexts.build(driver, recognition, {
-      device: own ? device : undefined,
+      device: fileDevice,
       vendor: device.vendor,
       baseUrl: origin,
-      ...(firmwareOf ? { firmwareOf } : {}),
+      ...(firmwareDevice ? { firmwareOf: firmwareDevice } : {}),
     });
     const artifact = await this.renderCached(
       driver,
       recognition,
       {
         vendor: device.vendor,
-        device: own ? device : firmwareOf,
+        device: fileDevice ?? firmwareDevice,
         location: `${origin}/${fileName}`,
       },
       async () => context,
@@ -278,4 +269,22 @@ export function uploadPath(mac: Mac, name: string): string {
 
 function encodeSegment(segment: string, transport: string): string {
   return transport === 'http' || transport === 'https' ? encodeURIComponent(segment) : segment;
+}
+
+/**
+ * Whose settings a recognised file is rendered from: a device's own file (its MAC, or the
+ * name its `provisioning.config_name` gives, unless a profile's name it is) from the
+ * device's; a shared file from the defaults and the default profile alone, except that a
+ * firmware manifest or image names the firmware target of the device it is for.
+ */
+function whoseFile(
+  recognition: Recognition,
+  device: Device | undefined,
+  profileNamed: boolean,
+  firmwareOwner: Device | undefined,
+): { fileDevice?: Device | undefined; firmwareDevice?: Device | undefined } {
+  const own = recognition.needsDevice || (recognition.configName !== undefined && !profileNamed);
+  if (own && device) return { fileDevice: device };
+  const firmware = recognition.kind === 'manifest' || recognition.kind === 'firmware';
+  return firmware ? { firmwareDevice: firmwareOwner } : {};
 }
